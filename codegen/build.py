@@ -1,0 +1,622 @@
+"""Stage 3: turn validated schema data into the frozen model in ``model.py``.
+
+All semantic checks live here: references between sections, key types, and
+agreement with the pydantic models the generated code marshals. Every problem
+is collected; ``SchemaError`` lists them all.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import sys
+import types
+import typing
+from collections import Counter
+from pathlib import Path
+from typing import Any, cast
+
+from pydantic import BaseModel
+
+from . import model as m
+from . import spec
+from .errors import Problem, SchemaError
+from .validate import check_fields, check_list_of_tables, check_named_tables
+
+_PYTHON_KINDS: dict[str, tuple[str, ...]] = {"S": ("str", "enum"), "N": ("int",), "B": ("bytes",)}
+
+
+def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
+    problems: list[Problem] = []
+    for key in raw:
+        if key not in spec.TOP_LEVEL_SECTIONS:
+            allowed = ", ".join(spec.TOP_LEVEL_SECTIONS)
+            problems.append(Problem(key, f"unknown section (allowed: {allowed})"))
+    generator_raw = check_fields(raw.get("generator"), spec.GENERATOR_FIELDS, "generator", problems)
+    if "generator" not in raw:
+        problems[-1:] = [Problem("generator", "required section is missing")]
+    if problems:
+        raise SchemaError(display_name, problems)
+
+    generator = m.GeneratorSpec(
+        package=generator_raw["package"],
+        models_module=generator_raw["models_module"],
+        errors_module=generator_raw.get("errors_module", "stereo_spot_shared.errors"),
+        python_path=(source.parent / generator_raw.get("python_path", ".")).resolve(),
+    )
+    models = _ModelCatalog(generator, problems)
+    tables = tuple(
+        _build_table(name, value, models, problems)
+        for name, value in check_named_tables(raw.get("tables", {}), "tables", problems).items()
+    )
+    queues = tuple(
+        _build_queue(name, value, models, problems)
+        for name, value in check_named_tables(raw.get("queues", {}), "queues", problems).items()
+    )
+    buckets = tuple(
+        _build_bucket(name, value, problems)
+        for name, value in check_named_tables(raw.get("buckets", {}), "buckets", problems).items()
+    )
+    schema = m.SchemaSpec(
+        source=source,
+        display_name=display_name,
+        generator=generator,
+        tables=tuple(t for t in tables if t is not None),
+        queues=tuple(q for q in queues if q is not None),
+        buckets=tuple(b for b in buckets if b is not None),
+    )
+    if not problems:
+        _check_unique_names(schema, problems)
+    if problems:
+        raise SchemaError(display_name, problems)
+    return schema
+
+
+class _ModelCatalog:
+    """Imports the models module once and answers questions about its classes."""
+
+    def __init__(self, generator: m.GeneratorSpec, problems: list[Problem]) -> None:
+        self.module: types.ModuleType | None = None
+        self.name = generator.models_module
+        path = str(generator.python_path)
+        if path not in sys.path:
+            sys.path.insert(0, path)
+        try:
+            self.module = importlib.import_module(generator.models_module)
+        except ImportError as error:
+            problems.append(
+                Problem("generator.models_module", f"cannot import {self.name!r}: {error}")
+            )
+
+    def model(self, name: str, path: str, problems: list[Problem]) -> type[BaseModel] | None:
+        if self.module is None:
+            return None
+        found = getattr(self.module, name, None)
+        if not (isinstance(found, type) and issubclass(found, BaseModel)):
+            problems.append(Problem(path, f"{self.name} has no pydantic model {name!r}"))
+            return None
+        return found
+
+    def exports(self, cls: type) -> bool:
+        return self.module is not None and getattr(self.module, cls.__name__, None) is cls
+
+
+def _build_table(
+    name: str, raw: object, models: _ModelCatalog, problems: list[Problem]
+) -> m.TableSpec | None:
+    path = f"tables.{name}"
+    before = len(problems)
+    data = check_fields(raw, spec.TABLE_FIELDS, path, problems, extra_keys=spec.TABLE_SECTIONS)
+    if len(problems) > before or not data:
+        return None
+
+    model_cls = models.model(data["model"], f"{path}.model", problems) if "model" in data else None
+    attributes = _build_attributes(data.get("attributes"), path, model_cls, models, problems)
+    by_name = {a.name: a for a in attributes}
+
+    def attribute(
+        ref: str, ref_path: str, types_allowed: tuple[str, ...] = ("S", "N", "B")
+    ) -> m.AttributeSpec | None:
+        found = by_name.get(ref)
+        if found is None:
+            problems.append(
+                Problem(
+                    ref_path,
+                    f"{ref!r} is not an attribute of table {name!r} (attributes: {', '.join(sorted(by_name)) or 'none'})",
+                )
+            )
+            return None
+        if found.dynamo_type not in types_allowed:
+            problems.append(
+                Problem(
+                    ref_path,
+                    f"{ref!r} has type {found.dynamo_type}; expected {' or '.join(types_allowed)}",
+                )
+            )
+        return found
+
+    hash_key = attribute(data["hash_key"], f"{path}.hash_key")
+    range_key = attribute(data["range_key"], f"{path}.range_key") if "range_key" in data else None
+    for key in (hash_key, range_key):
+        if key is not None and key.optional and model_cls is not None:
+            problems.append(
+                Problem(
+                    key.schema_path, f"key attribute {key.name!r} must be a required model field"
+                )
+            )
+    ttl = (
+        attribute(data["ttl_attribute"], f"{path}.ttl_attribute", ("N",))
+        if "ttl_attribute" in data
+        else None
+    )
+
+    indexes = tuple(
+        index
+        for i, raw_index in enumerate(
+            check_list_of_tables(data.get("indexes", []), f"{path}.indexes", problems)
+        )
+        if (index := _build_index(raw_index, f"{path}.indexes[{i}]", attribute, problems))
+        is not None
+    )
+    index_names = Counter(index.name for index in indexes)
+    for index in indexes:
+        if index_names[index.name] > 1:
+            problems.append(
+                Problem(index.schema_path + ".name", f"index name {index.name!r} is used twice")
+            )
+
+    key_names = {k.name for k in (hash_key, range_key) if k is not None}
+    patterns: list[m.AccessPattern] = []
+    raw_patterns = check_list_of_tables(
+        data.get("access_patterns", []), f"{path}.access_patterns", problems
+    )
+    if not raw_patterns:
+        problems.append(
+            Problem(f"{path}.access_patterns", "a table needs at least one access pattern")
+        )
+    for i, raw_pattern in enumerate(raw_patterns):
+        pattern = _build_pattern(
+            raw_pattern,
+            f"{path}.access_patterns[{i}]",
+            name,
+            model_cls,
+            range_key,
+            key_names,
+            {i.name: i for i in indexes},
+            attribute,
+            models,
+            problems,
+        )
+        if pattern is not None:
+            patterns.append(pattern)
+    _check_method_names(patterns, path, problems)
+
+    if hash_key is None or len(problems) > before:
+        return None
+    output = data["terraform_output"]
+    return m.TableSpec(
+        name=name,
+        description=data["description"],
+        class_name=data["class_name"],
+        protocol=data.get("protocol"),
+        model=data.get("model"),
+        factory=data["factory"],
+        terraform_output=output,
+        env_var=data.get("env_var", output.upper()),
+        hash_key=hash_key,
+        range_key=range_key,
+        attributes=attributes,
+        indexes=indexes,
+        ttl_attribute=ttl,
+        patterns=tuple(patterns),
+        not_found_error=data.get("not_found_error", "NotFoundError"),
+        schema_path=path,
+    )
+
+
+def _build_attributes(
+    raw: object,
+    table_path: str,
+    model_cls: type[BaseModel] | None,
+    models: _ModelCatalog,
+    problems: list[Problem],
+) -> tuple[m.AttributeSpec, ...]:
+    path = f"{table_path}.attributes"
+    if raw is None:
+        problems.append(Problem(path, "required section is missing"))
+        return ()
+    if not isinstance(raw, dict) or not raw:
+        problems.append(Problem(path, 'expected a table of attribute = "S" | "N" | "B"'))
+        return ()
+    fields = model_cls.model_fields if model_cls is not None else {}
+    attributes: list[m.AttributeSpec] = []
+    for attr_name, dynamo_type in raw.items():
+        attr_path = f"{path}.{attr_name}"
+        if dynamo_type not in spec.ATTRIBUTE_TYPES:
+            problems.append(
+                Problem(
+                    attr_path,
+                    f"type must be one of {', '.join(spec.ATTRIBUTE_TYPES)}, got {dynamo_type!r}",
+                )
+            )
+            continue
+        if model_cls is None:
+            # Without a model the table stores bookkeeping attributes the
+            # generated methods set themselves; none is read into a model.
+            kind = {"S": "str", "N": "int", "B": "bytes"}[dynamo_type]
+            attributes.append(
+                m.AttributeSpec(
+                    attr_name, dynamo_type, cast(m.PythonKind, kind), kind, False, attr_path
+                )
+            )
+            continue
+        field = fields.get(attr_name)
+        if field is None:
+            problems.append(
+                Problem(attr_path, f"model {model_cls.__name__} has no field {attr_name!r}")
+            )
+            continue
+        python = _python_type(field.annotation)
+        if python is None:
+            problems.append(
+                Problem(
+                    attr_path,
+                    f"model field {model_cls.__name__}.{attr_name} has an unsupported type {field.annotation!r}",
+                )
+            )
+            continue
+        kind, python_type, optional = python
+        if kind not in _PYTHON_KINDS[dynamo_type]:
+            problems.append(
+                Problem(
+                    attr_path,
+                    f"type {dynamo_type} does not match model field {model_cls.__name__}.{attr_name}: {python_type}",
+                )
+            )
+            continue
+        if kind == "enum" and not models.exports(cast(type, _unwrap_optional(field.annotation)[0])):
+            problems.append(
+                Problem(attr_path, f"enum {python_type} is not importable from {models.name}")
+            )
+            continue
+        if optional == field.is_required():
+            problems.append(
+                Problem(
+                    attr_path,
+                    f"model field {model_cls.__name__}.{attr_name} must be {'optional with a None default' if optional else 'required'}",
+                )
+            )
+            continue
+        attributes.append(
+            m.AttributeSpec(attr_name, dynamo_type, kind, python_type, optional, attr_path)
+        )
+    if model_cls is not None:
+        for field_name in fields:
+            if field_name not in raw:
+                problems.append(
+                    Problem(
+                        path,
+                        f'model field {model_cls.__name__}.{field_name} has no attribute (add {field_name} = "S" | "N" | "B")',
+                    )
+                )
+    return tuple(attributes)
+
+
+def _build_index(
+    raw: object, path: str, attribute: Any, problems: list[Problem]
+) -> m.IndexSpec | None:
+    before = len(problems)
+    data = check_fields(raw, spec.INDEX_FIELDS, path, problems)
+    if len(problems) > before:
+        return None
+    hash_key = attribute(data["hash_key"], f"{path}.hash_key")
+    range_key = attribute(data["range_key"], f"{path}.range_key") if "range_key" in data else None
+    projection = data["projection"]
+    non_key = tuple(data.get("non_key_attributes", ()))
+    if projection == "INCLUDE" and not non_key:
+        problems.append(
+            Problem(f"{path}.non_key_attributes", "projection INCLUDE needs non_key_attributes")
+        )
+    if projection != "INCLUDE" and non_key:
+        problems.append(
+            Problem(f"{path}.non_key_attributes", "only allowed with projection INCLUDE")
+        )
+    for i, ref in enumerate(non_key):
+        attribute(ref, f"{path}.non_key_attributes[{i}]")
+    if hash_key is None or len(problems) > before:
+        return None
+    return m.IndexSpec(data["name"], hash_key, range_key, projection, non_key, path)
+
+
+def _build_pattern(
+    raw: object,
+    path: str,
+    table: str,
+    model_cls: type[BaseModel] | None,
+    range_key: m.AttributeSpec | None,
+    key_names: set[str],
+    indexes: dict[str, m.IndexSpec],
+    attribute: Any,
+    models: _ModelCatalog,
+    problems: list[Problem],
+) -> m.AccessPattern | None:
+    if not isinstance(raw, dict):
+        problems.append(Problem(path, "expected a table"))
+        return None
+    kind = raw.get("kind")
+    if kind not in spec.PATTERN_KIND_FIELDS:
+        problems.append(
+            Problem(f"{path}.kind", f"{kind!r} is not one of {', '.join(spec.PATTERN_KIND_FIELDS)}")
+        )
+        return None
+    before = len(problems)
+    data = check_fields(
+        raw, {**spec.PATTERN_COMMON_FIELDS, **spec.PATTERN_KIND_FIELDS[kind]}, path, problems
+    )
+    if len(problems) > before:
+        return None
+    name = data["name"]
+    needs_model = kind in (
+        "get",
+        "put",
+        "delete",
+        "batch_put",
+        "update",
+        "query_partition",
+        "query_index_page",
+    )
+    if needs_model and kind != "delete" and model_cls is None:
+        problems.append(Problem(f"{path}.kind", f"{kind!r} needs the table to name a model"))
+        return None
+    if kind in ("create_once", "lease") and range_key is not None:
+        problems.append(Problem(f"{path}.kind", f"{kind!r} needs a table with a hash key only"))
+        return None
+    if kind == "query_partition" and range_key is None:
+        problems.append(Problem(f"{path}.kind", "'query_partition' needs a table with a range key"))
+        return None
+
+    if kind == "get":
+        return m.GetPattern(name)
+    if kind == "put":
+        return m.PutPattern(name)
+    if kind == "delete":
+        return m.DeletePattern(name)
+    if kind == "batch_put":
+        return m.BatchPutPattern(name)
+    if kind == "query_partition":
+        return m.QueryPartitionPattern(name, bool(data.get("descending", False)))
+    if kind == "update":
+        fields = []
+        for i, ref in enumerate(data["fields"]):
+            found = attribute(ref, f"{path}.fields[{i}]")
+            if found is not None and ref in key_names:
+                problems.append(
+                    Problem(
+                        f"{path}.fields[{i}]", f"{ref!r} is a key attribute and cannot be updated"
+                    )
+                )
+            elif found is not None:
+                fields.append(found)
+        return m.UpdatePattern(name, tuple(fields)) if len(problems) == before else None
+    if kind == "query_index_page":
+        index = indexes.get(data["index"])
+        if index is None:
+            problems.append(
+                Problem(
+                    f"{path}.index",
+                    f"table {table!r} has no index {data['index']!r} (indexes: {', '.join(sorted(indexes)) or 'none'})",
+                )
+            )
+            return None
+        item_model = models.model(data["item_model"], f"{path}.item_model", problems)
+        if item_model is None:
+            return None
+        hash_value = data.get("hash_value")
+        if hash_value is not None:
+            _check_fixed_value(
+                index.hash_key, hash_value, model_cls, f"{path}.hash_value", problems
+            )
+        projected = _projected(index, key_names)
+        item_attributes = []
+        for field_name, field in item_model.model_fields.items():
+            found = attribute(field_name, f"{path}.item_model")
+            if found is None:
+                continue
+            if projected is not None and field_name not in projected:
+                problems.append(
+                    Problem(
+                        f"{path}.item_model",
+                        f"{item_model.__name__}.{field_name} is not projected into index {index.name!r}",
+                    )
+                )
+            python = _python_type(field.annotation)
+            if python is None or python[1] != found.python_type:
+                problems.append(
+                    Problem(
+                        f"{path}.item_model",
+                        f"{item_model.__name__}.{field_name} does not have the table's type {found.python_type}",
+                    )
+                )
+            item_attributes.append(
+                m.AttributeSpec(
+                    found.name,
+                    found.dynamo_type,
+                    found.python_kind,
+                    found.python_type,
+                    not field.is_required(),
+                    found.schema_path,
+                )
+            )
+        token_names = sorted(
+            key_names
+            | {index.hash_key.name}
+            | ({index.range_key.name} if index.range_key else set())
+        )
+        token_attributes = tuple(attribute(n, path) for n in token_names)
+        if len(problems) > before:
+            return None
+        return m.QueryIndexPagePattern(
+            name,
+            index,
+            hash_value,
+            item_model.__name__,
+            tuple(item_attributes),
+            token_attributes,
+            bool(data.get("descending", False)),
+        )
+    if kind == "create_once":
+        stamp = attribute(data["timestamp_attribute"], f"{path}.timestamp_attribute", ("N",))
+        return m.CreateOncePattern(name, stamp, data["default_ttl_seconds"]) if stamp else None
+    # lease
+    started = attribute(data["started_attribute"], f"{path}.started_attribute", ("N",))
+    owner = attribute(data["owner_attribute"], f"{path}.owner_attribute", ("S",))
+    expires = attribute(data["expires_attribute"], f"{path}.expires_attribute", ("N",))
+    if started is None or owner is None or expires is None or len(problems) > before:
+        return None
+    return m.LeasePattern(name, started, owner, expires, data["default_lease_seconds"])
+
+
+def _projected(index: m.IndexSpec, table_keys: set[str]) -> set[str] | None:
+    """Attribute names an index holds, or None for ALL."""
+    if index.projection == "ALL":
+        return None
+    names = set(table_keys) | {index.hash_key.name}
+    if index.range_key is not None:
+        names.add(index.range_key.name)
+    return names | set(index.non_key_attributes)
+
+
+def _check_fixed_value(
+    attribute: m.AttributeSpec,
+    value: str,
+    model_cls: type[BaseModel] | None,
+    path: str,
+    problems: list[Problem],
+) -> None:
+    if attribute.dynamo_type != "S":
+        problems.append(
+            Problem(
+                path,
+                f"a fixed hash_value needs a string index key; {attribute.name!r} is {attribute.dynamo_type}",
+            )
+        )
+    elif attribute.python_kind == "enum" and model_cls is not None:
+        enum_cls = _unwrap_optional(model_cls.model_fields[attribute.name].annotation)[0]
+        members = [member.value for member in cast(type[enum.Enum], enum_cls)]
+        if value not in members:
+            problems.append(
+                Problem(
+                    path,
+                    f"{value!r} is not a {attribute.python_type} (one of {', '.join(members)})",
+                )
+            )
+
+
+def _check_method_names(
+    patterns: list[m.AccessPattern], path: str, problems: list[Problem]
+) -> None:
+    names: list[str] = []
+    for pattern in patterns:
+        names.append(pattern.name)
+        if isinstance(pattern, m.LeasePattern):
+            names += ["renew", "release", "complete"]
+    for name, count in Counter(names).items():
+        if count > 1:
+            problems.append(
+                Problem(f"{path}.access_patterns", f"method name {name!r} is generated twice")
+            )
+
+
+def _build_queue(
+    name: str, raw: object, models: _ModelCatalog, problems: list[Problem]
+) -> m.QueueSpec | None:
+    path = f"queues.{name}"
+    before = len(problems)
+    data = check_fields(raw, spec.QUEUE_FIELDS, path, problems)
+    if "payload_model" in data:
+        models.model(data["payload_model"], f"{path}.payload_model", problems)
+        if "event_source" in data:
+            problems.append(
+                Problem(
+                    f"{path}.payload_model", "a queue has either an event_source or a payload_model"
+                )
+            )
+    if len(problems) > before:
+        return None
+    output = data["terraform_output"]
+    return m.QueueSpec(
+        name,
+        data["description"],
+        output,
+        data.get("env_var", output.upper()),
+        data.get("wait_time_seconds", 20),
+        data.get("event_source"),
+        data.get("payload_model"),
+        path,
+    )
+
+
+def _build_bucket(name: str, raw: object, problems: list[Problem]) -> m.BucketSpec | None:
+    path = f"buckets.{name}"
+    before = len(problems)
+    data = check_fields(raw, spec.BUCKET_FIELDS, path, problems)
+    if len(problems) > before:
+        return None
+    output = data["terraform_output"]
+    return m.BucketSpec(
+        name, data["description"], output, data.get("env_var", output.upper()), path
+    )
+
+
+def _check_unique_names(schema: m.SchemaSpec, problems: list[Problem]) -> None:
+    """Names that end up side by side in one generated namespace must differ."""
+    resources: list[tuple[str, str, str, str]] = [
+        (t.schema_path, t.terraform_output, t.env_var, t.factory) for t in schema.tables
+    ]
+    resources += [
+        (q.schema_path, q.terraform_output, q.env_var, f"{q.name}_queue") for q in schema.queues
+    ]
+    resources += [
+        (b.schema_path, b.terraform_output, b.env_var, f"{b.name}_bucket_name")
+        for b in schema.buckets
+    ]
+    for column, label in ((1, "terraform_output"), (2, "env_var"), (3, "generated function")):
+        seen: dict[str, str] = {}
+        for row in resources:
+            value = row[column]
+            if value in seen:
+                problems.append(Problem(row[0], f"{label} {value!r} is also used by {seen[value]}"))
+            else:
+                seen[value] = row[0]
+    classes: dict[str, str] = {}
+    for table in schema.tables:
+        if table.class_name in classes:
+            problems.append(
+                Problem(
+                    f"{table.schema_path}.class_name",
+                    f"class {table.class_name!r} is also generated for {classes[table.class_name]}",
+                )
+            )
+        classes.setdefault(table.class_name, table.schema_path)
+
+
+def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1 and len(typing.get_args(annotation)) == 2:
+            return args[0], True
+        return annotation, False
+    return annotation, False
+
+
+def _python_type(annotation: Any) -> tuple[m.PythonKind, str, bool] | None:
+    inner, optional = _unwrap_optional(annotation)
+    if inner is str:
+        return "str", "str", optional
+    if inner is int:
+        return "int", "int", optional
+    if inner is bytes:
+        return "bytes", "bytes", optional
+    if isinstance(inner, type) and issubclass(inner, enum.Enum) and issubclass(inner, str):
+        return "enum", inner.__name__, optional
+    return None

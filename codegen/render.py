@@ -1,0 +1,203 @@
+"""Stage 4: render the model into ``{path: source}`` — a pure function of the schema.
+
+Writing and ``--check`` both call ``render``, so they can never disagree.
+Rendered text is formatted in memory by the pinned ruff in isolated mode,
+so the output does not depend on anyone's local configuration.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import model as m
+
+TEMPLATES = Path(__file__).parent / "templates"
+RUNTIME_EXPORTS = ("MAX_MESSAGE_BYTES", "S3ObjectStorage", "SQSQueueReceiver", "SQSQueueSender")
+
+
+def snake(name: str) -> str:
+    """``SegmentCompletion`` -> ``segment_completion``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["snake"] = snake
+    return env
+
+
+def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
+    """Every generated file for ``schema``, keyed by its path under ``out_dir``."""
+    env = environment()
+    package_dir = out_dir.joinpath(*schema.generator.package.split("."))
+    files: dict[Path, str] = {}
+
+    def emit(path: Path, template: str, **context: Any) -> None:
+        files[path] = env.get_template(template).render(schema=schema, **context)
+
+    for table in schema.tables:
+        emit(
+            package_dir / "generated" / f"{table.name}.py",
+            "table.py.jinja",
+            table=table,
+            table_models=_table_models(table),
+            abc_imports=_abc_imports(table),
+            uses_client_error=any(
+                table.has(kind) for kind in ("update", "query_index_page", "create_once", "lease")
+            ),
+            exports=sorted(_table_exports(table)),
+        )
+    queue_exports = _queue_exports(schema)
+    emit(
+        package_dir / "generated" / "queues.py",
+        "queues.py.jinja",
+        payload_models=sorted({q.payload_model for q in schema.queues if q.payload_model}),
+        event_imports=(
+            ["S3ObjectRef", "parse_s3_event"] if any(q.event_source for q in schema.queues) else []
+        )
+        + (["parse_payload"] if any(q.payload_model for q in schema.queues) else []),
+        exports=queue_exports,
+    )
+    emit(package_dir / "generated" / "resources.py", "resources.py.jinja")
+    generated_exports = sorted(
+        [t.class_name for t in schema.tables] + queue_exports + ["BUCKETS", "QUEUES", "TABLES"]
+    )
+    emit(
+        package_dir / "generated" / "__init__.py",
+        "generated_init.py.jinja",
+        queue_exports=queue_exports,
+        exports=generated_exports,
+    )
+    emit(
+        package_dir / "env_config.py",
+        "env_config.py.jinja",
+        variable_names=_variable_names(schema),
+        exports=sorted(_env_exports(schema)),
+    )
+    emit(
+        package_dir / "__init__.py",
+        "package_init.py.jinja",
+        generated_exports=[
+            n for n in generated_exports if n not in ("BUCKETS", "QUEUES", "TABLES")
+        ],
+        exports=sorted(
+            [n for n in generated_exports if n not in ("BUCKETS", "QUEUES", "TABLES")]
+            + list(RUNTIME_EXPORTS)
+        ),
+    )
+    first_party = sorted(
+        {
+            schema.generator.package.split(".")[0],
+            schema.generator.models_module.split(".")[0],
+            schema.generator.errors_module.split(".")[0],
+            "stereo_spot_aws_adapters",
+            "stereo_spot_shared",
+        }
+    )
+    return format_sources(files, first_party)
+
+
+def _table_models(table: m.TableSpec) -> list[str]:
+    names = set(table.enum_types) if table.model else set()
+    if table.model:
+        names.add(table.model)
+    for pattern in table.patterns:
+        if isinstance(pattern, m.QueryIndexPagePattern):
+            names.add(pattern.item_model)
+            names.update(a.python_type for a in pattern.item_attributes if a.python_kind == "enum")
+    return sorted(names)
+
+
+def _abc_imports(table: m.TableSpec) -> list[str]:
+    names = []
+    if table.lease or table.has("create_once"):
+        names.append("Callable")
+    if table.has("query_index_page"):
+        names.append("Mapping")
+    if table.has("batch_put"):
+        names.append("Sequence")
+    return names
+
+
+def _table_exports(table: m.TableSpec) -> list[str]:
+    names = [table.class_name]
+    if table.model:
+        names += [
+            "KEY_ATTRIBUTES",
+            f"{snake(table.model)}_from_item",
+            f"{snake(table.model)}_to_item",
+        ]
+    return names
+
+
+def _queue_exports(schema: m.SchemaSpec) -> list[str]:
+    names = []
+    for queue in schema.queues:
+        if queue.event_source == "s3":
+            names.append(f"parse_{queue.name}_event")
+        elif queue.payload_model:
+            names.append(f"parse_{queue.name}_payload")
+    return sorted(names)
+
+
+def _variable_names(schema: m.SchemaSpec) -> list[str]:
+    return (
+        [t.env_var for t in schema.tables]
+        + [q.env_var for q in schema.queues]
+        + [b.env_var for b in schema.buckets]
+    )
+
+
+def _env_exports(schema: m.SchemaSpec) -> list[str]:
+    names = ["VARIABLES", "check_environment", "load_terraform_outputs", "object_storage_from_env"]
+    names += _variable_names(schema)
+    names += [t.factory for t in schema.tables]
+    for queue in schema.queues:
+        names += [f"{queue.name}_queue_sender_from_env", f"{queue.name}_queue_receiver_from_env"]
+    names += [f"{b.name}_bucket_name" for b in schema.buckets]
+    return names
+
+
+def format_sources(files: dict[Path, str], first_party: list[str]) -> dict[Path, str]:
+    """Sort imports and format every file with the pinned ruff, in isolated mode.
+
+    Isolated mode ignores every configuration file, so the output is the same
+    on every machine; the first-party packages are passed explicitly.
+    """
+    with tempfile.TemporaryDirectory(prefix="codegen-") as tmp:
+        staged = {path: Path(tmp) / f"{index}.py" for index, path in enumerate(sorted(files))}
+        for path, target in staged.items():
+            target.write_text(files[path], encoding="utf-8")
+        common = ["--isolated", "--line-length", "100", "--target-version", "py310", "--quiet"]
+        isort = f"lint.isort.known-first-party = {first_party!r}"
+        for command in (
+            ["check", *common, "--select", "I", "--fix", "--config", isort, tmp],
+            ["format", *common, tmp],
+        ):
+            result = subprocess.run(
+                [sys.executable, "-m", "ruff", *command],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise RuntimeError(
+                    "ruff could not format the generated code (a template emits invalid Python):\n"
+                    + result.stdout
+                    + result.stderr
+                )
+        return {path: target.read_text(encoding="utf-8") for path, target in staged.items()}

@@ -1,0 +1,188 @@
+"""What a schema file may contain, declared once.
+
+``validate.py`` checks a loaded schema against these declarations, and
+``jsonschema.py`` renders them as the JSON Schema editors use, so the two can
+never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+FieldType = Literal["string", "integer", "boolean", "string_list"]
+
+IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+CLASS_NAME = r"^[A-Z][A-Za-z0-9]*$"
+ENV_VAR = r"^[A-Z][A-Z0-9_]*$"
+DOTTED_NAME = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
+ATTRIBUTE_NAME = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
+INDEX_NAME = r"^[A-Za-z0-9_.-]{3,255}$"
+
+
+@dataclass(frozen=True)
+class Field:
+    type: FieldType
+    description: str
+    required: bool = False
+    enum: tuple[str, ...] = ()
+    pattern: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+GENERATOR_FIELDS: dict[str, Field] = {
+    "package": Field(
+        "string", "Import package the code is generated into.", True, pattern=DOTTED_NAME
+    ),
+    "models_module": Field(
+        "string", "Module holding the pydantic models and enums.", True, pattern=DOTTED_NAME
+    ),
+    "errors_module": Field(
+        "string",
+        "Module holding the error classes (default stereo_spot_shared.errors).",
+        pattern=DOTTED_NAME,
+    ),
+    "python_path": Field(
+        "string", "Directory, relative to the schema file, from which models_module is importable."
+    ),
+}
+
+TABLE_FIELDS: dict[str, Field] = {
+    "description": Field("string", "One line for the generated class docstring.", True),
+    "class_name": Field("string", "Name of the generated adapter class.", True, pattern=CLASS_NAME),
+    "protocol": Field(
+        "string",
+        "Dotted path of the Protocol the class satisfies (checked by mypy).",
+        pattern=DOTTED_NAME,
+    ),
+    "model": Field(
+        "string",
+        "Pydantic model stored as one item; its fields must match `attributes`.",
+        pattern=CLASS_NAME,
+    ),
+    "factory": Field("string", "Name of the env_config factory.", True, pattern=IDENTIFIER),
+    "terraform_output": Field(
+        "string", "Terraform output holding the table name.", True, pattern=IDENTIFIER
+    ),
+    "env_var": Field(
+        "string", "Environment variable (default: terraform_output in upper case).", pattern=ENV_VAR
+    ),
+    "hash_key": Field("string", "Partition key attribute.", True, pattern=ATTRIBUTE_NAME),
+    "range_key": Field("string", "Sort key attribute.", pattern=ATTRIBUTE_NAME),
+    "ttl_attribute": Field(
+        "string", "Attribute DynamoDB TTL reads (type N, Unix seconds).", pattern=ATTRIBUTE_NAME
+    ),
+    "not_found_error": Field(
+        "string", "Error class raised when an update addresses a missing item.", pattern=CLASS_NAME
+    ),
+}
+TABLE_SECTIONS = ("attributes", "indexes", "access_patterns")
+
+ATTRIBUTE_TYPES = ("S", "N", "B")
+
+INDEX_FIELDS: dict[str, Field] = {
+    "name": Field("string", "Global secondary index name.", True, pattern=INDEX_NAME),
+    "hash_key": Field("string", "Index partition key attribute.", True, pattern=ATTRIBUTE_NAME),
+    "range_key": Field("string", "Index sort key attribute.", pattern=ATTRIBUTE_NAME),
+    "projection": Field(
+        "string", "Attributes copied into the index.", True, enum=("ALL", "KEYS_ONLY", "INCLUDE")
+    ),
+    "non_key_attributes": Field(
+        "string_list", "With projection INCLUDE: the projected attributes."
+    ),
+}
+
+PATTERN_COMMON_FIELDS: dict[str, Field] = {
+    "name": Field("string", "Name of the generated method.", True, pattern=IDENTIFIER),
+    "kind": Field("string", "Which access pattern to generate.", True),
+}
+
+PATTERN_KIND_FIELDS: dict[str, dict[str, Field]] = {
+    "get": {},
+    "put": {},
+    "delete": {},
+    "batch_put": {},
+    "update": {
+        "fields": Field(
+            "string_list", "Attributes the update may set; each becomes an optional keyword.", True
+        ),
+    },
+    "query_partition": {
+        "descending": Field("boolean", "Newest (highest sort key) first."),
+    },
+    "query_index_page": {
+        "index": Field("string", "Name of the index to query.", True, pattern=INDEX_NAME),
+        "hash_value": Field(
+            "string", "Fixed index partition to list; omit to take it as a parameter."
+        ),
+        "item_model": Field(
+            "string", "Model each listed item is returned as.", True, pattern=CLASS_NAME
+        ),
+        "descending": Field("boolean", "Highest sort key first."),
+    },
+    "create_once": {
+        "timestamp_attribute": Field(
+            "string", "Attribute set to the creation time.", True, pattern=ATTRIBUTE_NAME
+        ),
+        "default_ttl_seconds": Field(
+            "integer", "Default lifetime of the marker, in seconds.", True, minimum=1
+        ),
+    },
+    "lease": {
+        "started_attribute": Field(
+            "string", "Attribute set when the lease is first taken.", True, pattern=ATTRIBUTE_NAME
+        ),
+        "owner_attribute": Field(
+            "string", "Attribute recording the holder's id.", True, pattern=ATTRIBUTE_NAME
+        ),
+        "expires_attribute": Field(
+            "string", "Attribute recording when the lease lapses.", True, pattern=ATTRIBUTE_NAME
+        ),
+        "default_lease_seconds": Field(
+            "integer", "Default lease length, in seconds.", True, minimum=1
+        ),
+    },
+}
+
+PATTERN_DESCRIPTIONS: dict[str, str] = {
+    "get": "get(key) -> Model | None, strongly consistent.",
+    "put": "put(model): create or overwrite one item.",
+    "delete": "delete(key): remove one item; idempotent.",
+    "batch_put": "put_many(models): BatchWriteItem in chunks of 25 with bounded retries.",
+    "update": "update(key, *, field=None, ...): set the named fields on an existing item only.",
+    "query_partition": "query(hash) -> list[Model]: every item of a partition, in sort order, all pages.",
+    "query_index_page": "One page of an index query with a JSON-safe continuation token.",
+    "create_once": "try_*(key) -> bool: conditional create with TTL; True only the first time.",
+    "lease": "try_acquire / renew / release / complete: an owned, expiring claim on an existing item.",
+}
+
+QUEUE_FIELDS: dict[str, Field] = {
+    "description": Field("string", "One line describing the queue.", True),
+    "terraform_output": Field(
+        "string", "Terraform output holding the queue URL.", True, pattern=IDENTIFIER
+    ),
+    "env_var": Field(
+        "string", "Environment variable (default: terraform_output in upper case).", pattern=ENV_VAR
+    ),
+    "wait_time_seconds": Field(
+        "integer",
+        "Long-polling wait of the generated receiver (default 20).",
+        minimum=0,
+        maximum=20,
+    ),
+    "event_source": Field("string", "The queue is fed by S3 event notifications.", enum=("s3",)),
+    "payload_model": Field("string", "Model every message body is (JSON).", pattern=CLASS_NAME),
+}
+
+BUCKET_FIELDS: dict[str, Field] = {
+    "description": Field("string", "One line describing the bucket.", True),
+    "terraform_output": Field(
+        "string", "Terraform output holding the bucket name.", True, pattern=IDENTIFIER
+    ),
+    "env_var": Field(
+        "string", "Environment variable (default: terraform_output in upper case).", pattern=ENV_VAR
+    ),
+}
+
+TOP_LEVEL_SECTIONS = ("generator", "tables", "queues", "buckets")

@@ -1,0 +1,214 @@
+"""Runtime shared by every generated DynamoDB adapter.
+
+Generated classes do their own straight-line marshalling; what lives here is
+what every table needs the same way: argument checks, following pages, batch
+writes with retries, and JSON-safe page tokens.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from botocore.exceptions import ClientError
+from pydantic import TypeAdapter
+
+from stereo_spot_shared.errors import InvalidPageTokenError
+from stereo_spot_shared.protocols import PageToken
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef
+    from pydantic import BaseModel
+
+    Item = dict[str, AttributeValueTypeDef]
+
+BATCH_WRITE_LIMIT = 25
+"""BatchWriteItem accepts at most 25 put or delete requests."""
+
+
+def require_str_key(name: str, value: object) -> str:
+    """A string key attribute: a non-empty ``str``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    return value
+
+
+def require_int(name: str, value: object, *, minimum: int | None = None) -> int:
+    """An ``int`` (never a ``bool``), optionally bounded below."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def require_bytes_key(name: str, value: object) -> bytes:
+    if not isinstance(value, bytes):
+        raise TypeError(f"{name} must be bytes, got {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    return value
+
+
+def require_model(name: str, value: object, model: type[BaseModel]) -> None:
+    if not isinstance(value, model):
+        raise TypeError(f"{name} must be a {model.__name__}, got {type(value).__name__}")
+
+
+def field_validator(model: type[BaseModel], field: str) -> Callable[[object], Any]:
+    """Validate one value exactly as ``model`` validates its ``field``.
+
+    Used by generated ``update`` methods so a field updated alone obeys the
+    same type and range rules as a whole model written by ``put``.
+    """
+    info = model.model_fields[field]
+    adapter: TypeAdapter[Any] = TypeAdapter(info.rebuild_annotation())
+
+    def validate(value: object) -> Any:
+        return adapter.validate_python(value)
+
+    return validate
+
+
+def is_condition_failure(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def query_pages(client: DynamoDBClient, request: QueryInputTypeDef) -> Iterator[list[Item]]:
+    """Yield every page of a query, following ``LastEvaluatedKey`` to the end."""
+    while True:
+        response = client.query(**request)
+        yield response["Items"]
+        last_key = response.get("LastEvaluatedKey")
+        if not last_key:
+            return
+        request["ExclusiveStartKey"] = last_key
+
+
+def batch_put(
+    client: DynamoDBClient,
+    table_name: str,
+    items: Sequence[Item],
+    key_names: Sequence[str],
+    *,
+    max_attempts: int = 8,
+    base_delay: float = 0.05,
+    max_delay: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Item]:
+    """Write ``items`` with BatchWriteItem; return those still unprocessed.
+
+    Items are sent in chunks of 25. ``UnprocessedItems`` are retried with
+    full-jitter exponential backoff, at most ``max_attempts`` times per chunk.
+    Items sharing a key are collapsed to the last one, since DynamoDB rejects a
+    batch that names a key twice and a later put would overwrite it anyway.
+    """
+    unique: dict[tuple[str, ...], Item] = {}
+    for item in items:
+        unique[tuple(repr(item[name]) for name in key_names)] = item
+    remaining = list(unique.values())
+    failed: list[Item] = []
+    for start in range(0, len(remaining), BATCH_WRITE_LIMIT):
+        pending = remaining[start : start + BATCH_WRITE_LIMIT]
+        for attempt in range(max_attempts):
+            response = client.batch_write_item(
+                RequestItems={table_name: [{"PutRequest": {"Item": item}} for item in pending]}
+            )
+            unprocessed = response.get("UnprocessedItems", {}).get(table_name, [])
+            pending = [
+                request["PutRequest"]["Item"] for request in unprocessed if "PutRequest" in request
+            ]
+            if not pending:
+                break
+            if attempt + 1 < max_attempts:
+                sleep(random.uniform(0, min(max_delay, base_delay * 2**attempt)))
+        failed.extend(pending)
+    return failed
+
+
+TokenType = Literal["S", "N"]
+
+
+def encode_page_token(last_key: Mapping[str, AttributeValueTypeDef] | None) -> PageToken | None:
+    """Turn a ``LastEvaluatedKey`` into plain JSON: strings stay, numbers become ints."""
+    if not last_key:
+        return None
+    token: PageToken = {}
+    for name, value in last_key.items():
+        if "S" in value:
+            token[name] = value["S"]
+        elif "N" in value:
+            token[name] = int(value["N"])
+        else:
+            raise InvalidPageTokenError(f"cannot encode key attribute {name!r} in a page token")
+    return token
+
+
+def decode_page_token(
+    token: object,
+    attribute_types: Mapping[str, TokenType],
+    fixed: Mapping[str, str],
+    listing: str,
+) -> Item:
+    """Check a token a caller handed back and turn it into an ``ExclusiveStartKey``.
+
+    The token must have exactly the attributes this listing's keys have, with
+    their types, and the fixed partition value: anything else was forged,
+    truncated, or belongs to another listing.
+    """
+    if not isinstance(token, Mapping):
+        raise InvalidPageTokenError(
+            f"page token for {listing} must be the mapping a previous call returned, "
+            f"got {type(token).__name__}"
+        )
+    if set(token) != set(attribute_types):
+        raise InvalidPageTokenError(
+            f"page token for {listing} must have exactly the keys {sorted(attribute_types)}, "
+            f"got {sorted(map(str, token))}"
+        )
+    key: Item = {}
+    for name, kind in attribute_types.items():
+        value = token[name]
+        if kind == "S":
+            if not isinstance(value, str) or not value:
+                raise InvalidPageTokenError(
+                    f"page token for {listing}: {name!r} must be a non-empty string"
+                )
+            if name in fixed and value != fixed[name]:
+                raise InvalidPageTokenError(
+                    f"page token for {listing}: {name!r} is {value!r}, this listing reads {fixed[name]!r}"
+                )
+            key[name] = {"S": value}
+        else:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InvalidPageTokenError(
+                    f"page token for {listing}: {name!r} must be an integer"
+                )
+            key[name] = {"N": str(value)}
+    return key
+
+
+def now() -> int:
+    """Unix seconds; the clock every generated time comparison uses."""
+    return int(time.time())
+
+
+def default_owner_id() -> str:
+    """A lease owner id unique to this process and object: host, pid, random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def is_validation_error(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ValidationException"
+
+
+def error_message(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Message", error))

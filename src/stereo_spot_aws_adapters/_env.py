@@ -1,0 +1,110 @@
+"""Runtime behind the generated ``env_config``: reading Terraform outputs from the environment."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from stereo_spot_shared.errors import MissingConfigurationError
+
+
+@dataclass(frozen=True)
+class EnvVariable:
+    """An environment variable that carries one Terraform output."""
+
+    name: str
+    terraform_output: str
+    description: str
+
+    def explain(self) -> str:
+        return f"${self.name} ({self.description}; Terraform output `{self.terraform_output}`)"
+
+
+def require_env(variable: EnvVariable, environ: Mapping[str, str] | None = None) -> str:
+    """The variable's value; missing or blank raises ``MissingConfigurationError``."""
+    value = (os.environ if environ is None else environ).get(variable.name, "").strip()
+    if not value:
+        raise MissingConfigurationError(
+            f"environment variable {variable.name} is not set: it holds the "
+            f"{variable.description}, from the Terraform output `{variable.terraform_output}` "
+            f"(run `terraform output -raw {variable.terraform_output}`)",
+            [variable.name],
+        )
+    return value
+
+
+def check_variables(
+    variables: Iterable[EnvVariable], environ: Mapping[str, str] | None = None
+) -> None:
+    """Raise one ``MissingConfigurationError`` naming every missing variable."""
+    env = os.environ if environ is None else environ
+    missing = [v for v in variables if not env.get(v.name, "").strip()]
+    if missing:
+        lines = "\n".join(f"  - {v.explain()}" for v in missing)
+        raise MissingConfigurationError(
+            f"{len(missing)} environment variable(s) missing:\n{lines}",
+            [v.name for v in missing],
+        )
+
+
+def select_variables(variables: Iterable[EnvVariable], names: Iterable[str]) -> list[EnvVariable]:
+    """The variables with these names; an unknown name is a ``ValueError``."""
+    by_name = {v.name: v for v in variables}
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        raise ValueError(f"unknown variable(s) {unknown}; known: {sorted(by_name)}")
+    return [by_name[name] for name in names]
+
+
+def load_terraform_outputs(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Read ``terraform output -json`` output or a ``KEY=value`` file into env names.
+
+    JSON output maps each output to ``{"value": ..., "type": ..., "sensitive": ...}``;
+    the names come back upper-cased, the way the services read them. A ``.env``
+    style file may use ``export``, comments, blank lines and quoted values.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"Terraform outputs file not found: {file}") from None
+    if text.lstrip().startswith("{"):
+        return _from_terraform_json(text, file)
+    return _from_env_file(text, file)
+
+
+def _from_terraform_json(text: str, file: Path) -> dict[str, str]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{file}: not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{file}: expected the object `terraform output -json` prints")
+    result: dict[str, str] = {}
+    for name, output in data.items():
+        value = output.get("value") if isinstance(output, dict) else output
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ValueError(f"{file}: output {name!r} is not a string or number")
+        result[name.upper()] = str(value)
+    return result
+
+
+def _from_env_file(text: str, file: Path) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for number, raw_line in enumerate(text.splitlines(), start=1):
+        line = raw_line.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").strip()
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(f"{file}:{number}: expected KEY=value, got {raw_line!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        result[name.upper()] = value
+    return result
