@@ -31,6 +31,7 @@ _ENDPOINT_ENV = {
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str | None, str | None, str | None], Any] = {}
+_sessions: dict[str | None, boto3.session.Session] = {}
 
 
 def resolve_region(region_name: str | None) -> str | None:
@@ -82,7 +83,12 @@ def get_client(
     with _lock:
         cached = _clients.get(key)
         if cached is None:
-            cached = boto3.session.Session().client(
+            # One session per credential identity: building a session re-reads
+            # botocore's endpoint and service data, the dominant cost of a client.
+            session = _sessions.get(key[3])
+            if session is None:
+                session = _sessions[key[3]] = boto3.session.Session()
+            cached = session.client(
                 service, region_name=region, endpoint_url=endpoint, config=client_config(service)
             )
             _clients[key] = cached
@@ -93,3 +99,4 @@ def clear_client_cache() -> None:
     """Forget every cached client (tests, or after rotating credentials in-process)."""
     with _lock:
         _clients.clear()
+        _sessions.clear()

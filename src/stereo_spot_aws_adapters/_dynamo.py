@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from stereo_spot_shared.errors import InvalidPageTokenError
 from stereo_spot_shared.protocols import PageToken
@@ -73,7 +73,15 @@ def field_validator(model: type[BaseModel], field: str) -> Callable[[object], An
     adapter: TypeAdapter[Any] = TypeAdapter(info.rebuild_annotation())
 
     def validate(value: object) -> Any:
-        return adapter.validate_python(value)
+        try:
+            return adapter.validate_python(value)
+        except ValidationError as error:
+            detail = error.errors(include_url=False)[0]
+            message = f"{field} for {model.__name__}: {detail['msg']} (got {value!r})"
+            # A wrong type is a TypeError; a right type with a bad value a ValueError.
+            if str(detail["type"]).endswith("_type"):
+                raise TypeError(message) from None
+            raise ValueError(message) from None
 
     return validate
 

@@ -1,0 +1,321 @@
+"""S3 implementation of ``ObjectStorage``: presigned URLs, small objects and files.
+
+Files go through boto3's managed transfer, so memory stays bounded and large
+files are sent in parallel parts. A download only ever appears at its target
+path complete; a failed upload leaves no multipart upload behind to be billed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import tempfile
+from typing import TYPE_CHECKING
+
+from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from stereo_spot_shared.errors import ObjectNotFoundError
+from stereo_spot_shared.protocols import ProgressCallback
+
+from ._clients import get_client
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
+
+logger = logging.getLogger(__name__)
+
+MAX_PRESIGN_SECONDS = 604_800
+"""Seven days, the longest a SigV4 presigned URL can be valid."""
+
+MAX_KEY_BYTES = 1024
+"""S3's limit on the UTF-8 length of an object key."""
+
+MIB = 1024 * 1024
+
+
+def default_transfer_config() -> TransferConfig:
+    """Multipart above 8 MiB, 8 MiB parts, 8 parts in flight."""
+    return TransferConfig(
+        multipart_threshold=8 * MIB,
+        multipart_chunksize=8 * MIB,
+        max_concurrency=8,
+        use_threads=True,
+        # The classic transfer manager, never CRT: its cleanup and progress
+        # reporting are what this module relies on.
+        preferred_transfer_client="classic",
+    )
+
+
+class S3ObjectStorage:
+    """Objects in any S3 bucket; bucket names are passed per call.
+
+    A ``client`` passed in should sign with SigV4 (``signature_version="s3v4"``,
+    as the shared client does) so presigned URLs work in every region.
+    """
+
+    def __init__(
+        self,
+        *,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        client: S3Client | None = None,
+        transfer_config: TransferConfig | None = None,
+    ) -> None:
+        self._client = (
+            client
+            if client is not None
+            else get_client("s3", region_name=region_name, endpoint_url=endpoint_url)
+        )
+        self._transfer_config = (
+            transfer_config if transfer_config is not None else default_transfer_config()
+        )
+
+    def presign_upload(
+        self, bucket: str, key: str, *, expires_in: int = 3600, content_type: str = "video/mp4"
+    ) -> str:
+        """A URL that accepts one HTTP PUT of the object with this ``Content-Type``."""
+        _check_object(bucket, key)
+        _check_expiry(expires_in)
+        _check_header_value("content_type", content_type)
+        return self._client.generate_presigned_url(
+            "put_object",
+            Params={"Bucket": bucket, "Key": key, "ContentType": content_type},
+            ExpiresIn=expires_in,
+            HttpMethod="PUT",
+        )
+
+    def presign_download(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        expires_in: int = 3600,
+        response_content_disposition: str | None = None,
+    ) -> str:
+        """A URL that serves the object to an HTTP GET, optionally as an attachment."""
+        _check_object(bucket, key)
+        _check_expiry(expires_in)
+        params = {"Bucket": bucket, "Key": key}
+        if response_content_disposition is not None:
+            _check_header_value("response_content_disposition", response_content_disposition)
+            params["ResponseContentDisposition"] = response_content_disposition
+        return self._client.generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=expires_in, HttpMethod="GET"
+        )
+
+    def upload(self, bucket: str, key: str, body: bytes) -> None:
+        """Store ``body`` as the object, replacing any existing one."""
+        _check_object(bucket, key)
+        if not isinstance(body, bytes):
+            raise TypeError(f"body must be bytes, not {type(body).__name__}; encode text first")
+        self._client.put_object(Bucket=bucket, Key=key, Body=body)
+
+    def download(self, bucket: str, key: str) -> bytes:
+        """The whole object in memory; use ``download_file`` for large objects."""
+        _check_object(bucket, key)
+        try:
+            response = self._client.get_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if _is_not_found(exc):
+                raise ObjectNotFoundError(bucket, key) from exc
+            raise
+        with contextlib.closing(response["Body"]) as stream:
+            return stream.read()
+
+    def exists(self, bucket: str, key: str) -> bool:
+        """Whether the object exists; errors other than "not found" (e.g. 403) propagate."""
+        _check_object(bucket, key)
+        try:
+            self._client.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if _is_not_found(exc):
+                return False
+            raise
+        return True
+
+    def delete(self, bucket: str, key: str) -> None:
+        """Delete the object; deleting one that does not exist is not an error."""
+        _check_object(bucket, key)
+        self._client.delete_object(Bucket=bucket, Key=key)
+
+    def list_object_keys(
+        self, bucket: str, prefix: str = "", *, page_size: int = 1000
+    ) -> list[str]:
+        """Every key under ``prefix``, following all pages, in S3's (UTF-8 binary) order."""
+        _check_bucket(bucket)
+        if prefix:
+            _check_key(prefix, what="prefix")
+        if not 1 <= page_size <= 1000:
+            raise ValueError(f"page_size must be between 1 and 1000, got {page_size}")
+        paginator = self._client.get_paginator("list_objects_v2")
+        pages = paginator.paginate(
+            Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": page_size}
+        )
+        return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+
+    def upload_file(
+        self,
+        bucket: str,
+        key: str,
+        path: str | os.PathLike[str],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        """Upload a local file, in parts above the multipart threshold.
+
+        ``progress`` is called with the bytes sent since its previous call.
+        S3 errors surface as boto3's ``S3UploadFailedError``.
+        """
+        _check_object(bucket, key)
+        filename = os.fspath(path)
+        if not os.path.exists(filename):
+            raise FileNotFoundError(errno.ENOENT, "local file to upload does not exist", filename)
+        if os.path.isdir(filename):
+            raise IsADirectoryError(errno.EISDIR, "cannot upload a directory", filename)
+        may_be_multipart = os.path.getsize(filename) >= self._transfer_config.multipart_threshold
+        try:
+            self._client.upload_file(
+                filename, bucket, key, Callback=progress, Config=self._transfer_config
+            )
+        except BaseException:
+            # Also on Ctrl-C: uploaded parts of an unfinished upload are stored
+            # (and billed) until the upload is aborted.
+            if may_be_multipart:
+                self._abort_multipart_uploads(bucket, key)
+            raise
+
+    def download_file(
+        self,
+        bucket: str,
+        key: str,
+        path: str | os.PathLike[str],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        """Download to a local file, which appears only once it is complete.
+
+        The data goes to a temporary file beside the target that is renamed
+        over it at the end; on failure it is removed and an existing target is
+        left as it was. ``progress`` is called with the bytes received since
+        its previous call.
+        """
+        _check_object(bucket, key)
+        target = os.fspath(path)
+        if os.path.isdir(target):
+            raise IsADirectoryError(errno.EISDIR, "download target is a directory", target)
+        directory = os.path.dirname(os.path.abspath(target))
+        if not os.path.isdir(directory):
+            raise FileNotFoundError(
+                errno.ENOENT, "directory to download into does not exist", directory
+            )
+        handle, partial = tempfile.mkstemp(
+            dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".part"
+        )
+        os.close(handle)
+        completed = False
+        try:
+            try:
+                self._client.download_file(
+                    bucket, key, partial, Callback=progress, Config=self._transfer_config
+                )
+            except ClientError as exc:
+                if _is_not_found(exc):
+                    raise ObjectNotFoundError(bucket, key) from exc
+                raise
+            os.replace(partial, target)
+            completed = True
+        finally:
+            if not completed:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(partial)
+
+    def _abort_multipart_uploads(self, bucket: str, key: str) -> None:
+        """Abort every unfinished multipart upload of exactly this key.
+
+        s3transfer normally aborts its own upload on failure; this makes sure
+        even when that abort failed. It would also abort a concurrent upload of
+        the same key by another writer, which then fails and must retry.
+        """
+        try:
+            paginator = self._client.get_paginator("list_multipart_uploads")
+            for page in paginator.paginate(Bucket=bucket, Prefix=key):
+                for upload in page.get("Uploads", []):
+                    if upload.get("Key") == key and "UploadId" in upload:
+                        self._client.abort_multipart_upload(
+                            Bucket=bucket, Key=key, UploadId=upload["UploadId"]
+                        )
+        except (BotoCoreError, ClientError):
+            # Never hide the upload's own error; say what is left to clean up.
+            logger.warning(
+                "could not abort unfinished multipart uploads of s3://%s/%s; an "
+                "AbortIncompleteMultipartUpload lifecycle rule will remove them",
+                bucket,
+                key,
+                exc_info=True,
+            )
+
+
+def _is_not_found(exc: ClientError) -> bool:
+    code = exc.response.get("Error", {}).get("Code", "")
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in {"404", "NoSuchKey", "NoSuchBucket", "NotFound"} or status == 404
+
+
+def _check_object(bucket: str, key: str) -> None:
+    _check_bucket(bucket)
+    _check_key(key, what="key")
+
+
+def _check_bucket(bucket: str) -> None:
+    if not bucket:
+        raise ValueError("bucket is empty; pass the bucket name, e.g. from INPUT_BUCKET_NAME")
+    if "/" in bucket or _first_control_character(bucket) is not None:
+        raise ValueError(
+            f"bucket {bucket!r} is not a bucket name; pass the name alone and put any "
+            "path in the key"
+        )
+
+
+def _check_key(key: str, *, what: str) -> None:
+    if not key:
+        raise ValueError(f"{what} is empty; S3 object keys need at least one character")
+    index = _first_control_character(key)
+    if index is not None:
+        raise ValueError(
+            f"{what} {key!r} contains control character {key[index]!r} at index {index}; "
+            "S3 keys here must not contain characters below U+0020 or U+007F"
+        )
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"{what} {key!r} is not valid Unicode: {exc.reason}") from exc
+    if size > MAX_KEY_BYTES:
+        raise ValueError(f"{what} is {size} bytes of UTF-8; S3 allows at most {MAX_KEY_BYTES}")
+
+
+def _first_control_character(text: str) -> int | None:
+    return next(
+        (index for index, char in enumerate(text) if ord(char) < 32 or ord(char) == 127), None
+    )
+
+
+def _check_expiry(expires_in: int) -> None:
+    if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
+        raise ValueError(
+            f"expires_in must be between 1 and {MAX_PRESIGN_SECONDS} seconds (7 days), "
+            f"got {expires_in}"
+        )
+
+
+def _check_header_value(name: str, value: str) -> None:
+    if not value:
+        raise ValueError(f"{name} is empty")
+    index = _first_control_character(value)
+    if index is not None:
+        raise ValueError(f"{name} {value!r} contains a control character at index {index}")
+
+
+__all__ = ["MAX_KEY_BYTES", "MAX_PRESIGN_SECONDS", "S3ObjectStorage", "default_transfer_config"]

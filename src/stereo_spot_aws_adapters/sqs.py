@@ -1,0 +1,440 @@
+"""SQS implementations of ``QueueSender`` and ``QueueReceiver``.
+
+A body comes out of the queue with the type it went in: ``str`` bodies are sent
+as they are, ``bytes`` bodies are base64-encoded (SQS bodies must be XML
+characters), and a message attribute records which one was done so the
+receiver never guesses from content. Messages without that attribute (S3
+notifications, other producers) are received as ``str``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import random
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
+
+from stereo_spot_shared.errors import (
+    BatchWriteError,
+    EmptyMessageError,
+    MalformedEventError,
+    MessageTooLargeError,
+)
+from stereo_spot_shared.protocols import MessageBody, QueueMessage
+
+from ._clients import get_client
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.client import SQSClient
+    from mypy_boto3_sqs.type_defs import (
+        BatchResultErrorEntryTypeDef,
+        DeleteMessageBatchRequestEntryTypeDef,
+        MessageAttributeValueTypeDef,
+        MessageTypeDef,
+        SendMessageBatchRequestEntryTypeDef,
+    )
+
+MAX_MESSAGE_BYTES = 1_048_576
+"""SQS's limit (1 MiB since 2025) on one message, body plus attributes, and on one batch."""
+
+MAX_BATCH_ENTRIES = 10
+"""SQS accepts at most this many entries per SendMessageBatch / DeleteMessageBatch."""
+
+MAX_VISIBILITY_TIMEOUT = 43_200
+"""Twelve hours, the longest visibility timeout SQS allows."""
+
+ENCODING_ATTRIBUTE = "stereo-spot-body-encoding"
+"""Message attribute recording how the body was encoded: ``utf-8`` or ``base64``."""
+
+_UTF8 = "utf-8"
+_BASE64 = "base64"
+_STRING_TYPE = "String"
+
+# The characters SQS accepts in a body (XML 1.0 Char production).
+_NOT_SQS_CHARACTER = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+_E = TypeVar("_E")
+_S = TypeVar("_S")
+
+
+@dataclass(frozen=True)
+class BatchRetry:
+    """How entries a batch call reports as failed are retried.
+
+    Full-jitter exponential backoff: before retry ``n`` (1-based) sleep a random
+    time in ``[0, min(max_delay, base_delay * 2**(n-1))]``. Entries that failed
+    through the sender's fault (``SenderFault``) are not retried: they would
+    fail the same way again.
+    """
+
+    attempts: int = 5
+    base_delay: float = 0.05
+    max_delay: float = 2.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError(f"attempts must be at least 1, got {self.attempts}")
+        if self.base_delay < 0 or self.max_delay < 0:
+            raise ValueError("base_delay and max_delay must not be negative")
+
+    def delay_before(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry`` (1 for the first retry)."""
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (retry - 1)))
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """A validated body, as it will travel."""
+
+    text: str
+    encoding: str
+    size: int
+
+
+@dataclass
+class _BatchOutcome(Generic[_S]):
+    succeeded: dict[str, _S] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # entry id -> error code
+    error: BotoCoreError | ClientError | None = None  # request-level error that stopped it
+
+
+class SQSQueueSender:
+    """Sends ``str`` or ``bytes`` bodies to one SQS queue."""
+
+    def __init__(
+        self,
+        queue_url: str,
+        *,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        client: SQSClient | None = None,
+        retry: BatchRetry | None = None,
+    ) -> None:
+        _check_queue_url(queue_url)
+        self.queue_url = queue_url
+        self._client = (
+            client
+            if client is not None
+            else get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
+        )
+        self._retry = retry or BatchRetry()
+
+    def send(self, body: MessageBody) -> str:
+        """Send one message and return its message id."""
+        outgoing = _encode(body)
+        response = self._client.send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=outgoing.text,
+            MessageAttributes=_attributes(outgoing),
+        )
+        return response["MessageId"]
+
+    def send_payload(self, payload: BaseModel) -> str:
+        """Send a pydantic model as its JSON."""
+        return self.send(payload.model_dump_json())
+
+    def send_batch(self, bodies: Sequence[MessageBody]) -> list[str]:
+        """Send many messages; return their message ids in input order.
+
+        Every body is validated before anything is sent. Entries SQS reports
+        as failed are retried; those that still fail raise ``BatchWriteError``
+        whose ``failed`` holds exactly the bodies that were not sent.
+        """
+        bodies = list(bodies)
+        outgoing = [_encode(body) for body in bodies]
+        message_ids: dict[int, str] = {}
+        failures: dict[int, str] = {}
+        error: BotoCoreError | ClientError | None = None
+        for group in _plan_batches(outgoing):
+            if error is not None:
+                # The queue just refused a whole request; later ones would fail alike.
+                failures.update(dict.fromkeys(group, "NotAttempted"))
+                continue
+            entries: dict[str, SendMessageBatchRequestEntryTypeDef] = {
+                str(index): {
+                    "Id": str(index),
+                    "MessageBody": outgoing[index].text,
+                    "MessageAttributes": _attributes(outgoing[index]),
+                }
+                for index in group
+            }
+            outcome = _run_batch(self._send_entries, entries, self._retry)
+            message_ids.update({int(key): value for key, value in outcome.succeeded.items()})
+            failures.update({int(key): code for key, code in outcome.failed.items()})
+            error = outcome.error
+        if failures:
+            codes = ", ".join(sorted(set(failures.values())))
+            raise BatchWriteError(
+                f"{len(failures)} of {len(bodies)} messages were not sent to {self.queue_url} "
+                f"({codes}); the others were sent, so retry only the bodies in .failed",
+                [bodies[index] for index in sorted(failures)],
+            ) from error
+        return [message_ids[index] for index in range(len(bodies))]
+
+    def _send_entries(
+        self, entries: list[SendMessageBatchRequestEntryTypeDef]
+    ) -> tuple[dict[str, str], list[BatchResultErrorEntryTypeDef]]:
+        response = self._client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+        succeeded = {entry["Id"]: entry["MessageId"] for entry in response.get("Successful", [])}
+        return succeeded, response.get("Failed", [])
+
+
+class SQSQueueReceiver:
+    """Receives, deletes and extends the visibility of messages on one SQS queue."""
+
+    def __init__(
+        self,
+        queue_url: str,
+        *,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        wait_time_seconds: int = 20,
+        client: SQSClient | None = None,
+        retry: BatchRetry | None = None,
+    ) -> None:
+        _check_queue_url(queue_url)
+        if not 0 <= wait_time_seconds <= 20:
+            raise ValueError(
+                f"wait_time_seconds must be between 0 and 20 (SQS long polling), "
+                f"got {wait_time_seconds}"
+            )
+        self.queue_url = queue_url
+        self.wait_time_seconds = wait_time_seconds
+        self._client = (
+            client
+            if client is not None
+            else get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
+        )
+        self._retry = retry or BatchRetry()
+
+    def receive(self, max_messages: int = 1) -> list[QueueMessage]:
+        """Long-poll for up to ``max_messages`` (1..10) messages; may return fewer or none.
+
+        A message whose encoding attribute is unknown or whose base64 body does
+        not decode raises ``MalformedEventError``; like any message not
+        deleted, it is redelivered and ends in the queue's dead-letter queue.
+        """
+        if not 1 <= max_messages <= MAX_BATCH_ENTRIES:
+            raise ValueError(
+                f"max_messages must be between 1 and {MAX_BATCH_ENTRIES}, got {max_messages}"
+            )
+        response = self._client.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=max_messages,
+            WaitTimeSeconds=self.wait_time_seconds,
+            MessageAttributeNames=[ENCODING_ATTRIBUTE],
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        return [_decode(message) for message in response.get("Messages", [])]
+
+    def delete(self, receipt_handle: str) -> None:
+        """Delete a received message so it is not delivered again."""
+        _check_receipt_handle(receipt_handle)
+        self._client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt_handle)
+
+    def delete_batch(self, receipt_handles: Sequence[str]) -> None:
+        """Delete many received messages; handles not deleted raise ``BatchWriteError``."""
+        handles = list(receipt_handles)
+        for handle in handles:
+            _check_receipt_handle(handle)
+        failures: dict[int, str] = {}
+        error: BotoCoreError | ClientError | None = None
+        for start in range(0, len(handles), MAX_BATCH_ENTRIES):
+            group = range(start, min(start + MAX_BATCH_ENTRIES, len(handles)))
+            if error is not None:
+                failures.update(dict.fromkeys(group, "NotAttempted"))
+                continue
+            entries: dict[str, DeleteMessageBatchRequestEntryTypeDef] = {
+                str(index): {"Id": str(index), "ReceiptHandle": handles[index]} for index in group
+            }
+            outcome = _run_batch(self._delete_entries, entries, self._retry)
+            failures.update({int(key): code for key, code in outcome.failed.items()})
+            error = outcome.error
+        if failures:
+            codes = ", ".join(sorted(set(failures.values())))
+            raise BatchWriteError(
+                f"{len(failures)} of {len(handles)} messages were not deleted from "
+                f"{self.queue_url} ({codes}); they will be delivered again unless "
+                "the receipt handles in .failed are deleted",
+                [handles[index] for index in sorted(failures)],
+            ) from error
+
+    def change_visibility(self, receipt_handle: str, seconds: int) -> None:
+        """Hide a received message for ``seconds`` more (0 makes it visible at once)."""
+        _check_receipt_handle(receipt_handle)
+        if not 0 <= seconds <= MAX_VISIBILITY_TIMEOUT:
+            raise ValueError(
+                f"seconds must be between 0 and {MAX_VISIBILITY_TIMEOUT} (12 hours), got {seconds}"
+            )
+        self._client.change_message_visibility(
+            QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+        )
+
+    def _delete_entries(
+        self, entries: list[DeleteMessageBatchRequestEntryTypeDef]
+    ) -> tuple[dict[str, None], list[BatchResultErrorEntryTypeDef]]:
+        response = self._client.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
+        succeeded = {entry["Id"]: None for entry in response.get("Successful", [])}
+        return succeeded, response.get("Failed", [])
+
+
+def _encode(body: object) -> _Outgoing:
+    """Validate a body and encode it for SQS; raise before anything is sent."""
+    if not isinstance(body, (str, bytes)):
+        raise TypeError(f"message body must be str or bytes, not {type(body).__name__}")
+    if not body:
+        raise EmptyMessageError("message body is empty; SQS does not accept empty messages")
+    if isinstance(body, bytes):
+        text = base64.b64encode(body).decode("ascii")
+        encoding = _BASE64
+    else:
+        bad = _NOT_SQS_CHARACTER.search(body)
+        if bad is not None:
+            raise ValueError(
+                f"message body contains U+{ord(bad.group()):04X} at index {bad.start()}, "
+                "which SQS does not accept; send the body as bytes to have it base64-encoded"
+            )
+        text = body
+        encoding = _UTF8
+    size = len(text.encode("utf-8")) + len(ENCODING_ATTRIBUTE) + len(_STRING_TYPE) + len(encoding)
+    if size > MAX_MESSAGE_BYTES:
+        raise MessageTooLargeError(
+            f"message is {size} bytes ({encoding}-encoded body plus attributes), over the SQS "
+            f"limit of {MAX_MESSAGE_BYTES} bytes; store the payload in S3 and send its key instead"
+        )
+    return _Outgoing(text=text, encoding=encoding, size=size)
+
+
+def _attributes(outgoing: _Outgoing) -> dict[str, MessageAttributeValueTypeDef]:
+    return {ENCODING_ATTRIBUTE: {"DataType": _STRING_TYPE, "StringValue": outgoing.encoding}}
+
+
+def _plan_batches(outgoing: Sequence[_Outgoing]) -> list[list[int]]:
+    """Group indices, in order, so each batch has at most 10 entries and 1 MiB in total."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    current_size = 0
+    for index, message in enumerate(outgoing):
+        if current and (
+            len(current) == MAX_BATCH_ENTRIES or current_size + message.size > MAX_MESSAGE_BYTES
+        ):
+            batches.append(current)
+            current, current_size = [], 0
+        current.append(index)
+        current_size += message.size
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _run_batch(
+    request: Callable[[list[_E]], tuple[dict[str, _S], list[BatchResultErrorEntryTypeDef]]],
+    entries: dict[str, _E],
+    retry: BatchRetry,
+) -> _BatchOutcome[_S]:
+    """Send one batch, retrying only the entries reported as failed.
+
+    An entry that succeeded is never sent again. A request-level error (after
+    botocore's own retries) stops the run: the entries still pending are
+    reported failed with that error's code, and the error is kept as the cause.
+    """
+    outcome: _BatchOutcome[_S] = _BatchOutcome()
+    pending = dict(entries)
+    last_code: dict[str, str] = {}
+    for attempt in range(retry.attempts):
+        if attempt:
+            retry.sleep(retry.delay_before(attempt))
+        try:
+            succeeded, failed = request(list(pending.values()))
+        except (BotoCoreError, ClientError) as exc:
+            outcome.failed.update(dict.fromkeys(pending, _error_code(exc)))
+            outcome.error = exc
+            return outcome
+        for entry_id, result in succeeded.items():
+            if entry_id in pending:
+                del pending[entry_id]
+                outcome.succeeded[entry_id] = result
+        for failure in failed:
+            entry_id = failure["Id"]
+            if entry_id not in pending:
+                continue
+            if failure["SenderFault"]:
+                outcome.failed[entry_id] = failure["Code"]
+                del pending[entry_id]
+            else:
+                last_code[entry_id] = failure["Code"]
+        if not pending:
+            break
+    outcome.failed.update({entry_id: last_code.get(entry_id, "NoResult") for entry_id in pending})
+    return outcome
+
+
+def _decode(message: MessageTypeDef) -> QueueMessage:
+    message_id = message["MessageId"]
+    raw = message["Body"]
+    marker = message.get("MessageAttributes", {}).get(ENCODING_ATTRIBUTE)
+    encoding = marker.get("StringValue") if marker is not None else None
+    body: MessageBody
+    if encoding is None or encoding == _UTF8:
+        body = raw
+    elif encoding == _BASE64:
+        try:
+            body = base64.b64decode(raw, validate=True)
+        except binascii.Error as exc:
+            raise MalformedEventError(
+                f"message {message_id} is marked {ENCODING_ATTRIBUTE}=base64 "
+                f"but its body is not base64: {exc}"
+            ) from exc
+    else:
+        raise MalformedEventError(
+            f"message {message_id} has unknown {ENCODING_ATTRIBUTE}={encoding!r}; "
+            f"expected {_UTF8!r} or {_BASE64!r}"
+        )
+    attributes = {str(name): value for name, value in message.get("Attributes", {}).items()}
+    return QueueMessage(
+        message_id=message_id,
+        receipt_handle=message["ReceiptHandle"],
+        body=body,
+        receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
+        attributes=attributes,
+    )
+
+
+def _error_code(exc: BotoCoreError | ClientError) -> str:
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") or type(exc).__name__
+    return type(exc).__name__
+
+
+def _check_queue_url(queue_url: str) -> None:
+    if not queue_url:
+        raise ValueError("queue_url is empty; pass the queue URL, e.g. from CHUNKING_QUEUE_URL")
+    if not queue_url.startswith(("https://", "http://")):
+        raise ValueError(
+            f"queue_url must be the queue's URL (https://sqs.<region>.amazonaws.com/<account>/"
+            f"<name>), got {queue_url!r}"
+        )
+
+
+def _check_receipt_handle(receipt_handle: str) -> None:
+    if not receipt_handle:
+        raise ValueError("receipt_handle is empty; pass QueueMessage.receipt_handle")
+
+
+__all__ = [
+    "ENCODING_ATTRIBUTE",
+    "MAX_BATCH_ENTRIES",
+    "MAX_MESSAGE_BYTES",
+    "MAX_VISIBILITY_TIMEOUT",
+    "BatchRetry",
+    "SQSQueueReceiver",
+    "SQSQueueSender",
+]
