@@ -14,11 +14,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## make demo: an embedded AWS endpoint, every resource provisioned, one job walked through
+demo: $(STAMP)
+	$(BIN)/python -m stereo_spot_aws_adapters demo
+
 ## make test: codegen --check, drift check, ruff, mypy --strict, pytest
-test: check lint typecheck pytest
+test: check drift lint typecheck pytest
 
 check: $(STAMP)
 	$(BIN)/python -m codegen --check
+
+drift: $(STAMP)
+	$(BIN)/python -m codegen drift
 
 lint: $(STAMP)
 	$(BIN)/ruff check src codegen tests

@@ -1,33 +1,26 @@
-"""moto's standalone HTTP server, for tests that need real HTTP (presigned URLs)."""
+"""moto's standalone server over real HTTP, the way a user points AWS_ENDPOINT_URL at LocalStack.
+
+The server is ``EmbeddedMotoServer``: moto's own WSGI app on 127.0.0.1 and a free
+port, handling one request at a time so conditional writes are atomic as they
+are on DynamoDB (moto's backends do not lock).
+"""
 
 from __future__ import annotations
 
-import logging
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from stereo_spot_aws_adapters._clients import clear_client_cache
+from stereo_spot_aws_adapters.embedded import EmbeddedMotoServer
 
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     """Base URL (``http://127.0.0.1:<port>``) of a moto server running for the session."""
-    werkzeug_log = logging.getLogger("werkzeug")
-    previous_level = werkzeug_log.level
-    # One line per request would bury the test output.
-    werkzeug_log.setLevel(logging.ERROR)
-    # Port 0: the OS picks a free port, read back once the server is listening.
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-        werkzeug_log.setLevel(previous_level)
+    with EmbeddedMotoServer() as server:
+        yield server.endpoint_url
 
 
 @pytest.fixture

@@ -1,0 +1,74 @@
+resource "aws_dynamodb_table" "jobs" {
+  name         = "${var.name_prefix}-jobs"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "job_id"
+
+  attribute {
+    name = "job_id"
+    type = "S"
+  }
+
+  attribute {
+    name = "status"
+    type = "S"
+  }
+
+  attribute {
+    name = "completed_at"
+    type = "N"
+  }
+
+  global_secondary_index {
+    name            = "status-completed_at"
+    hash_key        = "status"
+    range_key       = "completed_at"
+    projection_type = "ALL"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+}
+
+resource "aws_dynamodb_table" "segment_completions" {
+  name             = "${var.name_prefix}-segment-completions"
+  billing_mode     = "PAY_PER_REQUEST"
+  hash_key         = "job_id"
+  range_key        = "segment_index"
+  stream_enabled   = true
+  stream_view_type = "NEW_IMAGE"
+
+  attribute {
+    name = "job_id"
+    type = "S"
+  }
+
+  attribute {
+    name = "segment_index"
+    type = "N"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+}
+
+resource "aws_dynamodb_table" "reassembly_triggered" {
+  name         = "${var.name_prefix}-reassembly-triggered"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "job_id"
+
+  attribute {
+    name = "job_id"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "ttl"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+}

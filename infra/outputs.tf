@@ -1,0 +1,42 @@
+# One output per resource in schema/stereo_spot.toml; `python -m codegen drift`
+# checks that the names and the resources they point at still match.
+
+output "jobs_table_name" {
+  description = "DynamoDB Jobs table (env JOBS_TABLE_NAME)."
+  value       = aws_dynamodb_table.jobs.name
+}
+
+output "segment_completions_table_name" {
+  description = "DynamoDB SegmentCompletions table (env SEGMENT_COMPLETIONS_TABLE_NAME)."
+  value       = aws_dynamodb_table.segment_completions.name
+}
+
+output "reassembly_triggered_table_name" {
+  description = "DynamoDB ReassemblyTriggered table (env REASSEMBLY_TRIGGERED_TABLE_NAME)."
+  value       = aws_dynamodb_table.reassembly_triggered.name
+}
+
+output "chunking_queue_url" {
+  description = "SQS chunking queue URL (env CHUNKING_QUEUE_URL)."
+  value       = aws_sqs_queue.chunking.url
+}
+
+output "video_worker_queue_url" {
+  description = "SQS video-worker queue URL (env VIDEO_WORKER_QUEUE_URL)."
+  value       = aws_sqs_queue.video_worker.url
+}
+
+output "reassembly_queue_url" {
+  description = "SQS reassembly queue URL (env REASSEMBLY_QUEUE_URL)."
+  value       = aws_sqs_queue.reassembly.url
+}
+
+output "input_bucket_name" {
+  description = "S3 input bucket (env INPUT_BUCKET_NAME)."
+  value       = aws_s3_bucket.input.id
+}
+
+output "output_bucket_name" {
+  description = "S3 output bucket (env OUTPUT_BUCKET_NAME)."
+  value       = aws_s3_bucket.output.id
+}

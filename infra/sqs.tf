@@ -1,0 +1,51 @@
+# Each work queue has its own dead-letter queue. A queue's visibility timeout
+# must outlast the longest run of its consumer, or a second worker picks up a
+# message that is still being processed.
+
+resource "aws_sqs_queue" "chunking_dlq" {
+  name                      = "${var.name_prefix}-chunking-dlq"
+  message_retention_seconds = 1209600
+}
+
+resource "aws_sqs_queue" "chunking" {
+  name                       = "${var.name_prefix}-chunking"
+  visibility_timeout_seconds = var.chunking_visibility_timeout_seconds
+  receive_wait_time_seconds  = 20
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.chunking_dlq.arn
+    maxReceiveCount     = var.dlq_max_receive_count
+  })
+}
+
+resource "aws_sqs_queue" "video_worker_dlq" {
+  name                      = "${var.name_prefix}-video-worker-dlq"
+  message_retention_seconds = 1209600
+}
+
+resource "aws_sqs_queue" "video_worker" {
+  name                       = "${var.name_prefix}-video-worker"
+  visibility_timeout_seconds = var.video_worker_visibility_timeout_seconds
+  receive_wait_time_seconds  = 20
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.video_worker_dlq.arn
+    maxReceiveCount     = var.dlq_max_receive_count
+  })
+}
+
+resource "aws_sqs_queue" "reassembly_dlq" {
+  name                      = "${var.name_prefix}-reassembly-dlq"
+  message_retention_seconds = 1209600
+}
+
+resource "aws_sqs_queue" "reassembly" {
+  name                       = "${var.name_prefix}-reassembly"
+  visibility_timeout_seconds = var.reassembly_visibility_timeout_seconds
+  receive_wait_time_seconds  = 20
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.reassembly_dlq.arn
+    maxReceiveCount     = var.dlq_max_receive_count
+  })
+}

@@ -1,0 +1,35 @@
+variable "name_prefix" {
+  description = "Prefix for every resource name, e.g. \"stereo-spot-dev\"."
+  type        = string
+  default     = "stereo-spot"
+}
+
+variable "dlq_max_receive_count" {
+  description = "Receives before a message moves to its queue's dead-letter queue."
+  type        = number
+  default     = 5
+}
+
+variable "chunking_visibility_timeout_seconds" {
+  description = "Splitting a source video into segments takes minutes, not hours."
+  type        = number
+  default     = 900
+}
+
+variable "video_worker_visibility_timeout_seconds" {
+  description = "One GPU segment conversion can take up to an hour."
+  type        = number
+  default     = 3600
+}
+
+variable "reassembly_visibility_timeout_seconds" {
+  description = "Concatenating every converted segment into the final video."
+  type        = number
+  default     = 1800
+}
+
+variable "upload_allowed_origins" {
+  description = "Browser origins allowed to PUT uploads to the input bucket with presigned URLs."
+  type        = list(string)
+  default     = ["*"]
+}

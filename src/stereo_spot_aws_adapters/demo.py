@@ -1,0 +1,141 @@
+"""The two ways to run the walk: ``demo`` (embedded moto server) and ``smoke`` (a deployed stack).
+
+Both end in the same steps (``walk.WALK_STEPS``); they differ only in how the
+environment is set up. ``demo`` provisions everything itself; ``smoke`` reads
+the stack's Terraform outputs, provisions nothing, and deletes what it created.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from . import env_config
+from ._clients import get_client
+from .embedded import EmbeddedMotoServer
+from .generated.resources import BUCKETS, QUEUES, TABLES
+from .provision import provision
+from .walk import WALK_STEPS, Adapters, Step, Walk, clean_up, run_steps
+
+__all__ = ["run_demo", "run_smoke"]
+
+DEMO_REGION = "us-east-1"
+# Per-service endpoint variables would win over AWS_ENDPOINT_URL and send the
+# demo's requests somewhere else.
+_SERVICE_ENDPOINT_VARIABLES = (
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_S3",
+)
+
+
+def run_demo(*, prefix: str = "stereo-spot-demo", out: TextIO = sys.stdout) -> int:
+    """Walk one job through an embedded moto server; 0 when every step passed."""
+    server = EmbeddedMotoServer()
+
+    def start_server(walk: Walk) -> str:
+        walk.resources.enter_context(server)
+        credentials = "existing credentials"
+        if not os.environ.get("AWS_ACCESS_KEY_ID"):
+            # moto accepts any key; setting one keeps botocore from searching for real ones.
+            os.environ["AWS_ACCESS_KEY_ID"] = "demo"
+            os.environ["AWS_SECRET_ACCESS_KEY"] = "demo"
+            os.environ.pop("AWS_SESSION_TOKEN", None)
+            credentials = "fake credentials"
+        return f"listening on {server.endpoint_url} ({credentials})"
+
+    def provision_resources(walk: Walk) -> str:
+        environment = provision(
+            prefix=prefix, region_name=DEMO_REGION, endpoint_url=server.endpoint_url
+        )
+        walk.environment = environment
+        ttl = [t.name for t in TABLES if t.ttl_attribute]
+        return (
+            f"{len(TABLES)} tables (TTL on {', '.join(ttl) or 'none'}), {len(QUEUES)} queues, "
+            f"{len(BUCKETS)} buckets, named {prefix}-*"
+        )
+
+    def route_uploads(walk: Walk) -> str:
+        # Terraform's bucket notification, recreated: new source videos go to chunking.
+        queue_url = walk.environment[env_config.CHUNKING_QUEUE_URL.name]
+        bucket = walk.environment[env_config.INPUT_BUCKET_NAME.name]
+        sqs = get_client("sqs", region_name=DEMO_REGION, endpoint_url=server.endpoint_url)
+        s3 = get_client("s3", region_name=DEMO_REGION, endpoint_url=server.endpoint_url)
+        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket,
+            NotificationConfiguration={
+                "QueueConfigurations": [
+                    {
+                        "QueueArn": arn,
+                        "Events": ["s3:ObjectCreated:*"],
+                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "input/"}]}},
+                    }
+                ]
+            },
+        )
+        return f"s3://{bucket}/input/* -> {arn.rsplit(':', 1)[-1]} (ObjectCreated)"
+
+    def configure_environment(walk: Walk) -> str:
+        for name in _SERVICE_ENDPOINT_VARIABLES:
+            os.environ.pop(name, None)
+        os.environ.update(walk.environment)
+        os.environ["AWS_ENDPOINT_URL"] = server.endpoint_url
+        os.environ["AWS_REGION"] = DEMO_REGION
+        return _build_adapters(walk, len(walk.environment))
+
+    steps: list[Step] = [
+        ("start the embedded moto server", start_server),
+        ("provision every table, queue and bucket in the schema", provision_resources),
+        ("route input-bucket uploads to the chunking queue", route_uploads),
+        ("set the environment and build every adapter from it", configure_environment),
+        *WALK_STEPS,
+    ]
+    with tempfile.TemporaryDirectory(prefix="stereo-spot-demo-") as work_dir:
+        walk = Walk(out=out, work_dir=Path(work_dir), notification_wait=3.0)
+        return run_steps(walk, steps, finally_step=("clean up what the walk created", clean_up))
+
+
+def run_smoke(
+    *,
+    env_file: str,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    notification_wait: float = 10.0,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Walk one job through an existing stack, then delete what the walk created."""
+
+    def configure_environment(walk: Walk) -> str:
+        outputs = env_config.load_terraform_outputs(env_file)
+        os.environ.update(outputs)
+        if endpoint_url:
+            os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+        if region:
+            os.environ["AWS_REGION"] = region
+        return _build_adapters(walk, len(outputs), source=env_file)
+
+    steps: list[Step] = [
+        ("load the Terraform outputs and build every adapter", configure_environment),
+        *WALK_STEPS,
+    ]
+    with tempfile.TemporaryDirectory(prefix="stereo-spot-smoke-") as work_dir:
+        walk = Walk(out=out, work_dir=Path(work_dir), notification_wait=notification_wait)
+        return run_steps(walk, steps, finally_step=("clean up what the walk created", clean_up))
+
+
+def _build_adapters(walk: Walk, variable_count: int, *, source: str = "") -> str:
+    env_config.check_environment()
+    walk.counter.attach_shared_clients()
+    walk.adapters_ = Adapters.from_env()
+    origin = f" from {source}" if source else ""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL") or "the AWS default endpoints"
+    return (
+        f"{variable_count} variables{origin}; check_environment() passed; "
+        f"adapters built through env_config against {endpoint}"
+    )

@@ -1,0 +1,120 @@
+"""provision() and teardown() against moto in-process: everything the schema declares, once."""
+
+from __future__ import annotations
+
+import pytest
+
+from stereo_spot_aws_adapters._clients import get_client
+from stereo_spot_aws_adapters._resources import KeyAttribute
+from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
+from stereo_spot_aws_adapters.provision import provision, resource_name, teardown
+
+PREFIX = "unit-stack"
+
+
+def key_schema(hash_key: KeyAttribute, range_key: KeyAttribute | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": hash_key.name, "KeyType": "HASH"}]
+    if range_key is not None:
+        schema.append({"AttributeName": range_key.name, "KeyType": "RANGE"})
+    return schema
+
+
+def test_resource_names_follow_terraform() -> None:
+    assert resource_name("stereo-spot", "segment_completions") == (
+        "stereo-spot-segment-completions"
+    )
+
+
+@pytest.mark.usefixtures("aws")
+def test_provision_creates_every_schema_resource() -> None:
+    environment = provision(prefix=PREFIX)
+
+    expected_variables = [r.env_var for r in (*TABLES, *QUEUES, *BUCKETS)]
+    assert list(environment) == expected_variables
+    dynamodb = get_client("dynamodb")
+    for table in TABLES:
+        name = environment[table.env_var]
+        assert name == resource_name(PREFIX, table.name)
+        description = dynamodb.describe_table(TableName=name)["Table"]
+        assert description["TableStatus"] == "ACTIVE"
+        assert description["KeySchema"] == key_schema(table.hash_key, table.range_key)
+        indexes = {
+            index["IndexName"]: index["KeySchema"]
+            for index in description.get("GlobalSecondaryIndexes", [])
+        }
+        assert indexes == {
+            index.name: key_schema(index.hash_key, index.range_key) for index in table.indexes
+        }
+        ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        if table.ttl_attribute is None:
+            assert ttl["TimeToLiveStatus"] == "DISABLED"
+        else:
+            assert ttl["TimeToLiveStatus"] == "ENABLED"
+            assert ttl["AttributeName"] == table.ttl_attribute
+    sqs = get_client("sqs")
+    for queue in QUEUES:
+        url = environment[queue.env_var]
+        assert url == sqs.get_queue_url(QueueName=resource_name(PREFIX, queue.name))["QueueUrl"]
+    s3 = get_client("s3")
+    for bucket in BUCKETS:
+        assert environment[bucket.env_var] == resource_name(PREFIX, bucket.name)
+        s3.head_bucket(Bucket=environment[bucket.env_var])
+
+
+@pytest.mark.usefixtures("aws")
+def test_provision_twice_reuses_what_exists() -> None:
+    first = provision(prefix=PREFIX)
+    jobs_table = first["JOBS_TABLE_NAME"]
+    get_client("dynamodb").put_item(
+        TableName=jobs_table,
+        Item={"job_id": {"S": "kept"}, "mode": {"S": "sbs"}, "status": {"S": "created"}},
+    )
+    get_client("s3").put_object(Bucket=first["INPUT_BUCKET_NAME"], Key="kept.mp4", Body=b"x")
+
+    second = provision(prefix=PREFIX)
+
+    assert second == first
+    item = get_client("dynamodb").get_item(TableName=jobs_table, Key={"job_id": {"S": "kept"}})
+    assert "Item" in item
+    objects = get_client("s3").list_objects_v2(Bucket=first["INPUT_BUCKET_NAME"])
+    assert [o["Key"] for o in objects.get("Contents", [])] == ["kept.mp4"]
+
+
+@pytest.mark.usefixtures("aws")
+def test_provision_outside_us_east_1_sets_the_bucket_location() -> None:
+    environment = provision(prefix=PREFIX, region_name="eu-west-1")
+
+    s3 = get_client("s3", region_name="eu-west-1")
+    for bucket in BUCKETS:
+        location = s3.get_bucket_location(Bucket=environment[bucket.env_var])
+        assert location["LocationConstraint"] == "eu-west-1"
+    assert "eu-west-1" in environment["CHUNKING_QUEUE_URL"]
+
+
+@pytest.mark.usefixtures("aws")
+def test_teardown_removes_every_resource_even_non_empty_buckets() -> None:
+    environment = provision(prefix=PREFIX)
+    s3 = get_client("s3")
+    s3.put_object(Bucket=environment["OUTPUT_BUCKET_NAME"], Key="jobs/a/final.mp4", Body=b"x")
+    s3.create_multipart_upload(Bucket=environment["INPUT_BUCKET_NAME"], Key="half.mp4")
+
+    teardown(environment)
+
+    assert get_client("dynamodb").list_tables()["TableNames"] == []
+    assert get_client("sqs").list_queues().get("QueueUrls", []) == []
+    assert s3.list_buckets()["Buckets"] == []
+    # Already gone: nothing to do, no error.
+    teardown(environment)
+
+
+@pytest.mark.usefixtures("aws")
+def test_teardown_leaves_resources_it_was_not_given() -> None:
+    environment = provision(prefix=PREFIX)
+
+    teardown({"JOBS_TABLE_NAME": environment["JOBS_TABLE_NAME"], "UNRELATED": "x"})
+
+    remaining = get_client("dynamodb").list_tables()["TableNames"]
+    assert sorted(remaining) == sorted(
+        environment[t.env_var] for t in TABLES if t.env_var != "JOBS_TABLE_NAME"
+    )
+    assert len(get_client("sqs").list_queues()["QueueUrls"]) == len(QUEUES)
