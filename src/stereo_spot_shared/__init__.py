@@ -1,10 +1,16 @@
 """stereo-spot shared types: models, interfaces and errors, free of any cloud SDK."""
 
 from .errors import (
+    BatchWriteError,
+    EmptyMessageError,
     InvalidPageTokenError,
+    ItemNotFoundError,
     JobNotFoundError,
+    MalformedEventError,
+    MessageTooLargeError,
     MissingConfigurationError,
     NotFoundError,
+    ObjectNotFoundError,
     StereoSpotError,
 )
 from .models import (
@@ -19,35 +25,49 @@ from .models import (
 )
 from .protocols import (
     JobStore,
+    MessageBody,
     ObjectStorage,
     PageToken,
+    ProgressCallback,
     QueueMessage,
     QueueReceiver,
     QueueSender,
     ReassemblyLock,
     SegmentCompletionStore,
 )
+from .s3_events import S3ObjectRef, parse_payload, parse_s3_event
 
 __all__ = [
+    "BatchWriteError",
     "ChunkingPayload",
+    "EmptyMessageError",
     "InvalidPageTokenError",
+    "ItemNotFoundError",
     "Job",
     "JobListItem",
     "JobNotFoundError",
     "JobStatus",
     "JobStore",
+    "MalformedEventError",
+    "MessageBody",
+    "MessageTooLargeError",
     "MissingConfigurationError",
     "NotFoundError",
+    "ObjectNotFoundError",
     "ObjectStorage",
     "PageToken",
+    "ProgressCallback",
     "QueueMessage",
     "QueueReceiver",
     "QueueSender",
     "ReassemblyLock",
     "ReassemblyPayload",
+    "S3ObjectRef",
     "SegmentCompletion",
     "SegmentCompletionStore",
     "StereoMode",
     "StereoSpotError",
     "VideoWorkerPayload",
+    "parse_payload",
+    "parse_s3_event",
 ]
