@@ -32,10 +32,13 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         if key not in spec.TOP_LEVEL_SECTIONS:
             allowed = ", ".join(spec.TOP_LEVEL_SECTIONS)
             problems.append(Problem(key, f"unknown section (allowed: {allowed})"))
-    generator_raw = check_fields(raw.get("generator"), spec.GENERATOR_FIELDS, "generator", problems)
-    if "generator" not in raw:
-        problems[-1:] = [Problem("generator", "required section is missing")]
-    if problems:
+    if "generator" in raw:
+        generator_raw = check_fields(raw["generator"], spec.GENERATOR_FIELDS, "generator", problems)
+    else:
+        generator_raw = {}
+        problems.append(Problem("generator", "required section is missing"))
+    if "package" not in generator_raw or "models_module" not in generator_raw:
+        # Without these nothing else can be checked against the models.
         raise SchemaError(display_name, problems)
 
     generator = m.GeneratorSpec(
@@ -79,7 +82,8 @@ class _ModelCatalog:
         self.module: types.ModuleType | None = None
         self.name = generator.models_module
         path = str(generator.python_path)
-        if path not in sys.path:
+        added = path not in sys.path
+        if added:
             sys.path.insert(0, path)
         try:
             self.module = importlib.import_module(generator.models_module)
@@ -87,6 +91,21 @@ class _ModelCatalog:
             problems.append(
                 Problem("generator.models_module", f"cannot import {self.name!r}: {error}")
             )
+            return
+        finally:
+            if added:
+                sys.path.remove(path)
+        origin = Path(self.module.__file__ or "").resolve()
+        if not origin.is_relative_to(generator.python_path):
+            # Another schema (or the environment) already imported a module of
+            # this name from elsewhere; its classes are not the ones meant here.
+            problems.append(
+                Problem(
+                    "generator.models_module",
+                    f"{self.name!r} is already imported from another location, not from python_path",
+                )
+            )
+            self.module = None
 
     def model(self, name: str, path: str, problems: list[Problem]) -> type[BaseModel] | None:
         if self.module is None:
@@ -106,18 +125,25 @@ def _build_table(
 ) -> m.TableSpec | None:
     path = f"tables.{name}"
     before = len(problems)
-    data = check_fields(raw, spec.TABLE_FIELDS, path, problems, extra_keys=spec.TABLE_SECTIONS)
-    if len(problems) > before or not data:
+    if not isinstance(raw, dict):
+        problems.append(Problem(path, "expected a table"))
         return None
+    data = check_fields(raw, spec.TABLE_FIELDS, path, problems, extra_keys=spec.TABLE_SECTIONS)
 
     model_cls = models.model(data["model"], f"{path}.model", problems) if "model" in data else None
-    attributes = _build_attributes(data.get("attributes"), path, model_cls, models, problems)
+    model_known = "model" not in raw or model_cls is not None
+    raw_attributes = raw.get("attributes")
+    attributes = _build_attributes(raw_attributes, path, model_cls, model_known, models, problems)
     by_name = {a.name: a for a in attributes}
+    # Declared but invalid (already reported): references to them are not new problems.
+    invalid = set(raw_attributes) - set(by_name) if isinstance(raw_attributes, dict) else set()
 
     def attribute(
         ref: str, ref_path: str, types_allowed: tuple[str, ...] = ("S", "N", "B")
     ) -> m.AttributeSpec | None:
         found = by_name.get(ref)
+        if found is None and ref in invalid:
+            return None  # already reported where it is declared
         if found is None:
             problems.append(
                 Problem(
@@ -135,7 +161,7 @@ def _build_table(
             )
         return found
 
-    hash_key = attribute(data["hash_key"], f"{path}.hash_key")
+    hash_key = attribute(data["hash_key"], f"{path}.hash_key") if "hash_key" in data else None
     range_key = attribute(data["range_key"], f"{path}.range_key") if "range_key" in data else None
     for key in (hash_key, range_key):
         if key is not None and key.optional and model_cls is not None:
@@ -179,6 +205,7 @@ def _build_table(
             raw_pattern,
             f"{path}.access_patterns[{i}]",
             name,
+            raw,
             model_cls,
             range_key,
             key_names,
@@ -209,7 +236,7 @@ def _build_table(
         indexes=indexes,
         ttl_attribute=ttl,
         patterns=tuple(patterns),
-        not_found_error=data.get("not_found_error", "NotFoundError"),
+        not_found_error=data.get("not_found_error", "ItemNotFoundError"),
         schema_path=path,
     )
 
@@ -218,6 +245,7 @@ def _build_attributes(
     raw: object,
     table_path: str,
     model_cls: type[BaseModel] | None,
+    model_known: bool,
     models: _ModelCatalog,
     problems: list[Problem],
 ) -> tuple[m.AttributeSpec, ...]:
@@ -228,6 +256,8 @@ def _build_attributes(
     if not isinstance(raw, dict) or not raw:
         problems.append(Problem(path, 'expected a table of attribute = "S" | "N" | "B"'))
         return ()
+    if not model_known:
+        return ()  # the model could not be loaded (reported): nothing to check against
     fields = model_cls.model_fields if model_cls is not None else {}
     attributes: list[m.AttributeSpec] = []
     for attr_name, dynamo_type in raw.items():
@@ -309,7 +339,7 @@ def _build_index(
     data = check_fields(raw, spec.INDEX_FIELDS, path, problems)
     if len(problems) > before:
         return None
-    hash_key = attribute(data["hash_key"], f"{path}.hash_key")
+    hash_key = attribute(data["hash_key"], f"{path}.hash_key") if "hash_key" in data else None
     range_key = attribute(data["range_key"], f"{path}.range_key") if "range_key" in data else None
     projection = data["projection"]
     non_key = tuple(data.get("non_key_attributes", ()))
@@ -332,6 +362,7 @@ def _build_pattern(
     raw: object,
     path: str,
     table: str,
+    table_raw: dict[str, Any],
     model_cls: type[BaseModel] | None,
     range_key: m.AttributeSpec | None,
     key_names: set[str],
@@ -365,13 +396,25 @@ def _build_pattern(
         "query_partition",
         "query_index_page",
     )
-    if needs_model and kind != "delete" and model_cls is None:
+    if needs_model and kind != "delete" and "model" not in table_raw:
         problems.append(Problem(f"{path}.kind", f"{kind!r} needs the table to name a model"))
         return None
-    if kind in ("create_once", "lease") and range_key is not None:
+    if needs_model and kind != "delete" and model_cls is None:
+        return None  # the model itself is the problem, reported where it is named
+    if kind in ("create_once", "lease") and "range_key" in table_raw:
         problems.append(Problem(f"{path}.kind", f"{kind!r} needs a table with a hash key only"))
         return None
-    if kind == "query_partition" and range_key is None:
+    if kind == "create_once" and ("ttl_attribute" in table_raw) != ("default_ttl_seconds" in data):
+        problems.append(
+            Problem(
+                f"{path}.default_ttl_seconds",
+                "required when the table has a ttl_attribute"
+                if "ttl_attribute" in table_raw
+                else "only allowed when the table has a ttl_attribute (nothing would expire)",
+            )
+        )
+        return None
+    if kind == "query_partition" and "range_key" not in table_raw:
         problems.append(Problem(f"{path}.kind", "'query_partition' needs a table with a range key"))
         return None
 
@@ -452,7 +495,8 @@ def _build_pattern(
             | {index.hash_key.name}
             | ({index.range_key.name} if index.range_key else set())
         )
-        token_attributes = tuple(attribute(n, path) for n in token_names)
+        # Page tokens are plain JSON: every key they carry must be a string or a number.
+        token_attributes = tuple(attribute(n, f"{path}.index", ("S", "N")) for n in token_names)
         if len(problems) > before:
             return None
         return m.QueryIndexPagePattern(
@@ -466,7 +510,7 @@ def _build_pattern(
         )
     if kind == "create_once":
         stamp = attribute(data["timestamp_attribute"], f"{path}.timestamp_attribute", ("N",))
-        return m.CreateOncePattern(name, stamp, data["default_ttl_seconds"]) if stamp else None
+        return m.CreateOncePattern(name, stamp, data.get("default_ttl_seconds")) if stamp else None
     # lease
     started = attribute(data["started_attribute"], f"{path}.started_attribute", ("N",))
     owner = attribute(data["owner_attribute"], f"{path}.owner_attribute", ("S",))

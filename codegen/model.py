@@ -96,7 +96,7 @@ class QueryIndexPagePattern:
 class CreateOncePattern:
     name: str
     timestamp_attribute: AttributeSpec
-    default_ttl_seconds: int
+    default_ttl_seconds: int | None  # None: the table has no TTL attribute
     kind: Literal["create_once"] = "create_once"
 
 

@@ -19,7 +19,13 @@ import jinja2
 from . import model as m
 
 TEMPLATES = Path(__file__).parent / "templates"
-RUNTIME_EXPORTS = ("MAX_MESSAGE_BYTES", "S3ObjectStorage", "SQSQueueReceiver", "SQSQueueSender")
+RUNTIME_EXPORTS = (
+    "MAX_MESSAGE_BYTES",
+    "BatchRetry",
+    "S3ObjectStorage",
+    "SQSQueueReceiver",
+    "SQSQueueSender",
+)
 
 
 def snake(name: str) -> str:

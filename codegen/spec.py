@@ -126,7 +126,9 @@ PATTERN_KIND_FIELDS: dict[str, dict[str, Field]] = {
             "string", "Attribute set to the creation time.", True, pattern=ATTRIBUTE_NAME
         ),
         "default_ttl_seconds": Field(
-            "integer", "Default lifetime of the marker, in seconds.", True, minimum=1
+            "integer",
+            "Default lifetime of the marker, in seconds; required exactly when the table has a ttl_attribute.",
+            minimum=1,
         ),
     },
     "lease": {

@@ -21,21 +21,31 @@ def check_fields(
     *,
     extra_keys: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Check one table of the schema; returns it (or {} when it is not a table)."""
+    """Check one table of the schema; returns only its valid entries.
+
+    Invalid or unknown entries are reported and left out, so later checks can
+    go on with what is valid without repeating the same problem in other words.
+    """
     if not isinstance(raw, dict):
         problems.append(Problem(path, f"expected a table, got {_type_name(raw)}"))
         return {}
+    valid: dict[str, Any] = {}
     for key in raw:
         if key not in fields and key not in extra_keys:
             allowed = ", ".join(sorted([*fields, *extra_keys]))
             problems.append(Problem(f"{path}.{key}", f"unknown key (allowed: {allowed})"))
+        elif key in extra_keys:
+            valid[key] = raw[key]
     for key, field in fields.items():
         if key not in raw:
             if field.required:
                 problems.append(Problem(f"{path}.{key}", "required key is missing"))
             continue
+        before = len(problems)
         check_value(raw[key], field, f"{path}.{key}", problems)
-    return raw
+        if len(problems) == before:
+            valid[key] = raw[key]
+    return valid
 
 
 def check_value(value: object, field: spec.Field, path: str, problems: list[Problem]) -> None:

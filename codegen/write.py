@@ -52,8 +52,8 @@ def compare(files: dict[Path, str], package_root: Path, display_root: Path) -> D
         chunks += difflib.unified_diff(
             [] if current is None else current.splitlines(keepends=True),
             files[path].splitlines(keepends=True),
-            fromfile="/dev/null" if current is None else f"a/{name}",
-            tofile=f"b/{name}",
+            fromfile="/dev/null" if current is None else _side("a", name),
+            tofile=_side("b", name),
         )
     stale = sorted(generated_files_on_disk(package_root) - set(files))
     for path in stale:
@@ -61,7 +61,7 @@ def compare(files: dict[Path, str], package_root: Path, display_root: Path) -> D
         chunks += difflib.unified_diff(
             path.read_text(encoding="utf-8").splitlines(keepends=True),
             [],
-            fromfile=f"a/{name}",
+            fromfile=_side("a", name),
             tofile="/dev/null",
         )
     return Drift("".join(chunks), tuple(changed), tuple(stale))
@@ -83,6 +83,11 @@ def write(files: dict[Path, str], package_root: Path) -> tuple[list[Path], list[
     for path in deleted:
         path.unlink()
     return written, deleted
+
+
+def _side(prefix: str, name: str) -> str:
+    """``a/src/x.py`` for a path under the working directory; absolute paths stay as they are."""
+    return name if name.startswith("/") else f"{prefix}/{name}"
 
 
 def _display(path: Path, root: Path) -> str:

@@ -8,18 +8,20 @@ writes with retries, and JSON-safe page tokens.
 from __future__ import annotations
 
 import os
-import random
 import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import TypeAdapter, ValidationError
 
 from stereo_spot_shared.errors import InvalidPageTokenError
 from stereo_spot_shared.protocols import PageToken
+
+from ._retry import BatchRetry
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -79,9 +81,11 @@ def field_validator(model: type[BaseModel], field: str) -> Callable[[object], An
             detail = error.errors(include_url=False)[0]
             message = f"{field} for {model.__name__}: {detail['msg']} (got {value!r})"
             # A wrong type is a TypeError; a right type with a bad value a ValueError.
-            if str(detail["type"]).endswith("_type"):
-                raise TypeError(message) from None
-            raise ValueError(message) from None
+            # pydantic reports any enum mismatch as "enum": a non-string is the wrong type.
+            wrong_type = str(detail["type"]).endswith("_type") or (
+                detail["type"] == "enum" and not isinstance(value, str)
+            )
+            raise (TypeError if wrong_type else ValueError)(message) from None
 
     return validate
 
@@ -101,21 +105,27 @@ def query_pages(client: DynamoDBClient, request: QueryInputTypeDef) -> Iterator[
         request["ExclusiveStartKey"] = last_key
 
 
+@dataclass
+class BatchPutOutcome:
+    """What a batch write could not do: the items not written, and why it stopped."""
+
+    failed: list[Item] = field(default_factory=list)
+    error: BotoCoreError | ClientError | None = None  # a whole request failed
+
+
 def batch_put(
     client: DynamoDBClient,
     table_name: str,
     items: Sequence[Item],
     key_names: Sequence[str],
-    *,
-    max_attempts: int = 8,
-    base_delay: float = 0.05,
-    max_delay: float = 2.0,
-    sleep: Callable[[float], None] = time.sleep,
-) -> list[Item]:
-    """Write ``items`` with BatchWriteItem; return those still unprocessed.
+    retry: BatchRetry,
+) -> BatchPutOutcome:
+    """Write ``items`` with BatchWriteItem; report those that were not written.
 
-    Items are sent in chunks of 25. ``UnprocessedItems`` are retried with
-    full-jitter exponential backoff, at most ``max_attempts`` times per chunk.
+    Items are sent in chunks of 25. ``UnprocessedItems`` are retried with the
+    ``retry`` backoff; only those are resent, so nothing is written twice.
+    When a whole request fails (after botocore's own retries) the run stops:
+    that chunk and every later one are reported, with the error as the cause.
     Items sharing a key are collapsed to the last one, since DynamoDB rejects a
     batch that names a key twice and a later put would overwrite it anyway.
     """
@@ -123,23 +133,28 @@ def batch_put(
     for item in items:
         unique[tuple(repr(item[name]) for name in key_names)] = item
     remaining = list(unique.values())
-    failed: list[Item] = []
+    outcome = BatchPutOutcome()
     for start in range(0, len(remaining), BATCH_WRITE_LIMIT):
         pending = remaining[start : start + BATCH_WRITE_LIMIT]
-        for attempt in range(max_attempts):
-            response = client.batch_write_item(
-                RequestItems={table_name: [{"PutRequest": {"Item": item}} for item in pending]}
-            )
+        if outcome.error is not None:
+            outcome.failed.extend(pending)
+            continue
+        for attempt in range(retry.attempts):
+            if attempt:
+                retry.sleep(retry.delay_before(attempt))
+            try:
+                response = client.batch_write_item(
+                    RequestItems={table_name: [{"PutRequest": {"Item": item}} for item in pending]}
+                )
+            except (BotoCoreError, ClientError) as error:
+                outcome.error = error
+                break
             unprocessed = response.get("UnprocessedItems", {}).get(table_name, [])
-            pending = [
-                request["PutRequest"]["Item"] for request in unprocessed if "PutRequest" in request
-            ]
+            pending = [r["PutRequest"]["Item"] for r in unprocessed if "PutRequest" in r]
             if not pending:
                 break
-            if attempt + 1 < max_attempts:
-                sleep(random.uniform(0, min(max_delay, base_delay * 2**attempt)))
-        failed.extend(pending)
-    return failed
+        outcome.failed.extend(pending)
+    return outcome
 
 
 TokenType = Literal["S", "N"]

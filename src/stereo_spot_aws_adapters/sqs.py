@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import random
 import re
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -30,6 +28,7 @@ from stereo_spot_shared.errors import (
 from stereo_spot_shared.protocols import MessageBody, QueueMessage
 
 from ._clients import get_client
+from ._retry import BatchRetry
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
@@ -62,32 +61,6 @@ _NOT_SQS_CHARACTER = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U
 
 _E = TypeVar("_E")
 _S = TypeVar("_S")
-
-
-@dataclass(frozen=True)
-class BatchRetry:
-    """How entries a batch call reports as failed are retried.
-
-    Full-jitter exponential backoff: before retry ``n`` (1-based) sleep a random
-    time in ``[0, min(max_delay, base_delay * 2**(n-1))]``. Entries that failed
-    through the sender's fault (``SenderFault``) are not retried: they would
-    fail the same way again.
-    """
-
-    attempts: int = 5
-    base_delay: float = 0.05
-    max_delay: float = 2.0
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
-
-    def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError(f"attempts must be at least 1, got {self.attempts}")
-        if self.base_delay < 0 or self.max_delay < 0:
-            raise ValueError("base_delay and max_delay must not be negative")
-
-    def delay_before(self, retry: int) -> float:
-        """Seconds to wait before retry number ``retry`` (1 for the first retry)."""
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (retry - 1)))
 
 
 @dataclass(frozen=True)

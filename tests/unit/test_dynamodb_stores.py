@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from stereo_spot_aws_adapters import (
     DynamoDBJobStore,
@@ -14,6 +15,7 @@ from stereo_spot_aws_adapters import (
     ReassemblyTriggeredLock,
 )
 from stereo_spot_aws_adapters._clients import get_client
+from stereo_spot_aws_adapters._retry import BatchRetry
 from stereo_spot_shared.errors import BatchWriteError, InvalidPageTokenError, JobNotFoundError
 from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
 from stereo_spot_shared.protocols import (
@@ -294,8 +296,7 @@ def test_put_many_retries_unprocessed_items_and_reports_what_never_landed(
         return {"UnprocessedItems": {segments.table_name: unprocessed} if unprocessed else {}}
 
     monkeypatch.setattr(segments._client, "batch_write_item", flaky)
-    segments.batch_base_delay = 0.0
-    segments.batch_max_attempts = 4
+    segments.batch_retry = BatchRetry(attempts=4, base_delay=0.0)
     items = [
         SegmentCompletion(
             job_id="j",
@@ -312,6 +313,44 @@ def test_put_many_retries_unprocessed_items_and_reports_what_never_landed(
         i for i in range(20) if i not in (3, 17)
     ]
     assert attempts == [20, 20, 20, 2]
+
+
+def test_put_many_reports_the_rest_when_a_whole_request_fails(
+    segments: DynamoSegmentCompletionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request that fails outright (after botocore's retries) stops the run;
+    the items of that chunk and of every later chunk are reported, the earlier
+    chunk stays written, and the AWS error is the cause."""
+    real = segments._client.batch_write_item
+    calls: list[int] = []
+
+    def fail_second_request(**kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2:
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "ProvisionedThroughputExceededException",
+                        "Message": "slow down",
+                    }
+                },
+                "BatchWriteItem",
+            )
+        return real(**kwargs)
+
+    monkeypatch.setattr(segments._client, "batch_write_item", fail_second_request)
+    items = [
+        SegmentCompletion(job_id="j", segment_index=i, output_s3_uri=f"s3://o/{i}", completed_at=1)
+        for i in range(60)
+    ]
+    with pytest.raises(
+        BatchWriteError, match="35 of 60 items.*ProvisionedThroughputExceeded"
+    ) as caught:
+        segments.put_many(items)
+    assert [c.segment_index for c in caught.value.failed] == list(range(25, 60))  # type: ignore[attr-defined]
+    assert isinstance(caught.value.__cause__, ClientError)
+    assert [c.segment_index for c in segments.query_by_job("j")] == list(range(25))
+    assert len(calls) == 2  # nothing was attempted after the failed request
 
 
 def test_try_trigger_is_true_only_the_first_time(lock: ReassemblyTriggeredLock) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
+from stereo_spot_aws_adapters._retry import BatchRetry
 from stereo_spot_shared.errors import BatchWriteError
 from stereo_spot_shared.models import SegmentCompletion
 
@@ -65,10 +66,8 @@ class DynamoSegmentCompletionStore:
     Implements ``stereo_spot_shared.protocols.SegmentCompletionStore``.
     """
 
-    batch_max_attempts = 8
-    """How often one chunk of a batch write is tried before its leftovers are reported."""
-    batch_base_delay = 0.05
-    """First backoff delay in seconds; doubles per attempt, with full jitter."""
+    batch_retry = BatchRetry(attempts=8)
+    """How leftovers of a batch write are retried (set per instance to tune)."""
 
     def __init__(
         self,
@@ -96,28 +95,25 @@ class DynamoSegmentCompletionStore:
     def put_many(self, items: Sequence[SegmentCompletion]) -> None:
         """Write many SegmentCompletions with BatchWriteItem (chunks of 25, retried).
 
-        Throttled leftovers (``UnprocessedItems``) are retried with jittered
-        backoff; whatever still fails raises ``BatchWriteError`` whose ``failed``
-        lists exactly those SegmentCompletions. Every other item is written once.
+        Throttled leftovers (``UnprocessedItems``) are retried with ``batch_retry``
+        backoff; whatever still fails (or was not sent because a whole request
+        failed) raises ``BatchWriteError`` whose ``failed`` lists exactly those
+        SegmentCompletions. Every other item is written once.
         """
         rows: list[Item] = []
         for position, segment_completion in enumerate(items):
             _dynamo.require_model(f"items[{position}]", segment_completion, SegmentCompletion)
             rows.append(segment_completion_to_item(segment_completion))
-        failed = _dynamo.batch_put(
-            self._client,
-            self.table_name,
-            rows,
-            KEY_ATTRIBUTES,
-            max_attempts=self.batch_max_attempts,
-            base_delay=self.batch_base_delay,
+        outcome = _dynamo.batch_put(
+            self._client, self.table_name, rows, KEY_ATTRIBUTES, self.batch_retry
         )
-        if failed:
+        if outcome.failed:
             raise BatchWriteError(
-                f"{len(failed)} of {len(rows)} items were not written to {self.table_name} "
-                f"after {self.batch_max_attempts} attempts",
-                [segment_completion_from_item(row) for row in failed],
-            )
+                f"{len(outcome.failed)} of {len(rows)} items were not written to {self.table_name} "
+                f"({outcome.error or f'still unprocessed after {self.batch_retry.attempts} attempts'}); "
+                "the others were written once, so retry only the items in .failed",
+                [segment_completion_from_item(row) for row in outcome.failed],
+            ) from outcome.error
 
     def query_by_job(self, job_id: str) -> list[SegmentCompletion]:
         """Every SegmentCompletion with this job_id, in segment_index order.

@@ -1,0 +1,184 @@
+"""The public API's types, pinned: ``mypy --strict tests/typing`` checks every ``assert_type``.
+
+It runs as a pytest test too (on moto), so each call is real and the classes
+are checked against the ``runtime_checkable`` Protocols at run time as well.
+A ``type: ignore[...]`` line is a promise that mypy rejects that call; strict
+mode's ``warn_unused_ignores`` fails if the API ever starts accepting it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import assert_type
+
+import boto3
+import pytest
+
+from stereo_spot_aws_adapters import (
+    DynamoDBJobStore,
+    DynamoSegmentCompletionStore,
+    ReassemblyTriggeredLock,
+    S3ObjectStorage,
+    SQSQueueReceiver,
+    SQSQueueSender,
+    parse_chunking_event,
+    parse_reassembly_payload,
+)
+from stereo_spot_aws_adapters.env_config import (
+    check_environment,
+    input_bucket_name,
+    job_store_from_env,
+    object_storage_from_env,
+    output_bucket_name,
+    reassembly_queue_receiver_from_env,
+    reassembly_queue_sender_from_env,
+    reassembly_triggered_lock_from_env,
+    segment_completion_store_from_env,
+)
+from stereo_spot_aws_adapters.generated import BUCKETS, QUEUES, TABLES
+from stereo_spot_shared.models import (
+    Job,
+    JobListItem,
+    JobStatus,
+    ReassemblyPayload,
+    SegmentCompletion,
+    StereoMode,
+)
+from stereo_spot_shared.protocols import (
+    JobStore,
+    ObjectStorage,
+    PageToken,
+    QueueMessage,
+    QueueReceiver,
+    QueueSender,
+    ReassemblyLock,
+    SegmentCompletionStore,
+)
+from stereo_spot_shared.s3_events import S3ObjectRef
+
+
+@pytest.fixture
+def environment(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every resource of the schema on moto, named by the variables the factories read."""
+    dynamodb = boto3.client("dynamodb")
+    for table in TABLES:
+        dynamodb.create_table(**table.create_table_request(f"typing-{table.name}"))
+        monkeypatch.setenv(table.env_var, f"typing-{table.name}")
+    sqs = boto3.client("sqs")
+    for queue in QUEUES:
+        url = sqs.create_queue(QueueName=f"typing-{queue.name}")["QueueUrl"]
+        monkeypatch.setenv(queue.env_var, url)
+    for bucket in BUCKETS:
+        boto3.client("s3").create_bucket(Bucket=f"typing-{bucket.name}")
+        monkeypatch.setenv(bucket.env_var, f"typing-{bucket.name}")
+
+
+@pytest.mark.usefixtures("environment")
+def test_job_store() -> None:
+    store = job_store_from_env()
+    assert_type(store, DynamoDBJobStore)
+    as_protocol: JobStore = store
+    assert isinstance(as_protocol, JobStore)
+
+    job = Job(job_id="job-1", mode=StereoMode.SBS, status=JobStatus.CREATED)
+    assert_type(store.put(job), None)
+    found = store.get("job-1")
+    assert_type(found, Job | None)
+    assert found == job
+    assert_type(store.update("job-1", status="completed", completed_at=100), None)
+
+    page, token = store.list_completed(10)
+    assert_type(page, list[JobListItem])
+    assert_type(token, PageToken | None)
+    assert page == [JobListItem(job_id="job-1", mode=StereoMode.SBS, completed_at=100)]
+    assert token is None
+
+    store.put(
+        Job(job_id="job-2", mode=StereoMode.ANAGLYPH, status=JobStatus.COMPLETED, completed_at=50)
+    )
+    newest, first = store.list_completed(1)
+    assert [item.job_id for item in newest] == ["job-1"]
+    assert first is not None
+    following = store.list_completed(1, json.loads(json.dumps(first)))
+    assert_type(following, tuple[list[JobListItem], PageToken | None])
+    assert [item.job_id for item in following[0]] == ["job-2"]
+
+    with pytest.raises(TypeError):
+        store.get(5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        store.update("job-1", status="no-such-status")
+
+
+@pytest.mark.usefixtures("environment")
+def test_segment_completion_store() -> None:
+    store = segment_completion_store_from_env()
+    assert_type(store, DynamoSegmentCompletionStore)
+    as_protocol: SegmentCompletionStore = store
+    assert isinstance(as_protocol, SegmentCompletionStore)
+
+    completions = [
+        SegmentCompletion(
+            job_id="job-1", segment_index=i, output_s3_uri=f"s3://o/{i}", completed_at=i
+        )
+        for i in (2, 0, 1)
+    ]
+    assert_type(store.put_many(completions), None)
+    listed = store.query_by_job("job-1")
+    assert_type(listed, list[SegmentCompletion])
+    assert [c.segment_index for c in listed] == [0, 1, 2]
+    with pytest.raises(TypeError):
+        store.put(Job(job_id="job-1", mode=StereoMode.SBS, status=JobStatus.CREATED))  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("environment")
+def test_reassembly_lock() -> None:
+    lock = reassembly_triggered_lock_from_env()
+    assert_type(lock, ReassemblyTriggeredLock)
+    as_protocol: ReassemblyLock = lock
+    assert isinstance(as_protocol, ReassemblyLock)
+
+    assert_type(lock.try_trigger("job-1"), bool)
+    assert lock.try_trigger("job-1") is False
+    acquired = lock.try_acquire("job-1")
+    assert_type(acquired, bool)
+    assert acquired is True
+    assert as_protocol.try_acquire("job-1") is False, "a second owner does not get the lease"
+
+
+@pytest.mark.usefixtures("environment")
+def test_queues() -> None:
+    sender = reassembly_queue_sender_from_env()
+    receiver = reassembly_queue_receiver_from_env(wait_time_seconds=0)
+    assert_type(sender, SQSQueueSender)
+    assert_type(receiver, SQSQueueReceiver)
+    as_sender: QueueSender = sender
+    as_receiver: QueueReceiver = receiver
+    assert isinstance(as_sender, QueueSender)
+    assert isinstance(as_receiver, QueueReceiver)
+
+    assert_type(sender.send(ReassemblyPayload(job_id="job-1").model_dump_json()), str)
+    messages = receiver.receive()
+    assert_type(messages, list[QueueMessage])
+    (message,) = messages
+    payload = parse_reassembly_payload(message.body)
+    assert_type(payload, ReassemblyPayload)
+    assert payload.job_id == "job-1"
+    assert_type(parse_chunking_event('{"Event": "s3:TestEvent"}'), list[S3ObjectRef])
+
+
+@pytest.mark.usefixtures("environment")
+def test_object_storage_and_bucket_names() -> None:
+    storage = object_storage_from_env()
+    assert_type(storage, S3ObjectStorage)
+    as_protocol: ObjectStorage = storage
+    assert isinstance(as_protocol, ObjectStorage)
+
+    bucket = input_bucket_name()
+    assert bucket == "typing-input"
+    assert_type(bucket, str)
+    assert_type(output_bucket_name(), str)
+    assert_type(storage.upload(bucket, "a.mp4", b"video"), None)
+    assert_type(storage.exists(bucket, "a.mp4"), bool)
+    assert_type(storage.download(bucket, "a.mp4"), bytes)
+    assert_type(storage.list_object_keys(bucket), list[str])
+    assert_type(check_environment(), None)

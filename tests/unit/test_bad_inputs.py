@@ -1,0 +1,394 @@
+"""Bad inputs to every adapter and to env_config: a clear, specific error, and nothing written.
+
+One table: each row is a call, the exact exception type it must raise, and a
+pattern its message must match (the message has to say what to fix). Around
+each call every table, queue and bucket is snapshotted; they must not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from pydantic import ValidationError
+
+from stereo_spot_aws_adapters import (
+    MAX_MESSAGE_BYTES,
+    DynamoDBJobStore,
+    DynamoSegmentCompletionStore,
+    ReassemblyTriggeredLock,
+    S3ObjectStorage,
+    SQSQueueReceiver,
+    SQSQueueSender,
+    env_config,
+)
+from stereo_spot_aws_adapters._clients import clear_client_cache
+from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
+from stereo_spot_shared.errors import (
+    EmptyMessageError,
+    InvalidPageTokenError,
+    MessageTooLargeError,
+    MissingConfigurationError,
+)
+from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
+
+
+@dataclass
+class World:
+    """Every adapter, on resources that already hold one record each."""
+
+    env: dict[str, str]
+    jobs: DynamoDBJobStore
+    completions: DynamoSegmentCompletionStore
+    lock: ReassemblyTriggeredLock
+    sender: SQSQueueSender
+    receiver: SQSQueueReceiver
+    storage: S3ObjectStorage
+    bucket: str
+    missing_file: Path
+    monkeypatch: pytest.MonkeyPatch
+
+    def after_unset(self, call: Callable[[], object], *names: str) -> object:
+        for name in names:
+            self.monkeypatch.delenv(name)
+        return call()
+
+    def after_blank(self, call: Callable[[], object], name: str) -> object:
+        self.monkeypatch.setenv(name, "  ")
+        return call()
+
+
+def segment(index: int = 0) -> SegmentCompletion:
+    return SegmentCompletion(
+        job_id="job-1", segment_index=index, output_s3_uri="s3://out/x.mp4", completed_at=10
+    )
+
+
+def token(**fields: object) -> dict[str, object]:
+    """A list_completed page token: a well-formed one, changed by ``fields``."""
+    return {"completed_at": 10, "job_id": "job-1", "status": "completed", **fields}
+
+
+Call = Callable[[World], object]
+
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+BAD_INPUTS: list[tuple[str, Call, type[BaseException], str]] = [
+    # Wrong types.
+    ("job-id-int", lambda w: w.jobs.get(123), TypeError, r"job_id must be a str, got int"),  # type: ignore[arg-type]
+    (
+        "put-dict",
+        lambda w: w.jobs.put({"job_id": "job-2", "mode": "sbs", "status": "created"}),  # type: ignore[arg-type]
+        TypeError,
+        r"job must be a Job, got dict",
+    ),
+    (
+        "put-many-non-model",
+        lambda w: w.completions.put_many([segment(1), {"segment_index": 2}]),  # type: ignore[list-item]
+        TypeError,
+        r"items\[1\] must be a SegmentCompletion, got dict",
+    ),
+    (
+        "completion-put-str",
+        lambda w: w.completions.put("segment 3"),  # type: ignore[arg-type]
+        TypeError,
+        r"segment_completion must be a SegmentCompletion, got str",
+    ),
+    (
+        "status-int",
+        lambda w: w.jobs.update("job-1", status=5),  # type: ignore[arg-type]
+        TypeError,
+        r"status for Job: Input should be 'created', 'chunking_in_progress', "
+        r"'chunking_complete' or 'completed' \(got 5\)",
+    ),
+    (
+        "total-segments-str",
+        lambda w: w.jobs.update("job-1", total_segments="3"),  # type: ignore[arg-type]
+        TypeError,
+        r"total_segments for Job: Input should be a valid integer \(got '3'\)",
+    ),
+    (
+        "batch-body-int",
+        lambda w: w.sender.send_batch(["fine", 5]),  # type: ignore[list-item]
+        TypeError,
+        r"message body must be str or bytes, not int",
+    ),
+    (
+        "upload-str-body",
+        lambda w: w.storage.upload(w.bucket, "k", "text"),  # type: ignore[arg-type]
+        TypeError,
+        r"body must be bytes, not str; encode text first",
+    ),
+    # Empty or oversize values.
+    ("empty-job-id", lambda w: w.jobs.get(""), ValueError, r"job_id must not be empty"),
+    (
+        "empty-trigger-job-id",
+        lambda w: w.lock.try_trigger(""),
+        ValueError,
+        r"job_id must not be empty",
+    ),
+    (
+        "empty-body",
+        lambda w: w.sender.send(""),
+        EmptyMessageError,
+        r"message body is empty; SQS does not accept empty messages",
+    ),
+    (
+        "body-too-large",
+        lambda w: w.sender.send("x" * MAX_MESSAGE_BYTES),
+        MessageTooLargeError,
+        r"over the SQS limit of 1048576 bytes; store the payload in S3",
+    ),
+    (
+        "empty-bucket",
+        lambda w: w.storage.upload("", "k", b"data"),
+        ValueError,
+        r"bucket is empty; pass the bucket name",
+    ),
+    (
+        "key-control-character",
+        lambda w: w.storage.upload(w.bucket, "video\n.mp4", b"data"),
+        ValueError,
+        r"key 'video\\n.mp4' contains control character '\\n' at index 5",
+    ),
+    (
+        "segment-index-negative",
+        lambda w: w.completions.put_many([segment(1), segment(-1)]),
+        ValidationError,
+        r"segment_index\n.*greater than or equal to 0",
+    ),
+    # Malformed page tokens.
+    (
+        "token-not-mapping",
+        lambda w: w.jobs.list_completed(5, "next"),  # type: ignore[arg-type]
+        InvalidPageTokenError,
+        r"must be the mapping a previous call returned, got str",
+    ),
+    (
+        "token-missing-key",
+        lambda w: w.jobs.list_completed(5, {"job_id": "job-1", "status": "completed"}),
+        InvalidPageTokenError,
+        r"must have exactly the keys \['completed_at', 'job_id', 'status'\]",
+    ),
+    (
+        "token-wrong-type",
+        lambda w: w.jobs.list_completed(5, token(completed_at="10")),
+        InvalidPageTokenError,
+        r"'completed_at' must be an integer",
+    ),
+    (
+        "token-foreign-status",
+        lambda w: w.jobs.list_completed(5, token(status="created")),
+        InvalidPageTokenError,
+        r"'status' is 'created', this listing reads 'completed'",
+    ),
+    (
+        "token-bool-number",
+        lambda w: w.jobs.list_completed(5, token(completed_at=True)),
+        InvalidPageTokenError,
+        r"'completed_at' must be an integer",
+    ),
+    # Out-of-range numbers.
+    ("limit-zero", lambda w: w.jobs.list_completed(0), ValueError, r"limit must be at least 1"),
+    (
+        "total-segments-negative",
+        lambda w: w.jobs.update("job-1", total_segments=-1),
+        ValueError,
+        r"total_segments for Job: Input should be greater than or equal to 0 \(got -1\)",
+    ),
+    (
+        "completed-at-negative",
+        lambda w: w.jobs.update("job-1", status="completed", completed_at=-5),
+        ValueError,
+        r"completed_at for Job: Input should be greater than or equal to 0 \(got -5\)",
+    ),
+    (
+        "lease-seconds-zero",
+        lambda w: w.lock.try_acquire("job-1", lease_seconds=0),
+        ValueError,
+        r"lease_seconds must be at least 1, got 0",
+    ),
+    (
+        "max-messages-11",
+        lambda w: w.receiver.receive(max_messages=11),
+        ValueError,
+        r"max_messages must be between 1 and 10, got 11",
+    ),
+    (
+        "visibility-43201",
+        lambda w: w.receiver.change_visibility("handle", 43201),
+        ValueError,
+        r"seconds must be between 0 and 43200 \(12 hours\), got 43201",
+    ),
+    (
+        "expires-in-zero",
+        lambda w: w.storage.presign_upload(w.bucket, "k", expires_in=0),
+        ValueError,
+        r"expires_in must be between 1 and 604800 seconds \(7 days\), got 0",
+    ),
+    (
+        "expires-in-over-seven-days",
+        lambda w: w.storage.presign_download(w.bucket, "k", expires_in=604801),
+        ValueError,
+        r"expires_in must be between 1 and 604800 seconds \(7 days\), got 604801",
+    ),
+    # Unknown statuses.
+    (
+        "status-bogus",
+        lambda w: w.jobs.update("job-1", status="bogus"),
+        ValueError,
+        r"status for Job: Input should be 'created', .* \(got 'bogus'\)",
+    ),
+    # Missing environment variables.
+    (
+        "env-unset",
+        lambda w: w.after_unset(env_config.job_store_from_env, "JOBS_TABLE_NAME"),
+        MissingConfigurationError,
+        r"JOBS_TABLE_NAME is not set.*`terraform output -raw jobs_table_name`",
+    ),
+    (
+        "env-blank",
+        lambda w: w.after_blank(env_config.job_store_from_env, "JOBS_TABLE_NAME"),
+        MissingConfigurationError,
+        r"JOBS_TABLE_NAME is not set",
+    ),
+    (
+        "env-all-missing",
+        lambda w: w.after_unset(env_config.check_environment, *w.env),
+        MissingConfigurationError,
+        r"(?s)8 environment variable\(s\) missing:\n  - \$JOBS_TABLE_NAME .*"
+        r"SEGMENT_COMPLETIONS_TABLE_NAME.*REASSEMBLY_TRIGGERED_TABLE_NAME.*CHUNKING_QUEUE_URL"
+        r".*VIDEO_WORKER_QUEUE_URL.*REASSEMBLY_QUEUE_URL.*INPUT_BUCKET_NAME.*OUTPUT_BUCKET_NAME",
+    ),
+    # Missing files.
+    (
+        "upload-missing-file",
+        lambda w: w.storage.upload_file(w.bucket, "k", w.missing_file),
+        FileNotFoundError,
+        r"local file to upload does not exist.*no-such-video\.mp4",
+    ),
+    (
+        "terraform-outputs-missing",
+        lambda w: env_config.load_terraform_outputs(w.missing_file),
+        FileNotFoundError,
+        r"Terraform outputs file not found: .*no-such-video\.mp4",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """Built once per module: the rows must write nothing, and each row checks that."""
+    with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
+        for name, value in FAKE_AWS.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+        clear_client_cache()
+        env = create_resources()
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        world = World(
+            env=env,
+            jobs=env_config.job_store_from_env(),
+            completions=env_config.segment_completion_store_from_env(),
+            lock=env_config.reassembly_triggered_lock_from_env(),
+            sender=env_config.chunking_queue_sender_from_env(),
+            receiver=env_config.chunking_queue_receiver_from_env(wait_time_seconds=0),
+            storage=env_config.object_storage_from_env(),
+            bucket=env["INPUT_BUCKET_NAME"],
+            missing_file=tmp_path_factory.mktemp("bad-inputs") / "no-such-video.mp4",
+            monkeypatch=monkeypatch,
+        )
+        # One record everywhere, so a stray write or delete shows up as a change.
+        world.jobs.put(Job(job_id="job-1", mode=StereoMode.SBS, status=JobStatus.CREATED))
+        world.completions.put(segment(0))
+        world.lock.try_trigger("job-1")
+        world.sender.send("already queued")
+        world.storage.upload(world.bucket, "existing.mp4", b"video")
+        yield world
+        clear_client_cache()
+
+
+@pytest.fixture
+def world(shared_world: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    """The shared world, with this test's monkeypatch (the env rows unset variables)."""
+    for name, value in shared_world.env.items():
+        monkeypatch.setenv(name, value)
+    return replace(shared_world, monkeypatch=monkeypatch)
+
+
+def create_resources() -> dict[str, str]:
+    """Every table (from the schema's own CreateTable requests), queue and bucket."""
+    dynamodb = boto3.client("dynamodb")
+    sqs = boto3.client("sqs")
+    s3 = boto3.client("s3")
+    env: dict[str, str] = {}
+    for table in TABLES:
+        dynamodb.create_table(**table.create_table_request(f"bad-{table.name}"))
+        env[table.env_var] = f"bad-{table.name}"
+    for queue in QUEUES:
+        env[queue.env_var] = sqs.create_queue(QueueName=f"bad-{queue.name}")["QueueUrl"]
+    for bucket in BUCKETS:
+        s3.create_bucket(Bucket=f"bad-{bucket.name}")
+        env[bucket.env_var] = f"bad-{bucket.name}"
+    return env
+
+
+def snapshot(env: dict[str, str]) -> dict[str, Any]:
+    """Every item, queued message and object, as plain comparable data."""
+    dynamodb = boto3.client("dynamodb")
+    sqs = boto3.client("sqs")
+    s3 = boto3.client("s3")
+    state: dict[str, Any] = {}
+    for table in TABLES:
+        items = dynamodb.scan(TableName=env[table.env_var], ConsistentRead=True)["Items"]
+        state[table.name] = sorted(map(repr, items))
+    for queue in QUEUES:
+        url = env[queue.env_var]
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        # Visibility 0: looking at the messages leaves them where they were.
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0
+        ).get("Messages", [])
+        state[queue.name] = (attributes, sorted(message["Body"] for message in messages))
+    for bucket in BUCKETS:
+        name = env[bucket.env_var]
+        objects = s3.list_objects_v2(Bucket=name).get("Contents", [])
+        uploads = s3.list_multipart_uploads(Bucket=name).get("Uploads", [])
+        state[bucket.name] = ([(o["Key"], o["ETag"]) for o in objects], uploads)
+    return state
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [row[1:] for row in BAD_INPUTS],
+    ids=[row[0] for row in BAD_INPUTS],
+)
+def test_bad_input_is_rejected_and_writes_nothing(
+    world: World, call: Call, error: type[BaseException], message: str
+) -> None:
+    before = snapshot(world.env)
+    assert before["jobs"] and before["chunking"][1] == ["already queued"]
+
+    with pytest.raises(error, match=message) as raised:
+        call(world)
+
+    assert type(raised.value) is error, f"expected exactly {error.__name__}"
+    assert snapshot(world.env) == before
+
+
+def test_the_table_covers_every_kind_of_bad_input() -> None:
+    assert len({row[0] for row in BAD_INPUTS}) == len(BAD_INPUTS) >= 25
