@@ -12,10 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# The demo needs only the runtime and moto's server: a lighter install than dev.
+DEMO_STAMP := $(VENV)/.installed-demo
+$(DEMO_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[demo]'
+	touch $(DEMO_STAMP)
+
 install: $(STAMP)
 
 ## make demo: an embedded AWS endpoint, every resource provisioned, one job walked through
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/python -m stereo_spot_aws_adapters demo
 
 ## make test: codegen --check, drift check, ruff, mypy --strict, pytest
@@ -32,7 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src codegen tests
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src codegen
+	$(BIN)/mypy src codegen tests/typing
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -40,6 +47,14 @@ pytest: $(STAMP)
 ## make generate: regenerate the adapters after editing schema/ or codegen/templates/
 generate: $(STAMP)
 	$(BIN)/python -m codegen
+
+## make goldens: rewrite tests/golden/*/expected after an intended generator change
+goldens: $(STAMP)
+	$(BIN)/python -m tests.golden.regenerate
+
+## make bench: the benchmark suite; writes docs/benchmarks.md
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
