@@ -35,11 +35,11 @@ drift: $(STAMP)
 	$(BIN)/python -m codegen drift
 
 lint: $(STAMP)
-	$(BIN)/ruff check src codegen tests
-	$(BIN)/ruff format --check src codegen tests
+	$(BIN)/ruff check src codegen tests benchmarks
+	$(BIN)/ruff format --check src codegen tests benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src codegen tests/typing
+	$(BIN)/mypy src codegen tests/typing benchmarks
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -443,6 +443,9 @@ def _build_pattern(
         return m.UpdatePattern(name, tuple(fields)) if len(problems) == before else None
     if kind == "query_index_page":
         index = indexes.get(data["index"])
+        declared = {str(i.get("name")) for i in table_raw.get("indexes", []) if isinstance(i, dict)}
+        if index is None and data["index"] in declared:
+            return None  # the index itself is invalid, reported where it is declared
         if index is None:
             problems.append(
                 Problem(

@@ -152,10 +152,6 @@ class TableSpec:
         return self.attributes if self.model else ()
 
     @property
-    def enum_types(self) -> tuple[str, ...]:
-        return tuple(sorted({a.python_type for a in self.attributes if a.python_kind == "enum"}))
-
-    @property
     def lease(self) -> LeasePattern | None:
         return next((p for p in self.patterns if isinstance(p, LeasePattern)), None)
 
@@ -200,16 +196,3 @@ class SchemaSpec:
     tables: tuple[TableSpec, ...]
     queues: tuple[QueueSpec, ...]
     buckets: tuple[BucketSpec, ...]
-
-    @property
-    def models_used(self) -> tuple[str, ...]:
-        names: set[str] = set()
-        for table in self.tables:
-            if table.model:
-                names.add(table.model)
-            names.update(table.enum_types)
-            for pattern in table.patterns:
-                if isinstance(pattern, QueryIndexPagePattern):
-                    names.add(pattern.item_model)
-        names.update(q.payload_model for q in self.queues if q.payload_model)
-        return tuple(sorted(names))

@@ -118,13 +118,13 @@ def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
 
 
 def _table_models(table: m.TableSpec) -> list[str]:
-    names = set(table.enum_types) if table.model else set()
-    if table.model:
-        names.add(table.model)
+    """Model classes the table module names: its models, and enums in update signatures."""
+    names = {table.model} if table.model else set()
     for pattern in table.patterns:
         if isinstance(pattern, m.QueryIndexPagePattern):
             names.add(pattern.item_model)
-            names.update(a.python_type for a in pattern.item_attributes if a.python_kind == "enum")
+        if isinstance(pattern, m.UpdatePattern):
+            names.update(a.python_type for a in pattern.fields if a.python_kind == "enum")
     return sorted(names)
 
 

@@ -71,12 +71,13 @@ def field_validator(model: type[BaseModel], field: str) -> Callable[[object], An
     Used by generated ``update`` methods so a field updated alone obeys the
     same type and range rules as a whole model written by ``put``.
     """
-    info = model.model_fields[field]
-    adapter: TypeAdapter[Any] = TypeAdapter(info.rebuild_annotation())
+    adapters: list[TypeAdapter[Any]] = []  # built on first use, not at import
 
     def validate(value: object) -> Any:
+        if not adapters:
+            adapters.append(TypeAdapter(model.model_fields[field].rebuild_annotation()))
         try:
-            return adapter.validate_python(value)
+            return adapters[0].validate_python(value)
         except ValidationError as error:
             detail = error.errors(include_url=False)[0]
             message = f"{field} for {model.__name__}: {detail['msg']} (got {value!r})"

@@ -56,8 +56,9 @@ _UTF8 = "utf-8"
 _BASE64 = "base64"
 _STRING_TYPE = "String"
 
-# The characters SQS accepts in a body (XML 1.0 Char production).
-_NOT_SQS_CHARACTER = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The characters SQS accepts in a body (XML 1.0 Char production). Compiled on
+# first use: the astral-plane range makes compiling cost ~15 ms at import.
+_NOT_SQS_CHARACTER = "[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 
 _E = TypeVar("_E")
 _S = TypeVar("_S")
@@ -269,7 +270,7 @@ def _encode(body: object) -> _Outgoing:
         text = base64.b64encode(body).decode("ascii")
         encoding = _BASE64
     else:
-        bad = _NOT_SQS_CHARACTER.search(body)
+        bad = re.search(_NOT_SQS_CHARACTER, body)
         if bad is not None:
             raise ValueError(
                 f"message body contains U+{ord(bad.group()):04X} at index {bad.start()}, "

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_shared.errors import InvalidPageTokenError, JobNotFoundError
-from stereo_spot_shared.models import Job, JobListItem, JobStatus, StereoMode
+from stereo_spot_shared.models import Job, JobListItem, JobStatus
 from stereo_spot_shared.protocols import PageToken
 
 if TYPE_CHECKING:
@@ -45,11 +45,11 @@ def job_to_item(job: Job) -> Item:
 
 
 def job_from_item(item: Item) -> Job:
-    """Read a Job from a DynamoDB item (the attributes are trusted: we wrote them)."""
-    return Job.model_construct(
+    """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
+    return Job(
         job_id=item["job_id"]["S"],
-        mode=StereoMode(item["mode"]["S"]),
-        status=JobStatus(item["status"]["S"]),
+        mode=item["mode"]["S"],
+        status=item["status"]["S"],
         created_at=int(item["created_at"]["N"]) if "created_at" in item else None,
         total_segments=int(item["total_segments"]["N"]) if "total_segments" in item else None,
         completed_at=int(item["completed_at"]["N"]) if "completed_at" in item else None,
@@ -57,10 +57,10 @@ def job_from_item(item: Item) -> Job:
 
 
 def _list_completed_item(item: Item) -> JobListItem:
-    """Read a JobListItem from a DynamoDB item (the attributes are trusted: we wrote them)."""
-    return JobListItem.model_construct(
+    """Read a JobListItem from a DynamoDB item; the model validates it (enums from their values)."""
+    return JobListItem(
         job_id=item["job_id"]["S"],
-        mode=StereoMode(item["mode"]["S"]),
+        mode=item["mode"]["S"],
         completed_at=int(item["completed_at"]["N"]),
     )
 

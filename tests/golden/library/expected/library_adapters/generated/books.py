@@ -45,21 +45,21 @@ def book_to_item(book: Book) -> Item:
 
 
 def book_from_item(item: Item) -> Book:
-    """Read a Book from a DynamoDB item (the attributes are trusted: we wrote them)."""
-    return Book.model_construct(
+    """Read a Book from a DynamoDB item; the model validates it (enums from their values)."""
+    return Book(
         isbn=item["isbn"]["S"],
         title=item["title"]["S"],
         author=item["author"]["S"],
         published_year=int(item["published_year"]["N"]),
-        genre=Genre(item["genre"]["S"]),
+        genre=item["genre"]["S"],
         copies=int(item["copies"]["N"]) if "copies" in item else None,
         cover_thumbnail=bytes(item["cover_thumbnail"]["B"]) if "cover_thumbnail" in item else None,
     )
 
 
 def _by_author_item(item: Item) -> BookSummary:
-    """Read a BookSummary from a DynamoDB item (the attributes are trusted: we wrote them)."""
-    return BookSummary.model_construct(
+    """Read a BookSummary from a DynamoDB item; the model validates it (enums from their values)."""
+    return BookSummary(
         isbn=item["isbn"]["S"],
         author=item["author"]["S"],
         published_year=int(item["published_year"]["N"]),

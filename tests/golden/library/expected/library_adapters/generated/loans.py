@@ -46,12 +46,12 @@ def loan_to_item(loan: Loan) -> Item:
 
 
 def loan_from_item(item: Item) -> Loan:
-    """Read a Loan from a DynamoDB item (the attributes are trusted: we wrote them)."""
-    return Loan.model_construct(
+    """Read a Loan from a DynamoDB item; the model validates it (enums from their values)."""
+    return Loan(
         member_id=item["member_id"]["S"],
         loan_number=int(item["loan_number"]["N"]),
         isbn=item["isbn"]["S"],
-        state=LoanState(item["state"]["S"]),
+        state=item["state"]["S"],
         due_at=int(item["due_at"]["N"]),
         returned_at=int(item["returned_at"]["N"]) if "returned_at" in item else None,
     )

@@ -48,8 +48,8 @@ def segment_completion_to_item(segment_completion: SegmentCompletion) -> Item:
 
 
 def segment_completion_from_item(item: Item) -> SegmentCompletion:
-    """Read a SegmentCompletion from a DynamoDB item (the attributes are trusted: we wrote them)."""
-    return SegmentCompletion.model_construct(
+    """Read a SegmentCompletion from a DynamoDB item; the model validates it (enums from their values)."""
+    return SegmentCompletion(
         job_id=item["job_id"]["S"],
         segment_index=int(item["segment_index"]["N"]),
         output_s3_uri=item["output_s3_uri"]["S"],

@@ -1,0 +1,137 @@
+"""Row 5: a fresh process building every adapter from the environment vs three bare clients."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+from benchmarks._harness import RowResult, Sizes, Stat, at_most, interleaved, subprocess_env
+
+ROW = 5
+LIMIT = 1.1
+TOP_IMPORTS = 12
+
+OURS = """\
+from stereo_spot_aws_adapters import env_config as e
+e.check_environment()
+e.job_store_from_env()
+e.segment_completion_store_from_env()
+e.reassembly_triggered_lock_from_env()
+e.chunking_queue_sender_from_env()
+e.chunking_queue_receiver_from_env()
+e.video_worker_queue_sender_from_env()
+e.video_worker_queue_receiver_from_env()
+e.reassembly_queue_sender_from_env()
+e.reassembly_queue_receiver_from_env()
+e.object_storage_from_env()
+e.input_bucket_name()
+e.output_bucket_name()
+"""
+
+FLOOR = """\
+import boto3
+boto3.client("dynamodb")
+boto3.client("sqs")
+boto3.client("s3")
+"""
+
+_QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/stereo-spot-{}"
+ENV = {
+    "JOBS_TABLE_NAME": "stereo-spot-jobs",
+    "SEGMENT_COMPLETIONS_TABLE_NAME": "stereo-spot-segment-completions",
+    "REASSEMBLY_TRIGGERED_TABLE_NAME": "stereo-spot-reassembly-triggered",
+    "CHUNKING_QUEUE_URL": _QUEUE_URL.format("chunking"),
+    "VIDEO_WORKER_QUEUE_URL": _QUEUE_URL.format("video-worker"),
+    "REASSEMBLY_QUEUE_URL": _QUEUE_URL.format("reassembly"),
+    "INPUT_BUCKET_NAME": "stereo-spot-input",
+    "OUTPUT_BUCKET_NAME": "stereo-spot-output",
+}
+
+
+def _fresh_process(code: str, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *options, "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=subprocess_env(ENV),
+    )
+
+
+def _wall_seconds(code: str) -> Callable[[], float]:
+    def measure() -> float:
+        start = time.perf_counter()
+        _fresh_process(code)
+        return time.perf_counter() - start
+
+    return measure
+
+
+_IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)")
+
+
+def import_costs(code: str) -> dict[str, tuple[int, int]]:
+    """Module -> (self µs, cumulative µs) from ``-X importtime``."""
+    stderr = _fresh_process(code, "-X", "importtime").stderr
+    costs: dict[str, tuple[int, int]] = {}
+    for line in stderr.splitlines():
+        match = _IMPORT_LINE.match(line)
+        if match:
+            costs[match.group(4)] = (int(match.group(1)), int(match.group(2)))
+    return costs
+
+
+def extra_imports_note(top: int = TOP_IMPORTS) -> str:
+    """What ours imports that the floor does not, by top-level package and by module."""
+    ours = import_costs(OURS)
+    floor = import_costs(FLOOR)
+    extra = {name: cost for name, cost in ours.items() if name not in floor}
+    by_package: dict[str, int] = {}
+    for name, (self_us, _) in extra.items():
+        package = name.split(".")[0]
+        by_package[package] = by_package.get(package, 0) + self_us
+    packages = sorted(by_package.items(), key=lambda pair: -pair[1])[:top]
+    modules = sorted(extra.items(), key=lambda pair: -pair[1][0])[:top]
+    total_ms = sum(self_us for self_us, _ in extra.values()) / 1000
+    lines = [
+        f"Row 5, imports beyond the floor (one `-X importtime` run; {len(extra)} extra "
+        f"modules, {total_ms:.0f} ms of self time in total):",
+        "",
+        "| Top-level package | Self time of its extra modules |",
+        "|---|---|",
+        *(f"| `{package}` | {us / 1000:.1f} ms |" for package, us in packages),
+        "",
+        "| Extra module | Self time | Cumulative (with what it imports) |",
+        "|---|---|---|",
+        *(
+            f"| `{name}` | {self_us / 1000:.1f} ms | {cumulative / 1000:.1f} ms |"
+            for name, (self_us, cumulative) in modules
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def run(sizes: Sizes) -> RowResult:
+    # Every measured run checks its exit status, so a broken program cannot pass as fast.
+    stats: dict[str, Stat] = interleaved(
+        {"ours": _wall_seconds(OURS), "floor": _wall_seconds(FLOOR)}, sizes.cold_starts
+    )
+    comparison = at_most(
+        ROW,
+        "Cold start: fresh process, import + every adapter from the environment",
+        stats["ours"],
+        "fresh process creating the dynamodb, sqs and s3 clients (floor)",
+        stats["floor"],
+        "s",
+        LIMIT,
+        digits=3,
+    )
+    note = (
+        "Row 5: wall time of `python -c ...` from spawn to exit, fake credentials and "
+        "region, no network. Ours builds all 9 factories' adapters (3 tables, 6 queue "
+        "endpoints, object storage)."
+    )
+    return RowResult([comparison], [note, extra_imports_note()])

@@ -1,0 +1,43 @@
+"""``python -m benchmarks --quick`` runs every row and writes a complete table.
+
+Only the shape of the output is checked: timings depend on the machine, and
+whether a target is met is the benchmark's report, not a test verdict.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NUMBER = re.compile(r"\d[\d,]*(\.\d+)?")
+
+
+@pytest.mark.slow
+def test_quick_run_writes_every_row_with_numbers_and_ratio(tmp_path: Path) -> None:
+    output = tmp_path / "benchmarks.md"
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    document = output.read_text(encoding="utf-8")
+    assert "Ratio (ours / baseline)" in document
+    assert "CPU:" in document and "boto3" in document
+
+    rows = [line for line in document.splitlines() if re.match(r"\| \d \|", line)]
+    assert {line.split("|")[1].strip() for line in rows} == {"1", "2", "3", "4", "5"}
+    for line in rows:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert len(cells) == 8, line
+        _, _, ours, _, baseline, ratio, target, result = cells
+        assert NUMBER.search(ours) and NUMBER.search(baseline), line
+        assert re.fullmatch(r"\d+\.\d{3}x", ratio), line
+        assert target and result in {"met", "**MISSED**", "context"}, line
