@@ -1,8 +1,7 @@
-"""Local moto servers: in this process (threaded) or in a child process."""
+"""A local moto server in a child process."""
 
 from __future__ import annotations
 
-import logging
 import socket
 import subprocess
 import sys
@@ -23,26 +22,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def threaded_moto() -> Iterator[str]:
-    """moto's server on a thread of this process, on a free loopback port."""
-    from moto.server import ThreadedMotoServer
+def moto_process() -> Iterator[str]:
+    """moto's server in a child process, so it shares no memory or CPU time with the client.
 
-    for name in ("werkzeug", "moto"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-@contextmanager
-def moto_s3_process() -> Iterator[str]:
-    """moto's S3 server in a child process, so it shares no memory with the client.
-
-    Ranged GETs are served by ``_s3_server`` (see there for why).
+    Ranged S3 GETs are served by ``_s3_server`` (see there for why); every other
+    request, DynamoDB included, goes to moto unchanged.
     """
     port = free_port()
     process = subprocess.Popen(

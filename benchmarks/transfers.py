@@ -33,7 +33,7 @@ from benchmarks._harness import (
     interleaved,
     subprocess_env,
 )
-from benchmarks._servers import moto_s3_process
+from benchmarks._servers import moto_process
 from stereo_spot_aws_adapters._clients import client_config
 from stereo_spot_aws_adapters.s3 import S3ObjectStorage, default_transfer_config
 
@@ -238,7 +238,7 @@ def _comparisons(
 
 def run(sizes: Sizes) -> RowResult:
     comparisons: list[Comparison] = []
-    with moto_s3_process() as endpoint, _scratch() as directory:
+    with moto_process() as endpoint, _scratch() as directory:
         client = _raw_client(endpoint)
         client.create_bucket(Bucket=BUCKET)
         for size_mib, repeats in zip(sizes.transfer_sizes_mib, sizes.transfer_repeats, strict=True):

@@ -37,11 +37,14 @@ MIB = 1024 * 1024
 
 
 def default_transfer_config() -> TransferConfig:
-    """Multipart above 8 MiB, 8 MiB parts, 8 parts in flight."""
+    """Multipart above 8 MiB, 8 MiB parts, 8 parts in flight, at most 8 MiB of reads queued."""
     return TransferConfig(
         multipart_threshold=8 * MIB,
         multipart_chunksize=8 * MIB,
         max_concurrency=8,
+        # Downloaded chunks (256 KiB each) waiting to be written to disk: s3transfer
+        # allows 100 (25 MiB); 32 keep memory lower with the disk still never idle.
+        max_io_queue=32,
         use_threads=True,
         # The classic transfer manager, never CRT: its cleanup and progress
         # reporting are what this module relies on.
