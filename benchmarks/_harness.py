@@ -264,8 +264,8 @@ class Sizes:
 
 
 FULL = Sizes(
-    marshal_iterations=20_000,
-    marshal_rounds=7,
+    marshal_iterations=5_000,
+    marshal_rounds=21,
     client_iterations=500,
     client_rounds=15,
     query_page_items=25,
