@@ -21,7 +21,7 @@ _QUIET_LOGGERS = ("werkzeug", "moto")
 
 
 class MotoNotInstalledError(ImportError):
-    """moto (with its server extra) is needed for the embedded server but is not installed."""
+    """moto and flask (the `demo` extra) are needed for the embedded server but not installed."""
 
 
 class _OneRequestAtATime:
@@ -79,7 +79,7 @@ class EmbeddedMotoServer:
             from werkzeug.serving import make_server
         except ImportError as error:
             raise MotoNotInstalledError(
-                f"the embedded AWS server needs moto with its server extra ({error}); "
+                f"the embedded AWS server needs moto and flask ({error}); "
                 f"install it with: {DEMO_INSTALL_HINT}"
             ) from error
         for name in _QUIET_LOGGERS:
