@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import assert_type
 
-import boto3
 import pytest
 
 from stereo_spot_aws_adapters import (
@@ -35,7 +34,7 @@ from stereo_spot_aws_adapters.env_config import (
     reassembly_triggered_lock_from_env,
     segment_completion_store_from_env,
 )
-from stereo_spot_aws_adapters.generated import BUCKETS, QUEUES, TABLES
+from stereo_spot_aws_adapters.provision import provision
 from stereo_spot_shared.models import (
     Job,
     JobListItem,
@@ -60,17 +59,8 @@ from stereo_spot_shared.s3_events import S3ObjectRef
 @pytest.fixture
 def environment(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every resource of the schema on moto, named by the variables the factories read."""
-    dynamodb = boto3.client("dynamodb")
-    for table in TABLES:
-        dynamodb.create_table(**table.create_table_request(f"typing-{table.name}"))
-        monkeypatch.setenv(table.env_var, f"typing-{table.name}")
-    sqs = boto3.client("sqs")
-    for queue in QUEUES:
-        url = sqs.create_queue(QueueName=f"typing-{queue.name}")["QueueUrl"]
-        monkeypatch.setenv(queue.env_var, url)
-    for bucket in BUCKETS:
-        boto3.client("s3").create_bucket(Bucket=f"typing-{bucket.name}")
-        monkeypatch.setenv(bucket.env_var, f"typing-{bucket.name}")
+    for name, value in provision(prefix="typing").items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.mark.usefixtures("environment")

@@ -29,6 +29,7 @@ from stereo_spot_aws_adapters import (
 )
 from stereo_spot_aws_adapters._clients import clear_client_cache
 from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
+from stereo_spot_aws_adapters.provision import provision
 from stereo_spot_shared.errors import (
     EmptyMessageError,
     InvalidPageTokenError,
@@ -328,20 +329,8 @@ def world(shared_world: World, monkeypatch: pytest.MonkeyPatch) -> World:
 
 
 def create_resources() -> dict[str, str]:
-    """Every table (from the schema's own CreateTable requests), queue and bucket."""
-    dynamodb = boto3.client("dynamodb")
-    sqs = boto3.client("sqs")
-    s3 = boto3.client("s3")
-    env: dict[str, str] = {}
-    for table in TABLES:
-        dynamodb.create_table(**table.create_table_request(f"bad-{table.name}"))
-        env[table.env_var] = f"bad-{table.name}"
-    for queue in QUEUES:
-        env[queue.env_var] = sqs.create_queue(QueueName=f"bad-{queue.name}")["QueueUrl"]
-    for bucket in BUCKETS:
-        s3.create_bucket(Bucket=f"bad-{bucket.name}")
-        env[bucket.env_var] = f"bad-{bucket.name}"
-    return env
+    """Every table (with the schema's keys, indexes and TTL), queue and bucket."""
+    return provision(prefix="bad")
 
 
 def snapshot(env: dict[str, str]) -> dict[str, Any]:
