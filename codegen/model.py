@@ -128,7 +128,7 @@ class TableSpec:
     name: str  # schema key, e.g. "segment_completions"; also the generated module name
     description: str
     class_name: str
-    protocol: str | None  # dotted path, e.g. "stereo_spot_shared.protocols.JobStore"
+    protocol: str | None  # dotted path, e.g. "stereo_spot_shared.interfaces.JobStore"
     model: str | None  # model class name in the generator's models_module
     factory: str
     terraform_output: str

@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import TypeAdapter, ValidationError
 
 from stereo_spot_shared.errors import InvalidPageTokenError
-from stereo_spot_shared.protocols import PageToken
+from stereo_spot_shared.interfaces import PageToken
 
 from ._retry import BatchRetry
 

@@ -17,7 +17,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from stereo_spot_shared.errors import ObjectNotFoundError
-from stereo_spot_shared.protocols import ProgressCallback
+from stereo_spot_shared.interfaces import ProgressCallback
 
 from ._clients import get_client
 

@@ -25,7 +25,7 @@ from stereo_spot_shared.errors import (
     MalformedEventError,
     MessageTooLargeError,
 )
-from stereo_spot_shared.protocols import MessageBody, QueueMessage
+from stereo_spot_shared.interfaces import MessageBody, QueueMessage
 
 from ._clients import get_client
 from ._retry import BatchRetry
@@ -374,9 +374,9 @@ def _decode(message: MessageTypeDef) -> QueueMessage:
         )
     attributes = {str(name): value for name, value in message.get("Attributes", {}).items()}
     return QueueMessage(
+        message["ReceiptHandle"],
+        body,
         message_id=message_id,
-        receipt_handle=message["ReceiptHandle"],
-        body=body,
         receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
         attributes=attributes,
     )

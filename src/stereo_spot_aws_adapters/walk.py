@@ -46,7 +46,7 @@ from .generated.queues import (
 )
 
 if TYPE_CHECKING:
-    from stereo_spot_shared.protocols import QueueMessage
+    from stereo_spot_shared.interfaces import QueueMessage
 
     from .generated.jobs import DynamoDBJobStore
     from .generated.reassembly_triggered import ReassemblyTriggeredLock

@@ -13,17 +13,7 @@ from .errors import (
     ObjectNotFoundError,
     StereoSpotError,
 )
-from .models import (
-    ChunkingPayload,
-    Job,
-    JobListItem,
-    JobStatus,
-    ReassemblyPayload,
-    SegmentCompletion,
-    StereoMode,
-    VideoWorkerPayload,
-)
-from .protocols import (
+from .interfaces import (
     JobStore,
     MessageBody,
     ObjectStorage,
@@ -35,11 +25,27 @@ from .protocols import (
     ReassemblyLock,
     SegmentCompletionStore,
 )
+from .models import (
+    ChunkingPayload,
+    CreateJobRequest,
+    CreateJobResponse,
+    Job,
+    JobListItem,
+    JobStatus,
+    PresignedPlaybackResponse,
+    ReassemblyPayload,
+    SegmentCompletion,
+    SegmentKeyPayload,
+    StereoMode,
+    VideoWorkerPayload,
+)
 from .s3_events import S3ObjectRef, parse_payload, parse_s3_event
 
 __all__ = [
     "BatchWriteError",
     "ChunkingPayload",
+    "CreateJobRequest",
+    "CreateJobResponse",
     "EmptyMessageError",
     "InvalidPageTokenError",
     "ItemNotFoundError",
@@ -56,6 +62,7 @@ __all__ = [
     "ObjectNotFoundError",
     "ObjectStorage",
     "PageToken",
+    "PresignedPlaybackResponse",
     "ProgressCallback",
     "QueueMessage",
     "QueueReceiver",
@@ -65,6 +72,7 @@ __all__ = [
     "S3ObjectRef",
     "SegmentCompletion",
     "SegmentCompletionStore",
+    "SegmentKeyPayload",
     "StereoMode",
     "StereoSpotError",
     "VideoWorkerPayload",

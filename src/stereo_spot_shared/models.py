@@ -84,13 +84,40 @@ class ReassemblyPayload(_Model):
     job_id: str = Field(min_length=1, strict=True)
 
 
+SegmentKeyPayload = VideoWorkerPayload
+"""The name the original shared types gave the video-worker payload (a segment key, parsed)."""
+
+
+class CreateJobRequest(_Model):
+    """What the web UI posts to create a job."""
+
+    mode: StereoMode
+
+
+class CreateJobResponse(_Model):
+    """The web UI's answer to a new job: its id and where to upload the source."""
+
+    job_id: str = Field(min_length=1, strict=True)
+    upload_url: str = Field(min_length=1, strict=True)
+
+
+class PresignedPlaybackResponse(_Model):
+    """A time-limited URL from which the final video can be played."""
+
+    playback_url: str = Field(min_length=1, strict=True)
+
+
 __all__ = [
     "ChunkingPayload",
+    "CreateJobRequest",
+    "CreateJobResponse",
     "Job",
     "JobListItem",
     "JobStatus",
+    "PresignedPlaybackResponse",
     "ReassemblyPayload",
     "SegmentCompletion",
+    "SegmentKeyPayload",
     "StereoMode",
     "VideoWorkerPayload",
 ]

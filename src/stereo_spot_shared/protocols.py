@@ -1,131 +1,31 @@
-"""The cloud-agnostic interfaces every stereo-spot service is written against.
+"""Deprecated: the interfaces moved to :mod:`stereo_spot_shared.interfaces`.
 
-Backends (``stereo_spot_aws_adapters`` for AWS) implement these structurally;
-the Protocols are ``runtime_checkable`` so wiring code can assert it got one.
+This module only re-exports them, with a ``DeprecationWarning`` on import,
+so code written against the earlier name keeps working for one release.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from os import PathLike
-from typing import Protocol, runtime_checkable
+import warnings
 
-from .models import Job, JobListItem, JobStatus, SegmentCompletion
+from .interfaces import (
+    JobStore,
+    MessageBody,
+    ObjectStorage,
+    PageToken,
+    ProgressCallback,
+    QueueMessage,
+    QueueReceiver,
+    QueueSender,
+    ReassemblyLock,
+    SegmentCompletionStore,
+)
 
-PageToken = dict[str, "str | int"]
-"""An opaque, JSON-serialisable continuation token returned by a listing."""
-
-ProgressCallback = Callable[[int], None]
-"""Called with the number of bytes transferred since the previous call."""
-
-MessageBody = str | bytes
-
-
-@runtime_checkable
-class JobStore(Protocol):
-    def get(self, job_id: str) -> Job | None: ...
-
-    def put(self, job: Job, /) -> None: ...
-
-    def update(
-        self,
-        job_id: str,
-        *,
-        status: JobStatus | str | None = None,
-        total_segments: int | None = None,
-        completed_at: int | None = None,
-    ) -> None: ...
-
-    def list_completed(
-        self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
-    ) -> tuple[list[JobListItem], PageToken | None]: ...
-
-
-@runtime_checkable
-class SegmentCompletionStore(Protocol):
-    def put(self, completion: SegmentCompletion, /) -> None: ...
-
-    def query_by_job(self, job_id: str) -> list[SegmentCompletion]: ...
-
-
-@runtime_checkable
-class ReassemblyLock(Protocol):
-    def try_acquire(self, job_id: str) -> bool: ...
-
-
-@dataclass(frozen=True)
-class QueueMessage:
-    """One received message; ``body`` has the type it was sent with."""
-
-    message_id: str
-    receipt_handle: str
-    body: MessageBody
-    receive_count: int = 1
-    attributes: Mapping[str, str] = field(default_factory=dict)
-
-
-@runtime_checkable
-class QueueSender(Protocol):
-    def send(self, body: MessageBody) -> str: ...
-
-    def send_batch(self, bodies: Sequence[MessageBody]) -> list[str]: ...
-
-
-@runtime_checkable
-class QueueReceiver(Protocol):
-    def receive(self, max_messages: int = 1) -> list[QueueMessage]: ...
-
-    def delete(self, receipt_handle: str) -> None: ...
-
-    def delete_batch(self, receipt_handles: Sequence[str]) -> None: ...
-
-    def change_visibility(self, receipt_handle: str, seconds: int) -> None: ...
-
-
-@runtime_checkable
-class ObjectStorage(Protocol):
-    def presign_upload(
-        self, bucket: str, key: str, *, expires_in: int = 3600, content_type: str = "video/mp4"
-    ) -> str: ...
-
-    def presign_download(
-        self,
-        bucket: str,
-        key: str,
-        *,
-        expires_in: int = 3600,
-        response_content_disposition: str | None = None,
-    ) -> str: ...
-
-    def upload(self, bucket: str, key: str, body: bytes) -> None: ...
-
-    def download(self, bucket: str, key: str) -> bytes: ...
-
-    def exists(self, bucket: str, key: str) -> bool: ...
-
-    def delete(self, bucket: str, key: str) -> None: ...
-
-    def list_object_keys(self, bucket: str, prefix: str = "") -> list[str]: ...
-
-    def upload_file(
-        self,
-        bucket: str,
-        key: str,
-        path: str | PathLike[str],
-        *,
-        progress: ProgressCallback | None = None,
-    ) -> None: ...
-
-    def download_file(
-        self,
-        bucket: str,
-        key: str,
-        path: str | PathLike[str],
-        *,
-        progress: ProgressCallback | None = None,
-    ) -> None: ...
-
+warnings.warn(
+    "stereo_spot_shared.protocols is deprecated; import from stereo_spot_shared.interfaces",
+    DeprecationWarning,
+    stacklevel=2,
+)
 
 __all__ = [
     "JobStore",

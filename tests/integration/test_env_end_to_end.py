@@ -13,6 +13,14 @@ import pytest
 from fixtures import deployment
 
 from stereo_spot_aws_adapters import env_config
+from stereo_spot_shared.interfaces import (
+    JobStore,
+    ObjectStorage,
+    QueueReceiver,
+    QueueSender,
+    ReassemblyLock,
+    SegmentCompletionStore,
+)
 from stereo_spot_shared.models import (
     Job,
     JobListItem,
@@ -20,14 +28,6 @@ from stereo_spot_shared.models import (
     ReassemblyPayload,
     SegmentCompletion,
     StereoMode,
-)
-from stereo_spot_shared.protocols import (
-    JobStore,
-    ObjectStorage,
-    QueueReceiver,
-    QueueSender,
-    ReassemblyLock,
-    SegmentCompletionStore,
 )
 
 pytestmark = pytest.mark.integration

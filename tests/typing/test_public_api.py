@@ -35,15 +35,7 @@ from stereo_spot_aws_adapters.env_config import (
     segment_completion_store_from_env,
 )
 from stereo_spot_aws_adapters.provision import provision
-from stereo_spot_shared.models import (
-    Job,
-    JobListItem,
-    JobStatus,
-    ReassemblyPayload,
-    SegmentCompletion,
-    StereoMode,
-)
-from stereo_spot_shared.protocols import (
+from stereo_spot_shared.interfaces import (
     JobStore,
     ObjectStorage,
     PageToken,
@@ -52,6 +44,14 @@ from stereo_spot_shared.protocols import (
     QueueSender,
     ReassemblyLock,
     SegmentCompletionStore,
+)
+from stereo_spot_shared.models import (
+    Job,
+    JobListItem,
+    JobStatus,
+    ReassemblyPayload,
+    SegmentCompletion,
+    StereoMode,
 )
 from stereo_spot_shared.s3_events import S3ObjectRef
 

@@ -17,12 +17,12 @@ from stereo_spot_aws_adapters import (
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters._retry import BatchRetry
 from stereo_spot_shared.errors import BatchWriteError, InvalidPageTokenError, JobNotFoundError
-from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
-from stereo_spot_shared.protocols import (
+from stereo_spot_shared.interfaces import (
     JobStore,
     ReassemblyLock,
     SegmentCompletionStore,
 )
+from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
 
 
 def scan(table_name: str) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from botocore.stub import Stubber
 from stereo_spot_aws_adapters._clients import client_config, get_client
 from stereo_spot_aws_adapters.s3 import MAX_PRESIGN_SECONDS, S3ObjectStorage
 from stereo_spot_shared.errors import ObjectNotFoundError
-from stereo_spot_shared.protocols import ObjectStorage
+from stereo_spot_shared.interfaces import ObjectStorage
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client

@@ -23,8 +23,8 @@ from stereo_spot_shared.errors import (
     MalformedEventError,
     MessageTooLargeError,
 )
+from stereo_spot_shared.interfaces import MessageBody, QueueMessage, QueueReceiver, QueueSender
 from stereo_spot_shared.models import ChunkingPayload
-from stereo_spot_shared.protocols import MessageBody, QueueMessage, QueueReceiver, QueueSender
 from stereo_spot_shared.s3_events import parse_payload
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from botocore.exceptions import ClientError
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_shared.errors import InvalidPageTokenError, JobNotFoundError
+from stereo_spot_shared.interfaces import PageToken
 from stereo_spot_shared.models import Job, JobListItem, JobStatus
-from stereo_spot_shared.protocols import PageToken
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -80,7 +80,7 @@ class DynamoDBJobStore:
 
     Table name from ``$JOBS_TABLE_NAME``
     (Terraform output ``jobs_table_name``).
-    Implements ``stereo_spot_shared.protocols.JobStore``.
+    Implements ``stereo_spot_shared.interfaces.JobStore``.
     """
 
     def __init__(

@@ -27,7 +27,7 @@ class ReassemblyTriggeredLock:
 
     Table name from ``$REASSEMBLY_TRIGGERED_TABLE_NAME``
     (Terraform output ``reassembly_triggered_table_name``).
-    Implements ``stereo_spot_shared.protocols.ReassemblyLock``.
+    Implements ``stereo_spot_shared.interfaces.ReassemblyLock``.
     """
 
     def __init__(

@@ -63,7 +63,7 @@ class DynamoSegmentCompletionStore:
 
     Table name from ``$SEGMENT_COMPLETIONS_TABLE_NAME``
     (Terraform output ``segment_completions_table_name``).
-    Implements ``stereo_spot_shared.protocols.SegmentCompletionStore``.
+    Implements ``stereo_spot_shared.interfaces.SegmentCompletionStore``.
     """
 
     batch_retry = BatchRetry(attempts=8)

@@ -15,7 +15,7 @@ from library_models import Book, BookSummary, Genre
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_shared.errors import InvalidPageTokenError, ItemNotFoundError
-from stereo_spot_shared.protocols import PageToken
+from stereo_spot_shared.interfaces import PageToken
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
