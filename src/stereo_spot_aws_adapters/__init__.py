@@ -5,6 +5,8 @@ The table adapters and ``env_config`` are generated from the schema; the queue
 and storage adapters and the shared runtime are written by hand.
 """
 
+import logging
+
 from stereo_spot_aws_adapters._retry import BatchRetry
 from stereo_spot_aws_adapters.generated import (
     DynamoDBJobStore,
@@ -16,6 +18,10 @@ from stereo_spot_aws_adapters.generated import (
 )
 from stereo_spot_aws_adapters.s3 import S3ObjectStorage
 from stereo_spot_aws_adapters.sqs import MAX_MESSAGE_BYTES, SQSQueueReceiver, SQSQueueSender
+
+# A library leaves logging to the application: until it configures logging,
+# records stop here instead of reaching Python's last-resort stderr handler.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "BatchRetry",

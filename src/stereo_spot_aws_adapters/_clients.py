@@ -1,20 +1,31 @@
-"""One shared boto3 client per (service, region, endpoint).
+"""One shared boto3 client per (service, region, endpoint, configuration).
 
 Clients are thread-safe and expensive to build (each loads its service model
 and opens its own connection pool), so every adapter in a process shares them.
-Retries use botocore's ``standard`` mode — exponential backoff with jitter on
-throttling and transient errors — unless the user chose otherwise through
-``AWS_RETRY_MODE`` / ``AWS_MAX_ATTEMPTS``.
+
+What botocore already knows, botocore decides; the library only fills gaps:
+
+- Endpoint: the ``endpoint_url`` argument, else botocore's own order --
+  ``AWS_ENDPOINT_URL_<SERVICE>``, ``AWS_ENDPOINT_URL``, the profile's
+  ``services`` section, the profile's ``endpoint_url``, the AWS endpoint -- where
+  ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`` skips everything but the argument.
+- Retries: ``AWS_RETRY_MODE`` / ``AWS_MAX_ATTEMPTS``, else the profile's
+  ``retry_mode`` / ``max_attempts``, else the library's default: ``standard``
+  mode (exponential backoff with jitter) with 5 retries. Each setting is
+  decided on its own, so a profile that sets only ``max_attempts`` keeps it.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 from botocore.config import Config
+
+from ._logging import attach_call_logging
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -23,15 +34,32 @@ if TYPE_CHECKING:
 
 ServiceName = Literal["dynamodb", "sqs", "s3"]
 
-_ENDPOINT_ENV = {
+SERVICES: tuple[ServiceName, ...] = ("dynamodb", "sqs", "s3")
+
+ENDPOINT_VARIABLES: Mapping[ServiceName, str] = {
     "dynamodb": "AWS_ENDPOINT_URL_DYNAMODB",
     "sqs": "AWS_ENDPOINT_URL_SQS",
     "s3": "AWS_ENDPOINT_URL_S3",
 }
+"""botocore's service-specific endpoint variables (``AWS_ENDPOINT_URL_<service id>``)."""
+
+DEFAULT_RETRY_MODE = "standard"
+DEFAULT_MAX_ATTEMPTS = 5
+"""Retries after the first attempt (botocore's ``max_attempts`` in ``Config.retries``)."""
+
+# Environment that changes which client botocore builds; part of the cache key
+# so that changing it in-process (tests, assumed roles) never reuses a client.
+_SESSION_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_CONFIG_FILE")
+_CLIENT_VARIABLES = (
+    "AWS_ENDPOINT_URL",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "AWS_RETRY_MODE",
+    "AWS_MAX_ATTEMPTS",
+)
 
 _lock = threading.Lock()
-_clients: dict[tuple[str, str | None, str | None, str | None], Any] = {}
-_sessions: dict[str | None, boto3.session.Session] = {}
+_clients: dict[tuple[object, ...], Any] = {}
+_sessions: dict[tuple[str | None, ...], boto3.session.Session] = {}
 
 
 def resolve_region(region_name: str | None) -> str | None:
@@ -39,20 +67,18 @@ def resolve_region(region_name: str | None) -> str | None:
     return region_name or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
 
 
-def resolve_endpoint(service: ServiceName, endpoint_url: str | None) -> str | None:
-    """The explicit endpoint, else the service's or the global ``AWS_ENDPOINT_URL``."""
-    return (
-        endpoint_url
-        or os.environ.get(_ENDPOINT_ENV[service])
-        or os.environ.get("AWS_ENDPOINT_URL")
-        or None
-    )
-
-
-def client_config(service: ServiceName) -> Config:
+def client_config(service: ServiceName, profile: Mapping[str, Any] | None = None) -> Config:
+    """The library's client settings, leaving to botocore what the environment or
+    ``profile`` (the profile's config-file entries) already set."""
+    profile = profile or {}
+    retries: dict[str, Any] = {}
+    if not (os.environ.get("AWS_RETRY_MODE") or "retry_mode" in profile):
+        retries["mode"] = DEFAULT_RETRY_MODE
+    if not (os.environ.get("AWS_MAX_ATTEMPTS") or "max_attempts" in profile):
+        retries["max_attempts"] = DEFAULT_MAX_ATTEMPTS
     options: dict[str, Any] = {"max_pool_connections": 32}
-    if not (os.environ.get("AWS_RETRY_MODE") or os.environ.get("AWS_MAX_ATTEMPTS")):
-        options["retries"] = {"mode": "standard", "max_attempts": 5}
+    if retries:
+        options["retries"] = retries
     if service == "s3":
         # Presigned URLs must carry SigV4 so they work in every region.
         options["signature_version"] = "s3v4"
@@ -76,23 +102,37 @@ def get_client(
 ) -> Any:
     """Return the process-wide client for this service, region and endpoint."""
     region = resolve_region(region_name)
-    endpoint = resolve_endpoint(service, endpoint_url)
-    # The access key is part of the identity so that switching credentials
-    # (tests, assumed roles set through the environment) never reuses a client.
-    key = (service, region, endpoint, os.environ.get("AWS_ACCESS_KEY_ID"))
+    identity = tuple(os.environ.get(name) for name in _SESSION_VARIABLES)
+    key = (
+        service,
+        region,
+        endpoint_url or None,
+        identity,
+        tuple(os.environ.get(name) for name in (*_CLIENT_VARIABLES, ENDPOINT_VARIABLES[service])),
+    )
     with _lock:
         cached = _clients.get(key)
         if cached is None:
             # One session per credential identity: building a session re-reads
             # botocore's endpoint and service data, the dominant cost of a client.
-            session = _sessions.get(key[3])
+            session = _sessions.get(identity)
             if session is None:
-                session = _sessions[key[3]] = boto3.session.Session()
+                session = _sessions[identity] = boto3.session.Session()
             cached = session.client(
-                service, region_name=region, endpoint_url=endpoint, config=client_config(service)
+                service,
+                region_name=region,
+                endpoint_url=endpoint_url or None,
+                config=client_config(service, profile_config(session)),
             )
+            attach_call_logging(cached)
             _clients[key] = cached
         return cached
+
+
+def profile_config(session: boto3.session.Session) -> Mapping[str, Any]:
+    """The active profile's entries in the shared config file (empty without one)."""
+    # boto3 exposes no public accessor; its botocore session has one.
+    return session._session.get_scoped_config()
 
 
 def clear_client_cache() -> None:

@@ -7,6 +7,7 @@ writes with retries, and JSON-safe page tokens.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     Item = dict[str, AttributeValueTypeDef]
+
+logger = logging.getLogger(__name__)
 
 BATCH_WRITE_LIMIT = 25
 """BatchWriteItem accepts at most 25 put or delete requests."""
@@ -140,8 +143,24 @@ def batch_put(
         if outcome.error is not None:
             outcome.failed.extend(pending)
             continue
+        chunk_size = len(pending)
         for attempt in range(retry.attempts):
             if attempt:
+                logger.warning(
+                    "retrying %d of %d unprocessed items on table %s (attempt %d of %d)",
+                    len(pending),
+                    chunk_size,
+                    table_name,
+                    attempt + 1,
+                    retry.attempts,
+                    extra={
+                        "table_name": table_name,
+                        "batch_size": chunk_size,
+                        "pending": len(pending),
+                        "attempt": attempt + 1,
+                        "max_attempts": retry.attempts,
+                    },
+                )
                 retry.sleep(retry.delay_before(attempt))
             try:
                 response = client.batch_write_item(
@@ -154,6 +173,21 @@ def batch_put(
             pending = [r["PutRequest"]["Item"] for r in unprocessed if "PutRequest" in r]
             if not pending:
                 break
+        if pending:
+            reason = type(outcome.error).__name__ if outcome.error else "still unprocessed"
+            logger.warning(
+                "gave up on %d of %d items on table %s (%s)",
+                len(pending),
+                chunk_size,
+                table_name,
+                reason,
+                extra={
+                    "table_name": table_name,
+                    "batch_size": chunk_size,
+                    "failed": len(pending),
+                    "reason": reason,
+                },
+            )
         outcome.failed.extend(pending)
     return outcome
 

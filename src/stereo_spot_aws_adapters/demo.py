@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import env_config
-from ._clients import get_client
+from ._clients import ENDPOINT_VARIABLES, SERVICES, get_client
 from .embedded import EmbeddedMotoServer
 from .generated.resources import BUCKETS, QUEUES, TABLES
 from .provision import provision
@@ -23,13 +23,6 @@ from .walk import WALK_STEPS, Adapters, Step, Walk, clean_up, run_steps
 __all__ = ["run_demo", "run_smoke"]
 
 DEMO_REGION = "us-east-1"
-# Per-service endpoint variables would win over AWS_ENDPOINT_URL and send the
-# demo's requests somewhere else.
-_SERVICE_ENDPOINT_VARIABLES = (
-    "AWS_ENDPOINT_URL_DYNAMODB",
-    "AWS_ENDPOINT_URL_SQS",
-    "AWS_ENDPOINT_URL_S3",
-)
 
 
 def run_demo(*, prefix: str = "stereo-spot-demo", out: TextIO = sys.stdout) -> int:
@@ -82,10 +75,8 @@ def run_demo(*, prefix: str = "stereo-spot-demo", out: TextIO = sys.stdout) -> i
         return f"s3://{bucket}/input/* -> {arn.rsplit(':', 1)[-1]} (ObjectCreated)"
 
     def configure_environment(walk: Walk) -> str:
-        for name in _SERVICE_ENDPOINT_VARIABLES:
-            os.environ.pop(name, None)
         os.environ.update(walk.environment)
-        os.environ["AWS_ENDPOINT_URL"] = server.endpoint_url
+        override_endpoints(server.endpoint_url)
         os.environ["AWS_REGION"] = DEMO_REGION
         return _build_adapters(walk, len(walk.environment))
 
@@ -115,7 +106,7 @@ def run_smoke(
         outputs = env_config.load_terraform_outputs(env_file)
         os.environ.update(outputs)
         if endpoint_url:
-            os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+            override_endpoints(endpoint_url)
         if region:
             os.environ["AWS_REGION"] = region
         return _build_adapters(walk, len(outputs), source=env_file)
@@ -129,13 +120,30 @@ def run_smoke(
         return run_steps(walk, steps, finally_step=("clean up what the walk created", clean_up))
 
 
+def override_endpoints(endpoint_url: str) -> None:
+    """Send every service's requests to ``endpoint_url``, whatever else is configured.
+
+    The service-specific variables would win over ``AWS_ENDPOINT_URL``, and
+    ``AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`` would ignore both, so all are set.
+    """
+    os.environ.pop("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", None)
+    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    for variable in ENDPOINT_VARIABLES.values():
+        os.environ[variable] = endpoint_url
+
+
+def endpoints_in_use() -> dict[str, str]:
+    """The endpoint each shared client actually sends to, as botocore resolved it."""
+    return {service: get_client(service).meta.endpoint_url for service in SERVICES}
+
+
 def _build_adapters(walk: Walk, variable_count: int, *, source: str = "") -> str:
     env_config.check_environment()
     walk.counter.attach_shared_clients()
     walk.adapters_ = Adapters.from_env()
     origin = f" from {source}" if source else ""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL") or "the AWS default endpoints"
+    endpoints = ", ".join(f"{service} {url}" for service, url in endpoints_in_use().items())
     return (
         f"{variable_count} variables{origin}; check_environment() passed; "
-        f"adapters built through env_config against {endpoint}"
+        f"adapters built through env_config; endpoints: {endpoints}"
     )

@@ -182,10 +182,17 @@ class S3ObjectStorage:
             self._client.upload_file(
                 filename, bucket, key, Callback=progress, Config=self._transfer_config
             )
-        except BaseException:
+        except BaseException as exc:
             # Also on Ctrl-C: uploaded parts of an unfinished upload are stored
             # (and billed) until the upload is aborted.
             if may_be_multipart:
+                logger.warning(
+                    "multipart upload of s3://%s/%s failed (%s); aborting it",
+                    bucket,
+                    key,
+                    type(exc).__name__,
+                    extra={"bucket": bucket, "key": key, "error_type": type(exc).__name__},
+                )
                 self._abort_multipart_uploads(bucket, key)
             raise
 
@@ -238,6 +245,13 @@ class S3ObjectStorage:
                         self._client.abort_multipart_upload(
                             Bucket=bucket, Key=key, UploadId=upload["UploadId"]
                         )
+                        logger.warning(
+                            "aborted a multipart upload of s3://%s/%s that s3transfer left "
+                            "unfinished",
+                            bucket,
+                            key,
+                            extra={"bucket": bucket, "key": key, "upload_id": upload["UploadId"]},
+                        )
         except (BotoCoreError, ClientError):
             # Never hide the upload's own error; say what is left to clean up.
             logger.warning(
@@ -246,6 +260,7 @@ class S3ObjectStorage:
                 bucket,
                 key,
                 exc_info=True,
+                extra={"bucket": bucket, "key": key},
             )
 
 

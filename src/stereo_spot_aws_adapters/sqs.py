@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ _STRING_TYPE = "String"
 # The characters SQS accepts in a body (XML 1.0 Char production). Compiled on
 # first use: the astral-plane range makes compiling cost ~15 ms at import.
 _NOT_SQS_CHARACTER = "[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+
+logger = logging.getLogger(__name__)
 
 _E = TypeVar("_E")
 _S = TypeVar("_S")
@@ -140,7 +143,9 @@ class SQSQueueSender:
                 }
                 for index in group
             }
-            outcome = _run_batch(self._send_entries, entries, self._retry)
+            outcome = _run_batch(
+                self._send_entries, entries, self._retry, queue_url=self.queue_url, action="send"
+            )
             message_ids.update({int(key): value for key, value in outcome.succeeded.items()})
             failures.update({int(key): code for key, code in outcome.failed.items()})
             error = outcome.error
@@ -229,7 +234,13 @@ class SQSQueueReceiver:
             entries: dict[str, DeleteMessageBatchRequestEntryTypeDef] = {
                 str(index): {"Id": str(index), "ReceiptHandle": handles[index]} for index in group
             }
-            outcome = _run_batch(self._delete_entries, entries, self._retry)
+            outcome = _run_batch(
+                self._delete_entries,
+                entries,
+                self._retry,
+                queue_url=self.queue_url,
+                action="delete",
+            )
             failures.update({int(key): code for key, code in outcome.failed.items()})
             error = outcome.error
         if failures:
@@ -313,24 +324,47 @@ def _run_batch(
     request: Callable[[list[_E]], tuple[dict[str, _S], list[BatchResultErrorEntryTypeDef]]],
     entries: dict[str, _E],
     retry: BatchRetry,
+    *,
+    queue_url: str,
+    action: str,
 ) -> _BatchOutcome[_S]:
     """Send one batch, retrying only the entries reported as failed.
 
     An entry that succeeded is never sent again. A request-level error (after
     botocore's own retries) stops the run: the entries still pending are
     reported failed with that error's code, and the error is kept as the cause.
+    Each retry and a batch that gives up are logged at WARNING.
     """
     outcome: _BatchOutcome[_S] = _BatchOutcome()
     pending = dict(entries)
     last_code: dict[str, str] = {}
     for attempt in range(retry.attempts):
         if attempt:
+            logger.warning(
+                "retrying %d of %d %s entries on %s (attempt %d of %d; %s)",
+                len(pending),
+                len(entries),
+                action,
+                queue_url,
+                attempt + 1,
+                retry.attempts,
+                ", ".join(sorted(set(last_code.values()))),
+                extra={
+                    "queue_url": queue_url,
+                    "batch_action": action,
+                    "batch_size": len(entries),
+                    "pending": len(pending),
+                    "attempt": attempt + 1,
+                    "max_attempts": retry.attempts,
+                },
+            )
             retry.sleep(retry.delay_before(attempt))
         try:
             succeeded, failed = request(list(pending.values()))
         except (BotoCoreError, ClientError) as exc:
             outcome.failed.update(dict.fromkeys(pending, _error_code(exc)))
             outcome.error = exc
+            _log_gave_up(queue_url, action, len(entries), outcome)
             return outcome
         for entry_id, result in succeeded.items():
             if entry_id in pending:
@@ -348,7 +382,27 @@ def _run_batch(
         if not pending:
             break
     outcome.failed.update({entry_id: last_code.get(entry_id, "NoResult") for entry_id in pending})
+    if outcome.failed:
+        _log_gave_up(queue_url, action, len(entries), outcome)
     return outcome
+
+
+def _log_gave_up(queue_url: str, action: str, total: int, outcome: _BatchOutcome[_S]) -> None:
+    logger.warning(
+        "gave up on %d of %d %s entries on %s (%s)",
+        len(outcome.failed),
+        total,
+        action,
+        queue_url,
+        ", ".join(sorted(set(outcome.failed.values()))),
+        extra={
+            "queue_url": queue_url,
+            "batch_action": action,
+            "batch_size": total,
+            "failed": len(outcome.failed),
+            "error_codes": sorted(set(outcome.failed.values())),
+        },
+    )
 
 
 def _decode(message: MessageTypeDef) -> QueueMessage:

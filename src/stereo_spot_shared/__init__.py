@@ -1,5 +1,7 @@
 """stereo-spot shared types: models, interfaces and errors, free of any cloud SDK."""
 
+import logging
+
 from .errors import (
     BatchWriteError,
     EmptyMessageError,
@@ -40,6 +42,10 @@ from .models import (
     VideoWorkerPayload,
 )
 from .s3_events import S3ObjectRef, parse_payload, parse_s3_event
+
+# A library leaves logging to the application: until it configures logging,
+# records stop here instead of reaching Python's last-resort stderr handler.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "BatchWriteError",

@@ -31,14 +31,14 @@ FOREIGN_KEY = "input/someone-else/source.mp4"
 FOREIGN_JOB = "someone-elses-job"
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, **environment: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "stereo_spot_aws_adapters", *args],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=REPO,
-        env=os.environ.copy(),
+        env={**os.environ, **environment},
         check=False,
     )
 
@@ -132,9 +132,14 @@ def test_smoke_walks_an_existing_stack_and_deletes_only_what_it_created(
         REGION,
         "--notification-wait",
         "1",
+        # --endpoint-url overrides every service's endpoint, whatever else is configured.
+        AWS_ENDPOINT_URL_SQS="http://127.0.0.1:9",
+        AWS_ENDPOINT_URL_S3="http://127.0.0.1:9",
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS="true",
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+    assert f"endpoints: dynamodb {endpoint}, sqs {endpoint}, s3 {endpoint}" in result.stdout
     steps = numbered_steps(result.stdout)
     assert steps == [
         "load the Terraform outputs and build every adapter",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import boto3
@@ -276,7 +277,9 @@ def test_put_many_chunks_by_25_and_collapses_duplicate_keys(
 
 
 def test_put_many_retries_unprocessed_items_and_reports_what_never_landed(
-    segments: DynamoSegmentCompletionStore, monkeypatch: pytest.MonkeyPatch
+    segments: DynamoSegmentCompletionStore,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A fake throttle: the first N attempts leave 'stubborn' items unprocessed."""
     real = segments._client.batch_write_item
@@ -306,8 +309,17 @@ def test_put_many_retries_unprocessed_items_and_reports_what_never_landed(
         )
         for i in range(20)
     ]
-    with pytest.raises(BatchWriteError, match="2 of 20 items were not written") as caught:
+    with (
+        caplog.at_level(logging.WARNING, logger="stereo_spot_aws_adapters"),
+        pytest.raises(BatchWriteError, match="2 of 20 items were not written") as caught,
+    ):
         segments.put_many(items)
+    warnings = [r for r in caplog.records if r.name == "stereo_spot_aws_adapters._dynamo"]
+    assert [(r.pending, r.attempt) for r in warnings[:3]] == [(20, 2), (20, 3), (2, 4)]  # type: ignore[attr-defined]
+    assert all(r.table_name == segments.table_name for r in warnings)  # type: ignore[attr-defined]
+    assert warnings[-1].getMessage() == (
+        f"gave up on 2 of 20 items on table {segments.table_name} (still unprocessed)"
+    )
     assert [c.segment_index for c in caught.value.failed] == [3, 17]  # type: ignore[attr-defined]
     assert [c.segment_index for c in segments.query_by_job("j")] == [
         i for i in range(20) if i not in (3, 17)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -492,7 +493,11 @@ def test_failed_multipart_upload_leaves_no_upload(
 
 
 def test_failed_multipart_upload_is_aborted_even_if_s3transfer_could_not(
-    storage: S3ObjectStorage, s3: S3Client, large_file: Path, monkeypatch: pytest.MonkeyPatch
+    storage: S3ObjectStorage,
+    s3: S3Client,
+    large_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     fail_second_part(s3, monkeypatch)
     real_abort = s3.abort_multipart_upload
@@ -507,9 +512,18 @@ def test_failed_multipart_upload_is_aborted_even_if_s3transfer_could_not(
     monkeypatch.setattr(s3, "abort_multipart_upload", abort_lost_the_first_time)
     s3.create_multipart_upload(Bucket=BUCKET, Key="large.mp4.other")
 
-    with pytest.raises(S3UploadFailedError, match="InternalError"):
+    with (
+        caplog.at_level(logging.WARNING, logger="stereo_spot_aws_adapters"),
+        pytest.raises(S3UploadFailedError, match="InternalError"),
+    ):
         storage.upload_file(BUCKET, "large.mp4", large_file)
 
+    warnings = [r for r in caplog.records if r.name == "stereo_spot_aws_adapters.s3"]
+    assert [r.getMessage() for r in warnings] == [
+        f"multipart upload of s3://{BUCKET}/large.mp4 failed (S3UploadFailedError); aborting it",
+        f"aborted a multipart upload of s3://{BUCKET}/large.mp4 that s3transfer left unfinished",
+    ]
+    assert warnings[1].upload_id == aborts[1]  # type: ignore[attr-defined]
     assert len(aborts) == 2
     assert aborts[0] == aborts[1]
     # Only this exact key is cleaned up, not others sharing its prefix.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -363,12 +364,14 @@ def test_send_batch_retries_only_failed_entries(
     receiver: SQSQueueReceiver,
     sleeps: list[float],
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     flaky = FlakySendBatch(sqs.send_message_batch, {"3": 1, "12": 2, "20": 2})
     monkeypatch.setattr(sqs, "send_message_batch", flaky)
     bodies: list[MessageBody] = [f"message {i}" for i in range(25)]
 
-    message_ids = sender.send_batch(bodies)
+    with caplog.at_level(logging.WARNING, logger="stereo_spot_aws_adapters"):
+        message_ids = sender.send_batch(bodies)
 
     assert flaky.attempts["3"] == 2
     assert flaky.attempts["12"] == 3
@@ -381,6 +384,19 @@ def test_send_batch_retries_only_failed_entries(
     # One retry in the first batch (entry 3), two each in the second (12) and third (20).
     assert len(sleeps) == 5
     assert all(delay >= 0 for delay in sleeps)
+    # Each retry is a WARNING naming the queue, the counts and the attempt, as fields too.
+    retries = [r for r in caplog.records if r.name == "stereo_spot_aws_adapters.sqs"]
+    assert [(r.levelno, r.pending, r.batch_size, r.attempt) for r in retries] == [  # type: ignore[attr-defined]
+        (logging.WARNING, 1, 10, 2),
+        (logging.WARNING, 1, 10, 2),
+        (logging.WARNING, 1, 10, 3),
+        (logging.WARNING, 1, 5, 2),
+        (logging.WARNING, 1, 5, 3),
+    ]
+    assert all(r.queue_url == sender.queue_url for r in retries)  # type: ignore[attr-defined]
+    assert "retrying 1 of 10 send entries on " + sender.queue_url in retries[0].getMessage()
+    assert "InternalError" in retries[0].getMessage()
+    assert all("message " not in r.getMessage() for r in retries)  # never a body
 
 
 def test_send_batch_reports_exactly_the_entries_that_never_went(
@@ -418,6 +434,7 @@ def test_send_batch_request_error_reports_everything_not_sent(
     sender: SQSQueueSender,
     receiver: SQSQueueReceiver,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     real = sqs.send_message_batch
     calls: list[int] = []
@@ -433,8 +450,17 @@ def test_send_batch_request_error_reports_everything_not_sent(
     monkeypatch.setattr(sqs, "send_message_batch", fail_second_request)
     bodies: list[MessageBody] = [f"message {i}" for i in range(25)]
 
-    with pytest.raises(BatchWriteError, match=r"15 of 25.*AccessDenied") as caught:
+    with (
+        caplog.at_level(logging.WARNING, logger="stereo_spot_aws_adapters"),
+        pytest.raises(BatchWriteError, match=r"15 of 25.*AccessDenied") as caught,
+    ):
         sender.send_batch(bodies)
+
+    gave_up = [r for r in caplog.records if r.name == "stereo_spot_aws_adapters.sqs"]
+    assert [(r.failed, r.batch_size, r.error_codes) for r in gave_up] == [  # type: ignore[attr-defined]
+        (10, 10, ["AccessDenied"])
+    ]
+    assert gave_up[0].getMessage().startswith("gave up on 10 of 10 send entries on ")
 
     assert caught.value.failed == tuple(bodies[10:])
     assert isinstance(caught.value.__cause__, ClientError)
