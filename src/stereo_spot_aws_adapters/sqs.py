@@ -5,6 +5,11 @@ as they are, ``bytes`` bodies are base64-encoded (SQS bodies must be XML
 characters), and a message attribute records which one was done so the
 receiver never guesses from content. Messages without that attribute (S3
 notifications, other producers) are received as ``str``.
+
+User message attributes travel beside the body (``send(body, attributes=...)``)
+and come back in ``QueueMessage.attributes``; ``stereo_spot_shared.message_attributes``
+holds the rules, checked before any request. The encoding marker is ours: it
+takes one of the message's ten attribute slots and is never shown to users.
 """
 
 from __future__ import annotations
@@ -13,9 +18,9 @@ import base64
 import binascii
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Final, Generic, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
@@ -27,6 +32,15 @@ from stereo_spot_shared.errors import (
     MessageTooLargeError,
 )
 from stereo_spot_shared.interfaces import MessageBody, QueueMessage
+from stereo_spot_shared.message_attributes import (
+    NOT_SQS_CHARACTER,
+    MessageAttributeValue,
+    attribute_size,
+    check_attributes,
+    data_type,
+    number_text,
+    parse_number,
+)
 
 from ._clients import get_client
 from ._retry import BatchRetry
@@ -36,6 +50,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import (
         BatchResultErrorEntryTypeDef,
         DeleteMessageBatchRequestEntryTypeDef,
+        MessageAttributeValueOutputTypeDef,
         MessageAttributeValueTypeDef,
         MessageTypeDef,
         SendMessageBatchRequestEntryTypeDef,
@@ -53,13 +68,19 @@ MAX_VISIBILITY_TIMEOUT = 43_200
 ENCODING_ATTRIBUTE = "stereo-spot-body-encoding"
 """Message attribute recording how the body was encoded: ``utf-8`` or ``base64``."""
 
+TRACE_HEADER_ATTRIBUTE: Final = "AWSTraceHeader"
+"""The system attribute (X-Ray trace header) returned in ``QueueMessage.attributes``."""
+
 _UTF8 = "utf-8"
 _BASE64 = "base64"
 _STRING_TYPE = "String"
+_OWN_ATTRIBUTES = 1  # the encoding marker
 
 # The characters SQS accepts in a body (XML 1.0 Char production). Compiled on
 # first use: the astral-plane range makes compiling cost ~15 ms at import.
-_NOT_SQS_CHARACTER = "[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+_NOT_SQS_CHARACTER = NOT_SQS_CHARACTER
+
+Attributes = Mapping[str, MessageAttributeValue]
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +94,7 @@ class _Outgoing:
 
     text: str
     encoding: str
+    attributes: dict[str, MessageAttributeValueTypeDef]
     size: int
 
 
@@ -104,13 +126,18 @@ class SQSQueueSender:
         )
         self._retry = retry or BatchRetry()
 
-    def send(self, body: MessageBody) -> str:
-        """Send one message and return its message id."""
-        outgoing = _encode(body)
+    def send(self, body: MessageBody, *, attributes: Attributes | None = None) -> str:
+        """Send one message, with optional message attributes; return its message id.
+
+        Body and attributes are checked before the request: a bad name or
+        value, more than nine attributes, or a message over the size limit
+        raises without sending anything.
+        """
+        outgoing = _encode(body, attributes)
         response = self._client.send_message(
             QueueUrl=self.queue_url,
             MessageBody=outgoing.text,
-            MessageAttributes=_attributes(outgoing),
+            MessageAttributes=outgoing.attributes,
         )
         return response["MessageId"]
 
@@ -118,15 +145,31 @@ class SQSQueueSender:
         """Send a pydantic model as its JSON."""
         return self.send(payload.model_dump_json())
 
-    def send_batch(self, bodies: Sequence[MessageBody]) -> list[str]:
+    def send_batch(
+        self,
+        bodies: Sequence[MessageBody],
+        *,
+        attributes: Sequence[Attributes | None] | None = None,
+    ) -> list[str]:
         """Send many messages; return their message ids in input order.
 
-        Every body is validated before anything is sent. Entries SQS reports
-        as failed are retried; those that still fail raise ``BatchWriteError``
-        whose ``failed`` holds exactly the bodies that were not sent.
+        ``attributes``, when given, holds each body's message attributes (or
+        ``None``), in the same order. Every body and attribute is validated
+        before anything is sent. Entries SQS reports as failed are retried;
+        those that still fail raise ``BatchWriteError`` whose ``failed`` holds
+        exactly the bodies that were not sent.
         """
         bodies = list(bodies)
-        outgoing = [_encode(body) for body in bodies]
+        if attributes is None:
+            per_body: list[Attributes | None] = [None] * len(bodies)
+        else:
+            per_body = list(attributes)
+            if len(per_body) != len(bodies):
+                raise ValueError(
+                    f"attributes must hold one entry per body: {len(per_body)} for "
+                    f"{len(bodies)} bodies"
+                )
+        outgoing = [_encode(body, extra) for body, extra in zip(bodies, per_body, strict=True)]
         message_ids: dict[int, str] = {}
         failures: dict[int, str] = {}
         error: BotoCoreError | ClientError | None = None
@@ -139,7 +182,7 @@ class SQSQueueSender:
                 str(index): {
                     "Id": str(index),
                     "MessageBody": outgoing[index].text,
-                    "MessageAttributes": _attributes(outgoing[index]),
+                    "MessageAttributes": outgoing[index].attributes,
                 }
                 for index in group
             }
@@ -209,8 +252,8 @@ class SQSQueueReceiver:
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=max_messages,
             WaitTimeSeconds=self.wait_time_seconds,
-            MessageAttributeNames=[ENCODING_ATTRIBUTE],
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            MessageAttributeNames=["All"],
+            MessageSystemAttributeNames=["ApproximateReceiveCount", TRACE_HEADER_ATTRIBUTE],
         )
         return [_decode(message) for message in response.get("Messages", [])]
 
@@ -271,8 +314,12 @@ class SQSQueueReceiver:
         return succeeded, response.get("Failed", [])
 
 
-def _encode(body: object) -> _Outgoing:
-    """Validate a body and encode it for SQS; raise before anything is sent."""
+def _encode(body: object, attributes: Attributes | None = None) -> _Outgoing:
+    """Validate a body and its attributes and encode them for SQS; raise before
+    anything is sent."""
+    user_attributes = check_attributes(
+        attributes, reserved_names=(ENCODING_ATTRIBUTE,), slots_taken=_OWN_ATTRIBUTES
+    )
     if not isinstance(body, (str, bytes)):
         raise TypeError(f"message body must be str or bytes, not {type(body).__name__}")
     if not body:
@@ -289,17 +336,44 @@ def _encode(body: object) -> _Outgoing:
             )
         text = body
         encoding = _UTF8
-    size = len(text.encode("utf-8")) + len(ENCODING_ATTRIBUTE) + len(_STRING_TYPE) + len(encoding)
+    size = (
+        len(text.encode("utf-8"))
+        + attribute_size(ENCODING_ATTRIBUTE, encoding)
+        + sum(attribute_size(name, value) for name, value in user_attributes.items())
+    )
     if size > MAX_MESSAGE_BYTES:
         raise MessageTooLargeError(
             f"message is {size} bytes ({encoding}-encoded body plus attributes), over the SQS "
             f"limit of {MAX_MESSAGE_BYTES} bytes; store the payload in S3 and send its key instead"
         )
-    return _Outgoing(text=text, encoding=encoding, size=size)
+    wire = {name: _to_wire(value) for name, value in user_attributes.items()}
+    wire[ENCODING_ATTRIBUTE] = {"DataType": _STRING_TYPE, "StringValue": encoding}
+    return _Outgoing(text=text, encoding=encoding, attributes=wire, size=size)
 
 
-def _attributes(outgoing: _Outgoing) -> dict[str, MessageAttributeValueTypeDef]:
-    return {ENCODING_ATTRIBUTE: {"DataType": _STRING_TYPE, "StringValue": outgoing.encoding}}
+def _to_wire(value: MessageAttributeValue) -> MessageAttributeValueTypeDef:
+    kind = data_type(value)
+    if isinstance(value, bytes):
+        return {"DataType": kind, "BinaryValue": value}
+    if isinstance(value, str):
+        return {"DataType": kind, "StringValue": value}
+    return {"DataType": kind, "StringValue": number_text(value)}
+
+
+def _from_wire(name: str, value: MessageAttributeValueOutputTypeDef) -> MessageAttributeValue:
+    # Custom types ("Number.float", "Binary.gzip") read as their base kind.
+    kind = value["DataType"].partition(".")[0]
+    if kind == "Binary":
+        return bytes(value.get("BinaryValue", b""))
+    text = value.get("StringValue", "")
+    if kind == "Number":
+        try:
+            return parse_number(text)
+        except ArithmeticError as exc:
+            raise MalformedEventError(
+                f"message attribute {name!r} is marked Number but holds {text!r}"
+            ) from exc
+    return text
 
 
 def _plan_batches(outgoing: Sequence[_Outgoing]) -> list[list[int]]:
@@ -426,12 +500,19 @@ def _decode(message: MessageTypeDef) -> QueueMessage:
             f"message {message_id} has unknown {ENCODING_ATTRIBUTE}={encoding!r}; "
             f"expected {_UTF8!r} or {_BASE64!r}"
         )
-    attributes = {str(name): value for name, value in message.get("Attributes", {}).items()}
+    system = message.get("Attributes", {})
+    attributes: dict[str, MessageAttributeValue] = {
+        name: _from_wire(name, value)
+        for name, value in message.get("MessageAttributes", {}).items()
+        if name != ENCODING_ATTRIBUTE
+    }
+    if TRACE_HEADER_ATTRIBUTE in system:
+        attributes[TRACE_HEADER_ATTRIBUTE] = system[TRACE_HEADER_ATTRIBUTE]
     return QueueMessage(
         message["ReceiptHandle"],
         body,
         message_id=message_id,
-        receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
+        receive_count=int(system.get("ApproximateReceiveCount", "1")),
         attributes=attributes,
     )
 
@@ -459,6 +540,7 @@ def _check_receipt_handle(receipt_handle: str) -> None:
 
 __all__ = [
     "ENCODING_ATTRIBUTE",
+    "TRACE_HEADER_ATTRIBUTE",
     "MAX_BATCH_ENTRIES",
     "MAX_MESSAGE_BYTES",
     "MAX_VISIBILITY_TIMEOUT",

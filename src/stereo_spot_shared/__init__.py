@@ -17,6 +17,7 @@ from .errors import (
 )
 from .interfaces import (
     JobStore,
+    MessageAttributeValue,
     MessageBody,
     ObjectStorage,
     PageToken,
@@ -61,6 +62,7 @@ __all__ = [
     "JobStatus",
     "JobStore",
     "MalformedEventError",
+    "MessageAttributeValue",
     "MessageBody",
     "MessageTooLargeError",
     "MissingConfigurationError",

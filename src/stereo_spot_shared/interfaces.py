@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from os import PathLike
 from typing import Protocol, runtime_checkable
 
+from .message_attributes import MessageAttributeValue
 from .models import Job, JobListItem, JobStatus, SegmentCompletion
 
 PageToken = dict[str, "str | int"]
@@ -61,21 +62,30 @@ class QueueMessage:
     """One received message; ``body`` has the type it was sent with.
 
     ``QueueMessage(receipt_handle, body)`` is all a test needs to build one;
-    the rest are keywords a backend fills in on receive.
+    the rest are keywords a backend fills in on receive. ``attributes`` holds
+    the message attributes the producer sent (a trace context among them) and,
+    on SQS, the ``AWSTraceHeader`` system attribute when present.
     """
 
     receipt_handle: str
     body: MessageBody
     message_id: str = field(default="", kw_only=True)
     receive_count: int = field(default=1, kw_only=True)
-    attributes: Mapping[str, str] = field(default_factory=dict, kw_only=True)
+    attributes: Mapping[str, MessageAttributeValue] = field(default_factory=dict, kw_only=True)
 
 
 @runtime_checkable
 class QueueSender(Protocol):
-    def send(self, body: MessageBody) -> str: ...
+    def send(
+        self, body: MessageBody, *, attributes: Mapping[str, MessageAttributeValue] | None = None
+    ) -> str: ...
 
-    def send_batch(self, bodies: Sequence[MessageBody]) -> list[str]: ...
+    def send_batch(
+        self,
+        bodies: Sequence[MessageBody],
+        *,
+        attributes: Sequence[Mapping[str, MessageAttributeValue] | None] | None = None,
+    ) -> list[str]: ...
 
 
 @runtime_checkable
@@ -135,6 +145,7 @@ class ObjectStorage(Protocol):
 
 __all__ = [
     "JobStore",
+    "MessageAttributeValue",
     "MessageBody",
     "ObjectStorage",
     "PageToken",

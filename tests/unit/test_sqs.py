@@ -133,7 +133,7 @@ def test_body_round_trips_with_its_type(
     assert message.body == body
     assert message.receipt_handle
     assert message.receive_count == 1
-    assert message.attributes["ApproximateReceiveCount"] == "1"
+    assert message.attributes == {}  # the encoding marker stays internal
 
 
 def test_message_without_marker_is_received_as_str(
@@ -482,7 +482,7 @@ def test_retry_policy_rejects_nonsense(options: dict[str, Any]) -> None:
         BatchRetry(**options)
 
 
-def test_receive_long_polls_and_requests_the_marker(
+def test_receive_long_polls_and_requests_every_attribute(
     sqs: SQSClient, queue_url: str, sender: SQSQueueSender, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[dict[str, Any]] = []
@@ -503,7 +503,8 @@ def test_receive_long_polls_and_requests_the_marker(
     [call] = seen
     assert call["WaitTimeSeconds"] == 20
     assert call["MaxNumberOfMessages"] == 10
-    assert ENCODING_ATTRIBUTE in call["MessageAttributeNames"]
+    # Every attribute: the marker and the users' own.
+    assert call["MessageAttributeNames"] == ["All"]
     assert "ApproximateReceiveCount" in call["MessageSystemAttributeNames"]
 
 
