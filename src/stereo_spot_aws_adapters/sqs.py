@@ -10,6 +10,8 @@ User message attributes travel beside the body (``send(body, attributes=...)``)
 and come back in ``QueueMessage.attributes``; ``stereo_spot_shared.message_attributes``
 holds the rules, checked before any request. The encoding marker is ours: it
 takes one of the message's ten attribute slots and is never shown to users.
+With OpenTelemetry installed, ``send`` adds the current trace context to the
+attributes (``stereo_spot_shared.tracing``) when there is room.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from stereo_spot_shared.errors import (
 )
 from stereo_spot_shared.interfaces import MessageBody, QueueMessage
 from stereo_spot_shared.message_attributes import (
+    MAX_MESSAGE_ATTRIBUTES,
     NOT_SQS_CHARACTER,
     MessageAttributeValue,
     attribute_size,
@@ -41,6 +44,7 @@ from stereo_spot_shared.message_attributes import (
     number_text,
     parse_number,
 )
+from stereo_spot_shared.tracing import with_trace_context
 
 from ._clients import get_client
 from ._retry import BatchRetry
@@ -317,8 +321,11 @@ class SQSQueueReceiver:
 def _encode(body: object, attributes: Attributes | None = None) -> _Outgoing:
     """Validate a body and its attributes and encode them for SQS; raise before
     anything is sent."""
-    user_attributes = check_attributes(
-        attributes, reserved_names=(ENCODING_ATTRIBUTE,), slots_taken=_OWN_ATTRIBUTES
+    user_attributes = with_trace_context(
+        check_attributes(
+            attributes, reserved_names=(ENCODING_ATTRIBUTE,), slots_taken=_OWN_ATTRIBUTES
+        ),
+        limit=MAX_MESSAGE_ATTRIBUTES - _OWN_ATTRIBUTES,
     )
     if not isinstance(body, (str, bytes)):
         raise TypeError(f"message body must be str or bytes, not {type(body).__name__}")
