@@ -20,6 +20,7 @@ from .errors import SchemaError
 from .jsonschema import render_json_schema
 from .load import load
 from .render import render
+from .version import generator_version
 from .write import compare, write
 
 DEFAULT_SCHEMA = Path("schema/stereo_spot.toml")
@@ -57,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m codegen",
         description="Generate the typed AWS adapters from the resource schema.",
         epilog="Subcommand: `python -m codegen drift --help` compares the schema with Terraform.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"python -m codegen {generator_version()}"
     )
     parser.add_argument("--schema", type=Path, default=DEFAULT_SCHEMA, help="schema TOML file")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="source root to write into")

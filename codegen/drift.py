@@ -36,6 +36,7 @@ from .terraform import (
     read_outputs_json,
     read_terraform,
 )
+from .version import generator_version
 
 DEFAULT_TERRAFORM = Path("infra")
 
@@ -525,6 +526,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m codegen drift",
         description="Compare the resource schema with the Terraform that creates the resources.",
         epilog="Exit codes: 0 in sync, 1 drift found, 2 an input cannot be read or parsed.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"python -m codegen drift {generator_version()}"
     )
     parser.add_argument("--schema", type=Path, default=DEFAULT_SCHEMA, help="schema TOML file")
     source = parser.add_mutually_exclusive_group()

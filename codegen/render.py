@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from . import model as m
+from .version import generator_version
 
 TEMPLATES = Path(__file__).parent / "templates"
 RUNTIME_EXPORTS = (
@@ -43,6 +44,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["snake"] = snake
+    env.globals["generator_version"] = generator_version()
     return env
 
 
