@@ -392,7 +392,7 @@ def test_try_acquire_needs_the_item_and_wins_once(table_names: dict[str, str]) -
 
 
 def test_a_lapsed_lease_can_be_taken_over_and_the_stale_holder_cannot_release_it(
-    table_names: dict[str, str],
+    table_names: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     crashed = ReassemblyTriggeredLock(table_names["reassembly_triggered"])
     rescuer = ReassemblyTriggeredLock(table_names["reassembly_triggered"])
@@ -404,8 +404,15 @@ def test_a_lapsed_lease_can_be_taken_over_and_the_stale_holder_cannot_release_it
     rescuer.clock = lambda: 1031
     assert rescuer.try_acquire("j1", lease_seconds=30) is True
     assert crashed.release("j1") is False
-    assert crashed.renew("j1") is False
-    assert rescuer.renew("j1", lease_seconds=30) is True
+    with caplog.at_level(logging.WARNING, logger="stereo_spot_aws_adapters"):
+        assert crashed.renew("j1") is False
+        assert rescuer.renew("j1", lease_seconds=30) is True
+    [lost] = caplog.records
+    assert lost.getMessage() == (
+        f"lease on 'j1' in table {crashed.table_name} could not be renewed: "
+        f"{crashed.owner_id} no longer holds it"
+    )
+    assert (lost.levelno, lost.owner, lost.lease_key) == (logging.WARNING, crashed.owner_id, "j1")  # type: ignore[attr-defined]
 
 
 def test_release_lets_another_caller_claim_at_once(lock: ReassemblyTriggeredLock) -> None:

@@ -90,9 +90,9 @@ class HoldRegister:
         )
 
     def renew(self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None) -> bool:
-        """Extend a lease this owner holds; ``False`` when it is no longer theirs."""
+        """Extend a lease this owner holds; ``False`` (and a WARNING) when it is no longer theirs."""
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
-        return self._conditional_update(
+        renewed = self._conditional_update(
             copy_id,
             "SET #expires = :expires",
             "#owner = :owner AND attribute_exists(#expires)",
@@ -101,6 +101,9 @@ class HoldRegister:
                 ":expires": {"N": str(self.clock() + lease_seconds)},
             },
         )
+        if not renewed:
+            _dynamo.warn_lease_lost(self.table_name, copy_id, owner or self.owner_id)
+        return renewed
 
     def release(self, copy_id: str, *, owner: str | None = None) -> bool:
         """Give up a lease this owner holds so another caller can claim it at once."""

@@ -99,9 +99,9 @@ class ShelfAuditLock:
     def renew(
         self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None
     ) -> bool:
-        """Extend a lease this owner holds; ``False`` when it is no longer theirs."""
+        """Extend a lease this owner holds; ``False`` (and a WARNING) when it is no longer theirs."""
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
-        return self._conditional_update(
+        renewed = self._conditional_update(
             shelf_number,
             "SET #expires = :expires",
             "#owner = :owner AND attribute_exists(#expires)",
@@ -110,6 +110,9 @@ class ShelfAuditLock:
                 ":expires": {"N": str(self.clock() + lease_seconds)},
             },
         )
+        if not renewed:
+            _dynamo.warn_lease_lost(self.table_name, shelf_number, owner or self.owner_id)
+        return renewed
 
     def release(self, shelf_number: int, *, owner: str | None = None) -> bool:
         """Give up a lease this owner holds so another caller can claim it at once."""
