@@ -62,8 +62,9 @@ def _call_finished(
         return
     metadata = parsed.get("ResponseMetadata", {})
     error_code = parsed.get("Error", {}).get("Code") if http_response.status_code >= 300 else None
-    _log(
-        model,
+    _log_call(
+        model.service_model.service_name,
+        model.name,
         started,
         outcome=f"HTTP {http_response.status_code}" + (f" {error_code}" if error_code else ""),
         fields={
@@ -80,7 +81,7 @@ def _call_failed(exception: BaseException, context: dict[str, Any], **kwargs: An
         return
     # after-call-error carries no model; the event name says service and operation.
     _, service, operation = str(kwargs.get("event_name", "..")).split(".", 2)
-    _log_fields(
+    _log_call(
         service,
         operation,
         started,
@@ -93,12 +94,13 @@ def _call_failed(exception: BaseException, context: dict[str, Any], **kwargs: An
     )
 
 
-def _log(model: Any, started: tuple[float, str], *, outcome: str, fields: dict[str, Any]) -> None:
-    _log_fields(model.service_model.service_name, model.name, started, outcome, fields)
-
-
-def _log_fields(
-    service: str, operation: str, started: tuple[float, str], outcome: str, fields: dict[str, Any]
+def _log_call(
+    service: str,
+    operation: str,
+    started: tuple[float, str],
+    *,
+    outcome: str,
+    fields: dict[str, Any],
 ) -> None:
     began, resource = started
     duration_ms = round((time.perf_counter() - began) * 1000, 3)
