@@ -86,6 +86,13 @@ def check_layouts(schema: m.SchemaSpec, problems: list[Problem]) -> None:
                     f'queue {queue.name!r} is not fed by S3 notifications (set event_source = "s3" on it)',
                 )
             )
+    if schema.generator.shared_package == schema.generator.package:
+        problems.append(
+            Problem(
+                "generator.shared_package",
+                "must differ from generator.package: each gets a generated/ package of its own",
+            )
+        )
     if schema.layouts and schema.generator.shared_package is None:
         problems.append(
             Problem(
@@ -205,13 +212,12 @@ def _field(
         )
         return None
     if (kind == "number") != bool(number):
-        problems.append(
-            Problem(
-                path,
-                f"{{{name}}}: model field {model_cls.__name__}.{name} is "
-                f"{'an int: write {' + name + ':05d} or {' + name + ':d}' if kind == 'number' else 'not a number: drop the format'}",
-            )
+        fix = (
+            f"an int: write {{{name}:05d}} or {{{name}:d}}"
+            if kind == "number"
+            else "not a number: drop the format"
         )
+        problems.append(Problem(path, f"model field {model_cls.__name__}.{name} is {fix}"))
         return None
     values: tuple[str, ...] = ()
     if kind == "enum":

@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,7 +171,7 @@ def shared_modules(schema: m.SchemaSpec) -> list[SharedModule]:
     return [keys]
 
 
-def _render_shared(schema: m.SchemaSpec, out_dir: Path, emit: Any) -> None:
+def _render_shared(schema: m.SchemaSpec, out_dir: Path, emit: Callable[..., None]) -> None:
     assert schema.generator.shared_package is not None
     generated = out_dir.joinpath(*schema.generator.shared_package.split(".")) / "generated"
     modules = shared_modules(schema)
