@@ -65,4 +65,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build/distributions
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build/distributions
