@@ -138,7 +138,7 @@ def shared_modules(schema: m.SchemaSpec) -> list[SharedModule]:
     layouts = schema.layouts
     fields = [f for layout in layouts for f in layout.fields]
     key_classes = sorted(c for layout in layouts if (c := layout.key_class))
-    runtime = {"KeyLayout"}
+    runtime = {"KeyLayout", "storable_key"} if layouts else {"KeyLayout"}
     runtime |= {"key_text" for f in fields if f.kind == "text"}
     runtime |= {"key_number" for f in fields if f.kind == "number"}
     runtime |= {"key_enum" for f in fields if f.kind == "enum"}

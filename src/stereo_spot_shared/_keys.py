@@ -28,6 +28,17 @@ EnumT = TypeVar("EnumT", bound=enum.Enum)
 # A builder has no bucket; a model's URI field is checked with this one standing in.
 _ANY_BUCKET = "bucket"
 
+MAX_KEY_BYTES = 1024
+"""S3's limit on a key's length, in UTF-8 bytes: longer text is no key of any layout."""
+
+
+def _utf8_size(key: str) -> int | None:
+    """The key's length in UTF-8 bytes; None if it is not valid Unicode (a lone surrogate)."""
+    try:
+        return len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        return None
+
 
 @dataclass(frozen=True)
 class KeyLayout:
@@ -48,8 +59,27 @@ class KeyLayout:
     description: str
 
     def match(self, key: object) -> re.Match[str] | None:
-        """The fields of ``key`` if it has this layout's shape (not yet its canonical spelling)."""
-        return self.pattern.fullmatch(key) if isinstance(key, str) else None
+        """The fields of ``key`` if it has this layout's shape (not yet its one spelling).
+
+        Text S3 could not store as a key never matches, which also keeps every
+        number a parser converts far below Python's limit on int() of long digit strings.
+        """
+        if not isinstance(key, str):
+            return None
+        size = _utf8_size(key)
+        if size is None or size > MAX_KEY_BYTES:
+            return None
+        return self.pattern.fullmatch(key)
+
+
+def storable_key(key: str) -> str:
+    """``key`` if S3 can store it: valid UTF-8 of at most ``MAX_KEY_BYTES`` bytes."""
+    size = _utf8_size(key)
+    if size is None:
+        raise InvalidKeyError(f"key {key!r} is not valid UTF-8 (a lone surrogate)")
+    if size > MAX_KEY_BYTES:
+        raise InvalidKeyError(f"key is {size} bytes long; S3 keys are at most {MAX_KEY_BYTES}")
+    return key
 
 
 def key_text(field: str, value: object) -> str:
@@ -107,6 +137,7 @@ def model_or_none(model: type[ModelT], values: Mapping[str, object]) -> ModelT |
 
 
 __all__ = [
+    "MAX_KEY_BYTES",
     "KeyLayout",
     "check_model",
     "key_enum",
@@ -114,4 +145,5 @@ __all__ = [
     "key_text",
     "model_or_none",
     "object_uri",
+    "storable_key",
 ]

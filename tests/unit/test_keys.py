@@ -36,7 +36,8 @@ from stereo_spot_shared import (
     parse_segment_output_key,
 )
 
-job_ids = st.text(min_size=1).filter(lambda text: "/" not in text)
+# At most 200 characters (800 UTF-8 bytes): every key stays within S3's 1,024 bytes.
+job_ids = st.text(min_size=1, max_size=200).filter(lambda text: "/" not in text)
 indexes = st.integers(min_value=0, max_value=10**7)
 modes = st.sampled_from(StereoMode)
 
@@ -158,12 +159,24 @@ def test_output_layouts_parse() -> None:
         lambda: build_segment_key("j", 0, 1, "3d"),
         lambda: build_segment_key("j", "0", 1, "sbs"),
         lambda: build_segment_key("j/k", 0, 1, "sbs"),
+        lambda: build_input_key("x" * 1008),  # a key of 1,025 bytes: longer than S3 takes
+        lambda: build_final_key("\ud800"),  # a lone surrogate is not UTF-8
+        lambda: build_segment_key("j", 0, 10**1020, "sbs"),
     ],
 )
 def test_builders_refuse_values_the_layout_cannot_hold(build: object) -> None:
     assert callable(build)
     with pytest.raises(InvalidKeyError):
         build()
+
+
+def test_text_s3_cannot_store_is_no_key() -> None:
+    assert parse_input_key("input/" + "x" * 1013 + "/source.mp4") is None  # 1,030 bytes
+    assert parse_input_key("input/" + "x" * 1007 + "/source.mp4") == "x" * 1007  # 1,024 bytes
+    assert parse_input_key("input/\ud800/source.mp4") is None
+    # Far more digits than int() converts by default: refused before any conversion.
+    assert parse_segment_key("b", "segments/j/" + "1" * 5000 + "_00002_sbs.mp4") is None
+    assert parse_segment_output_key("jobs/j/segments/" + "9" * 5000 + ".mp4") is None
 
 
 # --- the job-id rule: one path segment -----------------------------------------------
@@ -234,7 +247,10 @@ def test_distinct_job_ids_never_share_a_prefix(job_id: str, other: str) -> None:
 _KEYISH = st.text(alphabet=st.sampled_from("segmntsijobfalurp/_.0123456789xSBs-\u0663\n"))
 
 
-@given(key=st.one_of(st.text(), _KEYISH), bucket=st.text())
+_SURROGATES = st.text(alphabet=st.characters(categories=["Cs", "Nd", "Ll"]))
+
+
+@given(key=st.one_of(st.text(), _KEYISH, _SURROGATES), bucket=st.text())
 def test_parsers_never_raise_and_accept_only_what_builders_write(key: str, bucket: str) -> None:
     job_id = parse_input_key(key)
     assert job_id is None or build_input_key(job_id) == key

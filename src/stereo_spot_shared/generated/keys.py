@@ -19,6 +19,7 @@ from stereo_spot_shared._keys import (
     key_text,
     model_or_none,
     object_uri,
+    storable_key,
 )
 from stereo_spot_shared.models import StereoMode, VideoWorkerPayload
 
@@ -72,9 +73,9 @@ def _input_key(job_id: str) -> str:
 def build_input_key(job_id: str) -> str:
     """A key of the ``input`` layout (``INPUT_LAYOUT.template``).
 
-    Raises ``InvalidKeyError`` for a value the layout cannot hold.
+    Raises ``InvalidKeyError`` for a value the layout cannot hold, or a key S3 cannot store.
     """
-    return _input_key(job_id)
+    return storable_key(_input_key(job_id))
 
 
 def parse_input_key(key: str) -> str | None:
@@ -123,9 +124,10 @@ def build_segment_key(
 ) -> str:
     """A key of the ``segment`` layout (``SEGMENT_LAYOUT.template``).
 
-    Raises ``InvalidKeyError`` unless the values make a valid ``VideoWorkerPayload``.
+    Raises ``InvalidKeyError`` unless the values make a valid ``VideoWorkerPayload``
+    and a key S3 can store.
     """
-    key = _segment_key(job_id, segment_index, total_segments, mode)
+    key = storable_key(_segment_key(job_id, segment_index, total_segments, mode))
     check_model(
         VideoWorkerPayload,
         key,
@@ -190,9 +192,9 @@ def _segment_output_key(job_id: str, segment_index: int) -> str:
 def build_segment_output_key(job_id: str, segment_index: int) -> str:
     """A key of the ``segment_output`` layout (``SEGMENT_OUTPUT_LAYOUT.template``).
 
-    Raises ``InvalidKeyError`` for a value the layout cannot hold.
+    Raises ``InvalidKeyError`` for a value the layout cannot hold, or a key S3 cannot store.
     """
-    return _segment_output_key(job_id, segment_index)
+    return storable_key(_segment_output_key(job_id, segment_index))
 
 
 def parse_segment_output_key(key: str) -> SegmentOutputKey | None:
@@ -232,9 +234,9 @@ def _final_key(job_id: str) -> str:
 def build_final_key(job_id: str) -> str:
     """A key of the ``final`` layout (``FINAL_LAYOUT.template``).
 
-    Raises ``InvalidKeyError`` for a value the layout cannot hold.
+    Raises ``InvalidKeyError`` for a value the layout cannot hold, or a key S3 cannot store.
     """
-    return _final_key(job_id)
+    return storable_key(_final_key(job_id))
 
 
 def parse_final_key(key: str) -> str | None:

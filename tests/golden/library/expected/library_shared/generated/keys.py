@@ -12,7 +12,14 @@ import re
 from typing import NamedTuple
 
 from library_models import HoldReady
-from stereo_spot_shared._keys import KeyLayout, check_model, key_number, key_text, model_or_none
+from stereo_spot_shared._keys import (
+    KeyLayout,
+    check_model,
+    key_number,
+    key_text,
+    model_or_none,
+    storable_key,
+)
 
 __all__ = [
     "COVER_LAYOUT",
@@ -61,9 +68,9 @@ def _cover_key(isbn: str) -> str:
 def build_cover_key(isbn: str) -> str:
     """A key of the ``cover`` layout (``COVER_LAYOUT.template``).
 
-    Raises ``InvalidKeyError`` for a value the layout cannot hold.
+    Raises ``InvalidKeyError`` for a value the layout cannot hold, or a key S3 cannot store.
     """
-    return _cover_key(isbn)
+    return storable_key(_cover_key(isbn))
 
 
 def parse_cover_key(key: str) -> str | None:
@@ -102,9 +109,9 @@ def _return_slip_key(member_id: str, loan_number: int) -> str:
 def build_return_slip_key(member_id: str, loan_number: int) -> str:
     """A key of the ``return_slip`` layout (``RETURN_SLIP_LAYOUT.template``).
 
-    Raises ``InvalidKeyError`` for a value the layout cannot hold.
+    Raises ``InvalidKeyError`` for a value the layout cannot hold, or a key S3 cannot store.
     """
-    return _return_slip_key(member_id, loan_number)
+    return storable_key(_return_slip_key(member_id, loan_number))
 
 
 def parse_return_slip_key(key: str) -> ReturnSlipKey | None:
@@ -146,9 +153,10 @@ def _hold_notice_key(member_id: str, isbn: str) -> str:
 def build_hold_notice_key(member_id: str, isbn: str) -> str:
     """A key of the ``hold_notice`` layout (``HOLD_NOTICE_LAYOUT.template``).
 
-    Raises ``InvalidKeyError`` unless the values make a valid ``HoldReady``.
+    Raises ``InvalidKeyError`` unless the values make a valid ``HoldReady``
+    and a key S3 can store.
     """
-    key = _hold_notice_key(member_id, isbn)
+    key = storable_key(_hold_notice_key(member_id, isbn))
     check_model(
         HoldReady,
         key,
