@@ -153,7 +153,8 @@ def service_error(error: BaseException, resource: Resource) -> StereoSpotError:
     if not isinstance(error, ClientError):
         return ServiceError(f"{action} on {resource} failed ({detail})", **fields)
     status = http_status(error)
-    if code in _MISSING:
+    # HEAD answers carry no error body: a bucket's HEAD 404 is the bucket missing.
+    if code in _MISSING or (operation == "HeadBucket" and status == 404):
         return MissingResourceError(
             f"{resource} does not exist{resource.origin()} ({action} answered {code}): "
             "create it with `terraform apply` in infra/ (or provision() for a local stack), "
