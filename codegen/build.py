@@ -600,6 +600,8 @@ def _build_queue(
         data.get("event_source"),
         data.get("payload_model"),
         path,
+        max_message_bytes=data.get("max_message_bytes", spec.DEFAULT_MAX_MESSAGE_BYTES),
+        max_message_bytes_declared="max_message_bytes" in data,
     )
 
 

@@ -169,6 +169,9 @@ class QueueSpec:
     event_source: Literal["s3"] | None
     payload_model: str | None
     schema_path: str
+    # SQS MaximumMessageSize; the sender checks it before any request.
+    max_message_bytes: int = 262_144
+    max_message_bytes_declared: bool = False
 
 
 @dataclass(frozen=True)

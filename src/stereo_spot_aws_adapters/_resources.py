@@ -85,6 +85,11 @@ class QueueResource:
     name: str
     terraform_output: str
     env_var: str
+    max_message_bytes: int = 262_144  # SQS MaximumMessageSize
+
+    def attributes(self) -> dict[str, str]:
+        """The CreateQueue attributes the schema fixes for this queue."""
+        return {"MaximumMessageSize": str(self.max_message_bytes)}
 
 
 @dataclass(frozen=True)

@@ -58,9 +58,9 @@ def provision(
         _create_table(dynamodb, table, name)
         environment[table.env_var] = name
     for queue in QUEUES:
-        environment[queue.env_var] = sqs.create_queue(QueueName=resource_name(prefix, queue.name))[
-            "QueueUrl"
-        ]
+        environment[queue.env_var] = sqs.create_queue(
+            QueueName=resource_name(prefix, queue.name), Attributes=queue.attributes()
+        )["QueueUrl"]
     for bucket in BUCKETS:
         name = resource_name(prefix, bucket.name)
         _create_bucket(s3, name)

@@ -147,7 +147,13 @@ class SQSQueueSender:
         whose ``failed`` holds exactly the bodies that were not sent.
         """
         bodies = list(bodies)
-        outgoing = [_encode(body, self.max_message_bytes) for body in bodies]
+        outgoing: list[_Outgoing] = []
+        for index, body in enumerate(bodies):
+            try:
+                outgoing.append(_encode(body, self.max_message_bytes))
+            except (InvalidArgumentError, ArgumentTypeError) as error:
+                # Same class, so callers' handlers still match; the index says which body.
+                raise type(error)(f"bodies[{index}]: {error}") from error
         message_ids: dict[int, str] = {}
         failures: dict[int, str] = {}
         error: StereoSpotError | None = None
