@@ -13,6 +13,7 @@ import sys
 import types
 import typing
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -60,13 +61,18 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         _build_bucket(name, value, problems)
         for name, value in check_named_tables(raw.get("buckets", {}), "buckets", problems).items()
     )
+    declared_buckets = tuple(b for b in buckets if b is not None)
     schema = m.SchemaSpec(
         source=source,
         display_name=display_name,
         generator=generator,
         tables=tuple(t for t in tables if t is not None),
-        queues=tuple(q for q in queues if q is not None),
-        buckets=tuple(b for b in buckets if b is not None),
+        queues=tuple(
+            _route_events(q, raw["queues"][q.name], declared_buckets, problems)
+            for q in queues
+            if q is not None
+        ),
+        buckets=declared_buckets,
     )
     if not problems:
         _check_unique_names(schema, problems)
@@ -603,6 +609,40 @@ def _build_queue(
         max_message_bytes=data.get("max_message_bytes", spec.DEFAULT_MAX_MESSAGE_BYTES),
         max_message_bytes_declared="max_message_bytes" in data,
     )
+
+
+def _route_events(
+    queue: m.QueueSpec,
+    raw: dict[str, Any],
+    buckets: tuple[m.BucketSpec, ...],
+    problems: list[Problem],
+) -> m.QueueSpec:
+    """Resolve ``event_buckets``: the buckets whose notifications this queue accepts.
+
+    Left out, an S3-fed queue accepts the schema's buckets, all of them.
+    """
+    path = f"{queue.schema_path}.event_buckets"
+    names = raw.get("event_buckets")
+    if names is None:
+        return replace(queue, event_buckets=buckets if queue.event_source == "s3" else ())
+    if queue.event_source != "s3":
+        problems.append(Problem(path, 'only a queue with event_source = "s3" has event_buckets'))
+        return queue
+    by_name = {b.name: b for b in buckets}
+    routed: list[m.BucketSpec] = []
+    for index, name in enumerate(names):
+        if name not in by_name:
+            known = ", ".join(sorted(by_name)) or "none"
+            problems.append(
+                Problem(
+                    f"{path}[{index}]", f"{name!r} is not a bucket in the schema (known: {known})"
+                )
+            )
+        elif by_name[name] not in routed:
+            routed.append(by_name[name])
+    if not names:
+        problems.append(Problem(path, "name at least one bucket"))
+    return replace(queue, event_buckets=tuple(routed))
 
 
 def _build_bucket(name: str, raw: object, problems: list[Problem]) -> m.BucketSpec | None:

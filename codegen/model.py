@@ -172,6 +172,8 @@ class QueueSpec:
     # SQS MaximumMessageSize; the sender checks it before any request.
     max_message_bytes: int = 262_144
     max_message_bytes_declared: bool = False
+    # The buckets whose S3 notifications the queue's parser accepts (event_source = "s3").
+    event_buckets: tuple[BucketSpec, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,11 @@ QUEUE_FIELDS: dict[str, Field] = {
     ),
     "event_source": Field("string", "The queue is fed by S3 event notifications.", enum=("s3",)),
     "payload_model": Field("string", "Model every message body is (JSON).", pattern=CLASS_NAME),
+    "event_buckets": Field(
+        "string_list",
+        "Buckets (names in [buckets]) whose S3 notifications this queue carries; the generated "
+        "parser rejects events from any other bucket. Default: every bucket in the schema.",
+    ),
     "max_message_bytes": Field(
         "integer",
         "Largest message the queue accepts (SQS MaximumMessageSize; Terraform max_message_size). "
