@@ -28,13 +28,13 @@ from .cli import DEFAULT_SCHEMA, load_schema
 from .errors import SchemaError
 from .terraform import (
     RESOURCE_KINDS,
+    SQS_DEFAULT_MAX_MESSAGE_SIZE,
     ResourceKind,
     TerraformError,
     TerraformModel,
     TfResource,
     TfTable,
     read_outputs_json,
-    SQS_DEFAULT_MAX_MESSAGE_SIZE,
     read_terraform,
 )
 

@@ -286,7 +286,8 @@ class S3ObjectStorage:
         except (S3UploadFailedError, S3TransferFailedError) as exc:
             cause = exc.__cause__ or exc.__context__
             if isinstance(cause, AWS_ERRORS):
-                raise service_error(cause, self._aws(bucket).resource) from exc
+                # botocore's error is the original; boto3's wrapper only adds the file name.
+                raise service_error(cause, self._aws(bucket).resource) from cause
             raise ServiceError(
                 f"transfer to or from S3 bucket {bucket!r} failed: {exc}",
                 action="s3:*",

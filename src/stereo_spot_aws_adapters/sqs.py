@@ -151,9 +151,9 @@ class SQSQueueSender:
         for index, body in enumerate(bodies):
             try:
                 outgoing.append(_encode(body, self.max_message_bytes))
-            except (InvalidArgumentError, ArgumentTypeError) as error:
+            except (InvalidArgumentError, ArgumentTypeError) as refused:
                 # Same class, so callers' handlers still match; the index says which body.
-                raise type(error)(f"bodies[{index}]: {error}") from error
+                raise type(refused)(f"bodies[{index}]: {refused}") from refused
         message_ids: dict[int, str] = {}
         failures: dict[int, str] = {}
         error: StereoSpotError | None = None
