@@ -8,7 +8,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from stereo_spot_shared.errors import InvalidConfigurationError, MissingConfigurationError
+from stereo_spot_shared.errors import (
+    InvalidArgumentError,
+    InvalidConfigurationError,
+    MissingConfigurationError,
+)
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,11 @@ def check_variables(
 
 
 def select_variables(variables: Iterable[EnvVariable], names: Iterable[str]) -> list[EnvVariable]:
-    """The variables with these names; an unknown name is a ``ValueError``."""
+    """The variables with these names; an unknown name is an ``InvalidArgumentError``."""
     by_name = {v.name: v for v in variables}
     unknown = [name for name in names if name not in by_name]
     if unknown:
-        raise ValueError(f"unknown variable(s) {unknown}; known: {sorted(by_name)}")
+        raise InvalidArgumentError(f"unknown variable(s) {unknown}; known: {sorted(by_name)}")
     return [by_name[name] for name in names]
 
 

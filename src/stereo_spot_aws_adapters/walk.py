@@ -699,9 +699,11 @@ class QueueVisit:
 
 def _max_receive_count(queue_url: str) -> int | None:
     """The queue's redrive ``maxReceiveCount``, or ``None`` without a dead-letter queue."""
-    attributes = get_client("sqs").get_queue_attributes(
-        QueueUrl=queue_url, AttributeNames=["RedrivePolicy"]
-    ).get("Attributes", {})
+    attributes = (
+        get_client("sqs")
+        .get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])
+        .get("Attributes", {})
+    )
     policy = attributes.get("RedrivePolicy")
     if not policy:
         return None
