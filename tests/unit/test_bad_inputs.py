@@ -37,6 +37,7 @@ from stereo_spot_shared.errors import (
     InvalidPageTokenError,
     MessageTooLargeError,
     MissingConfigurationError,
+    RejectedRequestError,
     StereoSpotError,
 )
 from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
@@ -367,6 +368,19 @@ BAD_INPUTS: list[tuple[str, Call, type[BaseException], str]] = [
         lambda w: w.storage.list_object_keys(w.bucket, page_size=10.0),  # type: ignore[arg-type]
         ArgumentTypeError,
         r"page_size must be an int, got float",
+    ),
+    # What only the service can tell: rejected after one request, still typed, nothing written.
+    (
+        "receipt-handle-invalid",
+        lambda w: w.receiver.delete("not-a-receipt-handle"),
+        RejectedRequestError,
+        r"sqs:DeleteMessage on SQS queue .* was rejected \(ReceiptHandleIsInvalid: ",
+    ),
+    (
+        "queue-limit-only-the-service-knows",
+        lambda w: SQSQueueSender(w.env["CHUNKING_QUEUE_URL"]).send("x" * 300 * 1024),
+        RejectedRequestError,
+        r"sqs:SendMessage .* was rejected \(InvalidParameterValue: .*262144 bytes",
     ),
     # Missing files.
     (
