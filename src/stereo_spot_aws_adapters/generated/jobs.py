@@ -168,7 +168,7 @@ class DynamoDBJobStore:
                 )
             except ClientError as error:
                 if _dynamo.is_condition_failure(error):
-                    raise JobNotFoundError(job_id) from None
+                    raise JobNotFoundError(job_id) from error
                 raise
 
     def list_completed(

@@ -165,7 +165,7 @@ class BookCatalog:
                 )
             except ClientError as error:
                 if _dynamo.is_condition_failure(error):
-                    raise ItemNotFoundError(isbn) from None
+                    raise ItemNotFoundError(isbn) from error
                 raise
 
     def by_author(

@@ -164,7 +164,7 @@ class LoanLedger:
                 if _dynamo.is_condition_failure(error):
                     raise ItemNotFoundError(
                         {"member_id": member_id, "loan_number": loan_number}
-                    ) from None
+                    ) from error
                 raise
 
     def history(self, member_id: str) -> list[Loan]:
