@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from . import model as m
 from . import spec
 from .errors import Problem, SchemaError
+from .layouts import build_layouts, check_layouts
 from .validate import check_fields, check_list_of_tables, check_named_tables
 
 _PYTHON_KINDS: dict[str, tuple[str, ...]] = {"S": ("str", "enum"), "N": ("int",), "B": ("bytes",)}
@@ -47,6 +48,7 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         models_module=generator_raw["models_module"],
         errors_module=generator_raw.get("errors_module", "stereo_spot_shared.errors"),
         python_path=(source.parent / generator_raw.get("python_path", ".")).resolve(),
+        shared_package=generator_raw.get("shared_package"),
     )
     models = _ModelCatalog(generator, problems)
     tables = tuple(
@@ -58,7 +60,7 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         for name, value in check_named_tables(raw.get("queues", {}), "queues", problems).items()
     )
     buckets = tuple(
-        _build_bucket(name, value, problems)
+        _build_bucket(name, value, models, problems)
         for name, value in check_named_tables(raw.get("buckets", {}), "buckets", problems).items()
     )
     declared_buckets = tuple(b for b in buckets if b is not None)
@@ -67,15 +69,12 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         display_name=display_name,
         generator=generator,
         tables=tuple(t for t in tables if t is not None),
-        queues=tuple(
-            _route_events(q, raw["queues"][q.name], declared_buckets, problems)
-            for q in queues
-            if q is not None
-        ),
+        queues=tuple(_route_events(q, declared_buckets) for q in queues if q is not None),
         buckets=declared_buckets,
     )
     if not problems:
         _check_unique_names(schema, problems)
+        check_layouts(schema, problems)
     if problems:
         raise SchemaError(display_name, problems)
     return schema
@@ -611,49 +610,33 @@ def _build_queue(
     )
 
 
-def _route_events(
-    queue: m.QueueSpec,
-    raw: dict[str, Any],
-    buckets: tuple[m.BucketSpec, ...],
-    problems: list[Problem],
-) -> m.QueueSpec:
-    """Resolve ``event_buckets``: the buckets whose notifications this queue accepts.
+def _route_events(queue: m.QueueSpec, buckets: tuple[m.BucketSpec, ...]) -> m.QueueSpec:
+    """Which buckets' S3 notifications the queue's parser accepts: those a layout routes here.
 
-    Left out, an S3-fed queue accepts the schema's buckets, all of them.
+    The routing is the layouts' ``notify_queue``, the fact the notification drift
+    check also reads. An S3-fed queue that no layout names accepts events of
+    every bucket in the schema.
     """
-    path = f"{queue.schema_path}.event_buckets"
-    names = raw.get("event_buckets")
-    if names is None:
-        return replace(queue, event_buckets=buckets if queue.event_source == "s3" else ())
     if queue.event_source != "s3":
-        problems.append(Problem(path, 'only a queue with event_source = "s3" has event_buckets'))
         return queue
-    by_name = {b.name: b for b in buckets}
-    routed: list[m.BucketSpec] = []
-    for index, name in enumerate(names):
-        if name not in by_name:
-            known = ", ".join(sorted(by_name)) or "none"
-            problems.append(
-                Problem(
-                    f"{path}[{index}]", f"{name!r} is not a bucket in the schema (known: {known})"
-                )
-            )
-        elif by_name[name] not in routed:
-            routed.append(by_name[name])
-    if not names:
-        problems.append(Problem(path, "name at least one bucket"))
-    return replace(queue, event_buckets=tuple(routed))
+    routed = tuple(
+        b for b in buckets if any(layout.notify_queue == queue.name for layout in b.layouts)
+    )
+    return replace(queue, event_buckets=routed or buckets)
 
 
-def _build_bucket(name: str, raw: object, problems: list[Problem]) -> m.BucketSpec | None:
+def _build_bucket(
+    name: str, raw: object, models: _ModelCatalog, problems: list[Problem]
+) -> m.BucketSpec | None:
     path = f"buckets.{name}"
     before = len(problems)
-    data = check_fields(raw, spec.BUCKET_FIELDS, path, problems)
+    data = check_fields(raw, spec.BUCKET_FIELDS, path, problems, extra_keys=spec.BUCKET_SECTIONS)
+    layouts = build_layouts(name, data.get("layouts", {}), f"{path}.layouts", models, problems)
     if len(problems) > before:
         return None
     output = data["terraform_output"]
     return m.BucketSpec(
-        name, data["description"], output, data.get("env_var", output.upper()), path
+        name, data["description"], output, data.get("env_var", output.upper()), path, layouts
     )
 
 

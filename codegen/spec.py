@@ -46,6 +46,11 @@ GENERATOR_FIELDS: dict[str, Field] = {
     "python_path": Field(
         "string", "Directory, relative to the schema file, from which models_module is importable."
     ),
+    "shared_package": Field(
+        "string",
+        "Cloud-agnostic package the key layouts are generated into (needed when a bucket has layouts).",
+        pattern=DOTTED_NAME,
+    ),
 }
 
 TABLE_FIELDS: dict[str, Field] = {
@@ -178,11 +183,6 @@ QUEUE_FIELDS: dict[str, Field] = {
     ),
     "event_source": Field("string", "The queue is fed by S3 event notifications.", enum=("s3",)),
     "payload_model": Field("string", "Model every message body is (JSON).", pattern=CLASS_NAME),
-    "event_buckets": Field(
-        "string_list",
-        "Buckets (names in [buckets]) whose S3 notifications this queue carries; the generated "
-        "parser rejects events from any other bucket. Default: every bucket in the schema.",
-    ),
     "max_message_bytes": Field(
         "integer",
         "Largest message the queue accepts (SQS MaximumMessageSize; Terraform max_message_size). "
@@ -199,6 +199,35 @@ BUCKET_FIELDS: dict[str, Field] = {
     ),
     "env_var": Field(
         "string", "Environment variable (default: terraform_output in upper case).", pattern=ENV_VAR
+    ),
+}
+
+BUCKET_SECTIONS = ("layouts",)
+
+LAYOUT_FIELDS: dict[str, Field] = {
+    "template": Field(
+        "string",
+        "The key layout: literal text and {field} or {field:05d} placeholders, e.g. "
+        '"segments/{job_id}/{segment_index:05d}.mp4".',
+        True,
+    ),
+    "description": Field(
+        "string", "One line describing the objects stored under this layout.", True
+    ),
+    "model": Field(
+        "string",
+        "Model a key parses into; every placeholder is one of its fields.",
+        pattern=CLASS_NAME,
+    ),
+    "uri_field": Field(
+        "string",
+        "With model: the model field set to the object's s3://bucket/key (the parser takes the bucket).",
+        pattern=IDENTIFIER,
+    ),
+    "notify_queue": Field(
+        "string",
+        'Queue (event_source = "s3") receiving this layout\'s ObjectCreated notifications.',
+        pattern=IDENTIFIER,
     ),
 }
 

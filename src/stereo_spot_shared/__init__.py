@@ -1,5 +1,9 @@
-"""stereo-spot shared types: models, interfaces and errors, free of any cloud SDK."""
+"""stereo-spot shared types: models, interfaces, errors and key layouts, free of any cloud SDK."""
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _distribution_version
+
+from ._keys import KeyLayout
 from .errors import (
     AccessDeniedError,
     ArgumentTypeError,
@@ -8,6 +12,7 @@ from .errors import (
     EmptyMessageError,
     InvalidArgumentError,
     InvalidConfigurationError,
+    InvalidKeyError,
     InvalidPageTokenError,
     ItemNotFoundError,
     JobNotFoundError,
@@ -23,6 +28,22 @@ from .errors import (
     StereoSpotError,
     UnexpectedBucketError,
 )
+from .generated import (
+    FINAL_LAYOUT,
+    INPUT_LAYOUT,
+    LAYOUTS,
+    SEGMENT_LAYOUT,
+    SEGMENT_OUTPUT_LAYOUT,
+    SegmentOutputKey,
+    build_final_key,
+    build_input_key,
+    build_segment_key,
+    build_segment_output_key,
+    parse_final_key,
+    parse_input_key,
+    parse_segment_key,
+    parse_segment_output_key,
+)
 from .interfaces import (
     JobStore,
     MessageBody,
@@ -36,6 +57,7 @@ from .interfaces import (
     SegmentCompletionStore,
 )
 from .models import (
+    KEY_SEGMENT_PATTERN,
     ChunkingPayload,
     CreateJobRequest,
     CreateJobResponse,
@@ -51,7 +73,18 @@ from .models import (
 )
 from .s3_events import S3ObjectRef, parse_payload, parse_s3_event
 
+try:
+    __version__ = _distribution_version("stereo-spot-shared")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
+
 __all__ = [
+    "FINAL_LAYOUT",
+    "INPUT_LAYOUT",
+    "KEY_SEGMENT_PATTERN",
+    "LAYOUTS",
+    "SEGMENT_LAYOUT",
+    "SEGMENT_OUTPUT_LAYOUT",
     "AccessDeniedError",
     "ArgumentTypeError",
     "BatchWriteError",
@@ -62,6 +95,7 @@ __all__ = [
     "EmptyMessageError",
     "InvalidArgumentError",
     "InvalidConfigurationError",
+    "InvalidKeyError",
     "InvalidPageTokenError",
     "ItemNotFoundError",
     "Job",
@@ -69,6 +103,7 @@ __all__ = [
     "JobNotFoundError",
     "JobStatus",
     "JobStore",
+    "KeyLayout",
     "MalformedEventError",
     "MessageBody",
     "MessageTooLargeError",
@@ -91,11 +126,21 @@ __all__ = [
     "SegmentCompletion",
     "SegmentCompletionStore",
     "SegmentKeyPayload",
+    "SegmentOutputKey",
     "ServiceError",
     "StereoMode",
     "StereoSpotError",
     "UnexpectedBucketError",
     "VideoWorkerPayload",
+    "__version__",
+    "build_final_key",
+    "build_input_key",
+    "build_segment_key",
+    "build_segment_output_key",
+    "parse_final_key",
+    "parse_input_key",
     "parse_payload",
     "parse_s3_event",
+    "parse_segment_key",
+    "parse_segment_output_key",
 ]

@@ -69,6 +69,10 @@ class InvalidPageTokenError(InvalidArgumentError):
     """A pagination token was malformed or belongs to another listing."""
 
 
+class InvalidKeyError(InvalidArgumentError):
+    """Values an object-key layout cannot hold (a job id with ``/``, a negative index, ...)."""
+
+
 class MessageTooLargeError(InvalidArgumentError):
     """A queue message body (with its attributes) exceeds the queue's size limit."""
 
@@ -176,6 +180,7 @@ __all__ = [
     "EmptyMessageError",
     "InvalidArgumentError",
     "InvalidConfigurationError",
+    "InvalidKeyError",
     "InvalidPageTokenError",
     "ItemNotFoundError",
     "JobNotFoundError",
