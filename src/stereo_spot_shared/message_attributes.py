@@ -23,6 +23,8 @@ import re
 from collections.abc import Collection, Mapping
 from decimal import Decimal, InvalidOperation
 
+from .errors import ArgumentTypeError, InvalidArgumentError
+
 MessageAttributeValue = str | bytes | int | float | Decimal
 """One message attribute's value; its type decides whether it travels as a String,
 Binary or Number."""
@@ -64,18 +66,19 @@ def check_attributes(
     """Validate user attributes; return them as a new dict (empty for ``None``).
 
     ``reserved_names`` are names the backend uses itself and ``slots_taken``
-    how many attributes it adds to every message. Raises ``TypeError`` for a
-    value of another type and ``ValueError`` for anything else SQS would refuse.
+    how many attributes it adds to every message. Raises ``ArgumentTypeError``
+    (a ``TypeError``) for a value of another type and ``InvalidArgumentError``
+    (a ``ValueError``) for anything else SQS would refuse.
     """
     if attributes is None:
         return {}
     if not isinstance(attributes, Mapping):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"attributes must be a mapping of name to value, not {type(attributes).__name__}"
         )
     allowed = MAX_MESSAGE_ATTRIBUTES - slots_taken
     if len(attributes) > allowed:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{len(attributes)} message attributes given; a message carries at most "
             f"{MAX_MESSAGE_ATTRIBUTES}, of which this backend uses {slots_taken}, so at most {allowed}"
         )
@@ -108,18 +111,18 @@ def parse_number(text: str) -> int | Decimal:
 
 def _check_name(name: object, reserved_names: Collection[str]) -> None:
     if not isinstance(name, str):
-        raise TypeError(f"message attribute names must be str, not {type(name).__name__}")
+        raise ArgumentTypeError(f"message attribute names must be str, not {type(name).__name__}")
     if not 1 <= len(name) <= MAX_ATTRIBUTE_NAME_LENGTH or not _NAME.fullmatch(name):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"message attribute name {name!r} must be 1-{MAX_ATTRIBUTE_NAME_LENGTH} characters "
             "from A-Z, a-z, 0-9, '_', '-' and '.'"
         )
     if name.startswith(".") or name.endswith(".") or ".." in name:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"message attribute name {name!r} must not start or end with '.' or contain '..'"
         )
     if name.lower().startswith(RESERVED_PREFIXES) or name in reserved_names:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"message attribute name {name!r} is reserved (names starting with 'AWS.' or "
             f"'Amazon.', and {sorted(reserved_names)})"
         )
@@ -127,17 +130,19 @@ def _check_name(name: object, reserved_names: Collection[str]) -> None:
 
 def _check_value(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, (str, bytes, int, float, Decimal)):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"message attribute {name!r} must be str, bytes, int, float or Decimal, "
             f"not {type(value).__name__}"
         )
     if isinstance(value, (str, bytes)):
         if not value:
-            raise ValueError(f"message attribute {name!r} is empty; SQS refuses empty values")
+            raise InvalidArgumentError(
+                f"message attribute {name!r} is empty; SQS refuses empty values"
+            )
         if isinstance(value, str):
             bad = re.search(NOT_SQS_CHARACTER, value)
             if bad is not None:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"message attribute {name!r} contains U+{ord(bad.group()):04X}, which SQS "
                     "does not accept; send it as bytes"
                 )
@@ -145,19 +150,23 @@ def _check_value(name: str, value: object) -> None:
     try:
         number = Decimal(value) if isinstance(value, int) else Decimal(str(value))
     except InvalidOperation:  # pragma: no cover - every int, float and Decimal converts
-        raise ValueError(f"message attribute {name!r} is not a number: {value!r}") from None
+        raise InvalidArgumentError(
+            f"message attribute {name!r} is not a number: {value!r}"
+        ) from None
     if not number.is_finite():
-        raise ValueError(f"message attribute {name!r} must be a finite number, got {value!r}")
+        raise InvalidArgumentError(
+            f"message attribute {name!r} must be a finite number, got {value!r}"
+        )
     # Significant digits, counted exactly (normalize() would round to 28).
     digits = len("".join(map(str, number.as_tuple().digits)).strip("0")) or 1
     if digits > MAX_NUMBER_DIGITS:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"message attribute {name!r} has {digits} significant digits; SQS keeps at most "
             f"{MAX_NUMBER_DIGITS}"
         )
     magnitude = abs(number)
     if magnitude >= Decimal(10) ** 126 or (magnitude and magnitude < Decimal(10) ** -128):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"message attribute {name!r} is out of SQS's range (10**-128 to 10**126): {value!r}"
         )
 
