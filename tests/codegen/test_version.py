@@ -38,6 +38,8 @@ def test_each_distribution_has_one_version_from_its_pyproject() -> None:
 
 
 def test_the_adapters_pin_the_shared_types_they_were_released_with() -> None:
+    # The two are released together, with one number.
+    assert SHARED["version"] == ADAPTERS["version"]
     assert f"stereo-spot-shared=={SHARED['version']}" in ADAPTERS["dependencies"]
 
 
