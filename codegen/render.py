@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from . import model as m
+from .literals import escape_text, python_literal
 
 TEMPLATES = Path(__file__).parent / "templates"
 RUNTIME_EXPORTS = (
@@ -43,11 +44,18 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["snake"] = snake
+    env.filters["py"] = python_literal
+    env.filters["text"] = escape_text
     return env
 
 
 def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
     """Every generated file for ``schema``, keyed by its path under ``out_dir``."""
+    return format_sources(render_unformatted(schema, out_dir), first_party(schema))
+
+
+def render_unformatted(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
+    """The rendered templates before ruff sorts imports and formats them."""
     env = environment()
     package_dir = out_dir.joinpath(*schema.generator.package.split("."))
     files: dict[Path, str] = {}
@@ -105,7 +113,12 @@ def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
             + list(RUNTIME_EXPORTS)
         ),
     )
-    first_party = sorted(
+    return files
+
+
+def first_party(schema: m.SchemaSpec) -> list[str]:
+    """Top-level packages ruff's import sorting treats as this project's own."""
+    return sorted(
         {
             schema.generator.package.split(".")[0],
             schema.generator.models_module.split(".")[0],
@@ -114,7 +127,6 @@ def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
             "stereo_spot_shared",
         }
     )
-    return format_sources(files, first_party)
 
 
 def _table_models(table: m.TableSpec) -> list[str]:
