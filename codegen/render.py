@@ -7,7 +7,6 @@ so the output does not depend on anyone's local configuration.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import tempfile
@@ -18,20 +17,9 @@ import jinja2
 
 from . import model as m
 from .literals import escape_text, python_literal
+from .names import RUNTIME_EXPORTS, queue_parsers, snake
 
 TEMPLATES = Path(__file__).parent / "templates"
-RUNTIME_EXPORTS = (
-    "MAX_MESSAGE_BYTES",
-    "BatchRetry",
-    "S3ObjectStorage",
-    "SQSQueueReceiver",
-    "SQSQueueSender",
-)
-
-
-def snake(name: str) -> str:
-    """``SegmentCompletion`` -> ``segment_completion``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def environment() -> jinja2.Environment:
@@ -163,13 +151,7 @@ def _table_exports(table: m.TableSpec) -> list[str]:
 
 
 def _queue_exports(schema: m.SchemaSpec) -> list[str]:
-    names = []
-    for queue in schema.queues:
-        if queue.event_source == "s3":
-            names.append(f"parse_{queue.name}_event")
-        elif queue.payload_model:
-            names.append(f"parse_{queue.name}_payload")
-    return sorted(names)
+    return sorted(function for function, _, _ in queue_parsers(schema))
 
 
 def _variable_names(schema: m.SchemaSpec) -> list[str]:

@@ -59,7 +59,12 @@ def check_value(value: object, field: spec.Field, path: str, problems: list[Prob
         if field.pattern and not re.fullmatch(field.pattern, value):
             meaning = spec.PATTERN_MEANINGS.get(field.pattern)
             problems.append(
-                Problem(path, f"{value!r} {meaning}" if meaning else f"{value!r} does not match {field.pattern}")
+                Problem(
+                    path,
+                    f"{value!r} {meaning}"
+                    if meaning
+                    else f"{value!r} does not match {field.pattern}",
+                )
             )
     elif field.type == "integer":
         if not isinstance(value, int) or isinstance(value, bool):
