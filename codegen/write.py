@@ -97,7 +97,8 @@ def write(files: dict[Path, str], package_root: Path) -> tuple[list[Path], list[
     done: list[Path] = []
     try:
         for path in written:
-            os.replace(staged.pop(path), path)
+            os.replace(staged[path], path)
+            del staged[path]
             done.append(path)
         for path in deleted:
             path.unlink()

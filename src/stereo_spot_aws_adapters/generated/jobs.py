@@ -97,7 +97,7 @@ class DynamoDBJobStore:
         )
 
     def __repr__(self) -> str:
-        return f"DynamoDBJobStore({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def get(self, job_id: str) -> Job | None:
         """The Job with this key, or ``None`` (strongly consistent read)."""

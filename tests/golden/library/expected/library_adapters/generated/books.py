@@ -97,7 +97,7 @@ class BookCatalog:
         )
 
     def __repr__(self) -> str:
-        return f"BookCatalog({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def get(self, isbn: str) -> Book | None:
         """The Book with this key, or ``None`` (strongly consistent read)."""
