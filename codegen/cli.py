@@ -88,11 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = render(schema, options.out)
     if json_schema is not None:
         files[json_schema] = render_json_schema()
-    package_root = options.out.joinpath(*schema.generator.package.split("."))
+    package_roots = [options.out.joinpath(*p.split(".")) for p in schema.generator.output_packages]
     try:
         if options.check:
-            return _check(files, package_root, schema)
-        return _write(files, package_root, schema)
+            return _check(files, package_roots, schema)
+        return _write(files, package_roots, schema)
     except WriteError as error:
         print(error, file=sys.stderr)
         return 2
@@ -102,8 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _check(files: dict[Path, str], package_root: Path, schema: m.SchemaSpec) -> int:
-    drift = compare(files, package_root, Path.cwd())
+def _check(files: dict[Path, str], package_roots: list[Path], schema: m.SchemaSpec) -> int:
+    drift = compare(files, package_roots, Path.cwd())
     if drift.clean:
         print(f"generated code is up to date ({len(files)} files from {schema.display_name})")
         return 0
@@ -116,8 +116,8 @@ def _check(files: dict[Path, str], package_root: Path, schema: m.SchemaSpec) -> 
     return 1
 
 
-def _write(files: dict[Path, str], package_root: Path, schema: m.SchemaSpec) -> int:
-    written, deleted = write(files, package_root)
+def _write(files: dict[Path, str], package_roots: list[Path], schema: m.SchemaSpec) -> int:
+    written, deleted = write(files, package_roots)
     for path in written:
         print(f"wrote {path}")
     for path in deleted:

@@ -1,7 +1,9 @@
 """Stage 5: write the rendered files, or compare them with what is on disk.
 
 Generated files are recognised by their header, so a module whose resource
-left the schema is deleted on generation and reported by ``--check``.
+left the schema is deleted on generation and reported by ``--check``. The
+generator writes into more than one package (the adapters and the shared
+types); each is searched for stale files.
 """
 
 from __future__ import annotations
@@ -30,19 +32,20 @@ class Drift:
         return not self.changed and not self.stale
 
 
-def generated_files_on_disk(root: Path) -> set[Path]:
-    """Every ``.py`` file under ``root`` that carries the generated-code header."""
+def generated_files_on_disk(roots: Iterable[Path]) -> set[Path]:
+    """Every ``.py`` file under any of ``roots`` that carries the generated-code header."""
     found: set[Path] = set()
-    if not root.is_dir():
-        return found
-    for path in root.rglob("*.py"):
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            if handle.readline().startswith(HEADER_PREFIX):
-                found.add(path)
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for path in root.rglob("*.py"):
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                if handle.readline().startswith(HEADER_PREFIX):
+                    found.add(path)
     return found
 
 
-def compare(files: dict[Path, str], package_root: Path, display_root: Path) -> Drift:
+def compare(files: dict[Path, str], package_roots: Iterable[Path], display_root: Path) -> Drift:
     chunks: list[str] = []
     changed: list[Path] = []
     for path in sorted(files):
@@ -57,7 +60,7 @@ def compare(files: dict[Path, str], package_root: Path, display_root: Path) -> D
             fromfile="/dev/null" if current is None else _side("a", name),
             tofile=_side("b", name),
         )
-    stale = sorted(generated_files_on_disk(package_root) - set(files))
+    stale = sorted(generated_files_on_disk(package_roots) - set(files))
     for path in stale:
         name = _display(path, display_root)
         chunks += difflib.unified_diff(
@@ -73,7 +76,7 @@ class WriteError(Exception):
     """The generated files could not be written; the previous ones are left as they were."""
 
 
-def write(files: dict[Path, str], package_root: Path) -> tuple[list[Path], list[Path]]:
+def write(files: dict[Path, str], package_roots: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     """Write changed files and delete stale ones, all or nothing; returns (written, deleted).
 
     Every new text is first written to a temporary file next to its target
@@ -83,7 +86,7 @@ def write(files: dict[Path, str], package_root: Path) -> tuple[list[Path], list[
     swapped are put back, so an I/O error never leaves a half-written tree.
     """
     written = [path for path, text in sorted(files.items()) if _current(path) != text]
-    deleted = sorted(generated_files_on_disk(package_root) - set(files))
+    deleted = sorted(generated_files_on_disk(package_roots) - set(files))
     staged: dict[Path, Path] = {}
     created: list[Path] = []
     try:
