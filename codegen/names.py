@@ -128,7 +128,30 @@ METHOD_NAMES: dict[str, tuple[str, ...]] = {
         "v",
     ),
     "to_item": ("item", "str"),
+    # Key layouts (generated/keys.py of the shared package): the fields are parameters of
+    # the formatter and builder, and locals of the parser.
+    "layout_formatter": ("str", "int"),
+    "layout_builder": ("str", "int", "key"),
+    "layout_parser": ("str", "int", "bucket", "key", "found"),
 }
+SHARED_GENERATED_NAMES = ("__all__", "keys", "LAYOUTS")
+KEYS_MODULE_NAMES = (
+    "annotations",
+    "__all__",
+    "re",
+    "NamedTuple",
+    "KeyLayout",
+    "storable_key",
+    "key_text",
+    "key_number",
+    "key_enum",
+    "check_model",
+    "model_or_none",
+    "object_uri",
+    "LAYOUTS",
+)
+# Attributes every NamedTuple has: a key class field must not hide them.
+KEY_CLASS_NAMES = ("count", "index", "_make", "_asdict", "_replace", "_fields", "_field_defaults")
 
 
 def snake(name: str) -> str:
@@ -276,6 +299,59 @@ def table_methods(table: m.TableSpec) -> list[Method]:
     return methods
 
 
+def layout_globals(schema: m.SchemaSpec) -> list[Name]:
+    """Module-level names of the shared package's ``generated/keys.py``."""
+    models = schema.generator.models_module
+    names = _always(KEYS_MODULE_NAMES, "a name the keys module always defines")
+    for layout in schema.layouts:
+        path = layout.schema_path
+        generated = [layout.constant, layout.formatter, layout.builder, layout.parser]
+        names += [Name(n, f"function or constant of layout {layout.name}", path) for n in generated]
+        if layout.key_class:
+            names.append(Name(layout.key_class, f"key class of layout {layout.name}", path))
+        imports = ([layout.model] if layout.model else []) + list(layout.enums)
+        names += [Name(n, "model or enum", path, f"{models}.{n}") for n in imports]
+    return names
+
+
+def layout_methods(layout: m.LayoutSpec) -> list[Method]:
+    fields = tuple(
+        Name(f.name, "layout field", f"{layout.schema_path}.template") for f in layout.fields
+    )
+    return [
+        Method(layout.formatter, None, "layout_formatter", fields),
+        Method(layout.builder, None, "layout_builder", fields),
+        Method(layout.parser, None, "layout_parser", fields),
+    ]
+
+
+def _layout_namespaces(schema: m.SchemaSpec) -> list[Namespace]:
+    shared = schema.generator.shared_package
+    if shared is None or not schema.layouts:
+        return []
+    module_globals = layout_globals(schema)
+    exported = [n for n in module_globals if n.path and not n.origin and not n.name.startswith("_")]
+    found = [
+        Namespace(
+            f"{shared}.generated",
+            tuple(_always(SHARED_GENERATED_NAMES, f"a name {shared}.generated always defines"))
+            + tuple(exported),
+        ),
+        Namespace(f"{shared}.generated.keys", tuple(module_globals)),
+    ]
+    for layout in schema.layouts:
+        for method in layout_methods(layout):
+            local = _always(METHOD_NAMES[method.kind], "a name the generated function uses")
+            found.append(
+                Namespace(f"{method.function}()", (*method.parameters, *local, *module_globals))
+            )
+        if layout.key_class:
+            fields = layout_methods(layout)[0].parameters
+            reserved = _always(KEY_CLASS_NAMES, "an attribute every NamedTuple has")
+            found.append(Namespace(f"class {layout.key_class}", (*fields, *reserved)))
+    return found
+
+
 def namespaces(schema: m.SchemaSpec) -> list[Namespace]:
     """Every scope of the generated code with the names in it."""
     package = schema.generator.package
@@ -355,7 +431,7 @@ def namespaces(schema: m.SchemaSpec) -> list[Namespace]:
                 f"{method.owner}.{method.function}()" if method.owner else f"{method.function}()"
             )
             found.append(Namespace(scope, (*method.parameters, *local, *module_globals)))
-    return found
+    return found + _layout_namespaces(schema)
 
 
 def queue_parsers(schema: m.SchemaSpec) -> list[tuple[str, str, str]]:

@@ -208,7 +208,10 @@ LAYOUT_FIELDS: dict[str, Field] = {
         True,
     ),
     "description": Field(
-        "string", "One line describing the objects stored under this layout.", True
+        "string",
+        "One line describing the objects stored under this layout.",
+        True,
+        pattern=ONE_LINE,
     ),
     "model": Field(
         "string",

@@ -16,7 +16,7 @@ import pytest
 
 from codegen import model as m
 from codegen.cli import load_schema
-from codegen.names import METHOD_NAMES, namespaces, table_methods
+from codegen.names import METHOD_NAMES, layout_methods, namespaces, table_methods
 from tests.golden.regenerate import expected_dir, schema_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,14 +32,9 @@ def case(request: pytest.FixtureRequest) -> tuple[m.SchemaSpec, Path]:
     return load_schema(schema), out
 
 
-def module_file(schema: m.SchemaSpec, out: Path, module: str) -> Path:
+def module_file(out: Path, module: str) -> Path:
     path = out.joinpath(*module.split("."))
-    package = out.joinpath(*schema.generator.package.split("."))
-    return (
-        path / "__init__.py"
-        if path in (package, package / "generated")
-        else path.with_suffix(".py")
-    )
+    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
 
 
 def top_level_names(tree: ast.Module) -> set[str]:
@@ -69,11 +64,11 @@ def test_every_module_level_name_is_catalogued(case: tuple[m.SchemaSpec, Path]) 
     for namespace in namespaces(schema):
         if namespace.where.startswith("class ") or namespace.where.endswith("()"):
             continue
-        tree = ast.parse(module_file(schema, out, namespace.where).read_text(encoding="utf-8"))
+        tree = ast.parse(module_file(out, namespace.where).read_text(encoding="utf-8"))
         known = {name.name for name in namespace.names}
         assert top_level_names(tree) - known == set(), f"{namespace.where}: add these to names.py"
         checked += 1
-    assert checked == 4 + len(schema.tables)
+    assert checked == 4 + len(schema.tables) + (2 if schema.layouts else 0)
 
 
 def test_every_class_member_and_method_name_is_catalogued(case: tuple[m.SchemaSpec, Path]) -> None:
@@ -82,7 +77,7 @@ def test_every_class_member_and_method_name_is_catalogued(case: tuple[m.SchemaSp
     package = schema.generator.package
     methods_checked = 0
     for table in schema.tables:
-        path = module_file(schema, out, f"{package}.generated.{table.name}")
+        path = module_file(out, f"{package}.generated.{table.name}")
         tree = ast.parse(path.read_text(encoding="utf-8"))
         module_globals = top_level_names(tree)
         (adapter,) = [n for n in tree.body if isinstance(n, ast.ClassDef)]
@@ -105,3 +100,20 @@ def test_every_class_member_and_method_name_is_catalogued(case: tuple[m.SchemaSp
             assert parameters <= used_names(functions[method.function]), method.function
             methods_checked += 1
     assert methods_checked >= len(schema.tables)
+
+
+def test_every_key_layout_function_name_is_catalogued(case: tuple[m.SchemaSpec, Path]) -> None:
+    schema, out = case
+    if not schema.layouts:
+        pytest.skip("this schema declares no key layouts")  # the other case does
+    assert schema.generator.shared_package is not None
+    path = module_file(out, f"{schema.generator.shared_package}.generated.keys")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    module_globals = top_level_names(tree)
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    for layout in schema.layouts:
+        for method in layout_methods(layout):
+            parameters = {p.name for p in method.parameters}
+            unknown = used_names(functions[method.function]) - parameters - module_globals
+            unknown -= set(METHOD_NAMES[method.kind])
+            assert unknown == set(), f"{method.function} ({method.kind}): add to METHOD_NAMES"
