@@ -39,11 +39,13 @@ from tests.golden.regenerate import schema_path
 LIBRARY = schema_path("library")
 MODELS = LIBRARY.parent.parent / "models"
 PACKAGE = "fuzz_library_adapters"  # not library_adapters: other tests import that one
+SHARED = "fuzz_library_shared"
 
 
 def base_schema() -> dict[str, Any]:
     raw = tomllib.loads(LIBRARY.read_text(encoding="utf-8"))
     raw["generator"]["package"] = PACKAGE
+    raw["generator"]["shared_package"] = SHARED
     raw["generator"]["python_path"] = str(MODELS)
     return raw
 
@@ -157,6 +159,9 @@ def mutation(draw: st.DrawFn) -> Mutation:
                 "attribute",
                 "index_name",
                 "not_found_error",
+                "layout_description",
+                "layout_template",
+                "layout_name",
             ]
         )
     )
@@ -194,6 +199,34 @@ def mutation(draw: st.DrawFn) -> Mutation:
                 books["access_patterns"][4]["index"] = new
 
         return apply
+    if choice.startswith("layout_"):
+        layout = draw(st.sampled_from(sorted(BASE["buckets"]["covers"]["layouts"])))
+        if choice == "layout_description":
+            return set_value(
+                "buckets", "covers", "layouts", layout, "description", value=draw(TEXT)
+            )
+        if choice == "layout_template":
+            fields = st.sampled_from(["{member_id}", "{isbn}", "{n:03d}", "{x}"])
+            template = st.lists(
+                st.one_of(TEXT, fields, name_like(spec.IDENTIFIER).map("{{{}}}".format)),
+                min_size=1,
+                max_size=5,
+            ).map("".join)
+            return set_value(
+                "buckets", "covers", "layouts", layout, "template", value=draw(template)
+            )
+
+        new_name = draw(name_like(spec.IDENTIFIER))
+
+        def rename_layout(raw: dict[str, Any]) -> None:
+            covers = raw["buckets"].get("covers")
+            if covers is not None and layout in covers["layouts"]:
+                layouts = covers["layouts"]
+                covers["layouts"] = {
+                    (new_name if k == layout else k): v for k, v in layouts.items()
+                }
+
+        return rename_layout
     return set_value("tables", "loans", "not_found_error", value=draw(name_like(spec.CLASS_NAME)))
 
 
@@ -218,7 +251,7 @@ def importable(files: dict[Path, str], root: Path) -> Iterator[None]:
         yield
     finally:
         sys.path.remove(str(root))
-        for module in [m for m in sys.modules if m.split(".")[0] == PACKAGE]:
+        for module in [m for m in sys.modules if m.split(".")[0] in (PACKAGE, SHARED)]:
             del sys.modules[module]
 
 
@@ -259,6 +292,11 @@ def check_generated(raw: dict[str, Any], display_name: str, *, formatted: bool) 
             assert [v.name for v in env_config.VARIABLES] == [
                 r.env_var for r in (*schema.tables, *schema.queues, *schema.buckets)
             ]
+            if schema.layouts:
+                keys = importlib.import_module(f"{SHARED}.generated.keys")
+                assert [(k.name, k.template, k.description) for k in keys.LAYOUTS] == [
+                    (k.name, k.template, k.description) for k in schema.layouts
+                ]
             for table in schema.tables:
                 module = importlib.import_module(f"{PACKAGE}.generated.{table.name}")
                 adapter = getattr(module, table.class_name)
