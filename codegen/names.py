@@ -46,7 +46,16 @@ ENV_CONFIG_NAMES = (
     "check_environment",
     "object_storage_from_env",
 )
-QUEUES_MODULE_NAMES = ("annotations", "__all__", "S3ObjectRef", "parse_s3_event", "parse_payload")
+QUEUES_MODULE_NAMES = (
+    "annotations",
+    "__all__",
+    "Collection",
+    "EnvVariable",
+    "S3ObjectRef",
+    "parse_routed_event",
+    "parse_s3_event",
+    "parse_payload",
+)
 TABLE_MODULE_NAMES = (
     "annotations",
     "__all__",
@@ -71,6 +80,7 @@ TABLE_CLASS_NAMES = (
     "__repr__",
     "table_name",
     "_client",
+    "_aws",
     "batch_retry",
     "clock",
     "owner_id",
@@ -81,9 +91,9 @@ _KEY_ANNOTATIONS = ("self", "str", "int", "bytes")
 # Locals and builtins each generated method body uses, besides its schema-derived
 # parameters and the module's globals.
 METHOD_NAMES: dict[str, tuple[str, ...]] = {
-    "get": (*_KEY_ANNOTATIONS, "response", "item"),
-    "put": ("self",),
-    "delete": _KEY_ANNOTATIONS,
+    "get": (*_KEY_ANNOTATIONS, "key", "response", "item"),
+    "put": ("self", "item"),
+    "delete": (*_KEY_ANNOTATIONS, "key"),
     "batch_put": (
         "self",
         "items",
@@ -111,7 +121,7 @@ METHOD_NAMES: dict[str, tuple[str, ...]] = {
         "list",
         "tuple",
     ),
-    "create_once": (*_KEY_ANNOTATIONS, "bool", "ttl_seconds", "now", "error"),
+    "create_once": (*_KEY_ANNOTATIONS, "bool", "ttl_seconds", "now", "expires", "error"),
     "lease": (
         *_KEY_ANNOTATIONS,
         "bool",
@@ -123,6 +133,7 @@ METHOD_NAMES: dict[str, tuple[str, ...]] = {
         "values",
         "names",
         "expression",
+        "key",
         "error",
         "k",
         "v",
@@ -394,6 +405,11 @@ def namespaces(schema: m.SchemaSpec) -> list[Namespace]:
         )
         for q in schema.queues
         if q.payload_model
+    ]
+    queue_globals += [
+        Name(f"_{q.name.upper()}_BUCKETS", "buckets routed to the queue", q.schema_path)
+        for q in schema.queues
+        if q.event_source == "s3"
     ]
     found = [
         Namespace(
