@@ -50,7 +50,7 @@ class ReassemblyTriggeredLock:
         self.owner_id = owner_id or _dynamo.default_owner_id()
 
     def __repr__(self) -> str:
-        return f"ReassemblyTriggeredLock({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def try_trigger(self, job_id: str, *, ttl_seconds: int = 604800) -> bool:
         """Mark this job_id once; ``True`` only for the first caller.
@@ -105,7 +105,7 @@ class ReassemblyTriggeredLock:
     def renew(self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None) -> bool:
         """Extend a lease this owner holds; ``False`` (and a WARNING) when it is no longer theirs."""
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
-        renewed = self._conditional_update(
+        if self._conditional_update(
             job_id,
             "SET #expires = :expires",
             "#owner = :owner AND attribute_exists(#expires)",
@@ -113,10 +113,10 @@ class ReassemblyTriggeredLock:
                 ":owner": {"S": owner or self.owner_id},
                 ":expires": {"N": _dynamo.to_number("lease_seconds", self.clock() + lease_seconds)},
             },
-        )
-        if not renewed:
-            _dynamo.warn_lease_lost(self.table_name, job_id, owner or self.owner_id)
-        return renewed
+        ):
+            return True
+        _dynamo.warn_lease_lost(self.table_name, job_id, owner or self.owner_id)
+        return False
 
     def release(self, job_id: str, *, owner: str | None = None) -> bool:
         """Give up a lease this owner holds so another caller can claim it at once."""

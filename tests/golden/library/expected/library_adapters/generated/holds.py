@@ -47,7 +47,7 @@ class HoldRegister:
         self.owner_id = owner_id or _dynamo.default_owner_id()
 
     def __repr__(self) -> str:
-        return f"HoldRegister({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def try_place(self, copy_id: str) -> bool:
         """Mark this copy_id once; ``True`` only for the first caller."""
@@ -94,7 +94,7 @@ class HoldRegister:
     def renew(self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None) -> bool:
         """Extend a lease this owner holds; ``False`` (and a WARNING) when it is no longer theirs."""
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
-        renewed = self._conditional_update(
+        if self._conditional_update(
             copy_id,
             "SET #expires = :expires",
             "#owner = :owner AND attribute_exists(#expires)",
@@ -102,10 +102,10 @@ class HoldRegister:
                 ":owner": {"S": owner or self.owner_id},
                 ":expires": {"N": _dynamo.to_number("lease_seconds", self.clock() + lease_seconds)},
             },
-        )
-        if not renewed:
-            _dynamo.warn_lease_lost(self.table_name, copy_id, owner or self.owner_id)
-        return renewed
+        ):
+            return True
+        _dynamo.warn_lease_lost(self.table_name, copy_id, owner or self.owner_id)
+        return False
 
     def release(self, copy_id: str, *, owner: str | None = None) -> bool:
         """Give up a lease this owner holds so another caller can claim it at once."""

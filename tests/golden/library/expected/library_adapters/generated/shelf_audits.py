@@ -49,7 +49,7 @@ class ShelfAuditLock:
         self.owner_id = owner_id or _dynamo.default_owner_id()
 
     def __repr__(self) -> str:
-        return f"ShelfAuditLock({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def try_request(self, shelf_number: int, *, ttl_seconds: int = 3600) -> bool:
         """Mark this shelf_number once; ``True`` only for the first caller.
@@ -108,7 +108,7 @@ class ShelfAuditLock:
     ) -> bool:
         """Extend a lease this owner holds; ``False`` (and a WARNING) when it is no longer theirs."""
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
-        renewed = self._conditional_update(
+        if self._conditional_update(
             shelf_number,
             "SET #expires = :expires",
             "#owner = :owner AND attribute_exists(#expires)",
@@ -116,10 +116,10 @@ class ShelfAuditLock:
                 ":owner": {"S": owner or self.owner_id},
                 ":expires": {"N": _dynamo.to_number("lease_seconds", self.clock() + lease_seconds)},
             },
-        )
-        if not renewed:
-            _dynamo.warn_lease_lost(self.table_name, shelf_number, owner or self.owner_id)
-        return renewed
+        ):
+            return True
+        _dynamo.warn_lease_lost(self.table_name, shelf_number, owner or self.owner_id)
+        return False
 
     def release(self, shelf_number: int, *, owner: str | None = None) -> bool:
         """Give up a lease this owner holds so another caller can claim it at once."""
