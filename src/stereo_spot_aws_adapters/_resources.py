@@ -85,6 +85,9 @@ class QueueResource:
     name: str
     terraform_output: str
     env_var: str
+    visibility_timeout_seconds: int = 30
+    dead_letter_queue: str | None = None  # schema name of its dead-letter queue
+    max_receive_count: int | None = None
 
 
 @dataclass(frozen=True)

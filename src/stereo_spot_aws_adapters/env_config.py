@@ -121,8 +121,15 @@ def chunking_queue_sender_from_env() -> SQSQueueSender:
 
 
 def chunking_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
-    """``SQSQueueReceiver`` for the chunking queue at ``$CHUNKING_QUEUE_URL``."""
-    return SQSQueueReceiver(require_env(CHUNKING_QUEUE_URL), wait_time_seconds=wait_time_seconds)
+    """``SQSQueueReceiver`` for the chunking queue at ``$CHUNKING_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (900 s).
+    """
+    return SQSQueueReceiver(
+        require_env(CHUNKING_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        visibility_timeout_seconds=900,
+    )
 
 
 def video_worker_queue_sender_from_env() -> SQSQueueSender:
@@ -131,9 +138,14 @@ def video_worker_queue_sender_from_env() -> SQSQueueSender:
 
 
 def video_worker_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
-    """``SQSQueueReceiver`` for the video_worker queue at ``$VIDEO_WORKER_QUEUE_URL``."""
+    """``SQSQueueReceiver`` for the video_worker queue at ``$VIDEO_WORKER_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (3600 s).
+    """
     return SQSQueueReceiver(
-        require_env(VIDEO_WORKER_QUEUE_URL), wait_time_seconds=wait_time_seconds
+        require_env(VIDEO_WORKER_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        visibility_timeout_seconds=3600,
     )
 
 
@@ -143,8 +155,15 @@ def reassembly_queue_sender_from_env() -> SQSQueueSender:
 
 
 def reassembly_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
-    """``SQSQueueReceiver`` for the reassembly queue at ``$REASSEMBLY_QUEUE_URL``."""
-    return SQSQueueReceiver(require_env(REASSEMBLY_QUEUE_URL), wait_time_seconds=wait_time_seconds)
+    """``SQSQueueReceiver`` for the reassembly queue at ``$REASSEMBLY_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (1800 s).
+    """
+    return SQSQueueReceiver(
+        require_env(REASSEMBLY_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        visibility_timeout_seconds=1800,
+    )
 
 
 def object_storage_from_env() -> S3ObjectStorage:

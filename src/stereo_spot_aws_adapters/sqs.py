@@ -29,6 +29,7 @@ from stereo_spot_shared.interfaces import MessageBody, QueueMessage
 
 from ._clients import get_client
 from ._retry import BatchRetry
+from .processing import BatchWork, MessageWork
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
@@ -173,8 +174,21 @@ class SQSQueueReceiver:
         wait_time_seconds: int = 20,
         client: SQSClient | None = None,
         retry: BatchRetry | None = None,
+        visibility_timeout_seconds: int | None = None,
+        on_malformed: Callable[[str, MalformedEventError], None] | None = None,
     ) -> None:
         _check_queue_url(queue_url)
+        if visibility_timeout_seconds is not None and not (
+            1 <= visibility_timeout_seconds <= MAX_VISIBILITY_TIMEOUT
+        ):
+            raise ValueError(
+                f"visibility_timeout_seconds must be between 1 and {MAX_VISIBILITY_TIMEOUT}, "
+                f"got {visibility_timeout_seconds}"
+            )
+        self.visibility_timeout_seconds = visibility_timeout_seconds
+        """The queue's visibility timeout (the schema's); read from the queue when ``None``."""
+        self.on_malformed = on_malformed
+        """Called with the message id and error of each message ``receive`` skips as malformed."""
         if not 0 <= wait_time_seconds <= 20:
             raise ValueError(
                 f"wait_time_seconds must be between 0 and 20 (SQS long polling), "
@@ -193,8 +207,12 @@ class SQSQueueReceiver:
         """Long-poll for up to ``max_messages`` (1..10) messages; may return fewer or none.
 
         A message whose encoding attribute is unknown or whose base64 body does
-        not decode raises ``MalformedEventError``; like any message not
-        deleted, it is redelivered and ends in the queue's dead-letter queue.
+        not decode is *left for the dead-letter queue*: it is not returned (the
+        others of the batch are), not deleted, and ``on_malformed`` (if set) is
+        called with its id and the ``MalformedEventError``. It reappears after
+        the visibility timeout, and after ``max_receive_count`` receives SQS
+        moves it to the queue's dead-letter queue (``python -m
+        stereo_spot_aws_adapters dlq QUEUE`` lists it).
         """
         if not 1 <= max_messages <= MAX_BATCH_ENTRIES:
             raise ValueError(
@@ -207,7 +225,60 @@ class SQSQueueReceiver:
             MessageAttributeNames=[ENCODING_ATTRIBUTE],
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
-        return [_decode(message) for message in response.get("Messages", [])]
+        received: list[QueueMessage] = []
+        for message in response.get("Messages", []):
+            try:
+                received.append(_decode(message))
+            except MalformedEventError as error:
+                if self.on_malformed is not None:
+                    self.on_malformed(message.get("MessageId", ""), error)
+        return received
+
+    def processing(self, message: QueueMessage, *, retry_delay_seconds: int = 0) -> MessageWork:
+        """Keep ``message`` hidden while a ``with`` block works on it; settle it on exit.
+
+        ``with receiver.processing(message) as work:`` -- the visibility is
+        extended in the background every third of the visibility timeout; a
+        normal exit deletes the message; an exception makes it visible again
+        after ``retry_delay_seconds`` (default: immediately) and propagates.
+        ``work.lost`` turns ``True`` if an extension finds the receipt handle
+        no longer valid. See ``stereo_spot_aws_adapters.processing``.
+        """
+        return MessageWork(
+            self._client,
+            self.queue_url,
+            message,
+            delete_batch=self.delete_batch,
+            visibility_timeout_seconds=self._visibility_timeout(),
+            retry_delay_seconds=_check_retry_delay(retry_delay_seconds),
+        )
+
+    def processing_batch(
+        self, messages: Sequence[QueueMessage], *, retry_delay_seconds: int = 0
+    ) -> BatchWork:
+        """``processing`` for every message of a ``receive(max_messages=n)`` at once.
+
+        A normal exit deletes every message still held; ``work.give_back(m)``
+        excludes one (it becomes visible again on exit). An exception makes all
+        held messages visible again. ``work.lost`` lists messages whose
+        extension failed.
+        """
+        return BatchWork(
+            self._client,
+            self.queue_url,
+            messages,
+            delete_batch=self.delete_batch,
+            visibility_timeout_seconds=self._visibility_timeout(),
+            retry_delay_seconds=_check_retry_delay(retry_delay_seconds),
+        )
+
+    def _visibility_timeout(self) -> int:
+        if self.visibility_timeout_seconds is None:
+            attributes = self._client.get_queue_attributes(
+                QueueUrl=self.queue_url, AttributeNames=["VisibilityTimeout"]
+            ).get("Attributes", {})
+            self.visibility_timeout_seconds = int(attributes.get("VisibilityTimeout", "30"))
+        return self.visibility_timeout_seconds
 
     def delete(self, receipt_handle: str) -> None:
         """Delete a received message so it is not delivered again."""
@@ -396,6 +467,16 @@ def _check_queue_url(queue_url: str) -> None:
             f"queue_url must be the queue's URL (https://sqs.<region>.amazonaws.com/<account>/"
             f"<name>), got {queue_url!r}"
         )
+
+
+def _check_retry_delay(seconds: int) -> int:
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        raise TypeError(f"retry_delay_seconds must be an int, got {type(seconds).__name__}")
+    if not 0 <= seconds <= MAX_VISIBILITY_TIMEOUT:
+        raise ValueError(
+            f"retry_delay_seconds must be between 0 and {MAX_VISIBILITY_TIMEOUT}, got {seconds}"
+        )
+    return seconds
 
 
 def _check_receipt_handle(receipt_handle: str) -> None:
