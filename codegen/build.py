@@ -748,7 +748,7 @@ def _build_queue(
         data.get("event_source"),
         data.get("payload_model"),
         path,
-        visibility_timeout_seconds=data["visibility_timeout_seconds"],
+        visibility_timeout_seconds=data.get("visibility_timeout_seconds", 30),
         max_receive_count=data.get("max_receive_count"),
         dead_letter_queue=data.get("dead_letter_queue"),
     )

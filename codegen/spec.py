@@ -199,8 +199,8 @@ QUEUE_FIELDS: dict[str, Field] = {
     "payload_model": Field("string", "Model every message body is (JSON).", pattern=CLASS_NAME),
     "visibility_timeout_seconds": Field(
         "integer",
-        "How long a received message stays hidden; heartbeats extend it (Terraform's visibility_timeout_seconds).",
-        True,
+        "How long a received message stays hidden (default 30, SQS's); processing() heartbeats "
+        "extend it. Drift-checked against Terraform's visibility_timeout_seconds.",
         minimum=1,
         maximum=43200,
     ),

@@ -8,26 +8,29 @@ from ``hold``; it drives their ``try_acquire`` / ``renew`` / ``complete`` /
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Protocol
+from collections.abc import Callable
+from typing import Generic, Protocol, TypeVar
 
 from .heartbeat import Heartbeat, beat_interval
 
 __all__ = ["HeldLease", "LeaseMethods"]
 
 
-class LeaseMethods(Protocol):
-    """What ``HeldLease`` needs of a lock: the generated lease methods."""
-
-    def try_acquire(self, key: str, /, *, lease_seconds: int = ..., owner: str | None = ...) -> bool: ...
-
-    def renew(self, key: str, /, *, lease_seconds: int = ..., owner: str | None = ...) -> bool: ...
-
-    def release(self, key: str, /, *, owner: str | None = ...) -> bool: ...
-
-    def complete(self, key: str, /, *, owner: str | None = ...) -> bool: ...
+K = TypeVar("K", str, int, bytes)
+K_contra = TypeVar("K_contra", str, int, bytes, contravariant=True)
 
 
-class HeldLease:
+class LeaseMethods(Protocol[K_contra]):
+    """What ``HeldLease`` needs of a lock: the generated lease methods (the acquiring one may have any name)."""
+
+    def renew(self, key: K_contra, /, *, lease_seconds: int = ..., owner: str | None = ...) -> bool: ...
+
+    def release(self, key: K_contra, /, *, owner: str | None = ...) -> bool: ...
+
+    def complete(self, key: K_contra, /, *, owner: str | None = ...) -> bool: ...
+
+
+class HeldLease(Generic[K]):
     """A lease taken on entering the block, renewed while it runs, settled on exit.
 
     - ``acquired``: whether this caller got the lease. ``False`` means someone
@@ -41,26 +44,35 @@ class HeldLease:
       can retry at once, and the exception propagates.
     """
 
-    def __init__(self, lock: LeaseMethods, job_id: str, *, lease_seconds: int, owner: str) -> None:
-        self.job_id = job_id
+    def __init__(
+        self,
+        lock: LeaseMethods[K],
+        acquire: Callable[..., bool],
+        key: K,
+        *,
+        lease_seconds: int,
+        owner: str,
+    ) -> None:
+        self.key: K = key
         self.lease_seconds = lease_seconds
         self.owner = owner
         self.acquired = False
         self.completed = False
-        self._lock = lock
+        self._lock: LeaseMethods[K] = lock
+        self._acquire = acquire
         self._heartbeat = Heartbeat(
-            lambda: lock.renew(job_id, lease_seconds=lease_seconds, owner=owner),
+            lambda: lock.renew(key, lease_seconds=lease_seconds, owner=owner),
             beat_interval(lease_seconds),
-            name=f"lease-renewal:{job_id}",
+            name=f"lease-renewal:{key!r}",
         )
 
     @property
     def lost(self) -> bool:
         return self._heartbeat.lost
 
-    def __enter__(self) -> HeldLease:
-        self.acquired = self._lock.try_acquire(
-            self.job_id, lease_seconds=self.lease_seconds, owner=self.owner
+    def __enter__(self) -> HeldLease[K]:
+        self.acquired = self._acquire(
+            self.key, lease_seconds=self.lease_seconds, owner=self.owner
         )
         if self.acquired:
             self._heartbeat.start()
@@ -76,13 +88,13 @@ class HeldLease:
         if not self.acquired or self.lost:
             return
         if exc_type is None:
-            self.completed = self._lock.complete(self.job_id, owner=self.owner)
+            self.completed = self._lock.complete(self.key, owner=self.owner)
             return
         try:
-            self._lock.release(self.job_id, owner=self.owner)
+            self._lock.release(self.key, owner=self.owner)
         except Exception:  # noqa: BLE001 - the block's own error matters; the lease lapses anyway
             pass
 
     def __repr__(self) -> str:
         state = "lost" if self.lost else "held" if self.acquired else "not acquired"
-        return f"HeldLease({self.job_id!r}, {state})"
+        return f"HeldLease({self.key!r}, {state})"

@@ -237,23 +237,25 @@ def test_renamed_index(infra: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_index_range_key_and_projection(infra: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dynamodb = infra / "dynamodb.tf"
-    edit(dynamodb, 'range_key       = "completed_at"', 'range_key       = "created_at"')
-    edit(dynamodb, 'projection_type = "ALL"', 'projection_type = "KEYS_ONLY"')
-    edit(dynamodb, 'name = "completed_at"', 'name = "created_at"')
+    edit(
+        dynamodb,
+        'range_key       = "completed_at"\n    projection_type = "ALL"',
+        'range_key       = "created_at"\n    projection_type = "KEYS_ONLY"',
+    )
     code, out, _ = drift(capsys, "--terraform", str(infra))
     assert code == 1
     index = "[[tables.jobs.indexes]]"
     assert findings(out) == [
         '[index-mismatch] aws_dynamodb_table.jobs index "status-completed_at" range_key is '
         '"created_at"; the schema says "completed_at"\n'
-        f"  terraform: {dynamodb}:{line_of(dynamodb, 'range_key       = ')} "
+        f"  terraform: {dynamodb}:{line_of(dynamodb, 'range_key       = "created_at"')} "
         'aws_dynamodb_table.jobs: global_secondary_index "status-completed_at" '
         'range_key = "created_at"\n'
         f"  schema:    {SCHEMA_NAME}:{schema_line(index, 'range_key')} "
         'tables.jobs.indexes[0].range_key = "completed_at"',
         '[index-mismatch] aws_dynamodb_table.jobs index "status-completed_at" projection_type is '
         '"KEYS_ONLY"; the schema says "ALL"\n'
-        f"  terraform: {dynamodb}:{line_of(dynamodb, 'projection_type')} "
+        f"  terraform: {dynamodb}:{line_of(dynamodb, 'KEYS_ONLY')} "
         'aws_dynamodb_table.jobs: global_secondary_index "status-completed_at" '
         'projection_type = "KEYS_ONLY"\n'
         f"  schema:    {SCHEMA_NAME}:{schema_line(index, 'projection')} "

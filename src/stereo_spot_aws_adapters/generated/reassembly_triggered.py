@@ -129,7 +129,9 @@ class ReassemblyTriggeredLock:
             {":owner": {"S": owner or self.owner_id}},
         )
 
-    def hold(self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None) -> HeldLease:
+    def hold(
+        self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None
+    ) -> HeldLease[str]:
         """Hold the lease for a whole ``with`` block, renewed in the background.
 
         ``with lock.hold(job_id, lease_seconds=60) as lease:`` -- check
@@ -138,7 +140,13 @@ class ReassemblyTriggeredLock:
         it and propagates. See ``stereo_spot_aws_adapters.leases.HeldLease``.
         """
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
-        return HeldLease(self, job_id, lease_seconds=lease_seconds, owner=owner or self.owner_id)
+        return HeldLease(
+            self,
+            self.try_acquire,
+            job_id,
+            lease_seconds=lease_seconds,
+            owner=owner or self.owner_id,
+        )
 
     def _conditional_update(self, job_id: str, update: str, condition: str, values: Item) -> bool:
         # DynamoDB rejects unused placeholders, so pass only the names used.

@@ -116,8 +116,15 @@ def holds_ready_queue_sender_from_env() -> SQSQueueSender:
 
 
 def holds_ready_queue_receiver_from_env(*, wait_time_seconds: int = 5) -> SQSQueueReceiver:
-    """``SQSQueueReceiver`` for the holds_ready queue at ``$HOLDS_READY_QUEUE_URL``."""
-    return SQSQueueReceiver(require_env(HOLDS_READY_QUEUE_URL), wait_time_seconds=wait_time_seconds)
+    """``SQSQueueReceiver`` for the holds_ready queue at ``$HOLDS_READY_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (30 s).
+    """
+    return SQSQueueReceiver(
+        require_env(HOLDS_READY_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        visibility_timeout_seconds=30,
+    )
 
 
 def returns_queue_sender_from_env() -> SQSQueueSender:
@@ -126,8 +133,15 @@ def returns_queue_sender_from_env() -> SQSQueueSender:
 
 
 def returns_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
-    """``SQSQueueReceiver`` for the returns queue at ``$RETURNS_QUEUE_URL``."""
-    return SQSQueueReceiver(require_env(RETURNS_QUEUE_URL), wait_time_seconds=wait_time_seconds)
+    """``SQSQueueReceiver`` for the returns queue at ``$RETURNS_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (30 s).
+    """
+    return SQSQueueReceiver(
+        require_env(RETURNS_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        visibility_timeout_seconds=30,
+    )
 
 
 def object_storage_from_env() -> S3ObjectStorage:

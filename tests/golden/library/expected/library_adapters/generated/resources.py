@@ -52,8 +52,18 @@ TABLES: tuple[TableResource, ...] = (
 )
 
 QUEUES: tuple[QueueResource, ...] = (
-    QueueResource("holds_ready", "holds_ready_queue_url", "HOLDS_READY_QUEUE_URL"),
-    QueueResource("returns", "returns_queue_url", "RETURNS_QUEUE_URL"),
+    QueueResource(
+        "holds_ready",
+        "holds_ready_queue_url",
+        "HOLDS_READY_QUEUE_URL",
+        visibility_timeout_seconds=30,
+    ),
+    QueueResource(
+        "returns",
+        "returns_queue_url",
+        "RETURNS_QUEUE_URL",
+        visibility_timeout_seconds=30,
+    ),
 )
 
 BUCKETS: tuple[BucketResource, ...] = (
