@@ -248,7 +248,7 @@ def test_index_range_key_and_projection(infra: Path, capsys: pytest.CaptureFixtu
     assert findings(out) == [
         '[index-mismatch] aws_dynamodb_table.jobs index "status-completed_at" range_key is '
         '"created_at"; the schema says "completed_at"\n'
-        f"  terraform: {dynamodb}:{line_of(dynamodb, 'range_key       = "created_at"')} "
+        f"  terraform: {dynamodb}:{line_of(dynamodb, 'created_at', after='status-completed_at')} "
         'aws_dynamodb_table.jobs: global_secondary_index "status-completed_at" '
         'range_key = "created_at"\n'
         f"  schema:    {SCHEMA_NAME}:{schema_line(index, 'range_key')} "
