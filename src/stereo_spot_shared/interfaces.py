@@ -37,11 +37,24 @@ class JobStore(Protocol):
         status: JobStatus | str | None = None,
         total_segments: int | None = None,
         completed_at: int | None = None,
-    ) -> None: ...
+        failure_reason: str | None = None,
+    ) -> None:
+        """Set fields; ``status`` moves only as the job lifecycle allows.
+
+        A refused move raises ``InvalidTransitionError``; re-setting the current
+        status succeeds; a missing job raises ``JobNotFoundError``.
+        """
+        ...
 
     def list_completed(
         self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[JobListItem], PageToken | None]: ...
+
+    def list_in_progress(
+        self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
+    ) -> tuple[list[Job], PageToken | None]:
+        """Every job whose status is not final, newest ``created_at`` first, one page at a time."""
+        ...
 
 
 @runtime_checkable
@@ -49,6 +62,10 @@ class SegmentCompletionStore(Protocol):
     def put(self, completion: SegmentCompletion, /) -> None: ...
 
     def query_by_job(self, job_id: str) -> list[SegmentCompletion]: ...
+
+    def delete_by_job(self, job_id: str) -> int:
+        """Delete every completion of the job; return how many were deleted."""
+        ...
 
 
 @runtime_checkable
