@@ -93,10 +93,18 @@ class _Holding:
         ]
 
     def _settle(self, succeeded: bool) -> None:
-        delete = self._held() if succeeded else []
-        show = sorted(self._given_back - self._lost) if succeeded else self._held()
-        for start in range(0, len(show), _BATCH):
-            group = show[start : start + _BATCH]
+        if not succeeded:
+            self._show(self._held())
+            return
+        held = self._held()
+        if held:
+            # Raises BatchWriteError naming any handle it could not delete.
+            self._delete_batch([self._messages[p].receipt_handle for p in held])
+
+    def _show(self, positions: list[int]) -> None:
+        """Make these messages visible again after the retry delay (best effort)."""
+        for start in range(0, len(positions), _BATCH):
+            group = positions[start : start + _BATCH]
             try:
                 self._client.change_message_visibility_batch(
                     QueueUrl=self._queue_url,
@@ -111,9 +119,6 @@ class _Holding:
                 )
             except (BotoCoreError, ClientError):
                 pass  # they become visible when the current timeout lapses anyway
-        if delete:
-            # Raises BatchWriteError naming any handle it could not delete.
-            self._delete_batch([self._messages[p].receipt_handle for p in delete])
 
     def __exit__(
         self,
@@ -187,13 +192,16 @@ class BatchWork(_Holding):
         return [self._messages[p] for p in sorted(self._lost)]
 
     def give_back(self, message: QueueMessage) -> None:
-        """Stop holding one message: it is not deleted, and becomes visible again on exit.
+        """Stop holding one message: it is not deleted, and is visible again after ``retry_delay_seconds``.
 
-        For a message this worker cannot handle while the others succeed.
+        For a message this worker cannot handle while the others succeed; like
+        a failure, it counts towards the queue's ``max_receive_count``.
         """
         for position, held in enumerate(self._messages):
             if held is message or held.receipt_handle == message.receipt_handle:
-                self._given_back.add(position)
+                if position not in self._given_back and position not in self._lost:
+                    self._given_back.add(position)
+                    self._show([position])
                 return
         raise ValueError("give_back: this message is not part of the batch")
 
