@@ -366,13 +366,6 @@ def _build_attributes(
             m.AttributeSpec(attr_name, dynamo_type, kind, python_type, optional, attr_path)
         )
     if model_cls is not None:
-        for name in sorted(derived - set(raw)):
-            problems.append(
-                Problem(
-                    f"{table_path}.lifecycle.in_progress_attribute",
-                    f'{name!r} is not declared (add {name} = "S" to the attributes)',
-                )
-            )
         for field_name in fields:
             if field_name not in raw:
                 problems.append(
@@ -617,7 +610,9 @@ def _build_lifecycle(
         if value in statuses:
             return True
         problems.append(
-            Problem(where, f"{value!r} is not a {status.python_type} (one of {', '.join(statuses)})")
+            Problem(
+                where, f"{value!r} is not a {status.python_type} (one of {', '.join(statuses)})"
+            )
         )
         return False
 
@@ -640,7 +635,9 @@ def _build_lifecycle(
             moves.append((source, str(target)))
     if failure in raw_transitions:
         problems.append(
-            Problem(f"{path}.transitions.{failure}", "the failure status is final: no moves from it")
+            Problem(
+                f"{path}.transitions.{failure}", "the failure status is final: no moves from it"
+            )
         )
     sources = {source for source, _ in moves}
     for source in statuses:

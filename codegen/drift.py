@@ -325,7 +325,9 @@ def _compare_queue(run: _Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
                 absent=queue.dead_letter_queue is None,
             ),
         )
-    elif queue.dead_letter_queue is not None and run.terraform.queue(queue.dead_letter_queue) is None:
+    elif (
+        queue.dead_letter_queue is not None and run.terraform.queue(queue.dead_letter_queue) is None
+    ):
         run.add(
             "redrive-mismatch",
             f"{resource.address} sends dead letters to aws_sqs_queue.{queue.dead_letter_queue}, "

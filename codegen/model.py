@@ -24,7 +24,9 @@ class AttributeSpec:
     python_type: str  # as written in generated annotations: "str", "int", "JobStatus"
     optional: bool
     schema_path: str
-    derived: bool = False  # set by the generated code itself (a lifecycle marker), not a model field
+    derived: bool = (
+        False  # set by the generated code itself (a lifecycle marker), not a model field
+    )
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,12 @@ class LifecycleSpec:
         """Statuses nothing moves on from."""
         sources = {source for source, _ in self.transitions}
         return tuple(s for s in self.statuses if s not in sources)
+
+    @property
+    def initial(self) -> tuple[str, ...]:
+        """Statuses nothing moves to: where an item starts."""
+        targets = {target for _, target in self.transitions}
+        return tuple(s for s in self.statuses if s not in targets)
 
     @property
     def allowed_sources(self) -> dict[str, tuple[str, ...]]:

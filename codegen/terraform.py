@@ -147,7 +147,9 @@ class TerraformModel:
 
     def resource(self, resource_type: str, name: str) -> TfResource | None:
         everything = (
-            [t.resource for t in self.tables] + [q.resource for q in self.queues] + list(self.buckets)
+            [t.resource for t in self.tables]
+            + [q.resource for q in self.queues]
+            + list(self.buckets)
         )
         return next(
             (r for r in everything if r.resource_type == resource_type and r.name == name), None

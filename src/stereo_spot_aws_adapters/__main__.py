@@ -129,9 +129,7 @@ def run_dlq(args: argparse.Namespace) -> int:
     client = get_client("sqs", region_name=args.region, endpoint_url=args.endpoint_url)
     dlq_url = dead_letter_queue_url(client, queue_url)
     if not args.redrive:
-        letters = list_dead_letters(
-            client, dlq_url, limit=args.limit, wait_time_seconds=args.wait
-        )
+        letters = list_dead_letters(client, dlq_url, limit=args.limit, wait_time_seconds=args.wait)
         for letter in letters:
             print(letter.render())
         print(f"{len(letters)} dead letter(s) in {dlq_url} (left in place)")

@@ -134,7 +134,10 @@ class BatchPutOutcome:
 
 
 WriteKind = Literal["PutRequest", "DeleteRequest"]
-_WRITE_FIELD: dict[WriteKind, Literal["Item", "Key"]] = {"PutRequest": "Item", "DeleteRequest": "Key"}
+_WRITE_FIELD: dict[WriteKind, Literal["Item", "Key"]] = {
+    "PutRequest": "Item",
+    "DeleteRequest": "Key",
+}
 
 
 def batch_put(

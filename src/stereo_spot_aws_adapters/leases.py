@@ -23,7 +23,9 @@ K_contra = TypeVar("K_contra", str, int, bytes, contravariant=True)
 class LeaseMethods(Protocol[K_contra]):
     """What ``HeldLease`` needs of a lock: the generated lease methods (the acquiring one may have any name)."""
 
-    def renew(self, key: K_contra, /, *, lease_seconds: int = ..., owner: str | None = ...) -> bool: ...
+    def renew(
+        self, key: K_contra, /, *, lease_seconds: int = ..., owner: str | None = ...
+    ) -> bool: ...
 
     def release(self, key: K_contra, /, *, owner: str | None = ...) -> bool: ...
 
@@ -71,9 +73,7 @@ class HeldLease(Generic[K]):
         return self._heartbeat.lost
 
     def __enter__(self) -> HeldLease[K]:
-        self.acquired = self._acquire(
-            self.key, lease_seconds=self.lease_seconds, owner=self.owner
-        )
+        self.acquired = self._acquire(self.key, lease_seconds=self.lease_seconds, owner=self.owner)
         if self.acquired:
             self._heartbeat.start()
         return self

@@ -40,10 +40,11 @@ class InvalidTransitionError(StereoSpotError):
     Raised by ``JobStore.update(status=...)`` when the schema's lifecycle does
     not allow the move (a late worker setting ``chunking_complete`` on a
     ``completed`` job); nothing was written. ``current`` is ``None`` when the
-    stored job has no status at all.
+    stored job has no status at all. ``job_id`` is the item's key: the hash key
+    value, or a dict of both key values on a table with a range key.
     """
 
-    def __init__(self, job_id: str, current: str | None, requested: str) -> None:
+    def __init__(self, job_id: object, current: str | None, requested: str) -> None:
         super().__init__(
             f"job {job_id!r} is {current!r} and may not move to {requested!r}; nothing was written"
         )

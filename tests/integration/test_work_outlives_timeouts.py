@@ -119,9 +119,8 @@ def test_a_failing_block_makes_the_message_visible_at_once_and_raises(
     message = receive_one(worker)
     assert message is not None
 
-    with pytest.raises(RuntimeError, match="gpu fell over"):
-        with worker.processing(message):
-            raise RuntimeError("gpu fell over")
+    with pytest.raises(RuntimeError, match="gpu fell over"), worker.processing(message):
+        raise RuntimeError("gpu fell over")
 
     retried = receive_one(worker)
     assert retried is not None and retried.message_id == message.message_id
@@ -254,9 +253,8 @@ def test_a_failed_block_releases_the_lease_for_a_retry(deployment: dict[str, str
     lock, rival = reassembly_triggered_lock_from_env(), reassembly_triggered_lock_from_env()
     lock.try_trigger("job-1")
 
-    with pytest.raises(OSError, match="disk full"):
-        with lock.hold("job-1", lease_seconds=600):
-            raise OSError("disk full")
+    with pytest.raises(OSError, match="disk full"), lock.hold("job-1", lease_seconds=600):
+        raise OSError("disk full")
 
     assert rival.try_acquire("job-1")  # released: no need to wait 600 s
 
@@ -333,10 +331,9 @@ def test_a_message_failing_max_receive_count_times_is_dead_lettered_and_redriven
         message = eventually(lambda: receive_one(worker), within=5)
         assert message is not None
         ids.add(message.message_id)
-        with pytest.raises(ValueError):
-            with worker.processing(message):
-                failures += 1
-                raise ValueError("cannot convert")
+        with pytest.raises(ValueError), worker.processing(message):
+            failures += 1
+            raise ValueError("cannot convert")
     assert failures == 2
     assert worker.receive() == []  # the third receive moved it to the dead-letter queue
 

@@ -50,7 +50,7 @@ def job(job_id: str, status: str, created_at: int = 1_000) -> Job:
 
 
 def test_statuses_include_failed() -> None:
-    assert STATUSES == [*PIPELINE, "failed"]
+    assert [*PIPELINE, "failed"] == STATUSES
 
 
 @pytest.mark.parametrize(
