@@ -26,7 +26,6 @@ from typing import Literal
 from . import model as m
 from .cli import DEFAULT_SCHEMA, load_schema
 from .errors import SchemaError
-from .terraform import _reference as _reference_of
 from .terraform import (
     RESOURCE_KINDS,
     ResourceKind,
@@ -38,6 +37,7 @@ from .terraform import (
     read_outputs_json,
     read_terraform,
 )
+from .terraform import _reference as _reference_of
 
 DEFAULT_TERRAFORM = Path("infra")
 

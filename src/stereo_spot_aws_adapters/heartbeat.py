@@ -57,7 +57,7 @@ class Heartbeat:
         while not self._stopped.wait(self._interval):
             try:
                 alive = self._beat()
-            except Exception:  # noqa: BLE001 - a failed beat is retried at the next interval
+            except Exception:  # a failed beat is retried at the next interval
                 continue
             if not alive:
                 self._lost.set()

@@ -7,8 +7,9 @@ from ``hold``; it drives their ``try_acquire`` / ``renew`` / ``complete`` /
 
 from __future__ import annotations
 
-from types import TracebackType
+import contextlib
 from collections.abc import Callable
+from types import TracebackType
 from typing import Generic, Protocol, TypeVar
 
 from .heartbeat import Heartbeat, beat_interval
@@ -90,10 +91,9 @@ class HeldLease(Generic[K]):
         if exc_type is None:
             self.completed = self._lock.complete(self.key, owner=self.owner)
             return
-        try:
+        # Best effort: the block's own error is what matters, and the lease lapses anyway.
+        with contextlib.suppress(Exception):
             self._lock.release(self.key, owner=self.owner)
-        except Exception:  # noqa: BLE001 - the block's own error matters; the lease lapses anyway
-            pass
 
     def __repr__(self) -> str:
         state = "lost" if self.lost else "held" if self.acquired else "not acquired"

@@ -19,6 +19,7 @@ whole timeout, until the ``with`` block ends:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -105,7 +106,8 @@ class _Holding:
         """Make these messages visible again after the retry delay (best effort)."""
         for start in range(0, len(positions), _BATCH):
             group = positions[start : start + _BATCH]
-            try:
+            # Best effort: they become visible when the current timeout lapses anyway.
+            with contextlib.suppress(BotoCoreError, ClientError):
                 self._client.change_message_visibility_batch(
                     QueueUrl=self._queue_url,
                     Entries=[
@@ -117,8 +119,6 @@ class _Holding:
                         for p in group
                     ],
                 )
-            except (BotoCoreError, ClientError):
-                pass  # they become visible when the current timeout lapses anyway
 
     def __exit__(
         self,
