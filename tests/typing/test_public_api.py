@@ -34,7 +34,10 @@ from stereo_spot_aws_adapters.env_config import (
     reassembly_triggered_lock_from_env,
     segment_completion_store_from_env,
 )
+from stereo_spot_aws_adapters.leases import HeldLease
+from stereo_spot_aws_adapters.processing import BatchWork, MessageWork
 from stereo_spot_aws_adapters.provision import provision
+from stereo_spot_shared.errors import InvalidTransitionError
 from stereo_spot_shared.interfaces import (
     JobStore,
     ObjectStorage,
@@ -75,7 +78,14 @@ def test_job_store() -> None:
     found = store.get("job-1")
     assert_type(found, Job | None)
     assert found == job
+    page_in_progress, _ = store.list_in_progress(10)
+    assert_type(page_in_progress, list[Job])
+    assert page_in_progress == []  # no created_at: no place in the newest-first order
+    for status in ("chunking_in_progress", "chunking_complete"):
+        store.update("job-1", status=status)
     assert_type(store.update("job-1", status="completed", completed_at=100), None)
+    with pytest.raises(InvalidTransitionError):
+        store.update("job-1", status=JobStatus.CREATED)
 
     page, token = store.list_completed(10)
     assert_type(page, list[JobListItem])
@@ -116,6 +126,9 @@ def test_segment_completion_store() -> None:
     listed = store.query_by_job("job-1")
     assert_type(listed, list[SegmentCompletion])
     assert [c.segment_index for c in listed] == [0, 1, 2]
+    deleted = store.delete_by_job("job-1")
+    assert_type(deleted, int)
+    assert deleted == 3
     with pytest.raises(TypeError):
         store.put(Job(job_id="job-1", mode=StereoMode.SBS, status=JobStatus.CREATED))  # type: ignore[arg-type]
 
@@ -133,6 +146,15 @@ def test_reassembly_lock() -> None:
     assert_type(acquired, bool)
     assert acquired is True
     assert as_protocol.try_acquire("job-1") is False, "a second owner does not get the lease"
+
+    lock.try_trigger("job-2")
+    with lock.hold("job-2", lease_seconds=60) as lease:
+        assert_type(lease, HeldLease[str])
+        assert_type(lease.acquired, bool)
+        assert_type(lease.lost, bool)
+        assert lease.acquired
+    with pytest.raises(TypeError):
+        lock.hold(2)  # type: ignore[arg-type]
 
 
 @pytest.mark.usefixtures("environment")
@@ -154,6 +176,15 @@ def test_queues() -> None:
     assert_type(payload, ReassemblyPayload)
     assert payload.job_id == "job-1"
     assert_type(parse_chunking_event('{"Event": "s3:TestEvent"}'), list[S3ObjectRef])
+    assert receiver.visibility_timeout_seconds == 1800  # the schema's, through env_config
+
+    with receiver.processing(message) as work:
+        assert_type(work, MessageWork)
+        assert_type(work.lost, bool)
+    sender.send_batch(["a", "b"])
+    with receiver.processing_batch(receiver.receive(max_messages=10)) as batch:
+        assert_type(batch, BatchWork)
+        assert_type(batch.lost, list[QueueMessage])
 
 
 @pytest.mark.usefixtures("environment")

@@ -51,9 +51,8 @@ def test_an_interrupted_block_stops_the_beat_and_gives_the_message_back(
     receiver = SQSQueueReceiver(queue_url, wait_time_seconds=0, visibility_timeout_seconds=60)
     (message,) = receiver.receive()
 
-    with pytest.raises(type(interruption)):
-        with receiver.processing(message):
-            raise interruption
+    with pytest.raises(type(interruption)), receiver.processing(message):
+        raise interruption
 
     assert beating_threads() == []
     (again,) = receiver.receive()  # visible at once, not after 60 s
@@ -111,9 +110,8 @@ def test_hold_releases_on_an_interruption(
     lock: ReassemblyTriggeredLock, interruption: BaseException
 ) -> None:
     lock.try_trigger("j")
-    with pytest.raises(type(interruption)):
-        with lock.hold("j", lease_seconds=600):
-            raise interruption
+    with pytest.raises(type(interruption)), lock.hold("j", lease_seconds=600):
+        raise interruption
     assert beating_threads() == []
     assert lock.try_acquire("j", owner="other")  # released: free at once
 

@@ -140,6 +140,7 @@ class ReassemblyTriggeredLock:
         it and propagates. See ``stereo_spot_aws_adapters.leases.HeldLease``.
         """
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
+        _dynamo.require_str_key("job_id", job_id)
         return HeldLease(
             self,
             self.try_acquire,

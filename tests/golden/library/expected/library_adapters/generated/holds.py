@@ -132,6 +132,7 @@ class HoldRegister:
         it and propagates. See ``stereo_spot_aws_adapters.leases.HeldLease``.
         """
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
+        _dynamo.require_str_key("copy_id", copy_id)
         return HeldLease(
             self, self.try_fetch, copy_id, lease_seconds=lease_seconds, owner=owner or self.owner_id
         )

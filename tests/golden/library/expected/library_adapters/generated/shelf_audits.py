@@ -141,6 +141,7 @@ class ShelfAuditLock:
         it and propagates. See ``stereo_spot_aws_adapters.leases.HeldLease``.
         """
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
+        _dynamo.require_int("shelf_number", shelf_number)
         return HeldLease(
             self,
             self.try_acquire,
