@@ -26,10 +26,10 @@ from stereo_spot_shared.errors import (
     MessageTooLargeError,
 )
 from stereo_spot_shared.interfaces import MessageBody, QueueMessage
+from stereo_spot_shared.processing import BatchWork, MessageWork
 
 from ._clients import get_client
 from ._retry import BatchRetry
-from .processing import BatchWork, MessageWork
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
@@ -242,15 +242,14 @@ class SQSQueueReceiver:
         normal exit deletes the message; an exception makes it visible again
         after ``retry_delay_seconds`` (default: immediately) and propagates.
         ``work.lost`` turns ``True`` if an extension finds the receipt handle
-        no longer valid. See ``stereo_spot_aws_adapters.processing``.
+        no longer valid. See ``stereo_spot_shared.processing``.
         """
         return MessageWork(
-            self._client,
-            self.queue_url,
+            self,
             message,
-            delete_batch=self.delete_batch,
             visibility_timeout_seconds=self._visibility_timeout(),
             retry_delay_seconds=_check_retry_delay(retry_delay_seconds),
+            handle_gone=receipt_handle_gone,
         )
 
     def processing_batch(
@@ -261,15 +260,14 @@ class SQSQueueReceiver:
         A normal exit deletes every message still held; ``work.give_back(m)``
         excludes one (it becomes visible again on exit). An exception makes all
         held messages visible again. ``work.lost`` lists messages whose
-        extension failed.
+        extension failed. See ``stereo_spot_shared.processing``.
         """
         return BatchWork(
-            self._client,
-            self.queue_url,
+            self,
             messages,
-            delete_batch=self.delete_batch,
             visibility_timeout_seconds=self._visibility_timeout(),
             retry_delay_seconds=_check_retry_delay(retry_delay_seconds),
+            handle_gone=receipt_handle_gone,
         )
 
     def _visibility_timeout(self) -> int:
@@ -467,6 +465,24 @@ def _check_queue_url(queue_url: str) -> None:
             f"queue_url must be the queue's URL (https://sqs.<region>.amazonaws.com/<account>/"
             f"<name>), got {queue_url!r}"
         )
+
+
+_HANDLE_GONE_CODES = frozenset(
+    {
+        "ReceiptHandleIsInvalid",
+        "InvalidParameterValue",  # also: past the 12-hour visibility limit, so no longer extendable
+        "MessageNotInflight",
+        "AWS.SimpleQueueService.MessageNotInflight",
+    }
+)
+
+
+def receipt_handle_gone(error: BaseException) -> bool:
+    """Whether ``change_visibility`` failed because the receipt handle no longer works."""
+    code = getattr(error, "code", None)  # a typed error carrying the service's code
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code")
+    return code in _HANDLE_GONE_CODES
 
 
 def _check_retry_delay(seconds: int) -> int:

@@ -34,8 +34,6 @@ from stereo_spot_aws_adapters.env_config import (
     reassembly_triggered_lock_from_env,
     segment_completion_store_from_env,
 )
-from stereo_spot_aws_adapters.leases import HeldLease
-from stereo_spot_aws_adapters.processing import BatchWork, MessageWork
 from stereo_spot_aws_adapters.provision import provision
 from stereo_spot_shared.errors import InvalidTransitionError
 from stereo_spot_shared.interfaces import (
@@ -48,6 +46,7 @@ from stereo_spot_shared.interfaces import (
     ReassemblyLock,
     SegmentCompletionStore,
 )
+from stereo_spot_shared.leases import HeldLease
 from stereo_spot_shared.models import (
     Job,
     JobListItem,
@@ -56,6 +55,7 @@ from stereo_spot_shared.models import (
     SegmentCompletion,
     StereoMode,
 )
+from stereo_spot_shared.processing import BatchWork, MessageWork
 from stereo_spot_shared.s3_events import S3ObjectRef
 
 

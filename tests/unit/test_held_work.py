@@ -14,7 +14,7 @@ def beating_threads() -> list[str]:
     return [
         t.name
         for t in threading.enumerate()
-        if t.name.startswith(("sqs-visibility", "lease-renewal"))
+        if t.name.startswith(("queue-visibility", "lease-renewal"))
     ]
 
 
@@ -29,7 +29,7 @@ def test_success_deletes_and_the_beat_stops(queue_url: str) -> None:
     (message,) = receiver.receive()
 
     with receiver.processing(message) as work:
-        assert beating_threads() == ["sqs-visibility"]
+        assert beating_threads() == ["queue-visibility"]
         assert work.message is message and not work.lost
 
     assert beating_threads() == []
@@ -124,3 +124,20 @@ def test_hold_of_a_missing_item_is_not_acquired_and_runs_no_beat(
     assert not lease.completed
     with pytest.raises(ValueError):
         lock.hold("j", lease_seconds=0)
+
+
+def test_only_a_vanished_receipt_handle_counts_as_lost() -> None:
+    from botocore.exceptions import ClientError
+
+    from stereo_spot_aws_adapters.sqs import receipt_handle_gone
+
+    def client_error(code: str) -> ClientError:
+        return ClientError({"Error": {"Code": code, "Message": ""}}, "ChangeMessageVisibility")
+
+    class Wrapped(Exception):
+        code = "ReceiptHandleIsInvalid"
+
+    assert receipt_handle_gone(client_error("ReceiptHandleIsInvalid"))
+    assert receipt_handle_gone(Wrapped())  # a typed error carrying the service's code
+    assert not receipt_handle_gone(client_error("ThrottlingException"))
+    assert not receipt_handle_gone(ConnectionError("reset"))

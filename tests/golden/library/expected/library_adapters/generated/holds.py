@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
-from stereo_spot_aws_adapters.leases import HeldLease
+from stereo_spot_shared.leases import HeldLease
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -129,7 +129,7 @@ class HoldRegister:
         ``with lock.hold(job_id, lease_seconds=60) as lease:`` -- check
         ``lease.acquired`` first (someone else may hold it) and ``lease.lost``
         while working. A normal exit completes the lease; an exception releases
-        it and propagates. See ``stereo_spot_aws_adapters.leases.HeldLease``.
+        it and propagates. See ``stereo_spot_shared.leases.HeldLease``.
         """
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
         _dynamo.require_str_key("copy_id", copy_id)

@@ -1,4 +1,4 @@
-"""A background beat that keeps a claim alive while a ``with`` block runs.
+"""A background beat that keeps a claim alive while a ``with`` block runs (cloud-agnostic).
 
 ``SQSQueueReceiver.processing`` extends message visibility with it and the
 generated locks' ``hold`` renews leases with it. The thread is a daemon and is

@@ -1,6 +1,6 @@
 """``lock.hold(job_id, lease_seconds=...)``: a lease held for the whole ``with`` block.
 
-The generated lock classes (``ReassemblyTriggeredLock``) return a ``HeldLease``
+Generated lock classes (``ReassemblyTriggeredLock``) return a ``HeldLease``
 from ``hold``; it drives their ``try_acquire`` / ``renew`` / ``complete`` /
 ``release`` methods.
 """

@@ -9,12 +9,16 @@ whole timeout, until the ``with`` block ends:
 - the block raises: the messages are made visible again **after
   ``retry_delay_seconds``** (default 0: immediately) so another receive retries
   them, and the exception propagates; each such failure counts towards the
-  queue's ``max_receive_count``, after which SQS moves the message to its
+  queue's ``max_receive_count``, after which the queue moves the message to its
   dead-letter queue;
 - an extension fails because the receipt handle is no longer valid (the
   message was redelivered or deleted elsewhere): the message is *lost* --
   ``work.lost`` says so, the block can stop early, and on exit a lost message
   is neither deleted nor touched.
+
+Cloud-agnostic: any receiver with ``change_visibility`` and ``delete_batch``
+(``QueueReceiver``) can hand these out, with a test telling a vanished receipt
+handle from a passing failure.
 """
 
 from __future__ import annotations
@@ -22,21 +26,24 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING
-
-from botocore.exceptions import BotoCoreError, ClientError
-
-from stereo_spot_shared.interfaces import QueueMessage
+from typing import Protocol
 
 from .heartbeat import Heartbeat, beat_interval
+from .interfaces import QueueMessage
 
-if TYPE_CHECKING:
-    from mypy_boto3_sqs.client import SQSClient
-    from mypy_boto3_sqs.type_defs import ChangeMessageVisibilityBatchRequestEntryTypeDef
+__all__ = ["BatchWork", "MessageWork", "VisibilityControl"]
 
-__all__ = ["BatchWork", "MessageWork"]
 
-_BATCH = 10  # SQS's limit per ChangeMessageVisibilityBatch / DeleteMessageBatch
+class VisibilityControl(Protocol):
+    """What held messages need of a receiver."""
+
+    def change_visibility(self, receipt_handle: str, seconds: int) -> None: ...
+
+    def delete_batch(self, receipt_handles: Sequence[str]) -> None: ...
+
+
+HandleGone = Callable[[BaseException], bool]
+"""Whether an error from ``change_visibility`` means the receipt handle no longer works."""
 
 
 class _Holding:
@@ -44,46 +51,39 @@ class _Holding:
 
     def __init__(
         self,
-        client: SQSClient,
-        queue_url: str,
+        receiver: VisibilityControl,
         messages: Sequence[QueueMessage],
         *,
-        delete_batch: Callable[[Sequence[str]], None],
         visibility_timeout_seconds: int,
         retry_delay_seconds: int,
+        handle_gone: HandleGone,
     ) -> None:
-        self._client = client
-        self._delete_batch = delete_batch
-        self._queue_url = queue_url
+        self._receiver = receiver
         self._messages = list(messages)
         self._timeout = visibility_timeout_seconds
         self._retry_delay = retry_delay_seconds
+        self._handle_gone = handle_gone
         self._lost: set[int] = set()  # positions in _messages
         self._given_back: set[int] = set()
         self._heartbeat = Heartbeat(
-            self._extend, beat_interval(visibility_timeout_seconds), name="sqs-visibility"
+            self._extend, beat_interval(visibility_timeout_seconds), name="queue-visibility"
         )
 
     def _extend(self) -> bool:
-        """One beat: extend every held message; ``False`` once none is held any more."""
-        held = self._held()
-        for start in range(0, len(held), _BATCH):
-            group = held[start : start + _BATCH]
-            entries: list[ChangeMessageVisibilityBatchRequestEntryTypeDef] = [
-                {
-                    "Id": str(position),
-                    "ReceiptHandle": self._messages[position].receipt_handle,
-                    "VisibilityTimeout": self._timeout,
-                }
-                for position in group
-            ]
-            response = self._client.change_message_visibility_batch(
-                QueueUrl=self._queue_url, Entries=entries
-            )
-            for failure in response.get("Failed", []):
-                if failure.get("SenderFault"):
-                    # The handle is no longer valid: someone else has the message now.
-                    self._lost.add(int(failure["Id"]))
+        """One beat: extend every held message; ``False`` once none is held any more.
+
+        An error that does not mean "handle gone" propagates, and the heartbeat
+        tries again at the next beat.
+        """
+        for position in self._held():
+            try:
+                self._receiver.change_visibility(
+                    self._messages[position].receipt_handle, self._timeout
+                )
+            except Exception as error:
+                if not self._handle_gone(error):
+                    raise
+                self._lost.add(position)
         return bool(self._held())
 
     def _held(self) -> list[int]:
@@ -94,30 +94,20 @@ class _Holding:
         ]
 
     def _settle(self, succeeded: bool) -> None:
-        if not succeeded:
-            self._show(self._held())
-            return
         held = self._held()
-        if held:
-            # Raises BatchWriteError naming any handle it could not delete.
-            self._delete_batch([self._messages[p].receipt_handle for p in held])
+        if not succeeded:
+            self._show(held)
+        elif held:
+            # Raises the receiver's BatchWriteError naming any handle it could not delete.
+            self._receiver.delete_batch([self._messages[p].receipt_handle for p in held])
 
     def _show(self, positions: list[int]) -> None:
         """Make these messages visible again after the retry delay (best effort)."""
-        for start in range(0, len(positions), _BATCH):
-            group = positions[start : start + _BATCH]
-            # Best effort: they become visible when the current timeout lapses anyway.
-            with contextlib.suppress(BotoCoreError, ClientError):
-                self._client.change_message_visibility_batch(
-                    QueueUrl=self._queue_url,
-                    Entries=[
-                        {
-                            "Id": str(p),
-                            "ReceiptHandle": self._messages[p].receipt_handle,
-                            "VisibilityTimeout": self._retry_delay,
-                        }
-                        for p in group
-                    ],
+        for position in positions:
+            # They become visible when the current timeout lapses anyway.
+            with contextlib.suppress(Exception):
+                self._receiver.change_visibility(
+                    self._messages[position].receipt_handle, self._retry_delay
                 )
 
     def __exit__(
@@ -135,21 +125,19 @@ class MessageWork(_Holding):
 
     def __init__(
         self,
-        client: SQSClient,
-        queue_url: str,
+        receiver: VisibilityControl,
         message: QueueMessage,
         *,
-        delete_batch: Callable[[Sequence[str]], None],
         visibility_timeout_seconds: int,
+        handle_gone: HandleGone,
         retry_delay_seconds: int = 0,
     ) -> None:
         super().__init__(
-            client,
-            queue_url,
+            receiver,
             [message],
-            delete_batch=delete_batch,
             visibility_timeout_seconds=visibility_timeout_seconds,
             retry_delay_seconds=retry_delay_seconds,
+            handle_gone=handle_gone,
         )
         self.message = message
 
@@ -168,21 +156,19 @@ class BatchWork(_Holding):
 
     def __init__(
         self,
-        client: SQSClient,
-        queue_url: str,
+        receiver: VisibilityControl,
         messages: Sequence[QueueMessage],
         *,
-        delete_batch: Callable[[Sequence[str]], None],
         visibility_timeout_seconds: int,
+        handle_gone: HandleGone,
         retry_delay_seconds: int = 0,
     ) -> None:
         super().__init__(
-            client,
-            queue_url,
+            receiver,
             messages,
-            delete_batch=delete_batch,
             visibility_timeout_seconds=visibility_timeout_seconds,
             retry_delay_seconds=retry_delay_seconds,
+            handle_gone=handle_gone,
         )
         self.messages: tuple[QueueMessage, ...] = tuple(messages)
 
