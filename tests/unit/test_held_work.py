@@ -134,10 +134,10 @@ def test_only_a_vanished_receipt_handle_counts_as_lost() -> None:
     def client_error(code: str) -> ClientError:
         return ClientError({"Error": {"Code": code, "Message": ""}}, "ChangeMessageVisibility")
 
-    class Wrapped(Exception):
+    class WrappedError(Exception):
         code = "ReceiptHandleIsInvalid"
 
     assert receipt_handle_gone(client_error("ReceiptHandleIsInvalid"))
-    assert receipt_handle_gone(Wrapped())  # a typed error carrying the service's code
+    assert receipt_handle_gone(WrappedError())  # a typed error carrying the service's code
     assert not receipt_handle_gone(client_error("ThrottlingException"))
     assert not receipt_handle_gone(ConnectionError("reset"))
