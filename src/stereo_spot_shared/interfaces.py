@@ -11,9 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .models import Job, JobListItem, JobStatus, SegmentCompletion
+
+if TYPE_CHECKING:
+    from .leases import HeldLease
+    from .processing import BatchWork, MessageWork
 
 PageToken = dict[str, "str | int"]
 """An opaque, JSON-serialisable continuation token returned by a listing."""
@@ -72,6 +76,10 @@ class SegmentCompletionStore(Protocol):
 class ReassemblyLock(Protocol):
     def try_acquire(self, job_id: str) -> bool: ...
 
+    def hold(self, job_id: str, *, lease_seconds: int = ...) -> HeldLease[str]:
+        """The lease for a whole ``with`` block, renewed in the background."""
+        ...
+
 
 @dataclass(frozen=True)
 class QueueMessage:
@@ -104,6 +112,16 @@ class QueueReceiver(Protocol):
     def delete_batch(self, receipt_handles: Sequence[str]) -> None: ...
 
     def change_visibility(self, receipt_handle: str, seconds: int) -> None: ...
+
+    def processing(self, message: QueueMessage, *, retry_delay_seconds: int = 0) -> MessageWork:
+        """Keep ``message`` hidden while a ``with`` block works on it; delete it on success."""
+        ...
+
+    def processing_batch(
+        self, messages: Sequence[QueueMessage], *, retry_delay_seconds: int = 0
+    ) -> BatchWork:
+        """``processing`` for several received messages at once."""
+        ...
 
 
 @runtime_checkable
