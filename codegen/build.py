@@ -487,6 +487,13 @@ def _build_pattern(
                         f"{path}.fields[{i}]", f"{ref!r} is a key attribute and cannot be updated"
                     )
                 )
+            elif found is not None and found.derived:
+                problems.append(
+                    Problem(
+                        f"{path}.fields[{i}]",
+                        f"{ref!r} is the lifecycle marker; updates of the status set it",
+                    )
+                )
             elif found is not None:
                 fields.append(found)
         guarded = lifecycle if lifecycle is not None and lifecycle.attribute in fields else None
@@ -595,12 +602,17 @@ def _build_lifecycle(
     before = len(problems)
     if "attribute" not in data or "failure_status" not in data:
         return None  # reported by check_fields
-    status = attribute(data["attribute"], f"{path}.attribute", ("S",))
-    if status is None or model_cls is None:
+    if model_cls is None:
+        problems.append(Problem(path, "a lifecycle needs the table to name a model"))
         return None
-    if status.python_kind != "enum":
+    status = attribute(data["attribute"], f"{path}.attribute", ("S",))
+    if status is None:
+        return None
+    if status.python_kind != "enum" or status.optional:
         problems.append(
-            Problem(f"{path}.attribute", f"{status.name!r} must be an enum field of the model")
+            Problem(
+                f"{path}.attribute", f"{status.name!r} must be a required enum field of the model"
+            )
         )
         return None
     enum_cls = _unwrap_optional(model_cls.model_fields[status.name].annotation)[0]
