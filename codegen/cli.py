@@ -97,9 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except MissingMarkersError as error:
             print(f"{DEFAULT_README}: {error}", file=sys.stderr)
             return 2
-    package_root = options.out.joinpath(*schema.generator.package.split("."))
+    package_roots = [options.out.joinpath(*p.split(".")) for p in schema.generator.output_packages]
     if options.check:
-        drift = compare(files, package_root, Path.cwd())
+        drift = compare(files, package_roots, Path.cwd())
         if drift.clean:
             print(f"generated code is up to date ({len(files)} files from {schema.display_name})")
             return 0
@@ -110,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    written, deleted = write(files, package_root)
+    written, deleted = write(files, package_roots)
     for path in written:
         print(f"wrote {path}")
     for path in deleted:

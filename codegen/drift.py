@@ -25,6 +25,7 @@ from typing import Literal
 
 from . import model as m
 from .cli import DEFAULT_SCHEMA, load_schema
+from .drift_notifications import compare_notifications
 from .errors import SchemaError
 from .terraform import (
     RESOURCE_KINDS,
@@ -55,6 +56,10 @@ FindingKind = Literal[
     "ttl-mismatch",  # TTL attribute (or whether TTL is on) differs
     "visibility-mismatch",  # a queue's visibility_timeout_seconds differs
     "redrive-mismatch",  # a queue's redrive_policy (dead-letter queue, maxReceiveCount) differs
+    "notification-missing",  # a layout's notify_queue has no matching bucket notification
+    "notification-extra",  # a bucket notification to a schema queue matches no layout
+    "notification-filter-mismatch",  # a notification's filter_prefix / filter_suffix differs
+    "notification-events",  # a notification for a layout sends no ObjectCreated events
 ]
 
 
@@ -260,6 +265,7 @@ def compare(schema: m.SchemaSpec, terraform: TerraformModel, lines: SchemaLines)
             _compare_queue(run, queue, tf_queue)
     if not terraform.names_only:
         _check_extra_outputs(run)
+        compare_notifications(run)
     return sorted(run.findings, key=Finding.sort_key)
 
 

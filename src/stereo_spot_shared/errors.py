@@ -66,6 +66,10 @@ class InvalidPageTokenError(StereoSpotError, ValueError):
     """A pagination token was malformed or belongs to another listing."""
 
 
+class InvalidKeyError(StereoSpotError, ValueError):
+    """Values an object-key layout cannot hold (a job id with ``/``, a negative index, ...)."""
+
+
 class MessageTooLargeError(StereoSpotError, ValueError):
     """A queue message body (with its attributes) exceeds the queue's size limit."""
 
@@ -110,6 +114,7 @@ class BatchWriteError(StereoSpotError):
 __all__ = [
     "BatchWriteError",
     "EmptyMessageError",
+    "InvalidKeyError",
     "InvalidPageTokenError",
     "InvalidTransitionError",
     "ItemNotFoundError",
