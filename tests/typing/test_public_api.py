@@ -38,13 +38,17 @@ from stereo_spot_aws_adapters.provision import provision
 from stereo_spot_shared.errors import InvalidTransitionError
 from stereo_spot_shared.interfaces import (
     JobStore,
+    JobStoreWithLifecycle,
     ObjectStorage,
     PageToken,
     QueueMessage,
     QueueReceiver,
+    QueueReceiverWithProcessing,
     QueueSender,
     ReassemblyLock,
+    ReassemblyLockWithHold,
     SegmentCompletionStore,
+    SegmentCompletionStoreWithDelete,
 )
 from stereo_spot_shared.leases import HeldLease
 from stereo_spot_shared.models import (
@@ -72,6 +76,8 @@ def test_job_store() -> None:
     assert_type(store, DynamoDBJobStore)
     as_protocol: JobStore = store
     assert isinstance(as_protocol, JobStore)
+    with_lifecycle: JobStoreWithLifecycle = store
+    assert isinstance(with_lifecycle, JobStoreWithLifecycle)
 
     job = Job(job_id="job-1", mode=StereoMode.SBS, status=JobStatus.CREATED)
     assert_type(store.put(job), None)
@@ -115,6 +121,8 @@ def test_segment_completion_store() -> None:
     assert_type(store, DynamoSegmentCompletionStore)
     as_protocol: SegmentCompletionStore = store
     assert isinstance(as_protocol, SegmentCompletionStore)
+    with_delete: SegmentCompletionStoreWithDelete = store
+    assert isinstance(with_delete, SegmentCompletionStoreWithDelete)
 
     completions = [
         SegmentCompletion(
@@ -139,6 +147,8 @@ def test_reassembly_lock() -> None:
     assert_type(lock, ReassemblyTriggeredLock)
     as_protocol: ReassemblyLock = lock
     assert isinstance(as_protocol, ReassemblyLock)
+    with_hold: ReassemblyLockWithHold = lock
+    assert isinstance(with_hold, ReassemblyLockWithHold)
 
     assert_type(lock.try_trigger("job-1"), bool)
     assert lock.try_trigger("job-1") is False
@@ -165,6 +175,8 @@ def test_queues() -> None:
     assert_type(receiver, SQSQueueReceiver)
     as_sender: QueueSender = sender
     as_receiver: QueueReceiver = receiver
+    with_processing: QueueReceiverWithProcessing = receiver
+    assert isinstance(with_processing, QueueReceiverWithProcessing)
     assert isinstance(as_sender, QueueSender)
     assert isinstance(as_receiver, QueueReceiver)
 
