@@ -29,6 +29,7 @@ from .drift_notifications import compare_notifications
 from .errors import SchemaError
 from .terraform import (
     RESOURCE_KINDS,
+    SQS_DEFAULT_MAX_MESSAGE_SIZE,
     ResourceKind,
     TerraformError,
     TerraformModel,
@@ -56,6 +57,7 @@ FindingKind = Literal[
     "ttl-mismatch",  # TTL attribute (or whether TTL is on) differs
     "visibility-mismatch",  # a queue's visibility_timeout_seconds differs
     "redrive-mismatch",  # a queue's redrive_policy (dead-letter queue, maxReceiveCount) differs
+    "queue-size-mismatch",  # a queue's max_message_size differs from max_message_bytes
     "notification-missing",  # a layout's notify_queue has no matching bucket notification
     "notification-extra",  # a bucket notification to a schema queue matches no layout
     "notification-filter-mismatch",  # a notification's filter_prefix / filter_suffix differs
@@ -263,6 +265,7 @@ def compare(schema: m.SchemaSpec, terraform: TerraformModel, lines: SchemaLines)
         tf_queue = _queue_for(terraform, queue)
         if tf_queue is not None:
             _compare_queue(run, queue, tf_queue)
+            _compare_queue_size(run, queue, tf_queue.resource)
     if not terraform.names_only:
         _check_extra_outputs(run)
         compare_notifications(run)
@@ -360,6 +363,26 @@ def _compare_queue(run: _Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
                 absent=wanted_count is None,
             ),
         )
+
+
+def _compare_queue_size(run: _Comparison, queue: m.QueueSpec, tf: TfResource) -> None:
+    """``max_message_size`` (the provider's 256 KiB when absent) must equal ``max_message_bytes``."""
+    value = tf.argument("max_message_size")
+    found = value.value if value else str(SQS_DEFAULT_MAX_MESSAGE_SIZE)
+    if found == str(queue.max_message_bytes):
+        return
+    shown = found if value else f"not set (the provider's default, {found})"
+    run.add(
+        "queue-size-mismatch",
+        f"{tf.address} max_message_size is {shown}; the schema says {queue.max_message_bytes}"
+        + ("" if found.isdigit() else " (use a literal number so drift can compare it)"),
+        run.at_terraform(tf, f"max_message_size = {shown}", value.line if value else tf.line),
+        run.at_schema(
+            f"{queue.schema_path}.max_message_bytes",
+            str(queue.max_message_bytes),
+            absent=not queue.max_message_bytes_declared,
+        ),
+    )
 
 
 def _check_output(run: _Comparison, resource: _SchemaResource) -> TfResource | None:

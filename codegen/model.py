@@ -228,6 +228,12 @@ class QueueSpec:
     visibility_timeout_seconds: int = 30
     max_receive_count: int | None = None  # with dead_letter_queue: the redrive policy
     dead_letter_queue: str | None = None
+    # SQS MaximumMessageSize; the sender checks it before any request.
+    max_message_bytes: int = 262_144
+    max_message_bytes_declared: bool = False
+    # The buckets whose S3 notifications the queue's parser accepts: the buckets of the
+    # layouts whose notify_queue is this queue (event_source = "s3").
+    event_buckets: tuple[BucketSpec, ...] = ()
 
 
 LayoutFieldKind = Literal["text", "number", "enum"]

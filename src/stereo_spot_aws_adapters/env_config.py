@@ -117,7 +117,9 @@ def reassembly_triggered_lock_from_env() -> ReassemblyTriggeredLock:
 
 def chunking_queue_sender_from_env() -> SQSQueueSender:
     """``SQSQueueSender`` for the chunking queue at ``$CHUNKING_QUEUE_URL``."""
-    return SQSQueueSender(require_env(CHUNKING_QUEUE_URL))
+    return SQSQueueSender(
+        require_env(CHUNKING_QUEUE_URL), max_message_bytes=262144, env_variable=CHUNKING_QUEUE_URL
+    )
 
 
 def chunking_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
@@ -128,13 +130,18 @@ def chunking_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueue
     return SQSQueueReceiver(
         require_env(CHUNKING_QUEUE_URL),
         wait_time_seconds=wait_time_seconds,
+        env_variable=CHUNKING_QUEUE_URL,
         visibility_timeout_seconds=900,
     )
 
 
 def video_worker_queue_sender_from_env() -> SQSQueueSender:
     """``SQSQueueSender`` for the video_worker queue at ``$VIDEO_WORKER_QUEUE_URL``."""
-    return SQSQueueSender(require_env(VIDEO_WORKER_QUEUE_URL))
+    return SQSQueueSender(
+        require_env(VIDEO_WORKER_QUEUE_URL),
+        max_message_bytes=262144,
+        env_variable=VIDEO_WORKER_QUEUE_URL,
+    )
 
 
 def video_worker_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
@@ -145,13 +152,18 @@ def video_worker_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQ
     return SQSQueueReceiver(
         require_env(VIDEO_WORKER_QUEUE_URL),
         wait_time_seconds=wait_time_seconds,
+        env_variable=VIDEO_WORKER_QUEUE_URL,
         visibility_timeout_seconds=3600,
     )
 
 
 def reassembly_queue_sender_from_env() -> SQSQueueSender:
     """``SQSQueueSender`` for the reassembly queue at ``$REASSEMBLY_QUEUE_URL``."""
-    return SQSQueueSender(require_env(REASSEMBLY_QUEUE_URL))
+    return SQSQueueSender(
+        require_env(REASSEMBLY_QUEUE_URL),
+        max_message_bytes=262144,
+        env_variable=REASSEMBLY_QUEUE_URL,
+    )
 
 
 def reassembly_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
@@ -162,13 +174,19 @@ def reassembly_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQue
     return SQSQueueReceiver(
         require_env(REASSEMBLY_QUEUE_URL),
         wait_time_seconds=wait_time_seconds,
+        env_variable=REASSEMBLY_QUEUE_URL,
         visibility_timeout_seconds=1800,
     )
 
 
 def object_storage_from_env() -> S3ObjectStorage:
     """``S3ObjectStorage`` for this region and endpoint (bucket names come separately)."""
-    return S3ObjectStorage()
+    return S3ObjectStorage(
+        bucket_variables=(
+            INPUT_BUCKET_NAME,
+            OUTPUT_BUCKET_NAME,
+        )
+    )
 
 
 def input_bucket_name() -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from ._clients import get_client
+from ._errors import error_code
 from .generated.resources import BUCKETS, QUEUES, TABLES
 
 if TYPE_CHECKING:
@@ -117,11 +118,15 @@ def _create_table(client: DynamoDBClient, table: TableResource, name: str) -> No
 
 def _create_queue(client: SQSClient, queue: QueueResource, prefix: str) -> str:
     """The queue with its visibility timeout and, when declared, its dead-letter queue and redrive."""
-    attributes = {"VisibilityTimeout": str(queue.visibility_timeout_seconds)}
+    attributes = queue.attributes()
     if queue.dead_letter_queue is not None:
         dlq_url = client.create_queue(
             QueueName=resource_name(prefix, queue.dead_letter_queue),
-            Attributes={"MessageRetentionPeriod": "1209600"},
+            # As large as its source queue's, so every dead letter fits.
+            Attributes={
+                "MessageRetentionPeriod": "1209600",
+                "MaximumMessageSize": str(queue.max_message_bytes),
+            },
         )["QueueUrl"]
         dlq_arn = client.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
             "Attributes"
@@ -131,13 +136,13 @@ def _create_queue(client: SQSClient, queue: QueueResource, prefix: str) -> str:
         )
     name = resource_name(prefix, queue.name)
     try:
-        return client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
+        return client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     except ClientError as error:
-        if _code(error) not in ("QueueAlreadyExists", "QueueNameExists"):
+        if error_code(error) not in ("QueueAlreadyExists", "QueueNameExists"):
             raise
     # It exists with other attributes: bring them in line with the schema.
     url = client.get_queue_url(QueueName=name)["QueueUrl"]
-    client.set_queue_attributes(QueueUrl=url, Attributes=attributes)  # type: ignore[arg-type]
+    client.set_queue_attributes(QueueUrl=url, Attributes=attributes)
     return url
 
 
@@ -160,7 +165,7 @@ def _create_bucket(client: S3Client, name: str) -> None:
                 CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
             )
     except ClientError as error:
-        code = _code(error)
+        code = error_code(error)
         if code == "BucketAlreadyOwnedByYou":
             return
         if code == "BucketAlreadyExists":
@@ -177,7 +182,7 @@ def _delete_table(client: DynamoDBClient, name: str) -> None:
     try:
         client.delete_table(TableName=name)
     except ClientError as error:
-        if _code(error) == "ResourceNotFoundException":
+        if error_code(error) == "ResourceNotFoundException":
             return
         raise
     client.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=_WAITER_CONFIG)
@@ -205,14 +210,10 @@ def _delete_bucket(client: S3Client, name: str) -> None:
         client.delete_bucket(Bucket=name)
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
 @contextlib.contextmanager
 def _ignoring(*codes: str) -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        if _code(error) not in codes:
+        if error_code(error) not in codes:
             raise
