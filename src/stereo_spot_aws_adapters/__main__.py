@@ -148,13 +148,20 @@ def run_dlq(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "dlq":
-        from stereo_spot_shared.errors import MissingConfigurationError
+        from stereo_spot_shared.errors import (
+            InvalidConfigurationError,
+            MissingConfigurationError,
+            StereoSpotError,
+        )
 
         try:
             return run_dlq(args)
-        except (MissingConfigurationError, ValueError) as error:
+        except (MissingConfigurationError, InvalidConfigurationError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
+        except StereoSpotError as error:  # the service refused or failed a request
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     # Imported here so `--help` works without importing boto3's service models.
     from .demo import run_demo, run_smoke
 

@@ -20,6 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from stereo_spot_shared.errors import InvalidConfigurationError
+
+from ._errors import AwsCall, Resource
+
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
     from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef, MessageTypeDef
@@ -52,17 +56,26 @@ class RedriveResult:
     not_deleted: list[str] = field(default_factory=list)  # sent, but also still dead-lettered
 
 
+def _queue(url: str) -> AwsCall:
+    """Botocore errors of requests to this queue become ``stereo_spot_shared.errors`` classes."""
+    return AwsCall(Resource("sqs", "SQS queue", url))
+
+
 def dead_letter_queue_url(client: SQSClient, queue_url: str) -> str:
     """The URL of ``queue_url``'s dead-letter queue, from its redrive policy."""
-    attributes = client.get_queue_attributes(
-        QueueUrl=queue_url, AttributeNames=["RedrivePolicy"]
-    ).get("Attributes", {})
+    with _queue(queue_url):
+        attributes = client.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["RedrivePolicy"]
+        ).get("Attributes", {})
     policy = attributes.get("RedrivePolicy")
     if not policy:
-        raise ValueError(f"queue {queue_url} has no redrive policy, so no dead-letter queue")
+        raise InvalidConfigurationError(
+            f"queue {queue_url} has no redrive policy, so no dead-letter queue"
+        )
     arn = str(json.loads(policy)["deadLetterTargetArn"])
     _, _, _, _, account, name = arn.split(":", 5)
-    return client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+    with _queue(name):
+        return client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
 
 
 def _receive(
@@ -121,11 +134,12 @@ def list_dead_letters(
 ) -> list[DeadLetter]:
     """Up to ``limit`` dead letters; they stay in the dead-letter queue, visible again."""
     seen: list[MessageTypeDef] = []
-    try:
-        for batch in _receive(client, dlq_url, limit, hide_seconds, wait_time_seconds):
-            seen += batch
-    finally:
-        _show_again(client, dlq_url, seen)
+    with _queue(dlq_url):
+        try:
+            for batch in _receive(client, dlq_url, limit, hide_seconds, wait_time_seconds):
+                seen += batch
+        finally:
+            _show_again(client, dlq_url, seen)
     return [_dead_letter(message) for message in seen]
 
 
@@ -152,6 +166,20 @@ def redrive(
 ) -> RedriveResult:
     """Move up to ``limit`` dead letters back to ``queue_url``: send a copy, then delete."""
     result = RedriveResult()
+    with _queue(dlq_url):
+        _redrive(client, dlq_url, queue_url, limit, hide_seconds, wait_time_seconds, result)
+    return result
+
+
+def _redrive(
+    client: SQSClient,
+    dlq_url: str,
+    queue_url: str,
+    limit: int,
+    hide_seconds: int,
+    wait_time_seconds: int,
+    result: RedriveResult,
+) -> None:
     for batch in _receive(client, dlq_url, limit, hide_seconds, wait_time_seconds):
         by_id = {str(i): message for i, message in enumerate(batch)}
         sent = client.send_message_batch(
@@ -181,4 +209,3 @@ def redrive(
         gone = {entry["Id"] for entry in deleted.get("Successful", [])}
         result.moved += [by_id[i]["MessageId"] for i in succeeded if i in gone]
         result.not_deleted += [by_id[i]["MessageId"] for i in succeeded if i not in gone]
-    return result

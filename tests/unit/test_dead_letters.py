@@ -95,3 +95,18 @@ def test_the_encoding_marker_travels_with_a_redriven_message(queues: tuple[str, 
     )["Messages"]
     markers = sorted(m["MessageAttributes"][ENCODING_ATTRIBUTE]["StringValue"] for m in raw)
     assert markers == ["base64", "utf-8", "utf-8"]
+
+
+def test_a_missing_queue_is_a_typed_error_not_a_traceback(
+    aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stereo_spot_aws_adapters._clients import get_client
+    from stereo_spot_aws_adapters.dead_letters import dead_letter_queue_url
+    from stereo_spot_shared.errors import MissingResourceError
+
+    gone = "https://sqs.us-east-1.amazonaws.com/123456789012/gone"
+    with pytest.raises(MissingResourceError) as raised:
+        dead_letter_queue_url(get_client("sqs"), gone)
+    assert raised.value.__cause__ is not None
+    assert main(["dlq", gone, "--wait", "0"]) == 1
+    assert "gone" in capsys.readouterr().err
