@@ -98,6 +98,20 @@ class LifecycleSpec:
         return tuple(s for s in self.statuses if s not in sources)
 
     @property
+    def diagram_states(self) -> tuple[tuple[str, str, bool], ...]:
+        """(diagram id, quoted label, needs a declaration) per status: Mermaid ids are plain words."""
+        states = []
+        for position, status in enumerate(self.statuses):
+            plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", status) is not None
+            # Quoted for Mermaid: no double quote or line break can end the label early.
+            label = '"' + status.replace('"', "'").replace("\n", " ") + '"'
+            states.append((status if plain else f"s{position}", label, not plain))
+        return tuple(states)
+
+    def diagram_id(self, status: str) -> str:
+        return self.diagram_states[self.statuses.index(status)][0]
+
+    @property
     def initial(self) -> tuple[str, ...]:
         """Statuses nothing moves to: where an item starts."""
         targets = {target for _, target in self.transitions}

@@ -74,3 +74,28 @@ def test_check_fails_on_a_hand_edited_diagram(tmp_path: Path) -> None:
     assert "+    completed --> [*]" in checked.stdout
     assert codegen().returncode == 0
     assert (tmp_path / "README.md").read_text(encoding="utf-8") == readme
+
+
+def test_statuses_that_are_not_plain_words_get_declared_mermaid_states() -> None:
+    from types import SimpleNamespace
+
+    from codegen import model as m
+
+    status = m.AttributeSpec("state", "S", "enum", "State", False, "tables.t.attributes.state")
+    lifecycle = m.LifecycleSpec(
+        status,
+        ("new", "in review", 'say "no"'),
+        (("new", "in review"), ("new", 'say "no"'), ("in review", 'say "no"')),
+        'say "no"',
+        None,
+        "tables.t.lifecycle",
+    )
+    table = SimpleNamespace(name="t", lifecycle=lifecycle)
+    schema = SimpleNamespace(tables=(table,), display_name="schema/x.toml")
+
+    block = lifecycle_block(schema)  # type: ignore[arg-type]
+
+    assert '    state "in review" as s1\n' in block
+    assert "    state \"say 'no'\" as s2\n" in block
+    assert "    new --> s1\n" in block and "    s1 --> s2\n" in block
+    assert "    s2 --> [*]\n" in block and "[*] --> new" in block

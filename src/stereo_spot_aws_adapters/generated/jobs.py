@@ -162,7 +162,7 @@ class DynamoDBJobStore:
         self._aws = _dynamo.table_resource(self.table_name, "JOBS_TABLE_NAME", "jobs_table_name")
 
     def __repr__(self) -> str:
-        return f"DynamoDBJobStore({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def get(self, job_id: str) -> Job | None:
         """The Job with this key, or ``None`` (strongly consistent read)."""
@@ -200,10 +200,10 @@ class DynamoDBJobStore:
         this key. Values are validated as the model validates them, before any request.
 
         ``status`` moves only as the schema's lifecycle allows: one
-        conditional write that succeeds only when the stored status may move
-        to the requested one. Setting the status it already has succeeds (a
-        retry is safe); any other move raises ``InvalidTransitionError`` naming
-        the current and requested status and writes nothing.
+        conditional write that succeeds only when the stored value may move to the
+        requested one. Setting the value it already has succeeds (a retry is safe);
+        any other move raises ``InvalidTransitionError`` naming the current and
+        requested values, and writes nothing.
         """
         key: Item = {"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}}
         names: dict[str, str] = {"#key": "job_id"}

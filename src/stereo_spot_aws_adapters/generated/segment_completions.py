@@ -90,7 +90,7 @@ class DynamoSegmentCompletionStore:
         )
 
     def __repr__(self) -> str:
-        return f"DynamoSegmentCompletionStore({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def put(self, segment_completion: SegmentCompletion) -> None:
         """Create or overwrite the item for this SegmentCompletion."""
@@ -162,7 +162,7 @@ class DynamoSegmentCompletionStore:
         )
         if outcome.failed:
             raise BatchWriteError(
-                f"{len(outcome.failed)} items of job_id {job_id!r} were not deleted from "
+                f"{len(outcome.failed)} items of partition {job_id!r} were not deleted from "
                 f"{self.table_name} ({outcome.error or f'still unprocessed after {self.batch_retry.attempts} attempts'}); "
                 f"{outcome.written} were deleted, so call again to finish",
                 [_dynamo.plain_key(key) for key in outcome.failed],

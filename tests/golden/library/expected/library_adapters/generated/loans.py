@@ -109,7 +109,7 @@ class LoanLedger:
         )
 
     def __repr__(self) -> str:
-        return f"LoanLedger({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def record(self, loan: Loan) -> None:
         """Create or overwrite the item for this Loan."""
@@ -153,10 +153,10 @@ class LoanLedger:
         this key. Values are validated as the model validates them, before any request.
 
         ``state`` moves only as the schema's lifecycle allows: one
-        conditional write that succeeds only when the stored state may move
-        to the requested one. Setting the state it already has succeeds (a
-        retry is safe); any other move raises ``InvalidTransitionError`` naming
-        the current and requested state and writes nothing.
+        conditional write that succeeds only when the stored value may move to the
+        requested one. Setting the value it already has succeeds (a retry is safe);
+        any other move raises ``InvalidTransitionError`` naming the current and
+        requested values, and writes nothing.
         """
         key: Item = {
             "member_id": {"S": _dynamo.require_str_key("member_id", member_id)},
@@ -258,7 +258,7 @@ class LoanLedger:
         )
         if outcome.failed:
             raise BatchWriteError(
-                f"{len(outcome.failed)} items of member_id {member_id!r} were not deleted from "
+                f"{len(outcome.failed)} items of partition {member_id!r} were not deleted from "
                 f"{self.table_name} ({outcome.error or f'still unprocessed after {self.batch_retry.attempts} attempts'}); "
                 f"{outcome.written} were deleted, so call again to finish",
                 [_dynamo.plain_key(key) for key in outcome.failed],
