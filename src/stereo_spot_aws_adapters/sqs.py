@@ -273,6 +273,8 @@ class SQSQueueReceiver:
         )
         self._retry = retry or BatchRetry()
         self._aws = _queue_call(queue_url, env_variable)
+        # The consumer span ``processing`` opens, named as the messaging conventions do.
+        self._span_name = f"{queue_url.rstrip('/').rsplit('/', 1)[-1]} process"
 
     def receive(self, max_messages: int = 1) -> list[QueueMessage]:
         """Long-poll for up to ``max_messages`` (1..10) messages; may return fewer or none.
@@ -299,6 +301,12 @@ class SQSQueueReceiver:
             try:
                 received.append(_decode(message))
             except MalformedEventError as error:
+                logger.warning(
+                    "skipped a malformed message on %s, left for the dead-letter queue: %s",
+                    self.queue_url,
+                    error,
+                    extra={"queue_url": self.queue_url, "message_id": message.get("MessageId")},
+                )
                 if self.on_malformed is not None:
                     self.on_malformed(message.get("MessageId", ""), error)
         return received
@@ -319,6 +327,7 @@ class SQSQueueReceiver:
             visibility_timeout_seconds=self._visibility_timeout(),
             retry_delay_seconds=_check_retry_delay(retry_delay_seconds),
             handle_gone=receipt_handle_gone,
+            span_name=self._span_name,
         )
 
     def processing_batch(
@@ -337,6 +346,7 @@ class SQSQueueReceiver:
             visibility_timeout_seconds=self._visibility_timeout(),
             retry_delay_seconds=_check_retry_delay(retry_delay_seconds),
             handle_gone=receipt_handle_gone,
+            span_name=self._span_name,
         )
 
     def _visibility_timeout(self) -> int:
@@ -462,7 +472,7 @@ def _from_wire(name: str, value: MessageAttributeValueOutputTypeDef) -> MessageA
             return parse_number(text)
         except ArithmeticError as exc:
             raise MalformedEventError(
-                f"message attribute {name!r} is marked Number but holds {text!r}"
+                f"message attribute {name!r} is marked Number but does not hold a number"
             ) from exc
     return text
 

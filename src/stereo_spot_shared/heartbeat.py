@@ -9,10 +9,13 @@ simply stops beating and the claim lapses on its own.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 
 __all__ = ["Heartbeat", "beat_interval"]
+
+logger = logging.getLogger(__name__)
 
 
 def beat_interval(lifetime_seconds: float) -> float:
@@ -36,6 +39,7 @@ class Heartbeat:
     def __init__(self, beat: Callable[[], bool], interval: float, *, name: str) -> None:
         self._beat = beat
         self._interval = interval
+        self._name = name
         self._stopped = threading.Event()
         self._lost = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -57,8 +61,21 @@ class Heartbeat:
         while not self._stopped.wait(self._interval):
             try:
                 alive = self._beat()
-            except Exception:  # a failed beat is retried at the next interval
+            except Exception as error:  # a failed beat is retried at the next interval
+                logger.warning(
+                    "%s: renewal failed (%s: %s); trying again in %.1f s",
+                    self._name,
+                    type(error).__name__,
+                    error,
+                    self._interval,
+                    extra={"heartbeat": self._name, "error_type": type(error).__name__},
+                )
                 continue
             if not alive:
+                logger.warning(
+                    "%s: the claim is lost; stop the work, another worker may have it",
+                    self._name,
+                    extra={"heartbeat": self._name},
+                )
                 self._lost.set()
                 return

@@ -24,14 +24,18 @@ handle from a passing failure.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol
 
 from .heartbeat import Heartbeat, beat_interval
 from .interfaces import QueueMessage
+from .tracing import continue_traces
 
 __all__ = ["BatchWork", "MessageWork", "VisibilityControl"]
+
+logger = logging.getLogger(__name__)
 
 
 class VisibilityControl(Protocol):
@@ -57,6 +61,7 @@ class _Holding:
         visibility_timeout_seconds: int,
         retry_delay_seconds: int,
         handle_gone: HandleGone,
+        span_name: str = "process",
     ) -> None:
         self._receiver = receiver
         self._messages = list(messages)
@@ -68,6 +73,14 @@ class _Holding:
         self._heartbeat = Heartbeat(
             self._extend, beat_interval(visibility_timeout_seconds), name="queue-visibility"
         )
+        # The block runs in a span continuing the producers' traces (with OpenTelemetry).
+        self._span_name = span_name
+        self._trace = contextlib.ExitStack()
+
+    def _begin(self) -> None:
+        self._trace.enter_context(continue_traces(self._messages, self._span_name))
+        if self._messages:
+            self._heartbeat.start()
 
     def _extend(self) -> bool:
         """One beat: extend every held message; ``False`` once none is held any more.
@@ -83,6 +96,13 @@ class _Holding:
             except Exception as error:
                 if not self._handle_gone(error):
                     raise
+                message = self._messages[position]
+                logger.warning(
+                    "message %s lost: its receipt handle no longer works (redelivered or "
+                    "deleted elsewhere); it is left alone",
+                    message.message_id or "(no id)",
+                    extra={"message_id": message.message_id},
+                )
                 self._lost.add(position)
         return bool(self._held())
 
@@ -117,7 +137,10 @@ class _Holding:
         traceback: TracebackType | None,
     ) -> None:
         self._heartbeat.stop()
-        self._settle(succeeded=exc_type is None)
+        try:
+            self._settle(succeeded=exc_type is None)
+        finally:
+            self._trace.__exit__(exc_type, exc, traceback)
 
 
 class MessageWork(_Holding):
@@ -131,6 +154,7 @@ class MessageWork(_Holding):
         visibility_timeout_seconds: int,
         handle_gone: HandleGone,
         retry_delay_seconds: int = 0,
+        span_name: str = "process",
     ) -> None:
         super().__init__(
             receiver,
@@ -138,6 +162,7 @@ class MessageWork(_Holding):
             visibility_timeout_seconds=visibility_timeout_seconds,
             retry_delay_seconds=retry_delay_seconds,
             handle_gone=handle_gone,
+            span_name=span_name,
         )
         self.message = message
 
@@ -147,7 +172,7 @@ class MessageWork(_Holding):
         return bool(self._lost)
 
     def __enter__(self) -> MessageWork:
-        self._heartbeat.start()
+        self._begin()
         return self
 
 
@@ -162,6 +187,7 @@ class BatchWork(_Holding):
         visibility_timeout_seconds: int,
         handle_gone: HandleGone,
         retry_delay_seconds: int = 0,
+        span_name: str = "process",
     ) -> None:
         super().__init__(
             receiver,
@@ -169,6 +195,7 @@ class BatchWork(_Holding):
             visibility_timeout_seconds=visibility_timeout_seconds,
             retry_delay_seconds=retry_delay_seconds,
             handle_gone=handle_gone,
+            span_name=span_name,
         )
         self.messages: tuple[QueueMessage, ...] = tuple(messages)
 
@@ -192,6 +219,5 @@ class BatchWork(_Holding):
         raise ValueError("give_back: this message is not part of the batch")
 
     def __enter__(self) -> BatchWork:
-        if self._messages:
-            self._heartbeat.start()
+        self._begin()
         return self

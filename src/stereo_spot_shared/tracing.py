@@ -3,8 +3,9 @@
 A sender calls ``with_trace_context`` on a message's attributes: the current
 context goes in under the propagator's own names (``traceparent`` and
 ``tracestate`` with the default W3C propagator). A consumer wraps its work in
-``continue_trace(message, name)``: a CONSUMER span whose parent is the
-producer's span, so one trace runs from the web UI through every queue.
+``continue_trace(message, name)`` -- ``receiver.processing(message)`` does it
+for you -- a CONSUMER span whose parent is the producer's span, so one trace
+runs from the web UI through every queue.
 
 Without ``opentelemetry-api`` installed both do nothing and nothing is
 imported; with it installed, it is imported on first use, never at import.
@@ -13,7 +14,7 @@ imported; with it installed, it is imported on first use, never at import.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from types import SimpleNamespace
@@ -94,17 +95,39 @@ def continue_trace(message: QueueMessage, name: str) -> Iterator[Span | None]:
     attributes; a message without one starts a new trace (or continues the
     current one). Yields the span, or ``None`` without OpenTelemetry.
     """
+    with continue_traces([message], name) as span:
+        yield span
+
+
+@contextmanager
+def continue_traces(messages: Sequence[QueueMessage], name: str) -> Iterator[Span | None]:
+    """``continue_trace`` for the messages of one batch, processed together.
+
+    One message: its producer's span is the parent. Several: the span is a
+    child of the current context and links to each producer's span, as the
+    OpenTelemetry messaging conventions do for batches. No messages: no span.
+    """
     otel = _opentelemetry()
-    if otel is None:
+    if otel is None or not messages:
         yield None
         return
-    parent = otel.propagate.extract(trace_carrier(message.attributes))
-    tracer = otel.trace.get_tracer(TRACER_NAME)
-    span_attributes = {"messaging.operation.type": "process"}
-    if message.message_id:
-        span_attributes["messaging.message.id"] = message.message_id
-    with tracer.start_as_current_span(
-        name, context=parent, kind=otel.trace.SpanKind.CONSUMER, attributes=span_attributes
+    contexts = [otel.propagate.extract(trace_carrier(m.attributes)) for m in messages]
+    attributes: dict[str, str | int] = {"messaging.operation.type": "process"}
+    parent, links = None, []
+    if len(messages) == 1:
+        parent = contexts[0]
+        if messages[0].message_id:
+            attributes["messaging.message.id"] = messages[0].message_id
+    else:
+        attributes["messaging.batch.message_count"] = len(messages)
+        producers = [otel.trace.get_current_span(c).get_span_context() for c in contexts]
+        links = [otel.trace.Link(p) for p in producers if p.is_valid]
+    with otel.trace.get_tracer(TRACER_NAME).start_as_current_span(
+        name,
+        context=parent,
+        kind=otel.trace.SpanKind.CONSUMER,
+        attributes=attributes,
+        links=links,
     ) as span:
         yield span
 

@@ -25,6 +25,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from stereo_spot_aws_adapters import SQSQueueReceiver, SQSQueueSender
 from stereo_spot_aws_adapters._clients import get_client
+from stereo_spot_shared.interfaces import QueueMessage
 from stereo_spot_shared.message_attributes import MessageAttributeValue
 from stereo_spot_shared.tracing import continue_trace
 
@@ -218,3 +219,67 @@ def test_importing_the_packages_does_not_import_opentelemetry() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_processing_continues_the_producers_trace(
+    endpoint_env: str, spans: InMemorySpanExporter
+) -> None:
+    queue = make_queue("video-worker")
+    with trace.get_tracer("web-ui").start_as_current_span("POST /jobs") as producer:
+        SQSQueueSender(queue).send("segment 0")
+    receiver = SQSQueueReceiver(queue, wait_time_seconds=1, visibility_timeout_seconds=30)
+    [message] = receiver.receive()
+
+    with (
+        receiver.processing(message),
+        trace.get_tracer("video-worker").start_as_current_span("convert"),
+    ):
+        pass
+
+    process = span_named(spans, "video-worker process")
+    convert = span_named(spans, "convert")
+    assert process.context is not None and process.parent is not None
+    assert process.context.trace_id == producer.get_span_context().trace_id
+    assert process.parent.span_id == producer.get_span_context().span_id
+    # Work inside the block is a child of the consumer span.
+    assert convert.parent is not None and convert.parent.span_id == process.context.span_id
+
+
+def test_a_failed_block_records_the_error_on_the_consumer_span(
+    endpoint_env: str, spans: InMemorySpanExporter
+) -> None:
+    queue = make_queue("failing")
+    SQSQueueSender(queue).send("segment 0")
+    receiver = SQSQueueReceiver(queue, wait_time_seconds=1, visibility_timeout_seconds=30)
+    [message] = receiver.receive()
+
+    with pytest.raises(OSError, match="disk full"), receiver.processing(message):
+        raise OSError("disk full")
+
+    process = span_named(spans, "failing process")
+    assert process.status.status_code == trace.StatusCode.ERROR
+    assert [event.name for event in process.events] == ["exception"]
+
+
+def test_a_batch_links_to_each_producer(endpoint_env: str, spans: InMemorySpanExporter) -> None:
+    queue = make_queue("batch")
+    sender = SQSQueueSender(queue)
+    producers = []
+    for name in ("upload a", "upload b"):
+        with trace.get_tracer("web-ui").start_as_current_span(name) as span:
+            sender.send(name)
+        producers.append(span.get_span_context())
+    receiver = SQSQueueReceiver(queue, wait_time_seconds=1, visibility_timeout_seconds=30)
+    held: list[QueueMessage] = []
+    while len(held) < 2:
+        held += receiver.receive(max_messages=10)
+
+    with receiver.processing_batch(held):
+        pass
+
+    process = span_named(spans, "batch process")
+    assert {(link.context.trace_id, link.context.span_id) for link in process.links} == {
+        (p.trace_id, p.span_id) for p in producers
+    }
+    assert process.attributes is not None
+    assert process.attributes["messaging.batch.message_count"] == 2

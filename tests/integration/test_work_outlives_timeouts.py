@@ -8,6 +8,7 @@ anything took.
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import os
 import signal
@@ -126,15 +127,26 @@ def test_a_failing_block_makes_the_message_visible_at_once_and_raises(
     assert retried is not None and retried.message_id == message.message_id
 
 
-def test_work_is_lost_when_the_receipt_handle_stops_working(short_queue: dict[str, str]) -> None:
+def test_work_is_lost_when_the_receipt_handle_stops_working(
+    short_queue: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
     SQSQueueSender(queue_url(short_queue)).send("segment-7")
     worker = receiver(short_queue)
     message = receive_one(worker)
     assert message is not None
 
-    with worker.processing(message) as work:
+    with (
+        caplog.at_level(logging.WARNING, logger="stereo_spot_shared"),
+        worker.processing(message) as work,
+    ):
         worker.delete(message.receipt_handle)  # someone else finished it meanwhile
         assert eventually(lambda: True if work.lost else None, within=3 * VISIBILITY)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings[0] == (
+        f"message {message.message_id} lost: its receipt handle no longer works "
+        "(redelivered or deleted elsewhere); it is left alone"
+    )
+    assert "queue-visibility: the claim is lost" in warnings[-1]
 
 
 def test_a_batch_is_held_and_one_message_can_be_given_back(short_queue: dict[str, str]) -> None:
@@ -259,9 +271,12 @@ def test_a_failed_block_releases_the_lease_for_a_retry(deployment: dict[str, str
     assert rival.try_acquire("job-1")  # released: no need to wait 600 s
 
 
-def test_a_lease_taken_over_is_reported_lost(deployment: dict[str, str]) -> None:
+def test_a_lease_taken_over_is_reported_lost(
+    deployment: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
     lock = reassembly_triggered_lock_from_env()
     lock.try_trigger("job-1")
+    caplog.set_level(logging.WARNING)
     with lock.hold("job-1", lease_seconds=LEASE) as lease:
         # Another owner takes the item over (as after an expiry it would).
         boto3.client("dynamodb").update_item(
@@ -272,6 +287,17 @@ def test_a_lease_taken_over_is_reported_lost(deployment: dict[str, str]) -> None
         )
         assert eventually(lambda: True if lease.lost else None, within=3 * LEASE)
     assert not lease.completed
+    # The renewal that found another owner, and the heartbeat that stopped.
+    messages = [(r.name, r.getMessage()) for r in caplog.records]
+    assert (
+        "stereo_spot_aws_adapters._dynamo",
+        f"lease on 'job-1' in table {lock.table_name} could not be renewed: "
+        f"{lock.owner_id} no longer holds it",
+    ) in messages
+    assert any(
+        name == "stereo_spot_shared.heartbeat" and "the claim is lost" in text
+        for name, text in messages
+    )
 
 
 def hold_then_hang(ready: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import boto3
@@ -141,3 +142,34 @@ def test_only_a_vanished_receipt_handle_counts_as_lost() -> None:
     assert receipt_handle_gone(WrappedError())  # a typed error carrying the service's code
     assert not receipt_handle_gone(client_error("ThrottlingException"))
     assert not receipt_handle_gone(ConnectionError("reset"))
+
+
+def test_a_failed_beat_and_a_lost_claim_are_warnings(caplog: pytest.LogCaptureFixture) -> None:
+    from stereo_spot_shared.heartbeat import Heartbeat
+
+    outcomes: list[object] = [ConnectionError("reset by peer"), True, False]
+    done = threading.Event()
+
+    def beat() -> bool:
+        outcome = outcomes.pop(0)
+        if not outcomes:
+            done.set()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return bool(outcome)
+
+    heartbeat = Heartbeat(beat, 0.01, name="lease-renewal:'job-9'")
+    with caplog.at_level(logging.WARNING, logger="stereo_spot_shared"):
+        heartbeat.start()
+        assert done.wait(timeout=30)
+        heartbeat.stop()
+
+    assert heartbeat.lost
+    records = [r for r in caplog.records if r.name == "stereo_spot_shared.heartbeat"]
+    assert [r.getMessage() for r in records] == [
+        "lease-renewal:'job-9': renewal failed (ConnectionError: reset by peer); "
+        "trying again in 0.0 s",
+        "lease-renewal:'job-9': the claim is lost; stop the work, another worker may have it",
+    ]
+    assert records[0].heartbeat == "lease-renewal:'job-9'"  # type: ignore[attr-defined]
+    assert records[0].error_type == "ConnectionError"  # type: ignore[attr-defined]
