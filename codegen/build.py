@@ -14,12 +14,14 @@ import types
 import typing
 from collections import Counter
 from pathlib import Path
+from dataclasses import replace
 from typing import Any, cast
 
 from pydantic import BaseModel
 
 from . import model as m
 from . import spec
+from .consumers import build_consumers
 from .errors import Problem, SchemaError
 from .validate import check_fields, check_list_of_tables, check_named_tables
 
@@ -56,8 +58,9 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         _build_queue(name, value, models, problems)
         for name, value in check_named_tables(raw.get("queues", {}), "queues", problems).items()
     )
+    queue_names = {q.name for q in queues if q is not None}
     buckets = tuple(
-        _build_bucket(name, value, problems)
+        _build_bucket(name, value, queue_names, problems)
         for name, value in check_named_tables(raw.get("buckets", {}), "buckets", problems).items()
     )
     schema = m.SchemaSpec(
@@ -68,6 +71,7 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         queues=tuple(q for q in queues if q is not None),
         buckets=tuple(b for b in buckets if b is not None),
     )
+    schema = replace(schema, consumers=build_consumers(raw.get("consumers", {}), schema, raw, problems))
     if not problems:
         _check_unique_names(schema, problems)
     if problems:
@@ -603,15 +607,47 @@ def _build_queue(
     )
 
 
-def _build_bucket(name: str, raw: object, problems: list[Problem]) -> m.BucketSpec | None:
+def _build_bucket(
+    name: str, raw: object, queue_names: set[str], problems: list[Problem]
+) -> m.BucketSpec | None:
     path = f"buckets.{name}"
     before = len(problems)
-    data = check_fields(raw, spec.BUCKET_FIELDS, path, problems)
+    data = check_fields(raw, spec.BUCKET_FIELDS, path, problems, extra_keys=spec.BUCKET_SECTIONS)
+    layouts = tuple(
+        layout
+        for layout_name, layout_raw in check_named_tables(
+            data.get("layouts", {}), f"{path}.layouts", problems
+        ).items()
+        if (layout := _build_layout(layout_name, layout_raw, f"{path}.layouts", queue_names, problems))
+        is not None
+    )
     if len(problems) > before:
         return None
     output = data["terraform_output"]
     return m.BucketSpec(
-        name, data["description"], output, data.get("env_var", output.upper()), path
+        name, data["description"], output, data.get("env_var", output.upper()), path, layouts
+    )
+
+
+def _build_layout(
+    name: str, raw: object, section: str, queue_names: set[str], problems: list[Problem]
+) -> m.LayoutSpec | None:
+    path = f"{section}.{name}"
+    before = len(problems)
+    data = check_fields(raw, spec.LAYOUT_FIELDS, path, problems)
+    notify = data.get("notify_queue")
+    if notify is not None and notify not in queue_names:
+        problems.append(
+            Problem(
+                f"{path}.notify_queue",
+                f"no queue {notify!r} (queues: {', '.join(sorted(queue_names)) or 'none'})",
+            )
+        )
+    if len(problems) > before:
+        return None
+    template = data["template"]
+    return m.LayoutSpec(
+        name, template, data["description"], notify, template.partition("{")[0], path
     )
 
 

@@ -19,12 +19,14 @@ from .build import build
 from .errors import SchemaError
 from .jsonschema import render_json_schema
 from .load import load
+from .policy_files import render_policies
 from .render import render
 from .write import compare, write
 
 DEFAULT_SCHEMA = Path("schema/stereo_spot.toml")
 DEFAULT_OUT = Path("src")
 DEFAULT_JSON_SCHEMA = Path("schema/resources.schema.json")
+DEFAULT_INFRA = Path("infra")
 
 
 def display_name(schema_path: Path) -> str:
@@ -39,11 +41,19 @@ def load_schema(schema_path: Path) -> m.SchemaSpec:
     return build(load(schema_path, name), schema_path, name)
 
 
-def generate(schema_path: Path, out_dir: Path, json_schema: Path | None = None) -> dict[Path, str]:
-    """Every generated file for this schema (and the JSON Schema, if asked), as text."""
-    files = render(load_schema(schema_path), out_dir)
+def generate(
+    schema_path: Path,
+    out_dir: Path,
+    json_schema: Path | None = None,
+    infra_dir: Path | None = None,
+) -> dict[Path, str]:
+    """Every generated file for this schema (the JSON Schema and consumer policies, if asked)."""
+    schema = load_schema(schema_path)
+    files = render(schema, out_dir)
     if json_schema is not None:
         files[json_schema] = render_json_schema()
+    if infra_dir is not None:
+        files.update(render_policies(schema, infra_dir))
     return files
 
 
@@ -67,6 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"where the editor JSON Schema goes (default {DEFAULT_JSON_SCHEMA} with the default schema)",
     )
     parser.add_argument(
+        "--infra",
+        type=Path,
+        default=None,
+        help=f"where consumer IAM policies go (default {DEFAULT_INFRA}/ with the default schema)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="write nothing; exit 1 with a diff if anything is stale",
@@ -75,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     json_schema = options.json_schema
     if json_schema is None and options.schema == DEFAULT_SCHEMA:
         json_schema = DEFAULT_JSON_SCHEMA
+    infra_dir = options.infra
+    if infra_dir is None and options.schema == DEFAULT_SCHEMA:
+        infra_dir = DEFAULT_INFRA
     try:
         schema = load_schema(options.schema)
     except SchemaError as error:
@@ -84,9 +103,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = render(schema, options.out)
     if json_schema is not None:
         files[json_schema] = render_json_schema()
-    package_root = options.out.joinpath(*schema.generator.package.split("."))
+    roots = [options.out.joinpath(*schema.generator.package.split("."))]
+    if infra_dir is not None:
+        files.update(render_policies(schema, infra_dir))
+        roots.append(infra_dir)
     if options.check:
-        drift = compare(files, package_root, Path.cwd())
+        drift = compare(files, roots, Path.cwd())
         if drift.clean:
             print(f"generated code is up to date ({len(files)} files from {schema.display_name})")
             return 0
@@ -97,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    written, deleted = write(files, package_root)
+    written, deleted = write(files, roots)
     for path in written:
         print(f"wrote {path}")
     for path in deleted:

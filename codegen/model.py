@@ -172,11 +172,57 @@ class QueueSpec:
 
 
 @dataclass(frozen=True)
+class LayoutSpec:
+    """One kind of object in a bucket: its key template and the literal prefix before it varies."""
+
+    name: str
+    template: str  # e.g. "input/{job_id}/source.mp4"
+    description: str
+    notify_queue: str | None
+    prefix: str  # "input/": the template up to its first placeholder
+    schema_path: str
+
+
+@dataclass(frozen=True)
 class BucketSpec:
     name: str
     description: str
     terraform_output: str
     env_var: str
+    schema_path: str
+    layouts: tuple[LayoutSpec, ...] = ()
+
+    def layout(self, name: str) -> LayoutSpec | None:
+        return next((layout for layout in self.layouts if layout.name == name), None)
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    """The access patterns one consumer calls on one table."""
+
+    table: TableSpec
+    patterns: tuple[AccessPattern, ...]
+
+
+@dataclass(frozen=True)
+class LayoutAccess:
+    """A key layout one consumer reads or writes."""
+
+    bucket: BucketSpec
+    layout: LayoutSpec
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A service and everything it may touch; its IAM policy is derived from this alone."""
+
+    name: str  # schema key, e.g. "web_ui"
+    description: str
+    tables: tuple[TableAccess, ...]
+    sends_to: tuple[QueueSpec, ...]
+    receives_from: tuple[QueueSpec, ...]
+    reads: tuple[LayoutAccess, ...]
+    writes: tuple[LayoutAccess, ...]
     schema_path: str
 
 
@@ -196,3 +242,4 @@ class SchemaSpec:
     tables: tuple[TableSpec, ...]
     queues: tuple[QueueSpec, ...]
     buckets: tuple[BucketSpec, ...]
+    consumers: tuple[ConsumerSpec, ...] = ()

@@ -187,4 +187,36 @@ BUCKET_FIELDS: dict[str, Field] = {
     ),
 }
 
-TOP_LEVEL_SECTIONS = ("generator", "tables", "queues", "buckets")
+BUCKET_SECTIONS = ("layouts",)
+
+# Until the shared key-layout schema lands (issue 9), the minimum consumers need.
+LAYOUT_FIELDS: dict[str, Field] = {
+    "template": Field(
+        "string",
+        "Object key with {placeholders}, e.g. input/{job_id}/source.mp4; its text before the first { is the layout's prefix.",
+        True,
+    ),
+    "description": Field("string", "One line describing the objects.", True),
+    "notify_queue": Field(
+        "string", "Queue S3 notifies when such an object is created.", pattern=IDENTIFIER
+    ),
+}
+
+CONSUMER_FIELDS: dict[str, Field] = {
+    "description": Field("string", "One line: which service this is and what it does.", True),
+    "sends_to": Field("string_list", "Queues it sends messages to."),
+    "receives_from": Field(
+        "string_list", "Queues it receives, deletes and extends the visibility of messages from."
+    ),
+    "reads": Field(
+        "string_list",
+        "Key layouts (<bucket>.<layout>) it reads, downloads or presigns downloads of.",
+    ),
+    "writes": Field(
+        "string_list",
+        "Key layouts (<bucket>.<layout>) it uploads (managed transfers included) or presigns uploads of.",
+    ),
+}
+CONSUMER_SECTIONS = ("tables",)
+
+TOP_LEVEL_SECTIONS = ("generator", "tables", "queues", "buckets", "consumers")

@@ -40,7 +40,7 @@ REGENERATE_HINT = "if the change is intended, run `python -m tests.golden.regene
 
 def write_case(case: str, out: Path) -> Path:
     """Generate ``case`` into ``out`` through the CLI; returns ``out``."""
-    assert main(["--schema", str(schema_path(case)), "--out", str(out)]) == 0
+    assert main(["--schema", str(schema_path(case)), "--out", str(out), "--infra", str(out / "infra")]) == 0
     return out
 
 
@@ -120,7 +120,7 @@ def test_generated_code_passes_mypy_strict(
 
 @pytest.mark.parametrize("case", cases())
 def test_rendering_is_deterministic(case: str, generated: dict[str, Path], tmp_path: Path) -> None:
-    again = generate(schema_path(case), tmp_path)
+    again = generate(schema_path(case), tmp_path, infra_dir=tmp_path / "infra")
     assert not any(tmp_path.iterdir()), "generate() is pure: it writes nothing"
     assert {path.relative_to(tmp_path): text for path, text in again.items()} == read_tree(
         generated[case]
