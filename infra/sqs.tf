@@ -1,16 +1,22 @@
 # Each work queue has its own dead-letter queue. A queue's visibility timeout
 # must outlast the longest run of its consumer, or a second worker picks up a
 # message that is still being processed.
+#
+# Every queue, dead-letter queues included, is encrypted at rest with SQS-managed
+# keys (SSE-SQS): consumers need no KMS permissions, and S3 notifications can
+# still be delivered (they cannot to a queue encrypted with the AWS-managed KMS key).
 
 resource "aws_sqs_queue" "chunking_dlq" {
   name                      = "${var.name_prefix}-chunking-dlq"
   message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
 }
 
 resource "aws_sqs_queue" "chunking" {
   name                       = "${var.name_prefix}-chunking"
   visibility_timeout_seconds = var.chunking_visibility_timeout_seconds
   receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.chunking_dlq.arn
@@ -21,12 +27,14 @@ resource "aws_sqs_queue" "chunking" {
 resource "aws_sqs_queue" "video_worker_dlq" {
   name                      = "${var.name_prefix}-video-worker-dlq"
   message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
 }
 
 resource "aws_sqs_queue" "video_worker" {
   name                       = "${var.name_prefix}-video-worker"
   visibility_timeout_seconds = var.video_worker_visibility_timeout_seconds
   receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.video_worker_dlq.arn
@@ -37,12 +45,14 @@ resource "aws_sqs_queue" "video_worker" {
 resource "aws_sqs_queue" "reassembly_dlq" {
   name                      = "${var.name_prefix}-reassembly-dlq"
   message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
 }
 
 resource "aws_sqs_queue" "reassembly" {
   name                       = "${var.name_prefix}-reassembly"
   visibility_timeout_seconds = var.reassembly_visibility_timeout_seconds
   receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.reassembly_dlq.arn
