@@ -13,8 +13,8 @@ import sys
 import types
 import typing
 from collections import Counter
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, cast
 
 from pydantic import BaseModel
@@ -71,7 +71,9 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         queues=tuple(q for q in queues if q is not None),
         buckets=tuple(b for b in buckets if b is not None),
     )
-    schema = replace(schema, consumers=build_consumers(raw.get("consumers", {}), schema, raw, problems))
+    schema = replace(
+        schema, consumers=build_consumers(raw.get("consumers", {}), schema, raw, problems)
+    )
     if not problems:
         _check_unique_names(schema, problems)
     if problems:
@@ -618,7 +620,11 @@ def _build_bucket(
         for layout_name, layout_raw in check_named_tables(
             data.get("layouts", {}), f"{path}.layouts", problems
         ).items()
-        if (layout := _build_layout(layout_name, layout_raw, f"{path}.layouts", queue_names, problems))
+        if (
+            layout := _build_layout(
+                layout_name, layout_raw, f"{path}.layouts", queue_names, problems
+            )
+        )
         is not None
     )
     if len(problems) > before:

@@ -47,7 +47,12 @@ PATTERN_OPERATIONS: dict[str, tuple[str, ...]] = {
     "create_once": ("PutItem",),
     "lease": ("UpdateItem",),  # try_acquire, renew, release and complete
 }
-RECEIVE_OPERATIONS = ("ReceiveMessage", "DeleteMessage", "DeleteMessageBatch", "ChangeMessageVisibility")
+RECEIVE_OPERATIONS = (
+    "ReceiveMessage",
+    "DeleteMessage",
+    "DeleteMessageBatch",
+    "ChangeMessageVisibility",
+)
 SEND_OPERATIONS = ("SendMessage", "SendMessageBatch")
 READ_OPERATIONS = ("GetObject", "HeadObject")
 LIST_OPERATIONS = ("ListObjectsV2",)
@@ -134,7 +139,9 @@ class Statement:
 
     def grants(self) -> set[tuple[str, str, tuple[Condition, ...]]]:
         """(action, resource as Terraform spells it, conditions) triples: what drift compares."""
-        return {(a, r.terraform_text, self.conditions) for a in self.actions for r in self.resources}
+        return {
+            (a, r.terraform_text, self.conditions) for a in self.actions for r in self.resources
+        }
 
 
 @dataclass(frozen=True)
@@ -261,11 +268,11 @@ def _table_statements(access: m.TableAccess) -> list[Statement]:
                 (Resource("table", table.name, table.terraform_output),),
             )
         )
-    for index_name, operations in sorted(on_index.items()):
+    for index_name, index_operations in sorted(on_index.items()):
         statements.append(
             Statement(
                 f"{_pascal(table.name)}Index{_pascal(index_name)}",
-                actions("dynamodb", tuple(operations)),
+                actions("dynamodb", tuple(index_operations)),
                 (
                     Resource(
                         "table",
@@ -339,15 +346,15 @@ def resolve(
     ``outputs`` maps Terraform output names to their values (``terraform output``);
     a placeholder whose output is missing is a ``KeyError`` naming it.
     """
-    kinds = {
-        r.terraform_output: r.kind for s in spec.statements for r in s.resources
-    }
+    kinds = {r.terraform_output: r.kind for s in spec.statements for r in s.resources}
 
     def replace(found: re.Match[str]) -> str:
         output = found.group(1)
         if output not in outputs:
             raise KeyError(f"no value for Terraform output {output!r}")
-        return arn(kinds[output], outputs[output], account=account, region=region, partition=partition)
+        return arn(
+            kinds[output], outputs[output], account=account, region=region, partition=partition
+        )
 
     text = json.dumps(spec.document())
     return dict(json.loads(_PLACEHOLDER.sub(lambda f: replace(f).replace('"', '\\"'), text)))

@@ -130,11 +130,18 @@ def _expected(spec: PolicySpec) -> set[Grant]:
     for statement in spec.statements:
         conditions = tuple(
             sorted(
-                (Condition(c.test, c.variable, tuple(sorted(c.values))) for c in statement.conditions),
+                (
+                    Condition(c.test, c.variable, tuple(sorted(c.values)))
+                    for c in statement.conditions
+                ),
                 key=lambda c: (c.test, c.variable, c.values),
             )
         )
-        grants |= {(a, r.terraform_text, conditions) for a in statement.actions for r in statement.resources}
+        grants |= {
+            (a, r.terraform_text, conditions)
+            for a in statement.actions
+            for r in statement.resources
+        }
     return grants
 
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import boto3
 from botocore.config import Config
 
+from ._access import raise_access_denied
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_s3.client import S3Client
@@ -91,6 +93,7 @@ def get_client(
             cached = session.client(
                 service, region_name=region, endpoint_url=endpoint, config=client_config(service)
             )
+            cached.meta.events.register("after-call", raise_access_denied)
             _clients[key] = cached
         return cached
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from stereo_spot_shared.errors import ObjectNotFoundError
+from stereo_spot_shared.errors import AccessDeniedError, ObjectNotFoundError
 from stereo_spot_shared.interfaces import ProgressCallback
 
 from ._clients import get_client
@@ -238,7 +238,7 @@ class S3ObjectStorage:
                         self._client.abort_multipart_upload(
                             Bucket=bucket, Key=key, UploadId=upload["UploadId"]
                         )
-        except (BotoCoreError, ClientError):
+        except (BotoCoreError, ClientError, AccessDeniedError):
             # Never hide the upload's own error; say what is left to clean up.
             logger.warning(
                 "could not abort unfinished multipart uploads of s3://%s/%s; an "

@@ -1,6 +1,7 @@
 """stereo-spot shared types: models, interfaces and errors, free of any cloud SDK."""
 
 from .errors import (
+    AccessDeniedError,
     BatchWriteError,
     EmptyMessageError,
     InvalidPageTokenError,
@@ -42,6 +43,7 @@ from .models import (
 from .s3_events import S3ObjectRef, parse_payload, parse_s3_event
 
 __all__ = [
+    "AccessDeniedError",
     "BatchWriteError",
     "ChunkingPayload",
     "CreateJobRequest",

@@ -43,6 +43,23 @@ class ObjectNotFoundError(NotFoundError):
         self.key = key
 
 
+class AccessDeniedError(StereoSpotError, PermissionError):
+    """The caller's credentials may not make this call: IAM (or a resource policy) refused it.
+
+    ``action`` is the IAM action the call needed (``dynamodb:UpdateItem``), so the
+    fix — granting it to the consumer in the schema — is in the message.
+    """
+
+    def __init__(self, action: str, detail: str) -> None:
+        super().__init__(f"access denied: {action} is not allowed ({detail})")
+        self.action = action
+        self.detail = detail
+
+    def __str__(self) -> str:
+        # PermissionError is an OSError, whose str() would show the args tuple.
+        return f"access denied: {self.action} is not allowed ({self.detail})"
+
+
 class InvalidPageTokenError(StereoSpotError, ValueError):
     """A pagination token was malformed or belongs to another listing."""
 
@@ -89,6 +106,7 @@ class BatchWriteError(StereoSpotError):
 
 
 __all__ = [
+    "AccessDeniedError",
     "BatchWriteError",
     "EmptyMessageError",
     "InvalidPageTokenError",

@@ -40,7 +40,10 @@ REGENERATE_HINT = "if the change is intended, run `python -m tests.golden.regene
 
 def write_case(case: str, out: Path) -> Path:
     """Generate ``case`` into ``out`` through the CLI; returns ``out``."""
-    assert main(["--schema", str(schema_path(case)), "--out", str(out), "--infra", str(out / "infra")]) == 0
+    assert (
+        main(["--schema", str(schema_path(case)), "--out", str(out), "--infra", str(out / "infra")])
+        == 0
+    )
     return out
 
 

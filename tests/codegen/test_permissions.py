@@ -72,7 +72,7 @@ def test_the_video_worker_cannot_touch_jobs_and_the_web_ui_no_queue() -> None:
     video = json.dumps(statements(schema, "video_worker"))
     assert "table/prod-jobs" not in video
     web = statements(schema, "web_ui")
-    assert not [s for s in web if any(str(a).startswith("sqs:") for a in s["Action"])]  # type: ignore[union-attr]
+    assert '"sqs:' not in json.dumps(web)
 
 
 def test_receivers_get_receive_delete_and_visibility_senders_only_send() -> None:
@@ -90,9 +90,7 @@ def test_receivers_get_receive_delete_and_visibility_senders_only_send() -> None
 
 def test_objects_are_limited_to_layouts_and_listing_to_their_prefixes() -> None:
     media = {s["Sid"]: s for s in statements(stereo_spot(), "media_worker")}
-    assert media["WriteOutputObjects"]["Resource"] == [
-        "arn:aws:s3:::prod-output/jobs/*/final.mp4"
-    ]
+    assert media["WriteOutputObjects"]["Resource"] == ["arn:aws:s3:::prod-output/jobs/*/final.mp4"]
     assert media["WriteOutputObjects"]["Action"] == ["s3:AbortMultipartUpload", "s3:PutObject"]
     assert media["ListOutputPrefixes"]["Condition"] == {"StringLike": {"s3:prefix": ["jobs/*"]}}
     assert media["ListOutputPrefixes"]["Resource"] == ["arn:aws:s3:::prod-output"]
@@ -143,7 +141,7 @@ def test_json_marks_itself_generated_and_lists_its_placeholders() -> None:
     schema = stereo_spot()
     (web,) = [p for p in policies(schema) if p.consumer.name == "web_ui"]
     envelope = json.loads(render_json(schema, web))
-    assert list(envelope)[0] == "_generated"
+    assert next(iter(envelope)) == "_generated"
     assert "DO NOT EDIT" in envelope["_generated"]
     assert "{{jobs_table_name.arn}}" in envelope["placeholders"]
     assert envelope["policy"] == web.document() == policy(web.consumer).document()

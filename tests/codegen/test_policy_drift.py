@@ -14,7 +14,6 @@ from tests.codegen.test_drift import (  # the fixtures and helpers of the table 
     SCHEMA_NAME,
     cut_block,
     drift,
-    edit,
     findings,
     infra,  # noqa: F401  (a fixture)
     line_of,
@@ -78,8 +77,10 @@ def test_a_widened_resource_is_grant_extra_and_the_narrow_one_grant_missing(
     assert code == 1
     kinds = [f.splitlines()[0] for f in findings(out)]
     assert any(
-        k.startswith("[grant-extra] consumer_media_worker statement 'WriteOutputObjects' grants "
-                     "s3:PutObject on ${aws_s3_bucket.output.arn}/*,")
+        k.startswith(
+            "[grant-extra] consumer_media_worker statement 'WriteOutputObjects' grants "
+            "s3:PutObject on ${aws_s3_bucket.output.arn}/*,"
+        )
         for k in kinds
     ), kinds
     assert (
@@ -106,14 +107,17 @@ def test_a_removed_policy_is_policy_missing_and_an_unknown_one_policy_extra(
     assert code == 1
     rendered = findings(out)
     assert any(
-        f.startswith("[policy-extra] data \"aws_iam_policy_document\" \"consumer_billing\" names no "
-                     "consumer")
+        f.startswith(
+            '[policy-extra] data "aws_iam_policy_document" "consumer_billing" names no consumer'
+        )
         and f"{infra.as_posix()}/extra.tf:1 " in f
         for f in rendered
     ), rendered
     assert any(
-        f.startswith("[policy-missing] consumer 'web_ui' has no data \"aws_iam_policy_document\" "
-                     "\"consumer_web_ui\"")
+        f.startswith(
+            "[policy-missing] consumer 'web_ui' has no data \"aws_iam_policy_document\" "
+            '"consumer_web_ui"'
+        )
         and f"{SCHEMA_NAME}:{schema_line('[consumers.web_ui]')} consumers.web_ui" in f
         for f in rendered
     ), rendered

@@ -66,7 +66,9 @@ def run_bad_schema(path: Path, out_dir: Path) -> tuple[int, str]:
     """Run the generator on a bad schema; returns (exit code, stderr)."""
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
-        code = main(["--schema", str(path), "--out", str(out_dir), "--infra", str(out_dir / "infra")])
+        code = main(
+            ["--schema", str(path), "--out", str(out_dir), "--infra", str(out_dir / "infra")]
+        )
     return code, stderr.getvalue()
 
 
