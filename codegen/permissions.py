@@ -23,17 +23,40 @@ JSON, and the drift check compares it with Terraform.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
-
-from stereo_spot_aws_adapters.iam_actions import OPERATION_ACTIONS
+from dataclasses import dataclass, replace
+from typing import Any, Literal, cast
 
 from . import model as m
 
 ArnKind = Literal["table", "queue", "bucket"]
+
+
+def _load_operation_actions() -> Mapping[tuple[str, str], str]:
+    """``stereo_spot_aws_adapters.iam_actions.OPERATION_ACTIONS``, without importing the package.
+
+    The package's ``__init__`` is generated code (and imports boto3): the
+    generator must work even when that code is stale or broken, so it loads the
+    one self-contained module by its file.
+    """
+    package = importlib.util.find_spec("stereo_spot_aws_adapters")
+    locations = package.submodule_search_locations if package else None
+    if not locations:
+        raise ImportError("stereo_spot_aws_adapters is not installed (run `make install`)")
+    spec = importlib.util.spec_from_file_location(
+        "_codegen_iam_actions", f"{next(iter(locations))}/iam_actions.py"
+    )
+    if spec is None or spec.loader is None:
+        raise ImportError("cannot load stereo_spot_aws_adapters/iam_actions.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return cast(Mapping[tuple[str, str], str], module.OPERATION_ACTIONS)
+
+
+OPERATION_ACTIONS = _load_operation_actions()
 
 # The DynamoDB operations each access-pattern kind makes; one entry per kind.
 PATTERN_OPERATIONS: dict[str, tuple[str, ...]] = {
@@ -136,6 +159,7 @@ class Statement:
     actions: tuple[str, ...]
     resources: tuple[Resource, ...]
     conditions: tuple[Condition, ...] = ()
+    schema_path: str = ""  # the consumer's key that grants it, e.g. consumers.web_ui.reads
 
     def grants(self) -> set[tuple[str, str, tuple[Condition, ...]]]:
         """(action, resource as Terraform spells it, conditions) triples: what drift compares."""
@@ -192,21 +216,26 @@ def policies(schema: m.SchemaSpec) -> tuple[PolicySpec, ...]:
 
 
 def policy(consumer: m.ConsumerSpec) -> PolicySpec:
+    path = consumer.schema_path
     statements: list[Statement] = []
     for access in consumer.tables:
-        statements += _table_statements(access)
+        statements += _table_statements(access, f"{path}.tables.{access.table.name}")
     for queue in consumer.receives_from:
         statements.append(
             Statement(
                 f"Receive{_pascal(queue.name)}Queue",
                 actions("sqs", RECEIVE_OPERATIONS),
                 (_queue(queue),),
+                schema_path=f"{path}.receives_from",
             )
         )
     for queue in consumer.sends_to:
         statements.append(
             Statement(
-                f"Send{_pascal(queue.name)}Queue", actions("sqs", SEND_OPERATIONS), (_queue(queue),)
+                f"Send{_pascal(queue.name)}Queue",
+                actions("sqs", SEND_OPERATIONS),
+                (_queue(queue),),
+                schema_path=f"{path}.sends_to",
             )
         )
     for bucket, layouts in _by_bucket(consumer.reads):
@@ -215,6 +244,7 @@ def policy(consumer: m.ConsumerSpec) -> PolicySpec:
                 f"Read{_pascal(bucket.name)}Objects",
                 actions("s3", READ_OPERATIONS),
                 tuple(_objects(bucket, layout) for layout in layouts),
+                schema_path=f"{path}.reads",
             )
         )
         statements.append(
@@ -229,6 +259,7 @@ def policy(consumer: m.ConsumerSpec) -> PolicySpec:
                         tuple(sorted({iam_literal(layout.prefix) + "*" for layout in layouts})),
                     ),
                 ),
+                schema_path=f"{path}.reads",
             )
         )
     for bucket, layouts in _by_bucket(consumer.writes):
@@ -237,6 +268,7 @@ def policy(consumer: m.ConsumerSpec) -> PolicySpec:
                 f"Write{_pascal(bucket.name)}Objects",
                 actions("s3", WRITE_OPERATIONS),
                 tuple(_objects(bucket, layout) for layout in layouts),
+                schema_path=f"{path}.writes",
             )
         )
         statements.append(
@@ -244,12 +276,26 @@ def policy(consumer: m.ConsumerSpec) -> PolicySpec:
                 f"Clean{_pascal(bucket.name)}Uploads",
                 actions("s3", WRITE_BUCKET_OPERATIONS),
                 (_bucket(bucket),),
+                schema_path=f"{path}.writes",
             )
         )
-    return PolicySpec(consumer, tuple(statements))
+    return PolicySpec(consumer, _unique_sids(statements))
 
 
-def _table_statements(access: m.TableAccess) -> list[Statement]:
+def _unique_sids(statements: list[Statement]) -> tuple[Statement, ...]:
+    """IAM needs each Sid once per policy; names built from schema names could meet."""
+    seen: set[str] = set()
+    unique = []
+    for statement in statements:
+        sid, number = statement.sid, 2
+        while sid in seen:
+            sid, number = f"{statement.sid}{number}", number + 1
+        seen.add(sid)
+        unique.append(replace(statement, sid=sid))
+    return tuple(unique)
+
+
+def _table_statements(access: m.TableAccess, schema_path: str) -> list[Statement]:
     table = access.table
     on_table: set[str] = set()
     on_index: dict[str, set[str]] = {}
@@ -266,6 +312,7 @@ def _table_statements(access: m.TableAccess) -> list[Statement]:
                 f"{_pascal(table.name)}Items",
                 actions("dynamodb", tuple(on_table)),
                 (Resource("table", table.name, table.terraform_output),),
+                schema_path=schema_path,
             )
         )
     for index_name, index_operations in sorted(on_index.items()):
@@ -281,6 +328,7 @@ def _table_statements(access: m.TableAccess) -> list[Statement]:
                         "/index/" + iam_literal(index_name),
                     ),
                 ),
+                schema_path=schema_path,
             )
         )
     return statements

@@ -125,8 +125,9 @@ def _grants(raw: dict[str, object]) -> set[Grant]:
     }
 
 
-def _expected(spec: PolicySpec) -> set[Grant]:
-    grants: set[Grant] = set()
+def _expected(spec: PolicySpec) -> dict[Grant, str]:
+    """Every grant the schema gives, and the schema path of the key that gives it."""
+    grants: dict[Grant, str] = {}
     for statement in spec.statements:
         conditions = tuple(
             sorted(
@@ -137,11 +138,9 @@ def _expected(spec: PolicySpec) -> set[Grant]:
                 key=lambda c: (c.test, c.variable, c.values),
             )
         )
-        grants |= {
-            (a, r.terraform_text, conditions)
-            for a in statement.actions
-            for r in statement.resources
-        }
+        for action in statement.actions:
+            for resource in statement.resources:
+                grants[action, resource.terraform_text, conditions] = statement.schema_path
     return grants
 
 
@@ -174,10 +173,11 @@ def compare_policies(
             )
             continue
         expected = _expected(spec)
+        sid_paths = {s.sid: s.schema_path for s in spec.statements}
         granted: set[Grant] = set()
         for statement in tf.statements:
             granted |= statement.grants
-            for grant in sorted(statement.grants - expected, key=_describe):
+            for grant in sorted(statement.grants - expected.keys(), key=_describe):
                 findings.append(
                     PolicyFinding(
                         "grant-extra",
@@ -186,10 +186,10 @@ def compare_policies(
                         tf.file,
                         statement.actions_line or statement.line,
                         f"data.aws_iam_policy_document.{spec.label}: statement {statement.sid!r}",
-                        path,
+                        sid_paths.get(statement.sid, path),
                     )
                 )
-        for grant in sorted(expected - granted, key=_describe):
+        for grant in sorted(expected.keys() - granted, key=_describe):
             findings.append(
                 PolicyFinding(
                     "grant-missing",
@@ -197,7 +197,7 @@ def compare_policies(
                     tf.file,
                     tf.line,
                     f'data "aws_iam_policy_document" "{spec.label}"',
-                    path,
+                    expected[grant],
                 )
             )
     for policy in found:

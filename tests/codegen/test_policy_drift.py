@@ -20,6 +20,7 @@ from tests.codegen.test_drift import (  # the fixtures and helpers of the table 
 )
 
 POLICIES = "consumer_policies.tf"
+VIDEO_WORKER_COMPLETIONS = 'segment_completions = ["put", "put_many", "query_by_job"]'
 
 
 def schema_line(needle: str) -> int:
@@ -59,7 +60,8 @@ def test_an_action_terraform_adds_is_grant_extra(
         "does not grant to 'video_worker'\n"
         f"  terraform: {infra.as_posix()}/{POLICIES}:{line} "
         "data.aws_iam_policy_document.consumer_video_worker: statement 'SegmentCompletionsItems'\n"
-        f"  schema:    {SCHEMA_NAME}:{schema_line('[consumers.video_worker]')} consumers.video_worker"
+        f"  schema:    {SCHEMA_NAME}:{schema_line(VIDEO_WORKER_COMPLETIONS)} "
+        "consumers.video_worker.tables.segment_completions"
     )
 
 
