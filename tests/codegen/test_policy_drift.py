@@ -123,3 +123,50 @@ def test_a_removed_policy_is_policy_missing_and_an_unknown_one_policy_extra(
         and f"{SCHEMA_NAME}:{schema_line('[consumers.web_ui]')} consumers.web_ui" in f
         for f in rendered
     ), rendered
+
+
+def test_a_consumer_leaving_the_schema_takes_its_policy_files_with_it(tmp_path: Path) -> None:
+    from codegen.cli import main
+    from tests.golden.regenerate import GOLDEN, schema_path
+
+    text = schema_path("library").read_text(encoding="utf-8")
+    text = text.replace(
+        'python_path = "../models"', f"python_path = {str(GOLDEN / 'library' / 'models')!r}"
+    )
+    schema = tmp_path / "library.toml"
+    schema.write_text(text, encoding="utf-8")
+    infra_dir = tmp_path / "infra"
+    hand_written = infra_dir / "policies" / "notes.json"
+    hand_written.parent.mkdir(parents=True)
+    hand_written.write_text('{\n  "owner": "ops"\n}\n', encoding="utf-8")
+
+    def run(*args: str) -> int:
+        return main(
+            [
+                "--schema",
+                str(schema),
+                "--out",
+                str(tmp_path / "out"),
+                "--infra",
+                str(infra_dir),
+                *args,
+            ]
+        )
+
+    assert run() == 0
+    cataloguer = infra_dir / "policies" / "cataloguer.json"
+    assert cataloguer.exists()
+    assert 'data "aws_iam_policy_document" "consumer_cataloguer"' in (
+        infra_dir / "consumer_policies.tf"
+    ).read_text(encoding="utf-8")
+
+    start = text.index("[consumers.cataloguer]")
+    schema.write_text(text[:start], encoding="utf-8")
+    assert run("--check") == 1
+    assert run() == 0
+    assert not cataloguer.exists()
+    assert "consumer_cataloguer" not in (infra_dir / "consumer_policies.tf").read_text(
+        encoding="utf-8"
+    )
+    assert hand_written.exists(), "only files carrying the generated notice are deleted"
+    assert run("--check") == 0
