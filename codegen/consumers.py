@@ -8,6 +8,7 @@ consumer gets is derived from this model alone (``permissions.py``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from . import model as m
@@ -161,6 +162,5 @@ class _Resolver:
         return tuple(found)
 
 
-def _names(names: object) -> str:
-    listed = sorted(names) if isinstance(names, (set, dict)) else []
-    return ", ".join(listed) or "none"
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(sorted(names)) or "none"

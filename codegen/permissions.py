@@ -161,12 +161,6 @@ class Statement:
     conditions: tuple[Condition, ...] = ()
     schema_path: str = ""  # the consumer's key that grants it, e.g. consumers.web_ui.reads
 
-    def grants(self) -> set[tuple[str, str, tuple[Condition, ...]]]:
-        """(action, resource as Terraform spells it, conditions) triples: what drift compares."""
-        return {
-            (a, r.terraform_text, self.conditions) for a in self.actions for r in self.resources
-        }
-
 
 @dataclass(frozen=True)
 class PolicySpec:
