@@ -83,6 +83,41 @@ STEP_CONSUMERS: dict[str, str] = {
 }
 
 
+# What each policy grants that the walk never calls, by (action, statement Sid), and why:
+# everything else granted is used. Failure paths and operations the walk has no step for.
+_LISTING = "listing under a readable prefix (list_object_keys): no walk step lists"
+_ABORT = "the clean-up after a failed managed upload: the walk's uploads succeed"
+_RELEASE = "heartbeats and early release: the walk releases only others' messages, and has none"
+NOT_IN_THE_WALK: dict[str, dict[tuple[str, str], str]] = {
+    "web_ui": {
+        ("s3:ListBucket", "ListInputPrefixes"): _LISTING,
+        ("s3:ListBucket", "ListOutputPrefixes"): _LISTING,
+        ("s3:AbortMultipartUpload", "WriteInputObjects"): _ABORT,
+        ("s3:ListBucketMultipartUploads", "CleanInputUploads"): _ABORT,
+    },
+    "media_worker": {
+        ("sqs:ChangeMessageVisibility", "ReceiveChunkingQueue"): _RELEASE,
+        ("sqs:ChangeMessageVisibility", "ReceiveReassemblyQueue"): _RELEASE,
+        (
+            "s3:GetObject",
+            "ReadInputObjects",
+        ): "the chunker downloads the source; the walk cuts it in memory",
+        ("s3:ListBucket", "ListInputPrefixes"): _LISTING,
+        ("s3:ListBucket", "ListOutputPrefixes"): _LISTING,
+        ("s3:AbortMultipartUpload", "WriteInputObjects"): _ABORT,
+        ("s3:AbortMultipartUpload", "WriteOutputObjects"): _ABORT,
+        ("s3:ListBucketMultipartUploads", "CleanInputUploads"): _ABORT,
+        ("s3:ListBucketMultipartUploads", "CleanOutputUploads"): _ABORT,
+    },
+    "video_worker": {
+        ("sqs:ChangeMessageVisibility", "ReceiveVideoWorkerQueue"): _RELEASE,
+        ("s3:ListBucket", "ListInputPrefixes"): _LISTING,
+        ("s3:AbortMultipartUpload", "WriteOutputObjects"): _ABORT,
+        ("s3:ListBucketMultipartUploads", "CleanOutputUploads"): _ABORT,
+    },
+}
+
+
 def dynamodb_resource(handler: Any) -> str:
     """The ARN a DynamoDB request addresses: its table, or the index it queries."""
     body = getattr(handler, "body", None) or {}
@@ -292,6 +327,21 @@ def test_each_consumer_walks_its_steps_with_its_own_policy_and_the_policies_are_
                     f"{consumer} calls {service} {operation}, which needs {action} on "
                     f"{resource}; its generated policy does not grant it"
                 )
+    # ... and least: every grant the walk does not use is one of the documented few.
+    for consumer, calls in recorder.calls.items():
+        used = {
+            (OPERATION_ACTIONS[service, operation], resource)
+            for service, operation, params in calls
+            for resource in resources_of(service, operation, params)
+        }
+        unused = {
+            (action, statement["Sid"])
+            for statement in stack.identities[consumer].document["Statement"]
+            for action in statement["Action"]
+            for pattern in statement["Resource"]
+            if not any(a == action and fnmatch.fnmatchcase(r, pattern) for a, r in used)
+        }
+        assert unused == set(NOT_IN_THE_WALK[consumer]), consumer
     web_ui = {operation for _, operation, _ in recorder.calls["web_ui"]}
     assert {"PutItem", "GetItem", "Query", "PutObject", "GetObject", "HeadObject"} <= web_ui
     media = {operation for _, operation, _ in recorder.calls["media_worker"]}
