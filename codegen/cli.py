@@ -1,6 +1,7 @@
 """``python -m codegen``: generate, check, or compare with Terraform.
 
-    python -m codegen                 regenerate every generated file
+    python -m codegen                 regenerate every generated file (with the default
+                                      schema: also infra/consumer_policies.tf, infra/policies/)
     python -m codegen --check         exit 1 with a unified diff if anything is stale
     python -m codegen drift           compare the schema with infra/ (see drift.py)
 
