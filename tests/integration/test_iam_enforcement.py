@@ -1,9 +1,11 @@
 """Each consumer's generated IAM policy, enforced by moto: the walk succeeds, the rest is refused.
 
 moto 5 authorizes requests against IAM policies once its request count passes
-``settings.INITIAL_NO_AUTH_ACTION_COUNT`` (env var of the same name for the
-server; ``@set_initial_no_auth_action_count`` for in-process mocks). How far it
-goes, per service (moto 5.2.5):
+``settings.INITIAL_NO_AUTH_ACTION_COUNT``: the env var of the same name for a
+standalone server, ``@set_initial_no_auth_action_count(n)`` for in-process mocks,
+and ``POST /moto-api/reset-auth`` (body: the count, as text/plain) on a running
+server. Our server runs in this process, so the test sets the setting itself.
+How far enforcement goes, per service (moto 5.2.5):
 
 * SQS: action and resource (the queue ARN) are checked, but the action is the
   operation's name: a SendMessageBatch needs ``sqs:SendMessageBatch``, an
