@@ -23,6 +23,7 @@ from . import model as m
 from . import spec
 from .consumers import build_consumers
 from .errors import Problem, SchemaError
+from .layouts import build_layouts, check_layouts
 from .validate import check_fields, check_list_of_tables, check_named_tables
 
 _PYTHON_KINDS: dict[str, tuple[str, ...]] = {"S": ("str", "enum"), "N": ("int",), "B": ("bytes",)}
@@ -48,6 +49,7 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         models_module=generator_raw["models_module"],
         errors_module=generator_raw.get("errors_module", "stereo_spot_shared.errors"),
         python_path=(source.parent / generator_raw.get("python_path", ".")).resolve(),
+        shared_package=generator_raw.get("shared_package"),
     )
     models = _ModelCatalog(generator, problems)
     tables = tuple(
@@ -58,9 +60,8 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         _build_queue(name, value, models, problems)
         for name, value in check_named_tables(raw.get("queues", {}), "queues", problems).items()
     )
-    queue_names = {q.name for q in queues if q is not None}
     buckets = tuple(
-        _build_bucket(name, value, queue_names, problems)
+        _build_bucket(name, value, models, problems)
         for name, value in check_named_tables(raw.get("buckets", {}), "buckets", problems).items()
     )
     schema = m.SchemaSpec(
@@ -76,6 +77,7 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
     )
     if not problems:
         _check_unique_names(schema, problems)
+        check_layouts(schema, problems)
     if problems:
         raise SchemaError(display_name, problems)
     return schema
@@ -610,50 +612,17 @@ def _build_queue(
 
 
 def _build_bucket(
-    name: str, raw: object, queue_names: set[str], problems: list[Problem]
+    name: str, raw: object, models: _ModelCatalog, problems: list[Problem]
 ) -> m.BucketSpec | None:
     path = f"buckets.{name}"
     before = len(problems)
     data = check_fields(raw, spec.BUCKET_FIELDS, path, problems, extra_keys=spec.BUCKET_SECTIONS)
-    layouts = tuple(
-        layout
-        for layout_name, layout_raw in check_named_tables(
-            data.get("layouts", {}), f"{path}.layouts", problems
-        ).items()
-        if (
-            layout := _build_layout(
-                layout_name, layout_raw, f"{path}.layouts", queue_names, problems
-            )
-        )
-        is not None
-    )
+    layouts = build_layouts(name, data.get("layouts", {}), f"{path}.layouts", models, problems)
     if len(problems) > before:
         return None
     output = data["terraform_output"]
     return m.BucketSpec(
         name, data["description"], output, data.get("env_var", output.upper()), path, layouts
-    )
-
-
-def _build_layout(
-    name: str, raw: object, section: str, queue_names: set[str], problems: list[Problem]
-) -> m.LayoutSpec | None:
-    path = f"{section}.{name}"
-    before = len(problems)
-    data = check_fields(raw, spec.LAYOUT_FIELDS, path, problems)
-    notify = data.get("notify_queue")
-    if notify is not None and notify not in queue_names:
-        problems.append(
-            Problem(
-                f"{path}.notify_queue",
-                f"no queue {notify!r} (queues: {', '.join(sorted(queue_names)) or 'none'})",
-            )
-        )
-    if len(problems) > before:
-        return None
-    template = data["template"]
-    return m.LayoutSpec(
-        name, template, data["description"], notify, template.partition("{")[0], path
     )
 
 

@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = render(schema, options.out)
     if json_schema is not None:
         files[json_schema] = render_json_schema()
-    roots = [options.out.joinpath(*schema.generator.package.split("."))]
+    roots = [options.out.joinpath(*p.split(".")) for p in schema.generator.output_packages]
     if infra_dir is not None:
         files.update(render_policies(schema, infra_dir))
         roots.append(infra_dir)

@@ -25,6 +25,7 @@ from typing import Literal, cast
 
 from . import model as m
 from .cli import DEFAULT_SCHEMA, load_schema
+from .drift_notifications import compare_notifications
 from .errors import SchemaError
 from .policy_drift import TfPolicy, compare_policies, read_policies
 from .terraform import (
@@ -56,6 +57,10 @@ FindingKind = Literal[
     "policy-extra",  # a consumer_* policy document names no schema consumer
     "grant-missing",  # the schema grants a consumer an action on a resource; Terraform does not
     "grant-extra",  # Terraform grants a consumer an action on a resource the schema does not
+    "notification-missing",  # a layout's notify_queue has no matching bucket notification
+    "notification-extra",  # a bucket notification to a schema queue matches no layout
+    "notification-filter-mismatch",  # a notification's filter_prefix / filter_suffix differs
+    "notification-events",  # a notification for a layout sends no ObjectCreated events
 ]
 
 
@@ -275,6 +280,7 @@ def compare(
             _compare_table(run, table, tf_table)
     if not terraform.names_only:
         _check_extra_outputs(run)
+        compare_notifications(run)
     return sorted(run.findings, key=Finding.sort_key)
 
 

@@ -95,7 +95,6 @@ TERRAFORM_TYPES: dict[ArnKind, str] = {
 }
 POLICY_PREFIX = "consumer_"  # Terraform labels: data.aws_iam_policy_document.consumer_<name>
 _PLACEHOLDER = re.compile(r"\{\{([a-z][a-z0-9_]*)\.arn\}\}")
-_TEMPLATE_FIELD = re.compile(r"\{[^{}]*\}")
 
 
 def actions(service: str, operations: tuple[str, ...]) -> tuple[str, ...]:
@@ -107,10 +106,11 @@ def iam_literal(text: str) -> str:
     return "".join({"$": "${$}", "*": "${*}", "?": "${?}"}.get(c, c) for c in text)
 
 
-def key_glob(template: str) -> str:
-    """A key template as an IAM pattern: each ``{placeholder}`` becomes ``*``."""
-    parts = _TEMPLATE_FIELD.split(template)
-    return "*".join(iam_literal(part) for part in parts)
+def key_glob(layout: m.LayoutSpec) -> str:
+    """A key layout as an IAM pattern: its literal text escaped, each field ``*``."""
+    return "".join(
+        "*" if isinstance(part, m.LayoutField) else iam_literal(part) for part in layout.parts
+    )
 
 
 @dataclass(frozen=True)
@@ -337,7 +337,7 @@ def _bucket(bucket: m.BucketSpec) -> Resource:
 
 
 def _objects(bucket: m.BucketSpec, layout: m.LayoutSpec) -> Resource:
-    return Resource("bucket", bucket.name, bucket.terraform_output, "/" + key_glob(layout.template))
+    return Resource("bucket", bucket.name, bucket.terraform_output, "/" + key_glob(layout))
 
 
 def _by_bucket(

@@ -11,6 +11,8 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["snake"] = snake
+    env.filters["literal"] = repr  # schema strings reach generated code as Python literals
     return env
 
 
@@ -105,16 +108,86 @@ def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
             + list(RUNTIME_EXPORTS)
         ),
     )
+    if schema.generator.shared_package is not None:
+        _render_shared(schema, out_dir, emit)
     first_party = sorted(
         {
             schema.generator.package.split(".")[0],
             schema.generator.models_module.split(".")[0],
             schema.generator.errors_module.split(".")[0],
+            *[p.split(".")[0] for p in schema.generator.output_packages],
             "stereo_spot_aws_adapters",
             "stereo_spot_shared",
         }
     )
     return format_sources(files, first_party)
+
+
+@dataclass(frozen=True)
+class SharedModule:
+    """One module generated into ``<shared_package>/generated/``: cloud-agnostic, no boto3."""
+
+    name: str
+    template: str
+    exports: tuple[str, ...]
+    context: dict[str, Any]
+
+
+def shared_modules(schema: m.SchemaSpec) -> list[SharedModule]:
+    """Every module of the shared package's ``generated/``; its ``__init__`` re-exports them all."""
+    layouts = schema.layouts
+    fields = [f for layout in layouts for f in layout.fields]
+    key_classes = sorted(c for layout in layouts if (c := layout.key_class))
+    runtime = {"KeyLayout", "storable_key"} if layouts else {"KeyLayout"}
+    runtime |= {"key_text" for f in fields if f.kind == "text"}
+    runtime |= {"key_number" for f in fields if f.kind == "number"}
+    runtime |= {"key_enum" for f in fields if f.kind == "enum"}
+    runtime |= {
+        name for layout in layouts if layout.model for name in ("check_model", "model_or_none")
+    }
+    runtime |= {"object_uri" for layout in layouts if layout.uri_field}
+    keys = SharedModule(
+        "keys",
+        "keys.py.jinja",
+        tuple(
+            sorted(
+                ["LAYOUTS", *key_classes]
+                + [
+                    name
+                    for layout in layouts
+                    for name in (layout.constant, layout.builder, layout.parser)
+                ]
+            )
+        ),
+        {
+            "key_classes": key_classes,
+            "model_imports": sorted(
+                {layout.model for layout in layouts if layout.model}
+                | {enum for layout in layouts for enum in layout.enums}
+            ),
+            "runtime_imports": sorted(runtime),
+        },
+    )
+    return [keys]
+
+
+def _render_shared(schema: m.SchemaSpec, out_dir: Path, emit: Callable[..., None]) -> None:
+    assert schema.generator.shared_package is not None
+    generated = out_dir.joinpath(*schema.generator.shared_package.split(".")) / "generated"
+    modules = shared_modules(schema)
+    for module in modules:
+        emit(
+            generated / f"{module.name}.py",
+            module.template,
+            exports=list(module.exports),
+            **module.context,
+        )
+    emit(
+        generated / "__init__.py",
+        "shared_init.py.jinja",
+        modules=modules,
+        exports=sorted(name for module in modules for name in module.exports),
+    )
 
 
 def _table_models(table: m.TableSpec) -> list[str]:

@@ -46,6 +46,11 @@ GENERATOR_FIELDS: dict[str, Field] = {
     "python_path": Field(
         "string", "Directory, relative to the schema file, from which models_module is importable."
     ),
+    "shared_package": Field(
+        "string",
+        "Cloud-agnostic package the key layouts are generated into (needed when a bucket has layouts).",
+        pattern=DOTTED_NAME,
+    ),
 }
 
 TABLE_FIELDS: dict[str, Field] = {
@@ -189,16 +194,30 @@ BUCKET_FIELDS: dict[str, Field] = {
 
 BUCKET_SECTIONS = ("layouts",)
 
-# Until the shared key-layout schema lands (issue 9), the minimum consumers need.
 LAYOUT_FIELDS: dict[str, Field] = {
     "template": Field(
         "string",
-        "Object key with {placeholders}, e.g. input/{job_id}/source.mp4; its text before the first { is the layout's prefix.",
+        "The key layout: literal text and {field} or {field:05d} placeholders, e.g. "
+        '"segments/{job_id}/{segment_index:05d}.mp4".',
         True,
     ),
-    "description": Field("string", "One line describing the objects.", True),
+    "description": Field(
+        "string", "One line describing the objects stored under this layout.", True
+    ),
+    "model": Field(
+        "string",
+        "Model a key parses into; every placeholder is one of its fields.",
+        pattern=CLASS_NAME,
+    ),
+    "uri_field": Field(
+        "string",
+        "With model: the model field set to the object's s3://bucket/key (the parser takes the bucket).",
+        pattern=IDENTIFIER,
+    ),
     "notify_queue": Field(
-        "string", "Queue S3 notifies when such an object is created.", pattern=IDENTIFIER
+        "string",
+        'Queue (event_source = "s3") receiving this layout\'s ObjectCreated notifications.',
+        pattern=IDENTIFIER,
     ),
 }
 

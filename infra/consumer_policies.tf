@@ -131,7 +131,7 @@ data "aws_iam_policy_document" "consumer_media_worker" {
   statement {
     sid       = "ReadOutputObjects"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.output.arn}/jobs/*/segments/segment-*.mp4"]
+    resources = ["${aws_s3_bucket.output.arn}/jobs/*/segments/*.mp4"]
   }
 
   statement {
@@ -149,7 +149,7 @@ data "aws_iam_policy_document" "consumer_media_worker" {
   statement {
     sid       = "WriteInputObjects"
     actions   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-    resources = ["${aws_s3_bucket.input.arn}/segments/*/segment-*.mp4"]
+    resources = ["${aws_s3_bucket.input.arn}/segments/*/*_*_*.mp4"]
   }
 
   statement {
@@ -211,7 +211,7 @@ data "aws_iam_policy_document" "consumer_video_worker" {
   statement {
     sid       = "ReadInputObjects"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.input.arn}/segments/*/segment-*.mp4"]
+    resources = ["${aws_s3_bucket.input.arn}/segments/*/*_*_*.mp4"]
   }
 
   statement {
@@ -229,7 +229,7 @@ data "aws_iam_policy_document" "consumer_video_worker" {
   statement {
     sid       = "WriteOutputObjects"
     actions   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-    resources = ["${aws_s3_bucket.output.arn}/jobs/*/segments/segment-*.mp4"]
+    resources = ["${aws_s3_bucket.output.arn}/jobs/*/segments/*.mp4"]
   }
 
   statement {

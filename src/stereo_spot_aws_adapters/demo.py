@@ -13,6 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from stereo_spot_shared.generated.keys import INPUT_LAYOUT
+
 from . import env_config
 from ._clients import get_client
 from .embedded import EmbeddedMotoServer
@@ -74,12 +76,22 @@ def run_demo(*, prefix: str = "stereo-spot-demo", out: TextIO = sys.stdout) -> i
                     {
                         "QueueArn": arn,
                         "Events": ["s3:ObjectCreated:*"],
-                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "input/"}]}},
+                        "Filter": {
+                            "Key": {
+                                "FilterRules": [
+                                    {"Name": "prefix", "Value": INPUT_LAYOUT.prefix},
+                                    {"Name": "suffix", "Value": INPUT_LAYOUT.suffix},
+                                ]
+                            }
+                        },
                     }
                 ]
             },
         )
-        return f"s3://{bucket}/input/* -> {arn.rsplit(':', 1)[-1]} (ObjectCreated)"
+        return (
+            f"s3://{bucket}/{INPUT_LAYOUT.prefix}*{INPUT_LAYOUT.suffix} -> "
+            f"{arn.rsplit(':', 1)[-1]} (ObjectCreated)"
+        )
 
     def configure_environment(walk: Walk) -> str:
         for name in _SERVICE_ENDPOINT_VARIABLES:

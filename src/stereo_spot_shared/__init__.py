@@ -1,9 +1,14 @@
-"""stereo-spot shared types: models, interfaces and errors, free of any cloud SDK."""
+"""stereo-spot shared types: models, interfaces, errors and key layouts, free of any cloud SDK."""
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _distribution_version
+
+from ._keys import KeyLayout
 from .errors import (
     AccessDeniedError,
     BatchWriteError,
     EmptyMessageError,
+    InvalidKeyError,
     InvalidPageTokenError,
     ItemNotFoundError,
     JobNotFoundError,
@@ -13,6 +18,22 @@ from .errors import (
     NotFoundError,
     ObjectNotFoundError,
     StereoSpotError,
+)
+from .generated import (
+    FINAL_LAYOUT,
+    INPUT_LAYOUT,
+    LAYOUTS,
+    SEGMENT_LAYOUT,
+    SEGMENT_OUTPUT_LAYOUT,
+    SegmentOutputKey,
+    build_final_key,
+    build_input_key,
+    build_segment_key,
+    build_segment_output_key,
+    parse_final_key,
+    parse_input_key,
+    parse_segment_key,
+    parse_segment_output_key,
 )
 from .interfaces import (
     JobStore,
@@ -27,6 +48,7 @@ from .interfaces import (
     SegmentCompletionStore,
 )
 from .models import (
+    KEY_SEGMENT_PATTERN,
     ChunkingPayload,
     CreateJobRequest,
     CreateJobResponse,
@@ -42,13 +64,25 @@ from .models import (
 )
 from .s3_events import S3ObjectRef, parse_payload, parse_s3_event
 
+try:
+    __version__ = _distribution_version("stereo-spot-shared")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
+
 __all__ = [
     "AccessDeniedError",
+    "FINAL_LAYOUT",
+    "INPUT_LAYOUT",
+    "KEY_SEGMENT_PATTERN",
+    "LAYOUTS",
+    "SEGMENT_LAYOUT",
+    "SEGMENT_OUTPUT_LAYOUT",
     "BatchWriteError",
     "ChunkingPayload",
     "CreateJobRequest",
     "CreateJobResponse",
     "EmptyMessageError",
+    "InvalidKeyError",
     "InvalidPageTokenError",
     "ItemNotFoundError",
     "Job",
@@ -56,6 +90,7 @@ __all__ = [
     "JobNotFoundError",
     "JobStatus",
     "JobStore",
+    "KeyLayout",
     "MalformedEventError",
     "MessageBody",
     "MessageTooLargeError",
@@ -75,9 +110,19 @@ __all__ = [
     "SegmentCompletion",
     "SegmentCompletionStore",
     "SegmentKeyPayload",
+    "SegmentOutputKey",
     "StereoMode",
     "StereoSpotError",
     "VideoWorkerPayload",
+    "__version__",
+    "build_final_key",
+    "build_input_key",
+    "build_segment_key",
+    "build_segment_output_key",
+    "parse_final_key",
+    "parse_input_key",
     "parse_payload",
     "parse_s3_event",
+    "parse_segment_key",
+    "parse_segment_output_key",
 ]

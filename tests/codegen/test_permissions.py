@@ -126,11 +126,24 @@ def test_parliament_is_live_on_a_wrong_policy() -> None:
 
 
 def test_schema_text_is_data_in_iam_hcl_and_json() -> None:
-    # {x}, {y} and {id} are placeholders; "$", "*" and "?" are literal key text.
-    template = 'odd/"${x}"/%{y}/*?/{id}.bin'
-    assert key_glob(template) == 'odd/"${$}*"/%*/${*}${?}/*.bin'
+    # Fields become "*"; "$", "*" and "?" in the literal text are escaped.
+    def field(name: str) -> m.LayoutField:
+        return m.LayoutField(name, "text", "str", 0, ())
+
+    layout = m.LayoutSpec(
+        name="odd",
+        bucket="input",
+        description="",
+        template="(not read: the parts are)",
+        parts=('odd/"$', field("x"), '"/%', field("y"), "/*?/", field("id"), ".bin"),
+        model=None,
+        uri_field=None,
+        notify_queue=None,
+        schema_path="buckets.input.layouts.odd",
+    )
+    assert key_glob(layout) == 'odd/"${$}*"/%*/${*}${?}/*.bin'
     assert iam_literal("a*b") == "a${*}b"
-    resource = Resource("bucket", "input", "input_bucket_name", "/" + key_glob(template))
+    resource = Resource("bucket", "input", "input_bucket_name", "/" + key_glob(layout))
     parsed = hcl2.loads(f"x = {resource.hcl}\n")["x"]
     # Terraform sees one interpolation (the ARN) and the rest as literal text.
     assert parsed.count("${aws_s3_bucket.input.arn}") == 1

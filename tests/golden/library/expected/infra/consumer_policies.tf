@@ -57,7 +57,7 @@ data "aws_iam_policy_document" "consumer_front_desk" {
   statement {
     sid       = "WriteCoversObjects"
     actions   = ["s3:AbortMultipartUpload", "s3:PutObject"]
-    resources = ["${aws_s3_bucket.covers.arn}/returns/*/*.png"]
+    resources = ["${aws_s3_bucket.covers.arn}/returns/*/*-slip.pdf"]
   }
 
   statement {
@@ -113,7 +113,7 @@ data "aws_iam_policy_document" "consumer_cataloguer" {
   statement {
     sid       = "ReadCoversObjects"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.covers.arn}/returns/*/*.png"]
+    resources = ["${aws_s3_bucket.covers.arn}/returns/*/*-slip.pdf"]
   }
 
   statement {
