@@ -1,6 +1,8 @@
 # Each work queue has its own dead-letter queue. A queue's visibility timeout
 # must outlast the longest run of its consumer, or a second worker picks up a
-# message that is still being processed.
+# message that is still being processed. max_message_size is the schema's
+# max_message_bytes (drift-checked); a dead-letter queue takes what its source
+# queue takes.
 #
 # Every queue, dead-letter queues included, is encrypted at rest with SQS-managed
 # keys (SSE-SQS): consumers need no KMS permissions, and S3 notifications can
@@ -8,12 +10,14 @@
 
 resource "aws_sqs_queue" "chunking_dlq" {
   name                      = "${var.name_prefix}-chunking-dlq"
+  max_message_size          = 262144
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
 }
 
 resource "aws_sqs_queue" "chunking" {
   name                       = "${var.name_prefix}-chunking"
+  max_message_size           = 262144
   visibility_timeout_seconds = var.chunking_visibility_timeout_seconds
   receive_wait_time_seconds  = 20
   sqs_managed_sse_enabled    = true
@@ -26,12 +30,14 @@ resource "aws_sqs_queue" "chunking" {
 
 resource "aws_sqs_queue" "video_worker_dlq" {
   name                      = "${var.name_prefix}-video-worker-dlq"
+  max_message_size          = 262144
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
 }
 
 resource "aws_sqs_queue" "video_worker" {
   name                       = "${var.name_prefix}-video-worker"
+  max_message_size           = 262144
   visibility_timeout_seconds = var.video_worker_visibility_timeout_seconds
   receive_wait_time_seconds  = 20
   sqs_managed_sse_enabled    = true
@@ -44,12 +50,14 @@ resource "aws_sqs_queue" "video_worker" {
 
 resource "aws_sqs_queue" "reassembly_dlq" {
   name                      = "${var.name_prefix}-reassembly-dlq"
+  max_message_size          = 262144
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
 }
 
 resource "aws_sqs_queue" "reassembly" {
   name                       = "${var.name_prefix}-reassembly"
+  max_message_size           = 262144
   visibility_timeout_seconds = var.reassembly_visibility_timeout_seconds
   receive_wait_time_seconds  = 20
   sqs_managed_sse_enabled    = true

@@ -13,14 +13,22 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from pydantic import TypeAdapter, ValidationError
 
-from stereo_spot_shared.errors import InvalidPageTokenError
+from stereo_spot_shared.errors import (
+    ArgumentTypeError,
+    CorruptItemError,
+    InvalidArgumentError,
+    InvalidPageTokenError,
+    StereoSpotError,
+)
 from stereo_spot_shared.interfaces import PageToken
 
+from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, service_error
+from ._errors import error_message as error_message  # generated code reads messages here
 from ._retry import BatchRetry
 
 if TYPE_CHECKING:
@@ -30,39 +38,112 @@ if TYPE_CHECKING:
 
     Item = dict[str, AttributeValueTypeDef]
 
+_M = TypeVar("_M")
+
 BATCH_WRITE_LIMIT = 25
 """BatchWriteItem accepts at most 25 put or delete requests."""
 
 
-def require_str_key(name: str, value: object) -> str:
-    """A string key attribute: a non-empty ``str``."""
+MAX_KEY_BYTES = 2048
+"""DynamoDB's limit on the UTF-8 size of a partition key value (sort keys: 1024)."""
+
+MAX_NUMBER_DIGITS = 38
+"""DynamoDB numbers keep at most 38 significant digits; an int needing more is rejected."""
+
+_NUMBER_MAGNITUDE_LIMIT = 10**126  # DynamoDB numbers are below 1E126
+
+
+def require_str_key(name: str, value: object, *, max_bytes: int = MAX_KEY_BYTES) -> str:
+    """A string key attribute: a non-empty ``str`` of at most ``max_bytes`` UTF-8 bytes."""
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+        raise ArgumentTypeError(f"{name} must be a str, got {type(value).__name__}")
     if not value:
-        raise ValueError(f"{name} must not be empty")
+        raise InvalidArgumentError(f"{name} must not be empty")
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError as error:
+        raise InvalidArgumentError(
+            f"{name} is not valid Unicode ({error.reason} at index {error.start})"
+        ) from error
+    if size > max_bytes:
+        raise InvalidArgumentError(
+            f"{name} is {size} bytes of UTF-8; DynamoDB keys hold at most {max_bytes}"
+        )
     return value
 
 
 def require_int(name: str, value: object, *, minimum: int | None = None) -> int:
-    """An ``int`` (never a ``bool``), optionally bounded below."""
+    """An ``int`` (never a ``bool``) DynamoDB can store, optionally bounded below."""
     if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        raise ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}")
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+        raise InvalidArgumentError(f"{name} must be at least {minimum}, got {value}")
+    to_number(name, value)
     return value
 
 
-def require_bytes_key(name: str, value: object) -> bytes:
+def to_number(name: str, value: int) -> str:
+    """``value`` as a DynamoDB ``N`` string; more than 38 significant digits is refused."""
+    # Checked before str(): Python refuses to format ints of over 4300 digits.
+    if abs(value) >= _NUMBER_MAGNITUDE_LIMIT:
+        raise InvalidArgumentError(
+            f"{name} has {value.bit_length()} bits, beyond the largest DynamoDB number (1E126)"
+        )
+    text = str(value)
+    if len(text.lstrip("-").rstrip("0")) > MAX_NUMBER_DIGITS:
+        raise InvalidArgumentError(
+            f"{name} = {text[:12]}... has more than {MAX_NUMBER_DIGITS} significant digits, "
+            "more than a DynamoDB number holds"
+        )
+    return text
+
+
+def require_bytes_key(name: str, value: object, *, max_bytes: int = MAX_KEY_BYTES) -> bytes:
     if not isinstance(value, bytes):
-        raise TypeError(f"{name} must be bytes, got {type(value).__name__}")
+        raise ArgumentTypeError(f"{name} must be bytes, got {type(value).__name__}")
     if not value:
-        raise ValueError(f"{name} must not be empty")
+        raise InvalidArgumentError(f"{name} must not be empty")
+    if len(value) > max_bytes:
+        raise InvalidArgumentError(
+            f"{name} is {len(value)} bytes; DynamoDB keys hold at most {max_bytes}"
+        )
     return value
 
 
 def require_model(name: str, value: object, model: type[BaseModel]) -> None:
     if not isinstance(value, model):
-        raise TypeError(f"{name} must be a {model.__name__}, got {type(value).__name__}")
+        raise ArgumentTypeError(f"{name} must be a {model.__name__}, got {type(value).__name__}")
+
+
+def table_resource(table_name: str, env_var: str, terraform_output: str) -> AwsCall:
+    """The ``AwsCall`` a generated store wraps its requests in."""
+    return AwsCall(Resource("dynamodb", "DynamoDB table", table_name, env_var, terraform_output))
+
+
+def read_item(
+    convert: Callable[[Item], _M], item: Item, aws: AwsCall, key_names: Sequence[str]
+) -> _M:
+    """``convert(item)``; an item that does not fit its model raises ``CorruptItemError``.
+
+    A stored item missing a required attribute or holding a value its model
+    rejects was found: reporting it as "not found" (``KeyError``) would hide it.
+    """
+    try:
+        return convert(item)
+    except (KeyError, TypeError, ValueError) as error:  # pydantic's ValidationError too
+        key = {name: _plain(item.get(name)) for name in key_names}
+        raise CorruptItemError(
+            f"item {key} in {aws.resource} cannot be read: {type(error).__name__}: {error}; "
+            "fix or delete the stored item",
+            table=aws.resource.name,
+            key=key,
+        ) from error
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict) and len(value) == 1:
+        return next(iter(value.values()))
+    return value
 
 
 def field_validator(model: type[BaseModel], field: str) -> Callable[[object], Any]:
@@ -86,19 +167,22 @@ def field_validator(model: type[BaseModel], field: str) -> Callable[[object], An
             wrong_type = str(detail["type"]).endswith("_type") or (
                 detail["type"] == "enum" and not isinstance(value, str)
             )
-            raise (TypeError if wrong_type else ValueError)(message) from None
+            raise (ArgumentTypeError if wrong_type else InvalidArgumentError)(message) from None
 
     return validate
 
 
 def is_condition_failure(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+    return error_code(error) == "ConditionalCheckFailedException"
 
 
-def query_pages(client: DynamoDBClient, request: QueryInputTypeDef) -> Iterator[list[Item]]:
+def query_pages(
+    client: DynamoDBClient, request: QueryInputTypeDef, aws: AwsCall
+) -> Iterator[list[Item]]:
     """Yield every page of a query, following ``LastEvaluatedKey`` to the end."""
     while True:
-        response = client.query(**request)
+        with aws:
+            response = client.query(**request)
         yield response["Items"]
         last_key = response.get("LastEvaluatedKey")
         if not last_key:
@@ -111,12 +195,12 @@ class BatchPutOutcome:
     """What a batch write could not do: the items not written, and why it stopped."""
 
     failed: list[Item] = field(default_factory=list)
-    error: BotoCoreError | ClientError | None = None  # a whole request failed
+    error: StereoSpotError | None = None  # a whole request failed (the mapped botocore error)
 
 
 def batch_put(
     client: DynamoDBClient,
-    table_name: str,
+    aws: AwsCall,
     items: Sequence[Item],
     key_names: Sequence[str],
     retry: BatchRetry,
@@ -130,6 +214,7 @@ def batch_put(
     Items sharing a key are collapsed to the last one, since DynamoDB rejects a
     batch that names a key twice and a later put would overwrite it anyway.
     """
+    table_name = aws.resource.name
     unique: dict[tuple[str, ...], Item] = {}
     for item in items:
         unique[tuple(repr(item[name]) for name in key_names)] = item
@@ -147,8 +232,9 @@ def batch_put(
                 response = client.batch_write_item(
                     RequestItems={table_name: [{"PutRequest": {"Item": item}} for item in pending]}
                 )
-            except (BotoCoreError, ClientError) as error:
-                outcome.error = error
+            except AWS_ERRORS as error:
+                outcome.error = service_error(error, aws.resource)
+                outcome.error.__cause__ = error
                 break
             unprocessed = response.get("UnprocessedItems", {}).get(table_name, [])
             pending = [r["PutRequest"]["Item"] for r in unprocessed if "PutRequest" in r]
@@ -216,7 +302,10 @@ def decode_page_token(
                 raise InvalidPageTokenError(
                     f"page token for {listing}: {name!r} must be an integer"
                 )
-            key[name] = {"N": str(value)}
+            try:
+                key[name] = {"N": to_number(name, value)}
+            except InvalidArgumentError as error:
+                raise InvalidPageTokenError(f"page token for {listing}: {error}") from error
     return key
 
 
@@ -231,8 +320,4 @@ def default_owner_id() -> str:
 
 
 def is_validation_error(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ValidationException"
-
-
-def error_message(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Message", error))
+    return error_code(error) == "ValidationException"

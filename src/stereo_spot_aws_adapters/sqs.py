@@ -16,18 +16,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from stereo_spot_shared.errors import (
+    ArgumentTypeError,
     BatchWriteError,
     EmptyMessageError,
+    InvalidArgumentError,
     MalformedEventError,
     MessageTooLargeError,
+    StereoSpotError,
 )
 from stereo_spot_shared.interfaces import MessageBody, QueueMessage
 
 from ._clients import get_client
+from ._env import EnvVariable
+from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, service_error
 from ._retry import BatchRetry
 
 if TYPE_CHECKING:
@@ -41,7 +45,15 @@ if TYPE_CHECKING:
     )
 
 MAX_MESSAGE_BYTES = 1_048_576
-"""SQS's limit (1 MiB since 2025) on one message, body plus attributes, and on one batch."""
+"""SQS's largest limit (1 MiB since 2025) on one message, body plus attributes, and on one batch.
+
+A queue's own limit (its ``MaximumMessageSize``) can be lower; the schema
+declares it per queue (``max_message_bytes``) and the generated factories pass
+it to the sender.
+"""
+
+MIN_MESSAGE_BYTES = 1024
+"""The smallest ``MaximumMessageSize`` SQS lets a queue have."""
 
 MAX_BATCH_ENTRIES = 10
 """SQS accepts at most this many entries per SendMessageBatch / DeleteMessageBatch."""
@@ -77,11 +89,17 @@ class _Outgoing:
 class _BatchOutcome(Generic[_S]):
     succeeded: dict[str, _S] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # entry id -> error code
-    error: BotoCoreError | ClientError | None = None  # request-level error that stopped it
+    error: StereoSpotError | None = None  # request-level error that stopped it (mapped)
 
 
 class SQSQueueSender:
-    """Sends ``str`` or ``bytes`` bodies to one SQS queue."""
+    """Sends ``str`` or ``bytes`` bodies to one SQS queue.
+
+    ``max_message_bytes`` is the queue's ``MaximumMessageSize`` (the schema's
+    ``max_message_bytes``); larger messages raise ``MessageTooLargeError``
+    before any request. ``env_variable`` names where the URL came from, for
+    the error raised when the queue does not exist.
+    """
 
     def __init__(
         self,
@@ -91,24 +109,30 @@ class SQSQueueSender:
         endpoint_url: str | None = None,
         client: SQSClient | None = None,
         retry: BatchRetry | None = None,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
+        env_variable: EnvVariable | None = None,
     ) -> None:
         _check_queue_url(queue_url)
+        _check_int("max_message_bytes", max_message_bytes, MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES)
         self.queue_url = queue_url
+        self.max_message_bytes = max_message_bytes
         self._client = (
             client
             if client is not None
             else get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
         )
         self._retry = retry or BatchRetry()
+        self._aws = _queue_call(queue_url, env_variable)
 
     def send(self, body: MessageBody) -> str:
         """Send one message and return its message id."""
-        outgoing = _encode(body)
-        response = self._client.send_message(
-            QueueUrl=self.queue_url,
-            MessageBody=outgoing.text,
-            MessageAttributes=_attributes(outgoing),
-        )
+        outgoing = _encode(body, self.max_message_bytes)
+        with self._aws:
+            response = self._client.send_message(
+                QueueUrl=self.queue_url,
+                MessageBody=outgoing.text,
+                MessageAttributes=_attributes(outgoing),
+            )
         return response["MessageId"]
 
     def send_payload(self, payload: BaseModel) -> str:
@@ -123,11 +147,17 @@ class SQSQueueSender:
         whose ``failed`` holds exactly the bodies that were not sent.
         """
         bodies = list(bodies)
-        outgoing = [_encode(body) for body in bodies]
+        outgoing: list[_Outgoing] = []
+        for index, body in enumerate(bodies):
+            try:
+                outgoing.append(_encode(body, self.max_message_bytes))
+            except (InvalidArgumentError, ArgumentTypeError) as refused:
+                # Same class, so callers' handlers still match; the index says which body.
+                raise type(refused)(f"bodies[{index}]: {refused}") from refused
         message_ids: dict[int, str] = {}
         failures: dict[int, str] = {}
-        error: BotoCoreError | ClientError | None = None
-        for group in _plan_batches(outgoing):
+        error: StereoSpotError | None = None
+        for group in _plan_batches(outgoing, self.max_message_bytes):
             if error is not None:
                 # The queue just refused a whole request; later ones would fail alike.
                 failures.update(dict.fromkeys(group, "NotAttempted"))
@@ -140,7 +170,7 @@ class SQSQueueSender:
                 }
                 for index in group
             }
-            outcome = _run_batch(self._send_entries, entries, self._retry)
+            outcome = _run_batch(self._send_entries, entries, self._retry, self._aws)
             message_ids.update({int(key): value for key, value in outcome.succeeded.items()})
             failures.update({int(key): code for key, code in outcome.failed.items()})
             error = outcome.error
@@ -173,13 +203,10 @@ class SQSQueueReceiver:
         wait_time_seconds: int = 20,
         client: SQSClient | None = None,
         retry: BatchRetry | None = None,
+        env_variable: EnvVariable | None = None,
     ) -> None:
         _check_queue_url(queue_url)
-        if not 0 <= wait_time_seconds <= 20:
-            raise ValueError(
-                f"wait_time_seconds must be between 0 and 20 (SQS long polling), "
-                f"got {wait_time_seconds}"
-            )
+        _check_int("wait_time_seconds", wait_time_seconds, 0, 20, "SQS long polling")
         self.queue_url = queue_url
         self.wait_time_seconds = wait_time_seconds
         self._client = (
@@ -188,6 +215,7 @@ class SQSQueueReceiver:
             else get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
         )
         self._retry = retry or BatchRetry()
+        self._aws = _queue_call(queue_url, env_variable)
 
     def receive(self, max_messages: int = 1) -> list[QueueMessage]:
         """Long-poll for up to ``max_messages`` (1..10) messages; may return fewer or none.
@@ -196,23 +224,22 @@ class SQSQueueReceiver:
         not decode raises ``MalformedEventError``; like any message not
         deleted, it is redelivered and ends in the queue's dead-letter queue.
         """
-        if not 1 <= max_messages <= MAX_BATCH_ENTRIES:
-            raise ValueError(
-                f"max_messages must be between 1 and {MAX_BATCH_ENTRIES}, got {max_messages}"
+        _check_int("max_messages", max_messages, 1, MAX_BATCH_ENTRIES)
+        with self._aws:
+            response = self._client.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=max_messages,
+                WaitTimeSeconds=self.wait_time_seconds,
+                MessageAttributeNames=[ENCODING_ATTRIBUTE],
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
             )
-        response = self._client.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=max_messages,
-            WaitTimeSeconds=self.wait_time_seconds,
-            MessageAttributeNames=[ENCODING_ATTRIBUTE],
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
-        )
         return [_decode(message) for message in response.get("Messages", [])]
 
     def delete(self, receipt_handle: str) -> None:
         """Delete a received message so it is not delivered again."""
         _check_receipt_handle(receipt_handle)
-        self._client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt_handle)
+        with self._aws:
+            self._client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt_handle)
 
     def delete_batch(self, receipt_handles: Sequence[str]) -> None:
         """Delete many received messages; handles not deleted raise ``BatchWriteError``."""
@@ -220,7 +247,7 @@ class SQSQueueReceiver:
         for handle in handles:
             _check_receipt_handle(handle)
         failures: dict[int, str] = {}
-        error: BotoCoreError | ClientError | None = None
+        error: StereoSpotError | None = None
         for start in range(0, len(handles), MAX_BATCH_ENTRIES):
             group = range(start, min(start + MAX_BATCH_ENTRIES, len(handles)))
             if error is not None:
@@ -229,7 +256,7 @@ class SQSQueueReceiver:
             entries: dict[str, DeleteMessageBatchRequestEntryTypeDef] = {
                 str(index): {"Id": str(index), "ReceiptHandle": handles[index]} for index in group
             }
-            outcome = _run_batch(self._delete_entries, entries, self._retry)
+            outcome = _run_batch(self._delete_entries, entries, self._retry, self._aws)
             failures.update({int(key): code for key, code in outcome.failed.items()})
             error = outcome.error
         if failures:
@@ -244,13 +271,11 @@ class SQSQueueReceiver:
     def change_visibility(self, receipt_handle: str, seconds: int) -> None:
         """Hide a received message for ``seconds`` more (0 makes it visible at once)."""
         _check_receipt_handle(receipt_handle)
-        if not 0 <= seconds <= MAX_VISIBILITY_TIMEOUT:
-            raise ValueError(
-                f"seconds must be between 0 and {MAX_VISIBILITY_TIMEOUT} (12 hours), got {seconds}"
+        _check_int("seconds", seconds, 0, MAX_VISIBILITY_TIMEOUT, "12 hours")
+        with self._aws:
+            self._client.change_message_visibility(
+                QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
             )
-        self._client.change_message_visibility(
-            QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
-        )
 
     def _delete_entries(
         self, entries: list[DeleteMessageBatchRequestEntryTypeDef]
@@ -260,10 +285,10 @@ class SQSQueueReceiver:
         return succeeded, response.get("Failed", [])
 
 
-def _encode(body: object) -> _Outgoing:
+def _encode(body: object, limit: int = MAX_MESSAGE_BYTES) -> _Outgoing:
     """Validate a body and encode it for SQS; raise before anything is sent."""
     if not isinstance(body, (str, bytes)):
-        raise TypeError(f"message body must be str or bytes, not {type(body).__name__}")
+        raise ArgumentTypeError(f"message body must be str or bytes, not {type(body).__name__}")
     if not body:
         raise EmptyMessageError("message body is empty; SQS does not accept empty messages")
     if isinstance(body, bytes):
@@ -272,17 +297,17 @@ def _encode(body: object) -> _Outgoing:
     else:
         bad = re.search(_NOT_SQS_CHARACTER, body)
         if bad is not None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"message body contains U+{ord(bad.group()):04X} at index {bad.start()}, "
                 "which SQS does not accept; send the body as bytes to have it base64-encoded"
             )
         text = body
         encoding = _UTF8
     size = len(text.encode("utf-8")) + len(ENCODING_ATTRIBUTE) + len(_STRING_TYPE) + len(encoding)
-    if size > MAX_MESSAGE_BYTES:
+    if size > limit:
         raise MessageTooLargeError(
-            f"message is {size} bytes ({encoding}-encoded body plus attributes), over the SQS "
-            f"limit of {MAX_MESSAGE_BYTES} bytes; store the payload in S3 and send its key instead"
+            f"message is {size} bytes ({encoding}-encoded body plus attributes), over the queue's "
+            f"limit of {limit} bytes; store the payload in S3 and send its key instead"
         )
     return _Outgoing(text=text, encoding=encoding, size=size)
 
@@ -291,15 +316,17 @@ def _attributes(outgoing: _Outgoing) -> dict[str, MessageAttributeValueTypeDef]:
     return {ENCODING_ATTRIBUTE: {"DataType": _STRING_TYPE, "StringValue": outgoing.encoding}}
 
 
-def _plan_batches(outgoing: Sequence[_Outgoing]) -> list[list[int]]:
-    """Group indices, in order, so each batch has at most 10 entries and 1 MiB in total."""
+def _plan_batches(outgoing: Sequence[_Outgoing], limit: int = MAX_MESSAGE_BYTES) -> list[list[int]]:
+    """Group indices, in order, so each batch has at most 10 entries and ``limit`` bytes.
+
+    The queue's own message limit bounds a batch too: never more than SQS's
+    1 MiB, and safe whether or not SQS applies the queue's limit to the total.
+    """
     batches: list[list[int]] = []
     current: list[int] = []
     current_size = 0
     for index, message in enumerate(outgoing):
-        if current and (
-            len(current) == MAX_BATCH_ENTRIES or current_size + message.size > MAX_MESSAGE_BYTES
-        ):
+        if current and (len(current) == MAX_BATCH_ENTRIES or current_size + message.size > limit):
             batches.append(current)
             current, current_size = [], 0
         current.append(index)
@@ -313,6 +340,7 @@ def _run_batch(
     request: Callable[[list[_E]], tuple[dict[str, _S], list[BatchResultErrorEntryTypeDef]]],
     entries: dict[str, _E],
     retry: BatchRetry,
+    aws: AwsCall,
 ) -> _BatchOutcome[_S]:
     """Send one batch, retrying only the entries reported as failed.
 
@@ -328,9 +356,10 @@ def _run_batch(
             retry.sleep(retry.delay_before(attempt))
         try:
             succeeded, failed = request(list(pending.values()))
-        except (BotoCoreError, ClientError) as exc:
-            outcome.failed.update(dict.fromkeys(pending, _error_code(exc)))
-            outcome.error = exc
+        except AWS_ERRORS as exc:
+            outcome.failed.update(dict.fromkeys(pending, error_code(exc)))
+            outcome.error = service_error(exc, aws.resource)
+            outcome.error.__cause__ = exc
             return outcome
         for entry_id, result in succeeded.items():
             if entry_id in pending:
@@ -382,25 +411,48 @@ def _decode(message: MessageTypeDef) -> QueueMessage:
     )
 
 
-def _error_code(exc: BotoCoreError | ClientError) -> str:
-    if isinstance(exc, ClientError):
-        return exc.response.get("Error", {}).get("Code") or type(exc).__name__
-    return type(exc).__name__
+def _queue_call(queue_url: str, variable: EnvVariable | None) -> AwsCall:
+    return AwsCall(
+        Resource(
+            "sqs",
+            "SQS queue",
+            queue_url,
+            variable.name if variable else None,
+            variable.terraform_output if variable else None,
+        )
+    )
+
+
+def _check_int(name: str, value: object, low: int, high: int, note: str = "") -> None:
+    """An ``int`` (never a ``bool`` or ``float``) in ``[low, high]``, before any request."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}")
+    if not low <= value <= high:
+        detail = f" ({note})" if note else ""
+        raise InvalidArgumentError(f"{name} must be between {low} and {high}{detail}, got {value}")
 
 
 def _check_queue_url(queue_url: str) -> None:
+    if not isinstance(queue_url, str):
+        raise ArgumentTypeError(f"queue_url must be a str, got {type(queue_url).__name__}")
     if not queue_url:
-        raise ValueError("queue_url is empty; pass the queue URL, e.g. from CHUNKING_QUEUE_URL")
+        raise InvalidArgumentError(
+            "queue_url is empty; pass the queue URL, e.g. from CHUNKING_QUEUE_URL"
+        )
     if not queue_url.startswith(("https://", "http://")):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"queue_url must be the queue's URL (https://sqs.<region>.amazonaws.com/<account>/"
             f"<name>), got {queue_url!r}"
         )
 
 
 def _check_receipt_handle(receipt_handle: str) -> None:
+    if not isinstance(receipt_handle, str):
+        raise ArgumentTypeError(
+            f"receipt_handle must be a str, got {type(receipt_handle).__name__}"
+        )
     if not receipt_handle:
-        raise ValueError("receipt_handle is empty; pass QueueMessage.receipt_handle")
+        raise InvalidArgumentError("receipt_handle is empty; pass QueueMessage.receipt_handle")
 
 
 __all__ = [
@@ -408,6 +460,7 @@ __all__ = [
     "MAX_BATCH_ENTRIES",
     "MAX_MESSAGE_BYTES",
     "MAX_VISIBILITY_TIMEOUT",
+    "MIN_MESSAGE_BYTES",
     "BatchRetry",
     "SQSQueueReceiver",
     "SQSQueueSender",

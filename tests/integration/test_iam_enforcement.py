@@ -25,7 +25,10 @@ How far enforcement goes, per service (moto 5.2.5):
 
 The walk's S3 notifications are simulated by sends to the chunking and
 video-worker queues; S3 itself makes those in production (infra/notifications.tf),
-so here an "s3-notifications" identity with just those sends makes them.
+so here an "s3-notifications" identity with just those sends makes them. Likewise
+the walk's smoke safety reads each queue's redrive policy (GetQueueAttributes)
+before it receives: that is the smoke tool's own check, run by whoever runs smoke,
+not something a service does, so an "operator" identity makes that read.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from __future__ import annotations
 import fnmatch
 import io
 import json
+import os
 import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -50,6 +54,7 @@ from moto.iam import access_control
 from codegen.cli import load_schema
 from codegen.permissions import arn, policies, resolve
 from stereo_spot_aws_adapters import env_config
+from stereo_spot_aws_adapters import walk as walk_module
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
 from stereo_spot_aws_adapters.iam_actions import OPERATION_ACTIONS, action_for
@@ -64,6 +69,7 @@ REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
 S3_NOTIFICATIONS = "s3_notifications"
+OPERATOR = "operator"
 
 # Which consumer performs each step of the walk (README, "Permissions").
 STEP_CONSUMERS: dict[str, str] = {
@@ -219,6 +225,18 @@ def stack(endpoint_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]
             }
         ],
     }
+    documents[OPERATOR] = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["sqs:GetQueueAttributes"],
+                "Resource": [
+                    arn("queue", url, account=ACCOUNT, region=REGION) for url in queue_urls.values()
+                ],
+            }
+        ],
+    }
     iam = boto3.client("iam", endpoint_url=endpoint_env, region_name=REGION)
     identities = {}
     for name, document in documents.items():
@@ -295,6 +313,20 @@ def test_each_consumer_walks_its_steps_with_its_own_policy_and_the_policies_are_
             enforce(True)
 
     monkeypatch.setattr(urllib.request, "urlopen", urlopen_presigned)
+
+    real_max_receive_count = walk_module._max_receive_count
+
+    def max_receive_count_as_operator(queue_url: str) -> int | None:
+        # The smoke tool's safety read (module docstring): the operator's, not the step's.
+        consumer_key = os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]
+        stack.use(OPERATOR)
+        try:
+            return real_max_receive_count(queue_url)
+        finally:
+            monkeypatch.setenv("AWS_ACCESS_KEY_ID", consumer_key[0])
+            monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", consumer_key[1])
+
+    monkeypatch.setattr(walk_module, "_max_receive_count", max_receive_count_as_operator)
 
     def as_consumer(name: str, action: Callable[[Walk], str]) -> Callable[[Walk], str]:
         consumer = STEP_CONSUMERS[name]
