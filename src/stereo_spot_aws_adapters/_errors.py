@@ -143,9 +143,7 @@ def service_error(error: BaseException, resource: Resource) -> StereoSpotError:
         )
     code = error_code(error)
     operation = getattr(error, "operation_name", None)
-    # The IAM action the call needs (SendMessageBatch needs sqs:SendMessage, a HEAD
-    # s3:GetObject): what an access-denied message tells the reader to grant.
-    action = action_for(resource.service, operation) if operation else f"{resource.service}:*"
+    action = f"{resource.service}:{operation}" if operation else f"{resource.service}:*"
     detail = f"{code}: {error_message(error)}"
     fields = {"action": action, "resource": str(resource), "code": code}
     if isinstance(error, (BotoConnectionError, HTTPClientError)):
@@ -166,10 +164,13 @@ def service_error(error: BaseException, resource: Resource) -> StereoSpotError:
             **fields,
         )
     if code in _DENIED or status == 403:
+        # Named by the IAM action to grant, which is not always the operation's name:
+        # SendMessageBatch needs sqs:SendMessage, a HEAD s3:GetObject.
+        needed = action_for(resource.service, operation) if operation else action
         return AccessDeniedError(
-            f"access denied: {action} on {resource} ({detail}); allow the caller's IAM "
-            f"identity {action} on this resource, or check its credentials",
-            **fields,
+            f"access denied: {needed} ({operation or 'the call'}) on {resource} ({detail}); "
+            f"allow the caller's IAM identity {needed} on this resource, or check its credentials",
+            **{**fields, "action": needed},
         )
     if code in _RETRYABLE or status == 429 or (status is not None and status >= 500):
         return RetryableServiceError(
