@@ -60,6 +60,19 @@ class _Resolver:
         writes = self._layouts(data.get("writes", []), "writes")
         if len(self.problems) > before or "description" not in data:
             return None
+        policy_output = f"consumer_{name}_policy_arn"  # the Terraform output of its policy
+        outputs = {t.terraform_output: t.schema_path for t in self.schema.tables}
+        outputs |= {q.terraform_output: q.schema_path for q in self.schema.queues}
+        outputs |= {b.terraform_output: b.schema_path for b in self.schema.buckets}
+        if policy_output in outputs:
+            self.problems.append(
+                Problem(
+                    self.path,
+                    f"its policy's Terraform output {policy_output!r} is "
+                    f"{outputs[policy_output]}'s terraform_output too; rename one",
+                )
+            )
+            return None
         if not (tables or sends_to or receives_from or reads or writes):
             self.problems.append(
                 Problem(self.path, "a consumer must use at least one table, queue or layout")

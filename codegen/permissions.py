@@ -172,9 +172,17 @@ class PolicySpec:
         return f"{POLICY_PREFIX}{self.consumer.name}"
 
     @property
-    def policy_name_suffix(self) -> str:
-        """``-web-ui``: appended to ``var.name_prefix`` like every other resource name."""
-        return "-" + self.consumer.name.replace("_", "-")
+    def name_hcl(self) -> str:
+        """The IAM policy's name, ``<var.name_prefix>-web-ui``, like every other resource's."""
+        return '"${var.name_prefix}' + hcl_literal("-" + self.consumer.name.replace("_", "-")) + '"'
+
+    @property
+    def output_name(self) -> str:
+        return f"{self.label}_policy_arn"
+
+    @property
+    def output_description(self) -> str:
+        return f"IAM policy for {self.consumer.name}: attach it to that service's role."
 
     def placeholders(self) -> dict[str, str]:
         """Each placeholder the JSON uses and which ARN it stands for."""
