@@ -64,6 +64,7 @@ PATTERN_OPERATIONS: dict[str, tuple[str, ...]] = {
     "put": ("PutItem",),
     "delete": ("DeleteItem",),
     "batch_put": ("BatchWriteItem",),
+    "delete_partition": ("Query", "BatchWriteItem"),  # keys page by page, deleted in batches
     "update": ("UpdateItem",),
     "query_partition": ("Query",),
     "query_index_page": ("Query",),

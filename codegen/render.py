@@ -64,6 +64,10 @@ def render_unformatted(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
             uses_client_error=any(
                 table.has(kind) for kind in ("update", "query_index_page", "create_once", "lease")
             ),
+            lifecycle_guarded=any(
+                isinstance(p, m.UpdatePattern) and p.lifecycle for p in table.patterns
+            ),
+            in_progress_marker=m.IN_PROGRESS_MARKER,
             exports=sorted(_table_exports(table)),
         )
     queue_exports = _queue_exports(schema)
@@ -200,14 +204,14 @@ def _table_models(table: m.TableSpec) -> list[str]:
 
 
 def _abc_imports(table: m.TableSpec) -> list[str]:
-    names = []
+    names: list[str] = []
     if table.lease or table.has("create_once"):
         names.append("Callable")
     if table.has("query_index_page"):
         names.append("Mapping")
     if table.has("batch_put"):
         names.append("Sequence")
-    return names
+    return sorted(set(names))
 
 
 def _table_exports(table: m.TableSpec) -> list[str]:

@@ -13,6 +13,12 @@ data "aws_iam_policy_document" "consumer_web_ui" {
   }
 
   statement {
+    sid       = "JobsIndexInProgressCreatedAt"
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.jobs.arn}/index/in_progress-created_at"]
+  }
+
+  statement {
     sid       = "JobsIndexStatusCompletedAt"
     actions   = ["dynamodb:Query"]
     resources = ["${aws_dynamodb_table.jobs.arn}/index/status-completed_at"]
@@ -88,7 +94,7 @@ data "aws_iam_policy_document" "consumer_media_worker" {
 
   statement {
     sid       = "SegmentCompletionsItems"
-    actions   = ["dynamodb:Query"]
+    actions   = ["dynamodb:BatchWriteItem", "dynamodb:Query"]
     resources = [aws_dynamodb_table.segment_completions.arn]
   }
 

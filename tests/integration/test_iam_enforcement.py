@@ -59,7 +59,15 @@ from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
 from stereo_spot_aws_adapters.iam_actions import OPERATION_ACTIONS, action_for
 from stereo_spot_aws_adapters.provision import provision
-from stereo_spot_aws_adapters.walk import WALK_STEPS, Adapters, Step, Walk, run_steps
+from stereo_spot_aws_adapters.walk import (
+    SEGMENT_COUNT,
+    WALK_STEPS,
+    Adapters,
+    Step,
+    Walk,
+    expect,
+    run_steps,
+)
 from stereo_spot_shared.errors import AccessDeniedError
 from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
 
@@ -90,6 +98,24 @@ STEP_CONSUMERS: dict[str, str] = {
     "complete the lease": "media_worker",
 }
 
+
+def list_jobs_in_progress(walk: Walk) -> str:
+    # The walk's job is completed by now; the call is what matters here.
+    items, _ = walk.adapters.jobs.list_in_progress(10)
+    return f"{len(items)} jobs in progress"
+
+
+def delete_completions(walk: Walk) -> str:
+    deleted = walk.adapters.segments.delete_by_job(walk.job_id)
+    expect(deleted == SEGMENT_COUNT, f"deleted {deleted} completions, not {SEGMENT_COUNT}")
+    return f"{deleted} segment completions deleted"
+
+
+# Calls the design gives a consumer that the walk has no step for, made after it.
+AFTER_THE_WALK: tuple[tuple[str, str, Callable[[Walk], str]], ...] = (
+    ("web UI: the dashboard of jobs in progress", "web_ui", list_jobs_in_progress),
+    ("media worker: delete the job's segment completions", "media_worker", delete_completions),
+)
 
 # What each policy grants that the walk never calls, by (action, statement Sid), and why:
 # everything else granted is used. Failure paths and operations the walk has no step for.
@@ -328,9 +354,7 @@ def test_each_consumer_walks_its_steps_with_its_own_policy_and_the_policies_are_
 
     monkeypatch.setattr(walk_module, "_max_receive_count", max_receive_count_as_operator)
 
-    def as_consumer(name: str, action: Callable[[Walk], str]) -> Callable[[Walk], str]:
-        consumer = STEP_CONSUMERS[name]
-
+    def as_consumer(consumer: str, action: Callable[[Walk], str]) -> Callable[[Walk], str]:
         def run(walk: Walk) -> str:
             stack.use(consumer)
             recorder.current = consumer
@@ -343,7 +367,10 @@ def test_each_consumer_walks_its_steps_with_its_own_policy_and_the_policies_are_
 
         return run
 
-    steps: list[Step] = [(name, as_consumer(name, action)) for name, action in WALK_STEPS]
+    steps: list[Step] = [
+        (name, as_consumer(STEP_CONSUMERS[name], action)) for name, action in WALK_STEPS
+    ]
+    steps += [(name, as_consumer(consumer, action)) for name, consumer, action in AFTER_THE_WALK]
     out = io.StringIO()
     walk = Walk(out=out, work_dir=tmp_path, notification_wait=0.2)
     assert run_steps(walk, steps) == 0, out.getvalue()
