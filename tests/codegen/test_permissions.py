@@ -59,12 +59,16 @@ def test_every_pattern_kind_maps_to_operations_with_known_actions() -> None:
 
 
 def test_an_index_query_is_granted_on_that_index_only() -> None:
-    (index_statement,) = [
-        s for s in statements(stereo_spot(), "web_ui") if s["Action"] == ["dynamodb:Query"]
-    ]
-    assert index_statement["Resource"] == [
-        f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/prod-jobs/index/status-completed_at"
-    ]
+    queries = {
+        str(s["Sid"]): s["Resource"]
+        for s in statements(stereo_spot(), "web_ui")
+        if s["Action"] == ["dynamodb:Query"]
+    }
+    table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/prod-jobs"
+    assert queries == {
+        "JobsIndexStatusCompletedAt": [f"{table}/index/status-completed_at"],
+        "JobsIndexInProgressCreatedAt": [f"{table}/index/in_progress-created_at"],
+    }
 
 
 def test_the_video_worker_cannot_touch_jobs_and_the_web_ui_no_queue() -> None:
