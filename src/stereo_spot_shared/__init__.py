@@ -80,13 +80,13 @@ except PackageNotFoundError:  # imported from a source tree that was never insta
     __version__ = "0+unknown"
 
 __all__ = [
-    "AccessDeniedError",
     "FINAL_LAYOUT",
     "INPUT_LAYOUT",
     "KEY_SEGMENT_PATTERN",
     "LAYOUTS",
     "SEGMENT_LAYOUT",
     "SEGMENT_OUTPUT_LAYOUT",
+    "AccessDeniedError",
     "ArgumentTypeError",
     "BatchWriteError",
     "ChunkingPayload",
