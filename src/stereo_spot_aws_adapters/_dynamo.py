@@ -1,23 +1,30 @@
 """Runtime shared by every generated DynamoDB adapter.
 
 Generated classes do their own straight-line marshalling; what lives here is
-what every table needs the same way: argument checks, following pages, batch
-writes with retries, and JSON-safe page tokens.
+what every table needs the same way: following pages, batch writes with
+retries, and JSON-safe page tokens. The argument checks are cloud-agnostic
+(``stereo_spot_shared._checks``, shared with the in-memory backend) and are
+re-exported here under the names generated code calls.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import time
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import TypeAdapter, ValidationError
 
+from stereo_spot_shared._checks import (
+    TokenType,
+    check_page_token,
+    field_validator,
+    require_bytes_key,
+    require_int,
+    require_model,
+    require_str_key,
+)
+from stereo_spot_shared._clock import default_owner_id, now
 from stereo_spot_shared.errors import InvalidPageTokenError
 from stereo_spot_shared.interfaces import PageToken
 
@@ -26,69 +33,11 @@ from ._retry import BatchRetry
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef
-    from pydantic import BaseModel
 
     Item = dict[str, AttributeValueTypeDef]
 
 BATCH_WRITE_LIMIT = 25
 """BatchWriteItem accepts at most 25 put or delete requests."""
-
-
-def require_str_key(name: str, value: object) -> str:
-    """A string key attribute: a non-empty ``str``."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    if not value:
-        raise ValueError(f"{name} must not be empty")
-    return value
-
-
-def require_int(name: str, value: object, *, minimum: int | None = None) -> int:
-    """An ``int`` (never a ``bool``), optionally bounded below."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def require_bytes_key(name: str, value: object) -> bytes:
-    if not isinstance(value, bytes):
-        raise TypeError(f"{name} must be bytes, got {type(value).__name__}")
-    if not value:
-        raise ValueError(f"{name} must not be empty")
-    return value
-
-
-def require_model(name: str, value: object, model: type[BaseModel]) -> None:
-    if not isinstance(value, model):
-        raise TypeError(f"{name} must be a {model.__name__}, got {type(value).__name__}")
-
-
-def field_validator(model: type[BaseModel], field: str) -> Callable[[object], Any]:
-    """Validate one value exactly as ``model`` validates its ``field``.
-
-    Used by generated ``update`` methods so a field updated alone obeys the
-    same type and range rules as a whole model written by ``put``.
-    """
-    adapters: list[TypeAdapter[Any]] = []  # built on first use, not at import
-
-    def validate(value: object) -> Any:
-        if not adapters:
-            adapters.append(TypeAdapter(model.model_fields[field].rebuild_annotation()))
-        try:
-            return adapters[0].validate_python(value)
-        except ValidationError as error:
-            detail = error.errors(include_url=False)[0]
-            message = f"{field} for {model.__name__}: {detail['msg']} (got {value!r})"
-            # A wrong type is a TypeError; a right type with a bad value a ValueError.
-            # pydantic reports any enum mismatch as "enum": a non-string is the wrong type.
-            wrong_type = str(detail["type"]).endswith("_type") or (
-                detail["type"] == "enum" and not isinstance(value, str)
-            )
-            raise (TypeError if wrong_type else ValueError)(message) from None
-
-    return validate
 
 
 def is_condition_failure(error: ClientError) -> bool:
@@ -158,9 +107,6 @@ def batch_put(
     return outcome
 
 
-TokenType = Literal["S", "N"]
-
-
 def encode_page_token(last_key: Mapping[str, AttributeValueTypeDef] | None) -> PageToken | None:
     """Turn a ``LastEvaluatedKey`` into plain JSON: strings stay, numbers become ints."""
     if not last_key:
@@ -182,52 +128,12 @@ def decode_page_token(
     fixed: Mapping[str, str],
     listing: str,
 ) -> Item:
-    """Check a token a caller handed back and turn it into an ``ExclusiveStartKey``.
-
-    The token must have exactly the attributes this listing's keys have, with
-    their types, and the fixed partition value: anything else was forged,
-    truncated, or belongs to another listing.
-    """
-    if not isinstance(token, Mapping):
-        raise InvalidPageTokenError(
-            f"page token for {listing} must be the mapping a previous call returned, "
-            f"got {type(token).__name__}"
-        )
-    if set(token) != set(attribute_types):
-        raise InvalidPageTokenError(
-            f"page token for {listing} must have exactly the keys {sorted(attribute_types)}, "
-            f"got {sorted(map(str, token))}"
-        )
-    key: Item = {}
-    for name, kind in attribute_types.items():
-        value = token[name]
-        if kind == "S":
-            if not isinstance(value, str) or not value:
-                raise InvalidPageTokenError(
-                    f"page token for {listing}: {name!r} must be a non-empty string"
-                )
-            if name in fixed and value != fixed[name]:
-                raise InvalidPageTokenError(
-                    f"page token for {listing}: {name!r} is {value!r}, this listing reads {fixed[name]!r}"
-                )
-            key[name] = {"S": value}
-        else:
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise InvalidPageTokenError(
-                    f"page token for {listing}: {name!r} must be an integer"
-                )
-            key[name] = {"N": str(value)}
-    return key
-
-
-def now() -> int:
-    """Unix seconds; the clock every generated time comparison uses."""
-    return int(time.time())
-
-
-def default_owner_id() -> str:
-    """A lease owner id unique to this process and object: host, pid, random suffix."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    """Check a token a caller handed back and turn it into an ``ExclusiveStartKey``."""
+    values = check_page_token(token, attribute_types, fixed, listing)
+    return {
+        name: {"S": value} if isinstance(value, str) else {"N": str(value)}
+        for name, value in values.items()
+    }
 
 
 def is_validation_error(error: ClientError) -> bool:
@@ -236,3 +142,24 @@ def is_validation_error(error: ClientError) -> bool:
 
 def error_message(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Message", error))
+
+
+__all__ = [
+    "BATCH_WRITE_LIMIT",
+    "BatchPutOutcome",
+    "TokenType",
+    "batch_put",
+    "decode_page_token",
+    "default_owner_id",
+    "encode_page_token",
+    "error_message",
+    "field_validator",
+    "is_condition_failure",
+    "is_validation_error",
+    "now",
+    "query_pages",
+    "require_bytes_key",
+    "require_int",
+    "require_model",
+    "require_str_key",
+]

@@ -8,7 +8,6 @@ path complete; a failed upload leaves no multipart upload behind to be billed.
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
 from typing import TYPE_CHECKING
@@ -16,6 +15,17 @@ from typing import TYPE_CHECKING
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
+from stereo_spot_shared._object_checks import (
+    MAX_KEY_BYTES,
+    MAX_PRESIGN_SECONDS,
+    check_body,
+    check_download_target,
+    check_expiry,
+    check_header_value,
+    check_listing,
+    check_object,
+    check_upload_source,
+)
 from stereo_spot_shared.errors import ObjectNotFoundError
 from stereo_spot_shared.interfaces import ProgressCallback
 
@@ -25,12 +35,6 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
 
 logger = logging.getLogger(__name__)
-
-MAX_PRESIGN_SECONDS = 604_800
-"""Seven days, the longest a SigV4 presigned URL can be valid."""
-
-MAX_KEY_BYTES = 1024
-"""S3's limit on the UTF-8 length of an object key."""
 
 MIB = 1024 * 1024
 
@@ -79,9 +83,9 @@ class S3ObjectStorage:
         self, bucket: str, key: str, *, expires_in: int = 3600, content_type: str = "video/mp4"
     ) -> str:
         """A URL that accepts one HTTP PUT of the object with this ``Content-Type``."""
-        _check_object(bucket, key)
-        _check_expiry(expires_in)
-        _check_header_value("content_type", content_type)
+        check_object(bucket, key)
+        check_expiry(expires_in)
+        check_header_value("content_type", content_type)
         return self._client.generate_presigned_url(
             "put_object",
             Params={"Bucket": bucket, "Key": key, "ContentType": content_type},
@@ -98,11 +102,11 @@ class S3ObjectStorage:
         response_content_disposition: str | None = None,
     ) -> str:
         """A URL that serves the object to an HTTP GET, optionally as an attachment."""
-        _check_object(bucket, key)
-        _check_expiry(expires_in)
+        check_object(bucket, key)
+        check_expiry(expires_in)
         params = {"Bucket": bucket, "Key": key}
         if response_content_disposition is not None:
-            _check_header_value("response_content_disposition", response_content_disposition)
+            check_header_value("response_content_disposition", response_content_disposition)
             params["ResponseContentDisposition"] = response_content_disposition
         return self._client.generate_presigned_url(
             "get_object", Params=params, ExpiresIn=expires_in, HttpMethod="GET"
@@ -110,14 +114,13 @@ class S3ObjectStorage:
 
     def upload(self, bucket: str, key: str, body: bytes) -> None:
         """Store ``body`` as the object, replacing any existing one."""
-        _check_object(bucket, key)
-        if not isinstance(body, bytes):
-            raise TypeError(f"body must be bytes, not {type(body).__name__}; encode text first")
+        check_object(bucket, key)
+        check_body(body)
         self._client.put_object(Bucket=bucket, Key=key, Body=body)
 
     def download(self, bucket: str, key: str) -> bytes:
         """The whole object in memory; use ``download_file`` for large objects."""
-        _check_object(bucket, key)
+        check_object(bucket, key)
         try:
             response = self._client.get_object(Bucket=bucket, Key=key)
         except ClientError as exc:
@@ -129,7 +132,7 @@ class S3ObjectStorage:
 
     def exists(self, bucket: str, key: str) -> bool:
         """Whether the object exists; errors other than "not found" (e.g. 403) propagate."""
-        _check_object(bucket, key)
+        check_object(bucket, key)
         try:
             self._client.head_object(Bucket=bucket, Key=key)
         except ClientError as exc:
@@ -140,18 +143,14 @@ class S3ObjectStorage:
 
     def delete(self, bucket: str, key: str) -> None:
         """Delete the object; deleting one that does not exist is not an error."""
-        _check_object(bucket, key)
+        check_object(bucket, key)
         self._client.delete_object(Bucket=bucket, Key=key)
 
     def list_object_keys(
         self, bucket: str, prefix: str = "", *, page_size: int = 1000
     ) -> list[str]:
         """Every key under ``prefix``, following all pages, in S3's (UTF-8 binary) order."""
-        _check_bucket(bucket)
-        if prefix:
-            _check_key(prefix, what="prefix")
-        if not 1 <= page_size <= 1000:
-            raise ValueError(f"page_size must be between 1 and 1000, got {page_size}")
+        check_listing(bucket, prefix, page_size)
         paginator = self._client.get_paginator("list_objects_v2")
         pages = paginator.paginate(
             Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": page_size}
@@ -171,12 +170,8 @@ class S3ObjectStorage:
         ``progress`` is called with the bytes sent since its previous call.
         S3 errors surface as boto3's ``S3UploadFailedError``.
         """
-        _check_object(bucket, key)
-        filename = os.fspath(path)
-        if not os.path.exists(filename):
-            raise FileNotFoundError(errno.ENOENT, "local file to upload does not exist", filename)
-        if os.path.isdir(filename):
-            raise IsADirectoryError(errno.EISDIR, "cannot upload a directory", filename)
+        check_object(bucket, key)
+        filename = check_upload_source(path)
         may_be_multipart = os.path.getsize(filename) >= self._transfer_config.multipart_threshold
         try:
             self._client.upload_file(
@@ -205,15 +200,8 @@ class S3ObjectStorage:
         temporary layer here cost 10-20% of throughput for nothing.)
         ``progress`` is called with the bytes received since its previous call.
         """
-        _check_object(bucket, key)
-        target = os.fspath(path)
-        if os.path.isdir(target):
-            raise IsADirectoryError(errno.EISDIR, "download target is a directory", target)
-        directory = os.path.dirname(os.path.abspath(target))
-        if not os.path.isdir(directory):
-            raise FileNotFoundError(
-                errno.ENOENT, "directory to download into does not exist", directory
-            )
+        check_object(bucket, key)
+        target = check_download_target(path)
         try:
             self._client.download_file(
                 bucket, key, target, Callback=progress, Config=self._transfer_config
@@ -253,60 +241,6 @@ def _is_not_found(exc: ClientError) -> bool:
     code = exc.response.get("Error", {}).get("Code", "")
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     return code in {"404", "NoSuchKey", "NoSuchBucket", "NotFound"} or status == 404
-
-
-def _check_object(bucket: str, key: str) -> None:
-    _check_bucket(bucket)
-    _check_key(key, what="key")
-
-
-def _check_bucket(bucket: str) -> None:
-    if not bucket:
-        raise ValueError("bucket is empty; pass the bucket name, e.g. from INPUT_BUCKET_NAME")
-    if "/" in bucket or _first_control_character(bucket) is not None:
-        raise ValueError(
-            f"bucket {bucket!r} is not a bucket name; pass the name alone and put any "
-            "path in the key"
-        )
-
-
-def _check_key(key: str, *, what: str) -> None:
-    if not key:
-        raise ValueError(f"{what} is empty; S3 object keys need at least one character")
-    index = _first_control_character(key)
-    if index is not None:
-        raise ValueError(
-            f"{what} {key!r} contains control character {key[index]!r} at index {index}; "
-            "S3 keys here must not contain characters below U+0020 or U+007F"
-        )
-    try:
-        size = len(key.encode("utf-8"))
-    except UnicodeEncodeError as exc:
-        raise ValueError(f"{what} {key!r} is not valid Unicode: {exc.reason}") from exc
-    if size > MAX_KEY_BYTES:
-        raise ValueError(f"{what} is {size} bytes of UTF-8; S3 allows at most {MAX_KEY_BYTES}")
-
-
-def _first_control_character(text: str) -> int | None:
-    return next(
-        (index for index, char in enumerate(text) if ord(char) < 32 or ord(char) == 127), None
-    )
-
-
-def _check_expiry(expires_in: int) -> None:
-    if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
-        raise ValueError(
-            f"expires_in must be between 1 and {MAX_PRESIGN_SECONDS} seconds (7 days), "
-            f"got {expires_in}"
-        )
-
-
-def _check_header_value(name: str, value: str) -> None:
-    if not value:
-        raise ValueError(f"{name} is empty")
-    index = _first_control_character(value)
-    if index is not None:
-        raise ValueError(f"{name} {value!r} contains a control character at index {index}")
 
 
 __all__ = ["MAX_KEY_BYTES", "MAX_PRESIGN_SECONDS", "S3ObjectStorage", "default_transfer_config"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -19,12 +18,22 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
-from stereo_spot_shared.errors import (
-    BatchWriteError,
-    EmptyMessageError,
-    MalformedEventError,
-    MessageTooLargeError,
+from stereo_spot_shared._messages import (
+    BASE64,
+    ENCODING_ATTRIBUTE,
+    MAX_BATCH_ENTRIES,
+    MAX_MESSAGE_BYTES,
+    MAX_VISIBILITY_TIMEOUT,
+    STRING_TYPE,
+    UTF8,
+    OutgoingMessage,
+    check_max_messages,
+    check_receipt_handle,
+    check_visibility,
+    check_wait_time,
+    encode_body,
 )
+from stereo_spot_shared.errors import BatchWriteError, MalformedEventError
 from stereo_spot_shared.interfaces import MessageBody, QueueMessage
 
 from ._clients import get_client
@@ -40,37 +49,8 @@ if TYPE_CHECKING:
         SendMessageBatchRequestEntryTypeDef,
     )
 
-MAX_MESSAGE_BYTES = 1_048_576
-"""SQS's limit (1 MiB since 2025) on one message, body plus attributes, and on one batch."""
-
-MAX_BATCH_ENTRIES = 10
-"""SQS accepts at most this many entries per SendMessageBatch / DeleteMessageBatch."""
-
-MAX_VISIBILITY_TIMEOUT = 43_200
-"""Twelve hours, the longest visibility timeout SQS allows."""
-
-ENCODING_ATTRIBUTE = "stereo-spot-body-encoding"
-"""Message attribute recording how the body was encoded: ``utf-8`` or ``base64``."""
-
-_UTF8 = "utf-8"
-_BASE64 = "base64"
-_STRING_TYPE = "String"
-
-# The characters SQS accepts in a body (XML 1.0 Char production). Compiled on
-# first use: the astral-plane range makes compiling cost ~15 ms at import.
-_NOT_SQS_CHARACTER = "[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-
 _E = TypeVar("_E")
 _S = TypeVar("_S")
-
-
-@dataclass(frozen=True)
-class _Outgoing:
-    """A validated body, as it will travel."""
-
-    text: str
-    encoding: str
-    size: int
 
 
 @dataclass
@@ -103,7 +83,7 @@ class SQSQueueSender:
 
     def send(self, body: MessageBody) -> str:
         """Send one message and return its message id."""
-        outgoing = _encode(body)
+        outgoing = encode_body(body)
         response = self._client.send_message(
             QueueUrl=self.queue_url,
             MessageBody=outgoing.text,
@@ -123,7 +103,7 @@ class SQSQueueSender:
         whose ``failed`` holds exactly the bodies that were not sent.
         """
         bodies = list(bodies)
-        outgoing = [_encode(body) for body in bodies]
+        outgoing = [encode_body(body) for body in bodies]
         message_ids: dict[int, str] = {}
         failures: dict[int, str] = {}
         error: BotoCoreError | ClientError | None = None
@@ -175,11 +155,7 @@ class SQSQueueReceiver:
         retry: BatchRetry | None = None,
     ) -> None:
         _check_queue_url(queue_url)
-        if not 0 <= wait_time_seconds <= 20:
-            raise ValueError(
-                f"wait_time_seconds must be between 0 and 20 (SQS long polling), "
-                f"got {wait_time_seconds}"
-            )
+        check_wait_time(wait_time_seconds)
         self.queue_url = queue_url
         self.wait_time_seconds = wait_time_seconds
         self._client = (
@@ -196,10 +172,7 @@ class SQSQueueReceiver:
         not decode raises ``MalformedEventError``; like any message not
         deleted, it is redelivered and ends in the queue's dead-letter queue.
         """
-        if not 1 <= max_messages <= MAX_BATCH_ENTRIES:
-            raise ValueError(
-                f"max_messages must be between 1 and {MAX_BATCH_ENTRIES}, got {max_messages}"
-            )
+        check_max_messages(max_messages)
         response = self._client.receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=max_messages,
@@ -211,14 +184,14 @@ class SQSQueueReceiver:
 
     def delete(self, receipt_handle: str) -> None:
         """Delete a received message so it is not delivered again."""
-        _check_receipt_handle(receipt_handle)
+        check_receipt_handle(receipt_handle)
         self._client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt_handle)
 
     def delete_batch(self, receipt_handles: Sequence[str]) -> None:
         """Delete many received messages; handles not deleted raise ``BatchWriteError``."""
         handles = list(receipt_handles)
         for handle in handles:
-            _check_receipt_handle(handle)
+            check_receipt_handle(handle)
         failures: dict[int, str] = {}
         error: BotoCoreError | ClientError | None = None
         for start in range(0, len(handles), MAX_BATCH_ENTRIES):
@@ -243,11 +216,8 @@ class SQSQueueReceiver:
 
     def change_visibility(self, receipt_handle: str, seconds: int) -> None:
         """Hide a received message for ``seconds`` more (0 makes it visible at once)."""
-        _check_receipt_handle(receipt_handle)
-        if not 0 <= seconds <= MAX_VISIBILITY_TIMEOUT:
-            raise ValueError(
-                f"seconds must be between 0 and {MAX_VISIBILITY_TIMEOUT} (12 hours), got {seconds}"
-            )
+        check_receipt_handle(receipt_handle)
+        check_visibility(seconds)
         self._client.change_message_visibility(
             QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
         )
@@ -260,38 +230,11 @@ class SQSQueueReceiver:
         return succeeded, response.get("Failed", [])
 
 
-def _encode(body: object) -> _Outgoing:
-    """Validate a body and encode it for SQS; raise before anything is sent."""
-    if not isinstance(body, (str, bytes)):
-        raise TypeError(f"message body must be str or bytes, not {type(body).__name__}")
-    if not body:
-        raise EmptyMessageError("message body is empty; SQS does not accept empty messages")
-    if isinstance(body, bytes):
-        text = base64.b64encode(body).decode("ascii")
-        encoding = _BASE64
-    else:
-        bad = re.search(_NOT_SQS_CHARACTER, body)
-        if bad is not None:
-            raise ValueError(
-                f"message body contains U+{ord(bad.group()):04X} at index {bad.start()}, "
-                "which SQS does not accept; send the body as bytes to have it base64-encoded"
-            )
-        text = body
-        encoding = _UTF8
-    size = len(text.encode("utf-8")) + len(ENCODING_ATTRIBUTE) + len(_STRING_TYPE) + len(encoding)
-    if size > MAX_MESSAGE_BYTES:
-        raise MessageTooLargeError(
-            f"message is {size} bytes ({encoding}-encoded body plus attributes), over the SQS "
-            f"limit of {MAX_MESSAGE_BYTES} bytes; store the payload in S3 and send its key instead"
-        )
-    return _Outgoing(text=text, encoding=encoding, size=size)
+def _attributes(outgoing: OutgoingMessage) -> dict[str, MessageAttributeValueTypeDef]:
+    return {ENCODING_ATTRIBUTE: {"DataType": STRING_TYPE, "StringValue": outgoing.encoding}}
 
 
-def _attributes(outgoing: _Outgoing) -> dict[str, MessageAttributeValueTypeDef]:
-    return {ENCODING_ATTRIBUTE: {"DataType": _STRING_TYPE, "StringValue": outgoing.encoding}}
-
-
-def _plan_batches(outgoing: Sequence[_Outgoing]) -> list[list[int]]:
+def _plan_batches(outgoing: Sequence[OutgoingMessage]) -> list[list[int]]:
     """Group indices, in order, so each batch has at most 10 entries and 1 MiB in total."""
     batches: list[list[int]] = []
     current: list[int] = []
@@ -357,9 +300,9 @@ def _decode(message: MessageTypeDef) -> QueueMessage:
     marker = message.get("MessageAttributes", {}).get(ENCODING_ATTRIBUTE)
     encoding = marker.get("StringValue") if marker is not None else None
     body: MessageBody
-    if encoding is None or encoding == _UTF8:
+    if encoding is None or encoding == UTF8:
         body = raw
-    elif encoding == _BASE64:
+    elif encoding == BASE64:
         try:
             body = base64.b64decode(raw, validate=True)
         except binascii.Error as exc:
@@ -370,7 +313,7 @@ def _decode(message: MessageTypeDef) -> QueueMessage:
     else:
         raise MalformedEventError(
             f"message {message_id} has unknown {ENCODING_ATTRIBUTE}={encoding!r}; "
-            f"expected {_UTF8!r} or {_BASE64!r}"
+            f"expected {UTF8!r} or {BASE64!r}"
         )
     attributes = {str(name): value for name, value in message.get("Attributes", {}).items()}
     return QueueMessage(
@@ -396,11 +339,6 @@ def _check_queue_url(queue_url: str) -> None:
             f"queue_url must be the queue's URL (https://sqs.<region>.amazonaws.com/<account>/"
             f"<name>), got {queue_url!r}"
         )
-
-
-def _check_receipt_handle(receipt_handle: str) -> None:
-    if not receipt_handle:
-        raise ValueError("receipt_handle is empty; pass QueueMessage.receipt_handle")
 
 
 __all__ = [
