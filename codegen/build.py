@@ -46,6 +46,9 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         models_module=generator_raw["models_module"],
         errors_module=generator_raw.get("errors_module", "stereo_spot_shared.errors"),
         python_path=(source.parent / generator_raw.get("python_path", ".")).resolve(),
+        shared_package=generator_raw.get(
+            "shared_package", generator_raw["models_module"].split(".")[0]
+        ),
     )
     models = _ModelCatalog(generator, problems)
     tables = tuple(

@@ -84,9 +84,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = render(schema, options.out)
     if json_schema is not None:
         files[json_schema] = render_json_schema()
-    package_root = options.out.joinpath(*schema.generator.package.split("."))
+    # Both packages the generator writes into: stale modules are found in either.
+    package_roots = [
+        options.out.joinpath(*package.split("."))
+        for package in (schema.generator.package, schema.generator.shared_package)
+    ]
     if options.check:
-        drift = compare(files, package_root, Path.cwd())
+        drift = compare(files, package_roots, Path.cwd())
         if drift.clean:
             print(f"generated code is up to date ({len(files)} files from {schema.display_name})")
             return 0
@@ -97,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    written, deleted = write(files, package_root)
+    written, deleted = write(files, package_roots)
     for path in written:
         print(f"wrote {path}")
     for path in deleted:

@@ -152,6 +152,24 @@ class TableSpec:
         return self.attributes if self.model else ()
 
     @property
+    def protocol_name(self) -> str:
+        """The generated Protocol every backend's class for this table satisfies: ``JobsTable``."""
+        return pascal(self.name) + "Table"
+
+    @property
+    def memory_class_name(self) -> str:
+        """The in-memory backend's class for this table: ``MemoryJobsTable``."""
+        return "Memory" + self.protocol_name
+
+    @property
+    def declared_protocol(self) -> tuple[str, str] | None:
+        """``(module, class)`` of the schema's ``protocol``, which the generated Protocol extends."""
+        if self.protocol is None:
+            return None
+        module, _, name = self.protocol.rpartition(".")
+        return module, name
+
+    @property
     def lease(self) -> LeasePattern | None:
         return next((p for p in self.patterns if isinstance(p, LeasePattern)), None)
 
@@ -170,6 +188,15 @@ class QueueSpec:
     payload_model: str | None
     schema_path: str
 
+    @property
+    def sender_field(self) -> str:
+        """The bundle's field holding this queue's sender: ``chunking_sender``."""
+        return f"{self.name}_sender"
+
+    @property
+    def receiver_field(self) -> str:
+        return f"{self.name}_receiver"
+
 
 @dataclass(frozen=True)
 class BucketSpec:
@@ -179,6 +206,21 @@ class BucketSpec:
     env_var: str
     schema_path: str
 
+    @property
+    def bundle_field(self) -> str:
+        """The bundle's field holding this bucket's name: ``input_bucket``."""
+        return f"{self.name}_bucket"
+
+
+@dataclass(frozen=True)
+class NotificationRoute:
+    """Objects created in ``bucket`` under ``prefix``/``suffix`` notify ``queue`` (S3 events)."""
+
+    bucket: str
+    queue: str
+    prefix: str
+    suffix: str
+
 
 @dataclass(frozen=True)
 class GeneratorSpec:
@@ -186,6 +228,7 @@ class GeneratorSpec:
     models_module: str
     errors_module: str
     python_path: Path
+    shared_package: str  # cloud-agnostic code: the adapter bundle, the in-memory backend
 
 
 @dataclass(frozen=True)
@@ -196,3 +239,17 @@ class SchemaSpec:
     tables: tuple[TableSpec, ...]
     queues: tuple[QueueSpec, ...]
     buckets: tuple[BucketSpec, ...]
+
+    @property
+    def notification_routes(self) -> tuple[NotificationRoute, ...]:
+        """Which uploads notify which queue; the in-memory backend delivers these events.
+
+        The schema does not declare bucket notifications yet (Terraform holds
+        them); until it does, callers add routes at run time.
+        """
+        return ()
+
+
+def pascal(name: str) -> str:
+    """``segment_completions`` -> ``SegmentCompletions``."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))

@@ -88,6 +88,7 @@ def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
         queue_exports=queue_exports,
         exports=generated_exports,
     )
+    files.update(_render_shared(schema, out_dir, env))
     emit(
         package_dir / "env_config.py",
         "env_config.py.jinja",
@@ -110,11 +111,55 @@ def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
             schema.generator.package.split(".")[0],
             schema.generator.models_module.split(".")[0],
             schema.generator.errors_module.split(".")[0],
+            schema.generator.shared_package.split(".")[0],
             "stereo_spot_aws_adapters",
             "stereo_spot_shared",
         }
     )
     return format_sources(files, first_party)
+
+
+def _render_shared(schema: m.SchemaSpec, out_dir: Path, env: jinja2.Environment) -> dict[Path, str]:
+    """The cloud-agnostic files: the adapter bundle and the in-memory backend, one table each."""
+    generated = out_dir.joinpath(*schema.generator.shared_package.split(".")) / "generated"
+    files: dict[Path, str] = {}
+
+    def emit(path: Path, template: str, **context: Any) -> None:
+        files[path] = env.get_template(template).render(schema=schema, **context)
+
+    emit(generated / "__init__.py", "shared_generated_init.py.jinja")
+    kinds = {pattern.kind for table in schema.tables for pattern in table.patterns}
+    declared: dict[str, set[str]] = {
+        "stereo_spot_shared.interfaces": {"ObjectStorage", "QueueReceiver", "QueueSender"}
+    }
+    if "query_index_page" in kinds:
+        declared["stereo_spot_shared.interfaces"].add("PageToken")
+    for table in schema.tables:
+        if table.declared_protocol:
+            module, name = table.declared_protocol
+            declared.setdefault(module, set()).add(name)
+    emit(
+        generated / "adapters.py",
+        "adapters.py.jinja",
+        abc_imports=[
+            name
+            for name, kind in (("Mapping", "query_index_page"), ("Sequence", "batch_put"))
+            if kind in kinds
+        ],
+        protocol_imports=[(module, sorted(names)) for module, names in sorted(declared.items())],
+        models=sorted({name for table in schema.tables for name in _table_models(table)}),
+        exports=sorted(["Adapters", *(table.protocol_name for table in schema.tables)]),
+    )
+    for table in schema.tables:
+        emit(
+            generated / f"memory_{table.name}.py",
+            "memory_table.py.jinja",
+            table=table,
+            table_models=_table_models(table),
+            abc_imports=_abc_imports(table),
+        )
+    emit(generated / "memory_backend.py", "memory_backend.py.jinja")
+    return files
 
 
 def _table_models(table: m.TableSpec) -> list[str]:
@@ -169,7 +214,13 @@ def _variable_names(schema: m.SchemaSpec) -> list[str]:
 
 
 def _env_exports(schema: m.SchemaSpec) -> list[str]:
-    names = ["VARIABLES", "check_environment", "load_terraform_outputs", "object_storage_from_env"]
+    names = [
+        "VARIABLES",
+        "build_adapters",
+        "check_environment",
+        "load_terraform_outputs",
+        "object_storage_from_env",
+    ]
     names += _variable_names(schema)
     names += [t.factory for t in schema.tables]
     for queue in schema.queues:

@@ -46,6 +46,12 @@ GENERATOR_FIELDS: dict[str, Field] = {
     "python_path": Field(
         "string", "Directory, relative to the schema file, from which models_module is importable."
     ),
+    "shared_package": Field(
+        "string",
+        "Cloud-agnostic package the adapter bundle and the in-memory backend are generated into "
+        "(default: the top-level package of models_module).",
+        pattern=DOTTED_NAME,
+    ),
 }
 
 TABLE_FIELDS: dict[str, Field] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,19 +29,20 @@ class Drift:
         return not self.changed and not self.stale
 
 
-def generated_files_on_disk(root: Path) -> set[Path]:
-    """Every ``.py`` file under ``root`` that carries the generated-code header."""
+def generated_files_on_disk(roots: Iterable[Path]) -> set[Path]:
+    """Every ``.py`` file under the package ``roots`` that carries the generated-code header."""
     found: set[Path] = set()
-    if not root.is_dir():
-        return found
-    for path in root.rglob("*.py"):
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            if handle.readline().startswith(HEADER_PREFIX):
-                found.add(path)
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for path in root.rglob("*.py"):
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                if handle.readline().startswith(HEADER_PREFIX):
+                    found.add(path)
     return found
 
 
-def compare(files: dict[Path, str], package_root: Path, display_root: Path) -> Drift:
+def compare(files: dict[Path, str], package_roots: Iterable[Path], display_root: Path) -> Drift:
     chunks: list[str] = []
     changed: list[Path] = []
     for path in sorted(files):
@@ -55,7 +57,7 @@ def compare(files: dict[Path, str], package_root: Path, display_root: Path) -> D
             fromfile="/dev/null" if current is None else _side("a", name),
             tofile=_side("b", name),
         )
-    stale = sorted(generated_files_on_disk(package_root) - set(files))
+    stale = sorted(generated_files_on_disk(package_roots) - set(files))
     for path in stale:
         name = _display(path, display_root)
         chunks += difflib.unified_diff(
@@ -67,7 +69,7 @@ def compare(files: dict[Path, str], package_root: Path, display_root: Path) -> D
     return Drift("".join(chunks), tuple(changed), tuple(stale))
 
 
-def write(files: dict[Path, str], package_root: Path) -> tuple[list[Path], list[Path]]:
+def write(files: dict[Path, str], package_roots: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     """Write changed files atomically and delete stale ones; returns (written, deleted)."""
     written = []
     for path, text in sorted(files.items()):
@@ -79,7 +81,7 @@ def write(files: dict[Path, str], package_root: Path) -> tuple[list[Path], list[
             handle.write(text)
         os.replace(tmp, path)
         written.append(path)
-    deleted = sorted(generated_files_on_disk(package_root) - set(files))
+    deleted = sorted(generated_files_on_disk(package_roots) - set(files))
     for path in deleted:
         path.unlink()
     return written, deleted

@@ -1,5 +1,6 @@
 """stereo-spot shared types: models, interfaces and errors, free of any cloud SDK."""
 
+from .backends import adapters_from_env
 from .errors import (
     BatchWriteError,
     EmptyMessageError,
@@ -12,7 +13,9 @@ from .errors import (
     NotFoundError,
     ObjectNotFoundError,
     StereoSpotError,
+    UnknownBackendError,
 )
+from .generated.adapters import Adapters
 from .interfaces import (
     JobStore,
     MessageBody,
@@ -42,6 +45,7 @@ from .models import (
 from .s3_events import S3ObjectRef, parse_payload, parse_s3_event
 
 __all__ = [
+    "Adapters",
     "BatchWriteError",
     "ChunkingPayload",
     "CreateJobRequest",
@@ -75,7 +79,9 @@ __all__ = [
     "SegmentKeyPayload",
     "StereoMode",
     "StereoSpotError",
+    "UnknownBackendError",
     "VideoWorkerPayload",
+    "adapters_from_env",
     "parse_payload",
     "parse_s3_event",
 ]

@@ -76,6 +76,18 @@ class MissingConfigurationError(StereoSpotError, KeyError):
         return self.message
 
 
+class UnknownBackendError(StereoSpotError, ValueError):
+    """``STORAGE_ADAPTER`` names a backend no installed package provides.
+
+    ``installed`` lists the backends that are available.
+    """
+
+    def __init__(self, message: str, backend: str, installed: Sequence[str]) -> None:
+        super().__init__(message)
+        self.backend = backend
+        self.installed: tuple[str, ...] = tuple(installed)
+
+
 class BatchWriteError(StereoSpotError):
     """Some items of a batch could not be written after every retry.
 
@@ -100,4 +112,5 @@ __all__ = [
     "NotFoundError",
     "ObjectNotFoundError",
     "StereoSpotError",
+    "UnknownBackendError",
 ]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TypeVar
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 from pydantic import BaseModel, ValidationError
 
@@ -105,4 +106,35 @@ def _child(parent: dict[str, object], name: str, where: str) -> dict[str, object
     return value
 
 
-__all__ = ["S3ObjectRef", "parse_payload", "parse_s3_event"]
+def object_created_event(
+    bucket: str,
+    key: str,
+    size: int,
+    *,
+    etag: str = "",
+    event_name: str = "ObjectCreated:Put",
+    region: str = "us-east-1",
+    event_time: datetime | None = None,
+) -> str:
+    """The notification body S3 sends to SQS when an object is created (key form-encoded).
+
+    The in-memory backend puts exactly this on a queue when an upload matches a
+    bucket notification, and the walk sends it itself when a stack has none.
+    """
+    when = event_time or datetime.now(timezone.utc)
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": region,
+        "eventTime": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "eventName": event_name,
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+            "object": {"key": quote_plus(key, safe="/"), "size": size, "eTag": etag},
+        },
+    }
+    return json.dumps({"Records": [record]})
+
+
+__all__ = ["S3ObjectRef", "object_created_event", "parse_payload", "parse_s3_event"]

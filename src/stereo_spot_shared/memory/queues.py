@@ -1,0 +1,155 @@
+"""In-memory ``QueueSender`` and ``QueueReceiver`` with SQS's delivery rules.
+
+A received message is hidden for the visibility timeout and comes back, with
+a higher receive count and a new receipt handle, unless it is deleted first.
+Only the latest receipt handle deletes a message (an older one is accepted
+and does nothing, as on SQS). ``receive`` waits for a message at most
+``wait_time_seconds`` of real time and never longer.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+
+from .._messages import (
+    check_max_messages,
+    check_receipt_handle,
+    check_visibility,
+    check_wait_time,
+    encode_body,
+)
+from ..interfaces import MessageBody, QueueMessage
+from .state import MemoryState, QueuedMessage
+
+RECEIVE_COUNT_ATTRIBUTE = "ApproximateReceiveCount"
+
+
+class MemoryQueueSender:
+    """Sends ``str`` or ``bytes`` bodies to one in-memory queue."""
+
+    def __init__(self, state: MemoryState, queue: str) -> None:
+        state.queue(queue)
+        self.state = state
+        self.queue = queue
+        self.queue_url = f"memory://{state.id}/queues/{queue}"
+
+    def __repr__(self) -> str:
+        return f"MemoryQueueSender({self.queue!r})"
+
+    def send(self, body: MessageBody) -> str:
+        """Send one message and return its message id."""
+        outgoing = encode_body(body)
+        return self.state.enqueue(self.queue, body, outgoing.size)
+
+    def send_payload(self, payload: BaseModel) -> str:
+        """Send a pydantic model as its JSON."""
+        return self.send(payload.model_dump_json())
+
+    def send_batch(self, bodies: Sequence[MessageBody]) -> list[str]:
+        """Send many messages; return their message ids in input order.
+
+        Every body is validated before anything is sent, so a bad body sends none.
+        """
+        bodies = list(bodies)
+        sizes = [encode_body(body).size for body in bodies]
+        with self.state.lock:
+            return [
+                self.state.enqueue(self.queue, b, n) for b, n in zip(bodies, sizes, strict=True)
+            ]
+
+
+class MemoryQueueReceiver:
+    """Receives, deletes and extends the visibility of messages on one in-memory queue."""
+
+    def __init__(self, state: MemoryState, queue: str, *, wait_time_seconds: int = 20) -> None:
+        check_wait_time(wait_time_seconds)
+        state.queue(queue)
+        self.state = state
+        self.queue = queue
+        self.queue_url = f"memory://{state.id}/queues/{queue}"
+        self.wait_time_seconds = wait_time_seconds
+
+    def __repr__(self) -> str:
+        return f"MemoryQueueReceiver({self.queue!r})"
+
+    def receive(self, max_messages: int = 1) -> list[QueueMessage]:
+        """Up to ``max_messages`` (1..10) visible messages, waiting at most ``wait_time_seconds``."""
+        check_max_messages(max_messages)
+        deadline = time.monotonic() + self.wait_time_seconds
+        state = self.state
+        with state.changed:
+            messages = state.queue(self.queue)
+            while True:
+                now = state.clock()
+                ready = [m for m in messages.values() if m.visible_at <= now][:max_messages]
+                if ready:
+                    return [self._deliver(message, now) for message in ready]
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                # Wake for a new message, or when the next hidden one becomes visible.
+                hidden = [m.visible_at - now for m in messages.values()]
+                state.changed.wait(min([remaining, *hidden]))
+
+    def delete(self, receipt_handle: str) -> None:
+        """Delete a received message so it is not delivered again."""
+        check_receipt_handle(receipt_handle)
+        with self.state.lock:
+            message = self._find(receipt_handle)
+            if message is not None:
+                del self.state.queue(self.queue)[message.message_id]
+
+    def delete_batch(self, receipt_handles: Sequence[str]) -> None:
+        """Delete many received messages."""
+        handles = list(receipt_handles)
+        for handle in handles:
+            check_receipt_handle(handle)
+        with self.state.lock:
+            for handle in handles:
+                self.delete(handle)
+
+    def change_visibility(self, receipt_handle: str, seconds: int) -> None:
+        """Hide a received message for ``seconds`` more (0 makes it visible at once)."""
+        check_receipt_handle(receipt_handle)
+        check_visibility(seconds)
+        with self.state.changed:
+            message = self._find(receipt_handle)
+            now = self.state.clock()
+            if message is None or message.visible_at <= now:
+                raise ValueError(
+                    f"receipt handle {receipt_handle!r} names no message in flight on "
+                    f"queue {self.queue!r} (deleted, visible again, or received since)"
+                )
+            message.visible_at = now + seconds
+            self.state.changed.notify_all()
+
+    def _deliver(self, message: QueuedMessage, now: float) -> QueueMessage:
+        message.receive_count += 1
+        message.receipt_handle = f"{self.state.id}:{self.queue}:{uuid.uuid4().hex}"
+        message.visible_at = now + self.state.visibility_timeout
+        count = message.receive_count
+        return QueueMessage(
+            message.receipt_handle,
+            message.body,
+            message_id=message.message_id,
+            receive_count=count,
+            attributes={RECEIVE_COUNT_ATTRIBUTE: str(count)},
+        )
+
+    def _find(self, receipt_handle: str) -> QueuedMessage | None:
+        if not receipt_handle.startswith(f"{self.state.id}:{self.queue}:"):
+            raise ValueError(
+                f"receipt handle {receipt_handle!r} was not issued by in-memory queue {self.queue!r}"
+            )
+        return next(
+            (
+                message
+                for message in self.state.queue(self.queue).values()
+                if message.receipt_handle == receipt_handle
+            ),
+            None,
+        )
