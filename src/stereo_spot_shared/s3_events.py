@@ -137,4 +137,23 @@ def object_created_event(
     return json.dumps({"Records": [record]})
 
 
-__all__ = ["S3ObjectRef", "object_created_event", "parse_payload", "parse_s3_event"]
+def test_event(bucket: str, *, event_time: datetime | None = None) -> str:
+    """The ``s3:TestEvent`` S3 sends to a queue when a bucket notification is configured."""
+    when = event_time or datetime.now(timezone.utc)
+    return json.dumps(
+        {
+            "Service": "Amazon S3",
+            "Event": _TEST_EVENT,
+            "Time": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "Bucket": bucket,
+        }
+    )
+
+
+__all__ = [
+    "S3ObjectRef",
+    "object_created_event",
+    "parse_payload",
+    "parse_s3_event",
+    "test_event",
+]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import NotFoundError
+from ..s3_events import test_event
 
 Record = dict[str, Any]
 """One stored item: attribute name to plain value (``str``, ``int`` or ``bytes``)."""
@@ -110,13 +111,16 @@ class MemoryState:
     ) -> None:
         """Send an S3 ``ObjectCreated`` notification to ``queue`` for matching uploads.
 
-        What a bucket notification does on AWS; routes declared in the schema
-        are set up when the backend is built.
+        What configuring a bucket notification does on AWS, including the
+        ``s3:TestEvent`` S3 sends to the queue at once; routes declared in the
+        schema are in place when the backend is built.
         """
         self.bucket(bucket)
         self.queue(queue)
         with self.lock:
             self.routes.append(NotificationRoute(bucket, queue, prefix, suffix))
+            event = test_event(bucket)
+            self.enqueue(queue, event, len(event.encode("utf-8")))
 
     def __repr__(self) -> str:
         return f"MemoryState(id={self.id[:8]!r}, queues={sorted(self.queues)!r}, buckets={sorted(self.buckets)!r})"
