@@ -63,7 +63,11 @@ class Backend:
         return f"{label}-{uuid.uuid4().hex[:12]}"
 
     def fetch(
-        self, method: str, url: str, data: bytes | None = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        url: str,
+        data: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, bytes]:
         """An HTTP request to a presigned URL (``memory://`` ones through ``MemoryURLHandler``)."""
         if url.startswith("memory://"):
@@ -80,11 +84,18 @@ class Backend:
 def _aws_environment(
     monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], endpoint: str | None
 ) -> None:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_DYNAMODB",
-                 "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_S3"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL_SQS",
+        "AWS_ENDPOINT_URL_S3",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", os.environ.get("AWS_ACCESS_KEY_ID") or "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", os.environ.get("AWS_SECRET_ACCESS_KEY") or "testing")
+    monkeypatch.setenv(
+        "AWS_SECRET_ACCESS_KEY", os.environ.get("AWS_SECRET_ACCESS_KEY") or "testing"
+    )
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     if endpoint is None:

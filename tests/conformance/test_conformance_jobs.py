@@ -140,7 +140,7 @@ def test_query_by_job_returns_every_completion_in_segment_order(
 ) -> None:
     job_id = backend.unique("job")
     other = backend.unique("job")
-    order = [5, 0, 3, 1, 4, 2] + list(range(6, 40))
+    order = [5, 0, 3, 1, 4, 2, *range(6, 40)]
     for index in order[:6]:
         adapters.segment_completions.put(completion(job_id, index, 40))
     adapters.segment_completions.put_many([completion(job_id, i, 40) for i in order[6:]])
