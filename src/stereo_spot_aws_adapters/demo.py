@@ -1,8 +1,9 @@
-"""The two ways to run the walk: ``demo`` (embedded moto server) and ``smoke`` (a deployed stack).
+"""The ways to run the walk: ``demo`` (embedded moto server, or in memory) and ``smoke`` (a stack).
 
-Both end in the same steps (``walk.WALK_STEPS``); they differ only in how the
-environment is set up. ``demo`` provisions everything itself; ``smoke`` reads
-the stack's Terraform outputs, provisions nothing, and deletes what it created.
+All end in the same steps (``walk.WALK_STEPS``); they differ only in how the
+backend is set up. ``demo`` provisions everything itself (``--backend memory``
+needs no server at all); ``smoke`` reads the stack's Terraform outputs,
+provisions nothing, and deletes what it created.
 """
 
 from __future__ import annotations
@@ -13,14 +14,21 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from stereo_spot_shared import interfaces
+from stereo_spot_shared.backends import STORAGE_ADAPTER, installed_backends
+from stereo_spot_shared.memory import MemoryState
+
 from . import env_config
 from ._clients import get_client
 from .embedded import EmbeddedMotoServer
 from .generated.resources import BUCKETS, QUEUES, TABLES
 from .provision import provision
-from .walk import WALK_STEPS, Adapters, Step, Walk, clean_up, run_steps
+from .walk import WALK_STEPS, Step, Walk, clean_up, run_steps
 
-__all__ = ["run_demo", "run_smoke"]
+__all__ = ["BACKENDS", "run_demo", "run_memory_demo", "run_smoke"]
+
+BACKENDS = ("aws", "memory")
+"""What ``demo --backend`` accepts: an embedded moto server, or the in-memory backend."""
 
 DEMO_REGION = "us-east-1"
 # Per-service endpoint variables would win over AWS_ENDPOINT_URL and send the
@@ -32,8 +40,12 @@ _SERVICE_ENDPOINT_VARIABLES = (
 )
 
 
-def run_demo(*, prefix: str = "stereo-spot-demo", out: TextIO = sys.stdout) -> int:
-    """Walk one job through an embedded moto server; 0 when every step passed."""
+def run_demo(
+    *, prefix: str = "stereo-spot-demo", backend: str = "aws", out: TextIO = sys.stdout
+) -> int:
+    """Walk one job through an embedded moto server (or in memory); 0 when every step passed."""
+    if backend == "memory":
+        return run_memory_demo(out=out)
     server = EmbeddedMotoServer()
 
     def start_server(walk: Walk) -> str:
@@ -87,6 +99,7 @@ def run_demo(*, prefix: str = "stereo-spot-demo", out: TextIO = sys.stdout) -> i
         os.environ.update(walk.environment)
         os.environ["AWS_ENDPOINT_URL"] = server.endpoint_url
         os.environ["AWS_REGION"] = DEMO_REGION
+        os.environ[STORAGE_ADAPTER] = "aws"
         return _build_adapters(walk, len(walk.environment))
 
     steps: list[Step] = [
@@ -99,6 +112,64 @@ def run_demo(*, prefix: str = "stereo-spot-demo", out: TextIO = sys.stdout) -> i
     with tempfile.TemporaryDirectory(prefix="stereo-spot-demo-") as work_dir:
         walk = Walk(out=out, work_dir=Path(work_dir), notification_wait=3.0)
         return run_steps(walk, steps, finally_step=("clean up what the walk created", clean_up))
+
+
+def run_memory_demo(*, out: TextIO = sys.stdout) -> int:
+    """The same walk on the in-memory backend: no server, no AWS request, a few seconds."""
+
+    def select_backend(walk: Walk) -> str:
+        os.environ[STORAGE_ADAPTER] = "memory"
+        installed = ", ".join(sorted(installed_backends()))
+        return f"{STORAGE_ADAPTER}=memory (installed backends: {installed}); no server to start"
+
+    def build_backend(walk: Walk) -> str:
+        adapters = walk.build_adapters()
+        return (
+            f"adapters_from_env() built a {adapters.backend} backend: {len(TABLES)} tables, "
+            f"{len(QUEUES)} queues, {len(BUCKETS)} buckets, empty and private to this bundle"
+        )
+
+    def route_uploads(walk: Walk) -> str:
+        # The bucket notification Terraform configures, on the in-memory buckets.
+        a = walk.adapters
+        state = getattr(a.objects, "state", None)
+        if not isinstance(state, MemoryState):
+            raise TypeError(f"expected the in-memory backend, got {type(a.objects).__name__}")
+        state.route_notifications(a.input_bucket, "chunking", prefix="input/")
+        return f"{a.input_bucket}/input/* -> chunking (ObjectCreated, as an S3 notification)"
+
+    steps: list[Step] = [
+        ("select the in-memory backend", select_backend),
+        ("create every table, queue and bucket in the schema", build_backend),
+        ("route input-bucket uploads to the chunking queue", route_uploads),
+        ("check every adapter against its interface", check_interfaces),
+        *WALK_STEPS,
+    ]
+    with tempfile.TemporaryDirectory(prefix="stereo-spot-demo-") as work_dir:
+        walk = Walk(out=out, work_dir=Path(work_dir), notification_wait=3.0)
+        return run_steps(walk, steps, finally_step=("clean up what the walk created", clean_up))
+
+
+def check_interfaces(walk: Walk) -> str:
+    """Every adapter of the bundle satisfies the interface services are written against."""
+    a = walk.adapters
+    expected: list[tuple[object, type]] = [
+        (a.jobs, interfaces.JobStore),
+        (a.segment_completions, interfaces.SegmentCompletionStore),
+        (a.reassembly_triggered, interfaces.ReassemblyLock),
+        (a.objects, interfaces.ObjectStorage),
+    ]
+    for queue in ("chunking", "video_worker", "reassembly"):
+        expected.append((getattr(a, f"{queue}_sender"), interfaces.QueueSender))
+        expected.append((getattr(a, f"{queue}_receiver"), interfaces.QueueReceiver))
+    wrong = [
+        f"{type(adapter).__name__} is not a {protocol.__name__}"
+        for adapter, protocol in expected
+        if not isinstance(adapter, protocol)
+    ]
+    if wrong:
+        raise TypeError("; ".join(wrong))
+    return f"{len(expected)} adapters satisfy their interfaces ({type(a.jobs).__name__}, ...)"
 
 
 def run_smoke(
@@ -118,6 +189,7 @@ def run_smoke(
             os.environ["AWS_ENDPOINT_URL"] = endpoint_url
         if region:
             os.environ["AWS_REGION"] = region
+        os.environ[STORAGE_ADAPTER] = "aws"
         return _build_adapters(walk, len(outputs), source=env_file)
 
     steps: list[Step] = [
@@ -131,11 +203,10 @@ def run_smoke(
 
 def _build_adapters(walk: Walk, variable_count: int, *, source: str = "") -> str:
     env_config.check_environment()
-    walk.counter.attach_shared_clients()
-    walk.adapters_ = Adapters.from_env()
+    walk.build_adapters()
     origin = f" from {source}" if source else ""
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or "the AWS default endpoints"
     return (
         f"{variable_count} variables{origin}; check_environment() passed; "
-        f"adapters built through env_config against {endpoint}"
+        f"adapters built by adapters_from_env() against {endpoint}"
     )

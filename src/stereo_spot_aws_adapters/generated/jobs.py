@@ -159,6 +159,13 @@ class DynamoDBJobStore:
                 raise JobNotFoundError(job_id) from None
             raise
 
+    def delete(self, job_id: str) -> None:
+        """Remove the item with this key; removing a missing item is not an error."""
+        self._client.delete_item(
+            TableName=self.table_name,
+            Key={"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}},
+        )
+
     def list_completed(
         self,
         limit: int,

@@ -133,3 +133,13 @@ class DynamoSegmentCompletionStore:
             for page in _dynamo.query_pages(self._client, request)
             for item in page
         ]
+
+    def delete(self, job_id: str, segment_index: int) -> None:
+        """Remove the item with this key; removing a missing item is not an error."""
+        self._client.delete_item(
+            TableName=self.table_name,
+            Key={
+                "job_id": {"S": _dynamo.require_str_key("job_id", job_id)},
+                "segment_index": {"N": str(_dynamo.require_int("segment_index", segment_index))},
+            },
+        )

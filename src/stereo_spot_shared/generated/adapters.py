@@ -43,6 +43,8 @@ class JobsTable(JobStore, Protocol):
         completed_at: int | None = None,
     ) -> None: ...
 
+    def delete(self, job_id: str) -> None: ...
+
     def list_completed(
         self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[JobListItem], PageToken | None]: ...
@@ -57,11 +59,15 @@ class SegmentCompletionsTable(SegmentCompletionStore, Protocol):
 
     def query_by_job(self, job_id: str) -> list[SegmentCompletion]: ...
 
+    def delete(self, job_id: str, segment_index: int) -> None: ...
+
 
 class ReassemblyTriggeredTable(ReassemblyLock, Protocol):
     """The ``reassembly_triggered`` table: ``ReassemblyTriggeredLock`` on AWS, ``MemoryReassemblyTriggeredTable`` in memory."""
 
     def try_trigger(self, job_id: str, *, ttl_seconds: int = 604800) -> bool: ...
+
+    def delete(self, job_id: str) -> None: ...
 
     def try_acquire(
         self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None

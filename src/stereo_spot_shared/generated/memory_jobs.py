@@ -117,6 +117,10 @@ class MemoryJobsTable:
         if not self._table.update_if(key, lambda record: True, changes):
             raise JobNotFoundError(job_id)
 
+    def delete(self, job_id: str) -> None:
+        """Remove the record with this key; removing a missing record is not an error."""
+        self._table.delete((_checks.require_str_key("job_id", job_id),))
+
     def list_completed(
         self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[JobListItem], PageToken | None]:

@@ -57,6 +57,10 @@ class MemoryReassemblyTriggeredTable:
             record, lambda current: current is None or (ttl in current and current[ttl] < now)
         )
 
+    def delete(self, job_id: str) -> None:
+        """Remove the record with this key; removing a missing record is not an error."""
+        self._table.delete((_checks.require_str_key("job_id", job_id),))
+
     def try_acquire(
         self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None
     ) -> bool:

@@ -81,3 +81,12 @@ class MemorySegmentCompletionsTable:
             descending=False,
         )
         return [_from_record(record) for record in records]
+
+    def delete(self, job_id: str, segment_index: int) -> None:
+        """Remove the record with this key; removing a missing record is not an error."""
+        self._table.delete(
+            (
+                _checks.require_str_key("job_id", job_id),
+                _checks.require_int("segment_index", segment_index),
+            )
+        )
