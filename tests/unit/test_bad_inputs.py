@@ -1,8 +1,12 @@
 """Bad inputs to every adapter and to env_config: a clear, specific error, and nothing written.
 
-One table: each row is a call, the exact exception type it must raise, and a
-pattern its message must match (the message has to say what to fix). Around
+One table drives both backends: each row is a call, the exact exception type it
+must raise, and a pattern its message must match (the message has to say what
+to fix). Every row runs on the AWS adapters (moto) and on the in-memory
+backend, and the two must raise the same type with the same message. Around
 each call every table, queue and bucket is snapshotted; they must not change.
+Rows about the environment and Terraform outputs (``AWS_ONLY``) concern
+``env_config`` alone, which the in-memory backend does not use.
 """
 
 from __future__ import annotations
@@ -36,13 +40,16 @@ from stereo_spot_shared.errors import (
     MessageTooLargeError,
     MissingConfigurationError,
 )
+from stereo_spot_shared.generated.memory_backend import build_adapters
+from stereo_spot_shared.memory import MemoryState
 from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
 
 
 @dataclass
 class World:
-    """Every adapter, on resources that already hold one record each."""
+    """Every adapter of one backend, on resources that already hold one record each."""
 
+    backend: str
     env: dict[str, str]
     jobs: DynamoDBJobStore
     completions: DynamoSegmentCompletionStore
@@ -53,6 +60,7 @@ class World:
     bucket: str
     missing_file: Path
     monkeypatch: pytest.MonkeyPatch
+    directory: Path
 
     def after_unset(self, call: Callable[[], object], *names: str) -> object:
         for name in names:
@@ -250,6 +258,107 @@ BAD_INPUTS: list[tuple[str, Call, type[BaseException], str]] = [
         ValueError,
         r"status for Job: Input should be 'created', .* \(got 'bogus'\)",
     ),
+    # Every other method of every adapter.
+    ("delete-empty-job-id", lambda w: w.jobs.delete(""), ValueError, r"job_id must not be empty"),
+    (
+        "query-by-job-int",
+        lambda w: w.completions.query_by_job(5),  # type: ignore[arg-type]
+        TypeError,
+        r"job_id must be a str, got int",
+    ),
+    (
+        "completion-delete-str-index",
+        lambda w: w.completions.delete("job-1", "0"),  # type: ignore[arg-type]
+        TypeError,
+        r"segment_index must be an int, got str",
+    ),
+    (
+        "renew-lease-zero",
+        lambda w: w.lock.renew("job-1", lease_seconds=0),
+        ValueError,
+        r"lease_seconds must be at least 1, got 0",
+    ),
+    ("release-empty", lambda w: w.lock.release(""), ValueError, r"job_id must not be empty"),
+    (
+        "complete-int",
+        lambda w: w.lock.complete(7),  # type: ignore[arg-type]
+        TypeError,
+        r"job_id must be a str, got int",
+    ),
+    ("lock-delete-empty", lambda w: w.lock.delete(""), ValueError, r"job_id must not be empty"),
+    (
+        "trigger-ttl-zero",
+        lambda w: w.lock.try_trigger("job-2", ttl_seconds=0),
+        ValueError,
+        r"ttl_seconds must be at least 1, got 0",
+    ),
+    (
+        "send-non-xml-character",
+        lambda w: w.sender.send("bad \x00 char"),
+        ValueError,
+        r"message body contains U\+0000 at index 4, which SQS does not accept",
+    ),
+    (
+        "receive-zero",
+        lambda w: w.receiver.receive(max_messages=0),
+        ValueError,
+        r"max_messages must be between 1 and 10, got 0",
+    ),
+    (
+        "delete-empty-handle",
+        lambda w: w.receiver.delete(""),
+        ValueError,
+        r"receipt_handle is empty; pass QueueMessage.receipt_handle",
+    ),
+    (
+        "delete-batch-empty-handle",
+        lambda w: w.receiver.delete_batch(["", ""]),
+        ValueError,
+        r"receipt_handle is empty",
+    ),
+    (
+        "exists-bucket-with-slash",
+        lambda w: w.storage.exists("bucket/path", "k"),
+        ValueError,
+        r"bucket 'bucket/path' is not a bucket name",
+    ),
+    ("download-empty-key", lambda w: w.storage.download(w.bucket, ""), ValueError, r"key is empty"),
+    (
+        "delete-key-too-long",
+        lambda w: w.storage.delete(w.bucket, "k" * 1025),
+        ValueError,
+        r"key is 1025 bytes of UTF-8; S3 allows at most 1024",
+    ),
+    (
+        "list-page-size-zero",
+        lambda w: w.storage.list_object_keys(w.bucket, "p", page_size=0),
+        ValueError,
+        r"page_size must be between 1 and 1000, got 0",
+    ),
+    (
+        "list-prefix-control-character",
+        lambda w: w.storage.list_object_keys(w.bucket, "a\tb"),
+        ValueError,
+        r"prefix 'a\\tb' contains control character",
+    ),
+    (
+        "presign-empty-content-type",
+        lambda w: w.storage.presign_upload(w.bucket, "k", content_type=""),
+        ValueError,
+        r"content_type is empty",
+    ),
+    (
+        "download-into-directory",
+        lambda w: w.storage.download_file(w.bucket, "existing.mp4", w.directory),
+        IsADirectoryError,
+        r"download target is a directory",
+    ),
+    (
+        "upload-a-directory",
+        lambda w: w.storage.upload_file(w.bucket, "k", w.directory),
+        IsADirectoryError,
+        r"cannot upload a directory",
+    ),
     # Missing environment variables.
     (
         "env-unset",
@@ -287,8 +396,11 @@ BAD_INPUTS: list[tuple[str, Call, type[BaseException], str]] = [
 ]
 
 
+AWS_ONLY = {"env-unset", "env-blank", "env-all-missing", "terraform-outputs-missing"}
+
+
 @pytest.fixture(scope="module")
-def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def aws_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """Built once per module: the rows must write nothing, and each row checks that."""
     with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
         for name, value in FAKE_AWS.items():
@@ -299,6 +411,7 @@ def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         world = World(
+            backend="aws",
             env=env,
             jobs=env_config.job_store_from_env(),
             completions=env_config.segment_completion_store_from_env(),
@@ -309,23 +422,57 @@ def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             bucket=env["INPUT_BUCKET_NAME"],
             missing_file=tmp_path_factory.mktemp("bad-inputs") / "no-such-video.mp4",
             monkeypatch=monkeypatch,
+            directory=tmp_path_factory.mktemp("a-directory"),
         )
-        # One record everywhere, so a stray write or delete shows up as a change.
-        world.jobs.put(Job(job_id="job-1", mode=StereoMode.SBS, status=JobStatus.CREATED))
-        world.completions.put(segment(0))
-        world.lock.try_trigger("job-1")
-        world.sender.send("already queued")
-        world.storage.upload(world.bucket, "existing.mp4", b"video")
+        fill(world)
         yield world
         clear_client_cache()
 
 
-@pytest.fixture
-def world(shared_world: World, monkeypatch: pytest.MonkeyPatch) -> World:
-    """The shared world, with this test's monkeypatch (the env rows unset variables)."""
-    for name, value in shared_world.env.items():
+@pytest.fixture(scope="module")
+def memory_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """The same adapters from the in-memory backend."""
+    adapters = build_adapters(wait_time_seconds=0)
+    world = World(
+        backend="memory",
+        env={},
+        jobs=adapters.jobs,  # type: ignore[arg-type]
+        completions=adapters.segment_completions,  # type: ignore[arg-type]
+        lock=adapters.reassembly_triggered,  # type: ignore[arg-type]
+        sender=adapters.chunking_sender,  # type: ignore[arg-type]
+        receiver=adapters.chunking_receiver,  # type: ignore[arg-type]
+        storage=adapters.objects,  # type: ignore[arg-type]
+        bucket=adapters.input_bucket,
+        missing_file=tmp_path_factory.mktemp("bad-inputs-memory") / "no-such-video.mp4",
+        monkeypatch=pytest.MonkeyPatch(),
+        directory=tmp_path_factory.mktemp("a-directory-memory"),
+    )
+    fill(world)
+    return world
+
+
+def fill(world: World) -> None:
+    """One record everywhere, so a stray write or delete shows up as a change."""
+    world.jobs.put(Job(job_id="job-1", mode=StereoMode.SBS, status=JobStatus.CREATED))
+    world.completions.put(segment(0))
+    world.lock.try_trigger("job-1")
+    world.sender.send("already queued")
+    world.storage.upload(world.bucket, "existing.mp4", b"video")
+
+
+CASES = [("aws", *row) for row in BAD_INPUTS] + [
+    ("memory", *row) for row in BAD_INPUTS if row[0] not in AWS_ONLY
+]
+
+
+def world_of(
+    request: pytest.FixtureRequest, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> World:
+    """A backend's shared world, with this test's monkeypatch (the env rows unset variables)."""
+    shared: World = request.getfixturevalue(f"{backend}_world")
+    for name, value in shared.env.items():
         monkeypatch.setenv(name, value)
-    return replace(shared_world, monkeypatch=monkeypatch)
+    return replace(shared, monkeypatch=monkeypatch)
 
 
 def create_resources() -> dict[str, str]:
@@ -333,8 +480,11 @@ def create_resources() -> dict[str, str]:
     return provision(prefix="bad")
 
 
-def snapshot(env: dict[str, str]) -> dict[str, Any]:
+def snapshot(world: World) -> dict[str, Any]:
     """Every item, queued message and object, as plain comparable data."""
+    if world.backend == "memory":
+        return memory_snapshot(world.storage.state)  # type: ignore[attr-defined]
+    env = world.env
     dynamodb = boto3.client("dynamodb")
     sqs = boto3.client("sqs")
     s3 = boto3.client("s3")
@@ -361,23 +511,66 @@ def snapshot(env: dict[str, str]) -> dict[str, Any]:
     return state
 
 
+def memory_snapshot(state: MemoryState) -> dict[str, Any]:
+    with state.lock:
+        tables = {
+            name: sorted(map(repr, records.values())) for name, records in state.tables.items()
+        }
+        queues = {
+            name: ([], sorted(str(m.body) for m in messages.values()))
+            for name, messages in state.queues.items()
+        }
+        buckets = {name: (sorted(objects.items()), []) for name, objects in state.buckets.items()}
+    return {**tables, **queues, **buckets}
+
+
 @pytest.mark.parametrize(
-    ("call", "error", "message"),
-    [row[1:] for row in BAD_INPUTS],
-    ids=[row[0] for row in BAD_INPUTS],
+    ("backend", "name", "call", "error", "message"),
+    CASES,
+    ids=[f"{case[0]}-{case[1]}" for case in CASES],
 )
 def test_bad_input_is_rejected_and_writes_nothing(
-    world: World, call: Call, error: type[BaseException], message: str
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    backend: str,
+    name: str,
+    call: Call,
+    error: type[BaseException],
+    message: str,
 ) -> None:
-    before = snapshot(world.env)
+    world = world_of(request, backend, monkeypatch)
+    before = snapshot(world)
     assert before["jobs"] and before["chunking"][1] == ["already queued"]
 
     with pytest.raises(error, match=message) as raised:
         call(world)
 
     assert type(raised.value) is error, f"expected exactly {error.__name__}"
-    assert snapshot(world.env) == before
+    assert snapshot(world) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [(row[0], row[1]) for row in BAD_INPUTS if row[0] not in AWS_ONLY],
+    ids=[row[0] for row in BAD_INPUTS if row[0] not in AWS_ONLY],
+)
+def test_both_backends_raise_the_same_type_and_message(
+    aws_world: World, memory_world: World, name: str, call: Call
+) -> None:
+    raised: list[BaseException] = []
+    for world in (aws_world, memory_world):
+        with pytest.raises(Exception) as caught:
+            call(world)
+        raised.append(caught.value)
+    aws, memory = raised
+    assert type(memory) is type(aws)
+    # Paths name each world's own temporary directory; everything else must match.
+    assert str(memory).replace(str(memory_world.directory), "<dir>").replace(
+        str(memory_world.missing_file), "<file>"
+    ) == str(aws).replace(str(aws_world.directory), "<dir>").replace(
+        str(aws_world.missing_file), "<file>"
+    )
 
 
 def test_the_table_covers_every_kind_of_bad_input() -> None:
-    assert len({row[0] for row in BAD_INPUTS}) == len(BAD_INPUTS) >= 25
+    assert len({row[0] for row in BAD_INPUTS}) == len(BAD_INPUTS) >= 50
