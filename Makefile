@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: test demo bench generate check drift lint typecheck pytest goldens install clean
+.PHONY: test demo bench generate check drift lint typecheck pytest goldens install clean conformance
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## make conformance [ENDPOINT=http://localhost:4566]: the conformance suite on every backend,
+## plus an AWS-compatible endpoint (LocalStack, ...) when ENDPOINT is given
+conformance: $(STAMP)
+	STEREO_SPOT_TEST_ENDPOINT=$(ENDPOINT) $(BIN)/python -m pytest -q tests/conformance
 
 ## make generate: regenerate the adapters after editing schema/ or codegen/templates/
 generate: $(STAMP)

@@ -100,6 +100,8 @@ def test_generated_code_passes_mypy_strict(
             "-m",
             "mypy",
             "--strict",
+            # The shared package may be a namespace package (only its generated/ is generated).
+            "--explicit-package-bases",
             "--config-file",
             str(ROOT / "pyproject.toml"),
             "--cache-dir",
