@@ -16,7 +16,10 @@ tables and buckets; each queue test gets its own queue pair.
 from __future__ import annotations
 
 import copy
+import functools
 import os
+import threading
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -177,6 +180,28 @@ def _memory_backend() -> Iterator[Backend]:
     yield Backend("memory", adapters, new_queue_pair, route_uploads)
 
 
+def _one_request_at_a_time(adapters: Adapters) -> None:
+    """Serialise moto's in-process requests, as ``EmbeddedMotoServer`` does for its server.
+
+    moto's backends do not lock, so two concurrent conditional writes to one
+    item can both succeed there, where DynamoDB lets exactly one through. The
+    guarantee is DynamoDB's; this restores it for moto (see the README).
+    """
+    lock = threading.Lock()
+    clients = {id(c): c for c in (getattr(a, "_client", None) for a in vars(adapters).values())}
+    for client in clients.values():
+        if client is None:
+            continue
+        call = client._make_api_call
+
+        @functools.wraps(call)
+        def serialised(*args: Any, _call: Any = call, **kwargs: Any) -> Any:
+            with lock:
+                return _call(*args, **kwargs)
+
+        client._make_api_call = serialised
+
+
 def _state_of(adapters: Adapters) -> MemoryState:
     state = getattr(adapters.objects, "state", None)
     assert isinstance(state, MemoryState)
@@ -198,7 +223,9 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
         from moto import mock_aws
 
         with mock_aws():
-            yield from _aws_backend(name, None)
+            for backend in _aws_backend(name, None):
+                _one_request_at_a_time(backend.adapters)
+                yield backend
     elif name == "moto_server":
         endpoint = request.getfixturevalue("embedded_endpoint")
         yield from _aws_backend(name, endpoint)
