@@ -1,4 +1,9 @@
-"""``python -m benchmarks [--quick] [--rows 1,3] [--output PATH]``: run and write the table."""
+"""``python -m benchmarks [--quick] [--rows 1,3] [--output PATH]``: run and write the table.
+
+Only a full run of every row writes the committed table (docs/benchmarks.md) by
+default; a ``--quick`` or partial run prints its table and writes a file only
+when ``--output`` names one, so a smoke run can never replace the real numbers.
+"""
 
 from __future__ import annotations
 
@@ -46,7 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rows", type=_row_numbers, default=sorted(ROWS), help="e.g. 1,3 (default: all)"
     )
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="Markdown file")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help=f"Markdown file (default: {DEFAULT_OUTPUT} for a full run of every row; "
+        "a --quick or partial run writes nothing unless this is given)",
+    )
     args = parser.parse_args(argv)
 
     use_fake_aws_env()
@@ -66,9 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
     notes.append(f"Total run time: {elapsed:.0f} s.")
     document = render_document(comparisons, quick=args.quick, command=command, notes=notes)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(document, encoding="utf-8")
+    output = args.output
+    if output is None and not args.quick and args.rows == sorted(ROWS):
+        output = DEFAULT_OUTPUT
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(document, encoding="utf-8")
     print(document)
+    if output is None:
+        print(f"(not written to {DEFAULT_OUTPUT}: only a full run replaces it)", file=sys.stderr)
     return 0
 
 

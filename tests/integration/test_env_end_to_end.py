@@ -13,14 +13,6 @@ import pytest
 from fixtures import deployment
 
 from stereo_spot_aws_adapters import env_config
-from stereo_spot_shared.interfaces import (
-    JobStore,
-    ObjectStorage,
-    QueueReceiver,
-    QueueSender,
-    ReassemblyLock,
-    SegmentCompletionStore,
-)
 from stereo_spot_shared.models import (
     Job,
     JobListItem,
@@ -42,7 +34,6 @@ def test_every_variable_is_set(deployment: dict[str, str]) -> None:
 
 def test_jobs_round_trip(deployment: dict[str, str]) -> None:
     jobs = env_config.job_store_from_env()
-    assert isinstance(jobs, JobStore)
     assert jobs.table_name == deployment["JOBS_TABLE_NAME"]
     for number in range(3):
         jobs.put(Job(job_id=f"job-{number}", mode=StereoMode.SBS, status=JobStatus.CREATED))
@@ -69,8 +60,6 @@ def test_jobs_round_trip(deployment: dict[str, str]) -> None:
 def test_completions_and_lock(deployment: dict[str, str]) -> None:
     completions = env_config.segment_completion_store_from_env()
     lock = env_config.reassembly_triggered_lock_from_env()
-    assert isinstance(completions, SegmentCompletionStore)
-    assert isinstance(lock, ReassemblyLock)
     written = [
         SegmentCompletion(
             job_id="job-1",
@@ -99,8 +88,6 @@ def test_each_queue_sends_receives_and_deletes(deployment: dict[str, str], queue
     sender = getattr(env_config, f"{queue}_queue_sender_from_env")()
     receiver = getattr(env_config, f"{queue}_queue_receiver_from_env")(wait_time_seconds=0)
     assert sender.queue_url == deployment[f"{queue.upper()}_QUEUE_URL"]
-    assert isinstance(sender, QueueSender)
-    assert isinstance(receiver, QueueReceiver)
     payload = ReassemblyPayload(job_id=f"job-for-{queue}").model_dump_json()
 
     sender.send(payload)
@@ -121,7 +108,6 @@ def test_each_queue_sends_receives_and_deletes(deployment: dict[str, str], queue
 
 def test_buckets_upload_download_and_presign(deployment: dict[str, str], tmp_path: Path) -> None:
     storage = env_config.object_storage_from_env()
-    assert isinstance(storage, ObjectStorage)
     source = env_config.input_bucket_name()
     output = env_config.output_bucket_name()
     assert (source, output) == (deployment["INPUT_BUCKET_NAME"], deployment["OUTPUT_BUCKET_NAME"])

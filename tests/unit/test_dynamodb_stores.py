@@ -430,7 +430,9 @@ def test_lock_rejects_bad_arguments_before_any_request(
     assert scan(lock.table_name) == []
 
 
-def test_constructors_take_the_seed_signature(table_names: dict[str, str]) -> None:
+def test_constructor_takes_table_name_region_endpoint_and_client(
+    table_names: dict[str, str],
+) -> None:
     client = boto3.client("dynamodb", region_name="us-east-1")
     store = DynamoDBJobStore(
         table_names["jobs"], region_name="us-east-1", endpoint_url=None, client=client

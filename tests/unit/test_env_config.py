@@ -92,7 +92,7 @@ def full_environment(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return VALUES
 
 
-def test_the_seed_names_are_all_exported() -> None:
+def test_every_documented_factory_is_exported() -> None:
     names = {factory for factory, *_ in FACTORIES} | {
         "object_storage_from_env",
         "check_environment",
@@ -192,7 +192,7 @@ def test_load_terraform_outputs_reads_env_files(tmp_path: Path) -> None:
         env_config.load_terraform_outputs(tmp_path / "missing.json")
 
 
-def test_seed_option_1_runs_as_written(
+def test_env_factories_build_every_adapter_from_terraform_output_variables(
     aws: None, full_environment: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     queue_url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="chunking")[
@@ -220,17 +220,17 @@ def test_seed_option_1_runs_as_written(
         "stack-jobs",
         "stack-segment-completions",
     )
-    assert isinstance(storage, S3ObjectStorage)
     assert (input_bucket, output_bucket) == ("stack-input", "stack-output")
+    upload_url = storage.presign_upload(input_bucket, "input/job-1/source.mp4")
+    assert "stack-input" in upload_url and "X-Amz-Signature=" in upload_url
     assert chunking_receiver.queue_url == queue_url
     assert chunking_receiver.wait_time_seconds == 20  # the schema's long-polling default
 
 
-def test_seed_option_2_runs_as_written(aws: None) -> None:
+def test_adapters_construct_explicitly_from_names_and_region(aws: None) -> None:
     from stereo_spot_aws_adapters import (
         DynamoDBJobStore,
         DynamoSegmentCompletionStore,
-        S3ObjectStorage,
         SQSQueueReceiver,
     )
 
@@ -243,8 +243,8 @@ def test_seed_option_2_runs_as_written(aws: None) -> None:
 
     assert job_store.table_name == "my-stack-jobs"
     assert segment_store.table_name == "my-stack-segment-completions"
-    assert isinstance(storage, S3ObjectStorage)
     assert receiver.queue_url == "https://sqs.us-east-1.amazonaws.com/123/chunking"
+    assert "my-stack-output" in storage.presign_download("my-stack-output", "jobs/j/final.mp4")
 
 
 @pytest.fixture

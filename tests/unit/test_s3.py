@@ -19,7 +19,6 @@ from botocore.stub import Stubber
 from stereo_spot_aws_adapters._clients import client_config, get_client
 from stereo_spot_aws_adapters.s3 import MAX_PRESIGN_SECONDS, S3ObjectStorage
 from stereo_spot_shared.errors import ObjectNotFoundError
-from stereo_spot_shared.interfaces import ObjectStorage
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -86,10 +85,6 @@ def large_file(tmp_path: Path, large_bytes: bytes) -> Path:
 
 def multipart_uploads(s3: S3Client) -> list[str]:
     return [upload["Key"] for upload in s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])]
-
-
-def test_satisfies_the_protocol(storage: S3ObjectStorage) -> None:
-    assert isinstance(storage, ObjectStorage)
 
 
 def test_default_client_is_the_shared_one(s3: S3Client) -> None:

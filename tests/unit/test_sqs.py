@@ -23,7 +23,7 @@ from stereo_spot_shared.errors import (
     MalformedEventError,
     MessageTooLargeError,
 )
-from stereo_spot_shared.interfaces import MessageBody, QueueMessage, QueueReceiver, QueueSender
+from stereo_spot_shared.interfaces import MessageBody, QueueMessage
 from stereo_spot_shared.models import ChunkingPayload
 from stereo_spot_shared.s3_events import parse_payload
 
@@ -103,11 +103,6 @@ def test_default_client_is_the_shared_one(queue_url: str) -> None:
     assert get_client("sqs").get_queue_attributes(
         QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
     )["Attributes"] == {"ApproximateNumberOfMessagesNotVisible": "1"}
-
-
-def test_adapters_satisfy_the_protocols(sender: SQSQueueSender, receiver: SQSQueueReceiver) -> None:
-    assert isinstance(sender, QueueSender)
-    assert isinstance(receiver, QueueReceiver)
 
 
 @pytest.mark.parametrize(
