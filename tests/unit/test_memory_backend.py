@@ -164,6 +164,12 @@ def test_routed_uploads_notify_with_the_s3_event_aws_sends(
         5,
         "ObjectCreated:Put",
     )
+    adapters.video_worker_receiver.delete(message.receipt_handle)
+    # Large enough that the AWS adapter uploads it in parts: S3 says so in the event.
+    source.write_bytes(bytes(8 * 1024 * 1024))
+    adapters.objects.upload_file("input", "segments/job/00001_00002_sbs.mp4", source)
+    (message,) = adapters.video_worker_receiver.receive()
+    assert parse_s3_event(message.body)[0].event_name == "ObjectCreated:CompleteMultipartUpload"
 
 
 def test_a_failed_download_leaves_nothing_behind(adapters: Adapters, tmp_path: Path) -> None:

@@ -40,6 +40,10 @@ SCHEME = "memory"
 CHUNK_BYTES = 256 * 1024
 """Files are read, written and reported to ``progress`` in pieces of this size."""
 
+MULTIPART_THRESHOLD = 8 * 1024 * 1024
+"""From this size the AWS adapter's ``upload_file`` goes in parts, which S3 announces as
+``ObjectCreated:CompleteMultipartUpload``; the notifications here say the same."""
+
 
 class MemoryObjectStorage:
     """Objects in the in-memory buckets of one backend; bucket names are passed per call."""
@@ -125,7 +129,13 @@ class MemoryObjectStorage:
                 pieces.append(piece)
                 if progress is not None:
                     progress(len(piece))
-        self._store(bucket, key, b"".join(pieces), "binary/octet-stream")
+        body = b"".join(pieces)
+        event = (
+            "ObjectCreated:CompleteMultipartUpload"
+            if len(body) >= MULTIPART_THRESHOLD
+            else "ObjectCreated:Put"
+        )
+        self._store(bucket, key, body, "binary/octet-stream", event)
 
     def download_file(
         self,
@@ -170,14 +180,26 @@ class MemoryObjectStorage:
             raise ObjectNotFoundError(bucket, key)
         return stored
 
-    def _store(self, bucket: str, key: str, body: bytes, content_type: str) -> None:
+    def _store(
+        self,
+        bucket: str,
+        key: str,
+        body: bytes,
+        content_type: str,
+        event_name: str = "ObjectCreated:Put",
+    ) -> None:
         etag = hashlib.md5(body, usedforsecurity=False).hexdigest()
         with self.state.lock:
             self.state.bucket(bucket)[key] = StoredObject(body, content_type, etag)
             routes = [route for route in self.state.routes if route.matches(bucket, key)]
             for route in routes:
                 event = object_created_event(
-                    bucket, key, len(body), etag=etag, region=self.state.region
+                    bucket,
+                    key,
+                    len(body),
+                    etag=etag,
+                    event_name=event_name,
+                    region=self.state.region,
                 )
                 self.state.enqueue(route.queue, event, len(event.encode("utf-8")))
 
