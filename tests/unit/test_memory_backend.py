@@ -179,3 +179,15 @@ def test_a_failed_download_leaves_nothing_behind(adapters: Adapters, tmp_path: P
         adapters.objects.download_file("output", "missing.mp4", target)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.mp4"]
+
+
+def test_delete_batch_checks_every_handle_before_deleting_any(adapters: Adapters) -> None:
+    adapters.chunking_sender.send_batch(["a", "b"])
+    messages = adapters.chunking_receiver.receive(max_messages=10)
+    assert len(messages) == 2
+    with pytest.raises(ValueError, match="was not issued by in-memory queue 'chunking'"):
+        adapters.chunking_receiver.delete_batch([messages[0].receipt_handle, "forged"])
+    state = adapters.objects.state  # type: ignore[attr-defined]
+    assert len(state.queue("chunking")) == 2, "nothing was deleted"
+    adapters.chunking_receiver.delete_batch([m.receipt_handle for m in messages])
+    assert state.queue("chunking") == {}

@@ -109,8 +109,12 @@ class MemoryQueueReceiver:
         for handle in handles:
             check_receipt_handle(handle)
         with self.state.lock:
-            for handle in handles:
-                self.delete(handle)
+            # Every handle is checked before any message is deleted.
+            found = [self._find(handle) for handle in handles]
+            messages = self.state.queue(self.queue)
+            for message in found:
+                if message is not None:
+                    messages.pop(message.message_id, None)
 
     def change_visibility(self, receipt_handle: str, seconds: int) -> None:
         """Hide a received message for ``seconds`` more (0 makes it visible at once)."""
