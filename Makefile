@@ -4,19 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: test demo bench generate check drift lint typecheck pytest goldens install clean conformance
+.PHONY: test demo bench generate check drift lint typecheck pytest distributions goldens install clean conformance
 
-$(STAMP): pyproject.toml
+# Two distributions from one tree: stereo-spot-shared (packaging/stereo-spot-shared,
+# pydantic only) and stereo-spot-aws-adapters (this pyproject.toml, which depends on it).
+SHARED := packaging/stereo-spot-shared
+
+$(STAMP): pyproject.toml $(SHARED)/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e $(SHARED) -e '.[dev]'
 	touch $(STAMP)
 
 # The demo needs only the runtime and moto's server: a lighter install than dev.
 DEMO_STAMP := $(VENV)/.installed-demo
-$(DEMO_STAMP): pyproject.toml
+$(DEMO_STAMP): pyproject.toml $(SHARED)/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[demo]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e $(SHARED) -e '.[demo]'
 	touch $(DEMO_STAMP)
 
 install: $(STAMP)
@@ -25,8 +29,8 @@ install: $(STAMP)
 demo: $(DEMO_STAMP)
 	$(BIN)/python -m stereo_spot_aws_adapters demo
 
-## make test: codegen --check, drift check, ruff, mypy --strict, pytest
-test: check drift lint typecheck pytest
+## make test: codegen --check, drift check, ruff, mypy --strict, pytest, both wheels in scratch venvs
+test: check drift lint typecheck pytest distributions
 
 check: $(STAMP)
 	$(BIN)/python -m codegen --check
@@ -49,6 +53,10 @@ pytest: $(STAMP)
 conformance: $(STAMP)
 	STEREO_SPOT_TEST_ENDPOINT=$(ENDPOINT) $(BIN)/python -m pytest -q tests/conformance
 
+## make distributions: build both wheels; prove each installs alone in a scratch venv
+distributions: $(STAMP)
+	$(BIN)/python -m tests.distributions
+
 ## make generate: regenerate the adapters after editing schema/ or codegen/templates/
 generate: $(STAMP)
 	$(BIN)/python -m codegen
@@ -62,4 +70,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build/distributions

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from . import model as m
 from . import spec
 from .errors import Problem, SchemaError
+from .layouts import build_layouts, check_layouts
 from .validate import check_fields, check_list_of_tables, check_named_tables
 
 _PYTHON_KINDS: dict[str, tuple[str, ...]] = {"S": ("str", "enum"), "N": ("int",), "B": ("bytes",)}
@@ -46,9 +47,7 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         models_module=generator_raw["models_module"],
         errors_module=generator_raw.get("errors_module", "stereo_spot_shared.errors"),
         python_path=(source.parent / generator_raw.get("python_path", ".")).resolve(),
-        shared_package=generator_raw.get(
-            "shared_package", generator_raw["models_module"].split(".")[0]
-        ),
+        shared_package=generator_raw.get("shared_package"),
     )
     models = _ModelCatalog(generator, problems)
     tables = tuple(
@@ -60,7 +59,7 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         for name, value in check_named_tables(raw.get("queues", {}), "queues", problems).items()
     )
     buckets = tuple(
-        _build_bucket(name, value, problems)
+        _build_bucket(name, value, models, problems)
         for name, value in check_named_tables(raw.get("buckets", {}), "buckets", problems).items()
     )
     schema = m.SchemaSpec(
@@ -73,6 +72,7 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
     )
     if not problems:
         _check_unique_names(schema, problems)
+        check_layouts(schema, problems)
     if problems:
         raise SchemaError(display_name, problems)
     return schema
@@ -606,15 +606,18 @@ def _build_queue(
     )
 
 
-def _build_bucket(name: str, raw: object, problems: list[Problem]) -> m.BucketSpec | None:
+def _build_bucket(
+    name: str, raw: object, models: _ModelCatalog, problems: list[Problem]
+) -> m.BucketSpec | None:
     path = f"buckets.{name}"
     before = len(problems)
-    data = check_fields(raw, spec.BUCKET_FIELDS, path, problems)
+    data = check_fields(raw, spec.BUCKET_FIELDS, path, problems, extra_keys=spec.BUCKET_SECTIONS)
+    layouts = build_layouts(name, data.get("layouts", {}), f"{path}.layouts", models, problems)
     if len(problems) > before:
         return None
     output = data["terraform_output"]
     return m.BucketSpec(
-        name, data["description"], output, data.get("env_var", output.upper()), path
+        name, data["description"], output, data.get("env_var", output.upper()), path, layouts
     )
 
 

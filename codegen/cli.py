@@ -84,11 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = render(schema, options.out)
     if json_schema is not None:
         files[json_schema] = render_json_schema()
-    # Both packages the generator writes into: stale modules are found in either.
-    package_roots = [
-        options.out.joinpath(*package.split("."))
-        for package in (schema.generator.package, schema.generator.shared_package)
-    ]
+    package_roots = [options.out.joinpath(*p.split(".")) for p in schema.generator.output_packages]
     if options.check:
         drift = compare(files, package_roots, Path.cwd())
         if drift.clean:

@@ -25,6 +25,7 @@ from typing import Literal
 
 from . import model as m
 from .cli import DEFAULT_SCHEMA, load_schema
+from .drift_notifications import compare_notifications
 from .errors import SchemaError
 from .terraform import (
     RESOURCE_KINDS,
@@ -51,6 +52,10 @@ FindingKind = Literal[
     "index-extra",  # a global_secondary_index is not in the schema
     "index-mismatch",  # an index's keys or projection differ
     "ttl-mismatch",  # TTL attribute (or whether TTL is on) differs
+    "notification-missing",  # a layout's notify_queue has no matching bucket notification
+    "notification-extra",  # a bucket notification to a schema queue matches no layout
+    "notification-filter-mismatch",  # a notification's filter_prefix / filter_suffix differs
+    "notification-events",  # a notification for a layout sends no ObjectCreated events
 ]
 
 
@@ -252,6 +257,7 @@ def compare(schema: m.SchemaSpec, terraform: TerraformModel, lines: SchemaLines)
             _compare_table(run, table, tf_table)
     if not terraform.names_only:
         _check_extra_outputs(run)
+        compare_notifications(run)
     return sorted(run.findings, key=Finding.sort_key)
 
 

@@ -86,7 +86,9 @@ def json_schema() -> dict[str, Any]:
             "generator": _object(spec.GENERATOR_FIELDS),
             "tables": named(table),
             "queues": named(_object(spec.QUEUE_FIELDS)),
-            "buckets": named(_object(spec.BUCKET_FIELDS)),
+            "buckets": named(
+                _object(spec.BUCKET_FIELDS, {"layouts": named(_object(spec.LAYOUT_FIELDS))})
+            ),
         },
     }
 

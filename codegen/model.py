@@ -6,6 +6,7 @@ only read it. Names here are the names the generated code uses.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -198,6 +199,136 @@ class QueueSpec:
         return f"{self.name}_receiver"
 
 
+LayoutFieldKind = Literal["text", "number", "enum"]
+
+# One path segment: a text value can never reach into another job's prefix.
+TEXT_PATTERN = "[^/]+"
+# ASCII digits only: a \d class would also match other scripts' digits, which int() accepts.
+NUMBER_PATTERN = "[0-9]+"
+
+
+@dataclass(frozen=True)
+class LayoutField:
+    """One ``{placeholder}`` of a key layout and how its value is written and read."""
+
+    name: str
+    kind: LayoutFieldKind
+    annotation: str  # as in generated code: "str", "int", "StereoMode"
+    width: int  # numbers: zero-padded to at least this many digits (0: no padding)
+    enum_values: tuple[str, ...]  # enums: every member's value
+
+    @property
+    def parameter_annotation(self) -> str:
+        """Builders take an enum member or its value, like the models do."""
+        return f"{self.annotation} | str" if self.kind == "enum" else self.annotation
+
+    @property
+    def pattern(self) -> str:
+        """The named regular-expression group that matches this field in a key."""
+        if self.kind == "enum":
+            body = "|".join(re.escape(value) for value in self.enum_values)
+        else:
+            body = NUMBER_PATTERN if self.kind == "number" else TEXT_PATTERN
+        return f"(?P<{self.name}>{body})"
+
+    @property
+    def to_key(self) -> str:
+        """Expression turning the builder's parameter into its text in the key (checked)."""
+        if self.kind == "number":
+            return f"key_number({self.name!r}, {self.name}, {self.width})"
+        if self.kind == "enum":
+            return f"key_enum({self.name!r}, {self.name}, {self.annotation})"
+        return f"key_text({self.name!r}, {self.name})"
+
+    @property
+    def from_match(self) -> str:
+        """Expression reading this field's value from a match named ``found``."""
+        group = f"found[{self.name!r}]"
+        if self.kind == "number":
+            return f"int({group})"
+        if self.kind == "enum":
+            return f"{self.annotation}({group})"
+        return group
+
+
+@dataclass(frozen=True)
+class LayoutSpec:
+    """One object-key layout of a bucket: its template, fields, and what its keys parse into."""
+
+    name: str  # schema key, e.g. "segment"; names the generated functions
+    bucket: str
+    description: str
+    template: str  # as written in the schema
+    parts: tuple[str | LayoutField, ...]  # literal text and fields, in template order
+    model: str | None  # model class a key parses into, if any
+    uri_field: str | None  # the model field set to s3://{bucket}/{key}
+    notify_queue: str | None  # queue receiving this layout's ObjectCreated notifications
+    schema_path: str
+
+    @property
+    def fields(self) -> tuple[LayoutField, ...]:
+        return tuple(part for part in self.parts if isinstance(part, LayoutField))
+
+    @property
+    def prefix(self) -> str:
+        """The literal text every key starts with: an S3 notification's filter prefix."""
+        first = self.parts[0]
+        return first if isinstance(first, str) else ""
+
+    @property
+    def suffix(self) -> str:
+        """The literal text every key ends with: an S3 notification's filter suffix."""
+        last = self.parts[-1]
+        return last if isinstance(last, str) else ""
+
+    @property
+    def constant(self) -> str:
+        """The generated ``KeyLayout`` constant: ``SEGMENT_LAYOUT``."""
+        return f"{self.name.upper()}_LAYOUT"
+
+    @property
+    def formatter(self) -> str:
+        """The private function both the builder and the parser spell a key with."""
+        return f"_{self.name}_key"
+
+    @property
+    def builder(self) -> str:
+        return f"build_{self.name}_key"
+
+    @property
+    def parser(self) -> str:
+        return f"parse_{self.name}_key"
+
+    @property
+    def key_class(self) -> str | None:
+        """A NamedTuple of the fields, for a layout of several fields and no model."""
+        if self.model or len(self.fields) == 1:
+            return None
+        return "".join(word.capitalize() for word in self.name.split("_")) + "Key"
+
+    @property
+    def parsed_type(self) -> str:
+        """What the parser returns for a key of this layout (besides None)."""
+        return self.model or self.key_class or self.fields[0].annotation
+
+    @property
+    def regex(self) -> str:
+        """The whole layout as a regular expression, for ``re.fullmatch``."""
+        return "".join(
+            part.pattern if isinstance(part, LayoutField) else re.escape(part)
+            for part in self.parts
+        )
+
+    @property
+    def has_numbers(self) -> bool:
+        """``{i:05d}`` matches ``000001`` too: the parser must check it has the one spelling."""
+        return any(f.kind == "number" for f in self.fields)
+
+    @property
+    def enums(self) -> tuple[str, ...]:
+        return tuple(f.annotation for f in self.fields if f.kind == "enum")
+
+
 @dataclass(frozen=True)
 class BucketSpec:
     name: str
@@ -205,6 +336,7 @@ class BucketSpec:
     terraform_output: str
     env_var: str
     schema_path: str
+    layouts: tuple[LayoutSpec, ...] = ()
 
     @property
     def bundle_field(self) -> str:
@@ -228,7 +360,14 @@ class GeneratorSpec:
     models_module: str
     errors_module: str
     python_path: Path
-    shared_package: str  # cloud-agnostic code: the adapter bundle, the in-memory backend
+    # The cloud-agnostic package the key layouts, the adapter bundle and the in-memory
+    # backend are generated into (None: the schema has none, so neither is generated).
+    shared_package: str | None = None
+
+    @property
+    def output_packages(self) -> tuple[str, ...]:
+        """Every package the generator writes into; stale generated files are looked for in each."""
+        return tuple(p for p in (self.package, self.shared_package) if p is not None)
 
 
 @dataclass(frozen=True)
@@ -241,13 +380,21 @@ class SchemaSpec:
     buckets: tuple[BucketSpec, ...]
 
     @property
-    def notification_routes(self) -> tuple[NotificationRoute, ...]:
-        """Which uploads notify which queue; the in-memory backend delivers these events.
+    def layouts(self) -> tuple[LayoutSpec, ...]:
+        return tuple(layout for bucket in self.buckets for layout in bucket.layouts)
 
-        The schema does not declare bucket notifications yet (Terraform holds
-        them); until it does, callers add routes at run time.
+    @property
+    def notification_routes(self) -> tuple[NotificationRoute, ...]:
+        """Which uploads notify which queue: every layout with a ``notify_queue``.
+
+        The in-memory backend delivers these S3 events as the bucket
+        notifications in Terraform (checked by the drift command) do on AWS.
         """
-        return ()
+        return tuple(
+            NotificationRoute(layout.bucket, layout.notify_queue, layout.prefix, layout.suffix)
+            for layout in self.layouts
+            if layout.notify_queue is not None
+        )
 
 
 def pascal(name: str) -> str:

@@ -11,6 +11,8 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["snake"] = snake
+    env.filters["literal"] = repr  # schema strings reach generated code as Python literals
     return env
 
 
@@ -88,7 +91,6 @@ def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
         queue_exports=queue_exports,
         exports=generated_exports,
     )
-    files.update(_render_shared(schema, out_dir, env))
     emit(
         package_dir / "env_config.py",
         "env_config.py.jinja",
@@ -106,12 +108,14 @@ def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
             + list(RUNTIME_EXPORTS)
         ),
     )
+    if schema.generator.shared_package is not None:
+        _render_shared(schema, out_dir, emit)
     first_party = sorted(
         {
             schema.generator.package.split(".")[0],
             schema.generator.models_module.split(".")[0],
             schema.generator.errors_module.split(".")[0],
-            schema.generator.shared_package.split(".")[0],
+            *[p.split(".")[0] for p in schema.generator.output_packages],
             "stereo_spot_aws_adapters",
             "stereo_spot_shared",
         }
@@ -119,15 +123,56 @@ def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
     return format_sources(files, first_party)
 
 
-def _render_shared(schema: m.SchemaSpec, out_dir: Path, env: jinja2.Environment) -> dict[Path, str]:
-    """The cloud-agnostic files: the adapter bundle and the in-memory backend, one table each."""
-    generated = out_dir.joinpath(*schema.generator.shared_package.split(".")) / "generated"
-    files: dict[Path, str] = {}
+@dataclass(frozen=True)
+class SharedModule:
+    """One module generated into ``<shared_package>/generated/``: cloud-agnostic, no boto3."""
 
-    def emit(path: Path, template: str, **context: Any) -> None:
-        files[path] = env.get_template(template).render(schema=schema, **context)
+    name: str
+    template: str
+    exports: tuple[str, ...]
+    context: dict[str, Any]
 
-    emit(generated / "__init__.py", "shared_generated_init.py.jinja")
+
+def shared_modules(schema: m.SchemaSpec) -> list[SharedModule]:
+    """Every module of the shared package's ``generated/``; its ``__init__`` re-exports them all."""
+    layouts = schema.layouts
+    fields = [f for layout in layouts for f in layout.fields]
+    key_classes = sorted(c for layout in layouts if (c := layout.key_class))
+    runtime = {"KeyLayout", "storable_key"} if layouts else {"KeyLayout"}
+    runtime |= {"key_text" for f in fields if f.kind == "text"}
+    runtime |= {"key_number" for f in fields if f.kind == "number"}
+    runtime |= {"key_enum" for f in fields if f.kind == "enum"}
+    runtime |= {
+        name for layout in layouts if layout.model for name in ("check_model", "model_or_none")
+    }
+    runtime |= {"object_uri" for layout in layouts if layout.uri_field}
+    keys = SharedModule(
+        "keys",
+        "keys.py.jinja",
+        tuple(
+            sorted(
+                ["LAYOUTS", *key_classes]
+                + [
+                    name
+                    for layout in layouts
+                    for name in (layout.constant, layout.builder, layout.parser)
+                ]
+            )
+        ),
+        {
+            "key_classes": key_classes,
+            "model_imports": sorted(
+                {layout.model for layout in layouts if layout.model}
+                | {enum for layout in layouts for enum in layout.enums}
+            ),
+            "runtime_imports": sorted(runtime),
+        },
+    )
+    return [keys, _adapters_module(schema), *_memory_modules(schema)]
+
+
+def _adapters_module(schema: m.SchemaSpec) -> SharedModule:
+    """The ``Adapters`` bundle and one Protocol per table, which every backend satisfies."""
     kinds = {pattern.kind for table in schema.tables for pattern in table.patterns}
     declared: dict[str, set[str]] = {
         "stereo_spot_shared.interfaces": {"ObjectStorage", "QueueReceiver", "QueueSender"}
@@ -138,28 +183,63 @@ def _render_shared(schema: m.SchemaSpec, out_dir: Path, env: jinja2.Environment)
         if table.declared_protocol:
             module, name = table.declared_protocol
             declared.setdefault(module, set()).add(name)
-    emit(
-        generated / "adapters.py",
+    return SharedModule(
+        "adapters",
         "adapters.py.jinja",
-        abc_imports=[
-            name
-            for name, kind in (("Mapping", "query_index_page"), ("Sequence", "batch_put"))
-            if kind in kinds
-        ],
-        protocol_imports=[(module, sorted(names)) for module, names in sorted(declared.items())],
-        models=sorted({name for table in schema.tables for name in _table_models(table)}),
-        exports=sorted(["Adapters", *(table.protocol_name for table in schema.tables)]),
+        tuple(sorted(["Adapters", *(table.protocol_name for table in schema.tables)])),
+        {
+            "abc_imports": [
+                name
+                for name, kind in (("Mapping", "query_index_page"), ("Sequence", "batch_put"))
+                if kind in kinds
+            ],
+            "protocol_imports": [
+                (module, sorted(names)) for module, names in sorted(declared.items())
+            ],
+            "models": sorted({name for table in schema.tables for name in _table_models(table)}),
+        },
     )
-    for table in schema.tables:
-        emit(
-            generated / f"memory_{table.name}.py",
+
+
+def _memory_modules(schema: m.SchemaSpec) -> list[SharedModule]:
+    """The in-memory backend: one module per table and the builder of its bundle.
+
+    Not re-exported by ``generated/__init__``, so importing the shared types
+    does not import the in-memory runtime.
+    """
+    tables = [
+        SharedModule(
+            f"memory_{table.name}",
             "memory_table.py.jinja",
-            table=table,
-            table_models=_table_models(table),
-            abc_imports=_abc_imports(table),
+            (),
+            {
+                "table": table,
+                "table_models": _table_models(table),
+                "abc_imports": _abc_imports(table),
+            },
         )
-    emit(generated / "memory_backend.py", "memory_backend.py.jinja")
-    return files
+        for table in schema.tables
+    ]
+    return [*tables, SharedModule("memory_backend", "memory_backend.py.jinja", (), {})]
+
+
+def _render_shared(schema: m.SchemaSpec, out_dir: Path, emit: Callable[..., None]) -> None:
+    assert schema.generator.shared_package is not None
+    generated = out_dir.joinpath(*schema.generator.shared_package.split(".")) / "generated"
+    modules = shared_modules(schema)
+    for module in modules:
+        emit(
+            generated / f"{module.name}.py",
+            module.template,
+            exports=list(module.exports),
+            **module.context,
+        )
+    emit(
+        generated / "__init__.py",
+        "shared_init.py.jinja",
+        modules=modules,
+        exports=sorted(name for module in modules for name in module.exports),
+    )
 
 
 def _table_models(table: m.TableSpec) -> list[str]:
@@ -214,13 +294,9 @@ def _variable_names(schema: m.SchemaSpec) -> list[str]:
 
 
 def _env_exports(schema: m.SchemaSpec) -> list[str]:
-    names = [
-        "VARIABLES",
-        "build_adapters",
-        "check_environment",
-        "load_terraform_outputs",
-        "object_storage_from_env",
-    ]
+    names = ["VARIABLES", "check_environment", "load_terraform_outputs", "object_storage_from_env"]
+    if schema.generator.shared_package is not None:
+        names.append("build_adapters")  # the aws backend: it returns the shared Adapters bundle
     names += _variable_names(schema)
     names += [t.factory for t in schema.tables]
     for queue in schema.queues:

@@ -48,8 +48,8 @@ GENERATOR_FIELDS: dict[str, Field] = {
     ),
     "shared_package": Field(
         "string",
-        "Cloud-agnostic package the adapter bundle and the in-memory backend are generated into "
-        "(default: the top-level package of models_module).",
+        "Cloud-agnostic package the key layouts, the adapter bundle and the in-memory backend "
+        "are generated into (needed when a bucket has layouts).",
         pattern=DOTTED_NAME,
     ),
 }
@@ -190,6 +190,35 @@ BUCKET_FIELDS: dict[str, Field] = {
     ),
     "env_var": Field(
         "string", "Environment variable (default: terraform_output in upper case).", pattern=ENV_VAR
+    ),
+}
+
+BUCKET_SECTIONS = ("layouts",)
+
+LAYOUT_FIELDS: dict[str, Field] = {
+    "template": Field(
+        "string",
+        "The key layout: literal text and {field} or {field:05d} placeholders, e.g. "
+        '"segments/{job_id}/{segment_index:05d}.mp4".',
+        True,
+    ),
+    "description": Field(
+        "string", "One line describing the objects stored under this layout.", True
+    ),
+    "model": Field(
+        "string",
+        "Model a key parses into; every placeholder is one of its fields.",
+        pattern=CLASS_NAME,
+    ),
+    "uri_field": Field(
+        "string",
+        "With model: the model field set to the object's s3://bucket/key (the parser takes the bucket).",
+        pattern=IDENTIFIER,
+    ),
+    "notify_queue": Field(
+        "string",
+        'Queue (event_source = "s3") receiving this layout\'s ObjectCreated notifications.',
+        pattern=IDENTIFIER,
     ),
 }
 

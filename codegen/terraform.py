@@ -3,8 +3,8 @@
 python-hcl2 parses the files but reports no line numbers, so ``_scan_blocks``
 finds them in the text: block headers and the first line of each attribute, in
 the same order python-hcl2 returns blocks. Only what the drift check compares
-is kept: outputs, DynamoDB tables (keys, attributes, indexes, TTL), SQS queues
-and S3 buckets. ``read_outputs_json`` reads ``terraform output -json`` instead.
+is kept: outputs, DynamoDB tables (keys, attributes, indexes, TTL), SQS queues,
+S3 buckets and their notifications to queues. ``read_outputs_json`` reads ``terraform output -json`` instead.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ RESOURCE_KINDS: dict[str, ResourceKind] = {
     "aws_s3_bucket": "bucket",
 }
 """The Terraform resource types the adapters' resources are, by kind."""
+
+NOTIFICATION_TYPE = "aws_s3_bucket_notification"
 
 
 class TerraformError(Exception):
@@ -117,6 +119,33 @@ class TfTable:
 
 
 @dataclass(frozen=True)
+class TfQueueNotification:
+    """One ``queue { ... }`` block of an ``aws_s3_bucket_notification``."""
+
+    queue: TfReference | None  # queue_arn, when it is one resource attribute
+    queue_expression: str
+    events: tuple[str, ...]
+    filter_prefix: TfValue | None
+    filter_suffix: TfValue | None
+    line: int | None
+
+    @property
+    def prefix(self) -> str:
+        return self.filter_prefix.value if self.filter_prefix else ""
+
+    @property
+    def suffix(self) -> str:
+        return self.filter_suffix.value if self.filter_suffix else ""
+
+
+@dataclass(frozen=True)
+class TfBucketNotification:
+    resource: TfResource
+    bucket: TfReference | None  # the ``bucket`` argument, when it is one resource attribute
+    queues: tuple[TfQueueNotification, ...]
+
+
+@dataclass(frozen=True)
 class TerraformModel:
     source: str  # how findings name the input, e.g. "infra/"
     outputs_file: str  # where a missing output would go
@@ -124,6 +153,7 @@ class TerraformModel:
     tables: tuple[TfTable, ...]
     queues: tuple[TfResource, ...]
     buckets: tuple[TfResource, ...]
+    notifications: tuple[TfBucketNotification, ...] = ()
     names_only: bool = False  # from `terraform output -json`: no resources to compare
 
     def output(self, name: str) -> TfOutput | None:
@@ -362,6 +392,29 @@ def _table(resource: TfResource, body: dict[str, object], lines: _BlockLines | N
     )
 
 
+def _notification(
+    resource: TfResource, body: dict[str, object], lines: _BlockLines | None
+) -> TfBucketNotification:
+    queues = []
+    for i, raw in enumerate(_dicts(body.get("queue"))):
+        block = lines.nth("queue", i) if lines else None
+        arn = _expression(raw.get("queue_arn"))
+        events = raw.get("events")
+        queues.append(
+            TfQueueNotification(
+                queue=_reference(arn),
+                queue_expression=arn,
+                events=tuple(_expression(e) for e in events) if isinstance(events, list) else (),
+                filter_prefix=_value(raw, "filter_prefix", block),
+                filter_suffix=_value(raw, "filter_suffix", block),
+                line=block.line if block else None,
+            )
+        )
+    return TfBucketNotification(
+        resource, _reference(_expression(body.get("bucket"))), tuple(queues)
+    )
+
+
 def read_terraform(directory: Path) -> TerraformModel:
     """Every ``*.tf`` file of ``directory`` (not its subdirectories: those are other modules)."""
     source = directory.as_posix().rstrip("/") + "/"
@@ -375,6 +428,7 @@ def read_terraform(directory: Path) -> TerraformModel:
     tables: list[TfTable] = []
     queues: list[TfResource] = []
     buckets: list[TfResource] = []
+    notifications: list[TfBucketNotification] = []
     for path in files:
         display = source + path.name
         try:
@@ -405,6 +459,15 @@ def read_terraform(directory: Path) -> TerraformModel:
                 )
             )
         for resource_type, by_name in _labelled(data.get("resource")):
+            if resource_type == NOTIFICATION_TYPE:
+                for label, raw_body in by_name.items():
+                    name = _unquote(label)
+                    lines = root.child("resource", resource_type, name)
+                    resource = TfResource(
+                        resource_type, name, display, lines.line if lines else None
+                    )
+                    notifications.append(_notification(resource, _dict(raw_body), lines))
+                continue
             kind = RESOURCE_KINDS.get(resource_type)
             if kind is None:
                 continue
@@ -428,6 +491,7 @@ def read_terraform(directory: Path) -> TerraformModel:
         tables=tuple(tables),
         queues=tuple(queues),
         buckets=tuple(buckets),
+        notifications=tuple(notifications),
     )
 
 

@@ -1,7 +1,9 @@
 """Stage 5: write the rendered files, or compare them with what is on disk.
 
 Generated files are recognised by their header, so a module whose resource
-left the schema is deleted on generation and reported by ``--check``.
+left the schema is deleted on generation and reported by ``--check``. The
+generator writes into more than one package (the adapters and the shared
+types); each is searched for stale files.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class Drift:
 
 
 def generated_files_on_disk(roots: Iterable[Path]) -> set[Path]:
-    """Every ``.py`` file under the package ``roots`` that carries the generated-code header."""
+    """Every ``.py`` file under any of ``roots`` that carries the generated-code header."""
     found: set[Path] = set()
     for root in roots:
         if not root.is_dir():

@@ -1,6 +1,8 @@
 # The chunking and video-worker queues are fed by S3 event notifications
 # (schema: event_source = "s3"): source uploads under input/ start chunking,
-# segment files under segments/ start a GPU conversion.
+# segment files under segments/ start a GPU conversion. Each queue block's
+# filters are the literal prefix and suffix of the schema's key layout whose
+# notify_queue it is (`python -m codegen drift` checks them).
 
 data "aws_iam_policy_document" "s3_sends_to_queue" {
   for_each = {
@@ -43,12 +45,14 @@ resource "aws_s3_bucket_notification" "input" {
     queue_arn     = aws_sqs_queue.chunking.arn
     events        = ["s3:ObjectCreated:*"]
     filter_prefix = "input/"
+    filter_suffix = "/source.mp4"
   }
 
   queue {
     queue_arn     = aws_sqs_queue.video_worker.arn
     events        = ["s3:ObjectCreated:*"]
     filter_prefix = "segments/"
+    filter_suffix = ".mp4"
   }
 
   # S3 checks that it may send to each queue when the notification is created.

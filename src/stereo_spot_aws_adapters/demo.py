@@ -16,6 +16,7 @@ from typing import TextIO
 
 from stereo_spot_shared import interfaces
 from stereo_spot_shared.backends import STORAGE_ADAPTER, installed_backends
+from stereo_spot_shared.generated.keys import INPUT_LAYOUT
 from stereo_spot_shared.memory import MemoryState
 
 from . import env_config
@@ -23,7 +24,7 @@ from ._clients import get_client
 from .embedded import EmbeddedMotoServer
 from .generated.resources import BUCKETS, QUEUES, TABLES
 from .provision import provision
-from .walk import WALK_STEPS, Step, Walk, clean_up, run_steps
+from .walk import WALK_STEPS, Step, Walk, WalkError, clean_up, run_steps
 
 __all__ = ["BACKENDS", "run_demo", "run_memory_demo", "run_smoke"]
 
@@ -86,12 +87,22 @@ def run_demo(
                     {
                         "QueueArn": arn,
                         "Events": ["s3:ObjectCreated:*"],
-                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "input/"}]}},
+                        "Filter": {
+                            "Key": {
+                                "FilterRules": [
+                                    {"Name": "prefix", "Value": INPUT_LAYOUT.prefix},
+                                    {"Name": "suffix", "Value": INPUT_LAYOUT.suffix},
+                                ]
+                            }
+                        },
                     }
                 ]
             },
         )
-        return f"s3://{bucket}/input/* -> {arn.rsplit(':', 1)[-1]} (ObjectCreated)"
+        return (
+            f"s3://{bucket}/{INPUT_LAYOUT.prefix}*{INPUT_LAYOUT.suffix} -> "
+            f"{arn.rsplit(':', 1)[-1]} (ObjectCreated)"
+        )
 
     def configure_environment(walk: Walk) -> str:
         for name in _SERVICE_ENDPOINT_VARIABLES:
@@ -129,19 +140,23 @@ def run_memory_demo(*, out: TextIO = sys.stdout) -> int:
             f"{len(QUEUES)} queues, {len(BUCKETS)} buckets, empty and private to this bundle"
         )
 
-    def route_uploads(walk: Walk) -> str:
-        # The bucket notification Terraform configures, on the in-memory buckets.
-        a = walk.adapters
-        state = getattr(a.objects, "state", None)
+    def show_routes(walk: Walk) -> str:
+        # The bucket notifications Terraform configures come from the schema's key layouts.
+        state = getattr(walk.adapters.objects, "state", None)
         if not isinstance(state, MemoryState):
-            raise TypeError(f"expected the in-memory backend, got {type(a.objects).__name__}")
-        state.route_notifications(a.input_bucket, "chunking", prefix="input/")
-        return f"{a.input_bucket}/input/* -> chunking (ObjectCreated, as an S3 notification)"
+            raise TypeError(
+                f"expected the in-memory backend, got {type(walk.adapters.objects).__name__}"
+            )
+        expect_route = ("input", "chunking", INPUT_LAYOUT.prefix, INPUT_LAYOUT.suffix)
+        routes = [(r.bucket, r.queue, r.prefix, r.suffix) for r in state.routes]
+        if expect_route not in routes:
+            raise WalkError(f"no route for source uploads to the chunking queue: {routes}")
+        return "; ".join(f"s3://{b}/{p}*{s} -> {q}" for b, q, p, s in routes) + " (ObjectCreated)"
 
     steps: list[Step] = [
         ("select the in-memory backend", select_backend),
         ("create every table, queue and bucket in the schema", build_backend),
-        ("route input-bucket uploads to the chunking queue", route_uploads),
+        ("route uploads as the schema's key layouts declare", show_routes),
         ("check every adapter against its interface", check_interfaces),
         *WALK_STEPS,
     ]

@@ -30,6 +30,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from stereo_spot_shared import Adapters, adapters_from_env
 from stereo_spot_shared.errors import MalformedEventError
+from stereo_spot_shared.generated.keys import (
+    build_final_key,
+    build_input_key,
+    build_segment_key,
+    build_segment_output_key,
+    parse_segment_key,
+)
 from stereo_spot_shared.memory import MemoryURLHandler
 from stereo_spot_shared.models import (
     Job,
@@ -238,7 +245,7 @@ def create_job(walk: Walk) -> str:
 def upload_source(walk: Walk) -> str:
     a = walk.adapters
     walk.source = fake_video(SOURCE_SIZE, seed=1)
-    walk.source_key = f"input/{walk.job_id}/source.mp4"
+    walk.source_key = build_input_key(walk.job_id)
     url = a.objects.presign_upload(a.input_bucket, walk.source_key, content_type="video/mp4")
     request = urllib.request.Request(
         url, data=walk.source, method="PUT", headers={"Content-Type": "video/mp4"}
@@ -288,7 +295,7 @@ def write_segments(walk: Walk) -> str:
     size = len(walk.source) // SEGMENT_COUNT
     bodies: list[str | bytes] = []
     for index in range(SEGMENT_COUNT):
-        key = f"segments/{walk.job_id}/segment-{index:04d}.mp4"
+        key = build_segment_key(walk.job_id, index, SEGMENT_COUNT, StereoMode.SBS)
         end = len(walk.source) if index == SEGMENT_COUNT - 1 else (index + 1) * size
         piece = walk.source[index * size : end]
         a.objects.upload(a.input_bucket, key, piece)
@@ -312,8 +319,12 @@ def convert_segments(walk: Walk) -> str:
     completions = []
     for index, key in enumerate(walk.segment_keys):
         _, ref = found[key]
+        segment = parse_segment_key(ref.bucket, ref.key)
+        expect(
+            segment is not None and segment.segment_index == index, f"{key} is not segment {index}"
+        )
         # The "conversion" is a copy: the demo tests the plumbing, not the GPU.
-        output_key = f"jobs/{walk.job_id}/segments/segment-{index:04d}.mp4"
+        output_key = build_segment_output_key(walk.job_id, index)
         a.objects.upload(a.output_bucket, output_key, a.objects.download(ref.bucket, ref.key))
         walk.created_objects.append((a.output_bucket, output_key))
         walk.output_keys.append(output_key)
@@ -401,7 +412,7 @@ def assemble_final(walk: Walk) -> str:
     # Padded past the multipart threshold so upload_file goes in parts.
     walk.final_path = walk.work_dir / "final.mp4"
     walk.final_path.write_bytes(joined + random.Random(2).randbytes(FINAL_SIZE - len(joined)))
-    walk.final_key = f"jobs/{walk.job_id}/final.mp4"
+    walk.final_key = build_final_key(walk.job_id)
     parts_before = walk.counter.count("s3", "UploadPart")
     progress = ProgressLine(walk.out, "uploading final.mp4", FINAL_SIZE)
     walk.created_objects.append((a.output_bucket, walk.final_key))

@@ -1,9 +1,14 @@
-"""stereo-spot shared types: models, interfaces and errors, free of any cloud SDK."""
+"""stereo-spot shared types: models, interfaces, errors and key layouts, free of any cloud SDK."""
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _distribution_version
+
+from ._keys import KeyLayout
 from .backends import adapters_from_env
 from .errors import (
     BatchWriteError,
     EmptyMessageError,
+    InvalidKeyError,
     InvalidPageTokenError,
     ItemNotFoundError,
     JobNotFoundError,
@@ -14,6 +19,22 @@ from .errors import (
     ObjectNotFoundError,
     StereoSpotError,
     UnknownBackendError,
+)
+from .generated import (
+    FINAL_LAYOUT,
+    INPUT_LAYOUT,
+    LAYOUTS,
+    SEGMENT_LAYOUT,
+    SEGMENT_OUTPUT_LAYOUT,
+    SegmentOutputKey,
+    build_final_key,
+    build_input_key,
+    build_segment_key,
+    build_segment_output_key,
+    parse_final_key,
+    parse_input_key,
+    parse_segment_key,
+    parse_segment_output_key,
 )
 from .generated.adapters import Adapters
 from .interfaces import (
@@ -29,6 +50,7 @@ from .interfaces import (
     SegmentCompletionStore,
 )
 from .models import (
+    KEY_SEGMENT_PATTERN,
     ChunkingPayload,
     CreateJobRequest,
     CreateJobResponse,
@@ -44,13 +66,25 @@ from .models import (
 )
 from .s3_events import S3ObjectRef, parse_payload, parse_s3_event
 
+try:
+    __version__ = _distribution_version("stereo-spot-shared")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
+
 __all__ = [
     "Adapters",
+    "FINAL_LAYOUT",
+    "INPUT_LAYOUT",
+    "KEY_SEGMENT_PATTERN",
+    "LAYOUTS",
+    "SEGMENT_LAYOUT",
+    "SEGMENT_OUTPUT_LAYOUT",
     "BatchWriteError",
     "ChunkingPayload",
     "CreateJobRequest",
     "CreateJobResponse",
     "EmptyMessageError",
+    "InvalidKeyError",
     "InvalidPageTokenError",
     "ItemNotFoundError",
     "Job",
@@ -58,6 +92,7 @@ __all__ = [
     "JobNotFoundError",
     "JobStatus",
     "JobStore",
+    "KeyLayout",
     "MalformedEventError",
     "MessageBody",
     "MessageTooLargeError",
@@ -77,11 +112,21 @@ __all__ = [
     "SegmentCompletion",
     "SegmentCompletionStore",
     "SegmentKeyPayload",
+    "SegmentOutputKey",
     "StereoMode",
     "StereoSpotError",
     "UnknownBackendError",
     "VideoWorkerPayload",
     "adapters_from_env",
+    "__version__",
+    "build_final_key",
+    "build_input_key",
+    "build_segment_key",
+    "build_segment_output_key",
+    "parse_final_key",
+    "parse_input_key",
     "parse_payload",
     "parse_s3_event",
+    "parse_segment_key",
+    "parse_segment_output_key",
 ]

@@ -47,6 +47,10 @@ class InvalidPageTokenError(StereoSpotError, ValueError):
     """A pagination token was malformed or belongs to another listing."""
 
 
+class InvalidKeyError(StereoSpotError, ValueError):
+    """Values an object-key layout cannot hold (a job id with ``/``, a negative index, ...)."""
+
+
 class MessageTooLargeError(StereoSpotError, ValueError):
     """A queue message body (with its attributes) exceeds the queue's size limit."""
 
@@ -103,6 +107,7 @@ class BatchWriteError(StereoSpotError):
 __all__ = [
     "BatchWriteError",
     "EmptyMessageError",
+    "InvalidKeyError",
     "InvalidPageTokenError",
     "ItemNotFoundError",
     "JobNotFoundError",

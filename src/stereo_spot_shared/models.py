@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+KEY_SEGMENT_PATTERN = r"^[^/]+$"
+"""A job id is one object-key path segment: non-empty, without ``/``.
+
+Every key layout puts the job id between slashes (``input/{job_id}/source.mp4``),
+so a job id with ``/`` could name a key under another job's prefix; the models
+refuse it, and the generated key builders refuse it too.
+"""
 
 
 class StereoMode(str, Enum):
@@ -35,7 +43,7 @@ class _Model(BaseModel):
 class Job(_Model):
     """A conversion job, as stored by a ``JobStore``."""
 
-    job_id: str = Field(min_length=1, strict=True)
+    job_id: str = Field(min_length=1, pattern=KEY_SEGMENT_PATTERN, strict=True)
     mode: StereoMode
     status: JobStatus
     created_at: int | None = Field(default=None, ge=0, strict=True)
@@ -46,7 +54,7 @@ class Job(_Model):
 class JobListItem(_Model):
     """One row of the completed-jobs listing."""
 
-    job_id: str = Field(min_length=1, strict=True)
+    job_id: str = Field(min_length=1, pattern=KEY_SEGMENT_PATTERN, strict=True)
     mode: StereoMode
     completed_at: int = Field(ge=0, strict=True)
 
@@ -54,7 +62,7 @@ class JobListItem(_Model):
 class SegmentCompletion(_Model):
     """A video worker's record that one segment has been converted."""
 
-    job_id: str = Field(min_length=1, strict=True)
+    job_id: str = Field(min_length=1, pattern=KEY_SEGMENT_PATTERN, strict=True)
     segment_index: int = Field(ge=0, strict=True)
     output_s3_uri: str = Field(min_length=1, strict=True)
     completed_at: int = Field(ge=0, strict=True)
@@ -71,17 +79,25 @@ class ChunkingPayload(_Model):
 class VideoWorkerPayload(_Model):
     """Body of a video-worker message: one segment to convert."""
 
-    job_id: str = Field(min_length=1, strict=True)
+    job_id: str = Field(min_length=1, pattern=KEY_SEGMENT_PATTERN, strict=True)
     segment_index: int = Field(ge=0, strict=True)
     total_segments: int = Field(ge=1, strict=True)
     segment_s3_uri: str = Field(min_length=1, strict=True)
     mode: StereoMode
 
+    @model_validator(mode="after")
+    def _index_within_total(self) -> VideoWorkerPayload:
+        if self.segment_index >= self.total_segments:
+            raise ValueError(
+                f"segment_index {self.segment_index} must be below total_segments {self.total_segments}"
+            )
+        return self
+
 
 class ReassemblyPayload(_Model):
     """Body of a reassembly-queue message: the job whose segments are all done."""
 
-    job_id: str = Field(min_length=1, strict=True)
+    job_id: str = Field(min_length=1, pattern=KEY_SEGMENT_PATTERN, strict=True)
 
 
 SegmentKeyPayload = VideoWorkerPayload
@@ -97,7 +113,7 @@ class CreateJobRequest(_Model):
 class CreateJobResponse(_Model):
     """The web UI's answer to a new job: its id and where to upload the source."""
 
-    job_id: str = Field(min_length=1, strict=True)
+    job_id: str = Field(min_length=1, pattern=KEY_SEGMENT_PATTERN, strict=True)
     upload_url: str = Field(min_length=1, strict=True)
 
 
@@ -108,6 +124,7 @@ class PresignedPlaybackResponse(_Model):
 
 
 __all__ = [
+    "KEY_SEGMENT_PATTERN",
     "ChunkingPayload",
     "CreateJobRequest",
     "CreateJobResponse",

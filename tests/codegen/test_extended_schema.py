@@ -72,9 +72,9 @@ def extended(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Mod
     tmp = tmp_path_factory.mktemp("extended")
     text = (ROOT / "schema" / "stereo_spot.toml").read_text(encoding="utf-8")
     text = text.replace('package = "stereo_spot_aws_adapters"', 'package = "extended_adapters"')
+    text = text.replace('python_path = "../src"', f"python_path = {json.dumps(str(ROOT / 'src'))}")
     text = text.replace(
-        'python_path = "../src"',
-        f'python_path = {json.dumps(str(ROOT / "src"))}\nshared_package = "extended_shared"',
+        'shared_package = "stereo_spot_shared"', 'shared_package = "extended_shared"'
     )
     (tmp / "schema").mkdir()
     schema = tmp / "schema" / "extended.toml"

@@ -24,6 +24,7 @@ import pytest
 
 from codegen.cli import generate, load_schema, main
 from stereo_spot_shared.errors import (
+    InvalidKeyError,
     InvalidPageTokenError,
     ItemNotFoundError,
     MalformedEventError,
@@ -94,7 +95,8 @@ def test_generated_code_passes_mypy_strict(
             "-m",
             "mypy",
             "--strict",
-            # The shared package may be a namespace package (only its generated/ is generated).
+            # A shared package may hold only generated/ (library_shared): a namespace
+            # package, named from the source root rather than from __init__ files.
             "--explicit-package-bases",
             "--config-file",
             str(ROOT / "pyproject.toml"),
@@ -188,6 +190,23 @@ def test_check_reports_edited_missing_and_stale_files(
     assert run("--check") == 0
 
 
+def test_stale_files_are_found_in_every_output_package(
+    scratch: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = scratch / "out" / "library_shared" / "generated"
+    assert run() == 0
+    assert (shared / "keys.py").exists()
+    # A module the generator once wrote into the shared package (its header says so).
+    shutil.copy(shared / "keys.py", shared / "memory.py")
+    capsys.readouterr()
+    assert run("--check") == 1
+    assert "--- a/out/library_shared/generated/memory.py\n+++ /dev/null" in capsys.readouterr().out
+    assert run() == 0
+    assert "deleted out/library_shared/generated/memory.py" in capsys.readouterr().out
+    assert not (shared / "memory.py").exists()
+    assert run("--check") == 0
+
+
 def test_removing_a_table_deletes_its_module(scratch: Path) -> None:
     package = scratch / "out" / "library_adapters"
     assert run() == 0
@@ -229,6 +248,7 @@ def library(generated: dict[str, Path]) -> Iterator[dict[str, ModuleType]]:
             "package": importlib.import_module("library_adapters"),
             "models": importlib.import_module("library_models"),
             "memory": importlib.import_module("library_shared.generated.memory_backend"),
+            "keys": importlib.import_module("library_shared.generated"),
         }
     finally:
         for path in paths:
@@ -510,3 +530,30 @@ def test_library_memory_backend_keeps_the_same_guarantees(library: dict[str, Mod
     )
     (message,) = bundle.holds_ready_receiver.receive()
     assert library["generated.queues"].parse_holds_ready_payload(message.body).member_id == "m-1"
+
+
+def test_library_key_layouts(library: dict[str, ModuleType]) -> None:
+    keys, models = library["keys"], library["models"]
+    assert [layout.name for layout in keys.LAYOUTS] == ["cover", "return_slip", "hold_notice"]
+    assert keys.build_cover_key("0060512751") == "covers/0060512751.jpg"
+    assert keys.parse_cover_key("covers/0060512751.jpg") == "0060512751"
+    assert keys.parse_cover_key("covers/a/b.jpg") is None
+
+    slip = keys.build_return_slip_key("m-1", 7)
+    assert slip == "returns/m-1/007-slip.pdf"
+    assert keys.parse_return_slip_key(slip) == keys.ReturnSlipKey("m-1", 7)
+    assert keys.parse_return_slip_key("returns/m-1/0007-slip.pdf") is None
+    assert (keys.RETURN_SLIP_LAYOUT.prefix, keys.RETURN_SLIP_LAYOUT.suffix) == (
+        "returns/",
+        "-slip.pdf",
+    )
+    assert keys.RETURN_SLIP_LAYOUT.notify_queue == "returns"
+
+    notice = keys.build_hold_notice_key("m-1", "0060512751")
+    assert keys.parse_hold_notice_key(notice) == models.HoldReady(
+        isbn="0060512751", member_id="m-1"
+    )
+    # The model's own rules hold for keys too: an ISBN has at least ten characters.
+    assert keys.parse_hold_notice_key("notices/m-1/123.txt") is None
+    with pytest.raises(InvalidKeyError):
+        keys.build_hold_notice_key("m-1", "123")

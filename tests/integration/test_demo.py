@@ -114,7 +114,7 @@ def test_the_same_walk_runs_on_the_memory_backend_without_a_server_or_aws() -> N
     assert steps[:4] == [
         "select the in-memory backend",
         "create every table, queue and bucket in the schema",
-        "route input-bucket uploads to the chunking queue",
+        "route uploads as the schema's key layouts declare",
         "check every adapter against its interface",
     ]
     assert steps[4 : 4 + len(walk_names)] == walk_names

@@ -15,6 +15,7 @@ import pytest
 
 from stereo_spot_shared.errors import NotFoundError, ObjectNotFoundError
 from stereo_spot_shared.generated.adapters import Adapters
+from stereo_spot_shared.generated.keys import build_input_key, build_segment_key, parse_segment_key
 from stereo_spot_shared.generated.memory_backend import build_adapters
 from stereo_spot_shared.memory import MemoryURLHandler
 from stereo_spot_shared.models import SegmentCompletion
@@ -145,31 +146,45 @@ def test_unknown_buckets_and_queues_are_not_found(adapters: Adapters) -> None:
         state.route_notifications("input", "nope")
 
 
-def test_routed_uploads_notify_with_the_s3_event_aws_sends(
+def test_uploads_under_a_layout_with_a_notify_queue_notify_it_from_the_start(
     adapters: Adapters, tmp_path: Path
 ) -> None:
-    state = adapters.objects.state  # type: ignore[attr-defined]
-    state.route_notifications("input", "video_worker", prefix="segments/", suffix=".mp4")
-    (test_event,) = adapters.video_worker_receiver.receive()
-    assert parse_s3_event(test_event.body) == []
+    """The schema's key layouts route segment uploads to video_worker, as Terraform does on AWS."""
     source = tmp_path / "s.mp4"
     source.write_bytes(b"12345")
-    adapters.objects.upload_file("input", "segments/job/00000_00002_sbs.mp4", source)
-    adapters.objects.upload("input", "segments/job/notes.txt", b"no")
+    segment = build_segment_key("job-1", 0, 2, "sbs")
+    adapters.objects.upload_file("input", segment, source)
+    adapters.objects.upload("input", "segments/job-1/notes.txt", b"not a segment")
     (message,) = adapters.video_worker_receiver.receive(max_messages=10)
     (ref,) = parse_s3_event(message.body)
     assert (ref.bucket, ref.key, ref.size, ref.event_name) == (
         "input",
-        "segments/job/00000_00002_sbs.mp4",
+        segment,
         5,
         "ObjectCreated:Put",
     )
+    assert parse_segment_key(ref.bucket, ref.key) is not None
     adapters.video_worker_receiver.delete(message.receipt_handle)
     # Large enough that the AWS adapter uploads it in parts: S3 says so in the event.
     source.write_bytes(bytes(8 * 1024 * 1024))
-    adapters.objects.upload_file("input", "segments/job/00001_00002_sbs.mp4", source)
+    adapters.objects.upload_file("input", build_segment_key("job-1", 1, 2, "sbs"), source)
     (message,) = adapters.video_worker_receiver.receive()
     assert parse_s3_event(message.body)[0].event_name == "ObjectCreated:CompleteMultipartUpload"
+
+    adapters.objects.upload("input", build_input_key("job-1"), b"source")
+    (message,) = adapters.chunking_receiver.receive()
+    assert parse_s3_event(message.body)[0].key == "input/job-1/source.mp4"
+
+
+def test_a_route_added_at_run_time_announces_itself_with_a_test_event(adapters: Adapters) -> None:
+    state = adapters.objects.state  # type: ignore[attr-defined]
+    state.route_notifications("output", "reassembly", prefix="jobs/", suffix="/final.mp4")
+    (test_event,) = adapters.reassembly_receiver.receive()
+    assert parse_s3_event(test_event.body) == []
+    adapters.reassembly_receiver.delete(test_event.receipt_handle)
+    adapters.objects.upload("output", "jobs/job-1/final.mp4", b"final")
+    (message,) = adapters.reassembly_receiver.receive()
+    assert parse_s3_event(message.body)[0].key == "jobs/job-1/final.mp4"
 
 
 def test_a_failed_download_leaves_nothing_behind(adapters: Adapters, tmp_path: Path) -> None:

@@ -33,7 +33,10 @@ BUCKETS: tuple[str, ...] = (
     "input",
     "output",
 )
-ROUTES: tuple[NotificationRoute, ...] = ()
+ROUTES: tuple[NotificationRoute, ...] = (
+    NotificationRoute("input", "chunking", "input/", "/source.mp4"),
+    NotificationRoute("input", "video_worker", "segments/", ".mp4"),
+)
 """S3 notifications the schema declares: uploads that put an event on a queue."""
 
 

@@ -30,7 +30,9 @@ QUEUES: tuple[str, ...] = (
     "returns",
 )
 BUCKETS: tuple[str, ...] = ("covers",)
-ROUTES: tuple[NotificationRoute, ...] = ()
+ROUTES: tuple[NotificationRoute, ...] = (
+    NotificationRoute("covers", "returns", "returns/", "-slip.pdf"),
+)
 """S3 notifications the schema declares: uploads that put an event on a queue."""
 
 
