@@ -13,6 +13,7 @@ import sys
 import types
 import typing
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -62,13 +63,14 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         _build_bucket(name, value, models, problems)
         for name, value in check_named_tables(raw.get("buckets", {}), "buckets", problems).items()
     )
+    declared_buckets = tuple(b for b in buckets if b is not None)
     schema = m.SchemaSpec(
         source=source,
         display_name=display_name,
         generator=generator,
         tables=tuple(t for t in tables if t is not None),
-        queues=tuple(q for q in queues if q is not None),
-        buckets=tuple(b for b in buckets if b is not None),
+        queues=tuple(_route_events(q, declared_buckets) for q in queues if q is not None),
+        buckets=declared_buckets,
     )
     if not problems:
         _check_unique_names(schema, problems)
@@ -603,7 +605,24 @@ def _build_queue(
         data.get("event_source"),
         data.get("payload_model"),
         path,
+        max_message_bytes=data.get("max_message_bytes", spec.DEFAULT_MAX_MESSAGE_BYTES),
+        max_message_bytes_declared="max_message_bytes" in data,
     )
+
+
+def _route_events(queue: m.QueueSpec, buckets: tuple[m.BucketSpec, ...]) -> m.QueueSpec:
+    """Which buckets' S3 notifications the queue's parser accepts: those a layout routes here.
+
+    The routing is the layouts' ``notify_queue``, the fact the notification drift
+    check also reads. An S3-fed queue that no layout names accepts events of
+    every bucket in the schema.
+    """
+    if queue.event_source != "s3":
+        return queue
+    routed = tuple(
+        b for b in buckets if any(layout.notify_queue == queue.name for layout in b.layouts)
+    )
+    return replace(queue, event_buckets=routed or buckets)
 
 
 def _build_bucket(

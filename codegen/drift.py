@@ -29,6 +29,7 @@ from .drift_notifications import compare_notifications
 from .errors import SchemaError
 from .terraform import (
     RESOURCE_KINDS,
+    SQS_DEFAULT_MAX_MESSAGE_SIZE,
     ResourceKind,
     TerraformError,
     TerraformModel,
@@ -52,6 +53,7 @@ FindingKind = Literal[
     "index-extra",  # a global_secondary_index is not in the schema
     "index-mismatch",  # an index's keys or projection differ
     "ttl-mismatch",  # TTL attribute (or whether TTL is on) differs
+    "queue-size-mismatch",  # a queue's max_message_size differs from max_message_bytes
     "notification-missing",  # a layout's notify_queue has no matching bucket notification
     "notification-extra",  # a bucket notification to a schema queue matches no layout
     "notification-filter-mismatch",  # a notification's filter_prefix / filter_suffix differs
@@ -255,6 +257,10 @@ def compare(schema: m.SchemaSpec, terraform: TerraformModel, lines: SchemaLines)
         tf_table = _table_for(terraform, table)
         if tf_table is not None:
             _compare_table(run, table, tf_table)
+    for queue in schema.queues:
+        tf_queue = _queue_for(terraform, queue)
+        if tf_queue is not None:
+            _compare_queue_size(run, queue, tf_queue)
     if not terraform.names_only:
         _check_extra_outputs(run)
         compare_notifications(run)
@@ -268,6 +274,36 @@ def _table_for(terraform: TerraformModel, table: m.TableSpec) -> TfTable | None:
     if reference is not None and reference.resource_type == EXPECTED["table"].resource_type:
         return terraform.table(reference.resource_name)
     return terraform.table(table.name)
+
+
+def _queue_for(terraform: TerraformModel, queue: m.QueueSpec) -> TfResource | None:
+    """The queue the output points at, else the one of the same name."""
+    output = terraform.output(queue.terraform_output)
+    reference = output.reference if output else None
+    name = queue.name
+    if reference is not None and reference.resource_type == EXPECTED["queue"].resource_type:
+        name = reference.resource_name
+    return terraform.resource(EXPECTED["queue"].resource_type, name)
+
+
+def _compare_queue_size(run: _Comparison, queue: m.QueueSpec, tf: TfResource) -> None:
+    """``max_message_size`` (the provider's 256 KiB when absent) must equal ``max_message_bytes``."""
+    value = tf.argument("max_message_size")
+    found = value.value if value else str(SQS_DEFAULT_MAX_MESSAGE_SIZE)
+    if found == str(queue.max_message_bytes):
+        return
+    shown = found if value else f"not set (the provider's default, {found})"
+    run.add(
+        "queue-size-mismatch",
+        f"{tf.address} max_message_size is {shown}; the schema says {queue.max_message_bytes}"
+        + ("" if found.isdigit() else " (use a literal number so drift can compare it)"),
+        run.at_terraform(tf, f"max_message_size = {shown}", value.line if value else tf.line),
+        run.at_schema(
+            f"{queue.schema_path}.max_message_bytes",
+            str(queue.max_message_bytes),
+            absent=not queue.max_message_bytes_declared,
+        ),
+    )
 
 
 def _check_output(run: _Comparison, resource: _SchemaResource) -> TfResource | None:

@@ -188,6 +188,12 @@ class QueueSpec:
     event_source: Literal["s3"] | None
     payload_model: str | None
     schema_path: str
+    # SQS MaximumMessageSize; the sender checks it before any request.
+    max_message_bytes: int = 262_144
+    max_message_bytes_declared: bool = False
+    # The buckets whose S3 notifications the queue's parser accepts: the buckets of the
+    # layouts whose notify_queue is this queue (event_source = "s3").
+    event_buckets: tuple[BucketSpec, ...] = ()
 
     @property
     def sender_field(self) -> str:

@@ -165,6 +165,9 @@ PATTERN_DESCRIPTIONS: dict[str, str] = {
     "lease": "try_acquire / renew / release / complete: an owned, expiring claim on an existing item.",
 }
 
+DEFAULT_MAX_MESSAGE_BYTES = 262_144
+"""A queue's size limit when the schema leaves it out: what Terraform's AWS provider sets."""
+
 QUEUE_FIELDS: dict[str, Field] = {
     "description": Field("string", "One line describing the queue.", True),
     "terraform_output": Field(
@@ -181,6 +184,13 @@ QUEUE_FIELDS: dict[str, Field] = {
     ),
     "event_source": Field("string", "The queue is fed by S3 event notifications.", enum=("s3",)),
     "payload_model": Field("string", "Model every message body is (JSON).", pattern=CLASS_NAME),
+    "max_message_bytes": Field(
+        "integer",
+        "Largest message the queue accepts (SQS MaximumMessageSize; Terraform max_message_size). "
+        "Default 262144, the AWS provider's default.",
+        minimum=1024,
+        maximum=1_048_576,
+    ),
 }
 
 BUCKET_FIELDS: dict[str, Field] = {

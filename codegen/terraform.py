@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +26,12 @@ RESOURCE_KINDS: dict[str, ResourceKind] = {
     "aws_s3_bucket": "bucket",
 }
 """The Terraform resource types the adapters' resources are, by kind."""
+
+QUEUE_ARGUMENTS = ("max_message_size",)
+"""The ``aws_sqs_queue`` arguments the drift check compares with the schema."""
+
+SQS_DEFAULT_MAX_MESSAGE_SIZE = 262_144
+"""What the AWS provider sets when ``max_message_size`` is left out (256 KiB)."""
 
 NOTIFICATION_TYPE = "aws_s3_bucket_notification"
 
@@ -71,6 +77,11 @@ class TfResource:
     name: str
     file: str
     line: int | None
+    # Top-level arguments the drift check compares (``max_message_size`` of a queue).
+    arguments: dict[str, TfValue] = field(default_factory=dict, compare=False)
+
+    def argument(self, name: str) -> TfValue | None:
+        return self.arguments.get(name)
 
     @property
     def address(self) -> str:
@@ -333,6 +344,13 @@ def _labelled(value: object) -> Iterator[tuple[str, dict[str, object]]]:
             yield _unquote(label), _dict(body)
 
 
+def _with_arguments(
+    resource: TfResource, body: dict[str, object], lines: _BlockLines | None, names: Sequence[str]
+) -> TfResource:
+    found = {name: value for name in names if (value := _value(body, name, lines)) is not None}
+    return replace(resource, arguments=found)
+
+
 def _value(body: dict[str, object], key: str, lines: _BlockLines | None) -> TfValue | None:
     if key not in body or body[key] is None:
         return None
@@ -478,7 +496,9 @@ def read_terraform(directory: Path) -> TerraformModel:
                 if kind == "table":
                     tables.append(_table(resource, _dict(raw_body), lines))
                 elif kind == "queue":
-                    queues.append(resource)
+                    queues.append(
+                        _with_arguments(resource, _dict(raw_body), lines, QUEUE_ARGUMENTS)
+                    )
                 else:
                     buckets.append(resource)
     if problems:

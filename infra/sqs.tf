@@ -1,14 +1,18 @@
 # Each work queue has its own dead-letter queue. A queue's visibility timeout
 # must outlast the longest run of its consumer, or a second worker picks up a
-# message that is still being processed.
+# message that is still being processed. max_message_size is the schema's
+# max_message_bytes (drift-checked); a dead-letter queue takes what its source
+# queue takes.
 
 resource "aws_sqs_queue" "chunking_dlq" {
   name                      = "${var.name_prefix}-chunking-dlq"
+  max_message_size          = 262144
   message_retention_seconds = 1209600
 }
 
 resource "aws_sqs_queue" "chunking" {
   name                       = "${var.name_prefix}-chunking"
+  max_message_size           = 262144
   visibility_timeout_seconds = var.chunking_visibility_timeout_seconds
   receive_wait_time_seconds  = 20
 
@@ -20,11 +24,13 @@ resource "aws_sqs_queue" "chunking" {
 
 resource "aws_sqs_queue" "video_worker_dlq" {
   name                      = "${var.name_prefix}-video-worker-dlq"
+  max_message_size          = 262144
   message_retention_seconds = 1209600
 }
 
 resource "aws_sqs_queue" "video_worker" {
   name                       = "${var.name_prefix}-video-worker"
+  max_message_size           = 262144
   visibility_timeout_seconds = var.video_worker_visibility_timeout_seconds
   receive_wait_time_seconds  = 20
 
@@ -36,11 +42,13 @@ resource "aws_sqs_queue" "video_worker" {
 
 resource "aws_sqs_queue" "reassembly_dlq" {
   name                      = "${var.name_prefix}-reassembly-dlq"
+  max_message_size          = 262144
   message_retention_seconds = 1209600
 }
 
 resource "aws_sqs_queue" "reassembly" {
   name                       = "${var.name_prefix}-reassembly"
+  max_message_size           = 262144
   visibility_timeout_seconds = var.reassembly_visibility_timeout_seconds
   receive_wait_time_seconds  = 20
 

@@ -5,12 +5,21 @@ and opens its own connection pool), so every adapter in a process shares them.
 Retries use botocore's ``standard`` mode — exponential backoff with jitter on
 throttling and transient errors — unless the user chose otherwise through
 ``AWS_RETRY_MODE`` / ``AWS_MAX_ATTEMPTS``.
+
+Clients are per process. A child made by ``os.fork()`` (pre-fork servers,
+``multiprocessing`` with the ``fork`` start method) starts with an empty cache,
+and every client this module built before the fork drops its pooled
+connections in the child, so an adapter built before the fork opens its own
+sockets there. Two processes reading one keep-alive socket would read each
+other's responses. Clients passed to an adapter by the caller are the caller's
+to manage.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import weakref
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
@@ -32,6 +41,8 @@ _ENDPOINT_ENV = {
 _lock = threading.Lock()
 _clients: dict[tuple[str, str | None, str | None, str | None], Any] = {}
 _sessions: dict[str | None, boto3.session.Session] = {}
+# Every client built here, cached or not any more: a fork must reach all of them.
+_built: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def resolve_region(region_name: str | None) -> str | None:
@@ -92,6 +103,7 @@ def get_client(
                 service, region_name=region, endpoint_url=endpoint, config=client_config(service)
             )
             _clients[key] = cached
+            _built.add(cached)
         return cached
 
 
@@ -100,3 +112,23 @@ def clear_client_cache() -> None:
     with _lock:
         _clients.clear()
         _sessions.clear()
+
+
+def _forget_clients_after_fork() -> None:
+    """In a forked child: start an empty cache and close the inherited connections.
+
+    Closing the child's copies of the pooled sockets leaves the parent's open
+    (the file descriptors were duplicated), and the clients stay usable: their
+    next request opens a fresh connection owned by the child.
+    """
+    global _lock
+    _lock = threading.Lock()  # the parent may have held it while forking
+    _clients.clear()
+    _sessions.clear()
+    for client in list(_built):
+        # botocore keeps the urllib3 pools on the endpoint's session; close() empties them.
+        client._endpoint.http_session.close()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_clients_after_fork)

@@ -9,13 +9,15 @@ re-exported here under the names generated code calls.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from stereo_spot_shared._checks import (
+    MAX_KEY_BYTES,
+    MAX_NUMBER_DIGITS,
     TokenType,
     check_page_token,
     field_validator,
@@ -23,11 +25,18 @@ from stereo_spot_shared._checks import (
     require_int,
     require_model,
     require_str_key,
+    to_number,
 )
 from stereo_spot_shared._clock import default_owner_id, now
-from stereo_spot_shared.errors import InvalidPageTokenError
+from stereo_spot_shared.errors import (
+    CorruptItemError,
+    InvalidPageTokenError,
+    StereoSpotError,
+)
 from stereo_spot_shared.interfaces import PageToken
 
+from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, service_error
+from ._errors import error_message as error_message  # generated code reads messages here
 from ._retry import BatchRetry
 
 if TYPE_CHECKING:
@@ -36,18 +45,54 @@ if TYPE_CHECKING:
 
     Item = dict[str, AttributeValueTypeDef]
 
+_M = TypeVar("_M")
+
 BATCH_WRITE_LIMIT = 25
 """BatchWriteItem accepts at most 25 put or delete requests."""
 
 
+def table_resource(table_name: str, env_var: str, terraform_output: str) -> AwsCall:
+    """The ``AwsCall`` a generated store wraps its requests in."""
+    return AwsCall(Resource("dynamodb", "DynamoDB table", table_name, env_var, terraform_output))
+
+
+def read_item(
+    convert: Callable[[Item], _M], item: Item, aws: AwsCall, key_names: Sequence[str]
+) -> _M:
+    """``convert(item)``; an item that does not fit its model raises ``CorruptItemError``.
+
+    A stored item missing a required attribute or holding a value its model
+    rejects was found: reporting it as "not found" (``KeyError``) would hide it.
+    """
+    try:
+        return convert(item)
+    except (KeyError, TypeError, ValueError) as error:  # pydantic's ValidationError too
+        key = {name: _plain(item.get(name)) for name in key_names}
+        raise CorruptItemError(
+            f"item {key} in {aws.resource} cannot be read: {type(error).__name__}: {error}; "
+            "fix or delete the stored item",
+            table=aws.resource.name,
+            key=key,
+        ) from error
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict) and len(value) == 1:
+        return next(iter(value.values()))
+    return value
+
+
 def is_condition_failure(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+    return error_code(error) == "ConditionalCheckFailedException"
 
 
-def query_pages(client: DynamoDBClient, request: QueryInputTypeDef) -> Iterator[list[Item]]:
+def query_pages(
+    client: DynamoDBClient, request: QueryInputTypeDef, aws: AwsCall
+) -> Iterator[list[Item]]:
     """Yield every page of a query, following ``LastEvaluatedKey`` to the end."""
     while True:
-        response = client.query(**request)
+        with aws:
+            response = client.query(**request)
         yield response["Items"]
         last_key = response.get("LastEvaluatedKey")
         if not last_key:
@@ -60,12 +105,12 @@ class BatchPutOutcome:
     """What a batch write could not do: the items not written, and why it stopped."""
 
     failed: list[Item] = field(default_factory=list)
-    error: BotoCoreError | ClientError | None = None  # a whole request failed
+    error: StereoSpotError | None = None  # a whole request failed (the mapped botocore error)
 
 
 def batch_put(
     client: DynamoDBClient,
-    table_name: str,
+    aws: AwsCall,
     items: Sequence[Item],
     key_names: Sequence[str],
     retry: BatchRetry,
@@ -79,6 +124,7 @@ def batch_put(
     Items sharing a key are collapsed to the last one, since DynamoDB rejects a
     batch that names a key twice and a later put would overwrite it anyway.
     """
+    table_name = aws.resource.name
     unique: dict[tuple[str, ...], Item] = {}
     for item in items:
         unique[tuple(repr(item[name]) for name in key_names)] = item
@@ -96,8 +142,9 @@ def batch_put(
                 response = client.batch_write_item(
                     RequestItems={table_name: [{"PutRequest": {"Item": item}} for item in pending]}
                 )
-            except (BotoCoreError, ClientError) as error:
-                outcome.error = error
+            except AWS_ERRORS as error:
+                outcome.error = service_error(error, aws.resource)
+                outcome.error.__cause__ = error
                 break
             unprocessed = response.get("UnprocessedItems", {}).get(table_name, [])
             pending = [r["PutRequest"]["Item"] for r in unprocessed if "PutRequest" in r]
@@ -128,24 +175,27 @@ def decode_page_token(
     fixed: Mapping[str, str],
     listing: str,
 ) -> Item:
-    """Check a token a caller handed back and turn it into an ``ExclusiveStartKey``."""
+    """Check a token a caller handed back and turn it into an ``ExclusiveStartKey``.
+
+    The token must have exactly the attributes this listing's keys have, with
+    their types, and the fixed partition value: anything else was forged,
+    truncated, or belongs to another listing.
+    """
     values = check_page_token(token, attribute_types, fixed, listing)
     return {
-        name: {"S": value} if isinstance(value, str) else {"N": str(value)}
+        name: {"S": value} if isinstance(value, str) else {"N": to_number(name, value)}
         for name, value in values.items()
     }
 
 
 def is_validation_error(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ValidationException"
-
-
-def error_message(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Message", error))
+    return error_code(error) == "ValidationException"
 
 
 __all__ = [
     "BATCH_WRITE_LIMIT",
+    "MAX_KEY_BYTES",
+    "MAX_NUMBER_DIGITS",
     "BatchPutOutcome",
     "TokenType",
     "batch_put",
@@ -158,8 +208,11 @@ __all__ = [
     "is_validation_error",
     "now",
     "query_pages",
+    "read_item",
     "require_bytes_key",
     "require_int",
     "require_model",
     "require_str_key",
+    "table_resource",
+    "to_number",
 ]

@@ -8,7 +8,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from stereo_spot_shared.errors import MissingConfigurationError
+from stereo_spot_shared.errors import (
+    InvalidArgumentError,
+    InvalidConfigurationError,
+    MissingConfigurationError,
+)
 
 
 @dataclass(frozen=True)
@@ -51,11 +55,11 @@ def check_variables(
 
 
 def select_variables(variables: Iterable[EnvVariable], names: Iterable[str]) -> list[EnvVariable]:
-    """The variables with these names; an unknown name is a ``ValueError``."""
+    """The variables with these names; an unknown name is an ``InvalidArgumentError``."""
     by_name = {v.name: v for v in variables}
     unknown = [name for name in names if name not in by_name]
     if unknown:
-        raise ValueError(f"unknown variable(s) {unknown}; known: {sorted(by_name)}")
+        raise InvalidArgumentError(f"unknown variable(s) {unknown}; known: {sorted(by_name)}")
     return [by_name[name] for name in names]
 
 
@@ -71,23 +75,60 @@ def load_terraform_outputs(path: str | os.PathLike[str]) -> dict[str, str]:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise FileNotFoundError(f"Terraform outputs file not found: {file}") from None
+    except UnicodeDecodeError as error:
+        raise InvalidConfigurationError(f"{file}: not UTF-8 text (byte {error.start})") from error
     if text.lstrip().startswith("{"):
         return _from_terraform_json(text, file)
     return _from_env_file(text, file)
+
+
+@dataclass(frozen=True)
+class DeclaredOutputs:
+    """The values a Terraform outputs file holds for declared variables, and what it ignored."""
+
+    values: dict[str, str]
+    ignored: tuple[str, ...]
+
+
+def load_declared_outputs(
+    path: str | os.PathLike[str], variables: Iterable[EnvVariable]
+) -> DeclaredOutputs:
+    """Read an outputs file, keeping only the variables declared in ``variables``.
+
+    Anything else in the file (``aws_endpoint_url``, ``AWS_PROFILE``, another
+    stack's outputs) is never set: a stray name could redirect signed requests,
+    with the operator's credentials, to another host. Those names are returned
+    in ``ignored`` so the caller can report them.
+    """
+    declared = {v.name: v for v in variables}
+    by_output = {v.terraform_output.upper(): v.name for v in declared.values()}
+    values: dict[str, str] = {}
+    ignored: list[str] = []
+    for name, value in load_terraform_outputs(path).items():
+        variable = name if name in declared else by_output.get(name)
+        if variable is None:
+            ignored.append(name)
+        else:
+            values[variable] = value
+    return DeclaredOutputs(values, tuple(sorted(ignored)))
 
 
 def _from_terraform_json(text: str, file: Path) -> dict[str, str]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"{file}: not valid JSON: {error}") from None
+        raise InvalidConfigurationError(f"{file}: not valid JSON: {error}") from None
+    except RecursionError as error:
+        raise InvalidConfigurationError(f"{file}: JSON nested too deeply to read") from error
     if not isinstance(data, dict):
-        raise ValueError(f"{file}: expected the object `terraform output -json` prints")
+        raise InvalidConfigurationError(
+            f"{file}: expected the object `terraform output -json` prints"
+        )
     result: dict[str, str] = {}
     for name, output in data.items():
         value = output.get("value") if isinstance(output, dict) else output
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ValueError(f"{file}: output {name!r} is not a string or number")
+            raise InvalidConfigurationError(f"{file}: output {name!r} is not a string or number")
         result[name.upper()] = str(value)
     return result
 
@@ -102,7 +143,10 @@ def _from_env_file(text: str, file: Path) -> dict[str, str]:
         name, sep, value = line.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise ValueError(f"{file}:{number}: expected KEY=value, got {raw_line!r}")
+            # Never echo the line: a malformed line can hold a secret.
+            raise InvalidConfigurationError(
+                f"{file}:{number}: expected KEY=value (line {number} not shown)"
+            )
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]

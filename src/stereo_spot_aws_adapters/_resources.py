@@ -16,6 +16,7 @@ if TYPE_CHECKING:
         KeySchemaElementTypeDef,
         ProjectionTypeDef,
     )
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
 
 KeyType = Literal["S", "N", "B"]
 
@@ -85,6 +86,11 @@ class QueueResource:
     name: str
     terraform_output: str
     env_var: str
+    max_message_bytes: int = 262_144  # SQS MaximumMessageSize
+
+    def attributes(self) -> dict[QueueAttributeNameType, str]:
+        """The CreateQueue attributes the schema fixes for this queue."""
+        return {"MaximumMessageSize": str(self.max_message_bytes)}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from stereo_spot_shared.errors import InvalidArgumentError
+
 
 @dataclass(frozen=True)
 class BatchRetry:
@@ -25,9 +27,9 @@ class BatchRetry:
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
-            raise ValueError(f"attempts must be at least 1, got {self.attempts}")
+            raise InvalidArgumentError(f"attempts must be at least 1, got {self.attempts}")
         if self.base_delay < 0 or self.max_delay < 0:
-            raise ValueError("base_delay and max_delay must not be negative")
+            raise InvalidArgumentError("base_delay and max_delay must not be negative")
 
     def delay_before(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry`` (1 for the first retry)."""

@@ -21,6 +21,7 @@ from stereo_spot_shared.memory import MemoryState
 
 from . import env_config
 from ._clients import get_client
+from ._env import load_declared_outputs
 from .embedded import EmbeddedMotoServer
 from .generated.resources import BUCKETS, QUEUES, TABLES
 from .provision import provision
@@ -198,14 +199,19 @@ def run_smoke(
     """Walk one job through an existing stack, then delete what the walk created."""
 
     def configure_environment(walk: Walk) -> str:
-        outputs = env_config.load_terraform_outputs(env_file)
-        os.environ.update(outputs)
+        # Only the variables the schema declares: a stray AWS_ENDPOINT_URL in the
+        # file must not send signed requests somewhere else.
+        outputs = load_declared_outputs(env_file, env_config.VARIABLES)
+        os.environ.update(outputs.values)
         if endpoint_url:
             os.environ["AWS_ENDPOINT_URL"] = endpoint_url
         if region:
             os.environ["AWS_REGION"] = region
         os.environ[STORAGE_ADAPTER] = "aws"
-        return _build_adapters(walk, len(outputs), source=env_file)
+        built = _build_adapters(walk, len(outputs.values), source=env_file)
+        if outputs.ignored:
+            built += f"; ignored (not declared by the schema): {', '.join(outputs.ignored)}"
+        return built
 
     steps: list[Step] = [
         ("load the Terraform outputs and build every adapter", configure_environment),

@@ -119,39 +119,64 @@ def reassembly_triggered_lock_from_env() -> ReassemblyTriggeredLock:
 
 def chunking_queue_sender_from_env() -> SQSQueueSender:
     """``SQSQueueSender`` for the chunking queue at ``$CHUNKING_QUEUE_URL``."""
-    return SQSQueueSender(require_env(CHUNKING_QUEUE_URL))
+    return SQSQueueSender(
+        require_env(CHUNKING_QUEUE_URL), max_message_bytes=262144, env_variable=CHUNKING_QUEUE_URL
+    )
 
 
 def chunking_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the chunking queue at ``$CHUNKING_QUEUE_URL``."""
-    return SQSQueueReceiver(require_env(CHUNKING_QUEUE_URL), wait_time_seconds=wait_time_seconds)
+    return SQSQueueReceiver(
+        require_env(CHUNKING_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        env_variable=CHUNKING_QUEUE_URL,
+    )
 
 
 def video_worker_queue_sender_from_env() -> SQSQueueSender:
     """``SQSQueueSender`` for the video_worker queue at ``$VIDEO_WORKER_QUEUE_URL``."""
-    return SQSQueueSender(require_env(VIDEO_WORKER_QUEUE_URL))
+    return SQSQueueSender(
+        require_env(VIDEO_WORKER_QUEUE_URL),
+        max_message_bytes=262144,
+        env_variable=VIDEO_WORKER_QUEUE_URL,
+    )
 
 
 def video_worker_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the video_worker queue at ``$VIDEO_WORKER_QUEUE_URL``."""
     return SQSQueueReceiver(
-        require_env(VIDEO_WORKER_QUEUE_URL), wait_time_seconds=wait_time_seconds
+        require_env(VIDEO_WORKER_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        env_variable=VIDEO_WORKER_QUEUE_URL,
     )
 
 
 def reassembly_queue_sender_from_env() -> SQSQueueSender:
     """``SQSQueueSender`` for the reassembly queue at ``$REASSEMBLY_QUEUE_URL``."""
-    return SQSQueueSender(require_env(REASSEMBLY_QUEUE_URL))
+    return SQSQueueSender(
+        require_env(REASSEMBLY_QUEUE_URL),
+        max_message_bytes=262144,
+        env_variable=REASSEMBLY_QUEUE_URL,
+    )
 
 
 def reassembly_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the reassembly queue at ``$REASSEMBLY_QUEUE_URL``."""
-    return SQSQueueReceiver(require_env(REASSEMBLY_QUEUE_URL), wait_time_seconds=wait_time_seconds)
+    return SQSQueueReceiver(
+        require_env(REASSEMBLY_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        env_variable=REASSEMBLY_QUEUE_URL,
+    )
 
 
 def object_storage_from_env() -> S3ObjectStorage:
     """``S3ObjectStorage`` for this region and endpoint (bucket names come separately)."""
-    return S3ObjectStorage()
+    return S3ObjectStorage(
+        bucket_variables=(
+            INPUT_BUCKET_NAME,
+            OUTPUT_BUCKET_NAME,
+        )
+    )
 
 
 def input_bucket_name() -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from ._clients import get_client
+from ._errors import error_code
 from .generated.resources import BUCKETS, QUEUES, TABLES
 
 if TYPE_CHECKING:
@@ -75,9 +76,9 @@ def provision(
         _create_table(dynamodb, table, name)
         environment[table.env_var] = name
     for queue in QUEUES:
-        environment[queue.env_var] = sqs.create_queue(QueueName=resource_name(prefix, queue.name))[
-            "QueueUrl"
-        ]
+        environment[queue.env_var] = sqs.create_queue(
+            QueueName=resource_name(prefix, queue.name), Attributes=queue.attributes()
+        )["QueueUrl"]
     for bucket in BUCKETS:
         name = resource_name(prefix, bucket.name)
         _create_bucket(s3, name)
@@ -128,12 +129,12 @@ def _create_table(client: DynamoDBClient, table: TableResource, name: str) -> No
             TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
         )
     except ClientError as error:
-        if _code(error) not in _UNSUPPORTED_OPERATION:
+        if error_code(error) not in _UNSUPPORTED_OPERATION:
             raise
         # The adapters compare the TTL attribute themselves, so an expired marker
         # still counts as absent; only the deletion of expired items is lost.
         warnings.warn(
-            f"{client.meta.endpoint_url} does not support DynamoDB TTL ({_code(error)}): table "
+            f"{client.meta.endpoint_url} does not support DynamoDB TTL ({error_code(error)}): table "
             f"{name} was created without TTL on {table.ttl_attribute!r}. Expired items still "
             "count as absent to the adapters, but are never deleted.",
             EmulatorLimitationWarning,
@@ -153,7 +154,7 @@ def _create_bucket(client: S3Client, name: str) -> None:
                 CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
             )
     except ClientError as error:
-        code = _code(error)
+        code = error_code(error)
         if code == "BucketAlreadyOwnedByYou":
             return
         if code == "BucketAlreadyExists":
@@ -170,7 +171,7 @@ def _delete_table(client: DynamoDBClient, name: str) -> None:
     try:
         client.delete_table(TableName=name)
     except ClientError as error:
-        if _code(error) == "ResourceNotFoundException":
+        if error_code(error) == "ResourceNotFoundException":
             return
         raise
     client.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=_WAITER_CONFIG)
@@ -198,14 +199,10 @@ def _delete_bucket(client: S3Client, name: str) -> None:
         client.delete_bucket(Bucket=name)
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
 @contextlib.contextmanager
 def _ignoring(*codes: str) -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        if _code(error) not in codes:
+        if error_code(error) not in codes:
             raise

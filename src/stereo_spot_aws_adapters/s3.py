@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from boto3.exceptions import S3TransferFailedError, S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from stereo_spot_shared._object_checks import (
     MAX_KEY_BYTES,
@@ -26,10 +28,15 @@ from stereo_spot_shared._object_checks import (
     check_object,
     check_upload_source,
 )
-from stereo_spot_shared.errors import ObjectNotFoundError
+from stereo_spot_shared.errors import (
+    ObjectNotFoundError,
+    ServiceError,
+)
 from stereo_spot_shared.interfaces import ProgressCallback
 
 from ._clients import get_client
+from ._env import EnvVariable
+from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, http_status, service_error
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -39,6 +46,7 @@ logger = logging.getLogger(__name__)
 MIB = 1024 * 1024
 
 
+# botocore's own check of a bucket name (it raises ParamValidationError otherwise).
 def default_transfer_config() -> TransferConfig:
     """Multipart above 8 MiB, 8 MiB parts, 8 parts in flight, at most 8 MiB of reads queued."""
     return TransferConfig(
@@ -60,6 +68,8 @@ class S3ObjectStorage:
 
     A ``client`` passed in should sign with SigV4 (``signature_version="s3v4"``,
     as the shared client does) so presigned URLs work in every region.
+    ``bucket_variables`` are the environment variables that name buckets; when a
+    bucket does not exist, the error names the variable that holds its name.
     """
 
     def __init__(
@@ -69,6 +79,7 @@ class S3ObjectStorage:
         endpoint_url: str | None = None,
         client: S3Client | None = None,
         transfer_config: TransferConfig | None = None,
+        bucket_variables: Sequence[EnvVariable] = (),
     ) -> None:
         self._client = (
             client
@@ -78,6 +89,23 @@ class S3ObjectStorage:
         self._transfer_config = (
             transfer_config if transfer_config is not None else default_transfer_config()
         )
+        self._bucket_variables = tuple(bucket_variables)
+
+    def _aws(self, bucket: str) -> AwsCall:
+        """The error translation for requests to ``bucket``."""
+        variable = next(
+            (v for v in self._bucket_variables if os.environ.get(v.name, "").strip() == bucket),
+            None,
+        )
+        return AwsCall(
+            Resource(
+                "s3",
+                "S3 bucket",
+                bucket,
+                variable.name if variable else None,
+                variable.terraform_output if variable else None,
+            )
+        )
 
     def presign_upload(
         self, bucket: str, key: str, *, expires_in: int = 3600, content_type: str = "video/mp4"
@@ -86,12 +114,13 @@ class S3ObjectStorage:
         check_object(bucket, key)
         check_expiry(expires_in)
         check_header_value("content_type", content_type)
-        return self._client.generate_presigned_url(
-            "put_object",
-            Params={"Bucket": bucket, "Key": key, "ContentType": content_type},
-            ExpiresIn=expires_in,
-            HttpMethod="PUT",
-        )
+        with self._aws(bucket):
+            return self._client.generate_presigned_url(
+                "put_object",
+                Params={"Bucket": bucket, "Key": key, "ContentType": content_type},
+                ExpiresIn=expires_in,
+                HttpMethod="PUT",
+            )
 
     def presign_download(
         self,
@@ -108,54 +137,68 @@ class S3ObjectStorage:
         if response_content_disposition is not None:
             check_header_value("response_content_disposition", response_content_disposition)
             params["ResponseContentDisposition"] = response_content_disposition
-        return self._client.generate_presigned_url(
-            "get_object", Params=params, ExpiresIn=expires_in, HttpMethod="GET"
-        )
+        with self._aws(bucket):
+            return self._client.generate_presigned_url(
+                "get_object", Params=params, ExpiresIn=expires_in, HttpMethod="GET"
+            )
 
     def upload(self, bucket: str, key: str, body: bytes) -> None:
         """Store ``body`` as the object, replacing any existing one."""
         check_object(bucket, key)
         check_body(body)
-        self._client.put_object(Bucket=bucket, Key=key, Body=body)
+        with self._aws(bucket):
+            self._client.put_object(Bucket=bucket, Key=key, Body=body)
 
     def download(self, bucket: str, key: str) -> bytes:
         """The whole object in memory; use ``download_file`` for large objects."""
         check_object(bucket, key)
-        try:
-            response = self._client.get_object(Bucket=bucket, Key=key)
-        except ClientError as exc:
-            if _is_not_found(exc):
-                raise ObjectNotFoundError(bucket, key) from exc
-            raise
-        with contextlib.closing(response["Body"]) as stream:
-            return stream.read()
+        with self._aws(bucket):
+            try:
+                response = self._client.get_object(Bucket=bucket, Key=key)
+            except ClientError as exc:
+                if _is_missing_key(exc):
+                    raise ObjectNotFoundError(bucket, key) from exc
+                raise
+            with contextlib.closing(response["Body"]) as stream:
+                return stream.read()
 
     def exists(self, bucket: str, key: str) -> bool:
-        """Whether the object exists; errors other than "not found" (e.g. 403) propagate."""
+        """Whether the object exists; errors other than "not found" (e.g. 403) are raised.
+
+        A HEAD answer has no body, so a missing object and a missing bucket both
+        come back as a bare 404: on a 404 the bucket is checked (one more
+        request), and a missing bucket raises ``MissingResourceError``.
+        """
         check_object(bucket, key)
-        try:
-            self._client.head_object(Bucket=bucket, Key=key)
-        except ClientError as exc:
-            if _is_not_found(exc):
-                return False
-            raise
-        return True
+        aws = self._aws(bucket)
+        with aws:
+            try:
+                self._client.head_object(Bucket=bucket, Key=key)
+            except ClientError as exc:
+                if not _is_missing_key(exc):
+                    raise
+            else:
+                return True
+            self._client.head_bucket(Bucket=bucket)
+        return False
 
     def delete(self, bucket: str, key: str) -> None:
         """Delete the object; deleting one that does not exist is not an error."""
         check_object(bucket, key)
-        self._client.delete_object(Bucket=bucket, Key=key)
+        with self._aws(bucket):
+            self._client.delete_object(Bucket=bucket, Key=key)
 
     def list_object_keys(
         self, bucket: str, prefix: str = "", *, page_size: int = 1000
     ) -> list[str]:
         """Every key under ``prefix``, following all pages, in S3's (UTF-8 binary) order."""
         check_listing(bucket, prefix, page_size)
-        paginator = self._client.get_paginator("list_objects_v2")
-        pages = paginator.paginate(
-            Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": page_size}
-        )
-        return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+        with self._aws(bucket):
+            paginator = self._client.get_paginator("list_objects_v2")
+            pages = paginator.paginate(
+                Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": page_size}
+            )
+            return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
 
     def upload_file(
         self,
@@ -168,15 +211,16 @@ class S3ObjectStorage:
         """Upload a local file, in parts above the multipart threshold.
 
         ``progress`` is called with the bytes sent since its previous call.
-        S3 errors surface as boto3's ``S3UploadFailedError``.
+        S3 errors raise the shared ``ServiceError`` kinds, like every other call.
         """
         check_object(bucket, key)
         filename = check_upload_source(path)
         may_be_multipart = os.path.getsize(filename) >= self._transfer_config.multipart_threshold
         try:
-            self._client.upload_file(
-                filename, bucket, key, Callback=progress, Config=self._transfer_config
-            )
+            with self._transfer_errors(bucket):
+                self._client.upload_file(
+                    filename, bucket, key, Callback=progress, Config=self._transfer_config
+                )
         except BaseException:
             # Also on Ctrl-C: uploaded parts of an unfinished upload are stored
             # (and billed) until the upload is aborted.
@@ -202,14 +246,36 @@ class S3ObjectStorage:
         """
         check_object(bucket, key)
         target = check_download_target(path)
-        try:
-            self._client.download_file(
-                bucket, key, target, Callback=progress, Config=self._transfer_config
-            )
-        except ClientError as exc:
-            if _is_not_found(exc):
+        aws = self._aws(bucket)
+        with self._transfer_errors(bucket):
+            try:
+                self._client.download_file(
+                    bucket, key, target, Callback=progress, Config=self._transfer_config
+                )
+            except ClientError as exc:
+                if not _is_missing_key(exc):
+                    raise
+                with aws:  # a bare 404 from HEAD: is it the object or the bucket?
+                    self._client.head_bucket(Bucket=bucket)
                 raise ObjectNotFoundError(bucket, key) from exc
-            raise
+
+    @contextlib.contextmanager
+    def _transfer_errors(self, bucket: str) -> Iterator[None]:
+        """Map what the managed transfer raises: boto3 wraps S3's error in its own."""
+        try:
+            with self._aws(bucket):
+                yield
+        except (S3UploadFailedError, S3TransferFailedError) as exc:
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, AWS_ERRORS):
+                # botocore's error is the original; boto3's wrapper only adds the file name.
+                raise service_error(cause, self._aws(bucket).resource) from cause
+            raise ServiceError(
+                f"transfer to or from S3 bucket {bucket!r} failed: {exc}",
+                action="s3:*",
+                resource=f"S3 bucket {bucket!r}",
+                code=type(exc).__name__,
+            ) from exc
 
     def _abort_multipart_uploads(self, bucket: str, key: str) -> None:
         """Abort every unfinished multipart upload of exactly this key.
@@ -226,7 +292,7 @@ class S3ObjectStorage:
                         self._client.abort_multipart_upload(
                             Bucket=bucket, Key=key, UploadId=upload["UploadId"]
                         )
-        except (BotoCoreError, ClientError):
+        except AWS_ERRORS:
             # Never hide the upload's own error; say what is left to clean up.
             logger.warning(
                 "could not abort unfinished multipart uploads of s3://%s/%s; an "
@@ -237,10 +303,12 @@ class S3ObjectStorage:
             )
 
 
-def _is_not_found(exc: ClientError) -> bool:
-    code = exc.response.get("Error", {}).get("Code", "")
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return code in {"404", "NoSuchKey", "NoSuchBucket", "NotFound"} or status == 404
+def _is_missing_key(exc: ClientError) -> bool:
+    """A missing object: ``NoSuchKey``, or a bare 404 (HEAD) that is not a missing bucket."""
+    code = error_code(exc)
+    if code == "NoSuchBucket":
+        return False
+    return code in {"404", "NoSuchKey", "NotFound"} or http_status(exc) == 404
 
 
 __all__ = ["MAX_KEY_BYTES", "MAX_PRESIGN_SECONDS", "S3ObjectStorage", "default_transfer_config"]

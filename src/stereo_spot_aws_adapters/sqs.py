@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from stereo_spot_shared._messages import (
@@ -24,19 +23,30 @@ from stereo_spot_shared._messages import (
     MAX_BATCH_ENTRIES,
     MAX_MESSAGE_BYTES,
     MAX_VISIBILITY_TIMEOUT,
+    MIN_MESSAGE_BYTES,
     STRING_TYPE,
     UTF8,
     OutgoingMessage,
+    check_max_message_bytes,
     check_max_messages,
     check_receipt_handle,
     check_visibility,
     check_wait_time,
+    encode_bodies,
     encode_body,
 )
-from stereo_spot_shared.errors import BatchWriteError, MalformedEventError
+from stereo_spot_shared.errors import (
+    ArgumentTypeError,
+    BatchWriteError,
+    InvalidArgumentError,
+    MalformedEventError,
+    StereoSpotError,
+)
 from stereo_spot_shared.interfaces import MessageBody, QueueMessage
 
 from ._clients import get_client
+from ._env import EnvVariable
+from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, service_error
 from ._retry import BatchRetry
 
 if TYPE_CHECKING:
@@ -57,11 +67,17 @@ _S = TypeVar("_S")
 class _BatchOutcome(Generic[_S]):
     succeeded: dict[str, _S] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # entry id -> error code
-    error: BotoCoreError | ClientError | None = None  # request-level error that stopped it
+    error: StereoSpotError | None = None  # request-level error that stopped it (mapped)
 
 
 class SQSQueueSender:
-    """Sends ``str`` or ``bytes`` bodies to one SQS queue."""
+    """Sends ``str`` or ``bytes`` bodies to one SQS queue.
+
+    ``max_message_bytes`` is the queue's ``MaximumMessageSize`` (the schema's
+    ``max_message_bytes``); larger messages raise ``MessageTooLargeError``
+    before any request. ``env_variable`` names where the URL came from, for
+    the error raised when the queue does not exist.
+    """
 
     def __init__(
         self,
@@ -71,24 +87,30 @@ class SQSQueueSender:
         endpoint_url: str | None = None,
         client: SQSClient | None = None,
         retry: BatchRetry | None = None,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
+        env_variable: EnvVariable | None = None,
     ) -> None:
         _check_queue_url(queue_url)
+        check_max_message_bytes(max_message_bytes)
         self.queue_url = queue_url
+        self.max_message_bytes = max_message_bytes
         self._client = (
             client
             if client is not None
             else get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
         )
         self._retry = retry or BatchRetry()
+        self._aws = _queue_call(queue_url, env_variable)
 
     def send(self, body: MessageBody) -> str:
         """Send one message and return its message id."""
-        outgoing = encode_body(body)
-        response = self._client.send_message(
-            QueueUrl=self.queue_url,
-            MessageBody=outgoing.text,
-            MessageAttributes=_attributes(outgoing),
-        )
+        outgoing = encode_body(body, self.max_message_bytes)
+        with self._aws:
+            response = self._client.send_message(
+                QueueUrl=self.queue_url,
+                MessageBody=outgoing.text,
+                MessageAttributes=_attributes(outgoing),
+            )
         return response["MessageId"]
 
     def send_payload(self, payload: BaseModel) -> str:
@@ -103,11 +125,11 @@ class SQSQueueSender:
         whose ``failed`` holds exactly the bodies that were not sent.
         """
         bodies = list(bodies)
-        outgoing = [encode_body(body) for body in bodies]
+        outgoing = encode_bodies(bodies, self.max_message_bytes)
         message_ids: dict[int, str] = {}
         failures: dict[int, str] = {}
-        error: BotoCoreError | ClientError | None = None
-        for group in _plan_batches(outgoing):
+        error: StereoSpotError | None = None
+        for group in _plan_batches(outgoing, self.max_message_bytes):
             if error is not None:
                 # The queue just refused a whole request; later ones would fail alike.
                 failures.update(dict.fromkeys(group, "NotAttempted"))
@@ -120,7 +142,7 @@ class SQSQueueSender:
                 }
                 for index in group
             }
-            outcome = _run_batch(self._send_entries, entries, self._retry)
+            outcome = _run_batch(self._send_entries, entries, self._retry, self._aws)
             message_ids.update({int(key): value for key, value in outcome.succeeded.items()})
             failures.update({int(key): code for key, code in outcome.failed.items()})
             error = outcome.error
@@ -153,6 +175,7 @@ class SQSQueueReceiver:
         wait_time_seconds: int = 20,
         client: SQSClient | None = None,
         retry: BatchRetry | None = None,
+        env_variable: EnvVariable | None = None,
     ) -> None:
         _check_queue_url(queue_url)
         check_wait_time(wait_time_seconds)
@@ -164,6 +187,7 @@ class SQSQueueReceiver:
             else get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
         )
         self._retry = retry or BatchRetry()
+        self._aws = _queue_call(queue_url, env_variable)
 
     def receive(self, max_messages: int = 1) -> list[QueueMessage]:
         """Long-poll for up to ``max_messages`` (1..10) messages; may return fewer or none.
@@ -173,19 +197,21 @@ class SQSQueueReceiver:
         deleted, it is redelivered and ends in the queue's dead-letter queue.
         """
         check_max_messages(max_messages)
-        response = self._client.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=max_messages,
-            WaitTimeSeconds=self.wait_time_seconds,
-            MessageAttributeNames=[ENCODING_ATTRIBUTE],
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
-        )
+        with self._aws:
+            response = self._client.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=max_messages,
+                WaitTimeSeconds=self.wait_time_seconds,
+                MessageAttributeNames=[ENCODING_ATTRIBUTE],
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            )
         return [_decode(message) for message in response.get("Messages", [])]
 
     def delete(self, receipt_handle: str) -> None:
         """Delete a received message so it is not delivered again."""
         check_receipt_handle(receipt_handle)
-        self._client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt_handle)
+        with self._aws:
+            self._client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt_handle)
 
     def delete_batch(self, receipt_handles: Sequence[str]) -> None:
         """Delete many received messages; handles not deleted raise ``BatchWriteError``."""
@@ -193,7 +219,7 @@ class SQSQueueReceiver:
         for handle in handles:
             check_receipt_handle(handle)
         failures: dict[int, str] = {}
-        error: BotoCoreError | ClientError | None = None
+        error: StereoSpotError | None = None
         for start in range(0, len(handles), MAX_BATCH_ENTRIES):
             group = range(start, min(start + MAX_BATCH_ENTRIES, len(handles)))
             if error is not None:
@@ -202,7 +228,7 @@ class SQSQueueReceiver:
             entries: dict[str, DeleteMessageBatchRequestEntryTypeDef] = {
                 str(index): {"Id": str(index), "ReceiptHandle": handles[index]} for index in group
             }
-            outcome = _run_batch(self._delete_entries, entries, self._retry)
+            outcome = _run_batch(self._delete_entries, entries, self._retry, self._aws)
             failures.update({int(key): code for key, code in outcome.failed.items()})
             error = outcome.error
         if failures:
@@ -218,9 +244,10 @@ class SQSQueueReceiver:
         """Hide a received message for ``seconds`` more (0 makes it visible at once)."""
         check_receipt_handle(receipt_handle)
         check_visibility(seconds)
-        self._client.change_message_visibility(
-            QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
-        )
+        with self._aws:
+            self._client.change_message_visibility(
+                QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+            )
 
     def _delete_entries(
         self, entries: list[DeleteMessageBatchRequestEntryTypeDef]
@@ -234,15 +261,19 @@ def _attributes(outgoing: OutgoingMessage) -> dict[str, MessageAttributeValueTyp
     return {ENCODING_ATTRIBUTE: {"DataType": STRING_TYPE, "StringValue": outgoing.encoding}}
 
 
-def _plan_batches(outgoing: Sequence[OutgoingMessage]) -> list[list[int]]:
-    """Group indices, in order, so each batch has at most 10 entries and 1 MiB in total."""
+def _plan_batches(
+    outgoing: Sequence[OutgoingMessage], limit: int = MAX_MESSAGE_BYTES
+) -> list[list[int]]:
+    """Group indices, in order, so each batch has at most 10 entries and ``limit`` bytes.
+
+    The queue's own message limit bounds a batch too: never more than SQS's
+    1 MiB, and safe whether or not SQS applies the queue's limit to the total.
+    """
     batches: list[list[int]] = []
     current: list[int] = []
     current_size = 0
     for index, message in enumerate(outgoing):
-        if current and (
-            len(current) == MAX_BATCH_ENTRIES or current_size + message.size > MAX_MESSAGE_BYTES
-        ):
+        if current and (len(current) == MAX_BATCH_ENTRIES or current_size + message.size > limit):
             batches.append(current)
             current, current_size = [], 0
         current.append(index)
@@ -256,6 +287,7 @@ def _run_batch(
     request: Callable[[list[_E]], tuple[dict[str, _S], list[BatchResultErrorEntryTypeDef]]],
     entries: dict[str, _E],
     retry: BatchRetry,
+    aws: AwsCall,
 ) -> _BatchOutcome[_S]:
     """Send one batch, retrying only the entries reported as failed.
 
@@ -271,9 +303,10 @@ def _run_batch(
             retry.sleep(retry.delay_before(attempt))
         try:
             succeeded, failed = request(list(pending.values()))
-        except (BotoCoreError, ClientError) as exc:
-            outcome.failed.update(dict.fromkeys(pending, _error_code(exc)))
-            outcome.error = exc
+        except AWS_ERRORS as exc:
+            outcome.failed.update(dict.fromkeys(pending, error_code(exc)))
+            outcome.error = service_error(exc, aws.resource)
+            outcome.error.__cause__ = exc
             return outcome
         for entry_id, result in succeeded.items():
             if entry_id in pending:
@@ -325,17 +358,27 @@ def _decode(message: MessageTypeDef) -> QueueMessage:
     )
 
 
-def _error_code(exc: BotoCoreError | ClientError) -> str:
-    if isinstance(exc, ClientError):
-        return exc.response.get("Error", {}).get("Code") or type(exc).__name__
-    return type(exc).__name__
+def _queue_call(queue_url: str, variable: EnvVariable | None) -> AwsCall:
+    return AwsCall(
+        Resource(
+            "sqs",
+            "SQS queue",
+            queue_url,
+            variable.name if variable else None,
+            variable.terraform_output if variable else None,
+        )
+    )
 
 
 def _check_queue_url(queue_url: str) -> None:
+    if not isinstance(queue_url, str):
+        raise ArgumentTypeError(f"queue_url must be a str, got {type(queue_url).__name__}")
     if not queue_url:
-        raise ValueError("queue_url is empty; pass the queue URL, e.g. from CHUNKING_QUEUE_URL")
+        raise InvalidArgumentError(
+            "queue_url is empty; pass the queue URL, e.g. from CHUNKING_QUEUE_URL"
+        )
     if not queue_url.startswith(("https://", "http://")):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"queue_url must be the queue's URL (https://sqs.<region>.amazonaws.com/<account>/"
             f"<name>), got {queue_url!r}"
         )
@@ -346,6 +389,7 @@ __all__ = [
     "MAX_BATCH_ENTRIES",
     "MAX_MESSAGE_BYTES",
     "MAX_VISIBILITY_TIMEOUT",
+    "MIN_MESSAGE_BYTES",
     "BatchRetry",
     "SQSQueueReceiver",
     "SQSQueueSender",

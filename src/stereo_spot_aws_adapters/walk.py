@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import hashlib
 import json
+import math
 import random
 import threading
 import time
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "WALK_STEPS",
+    "QueueVisit",
     "RequestCounter",
     "Step",
     "Walk",
@@ -78,6 +81,7 @@ EXTRA_COMPLETED_JOBS = 3
 PAGE_SIZE = 2
 MAX_PAGES = 200
 QUEUE_POLL_SECONDS = 1
+MAX_HOLD_SECONDS = 43_200  # SQS's longest visibility timeout
 
 
 class WalkError(Exception):
@@ -264,24 +268,30 @@ def upload_source(walk: Walk) -> str:
 def receive_chunking_message(walk: Walk) -> str:
     a = walk.adapters
     wanted = {walk.source_key}
-    found = _collect(a.chunking_receiver, parse_chunking_event, wanted, walk.notification_wait)
-    how = "S3 notification received"
-    if not found:
-        # Some emulators (and stacks without a bucket notification) never send one.
-        a.chunking_sender.send(
-            object_created_event(a.input_bucket, walk.source_key, len(walk.source))
-        )
-        found = _collect(a.chunking_receiver, parse_chunking_event, wanted, 10.0)
-        how = (
-            f"no S3 notification within {walk.notification_wait:g} s, so a simulated S3 "
-            "notification was sent and received"
-        )
-    expect(bool(found), f"no chunking message for {walk.source_key} arrived")
-    message, ref = found[walk.source_key]
-    # parse_chunking_event is parse_s3_event under the chunking queue's name.
-    expect(parse_s3_event(message.body)[0] == ref, "the two S3 event parsers disagree")
-    a.chunking_receiver.delete(message.receipt_handle)
-    return f"{how}: {ref.event_name} s3://{ref.bucket}/{ref.key} ({ref.size:,} bytes); deleted"
+    with QueueVisit.open(walk, a.chunking_receiver, walk.notification_wait + 10.0) as visit:
+        # The bundle names the bucket the chunking queue's events come from, on any backend.
+        parse = functools.partial(parse_chunking_event, buckets=[a.input_bucket])
+        found = _collect(visit, parse, wanted, walk.notification_wait)
+        how = "S3 notification received"
+        if not found:
+            # Some emulators (and stacks without a bucket notification) never send one.
+            a.chunking_sender.send(
+                object_created_event(a.input_bucket, walk.source_key, len(walk.source))
+            )
+            found = _collect(visit, parse, wanted, 10.0)
+            how = (
+                f"no S3 notification within {walk.notification_wait:g} s, so a simulated S3 "
+                "notification was sent and received"
+            )
+        expect(bool(found), f"no chunking message for {walk.source_key} arrived")
+        message, ref = found[walk.source_key]
+        # parse_chunking_event is parse_s3_event routed to the chunking queue's bucket.
+        expect(parse_s3_event(message.body)[0] == ref, "the two S3 event parsers disagree")
+        a.chunking_receiver.delete(message.receipt_handle)
+    return (
+        f"{how}: {ref.event_name} s3://{ref.bucket}/{ref.key} ({ref.size:,} bytes); deleted"
+        f"{visit.summary()}"
+    )
 
 
 def start_chunking(walk: Walk) -> str:
@@ -311,9 +321,9 @@ def write_segments(walk: Walk) -> str:
 
 def convert_segments(walk: Walk) -> str:
     a = walk.adapters
-    found = _collect(
-        a.video_worker_receiver, parse_video_worker_event, set(walk.segment_keys), 20.0
-    )
+    with QueueVisit.open(walk, a.video_worker_receiver, 20.0) as visit:
+        parse = functools.partial(parse_video_worker_event, buckets=[a.input_bucket])
+        found = _collect(visit, parse, set(walk.segment_keys), 20.0)
     missing = sorted(set(walk.segment_keys) - found.keys())
     expect(not missing, f"video-worker messages never arrived for {missing}")
     completions = []
@@ -345,6 +355,7 @@ def convert_segments(walk: Walk) -> str:
     return (
         f"{len(found)} messages received; {len(completions)} outputs written, completions "
         f"recorded (1 put + put_many of {len(completions) - 1}); messages deleted"
+        f"{visit.summary()}"
     )
 
 
@@ -369,17 +380,21 @@ def trigger_reassembly(walk: Walk) -> str:
 
 def receive_reassembly_message(walk: Walk) -> str:
     receiver = walk.adapters.reassembly_receiver
-    deadline = time.monotonic() + 20.0
-    while time.monotonic() < deadline:
-        for message in receiver.receive(max_messages=10):
-            try:
-                payload = parse_reassembly_payload(message.body)
-            except MalformedEventError:
-                payload = None
-            if payload is not None and payload.job_id == walk.job_id:
-                receiver.delete(message.receipt_handle)
-                return f"ReassemblyPayload(job_id={payload.job_id!r}) received and deleted"
-            receiver.change_visibility(message.receipt_handle, 0)
+    with QueueVisit.open(walk, receiver, 20.0) as visit:
+        deadline = time.monotonic() + 20.0
+        while time.monotonic() < deadline:
+            for message in receiver.receive(max_messages=10):
+                try:
+                    payload = parse_reassembly_payload(message.body)
+                except MalformedEventError:
+                    payload = None
+                if payload is not None and payload.job_id == walk.job_id:
+                    receiver.delete(message.receipt_handle)
+                    return (
+                        f"ReassemblyPayload(job_id={payload.job_id!r}) received and deleted"
+                        f"{visit.summary()}"
+                    )
+                visit.hold(message)
     raise WalkError("the reassembly message never arrived")
 
 
@@ -580,8 +595,96 @@ def fake_video(size: int, *, seed: int) -> bytes:
     return ftyp + mdat_size.to_bytes(4, "big") + b"mdat" + payload
 
 
+class QueueVisit:
+    """One step's reading of a live queue that leaves other services' messages as they were.
+
+    SQS cannot filter before it delivers, and every delivery counts toward the
+    queue's ``maxReceiveCount``: a message received often enough goes to the
+    dead-letter queue, whatever the receiver did with it. Making a foreign
+    message visible again at once (the old way) let the next poll receive it
+    again, once a second, until it was dead-lettered under a live worker.
+
+    So a foreign message is received at most once per visit: it is kept hidden
+    from this visit's own polls and made visible again, all at once, when the
+    visit ends. Smoke reads each queue in one step, so a foreign message costs
+    at most one delivery per smoke run. A queue that dead-letters on the first
+    delivery (``maxReceiveCount`` 1) is not read at all, and a foreign message
+    that smoke's delivery brought to ``maxReceiveCount`` (its next receive will
+    dead-letter it) fails the step, naming it, instead of passing silently.
+    """
+
+    def __init__(
+        self, receiver: QueueReceiver, hold_seconds: int, max_receive_count: int | None
+    ) -> None:
+        self.receiver = receiver
+        self.hold_seconds = hold_seconds
+        self.max_receive_count = max_receive_count
+        self.held: dict[str, QueueMessage] = {}
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(cls, walk: Walk, receiver: QueueReceiver, seconds: float) -> Iterator[QueueVisit]:
+        queue_url = str(getattr(receiver, "queue_url", receiver))
+        limit = _max_receive_count(walk, queue_url)
+        if limit is not None and limit <= 1:
+            raise WalkError(
+                f"{queue_url} dead-letters a message on its first delivery "
+                "(maxReceiveCount 1): reading it would move other services' messages to the "
+                "dead-letter queue, so the walk does not read it"
+            )
+        # Hidden past the end of the visit, so this visit never receives them twice.
+        visit = cls(receiver, min(MAX_HOLD_SECONDS, math.ceil(seconds) + 60), limit)
+        try:
+            yield visit
+        finally:
+            at_risk = visit.release()
+        if at_risk:
+            raise WalkError(
+                f"{len(at_risk)} message(s) of other services on {queue_url} "
+                f"reached maxReceiveCount {limit} with this walk's delivery and will go to the "
+                f"dead-letter queue on their next receive: {', '.join(at_risk)}"
+            )
+
+    def hold(self, message: QueueMessage) -> None:
+        """Keep a foreign message hidden from this visit; ``release`` returns it."""
+        if message.message_id not in self.held:
+            self.held[message.message_id] = message
+            self.receiver.change_visibility(message.receipt_handle, self.hold_seconds)
+
+    def release(self) -> list[str]:
+        """Make every held message visible again; the ids of those at their last delivery."""
+        for message in self.held.values():
+            self.receiver.change_visibility(message.receipt_handle, 0)
+        limit = self.max_receive_count
+        return [
+            message_id
+            for message_id, message in self.held.items()
+            if limit is not None and message.receive_count >= limit
+        ]
+
+    def summary(self) -> str:
+        if not self.held:
+            return ""
+        return f"; {len(self.held)} message(s) of others received once each and made visible again"
+
+
+def _max_receive_count(walk: Walk, queue_url: str) -> int | None:
+    """The queue's redrive ``maxReceiveCount``, or ``None`` without a dead-letter queue."""
+    if walk.adapters.backend != "aws":
+        return None  # only SQS queues have a redrive policy to read
+    attributes = (
+        get_client("sqs")
+        .get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])
+        .get("Attributes", {})
+    )
+    policy = attributes.get("RedrivePolicy")
+    if not policy:
+        return None
+    return int(json.loads(policy)["maxReceiveCount"])
+
+
 def _collect(
-    receiver: QueueReceiver,
+    visit: QueueVisit,
     parse: Callable[[str | bytes], list[S3ObjectRef]],
     wanted: set[str],
     wait_seconds: float,
@@ -589,20 +692,20 @@ def _collect(
     """Receive until a message has arrived for every wanted key, or the time is up.
 
     Messages about other objects belong to someone else (a deployed stack has
-    real workers): they are made visible again at once, never deleted.
+    real workers): ``visit`` holds them and gives them back, never deletes them.
     """
     found: dict[str, tuple[QueueMessage, S3ObjectRef]] = {}
     deadline = time.monotonic() + wait_seconds
     while wanted - found.keys() and time.monotonic() < deadline:
-        for message in receiver.receive(max_messages=10):
+        for message in visit.receiver.receive(max_messages=10):
             try:
                 refs = [ref for ref in parse(message.body) if ref.key in wanted]
             except MalformedEventError:
                 refs = []
             if not refs:
-                receiver.change_visibility(message.receipt_handle, 0)
+                visit.hold(message)
             elif refs[0].key in found:
-                receiver.delete(message.receipt_handle)  # a duplicate delivery of ours
+                visit.receiver.delete(message.receipt_handle)  # a duplicate delivery of ours
             else:
                 found[refs[0].key] = (message, refs[0])
     return found

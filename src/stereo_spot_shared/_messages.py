@@ -2,28 +2,41 @@
 
 A body keeps its type end to end: ``str`` travels as it is, ``bytes`` as
 base64, and a message attribute says which, so the receiver never guesses.
-The size limit counts the encoded body plus that attribute, as SQS does.
+The size limit counts the encoded body plus that attribute, as SQS does. The
+AWS adapters and the in-memory backend both call these, so a bad argument
+raises the same exception with the same message on either.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .errors import EmptyMessageError, MessageTooLargeError
+from .errors import (
+    ArgumentTypeError,
+    EmptyMessageError,
+    InvalidArgumentError,
+    MessageTooLargeError,
+)
 
 MAX_MESSAGE_BYTES = 1_048_576
-"""SQS's limit (1 MiB since 2025) on one message, body plus attributes, and on one batch."""
+"""SQS's largest limit (1 MiB since 2025) on one message, body plus attributes, and on one batch.
+
+A queue's own limit (its ``MaximumMessageSize``) can be lower; the schema
+declares it per queue (``max_message_bytes``) and the generated factories pass
+it to the sender.
+"""
+
+MIN_MESSAGE_BYTES = 1024
+"""The smallest ``MaximumMessageSize`` SQS lets a queue have."""
 
 MAX_BATCH_ENTRIES = 10
 """SQS accepts at most this many entries per SendMessageBatch / DeleteMessageBatch."""
 
 MAX_VISIBILITY_TIMEOUT = 43_200
 """Twelve hours, the longest visibility timeout SQS allows."""
-
-MAX_WAIT_TIME_SECONDS = 20
-"""The longest long-polling wait SQS allows."""
 
 ENCODING_ATTRIBUTE = "stereo-spot-body-encoding"
 """Message attribute recording how the body was encoded: ``utf-8`` or ``base64``."""
@@ -36,6 +49,9 @@ STRING_TYPE = "String"
 # first use: the astral-plane range makes compiling cost ~15 ms at import.
 _NOT_SQS_CHARACTER = "[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 
+MAX_WAIT_TIME_SECONDS = 20
+"""The longest long-polling wait SQS allows."""
+
 
 @dataclass(frozen=True)
 class OutgoingMessage:
@@ -46,10 +62,10 @@ class OutgoingMessage:
     size: int
 
 
-def encode_body(body: object) -> OutgoingMessage:
-    """Validate a body and encode it for the queue; raise before anything is sent."""
+def encode_body(body: object, limit: int = MAX_MESSAGE_BYTES) -> OutgoingMessage:
+    """Validate a body and encode it for SQS; raise before anything is sent."""
     if not isinstance(body, (str, bytes)):
-        raise TypeError(f"message body must be str or bytes, not {type(body).__name__}")
+        raise ArgumentTypeError(f"message body must be str or bytes, not {type(body).__name__}")
     if not body:
         raise EmptyMessageError("message body is empty; SQS does not accept empty messages")
     if isinstance(body, bytes):
@@ -58,43 +74,64 @@ def encode_body(body: object) -> OutgoingMessage:
     else:
         bad = re.search(_NOT_SQS_CHARACTER, body)
         if bad is not None:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"message body contains U+{ord(bad.group()):04X} at index {bad.start()}, "
                 "which SQS does not accept; send the body as bytes to have it base64-encoded"
             )
         text = body
         encoding = UTF8
     size = len(text.encode("utf-8")) + len(ENCODING_ATTRIBUTE) + len(STRING_TYPE) + len(encoding)
-    if size > MAX_MESSAGE_BYTES:
+    if size > limit:
         raise MessageTooLargeError(
-            f"message is {size} bytes ({encoding}-encoded body plus attributes), over the SQS "
-            f"limit of {MAX_MESSAGE_BYTES} bytes; store the payload in S3 and send its key instead"
+            f"message is {size} bytes ({encoding}-encoded body plus attributes), over the queue's "
+            f"limit of {limit} bytes; store the payload in S3 and send its key instead"
         )
     return OutgoingMessage(text=text, encoding=encoding, size=size)
 
 
-def check_max_messages(max_messages: int) -> None:
-    if not 1 <= max_messages <= MAX_BATCH_ENTRIES:
-        raise ValueError(
-            f"max_messages must be between 1 and {MAX_BATCH_ENTRIES}, got {max_messages}"
-        )
+def encode_bodies(
+    bodies: Sequence[object], limit: int = MAX_MESSAGE_BYTES
+) -> list[OutgoingMessage]:
+    """Every body of a batch, checked before any is sent; an error names the body's index."""
+    outgoing: list[OutgoingMessage] = []
+    for index, body in enumerate(bodies):
+        try:
+            outgoing.append(encode_body(body, limit))
+        except (InvalidArgumentError, ArgumentTypeError) as refused:
+            # Same class, so callers' handlers still match; the index says which body.
+            raise type(refused)(f"bodies[{index}]: {refused}") from refused
+    return outgoing
+
+
+def check_int(name: str, value: object, low: int, high: int, note: str = "") -> None:
+    """An ``int`` (never a ``bool`` or ``float``) in ``[low, high]``, before any request."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}")
+    if not low <= value <= high:
+        detail = f" ({note})" if note else ""
+        raise InvalidArgumentError(f"{name} must be between {low} and {high}{detail}, got {value}")
+
+
+def check_max_message_bytes(max_message_bytes: int) -> None:
+    check_int("max_message_bytes", max_message_bytes, MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES)
 
 
 def check_wait_time(wait_time_seconds: int) -> None:
-    if not 0 <= wait_time_seconds <= MAX_WAIT_TIME_SECONDS:
-        raise ValueError(
-            f"wait_time_seconds must be between 0 and {MAX_WAIT_TIME_SECONDS} (SQS long polling), "
-            f"got {wait_time_seconds}"
-        )
+    check_int("wait_time_seconds", wait_time_seconds, 0, MAX_WAIT_TIME_SECONDS, "SQS long polling")
+
+
+def check_max_messages(max_messages: int) -> None:
+    check_int("max_messages", max_messages, 1, MAX_BATCH_ENTRIES)
 
 
 def check_visibility(seconds: int) -> None:
-    if not 0 <= seconds <= MAX_VISIBILITY_TIMEOUT:
-        raise ValueError(
-            f"seconds must be between 0 and {MAX_VISIBILITY_TIMEOUT} (12 hours), got {seconds}"
-        )
+    check_int("seconds", seconds, 0, MAX_VISIBILITY_TIMEOUT, "12 hours")
 
 
 def check_receipt_handle(receipt_handle: str) -> None:
+    if not isinstance(receipt_handle, str):
+        raise ArgumentTypeError(
+            f"receipt_handle must be a str, got {type(receipt_handle).__name__}"
+        )
     if not receipt_handle:
-        raise ValueError("receipt_handle is empty; pass QueueMessage.receipt_handle")
+        raise InvalidArgumentError("receipt_handle is empty; pass QueueMessage.receipt_handle")

@@ -2,7 +2,21 @@
 
 Services catch these without importing any cloud SDK. Each one subclasses the
 built-in exception a caller would already expect (``LookupError``,
-``ValueError``, ``KeyError``), so existing ``except`` clauses keep working.
+``ValueError``, ``TypeError``, ``KeyError``), so existing ``except`` clauses
+keep working. The README's "Errors" section is the table of when each is
+raised and what to do about it.
+
+Three families:
+
+- the caller's mistake, found before any request: ``InvalidArgumentError``
+  (a ``ValueError``) and ``ArgumentTypeError`` (a ``TypeError``);
+- what a request found: ``NotFoundError`` (the addressed record is absent — a
+  ``LookupError``), ``ServiceError`` and its kinds (the table, queue or bucket
+  is missing, access is denied, the service is throttling or failing,
+  the service rejected the request), ``CorruptItemError`` (a stored item
+  cannot be read — never a ``LookupError``);
+- configuration and message bodies: ``MissingConfigurationError``,
+  ``InvalidConfigurationError``, ``MalformedEventError``.
 """
 
 from __future__ import annotations
@@ -43,24 +57,86 @@ class ObjectNotFoundError(NotFoundError):
         self.key = key
 
 
-class InvalidPageTokenError(StereoSpotError, ValueError):
+class InvalidArgumentError(StereoSpotError, ValueError):
+    """An argument has a value the service cannot take; raised before any request."""
+
+
+class ArgumentTypeError(StereoSpotError, TypeError):
+    """An argument has the wrong type; raised before any request."""
+
+
+class InvalidPageTokenError(InvalidArgumentError):
     """A pagination token was malformed or belongs to another listing."""
 
 
-class InvalidKeyError(StereoSpotError, ValueError):
+class InvalidKeyError(InvalidArgumentError):
     """Values an object-key layout cannot hold (a job id with ``/``, a negative index, ...)."""
 
 
-class MessageTooLargeError(StereoSpotError, ValueError):
+class MessageTooLargeError(InvalidArgumentError):
     """A queue message body (with its attributes) exceeds the queue's size limit."""
 
 
-class EmptyMessageError(StereoSpotError, ValueError):
+class EmptyMessageError(InvalidArgumentError):
     """A queue message body was empty; queues reject empty messages."""
 
 
 class MalformedEventError(StereoSpotError, ValueError):
     """A queue message body is not the event or payload it was expected to be."""
+
+
+class UnexpectedBucketError(MalformedEventError):
+    """An S3 event names a bucket the schema does not route to this queue."""
+
+    def __init__(self, message: str, bucket: str, expected: Sequence[str]) -> None:
+        super().__init__(message)
+        self.bucket = bucket
+        self.expected: tuple[str, ...] = tuple(expected)
+
+
+class ServiceError(StereoSpotError):
+    """The cloud service failed a request; ``code`` is its error code.
+
+    ``retryable`` says whether the same call may succeed later unchanged.
+    """
+
+    retryable = False
+
+    def __init__(self, message: str, *, action: str, resource: str, code: str) -> None:
+        super().__init__(message)
+        self.action = action
+        self.resource = resource
+        self.code = code
+
+
+class MissingResourceError(ServiceError):
+    """The table, queue or bucket does not exist: provision it or fix the variable naming it."""
+
+
+class AccessDeniedError(ServiceError):
+    """The caller's credentials may not perform ``action`` on ``resource``."""
+
+
+class RetryableServiceError(ServiceError):
+    """Throttling, a 5xx or a lost connection outlasted the SDK's retries; back off and retry."""
+
+    retryable = True
+
+
+class RejectedRequestError(ServiceError, ValueError):
+    """The service rejected the request's parameters (e.g. an expired receipt handle)."""
+
+
+class CorruptItemError(StereoSpotError):
+    """A stored item exists but cannot be read as its model; ``table`` and ``key`` name it.
+
+    Deliberately not a ``LookupError``: the item was found, it is the data that is wrong.
+    """
+
+    def __init__(self, message: str, *, table: str, key: object) -> None:
+        super().__init__(message)
+        self.table = table
+        self.key = key
 
 
 class MissingConfigurationError(StereoSpotError, KeyError):
@@ -80,7 +156,11 @@ class MissingConfigurationError(StereoSpotError, KeyError):
         return self.message
 
 
-class UnknownBackendError(StereoSpotError, ValueError):
+class InvalidConfigurationError(StereoSpotError, ValueError):
+    """Configuration exists but cannot be used: a malformed outputs file, no credentials."""
+
+
+class UnknownBackendError(InvalidConfigurationError):
     """``STORAGE_ADAPTER`` names a backend no installed package provides.
 
     ``installed`` lists the backends that are available.
@@ -105,8 +185,13 @@ class BatchWriteError(StereoSpotError):
 
 
 __all__ = [
+    "AccessDeniedError",
+    "ArgumentTypeError",
     "BatchWriteError",
+    "CorruptItemError",
     "EmptyMessageError",
+    "InvalidArgumentError",
+    "InvalidConfigurationError",
     "InvalidKeyError",
     "InvalidPageTokenError",
     "ItemNotFoundError",
@@ -114,8 +199,13 @@ __all__ = [
     "MalformedEventError",
     "MessageTooLargeError",
     "MissingConfigurationError",
+    "MissingResourceError",
     "NotFoundError",
     "ObjectNotFoundError",
+    "RejectedRequestError",
+    "RetryableServiceError",
+    "ServiceError",
     "StereoSpotError",
+    "UnexpectedBucketError",
     "UnknownBackendError",
 ]

@@ -7,6 +7,8 @@ never imports an SDK, so any service can parse what its queue delivers.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TypeVar
@@ -14,11 +16,14 @@ from urllib.parse import quote_plus, unquote_plus
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import MalformedEventError
+from .errors import MalformedEventError, UnexpectedBucketError
 
 M = TypeVar("M", bound=BaseModel)
 
 _TEST_EVENT = "s3:TestEvent"
+
+# A '%' that does not start an escape: S3 writes a literal '%' as '%25'.
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +41,9 @@ def parse_s3_event(body: str | bytes) -> list[S3ObjectRef]:
 
     Accepts the notification as S3 sends it to SQS, or wrapped in an SNS
     envelope. The ``s3:TestEvent`` S3 sends when notifications are configured
-    yields ``[]``. Anything else raises ``MalformedEventError``.
+    yields ``[]``. Anything else raises ``MalformedEventError``: JSON nested
+    too deeply to parse, and keys whose percent-encoding is invalid (a stray
+    ``%``, or escapes that are not UTF-8) included — a key is never guessed.
     """
     document = _load_object(body, "S3 event notification")
     if document.get("Type") == "Notification" and "Message" in document:
@@ -54,6 +61,27 @@ def parse_s3_event(body: str | bytes) -> list[S3ObjectRef]:
     return [_parse_record(index, record) for index, record in enumerate(records)]
 
 
+def check_event_buckets(
+    refs: Sequence[S3ObjectRef], allowed: Collection[str], queue: str
+) -> list[S3ObjectRef]:
+    """``refs``, if every one names a bucket in ``allowed``; else ``UnexpectedBucketError``.
+
+    A queue's parser accepts events only from the buckets routed to it, so a
+    notification from another bucket (another stack, a misrouted rule, a forged
+    message) is never acted on as if it were ours.
+    """
+    for ref in refs:
+        if ref.bucket not in allowed:
+            expected = sorted(allowed)
+            raise UnexpectedBucketError(
+                f"S3 event for s3://{ref.bucket}/{ref.key} on the {queue} queue, which carries "
+                f"events of bucket(s) {expected} only",
+                ref.bucket,
+                expected,
+            )
+    return list(refs)
+
+
 def parse_payload(body: str | bytes, model: type[M]) -> M:
     """Validate a JSON message body as ``model``; invalid bodies raise ``MalformedEventError``."""
     try:
@@ -68,6 +96,8 @@ def _load_object(text: str | bytes, what: str) -> dict[str, object]:
     except (ValueError, TypeError) as exc:
         # ValueError covers both JSONDecodeError and bytes that are not UTF-8.
         raise MalformedEventError(f"{what} is not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise MalformedEventError(f"{what} is JSON nested too deeply to read") from exc
     if not isinstance(document, dict):
         raise MalformedEventError(f"{what} is JSON {type(document).__name__}, expected an object")
     return document
@@ -93,10 +123,27 @@ def _parse_record(index: int, record: object) -> S3ObjectRef:
     # Delete events carry no size; bool is an int subclass but never a size.
     if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
         raise MalformedEventError(f"{where}.s3.object.size is {size!r}, expected a whole number")
-    # S3 form-encodes keys in notifications: '+' is a space, '%XX' are UTF-8 bytes.
     return S3ObjectRef(
-        bucket=bucket_name, key=unquote_plus(raw_key), size=size, event_name=event_name
+        bucket=bucket_name, key=_decode_key(raw_key, where), size=size, event_name=event_name
     )
+
+
+def _decode_key(raw_key: str, where: str) -> str:
+    """S3 form-encodes keys in notifications: '+' is a space, '%XX' are UTF-8 bytes."""
+    bad = _BAD_ESCAPE.search(raw_key)
+    if bad is not None:
+        raise MalformedEventError(
+            f"{where}.s3.object.key has a '%' at index {bad.start()} that is not a %XX escape"
+        )
+    try:
+        key = unquote_plus(raw_key, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise MalformedEventError(
+            f"{where}.s3.object.key's %XX escapes are not UTF-8 ({exc.reason})"
+        ) from exc
+    if not key:
+        raise MalformedEventError(f"{where}.s3.object.key decodes to an empty key")
+    return key
 
 
 def _child(parent: dict[str, object], name: str, where: str) -> dict[str, object]:
@@ -152,6 +199,7 @@ def test_event(bucket: str, *, event_time: datetime | None = None) -> str:
 
 __all__ = [
     "S3ObjectRef",
+    "check_event_buckets",
     "object_created_event",
     "parse_payload",
     "parse_s3_event",

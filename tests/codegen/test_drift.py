@@ -324,6 +324,54 @@ def test_ttl_switched_off(infra: Path, capsys: pytest.CaptureFixture[str]) -> No
     )
 
 
+def test_queue_message_size_changed(infra: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sqs = infra / "sqs.tf"
+    text = sqs.read_text()
+    start = text.index('resource "aws_sqs_queue" "reassembly" {')
+    sqs.write_text(
+        text[:start]
+        + text[start:].replace(
+            "max_message_size           = 262144", "max_message_size           = 1048576", 1
+        )
+    )
+    code, out, _ = drift(capsys, "--terraform", str(infra))
+    size_line = line_of(sqs, "max_message_size", after='"aws_sqs_queue" "reassembly" {')
+    assert code == 1
+    assert findings(out) == [
+        "[queue-size-mismatch] aws_sqs_queue.reassembly max_message_size is 1048576; "
+        "the schema says 262144\n"
+        f"  terraform: {sqs}:{size_line} "
+        "aws_sqs_queue.reassembly: max_message_size = 1048576\n"
+        f"  schema:    {SCHEMA_NAME}:{schema_line('[queues.reassembly]', 'max_message_bytes')} "
+        'queues.reassembly.max_message_bytes = "262144"'
+    ]
+
+
+def test_queue_without_message_size_gets_the_provider_default(
+    infra: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sqs = infra / "sqs.tf"
+    text = sqs.read_text()
+    start = text.index('resource "aws_sqs_queue" "chunking" {')
+    end = text.index("\n}\n", start)
+    block = text[start:end].replace("  max_message_size           = 262144\n", "")
+    sqs.write_text(text[:start] + block + text[end:])
+    schema = infra.parent / "schema.toml"
+    schema.write_text(
+        SCHEMA.read_text()
+        .replace("max_message_bytes = 262144", "max_message_bytes = 1048576", 1)
+        .replace('python_path = "../src"', f"python_path = {json.dumps(str(REPO / 'src'))}")
+    )
+    code = main(["--schema", str(schema), "--terraform", str(infra)])
+    out = capsys.readouterr().out
+    assert code == 1
+    [finding] = findings(out)
+    assert finding.startswith(
+        "[queue-size-mismatch] aws_sqs_queue.chunking max_message_size is not set "
+        "(the provider's default, 262144); the schema says 1048576"
+    )
+
+
 def test_every_finding_is_reported_in_one_run(
     infra: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

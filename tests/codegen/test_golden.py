@@ -30,6 +30,7 @@ from stereo_spot_shared.errors import (
     MalformedEventError,
     MissingConfigurationError,
     NotFoundError,
+    UnexpectedBucketError,
 )
 from tests.golden.regenerate import GOLDEN, cases, expected_dir, read_tree, schema_path
 
@@ -442,8 +443,13 @@ def test_queue_payloads_and_events(
             }
         ]
     }
+    # The returns queue carries events of the covers bucket (the schema's only bucket).
+    monkeypatch.setenv("LIBRARY_COVERS_BUCKET", "slips")
     (ref,) = queues.parse_returns_event(json.dumps(event))
     assert (ref.bucket, ref.key, ref.size) == ("slips", "returns/slip 1.pdf", 7)
+    monkeypatch.setenv("LIBRARY_COVERS_BUCKET", "covers")
+    with pytest.raises(UnexpectedBucketError, match="s3://slips/returns/slip 1.pdf"):
+        queues.parse_returns_event(json.dumps(event))
 
 
 def test_env_config_factories(

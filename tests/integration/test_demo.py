@@ -201,7 +201,11 @@ def test_smoke_names_the_step_that_failed(
 
     assert result.returncode == 1
     assert re.search(
-        r'^step 2 "create the job" failed: ResourceNotFoundException', result.stdout, re.M
+        r'^step 2 "create the job" failed: MissingResourceError: DynamoDB table '
+        r"'no-such-table' does not exist \(named by \$JOBS_TABLE_NAME, Terraform output "
+        r"`jobs_table_name`\).*terraform apply",
+        result.stdout,
+        re.M,
     ), result.stdout
     assert 'FAILED: step 2 "create the job"' in result.stdout
     # Nothing was created, so there is nothing to delete, and nothing after step 2 ran.
@@ -218,3 +222,112 @@ def test_smoke_reports_every_missing_variable(tmp_path: Path) -> None:
     assert 'step 1 "load the Terraform outputs and build every adapter" failed' in result.stdout
     assert "7 environment variable(s) missing" in result.stdout
     assert "CHUNKING_QUEUE_URL" in result.stdout
+
+
+def with_dead_letter_queues(
+    endpoint: str, environment: dict[str, str], max_receive_count: int
+) -> dict[str, str]:
+    """Give every work queue a dead-letter queue, as infra/ does; return source URL -> DLQ URL."""
+    sqs = get_client("sqs", region_name=REGION, endpoint_url=endpoint)
+    dead_letter: dict[str, str] = {}
+    for queue in QUEUES:
+        url = environment[queue.env_var]
+        dlq = sqs.create_queue(QueueName=f"smoke-{queue.name.replace('_', '-')}-dlq")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        policy = {"deadLetterTargetArn": arn, "maxReceiveCount": str(max_receive_count)}
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": json.dumps(policy)})
+        dead_letter[url] = dlq
+    return dead_letter
+
+
+def test_smoke_never_pushes_other_services_messages_into_the_dead_letter_queue(
+    stack: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    endpoint, environment = stack
+    sqs = get_client("sqs", region_name=REGION, endpoint_url=endpoint)
+    dead_letter = with_dead_letter_queues(endpoint, environment, max_receive_count=3)
+    for queue in QUEUES:
+        sqs.send_message(QueueUrl=environment[queue.env_var], MessageBody=f"work of {queue.name}")
+    outputs = tmp_path / "outputs.json"
+    write_terraform_outputs(outputs, environment)
+
+    result = run_cli(
+        "smoke", "--env-file", str(outputs), "--endpoint-url", endpoint, "--notification-wait", "3"
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "received once each and made visible again" in result.stdout
+    for queue in QUEUES:
+        url = environment[queue.env_var]
+        counts = sqs.get_queue_attributes(
+            QueueUrl=dead_letter[url], AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        assert counts["ApproximateNumberOfMessages"] == "0", f"{queue.name}: dead-lettered"
+        # Still there for its worker, with one delivery spent at most.
+        left = sqs.receive_message(
+            QueueUrl=url, AttributeNames=["ApproximateReceiveCount"], VisibilityTimeout=0
+        ).get("Messages", [])
+        assert [m["Body"] for m in left] == [f"work of {queue.name}"]
+        assert int(left[0]["Attributes"]["ApproximateReceiveCount"]) <= 2  # smoke's + this one
+
+
+def test_smoke_names_a_foreign_message_its_delivery_brought_to_the_limit(
+    stack: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    endpoint, environment = stack
+    sqs = get_client("sqs", region_name=REGION, endpoint_url=endpoint)
+    with_dead_letter_queues(endpoint, environment, max_receive_count=2)
+    url = environment["REASSEMBLY_QUEUE_URL"]
+    sqs.send_message(QueueUrl=url, MessageBody="retried once already")
+    # A worker already had it once and gave it back: one delivery is left.
+    [message] = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"]
+    outputs = tmp_path / "outputs.json"
+    write_terraform_outputs(outputs, environment)
+
+    result = run_cli(
+        "smoke", "--env-file", str(outputs), "--endpoint-url", endpoint, "--notification-wait", "1"
+    )
+
+    assert result.returncode == 1
+    assert re.search(
+        rf'step \d+ "receive the reassembly message" failed: WalkError: 1 message\(s\) of other '
+        rf"services .* reached maxReceiveCount 2 .*: {message['MessageId']}",
+        result.stdout,
+    ), result.stdout
+    assert "clean up what the walk created" in result.stdout
+
+
+def test_smoke_reads_only_the_variables_the_schema_declares(
+    stack: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    endpoint, environment = stack
+    env_file = tmp_path / "outputs.env"
+    # An extra output that would send every signed SQS request to another host.
+    extra = {"AWS_ENDPOINT_URL_SQS": "http://127.0.0.1:9", "aws_profile": "prod-admin"}
+    lines = [f"{k}={v}" for k, v in {**environment, **extra}.items()]
+    env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = run_cli(
+        "smoke", "--env-file", str(env_file), "--endpoint-url", endpoint, "--notification-wait", "1"
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "8 variables from" in result.stdout
+        and "ignored (not declared by the schema): AWS_ENDPOINT_URL_SQS, AWS_PROFILE"
+        in result.stdout
+    )
+    assert "127.0.0.1:9" not in result.stdout and "prod-admin" not in result.stdout
+
+
+def test_smoke_names_a_malformed_line_without_showing_it(tmp_path: Path) -> None:
+    env_file = tmp_path / "outputs.env"
+    env_file.write_text("JOBS_TABLE_NAME=jobs\n# comment\nhunter2-secret-token\n", encoding="utf-8")
+
+    result = run_cli("smoke", "--env-file", str(env_file), "--region", REGION)
+
+    assert result.returncode == 1
+    assert f"{env_file}:3: expected KEY=value (line 3 not shown)" in result.stdout
+    assert "hunter2" not in result.stdout + result.stderr

@@ -16,9 +16,7 @@ from typing import Any
 import boto3
 import botocore.retries.standard
 import pytest
-from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
-from botocore.exceptions import ConnectionClosedError
 from faultproxy import Fault, FaultProxy, Forward, ProxiedRequest, ProxiedResponse
 from fixtures import deployment
 
@@ -30,7 +28,7 @@ from stereo_spot_aws_adapters import (
 )
 from stereo_spot_aws_adapters._clients import clear_client_cache
 from stereo_spot_aws_adapters.sqs import BatchRetry
-from stereo_spot_shared.errors import BatchWriteError
+from stereo_spot_shared.errors import BatchWriteError, RetryableServiceError
 from stereo_spot_shared.models import SegmentCompletion
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -188,15 +186,18 @@ def upload_part_calls(request: ProxiedRequest) -> bool:
 @pytest.mark.parametrize(
     ("fault", "error", "message"),
     [
+        # Whatever boto3's transfer raises, the caller gets the shared, retryable error.
         (
             Fault.SLOW_DOWN,
-            S3UploadFailedError,
-            r"to it-input/video\.mp4: .*\(SlowDown\).*UploadPart",
+            RetryableServiceError,
+            r"s3:UploadPart on S3 bucket 'it-input' .*\(SlowDown: ",
         ),
-        (Fault.SERVER_ERROR, S3UploadFailedError, r"to it-input/video\.mp4: .*\(InternalError\)"),
-        # boto3 wraps only service errors in S3UploadFailedError; a lost
-        # connection surfaces as botocore's own error, naming the part's URL.
-        (Fault.DROP, ConnectionClosedError, r"/it-input/video\.mp4\?uploadId=.*partNumber="),
+        (Fault.SERVER_ERROR, RetryableServiceError, r"s3:UploadPart .*\(InternalError: "),
+        (
+            Fault.DROP,
+            RetryableServiceError,
+            r"could not reach the service .*ConnectionClosedError.*/it-input/video\.mp4\?uploadId=",
+        ),
     ],
     ids=["slow-down", "http-500", "dropped-connection"],
 )

@@ -16,7 +16,12 @@ from stereo_spot_aws_adapters import (
 )
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters._retry import BatchRetry
-from stereo_spot_shared.errors import BatchWriteError, InvalidPageTokenError, JobNotFoundError
+from stereo_spot_shared.errors import (
+    BatchWriteError,
+    InvalidPageTokenError,
+    JobNotFoundError,
+    RetryableServiceError,
+)
 from stereo_spot_shared.interfaces import (
     JobStore,
     ReassemblyLock,
@@ -348,7 +353,8 @@ def test_put_many_reports_the_rest_when_a_whole_request_fails(
     ) as caught:
         segments.put_many(items)
     assert [c.segment_index for c in caught.value.failed] == list(range(25, 60))  # type: ignore[attr-defined]
-    assert isinstance(caught.value.__cause__, ClientError)
+    assert isinstance(caught.value.__cause__, RetryableServiceError)
+    assert isinstance(caught.value.__cause__.__cause__, ClientError)
     assert [c.segment_index for c in segments.query_by_job("j")] == list(range(25))
     assert len(calls) == 2  # nothing was attempted after the failed request
 

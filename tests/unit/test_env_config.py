@@ -20,7 +20,8 @@ from stereo_spot_aws_adapters import (
     SQSQueueSender,
     env_config,
 )
-from stereo_spot_shared.errors import MissingConfigurationError
+from stereo_spot_aws_adapters._env import load_declared_outputs
+from stereo_spot_shared.errors import InvalidConfigurationError, MissingConfigurationError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -186,8 +187,13 @@ def test_load_terraform_outputs_reads_env_files(tmp_path: Path) -> None:
         "INPUT_BUCKET_NAME": "in",
     }
     path.write_text("JOBS_TABLE_NAME\n")
-    with pytest.raises(ValueError, match=r"\.env:1: expected KEY=value"):
+    with pytest.raises(InvalidConfigurationError, match=r"\.env:1: expected KEY=value"):
         env_config.load_terraform_outputs(path)
+    # A malformed line may hold a secret: the error names its number, never its text.
+    path.write_text("INPUT_BUCKET_NAME=in\nsecret-token-hunter2\n")
+    with pytest.raises(InvalidConfigurationError, match=r"\.env:2: ") as raised:
+        env_config.load_terraform_outputs(path)
+    assert "hunter2" not in str(raised.value)
     with pytest.raises(FileNotFoundError, match="missing.json"):
         env_config.load_terraform_outputs(tmp_path / "missing.json")
 
@@ -286,3 +292,25 @@ def test_a_queue_added_to_the_schema_gets_its_factory_pair(
     assert isinstance(sender(), SQSQueueSender)
     assert isinstance(receiver(), SQSQueueReceiver)
     assert "THUMBNAILS_QUEUE_URL" in [v.name for v in module.VARIABLES]
+
+
+def test_load_declared_outputs_keeps_only_declared_variables(tmp_path: Path) -> None:
+    outputs = {
+        "jobs_table_name": {"value": "stack-jobs"},
+        "aws_endpoint_url": {"value": "https://attacker.example"},
+        "INPUT_BUCKET_NAME": {"value": "in"},
+    }
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(outputs))
+
+    loaded = load_declared_outputs(path, env_config.VARIABLES)
+
+    assert loaded.values == {"JOBS_TABLE_NAME": "stack-jobs", "INPUT_BUCKET_NAME": "in"}
+    assert loaded.ignored == ("AWS_ENDPOINT_URL",)
+
+
+def test_outputs_nested_too_deeply_are_a_configuration_error(tmp_path: Path) -> None:
+    path = tmp_path / "outputs.json"
+    path.write_text('{"jobs_table_name": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(InvalidConfigurationError, match="nested too deeply"):
+        env_config.load_terraform_outputs(path)

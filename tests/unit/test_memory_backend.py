@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from stereo_spot_shared.errors import NotFoundError, ObjectNotFoundError
+from stereo_spot_shared.errors import (
+    MissingResourceError,
+    ObjectNotFoundError,
+    RejectedRequestError,
+)
 from stereo_spot_shared.generated.adapters import Adapters
 from stereo_spot_shared.generated.keys import build_input_key, build_segment_key, parse_segment_key
 from stereo_spot_shared.generated.memory_backend import build_adapters
@@ -80,7 +84,9 @@ def test_receive_wakes_up_for_a_message_sent_while_it_waits() -> None:
 def test_receipt_handles_of_another_queue_are_refused(adapters: Adapters) -> None:
     adapters.chunking_sender.send("x")
     (message,) = adapters.chunking_receiver.receive()
-    with pytest.raises(ValueError, match="was not issued by in-memory queue 'reassembly'"):
+    with pytest.raises(
+        RejectedRequestError, match=r"queues/reassembly' was rejected \(ReceiptHandleIsInvalid"
+    ):
         adapters.reassembly_receiver.delete(message.receipt_handle)
 
 
@@ -139,10 +145,13 @@ def test_presigned_urls_check_method_content_type_and_expiry(
 
 
 def test_unknown_buckets_and_queues_are_not_found(adapters: Adapters) -> None:
-    with pytest.raises(NotFoundError, match="bucket 'nope' does not exist.*buckets: input, output"):
+    with pytest.raises(
+        MissingResourceError, match="S3 bucket 'nope' does not exist.*input, output"
+    ) as bucket:
         adapters.objects.upload("nope", "k", b"x")
+    assert bucket.value.code == "NoSuchBucket"
     state = adapters.objects.state  # type: ignore[attr-defined]
-    with pytest.raises(NotFoundError, match="queue 'nope' does not exist"):
+    with pytest.raises(MissingResourceError, match="SQS queue 'nope' does not exist"):
         state.route_notifications("input", "nope")
 
 
@@ -200,7 +209,7 @@ def test_delete_batch_checks_every_handle_before_deleting_any(adapters: Adapters
     adapters.chunking_sender.send_batch(["a", "b"])
     messages = adapters.chunking_receiver.receive(max_messages=10)
     assert len(messages) == 2
-    with pytest.raises(ValueError, match="was not issued by in-memory queue 'chunking'"):
+    with pytest.raises(RejectedRequestError, match="ReceiptHandleIsInvalid"):
         adapters.chunking_receiver.delete_batch([messages[0].receipt_handle, "forged"])
     state = adapters.objects.state  # type: ignore[attr-defined]
     assert len(state.queue("chunking")) == 2, "nothing was deleted"

@@ -11,14 +11,18 @@ from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
-from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from stereo_spot_aws_adapters._clients import client_config, get_client
 from stereo_spot_aws_adapters.s3 import MAX_PRESIGN_SECONDS, S3ObjectStorage
-from stereo_spot_shared.errors import ObjectNotFoundError
+from stereo_spot_shared.errors import (
+    AccessDeniedError,
+    MissingResourceError,
+    ObjectNotFoundError,
+    RetryableServiceError,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -130,8 +134,8 @@ def test_download_of_a_missing_key_names_bucket_and_key(storage: S3ObjectStorage
     assert isinstance(caught.value, LookupError)
 
 
-def test_download_from_a_missing_bucket_is_not_found(storage: S3ObjectStorage) -> None:
-    with pytest.raises(ObjectNotFoundError, match=re.escape("s3://no-such-bucket/k")):
+def test_download_from_a_missing_bucket_names_the_bucket(storage: S3ObjectStorage) -> None:
+    with pytest.raises(MissingResourceError, match="S3 bucket 'no-such-bucket' does not exist"):
         storage.download("no-such-bucket", "k")
 
 
@@ -140,16 +144,27 @@ def test_exists(storage: S3ObjectStorage) -> None:
 
     assert storage.exists(BUCKET, "here") is True
     assert storage.exists(BUCKET, "not-here") is False
-    assert storage.exists("no-such-bucket", "here") is False
+    # A missing bucket is a deployment problem, not an absent object.
+    with pytest.raises(MissingResourceError, match="S3 bucket 'no-such-bucket' does not exist"):
+        storage.exists("no-such-bucket", "here")
 
 
-def stubbed_head_error(status: int, code: str) -> S3Client:
-    """A client whose next HeadObject fails with this status (no network involved)."""
+def stubbed_head_error(status: int, code: str, *, bucket_exists: bool = True) -> S3Client:
+    """A client whose next HeadObject fails with this status (no network involved).
+
+    A following HeadBucket (how a bare 404 is told apart) succeeds or is a 404.
+    """
     client = boto3.client("s3", region_name="us-east-1")
     stubber = Stubber(client)
     stubber.add_client_error(
         "head_object", service_error_code=code, http_status_code=status, expected_params=None
     )
+    if bucket_exists:
+        stubber.add_response("head_bucket", {}, expected_params=None)
+    else:
+        stubber.add_client_error(
+            "head_bucket", service_error_code="404", http_status_code=404, expected_params=None
+        )
     stubber.activate()
     return client
 
@@ -157,14 +172,22 @@ def stubbed_head_error(status: int, code: str) -> S3Client:
 def test_exists_lets_access_denied_propagate() -> None:
     storage = S3ObjectStorage(client=stubbed_head_error(403, "403"))
 
-    with pytest.raises(ClientError, match="403"):
+    with pytest.raises(AccessDeniedError, match="access denied: s3:HeadObject") as caught:
         storage.exists(BUCKET, "secret")
+    assert isinstance(caught.value.__cause__, ClientError)
 
 
 def test_exists_is_false_on_a_bare_404() -> None:
     storage = S3ObjectStorage(client=stubbed_head_error(404, "404"))
 
     assert storage.exists(BUCKET, "gone") is False
+
+
+def test_exists_on_a_bare_404_of_a_missing_bucket_says_so() -> None:
+    storage = S3ObjectStorage(client=stubbed_head_error(404, "404", bucket_exists=False))
+
+    with pytest.raises(MissingResourceError, match=f"S3 bucket '{BUCKET}' does not exist"):
+        storage.exists(BUCKET, "gone")
 
 
 def test_delete_is_idempotent(storage: S3ObjectStorage) -> None:
@@ -406,8 +429,9 @@ def test_download_whose_requests_fail_leaves_no_file(
 
     monkeypatch.setattr(s3, "get_object", broken_get_object)
 
-    with pytest.raises(ClientError, match="InternalError"):
+    with pytest.raises(RetryableServiceError, match="InternalError") as caught:
         storage.download_file(BUCKET, "k", tmp_path / "k.bin")
+    assert isinstance(caught.value.__cause__, ClientError)
 
     assert list(tmp_path.iterdir()) == []
 
@@ -417,7 +441,7 @@ def test_download_file_of_a_missing_key_is_not_found(
 ) -> None:
     with pytest.raises(ObjectNotFoundError, match=re.escape(f"s3://{BUCKET}/missing.mp4")):
         storage.download_file(BUCKET, "missing.mp4", tmp_path / "missing.mp4")
-    with pytest.raises(ObjectNotFoundError, match=re.escape("s3://no-such-bucket/missing.mp4")):
+    with pytest.raises(MissingResourceError, match="S3 bucket 'no-such-bucket' does not exist"):
         storage.download_file("no-such-bucket", "missing.mp4", tmp_path / "missing.mp4")
 
     assert list(tmp_path.iterdir()) == []
@@ -479,7 +503,7 @@ def test_failed_multipart_upload_leaves_no_upload(
 ) -> None:
     fail_second_part(s3, monkeypatch)
 
-    with pytest.raises(S3UploadFailedError, match="InternalError"):
+    with pytest.raises(RetryableServiceError, match="InternalError"):
         storage.upload_file(BUCKET, "large.mp4", large_file)
 
     assert multipart_uploads(s3) == []
@@ -502,7 +526,7 @@ def test_failed_multipart_upload_is_aborted_even_if_s3transfer_could_not(
     monkeypatch.setattr(s3, "abort_multipart_upload", abort_lost_the_first_time)
     s3.create_multipart_upload(Bucket=BUCKET, Key="large.mp4.other")
 
-    with pytest.raises(S3UploadFailedError, match="InternalError"):
+    with pytest.raises(RetryableServiceError, match="InternalError"):
         storage.upload_file(BUCKET, "large.mp4", large_file)
 
     assert len(aborts) == 2

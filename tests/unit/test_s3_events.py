@@ -6,9 +6,14 @@ import json
 
 import pytest
 
-from stereo_spot_shared.errors import MalformedEventError
+from stereo_spot_shared.errors import MalformedEventError, UnexpectedBucketError
 from stereo_spot_shared.models import ChunkingPayload
-from stereo_spot_shared.s3_events import S3ObjectRef, parse_payload, parse_s3_event
+from stereo_spot_shared.s3_events import (
+    S3ObjectRef,
+    check_event_buckets,
+    parse_payload,
+    parse_s3_event,
+)
 
 
 def _record(
@@ -191,3 +196,55 @@ def test_parse_payload_rejects_invalid_bodies(body: str, expected: str) -> None:
         parse_payload(body, ChunkingPayload)
 
     assert expected in str(caught.value)
+
+
+# --- issue 12: hardening -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_json_nested_to_any_depth_is_malformed_not_a_recursion_error(depth: int) -> None:
+    body = "[" * depth + "]" * depth
+    with pytest.raises(MalformedEventError):
+        parse_s3_event(body)
+    nested_records = '{"Records": ' + "[" * depth + "]" * depth + "}"
+    with pytest.raises(MalformedEventError):
+        parse_s3_event(nested_records)
+    with pytest.raises(MalformedEventError):
+        parse_payload('{"job_id": ' + "[" * depth + "]" * depth + "}", ChunkingPayload)
+
+
+def test_sns_envelope_with_a_deeply_nested_message_is_malformed() -> None:
+    inner = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(MalformedEventError, match="inside the SNS 'Message'"):
+        parse_s3_event(json.dumps({"Type": "Notification", "Message": inner}))
+
+
+@pytest.mark.parametrize(
+    ("raw_key", "reason"),
+    [
+        ("input/%ff%fe.mp4", r"escapes are not UTF-8"),  # not UTF-8 bytes
+        ("input/%C3.mp4", r"escapes are not UTF-8"),  # a truncated sequence
+        ("input/100%.mp4", r"'%' at index 9 that is not a %XX escape"),
+        ("input/%zz.mp4", r"'%' at index 6 that is not a %XX escape"),
+        ("input/%4.mp4", r"'%' at index 6 that is not a %XX escape"),
+    ],
+)
+def test_invalid_percent_encoding_is_malformed_never_replaced(raw_key: str, reason: str) -> None:
+    with pytest.raises(MalformedEventError, match=rf"Records\[0\]\.s3\.object\.key.*{reason}"):
+        parse_s3_event(_notification(_record(raw_key)))
+
+
+def test_valid_escapes_still_decode() -> None:
+    body = _notification(_record("input/caf%C3%A9+100%25.mp4"))
+    assert parse_s3_event(body)[0].key == "input/café 100%.mp4"
+
+
+def test_check_event_buckets_refuses_a_foreign_bucket() -> None:
+    refs = parse_s3_event(_notification(_record("a.mp4"), _record("b.mp4", bucket="theirs")))
+
+    with pytest.raises(UnexpectedBucketError, match=r"s3://theirs/b\.mp4 on the work queue") as e:
+        check_event_buckets(refs, {"input"}, "work")
+
+    assert isinstance(e.value, MalformedEventError)  # a poison message, like any other
+    assert (e.value.bucket, e.value.expected) == ("theirs", ("input",))
+    assert check_event_buckets(refs[:1], {"input"}, "work") == refs[:1]

@@ -18,6 +18,7 @@ from stereo_spot_aws_adapters.sqs import (
     SQSQueueSender,
 )
 from stereo_spot_shared.errors import (
+    AccessDeniedError,
     BatchWriteError,
     EmptyMessageError,
     MalformedEventError,
@@ -432,7 +433,8 @@ def test_send_batch_request_error_reports_everything_not_sent(
         sender.send_batch(bodies)
 
     assert caught.value.failed == tuple(bodies[10:])
-    assert isinstance(caught.value.__cause__, ClientError)
+    assert isinstance(caught.value.__cause__, AccessDeniedError)
+    assert isinstance(caught.value.__cause__.__cause__, ClientError)
     assert calls == [10, 10]  # the third batch was not attempted
     assert sorted(m.body for m in drain(receiver)) == sorted(bodies[:10])
 

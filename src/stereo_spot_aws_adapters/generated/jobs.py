@@ -36,11 +36,11 @@ def job_to_item(job: Job) -> Item:
         "status": {"S": job.status.value},
     }
     if job.created_at is not None:
-        item["created_at"] = {"N": str(job.created_at)}
+        item["created_at"] = {"N": _dynamo.to_number("created_at", job.created_at)}
     if job.total_segments is not None:
-        item["total_segments"] = {"N": str(job.total_segments)}
+        item["total_segments"] = {"N": _dynamo.to_number("total_segments", job.total_segments)}
     if job.completed_at is not None:
-        item["completed_at"] = {"N": str(job.completed_at)}
+        item["completed_at"] = {"N": _dynamo.to_number("completed_at", job.completed_at)}
     return item
 
 
@@ -95,24 +95,31 @@ class DynamoDBJobStore:
         self._client = client or get_client(
             "dynamodb", region_name=region_name, endpoint_url=endpoint_url
         )
+        self._aws = _dynamo.table_resource(self.table_name, "JOBS_TABLE_NAME", "jobs_table_name")
 
     def __repr__(self) -> str:
         return f"DynamoDBJobStore({self.table_name!r})"
 
     def get(self, job_id: str) -> Job | None:
         """The Job with this key, or ``None`` (strongly consistent read)."""
-        response = self._client.get_item(
-            TableName=self.table_name,
-            Key={"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}},
-            ConsistentRead=True,
-        )
+        key = {"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}}
+        with self._aws:
+            response = self._client.get_item(
+                TableName=self.table_name, Key=key, ConsistentRead=True
+            )
         item = response.get("Item")
-        return None if item is None else job_from_item(item)
+        return (
+            None
+            if item is None
+            else _dynamo.read_item(job_from_item, item, self._aws, KEY_ATTRIBUTES)
+        )
 
     def put(self, job: Job) -> None:
         """Create or overwrite the item for this Job."""
         _dynamo.require_model("job", job, Job)
-        self._client.put_item(TableName=self.table_name, Item=job_to_item(job))
+        item = job_to_item(job)
+        with self._aws:
+            self._client.put_item(TableName=self.table_name, Item=item)
 
     def update(
         self,
@@ -137,34 +144,38 @@ class DynamoDBJobStore:
             assignments.append("#status = :status")
         if total_segments is not None:
             names["#total_segments"] = "total_segments"
-            values[":total_segments"] = {"N": str(_CHECK_TOTAL_SEGMENTS(total_segments))}
+            values[":total_segments"] = {
+                "N": _dynamo.to_number("total_segments", _CHECK_TOTAL_SEGMENTS(total_segments))
+            }
             assignments.append("#total_segments = :total_segments")
         if completed_at is not None:
             names["#completed_at"] = "completed_at"
-            values[":completed_at"] = {"N": str(_CHECK_COMPLETED_AT(completed_at))}
+            values[":completed_at"] = {
+                "N": _dynamo.to_number("completed_at", _CHECK_COMPLETED_AT(completed_at))
+            }
             assignments.append("#completed_at = :completed_at")
         if not assignments:
             return
-        try:
-            self._client.update_item(
-                TableName=self.table_name,
-                Key=key,
-                UpdateExpression="SET " + ", ".join(assignments),
-                ConditionExpression="attribute_exists(#key)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if _dynamo.is_condition_failure(error):
-                raise JobNotFoundError(job_id) from None
-            raise
+        with self._aws:
+            try:
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=key,
+                    UpdateExpression="SET " + ", ".join(assignments),
+                    ConditionExpression="attribute_exists(#key)",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                )
+            except ClientError as error:
+                if _dynamo.is_condition_failure(error):
+                    raise JobNotFoundError(job_id) from error
+                raise
 
     def delete(self, job_id: str) -> None:
         """Remove the item with this key; removing a missing item is not an error."""
-        self._client.delete_item(
-            TableName=self.table_name,
-            Key={"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}},
-        )
+        key = {"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}}
+        with self._aws:
+            self._client.delete_item(TableName=self.table_name, Key=key)
 
     def list_completed(
         self,
@@ -195,13 +206,17 @@ class DynamoDBJobStore:
                 {"status": "completed"},
                 "DynamoDBJobStore.list_completed",
             )
-        try:
-            response = self._client.query(**request)
-        except ClientError as error:
-            if exclusive_start_key is not None and _dynamo.is_validation_error(error):
-                raise InvalidPageTokenError(
-                    f"page token rejected by DynamoDB: {_dynamo.error_message(error)}"
-                ) from None
-            raise
-        items = [_list_completed_item(item) for item in response["Items"]]
+        with self._aws:
+            try:
+                response = self._client.query(**request)
+            except ClientError as error:
+                if exclusive_start_key is not None and _dynamo.is_validation_error(error):
+                    raise InvalidPageTokenError(
+                        f"page token rejected by DynamoDB: {_dynamo.error_message(error)}"
+                    ) from error
+                raise
+        items = [
+            _dynamo.read_item(_list_completed_item, item, self._aws, KEY_ATTRIBUTES)
+            for item in response["Items"]
+        ]
         return items, _dynamo.encode_page_token(response.get("LastEvaluatedKey"))

@@ -3,20 +3,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from stereo_spot_aws_adapters._env import EnvVariable
+from stereo_spot_aws_adapters._events import parse_routed_event
 from stereo_spot_shared.models import ReassemblyPayload
-from stereo_spot_shared.s3_events import S3ObjectRef, parse_payload, parse_s3_event
+from stereo_spot_shared.s3_events import S3ObjectRef, parse_payload
 
 __all__ = ["parse_chunking_event", "parse_reassembly_payload", "parse_video_worker_event"]
 
+_CHUNKING_BUCKETS = (
+    EnvVariable("INPUT_BUCKET_NAME", "input_bucket_name", "name of the S3 input bucket"),
+)
 
-def parse_chunking_event(body: str | bytes) -> list[S3ObjectRef]:
-    """The S3 objects an event notification on the chunking queue announces."""
-    return parse_s3_event(body)
+_VIDEO_WORKER_BUCKETS = (
+    EnvVariable("INPUT_BUCKET_NAME", "input_bucket_name", "name of the S3 input bucket"),
+)
 
 
-def parse_video_worker_event(body: str | bytes) -> list[S3ObjectRef]:
-    """The S3 objects an event notification on the video_worker queue announces."""
-    return parse_s3_event(body)
+def parse_chunking_event(
+    body: str | bytes, *, buckets: Collection[str] | None = None
+) -> list[S3ObjectRef]:
+    """The S3 objects an event notification on the chunking queue announces.
+
+    Only events from the bucket(s) the schema routes here are accepted: those
+    named by ``$INPUT_BUCKET_NAME`` (or ``buckets``, when given).
+    An event from any other bucket raises ``UnexpectedBucketError``.
+    """
+    return parse_routed_event(body, "chunking", _CHUNKING_BUCKETS, buckets)
+
+
+def parse_video_worker_event(
+    body: str | bytes, *, buckets: Collection[str] | None = None
+) -> list[S3ObjectRef]:
+    """The S3 objects an event notification on the video_worker queue announces.
+
+    Only events from the bucket(s) the schema routes here are accepted: those
+    named by ``$INPUT_BUCKET_NAME`` (or ``buckets``, when given).
+    An event from any other bucket raises ``UnexpectedBucketError``.
+    """
+    return parse_routed_event(body, "video_worker", _VIDEO_WORKER_BUCKETS, buckets)
 
 
 def parse_reassembly_payload(body: str | bytes) -> ReassemblyPayload:

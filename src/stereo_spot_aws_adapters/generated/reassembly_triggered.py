@@ -43,6 +43,9 @@ class ReassemblyTriggeredLock:
         self._client = client or get_client(
             "dynamodb", region_name=region_name, endpoint_url=endpoint_url
         )
+        self._aws = _dynamo.table_resource(
+            self.table_name, "REASSEMBLY_TRIGGERED_TABLE_NAME", "reassembly_triggered_table_name"
+        )
         self.clock: Callable[[], int] = _dynamo.now
         self.owner_id = owner_id or _dynamo.default_owner_id()
 
@@ -57,30 +60,31 @@ class ReassemblyTriggeredLock:
         """
         _dynamo.require_int("ttl_seconds", ttl_seconds, minimum=1)
         now = self.clock()
-        try:
-            self._client.put_item(
-                TableName=self.table_name,
-                Item={
-                    "job_id": {"S": _dynamo.require_str_key("job_id", job_id)},
-                    "triggered_at": {"N": str(now)},
-                    "ttl": {"N": str(now + ttl_seconds)},
-                },
-                ConditionExpression="attribute_not_exists(#key) OR #ttl < :now",
-                ExpressionAttributeNames={"#key": "job_id", "#ttl": "ttl"},
-                ExpressionAttributeValues={":now": {"N": str(now)}},
-            )
-        except ClientError as error:
-            if _dynamo.is_condition_failure(error):
-                return False
-            raise
+        expires = _dynamo.to_number("ttl_seconds", now + ttl_seconds)
+        with self._aws:
+            try:
+                self._client.put_item(
+                    TableName=self.table_name,
+                    Item={
+                        "job_id": {"S": _dynamo.require_str_key("job_id", job_id)},
+                        "triggered_at": {"N": str(now)},
+                        "ttl": {"N": expires},
+                    },
+                    ConditionExpression="attribute_not_exists(#key) OR #ttl < :now",
+                    ExpressionAttributeNames={"#key": "job_id", "#ttl": "ttl"},
+                    ExpressionAttributeValues={":now": {"N": str(now)}},
+                )
+            except ClientError as error:
+                if _dynamo.is_condition_failure(error):
+                    return False
+                raise
         return True
 
     def delete(self, job_id: str) -> None:
         """Remove the item with this key; removing a missing item is not an error."""
-        self._client.delete_item(
-            TableName=self.table_name,
-            Key={"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}},
-        )
+        key = {"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}}
+        with self._aws:
+            self._client.delete_item(TableName=self.table_name, Key=key)
 
     def try_acquire(
         self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None
@@ -100,7 +104,7 @@ class ReassemblyTriggeredLock:
             {
                 ":now": {"N": str(now)},
                 ":owner": {"S": owner or self.owner_id},
-                ":expires": {"N": str(now + lease_seconds)},
+                ":expires": {"N": _dynamo.to_number("lease_seconds", now + lease_seconds)},
             },
         )
 
@@ -113,7 +117,7 @@ class ReassemblyTriggeredLock:
             "#owner = :owner AND attribute_exists(#expires)",
             {
                 ":owner": {"S": owner or self.owner_id},
-                ":expires": {"N": str(self.clock() + lease_seconds)},
+                ":expires": {"N": _dynamo.to_number("lease_seconds", self.clock() + lease_seconds)},
             },
         )
 
@@ -144,17 +148,19 @@ class ReassemblyTriggeredLock:
             "#expires": "lease_expires_at",
         }
         expression = update + " " + condition
-        try:
-            self._client.update_item(
-                TableName=self.table_name,
-                Key={"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}},
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if _dynamo.is_condition_failure(error):
-                return False
-            raise
+        key = {"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}}
+        with self._aws:
+            try:
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=key,
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
+                    ExpressionAttributeValues=values,
+                )
+            except ClientError as error:
+                if _dynamo.is_condition_failure(error):
+                    return False
+                raise
         return True

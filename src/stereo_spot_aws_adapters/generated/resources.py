@@ -45,9 +45,13 @@ TABLES: tuple[TableResource, ...] = (
 )
 
 QUEUES: tuple[QueueResource, ...] = (
-    QueueResource("chunking", "chunking_queue_url", "CHUNKING_QUEUE_URL"),
-    QueueResource("video_worker", "video_worker_queue_url", "VIDEO_WORKER_QUEUE_URL"),
-    QueueResource("reassembly", "reassembly_queue_url", "REASSEMBLY_QUEUE_URL"),
+    QueueResource("chunking", "chunking_queue_url", "CHUNKING_QUEUE_URL", max_message_bytes=262144),
+    QueueResource(
+        "video_worker", "video_worker_queue_url", "VIDEO_WORKER_QUEUE_URL", max_message_bytes=262144
+    ),
+    QueueResource(
+        "reassembly", "reassembly_queue_url", "REASSEMBLY_QUEUE_URL", max_message_bytes=262144
+    ),
 )
 
 BUCKETS: tuple[BucketResource, ...] = (

@@ -38,12 +38,16 @@ def segment_completion_to_item(segment_completion: SegmentCompletion) -> Item:
     """Write a SegmentCompletion as a DynamoDB item; absent optional fields are omitted."""
     item: Item = {
         "job_id": {"S": segment_completion.job_id},
-        "segment_index": {"N": str(segment_completion.segment_index)},
+        "segment_index": {
+            "N": _dynamo.to_number("segment_index", segment_completion.segment_index)
+        },
         "output_s3_uri": {"S": segment_completion.output_s3_uri},
-        "completed_at": {"N": str(segment_completion.completed_at)},
+        "completed_at": {"N": _dynamo.to_number("completed_at", segment_completion.completed_at)},
     }
     if segment_completion.total_segments is not None:
-        item["total_segments"] = {"N": str(segment_completion.total_segments)}
+        item["total_segments"] = {
+            "N": _dynamo.to_number("total_segments", segment_completion.total_segments)
+        }
     return item
 
 
@@ -81,6 +85,9 @@ class DynamoSegmentCompletionStore:
         self._client = client or get_client(
             "dynamodb", region_name=region_name, endpoint_url=endpoint_url
         )
+        self._aws = _dynamo.table_resource(
+            self.table_name, "SEGMENT_COMPLETIONS_TABLE_NAME", "segment_completions_table_name"
+        )
 
     def __repr__(self) -> str:
         return f"DynamoSegmentCompletionStore({self.table_name!r})"
@@ -88,9 +95,9 @@ class DynamoSegmentCompletionStore:
     def put(self, segment_completion: SegmentCompletion) -> None:
         """Create or overwrite the item for this SegmentCompletion."""
         _dynamo.require_model("segment_completion", segment_completion, SegmentCompletion)
-        self._client.put_item(
-            TableName=self.table_name, Item=segment_completion_to_item(segment_completion)
-        )
+        item = segment_completion_to_item(segment_completion)
+        with self._aws:
+            self._client.put_item(TableName=self.table_name, Item=item)
 
     def put_many(self, items: Sequence[SegmentCompletion]) -> None:
         """Write many SegmentCompletions with BatchWriteItem (chunks of 25, retried).
@@ -104,9 +111,7 @@ class DynamoSegmentCompletionStore:
         for position, segment_completion in enumerate(items):
             _dynamo.require_model(f"items[{position}]", segment_completion, SegmentCompletion)
             rows.append(segment_completion_to_item(segment_completion))
-        outcome = _dynamo.batch_put(
-            self._client, self.table_name, rows, KEY_ATTRIBUTES, self.batch_retry
-        )
+        outcome = _dynamo.batch_put(self._client, self._aws, rows, KEY_ATTRIBUTES, self.batch_retry)
         if outcome.failed:
             raise BatchWriteError(
                 f"{len(outcome.failed)} of {len(rows)} items were not written to {self.table_name} "
@@ -129,17 +134,16 @@ class DynamoSegmentCompletionStore:
             "ConsistentRead": True,
         }
         return [
-            segment_completion_from_item(item)
-            for page in _dynamo.query_pages(self._client, request)
+            _dynamo.read_item(segment_completion_from_item, item, self._aws, KEY_ATTRIBUTES)
+            for page in _dynamo.query_pages(self._client, request, self._aws)
             for item in page
         ]
 
     def delete(self, job_id: str, segment_index: int) -> None:
         """Remove the item with this key; removing a missing item is not an error."""
-        self._client.delete_item(
-            TableName=self.table_name,
-            Key={
-                "job_id": {"S": _dynamo.require_str_key("job_id", job_id)},
-                "segment_index": {"N": str(_dynamo.require_int("segment_index", segment_index))},
-            },
-        )
+        key = {
+            "job_id": {"S": _dynamo.require_str_key("job_id", job_id)},
+            "segment_index": {"N": str(_dynamo.require_int("segment_index", segment_index))},
+        }
+        with self._aws:
+            self._client.delete_item(TableName=self.table_name, Key=key)

@@ -59,19 +59,19 @@ def build_adapters(
         segment_completions=MemorySegmentCompletionsTable(state),
         reassembly_triggered=MemoryReassemblyTriggeredTable(state),
         objects=MemoryObjectStorage(state),
-        chunking_sender=MemoryQueueSender(state, "chunking"),
+        chunking_sender=MemoryQueueSender(state, "chunking", max_message_bytes=262144),
         chunking_receiver=MemoryQueueReceiver(
             state,
             "chunking",
             wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds,
         ),
-        video_worker_sender=MemoryQueueSender(state, "video_worker"),
+        video_worker_sender=MemoryQueueSender(state, "video_worker", max_message_bytes=262144),
         video_worker_receiver=MemoryQueueReceiver(
             state,
             "video_worker",
             wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds,
         ),
-        reassembly_sender=MemoryQueueSender(state, "reassembly"),
+        reassembly_sender=MemoryQueueSender(state, "reassembly", max_message_bytes=262144),
         reassembly_receiver=MemoryQueueReceiver(
             state,
             "reassembly",

@@ -27,11 +27,11 @@ def _to_record(job: Job) -> Record:
         "status": job.status.value,
     }
     if job.created_at is not None:
-        record["created_at"] = job.created_at
+        record["created_at"] = _checks.storable_int("created_at", job.created_at)
     if job.total_segments is not None:
-        record["total_segments"] = job.total_segments
+        record["total_segments"] = _checks.storable_int("total_segments", job.total_segments)
     if job.completed_at is not None:
-        record["completed_at"] = job.completed_at
+        record["completed_at"] = _checks.storable_int("completed_at", job.completed_at)
     return record
 
 
@@ -109,9 +109,13 @@ class MemoryJobsTable:
         if status is not None:
             changes["status"] = _CHECK_STATUS(status).value
         if total_segments is not None:
-            changes["total_segments"] = _CHECK_TOTAL_SEGMENTS(total_segments)
+            changes["total_segments"] = _checks.storable_int(
+                "total_segments", _CHECK_TOTAL_SEGMENTS(total_segments)
+            )
         if completed_at is not None:
-            changes["completed_at"] = _CHECK_COMPLETED_AT(completed_at)
+            changes["completed_at"] = _checks.storable_int(
+                "completed_at", _CHECK_COMPLETED_AT(completed_at)
+            )
         if not changes:
             return
         if not self._table.update_if(key, lambda record: True, changes):

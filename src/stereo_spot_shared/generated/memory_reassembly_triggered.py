@@ -47,10 +47,11 @@ class MemoryReassemblyTriggeredTable:
         """Mark this job_id once; ``True`` only for the first caller (an expired marker counts as absent)."""
         _checks.require_int("ttl_seconds", ttl_seconds, minimum=1)
         now = self.clock()
+        expires = _checks.storable_int("ttl_seconds", now + ttl_seconds)
         record: Record = {
             "job_id": _checks.require_str_key("job_id", job_id),
             "triggered_at": now,
-            "ttl": now + ttl_seconds,
+            "ttl": expires,
         }
         ttl = "ttl"
         return self._table.put_if(
@@ -71,22 +72,24 @@ class MemoryReassemblyTriggeredTable:
         """
         _checks.require_int("lease_seconds", lease_seconds, minimum=1)
         now = self.clock()
+        expires = _checks.storable_int("lease_seconds", now + lease_seconds)
         return self._table.update_if(
             (_checks.require_str_key("job_id", job_id),),
             lambda record: (
                 _STARTED not in record or (_EXPIRES in record and record[_EXPIRES] < now)
             ),
-            {_STARTED: now, _OWNER: owner or self.owner_id, _EXPIRES: now + lease_seconds},
+            {_STARTED: now, _OWNER: owner or self.owner_id, _EXPIRES: expires},
         )
 
     def renew(self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None) -> bool:
         """Extend a lease this owner holds; ``False`` when it is no longer theirs."""
         _checks.require_int("lease_seconds", lease_seconds, minimum=1)
         holder = owner or self.owner_id
+        expires = _checks.storable_int("lease_seconds", self.clock() + lease_seconds)
         return self._table.update_if(
             (_checks.require_str_key("job_id", job_id),),
             lambda record: _held_by(record, holder),
-            {_EXPIRES: self.clock() + lease_seconds},
+            {_EXPIRES: expires},
         )
 
     def release(self, job_id: str, *, owner: str | None = None) -> bool:

@@ -24,12 +24,14 @@ def _to_record(segment_completion: SegmentCompletion) -> Record:
     """A SegmentCompletion as a stored record; absent optional fields are left out."""
     record: Record = {
         "job_id": segment_completion.job_id,
-        "segment_index": segment_completion.segment_index,
+        "segment_index": _checks.storable_int("segment_index", segment_completion.segment_index),
         "output_s3_uri": segment_completion.output_s3_uri,
-        "completed_at": segment_completion.completed_at,
+        "completed_at": _checks.storable_int("completed_at", segment_completion.completed_at),
     }
     if segment_completion.total_segments is not None:
-        record["total_segments"] = segment_completion.total_segments
+        record["total_segments"] = _checks.storable_int(
+            "total_segments", segment_completion.total_segments
+        )
     return record
 
 

@@ -16,12 +16,16 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 from .._messages import (
+    MAX_MESSAGE_BYTES,
+    check_max_message_bytes,
     check_max_messages,
     check_receipt_handle,
     check_visibility,
     check_wait_time,
+    encode_bodies,
     encode_body,
 )
+from ..errors import RejectedRequestError
 from ..interfaces import MessageBody, QueueMessage
 from .state import MemoryState, QueuedMessage
 
@@ -29,12 +33,16 @@ RECEIVE_COUNT_ATTRIBUTE = "ApproximateReceiveCount"
 
 
 class MemoryQueueSender:
-    """Sends ``str`` or ``bytes`` bodies to one in-memory queue."""
+    """Sends ``str`` or ``bytes`` bodies to one in-memory queue, within its size limit."""
 
-    def __init__(self, state: MemoryState, queue: str) -> None:
+    def __init__(
+        self, state: MemoryState, queue: str, *, max_message_bytes: int = MAX_MESSAGE_BYTES
+    ) -> None:
+        check_max_message_bytes(max_message_bytes)
         state.queue(queue)
         self.state = state
         self.queue = queue
+        self.max_message_bytes = max_message_bytes
         self.queue_url = f"memory://{state.id}/queues/{queue}"
 
     def __repr__(self) -> str:
@@ -42,7 +50,7 @@ class MemoryQueueSender:
 
     def send(self, body: MessageBody) -> str:
         """Send one message and return its message id."""
-        outgoing = encode_body(body)
+        outgoing = encode_body(body, self.max_message_bytes)
         return self.state.enqueue(self.queue, body, outgoing.size)
 
     def send_payload(self, payload: BaseModel) -> str:
@@ -55,7 +63,7 @@ class MemoryQueueSender:
         Every body is validated before anything is sent, so a bad body sends none.
         """
         bodies = list(bodies)
-        sizes = [encode_body(body).size for body in bodies]
+        sizes = [outgoing.size for outgoing in encode_bodies(bodies, self.max_message_bytes)]
         with self.state.lock:
             return [
                 self.state.enqueue(self.queue, b, n) for b, n in zip(bodies, sizes, strict=True)
@@ -99,7 +107,7 @@ class MemoryQueueReceiver:
         """Delete a received message so it is not delivered again."""
         check_receipt_handle(receipt_handle)
         with self.state.lock:
-            message = self._find(receipt_handle)
+            message = self._find(receipt_handle, "DeleteMessage")
             if message is not None:
                 del self.state.queue(self.queue)[message.message_id]
 
@@ -110,7 +118,7 @@ class MemoryQueueReceiver:
             check_receipt_handle(handle)
         with self.state.lock:
             # Every handle is checked before any message is deleted.
-            found = [self._find(handle) for handle in handles]
+            found = [self._find(handle, "DeleteMessageBatch") for handle in handles]
             messages = self.state.queue(self.queue)
             for message in found:
                 if message is not None:
@@ -121,12 +129,16 @@ class MemoryQueueReceiver:
         check_receipt_handle(receipt_handle)
         check_visibility(seconds)
         with self.state.changed:
-            message = self._find(receipt_handle)
+            message = self._find(receipt_handle, "ChangeMessageVisibility")
             now = self.state.clock()
             if message is None or message.visible_at <= now:
-                raise ValueError(
-                    f"receipt handle {receipt_handle!r} names no message in flight on "
-                    f"queue {self.queue!r} (deleted, visible again, or received since)"
+                raise RejectedRequestError(
+                    f"sqs:ChangeMessageVisibility on SQS queue {self.queue_url!r} was rejected "
+                    f"(MessageNotInflight: receipt handle {receipt_handle!r} names no message "
+                    "in flight: deleted, visible again, or received since)",
+                    action="sqs:ChangeMessageVisibility",
+                    resource=f"SQS queue {self.queue_url!r}",
+                    code="MessageNotInflight",
                 )
             message.visible_at = now + seconds
             self.state.changed.notify_all()
@@ -144,10 +156,15 @@ class MemoryQueueReceiver:
             attributes={RECEIVE_COUNT_ATTRIBUTE: str(count)},
         )
 
-    def _find(self, receipt_handle: str) -> QueuedMessage | None:
+    def _find(self, receipt_handle: str, action: str) -> QueuedMessage | None:
         if not receipt_handle.startswith(f"{self.state.id}:{self.queue}:"):
-            raise ValueError(
-                f"receipt handle {receipt_handle!r} was not issued by in-memory queue {self.queue!r}"
+            # Worded as the AWS adapters word SQS's answer, which names the queue by URL.
+            raise RejectedRequestError(
+                f"sqs:{action} on SQS queue {self.queue_url!r} was rejected "
+                "(ReceiptHandleIsInvalid: The input receipt handle is invalid.)",
+                action=f"sqs:{action}",
+                resource=f"SQS queue {self.queue_url!r}",
+                code="ReceiptHandleIsInvalid",
             )
         return next(
             (

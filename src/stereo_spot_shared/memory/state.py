@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import NotFoundError
+from ..errors import MissingResourceError
 from ..s3_events import test_event
 
 Record = dict[str, Any]
@@ -79,22 +79,18 @@ class MemoryState:
             return self.tables.setdefault(name, {})
 
     def bucket(self, name: str) -> dict[str, StoredObject]:
-        """A declared bucket's objects; an undeclared name is a ``NotFoundError``."""
+        """A declared bucket's objects; an undeclared name is a ``MissingResourceError``."""
         objects = self.buckets.get(name)
         if objects is None:
-            raise NotFoundError(
-                f"bucket {name!r} does not exist in this in-memory backend "
-                f"(buckets: {', '.join(sorted(self.buckets)) or 'none'})"
-            )
+            raise _missing("S3 bucket", name, "s3", "NoSuchBucket", self.buckets)
         return objects
 
     def queue(self, name: str) -> dict[str, QueuedMessage]:
         """A declared queue's messages by id, in the order they were sent."""
         messages = self.queues.get(name)
         if messages is None:
-            raise NotFoundError(
-                f"queue {name!r} does not exist in this in-memory backend "
-                f"(queues: {', '.join(sorted(self.queues)) or 'none'})"
+            raise _missing(
+                "SQS queue", name, "sqs", "AWS.SimpleQueueService.NonExistentQueue", self.queues
             )
         return messages
 
@@ -143,6 +139,19 @@ class StoredObject:
     body: bytes
     content_type: str
     etag: str
+
+
+def _missing(
+    kind: str, name: str, service: str, code: str, known: Iterable[str]
+) -> MissingResourceError:
+    """What the AWS adapters raise for a resource that does not exist, with the same code."""
+    return MissingResourceError(
+        f"{kind} {name!r} does not exist in this in-memory backend "
+        f"(it has: {', '.join(sorted(known)) or 'none'}); the schema declares its resources",
+        action=f"{service}:*",
+        resource=f"{kind} {name!r}",
+        code=code,
+    )
 
 
 def state_by_id(state_id: str) -> MemoryState | None:

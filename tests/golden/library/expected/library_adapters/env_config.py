@@ -114,27 +114,41 @@ def shelf_audit_lock_from_env() -> ShelfAuditLock:
 
 def holds_ready_queue_sender_from_env() -> SQSQueueSender:
     """``SQSQueueSender`` for the holds_ready queue at ``$HOLDS_READY_QUEUE_URL``."""
-    return SQSQueueSender(require_env(HOLDS_READY_QUEUE_URL))
+    return SQSQueueSender(
+        require_env(HOLDS_READY_QUEUE_URL),
+        max_message_bytes=262144,
+        env_variable=HOLDS_READY_QUEUE_URL,
+    )
 
 
 def holds_ready_queue_receiver_from_env(*, wait_time_seconds: int = 5) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the holds_ready queue at ``$HOLDS_READY_QUEUE_URL``."""
-    return SQSQueueReceiver(require_env(HOLDS_READY_QUEUE_URL), wait_time_seconds=wait_time_seconds)
+    return SQSQueueReceiver(
+        require_env(HOLDS_READY_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        env_variable=HOLDS_READY_QUEUE_URL,
+    )
 
 
 def returns_queue_sender_from_env() -> SQSQueueSender:
     """``SQSQueueSender`` for the returns queue at ``$RETURNS_QUEUE_URL``."""
-    return SQSQueueSender(require_env(RETURNS_QUEUE_URL))
+    return SQSQueueSender(
+        require_env(RETURNS_QUEUE_URL), max_message_bytes=262144, env_variable=RETURNS_QUEUE_URL
+    )
 
 
 def returns_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the returns queue at ``$RETURNS_QUEUE_URL``."""
-    return SQSQueueReceiver(require_env(RETURNS_QUEUE_URL), wait_time_seconds=wait_time_seconds)
+    return SQSQueueReceiver(
+        require_env(RETURNS_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        env_variable=RETURNS_QUEUE_URL,
+    )
 
 
 def object_storage_from_env() -> S3ObjectStorage:
     """``S3ObjectStorage`` for this region and endpoint (bucket names come separately)."""
-    return S3ObjectStorage()
+    return S3ObjectStorage(bucket_variables=(LIBRARY_COVERS_BUCKET,))
 
 
 def covers_bucket_name() -> str:

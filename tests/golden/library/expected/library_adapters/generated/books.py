@@ -34,11 +34,11 @@ def book_to_item(book: Book) -> Item:
         "isbn": {"S": book.isbn},
         "title": {"S": book.title},
         "author": {"S": book.author},
-        "published_year": {"N": str(book.published_year)},
+        "published_year": {"N": _dynamo.to_number("published_year", book.published_year)},
         "genre": {"S": book.genre.value},
     }
     if book.copies is not None:
-        item["copies"] = {"N": str(book.copies)}
+        item["copies"] = {"N": _dynamo.to_number("copies", book.copies)}
     if book.cover_thumbnail is not None:
         item["cover_thumbnail"] = {"B": book.cover_thumbnail}
     return item
@@ -95,30 +95,37 @@ class BookCatalog:
         self._client = client or get_client(
             "dynamodb", region_name=region_name, endpoint_url=endpoint_url
         )
+        self._aws = _dynamo.table_resource(self.table_name, "BOOKS_TABLE_NAME", "books_table_name")
 
     def __repr__(self) -> str:
         return f"BookCatalog({self.table_name!r})"
 
     def get(self, isbn: str) -> Book | None:
         """The Book with this key, or ``None`` (strongly consistent read)."""
-        response = self._client.get_item(
-            TableName=self.table_name,
-            Key={"isbn": {"S": _dynamo.require_str_key("isbn", isbn)}},
-            ConsistentRead=True,
-        )
+        key = {"isbn": {"S": _dynamo.require_str_key("isbn", isbn)}}
+        with self._aws:
+            response = self._client.get_item(
+                TableName=self.table_name, Key=key, ConsistentRead=True
+            )
         item = response.get("Item")
-        return None if item is None else book_from_item(item)
+        return (
+            None
+            if item is None
+            else _dynamo.read_item(book_from_item, item, self._aws, KEY_ATTRIBUTES)
+        )
 
     def put(self, book: Book) -> None:
         """Create or overwrite the item for this Book."""
         _dynamo.require_model("book", book, Book)
-        self._client.put_item(TableName=self.table_name, Item=book_to_item(book))
+        item = book_to_item(book)
+        with self._aws:
+            self._client.put_item(TableName=self.table_name, Item=item)
 
     def withdraw(self, isbn: str) -> None:
         """Remove the item with this key; removing a missing item is not an error."""
-        self._client.delete_item(
-            TableName=self.table_name, Key={"isbn": {"S": _dynamo.require_str_key("isbn", isbn)}}
-        )
+        key = {"isbn": {"S": _dynamo.require_str_key("isbn", isbn)}}
+        with self._aws:
+            self._client.delete_item(TableName=self.table_name, Key=key)
 
     def restock(
         self,
@@ -138,7 +145,7 @@ class BookCatalog:
         assignments: list[str] = []
         if copies is not None:
             names["#copies"] = "copies"
-            values[":copies"] = {"N": str(_CHECK_COPIES(copies))}
+            values[":copies"] = {"N": _dynamo.to_number("copies", _CHECK_COPIES(copies))}
             assignments.append("#copies = :copies")
         if genre is not None:
             names["#genre"] = "genre"
@@ -146,19 +153,20 @@ class BookCatalog:
             assignments.append("#genre = :genre")
         if not assignments:
             return
-        try:
-            self._client.update_item(
-                TableName=self.table_name,
-                Key=key,
-                UpdateExpression="SET " + ", ".join(assignments),
-                ConditionExpression="attribute_exists(#key)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if _dynamo.is_condition_failure(error):
-                raise ItemNotFoundError(isbn) from None
-            raise
+        with self._aws:
+            try:
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=key,
+                    UpdateExpression="SET " + ", ".join(assignments),
+                    ConditionExpression="attribute_exists(#key)",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                )
+            except ClientError as error:
+                if _dynamo.is_condition_failure(error):
+                    raise ItemNotFoundError(isbn) from error
+                raise
 
     def by_author(
         self,
@@ -191,13 +199,17 @@ class BookCatalog:
                 {"author": author},
                 "BookCatalog.by_author",
             )
-        try:
-            response = self._client.query(**request)
-        except ClientError as error:
-            if exclusive_start_key is not None and _dynamo.is_validation_error(error):
-                raise InvalidPageTokenError(
-                    f"page token rejected by DynamoDB: {_dynamo.error_message(error)}"
-                ) from None
-            raise
-        items = [_by_author_item(item) for item in response["Items"]]
+        with self._aws:
+            try:
+                response = self._client.query(**request)
+            except ClientError as error:
+                if exclusive_start_key is not None and _dynamo.is_validation_error(error):
+                    raise InvalidPageTokenError(
+                        f"page token rejected by DynamoDB: {_dynamo.error_message(error)}"
+                    ) from error
+                raise
+        items = [
+            _dynamo.read_item(_by_author_item, item, self._aws, KEY_ATTRIBUTES)
+            for item in response["Items"]
+        ]
         return items, _dynamo.encode_page_token(response.get("LastEvaluatedKey"))

@@ -42,6 +42,7 @@ class HoldRegister:
         self._client = client or get_client(
             "dynamodb", region_name=region_name, endpoint_url=endpoint_url
         )
+        self._aws = _dynamo.table_resource(self.table_name, "HOLDS_TABLE_NAME", "holds_table_name")
         self.clock: Callable[[], int] = _dynamo.now
         self.owner_id = owner_id or _dynamo.default_owner_id()
 
@@ -51,20 +52,21 @@ class HoldRegister:
     def try_place(self, copy_id: str) -> bool:
         """Mark this copy_id once; ``True`` only for the first caller."""
         now = self.clock()
-        try:
-            self._client.put_item(
-                TableName=self.table_name,
-                Item={
-                    "copy_id": {"S": _dynamo.require_str_key("copy_id", copy_id)},
-                    "placed_at": {"N": str(now)},
-                },
-                ConditionExpression="attribute_not_exists(#key)",
-                ExpressionAttributeNames={"#key": "copy_id"},
-            )
-        except ClientError as error:
-            if _dynamo.is_condition_failure(error):
-                return False
-            raise
+        with self._aws:
+            try:
+                self._client.put_item(
+                    TableName=self.table_name,
+                    Item={
+                        "copy_id": {"S": _dynamo.require_str_key("copy_id", copy_id)},
+                        "placed_at": {"N": str(now)},
+                    },
+                    ConditionExpression="attribute_not_exists(#key)",
+                    ExpressionAttributeNames={"#key": "copy_id"},
+                )
+            except ClientError as error:
+                if _dynamo.is_condition_failure(error):
+                    return False
+                raise
         return True
 
     def try_fetch(
@@ -85,7 +87,7 @@ class HoldRegister:
             {
                 ":now": {"N": str(now)},
                 ":owner": {"S": owner or self.owner_id},
-                ":expires": {"N": str(now + lease_seconds)},
+                ":expires": {"N": _dynamo.to_number("lease_seconds", now + lease_seconds)},
             },
         )
 
@@ -98,7 +100,7 @@ class HoldRegister:
             "#owner = :owner AND attribute_exists(#expires)",
             {
                 ":owner": {"S": owner or self.owner_id},
-                ":expires": {"N": str(self.clock() + lease_seconds)},
+                ":expires": {"N": _dynamo.to_number("lease_seconds", self.clock() + lease_seconds)},
             },
         )
 
@@ -129,17 +131,19 @@ class HoldRegister:
             "#expires": "fetch_expires_at",
         }
         expression = update + " " + condition
-        try:
-            self._client.update_item(
-                TableName=self.table_name,
-                Key={"copy_id": {"S": _dynamo.require_str_key("copy_id", copy_id)}},
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if _dynamo.is_condition_failure(error):
-                return False
-            raise
+        key = {"copy_id": {"S": _dynamo.require_str_key("copy_id", copy_id)}}
+        with self._aws:
+            try:
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=key,
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
+                    ExpressionAttributeValues=values,
+                )
+            except ClientError as error:
+                if _dynamo.is_condition_failure(error):
+                    return False
+                raise
         return True

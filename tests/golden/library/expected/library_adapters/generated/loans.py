@@ -35,13 +35,13 @@ def loan_to_item(loan: Loan) -> Item:
     """Write a Loan as a DynamoDB item; absent optional fields are omitted."""
     item: Item = {
         "member_id": {"S": loan.member_id},
-        "loan_number": {"N": str(loan.loan_number)},
+        "loan_number": {"N": _dynamo.to_number("loan_number", loan.loan_number)},
         "isbn": {"S": loan.isbn},
         "state": {"S": loan.state.value},
-        "due_at": {"N": str(loan.due_at)},
+        "due_at": {"N": _dynamo.to_number("due_at", loan.due_at)},
     }
     if loan.returned_at is not None:
-        item["returned_at"] = {"N": str(loan.returned_at)}
+        item["returned_at"] = {"N": _dynamo.to_number("returned_at", loan.returned_at)}
     return item
 
 
@@ -83,6 +83,9 @@ class LoanLedger:
         self._client = client or get_client(
             "dynamodb", region_name=region_name, endpoint_url=endpoint_url
         )
+        self._aws = _dynamo.table_resource(
+            self.table_name, "LIBRARY_LOANS_TABLE", "loans_table_name"
+        )
 
     def __repr__(self) -> str:
         return f"LoanLedger({self.table_name!r})"
@@ -90,7 +93,9 @@ class LoanLedger:
     def record(self, loan: Loan) -> None:
         """Create or overwrite the item for this Loan."""
         _dynamo.require_model("loan", loan, Loan)
-        self._client.put_item(TableName=self.table_name, Item=loan_to_item(loan))
+        item = loan_to_item(loan)
+        with self._aws:
+            self._client.put_item(TableName=self.table_name, Item=item)
 
     def record_many(self, items: Sequence[Loan]) -> None:
         """Write many Loans with BatchWriteItem (chunks of 25, retried).
@@ -104,9 +109,7 @@ class LoanLedger:
         for position, loan in enumerate(items):
             _dynamo.require_model(f"items[{position}]", loan, Loan)
             rows.append(loan_to_item(loan))
-        outcome = _dynamo.batch_put(
-            self._client, self.table_name, rows, KEY_ATTRIBUTES, self.batch_retry
-        )
+        outcome = _dynamo.batch_put(self._client, self._aws, rows, KEY_ATTRIBUTES, self.batch_retry)
         if outcome.failed:
             raise BatchWriteError(
                 f"{len(outcome.failed)} of {len(rows)} items were not written to {self.table_name} "
@@ -141,25 +144,28 @@ class LoanLedger:
             assignments.append("#state = :state")
         if returned_at is not None:
             names["#returned_at"] = "returned_at"
-            values[":returned_at"] = {"N": str(_CHECK_RETURNED_AT(returned_at))}
+            values[":returned_at"] = {
+                "N": _dynamo.to_number("returned_at", _CHECK_RETURNED_AT(returned_at))
+            }
             assignments.append("#returned_at = :returned_at")
         if not assignments:
             return
-        try:
-            self._client.update_item(
-                TableName=self.table_name,
-                Key=key,
-                UpdateExpression="SET " + ", ".join(assignments),
-                ConditionExpression="attribute_exists(#key)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if _dynamo.is_condition_failure(error):
-                raise ItemNotFoundError(
-                    {"member_id": member_id, "loan_number": loan_number}
-                ) from None
-            raise
+        with self._aws:
+            try:
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=key,
+                    UpdateExpression="SET " + ", ".join(assignments),
+                    ConditionExpression="attribute_exists(#key)",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                )
+            except ClientError as error:
+                if _dynamo.is_condition_failure(error):
+                    raise ItemNotFoundError(
+                        {"member_id": member_id, "loan_number": loan_number}
+                    ) from error
+                raise
 
     def history(self, member_id: str) -> list[Loan]:
         """Every Loan with this member_id, in loan_number order.
@@ -177,7 +183,7 @@ class LoanLedger:
             "ConsistentRead": True,
         }
         return [
-            loan_from_item(item)
-            for page in _dynamo.query_pages(self._client, request)
+            _dynamo.read_item(loan_from_item, item, self._aws, KEY_ATTRIBUTES)
+            for page in _dynamo.query_pages(self._client, request, self._aws)
             for item in page
         ]

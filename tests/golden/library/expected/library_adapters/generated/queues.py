@@ -3,10 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from library_models import HoldReady
-from stereo_spot_shared.s3_events import S3ObjectRef, parse_payload, parse_s3_event
+from stereo_spot_aws_adapters._env import EnvVariable
+from stereo_spot_aws_adapters._events import parse_routed_event
+from stereo_spot_shared.s3_events import S3ObjectRef, parse_payload
 
 __all__ = ["parse_holds_ready_payload", "parse_returns_event"]
+
+_RETURNS_BUCKETS = (
+    EnvVariable("LIBRARY_COVERS_BUCKET", "covers_bucket_name", "name of the S3 covers bucket"),
+)
 
 
 def parse_holds_ready_payload(body: str | bytes) -> HoldReady:
@@ -14,6 +22,13 @@ def parse_holds_ready_payload(body: str | bytes) -> HoldReady:
     return parse_payload(body, HoldReady)
 
 
-def parse_returns_event(body: str | bytes) -> list[S3ObjectRef]:
-    """The S3 objects an event notification on the returns queue announces."""
-    return parse_s3_event(body)
+def parse_returns_event(
+    body: str | bytes, *, buckets: Collection[str] | None = None
+) -> list[S3ObjectRef]:
+    """The S3 objects an event notification on the returns queue announces.
+
+    Only events from the bucket(s) the schema routes here are accepted: those
+    named by ``$LIBRARY_COVERS_BUCKET`` (or ``buckets``, when given).
+    An event from any other bucket raises ``UnexpectedBucketError``.
+    """
+    return parse_routed_event(body, "returns", _RETURNS_BUCKETS, buckets)

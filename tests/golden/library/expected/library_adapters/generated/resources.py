@@ -52,8 +52,10 @@ TABLES: tuple[TableResource, ...] = (
 )
 
 QUEUES: tuple[QueueResource, ...] = (
-    QueueResource("holds_ready", "holds_ready_queue_url", "HOLDS_READY_QUEUE_URL"),
-    QueueResource("returns", "returns_queue_url", "RETURNS_QUEUE_URL"),
+    QueueResource(
+        "holds_ready", "holds_ready_queue_url", "HOLDS_READY_QUEUE_URL", max_message_bytes=262144
+    ),
+    QueueResource("returns", "returns_queue_url", "RETURNS_QUEUE_URL", max_message_bytes=262144),
 )
 
 BUCKETS: tuple[BucketResource, ...] = (

@@ -42,6 +42,9 @@ class ShelfAuditLock:
         self._client = client or get_client(
             "dynamodb", region_name=region_name, endpoint_url=endpoint_url
         )
+        self._aws = _dynamo.table_resource(
+            self.table_name, "SHELF_AUDITS_TABLE_NAME", "shelf_audits_table_name"
+        )
         self.clock: Callable[[], int] = _dynamo.now
         self.owner_id = owner_id or _dynamo.default_owner_id()
 
@@ -56,22 +59,26 @@ class ShelfAuditLock:
         """
         _dynamo.require_int("ttl_seconds", ttl_seconds, minimum=1)
         now = self.clock()
-        try:
-            self._client.put_item(
-                TableName=self.table_name,
-                Item={
-                    "shelf_number": {"N": str(_dynamo.require_int("shelf_number", shelf_number))},
-                    "requested_at": {"N": str(now)},
-                    "expires_at": {"N": str(now + ttl_seconds)},
-                },
-                ConditionExpression="attribute_not_exists(#key) OR #ttl < :now",
-                ExpressionAttributeNames={"#key": "shelf_number", "#ttl": "expires_at"},
-                ExpressionAttributeValues={":now": {"N": str(now)}},
-            )
-        except ClientError as error:
-            if _dynamo.is_condition_failure(error):
-                return False
-            raise
+        expires = _dynamo.to_number("ttl_seconds", now + ttl_seconds)
+        with self._aws:
+            try:
+                self._client.put_item(
+                    TableName=self.table_name,
+                    Item={
+                        "shelf_number": {
+                            "N": str(_dynamo.require_int("shelf_number", shelf_number))
+                        },
+                        "requested_at": {"N": str(now)},
+                        "expires_at": {"N": expires},
+                    },
+                    ConditionExpression="attribute_not_exists(#key) OR #ttl < :now",
+                    ExpressionAttributeNames={"#key": "shelf_number", "#ttl": "expires_at"},
+                    ExpressionAttributeValues={":now": {"N": str(now)}},
+                )
+            except ClientError as error:
+                if _dynamo.is_condition_failure(error):
+                    return False
+                raise
         return True
 
     def try_acquire(
@@ -92,7 +99,7 @@ class ShelfAuditLock:
             {
                 ":now": {"N": str(now)},
                 ":owner": {"S": owner or self.owner_id},
-                ":expires": {"N": str(now + lease_seconds)},
+                ":expires": {"N": _dynamo.to_number("lease_seconds", now + lease_seconds)},
             },
         )
 
@@ -107,7 +114,7 @@ class ShelfAuditLock:
             "#owner = :owner AND attribute_exists(#expires)",
             {
                 ":owner": {"S": owner or self.owner_id},
-                ":expires": {"N": str(self.clock() + lease_seconds)},
+                ":expires": {"N": _dynamo.to_number("lease_seconds", self.clock() + lease_seconds)},
             },
         )
 
@@ -140,17 +147,19 @@ class ShelfAuditLock:
             "#expires": "audit_expires_at",
         }
         expression = update + " " + condition
-        try:
-            self._client.update_item(
-                TableName=self.table_name,
-                Key={"shelf_number": {"N": str(_dynamo.require_int("shelf_number", shelf_number))}},
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if _dynamo.is_condition_failure(error):
-                return False
-            raise
+        key = {"shelf_number": {"N": str(_dynamo.require_int("shelf_number", shelf_number))}}
+        with self._aws:
+            try:
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=key,
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
+                    ExpressionAttributeValues=values,
+                )
+            except ClientError as error:
+                if _dynamo.is_condition_failure(error):
+                    return False
+                raise
         return True

@@ -56,13 +56,13 @@ def build_adapters(
         holds=MemoryHoldsTable(state),
         shelf_audits=MemoryShelfAuditsTable(state),
         objects=MemoryObjectStorage(state),
-        holds_ready_sender=MemoryQueueSender(state, "holds_ready"),
+        holds_ready_sender=MemoryQueueSender(state, "holds_ready", max_message_bytes=262144),
         holds_ready_receiver=MemoryQueueReceiver(
             state,
             "holds_ready",
             wait_time_seconds=5 if wait_time_seconds is None else wait_time_seconds,
         ),
-        returns_sender=MemoryQueueSender(state, "returns"),
+        returns_sender=MemoryQueueSender(state, "returns", max_message_bytes=262144),
         returns_receiver=MemoryQueueReceiver(
             state,
             "returns",

@@ -25,11 +25,11 @@ def _to_record(book: Book) -> Record:
         "isbn": book.isbn,
         "title": book.title,
         "author": book.author,
-        "published_year": book.published_year,
+        "published_year": _checks.storable_int("published_year", book.published_year),
         "genre": book.genre.value,
     }
     if book.copies is not None:
-        record["copies"] = book.copies
+        record["copies"] = _checks.storable_int("copies", book.copies)
     if book.cover_thumbnail is not None:
         record["cover_thumbnail"] = book.cover_thumbnail
     return record
@@ -110,7 +110,7 @@ class MemoryBooksTable:
         key = (_checks.require_str_key("isbn", isbn),)
         changes: Record = {}
         if copies is not None:
-            changes["copies"] = _CHECK_COPIES(copies)
+            changes["copies"] = _checks.storable_int("copies", _CHECK_COPIES(copies))
         if genre is not None:
             changes["genre"] = _CHECK_GENRE(genre).value
         if not changes:

@@ -61,22 +61,24 @@ class MemoryHoldsTable:
         """
         _checks.require_int("lease_seconds", lease_seconds, minimum=1)
         now = self.clock()
+        expires = _checks.storable_int("lease_seconds", now + lease_seconds)
         return self._table.update_if(
             (_checks.require_str_key("copy_id", copy_id),),
             lambda record: (
                 _STARTED not in record or (_EXPIRES in record and record[_EXPIRES] < now)
             ),
-            {_STARTED: now, _OWNER: owner or self.owner_id, _EXPIRES: now + lease_seconds},
+            {_STARTED: now, _OWNER: owner or self.owner_id, _EXPIRES: expires},
         )
 
     def renew(self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None) -> bool:
         """Extend a lease this owner holds; ``False`` when it is no longer theirs."""
         _checks.require_int("lease_seconds", lease_seconds, minimum=1)
         holder = owner or self.owner_id
+        expires = _checks.storable_int("lease_seconds", self.clock() + lease_seconds)
         return self._table.update_if(
             (_checks.require_str_key("copy_id", copy_id),),
             lambda record: _held_by(record, holder),
-            {_EXPIRES: self.clock() + lease_seconds},
+            {_EXPIRES: expires},
         )
 
     def release(self, copy_id: str, *, owner: str | None = None) -> bool:

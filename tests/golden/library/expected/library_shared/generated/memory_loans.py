@@ -25,13 +25,13 @@ def _to_record(loan: Loan) -> Record:
     """A Loan as a stored record; absent optional fields are left out."""
     record: Record = {
         "member_id": loan.member_id,
-        "loan_number": loan.loan_number,
+        "loan_number": _checks.storable_int("loan_number", loan.loan_number),
         "isbn": loan.isbn,
         "state": loan.state.value,
-        "due_at": loan.due_at,
+        "due_at": _checks.storable_int("due_at", loan.due_at),
     }
     if loan.returned_at is not None:
-        record["returned_at"] = loan.returned_at
+        record["returned_at"] = _checks.storable_int("returned_at", loan.returned_at)
     return record
 
 
@@ -99,7 +99,9 @@ class MemoryLoansTable:
         if state is not None:
             changes["state"] = _CHECK_STATE(state).value
         if returned_at is not None:
-            changes["returned_at"] = _CHECK_RETURNED_AT(returned_at)
+            changes["returned_at"] = _checks.storable_int(
+                "returned_at", _CHECK_RETURNED_AT(returned_at)
+            )
         if not changes:
             return
         if not self._table.update_if(key, lambda record: True, changes):

@@ -46,10 +46,11 @@ class MemoryShelfAuditsTable:
         """Mark this shelf_number once; ``True`` only for the first caller (an expired marker counts as absent)."""
         _checks.require_int("ttl_seconds", ttl_seconds, minimum=1)
         now = self.clock()
+        expires = _checks.storable_int("ttl_seconds", now + ttl_seconds)
         record: Record = {
             "shelf_number": _checks.require_int("shelf_number", shelf_number),
             "requested_at": now,
-            "expires_at": now + ttl_seconds,
+            "expires_at": expires,
         }
         ttl = "expires_at"
         return self._table.put_if(
@@ -66,12 +67,13 @@ class MemoryShelfAuditsTable:
         """
         _checks.require_int("lease_seconds", lease_seconds, minimum=1)
         now = self.clock()
+        expires = _checks.storable_int("lease_seconds", now + lease_seconds)
         return self._table.update_if(
             (_checks.require_int("shelf_number", shelf_number),),
             lambda record: (
                 _STARTED not in record or (_EXPIRES in record and record[_EXPIRES] < now)
             ),
-            {_STARTED: now, _OWNER: owner or self.owner_id, _EXPIRES: now + lease_seconds},
+            {_STARTED: now, _OWNER: owner or self.owner_id, _EXPIRES: expires},
         )
 
     def renew(
@@ -80,10 +82,11 @@ class MemoryShelfAuditsTable:
         """Extend a lease this owner holds; ``False`` when it is no longer theirs."""
         _checks.require_int("lease_seconds", lease_seconds, minimum=1)
         holder = owner or self.owner_id
+        expires = _checks.storable_int("lease_seconds", self.clock() + lease_seconds)
         return self._table.update_if(
             (_checks.require_int("shelf_number", shelf_number),),
             lambda record: _held_by(record, holder),
-            {_EXPIRES: self.clock() + lease_seconds},
+            {_EXPIRES: expires},
         )
 
     def release(self, shelf_number: int, *, owner: str | None = None) -> bool:
