@@ -23,6 +23,7 @@ from . import model as m
 from . import spec
 from .errors import Problem, SchemaError
 from .layouts import build_layouts, check_layouts
+from .names import PATTERN_ERRORS, check_names
 from .validate import check_fields, check_list_of_tables, check_named_tables
 
 _PYTHON_KINDS: dict[str, tuple[str, ...]] = {"S": ("str", "enum"), "N": ("int",), "B": ("bytes",)}
@@ -63,6 +64,7 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         _build_bucket(name, value, models, problems)
         for name, value in check_named_tables(raw.get("buckets", {}), "buckets", problems).items()
     )
+    _check_error_classes(generator, [t for t in tables if t is not None], problems)
     declared_buckets = tuple(b for b in buckets if b is not None)
     schema = m.SchemaSpec(
         source=source,
@@ -75,9 +77,68 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
     if not problems:
         _check_unique_names(schema, problems)
         check_layouts(schema, problems)
+    if not problems:
+        problems += check_names(schema)
     if problems:
         raise SchemaError(display_name, problems)
     return schema
+
+
+def import_module(
+    name: str, python_path: Path, schema_path: str, problems: list[Problem]
+) -> types.ModuleType | None:
+    """Import a module the schema names (from ``python_path`` first); a failure is a problem."""
+    path = str(python_path)
+    added = path not in sys.path
+    if added:
+        sys.path.insert(0, path)
+    try:
+        return importlib.import_module(name)
+    except ImportError as error:
+        problems.append(Problem(schema_path, f"cannot import {name!r}: {_first_line(error)}"))
+    except (Exception, SystemExit) as error:  # the module's own code failed while importing
+        problems.append(
+            Problem(
+                schema_path,
+                f"importing {name!r} raised {type(error).__name__}: {_first_line(error)}",
+            )
+        )
+    finally:
+        if added:
+            sys.path.remove(path)
+    return None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else repr(error)
+
+
+def _check_error_classes(
+    generator: m.GeneratorSpec, tables: list[m.TableSpec], problems: list[Problem]
+) -> None:
+    """Every error class a generated module imports must be an exception of the errors module."""
+    module = import_module(
+        generator.errors_module, generator.python_path, "generator.errors_module", problems
+    )
+    if module is None:
+        return
+    for table in tables:
+        needed = [
+            (PATTERN_ERRORS[p.kind], f"{table.schema_path}.access_patterns[{i}].kind")
+            for i, p in enumerate(table.patterns)
+            if p.kind in PATTERN_ERRORS
+        ]
+        if table.has("update"):
+            needed.append((table.not_found_error, f"{table.schema_path}.not_found_error"))
+        for class_name, path in needed:
+            found = getattr(module, class_name, None)
+            if not (isinstance(found, type) and issubclass(found, Exception)):
+                problems.append(
+                    Problem(
+                        path, f"{generator.errors_module} has no exception class {class_name!r}"
+                    )
+                )
 
 
 class _ModelCatalog:
@@ -86,20 +147,11 @@ class _ModelCatalog:
     def __init__(self, generator: m.GeneratorSpec, problems: list[Problem]) -> None:
         self.module: types.ModuleType | None = None
         self.name = generator.models_module
-        path = str(generator.python_path)
-        added = path not in sys.path
-        if added:
-            sys.path.insert(0, path)
-        try:
-            self.module = importlib.import_module(generator.models_module)
-        except ImportError as error:
-            problems.append(
-                Problem("generator.models_module", f"cannot import {self.name!r}: {error}")
-            )
+        self.module = import_module(
+            generator.models_module, generator.python_path, "generator.models_module", problems
+        )
+        if self.module is None:
             return
-        finally:
-            if added:
-                sys.path.remove(path)
         origin = Path(self.module.__file__ or "").resolve()
         if not origin.is_relative_to(generator.python_path):
             # Another schema (or the environment) already imported a module of
@@ -221,7 +273,6 @@ def _build_table(
         )
         if pattern is not None:
             patterns.append(pattern)
-    _check_method_names(patterns, path, problems)
 
     if hash_key is None or len(problems) > before:
         return None
@@ -564,21 +615,6 @@ def _check_fixed_value(
             )
 
 
-def _check_method_names(
-    patterns: list[m.AccessPattern], path: str, problems: list[Problem]
-) -> None:
-    names: list[str] = []
-    for pattern in patterns:
-        names.append(pattern.name)
-        if isinstance(pattern, m.LeasePattern):
-            names += ["renew", "release", "complete"]
-    for name, count in Counter(names).items():
-        if count > 1:
-            problems.append(
-                Problem(f"{path}.access_patterns", f"method name {name!r} is generated twice")
-            )
-
-
 def _build_queue(
     name: str, raw: object, models: _ModelCatalog, problems: list[Problem]
 ) -> m.QueueSpec | None:
@@ -641,35 +677,24 @@ def _build_bucket(
 
 
 def _check_unique_names(schema: m.SchemaSpec, problems: list[Problem]) -> None:
-    """Names that end up side by side in one generated namespace must differ."""
-    resources: list[tuple[str, str, str, str]] = [
-        (t.schema_path, t.terraform_output, t.env_var, t.factory) for t in schema.tables
+    """Two resources must not share a Terraform output or an environment variable."""
+    resources: list[m.TableSpec | m.QueueSpec | m.BucketSpec] = [
+        *schema.tables,
+        *schema.queues,
+        *schema.buckets,
     ]
-    resources += [
-        (q.schema_path, q.terraform_output, q.env_var, f"{q.name}_queue") for q in schema.queues
-    ]
-    resources += [
-        (b.schema_path, b.terraform_output, b.env_var, f"{b.name}_bucket_name")
-        for b in schema.buckets
-    ]
-    for column, label in ((1, "terraform_output"), (2, "env_var"), (3, "generated function")):
+    for label in ("terraform_output", "env_var"):
         seen: dict[str, str] = {}
-        for row in resources:
-            value = row[column]
+        for resource in resources:
+            value = getattr(resource, label)
             if value in seen:
-                problems.append(Problem(row[0], f"{label} {value!r} is also used by {seen[value]}"))
-            else:
-                seen[value] = row[0]
-    classes: dict[str, str] = {}
-    for table in schema.tables:
-        if table.class_name in classes:
-            problems.append(
-                Problem(
-                    f"{table.schema_path}.class_name",
-                    f"class {table.class_name!r} is also generated for {classes[table.class_name]}",
+                problems.append(
+                    Problem(
+                        resource.schema_path, f"{label} {value!r} is also used by {seen[value]}"
+                    )
                 )
-            )
-        classes.setdefault(table.class_name, table.schema_path)
+            else:
+                seen[value] = resource.schema_path
 
 
 def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:

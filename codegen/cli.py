@@ -20,7 +20,7 @@ from .errors import SchemaError
 from .jsonschema import render_json_schema
 from .load import load
 from .render import render
-from .write import compare, write
+from .write import WriteError, compare, write
 
 DEFAULT_SCHEMA = Path("schema/stereo_spot.toml")
 DEFAULT_OUT = Path("src")
@@ -81,22 +81,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(error.render(), file=sys.stderr)
         print("nothing was written", file=sys.stderr)
         return 2
+    if options.out.exists() and not options.out.is_dir():
+        print(f"--out {options.out}: not a directory (it names the source root)", file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return 2
     files = render(schema, options.out)
     if json_schema is not None:
         files[json_schema] = render_json_schema()
     package_roots = [options.out.joinpath(*p.split(".")) for p in schema.generator.output_packages]
-    if options.check:
-        drift = compare(files, package_roots, Path.cwd())
-        if drift.clean:
-            print(f"generated code is up to date ({len(files)} files from {schema.display_name})")
-            return 0
-        sys.stdout.write(drift.diff)
-        print(
-            f"\n{len(drift.changed)} generated file(s) differ and {len(drift.stale)} are stale; "
-            "run `python -m codegen` and commit the result (never edit generated files by hand)",
-            file=sys.stderr,
-        )
-        return 1
+    try:
+        if options.check:
+            return _check(files, package_roots, schema)
+        return _write(files, package_roots, schema)
+    except WriteError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except OSError as error:  # reading what is on disk to compare or to skip unchanged files
+        print(f"{error.filename}: cannot read: {error.strerror}", file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return 2
+
+
+def _check(files: dict[Path, str], package_roots: list[Path], schema: m.SchemaSpec) -> int:
+    drift = compare(files, package_roots, Path.cwd())
+    if drift.clean:
+        print(f"generated code is up to date ({len(files)} files from {schema.display_name})")
+        return 0
+    sys.stdout.write(drift.diff)
+    print(
+        f"\n{len(drift.changed)} generated file(s) differ and {len(drift.stale)} are stale; "
+        "run `python -m codegen` and commit the result (never edit generated files by hand)",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _write(files: dict[Path, str], package_roots: list[Path], schema: m.SchemaSpec) -> int:
     written, deleted = write(files, package_roots)
     for path in written:
         print(f"wrote {path}")

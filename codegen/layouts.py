@@ -154,7 +154,7 @@ def _parse_template(
             continue
         if parts and not isinstance(parts[-1], str):
             problems.append(Problem(path, f"{{{name}}} follows another field with no text between"))
-        if conversion is not None or not re.match(spec.IDENTIFIER, name):
+        if conversion is not None or not re.fullmatch(spec.IDENTIFIER, name):
             written = name + (f"!{conversion}" if conversion else "")
             problems.append(
                 Problem(path, f"placeholder {{{written}}} must be {{field}} or {{field:0Nd}}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,25 @@ from .errors import Problem, SchemaError
 
 
 def load(path: Path, display_name: str) -> dict[str, Any]:
-    """Parse ``path``; a missing file or a TOML syntax error is a ``SchemaError``."""
+    """Parse ``path``; anything that is not a readable UTF-8 TOML file is a ``SchemaError``."""
+
+    def fail(message: str) -> SchemaError:
+        return SchemaError(display_name, [Problem("", message)])
+
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise fail("is a directory, not a schema file")
+        if not stat.S_ISREG(mode):
+            # A device or a pipe could block or never end.
+            raise fail("is not a regular file")
+        text = path.read_bytes().decode("utf-8")
+        return tomllib.loads(text)
     except FileNotFoundError:
-        raise SchemaError(display_name, [Problem("", "file not found")]) from None
+        raise fail("file not found") from None
+    except OSError as error:
+        raise fail(f"cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise fail(f"is not UTF-8 (byte {error.start}: {error.reason})") from None
     except tomllib.TOMLDecodeError as error:
-        raise SchemaError(display_name, [Problem("", f"invalid TOML: {error}")]) from None
+        raise fail(f"invalid TOML: {error}") from None

@@ -7,7 +7,6 @@ so the output does not depend on anyone's local configuration.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import tempfile
@@ -19,20 +18,10 @@ from typing import Any
 import jinja2
 
 from . import model as m
+from .literals import escape_text, python_literal
+from .names import RUNTIME_EXPORTS, queue_parsers, snake
 
 TEMPLATES = Path(__file__).parent / "templates"
-RUNTIME_EXPORTS = (
-    "MAX_MESSAGE_BYTES",
-    "BatchRetry",
-    "S3ObjectStorage",
-    "SQSQueueReceiver",
-    "SQSQueueSender",
-)
-
-
-def snake(name: str) -> str:
-    """``SegmentCompletion`` -> ``segment_completion``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def environment() -> jinja2.Environment:
@@ -45,12 +34,19 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["snake"] = snake
-    env.filters["literal"] = repr  # schema strings reach generated code as Python literals
+    env.filters["py"] = python_literal
+    env.filters["literal"] = python_literal  # the same filter under the name the key layouts use
+    env.filters["text"] = escape_text
     return env
 
 
 def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
     """Every generated file for ``schema``, keyed by its path under ``out_dir``."""
+    return format_sources(render_unformatted(schema, out_dir), first_party(schema))
+
+
+def render_unformatted(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
+    """The rendered templates before ruff sorts imports and formats them."""
     env = environment()
     package_dir = out_dir.joinpath(*schema.generator.package.split("."))
     files: dict[Path, str] = {}
@@ -108,7 +104,12 @@ def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
     )
     if schema.generator.shared_package is not None:
         _render_shared(schema, out_dir, emit)
-    first_party = sorted(
+    return files
+
+
+def first_party(schema: m.SchemaSpec) -> list[str]:
+    """Top-level packages ruff's import sorting treats as this project's own."""
+    return sorted(
         {
             schema.generator.package.split(".")[0],
             schema.generator.models_module.split(".")[0],
@@ -118,7 +119,6 @@ def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
             "stereo_spot_shared",
         }
     )
-    return format_sources(files, first_party)
 
 
 @dataclass(frozen=True)
@@ -274,13 +274,7 @@ def _table_exports(table: m.TableSpec) -> list[str]:
 
 
 def _queue_exports(schema: m.SchemaSpec) -> list[str]:
-    names = []
-    for queue in schema.queues:
-        if queue.event_source == "s3":
-            names.append(f"parse_{queue.name}_event")
-        elif queue.payload_model:
-            names.append(f"parse_{queue.name}_payload")
-    return sorted(names)
+    return sorted(function for function, _, _ in queue_parsers(schema))
 
 
 def _variable_names(schema: m.SchemaSpec) -> list[str]:

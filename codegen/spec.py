@@ -18,6 +18,10 @@ ENV_VAR = r"^[A-Z][A-Z0-9_]*$"
 DOTTED_NAME = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
 ATTRIBUTE_NAME = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
 INDEX_NAME = r"^[A-Za-z0-9_.-]{3,255}$"
+# Prose that reaches generated docstrings: one line, no control or line-break characters.
+ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+# What a pattern means, for error messages that say what to fix rather than quote a regex.
+PATTERN_MEANINGS = {ONE_LINE: "must be one line without control characters"}
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,9 @@ GENERATOR_FIELDS: dict[str, Field] = {
 }
 
 TABLE_FIELDS: dict[str, Field] = {
-    "description": Field("string", "One line for the generated class docstring.", True),
+    "description": Field(
+        "string", "One line for the generated class docstring.", True, pattern=ONE_LINE
+    ),
     "class_name": Field("string", "Name of the generated adapter class.", True, pattern=CLASS_NAME),
     "protocol": Field(
         "string",
@@ -169,7 +175,7 @@ DEFAULT_MAX_MESSAGE_BYTES = 262_144
 """A queue's size limit when the schema leaves it out: what Terraform's AWS provider sets."""
 
 QUEUE_FIELDS: dict[str, Field] = {
-    "description": Field("string", "One line describing the queue.", True),
+    "description": Field("string", "One line describing the queue.", True, pattern=ONE_LINE),
     "terraform_output": Field(
         "string", "Terraform output holding the queue URL.", True, pattern=IDENTIFIER
     ),
@@ -194,7 +200,7 @@ QUEUE_FIELDS: dict[str, Field] = {
 }
 
 BUCKET_FIELDS: dict[str, Field] = {
-    "description": Field("string", "One line describing the bucket.", True),
+    "description": Field("string", "One line describing the bucket.", True, pattern=ONE_LINE),
     "terraform_output": Field(
         "string", "Terraform output holding the bucket name.", True, pattern=IDENTIFIER
     ),
@@ -213,7 +219,10 @@ LAYOUT_FIELDS: dict[str, Field] = {
         True,
     ),
     "description": Field(
-        "string", "One line describing the objects stored under this layout.", True
+        "string",
+        "One line describing the objects stored under this layout.",
+        True,
+        pattern=ONE_LINE,
     ),
     "model": Field(
         "string",

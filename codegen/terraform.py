@@ -449,6 +449,9 @@ def read_terraform(directory: Path) -> TerraformModel:
     notifications: list[TfBucketNotification] = []
     for path in files:
         display = source + path.name
+        if not path.is_file():  # a directory, a device or a pipe: reading could block or never end
+            problems.append(f"{display}: not a regular file")
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
@@ -525,6 +528,8 @@ def read_outputs_json(path: Path) -> TerraformModel:
     It holds values, not resource addresses, so only the output names can be compared.
     """
     display = path.as_posix()
+    if path.exists() and not path.is_file():
+        raise TerraformError(f"{display}: not a regular file")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

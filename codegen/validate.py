@@ -55,8 +55,17 @@ def check_value(value: object, field: spec.Field, path: str, problems: list[Prob
             return
         if field.enum and value not in field.enum:
             problems.append(Problem(path, f"{value!r} is not one of {', '.join(field.enum)}"))
-        if field.pattern and not re.match(field.pattern, value):
-            problems.append(Problem(path, f"{value!r} does not match {field.pattern}"))
+        # fullmatch: a pattern's "$" also matches before a trailing newline.
+        if field.pattern and not re.fullmatch(field.pattern, value):
+            meaning = spec.PATTERN_MEANINGS.get(field.pattern)
+            problems.append(
+                Problem(
+                    path,
+                    f"{value!r} {meaning}"
+                    if meaning
+                    else f"{value!r} does not match {field.pattern}",
+                )
+            )
     elif field.type == "integer":
         if not isinstance(value, int) or isinstance(value, bool):
             problems.append(Problem(path, f"expected an integer, got {_type_name(value)}"))
@@ -83,7 +92,7 @@ def check_named_tables(raw: object, path: str, problems: list[Problem]) -> dict[
         problems.append(Problem(path, f"expected a table, got {_type_name(raw)}"))
         return {}
     for name in raw:
-        if not re.match(spec.IDENTIFIER, name):
+        if not re.fullmatch(spec.IDENTIFIER, name):
             problems.append(Problem(f"{path}.{name}", f"name must match {spec.IDENTIFIER}"))
     return raw
 

@@ -8,6 +8,7 @@ types); each is searched for stale files.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import tempfile
@@ -71,22 +72,94 @@ def compare(files: dict[Path, str], package_roots: Iterable[Path], display_root:
     return Drift("".join(chunks), tuple(changed), tuple(stale))
 
 
+class WriteError(Exception):
+    """The generated files could not be written; the previous ones are left as they were."""
+
+
 def write(files: dict[Path, str], package_roots: Iterable[Path]) -> tuple[list[Path], list[Path]]:
-    """Write changed files atomically and delete stale ones; returns (written, deleted)."""
-    written = []
-    for path, text in sorted(files.items()):
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write changed files and delete stale ones, all or nothing; returns (written, deleted).
+
+    Every new text is first written to a temporary file next to its target
+    (the targets span several directories, and a rename must not cross file
+    systems); only when all are on disk are they renamed over the old files.
+    If anything fails, the temporary files are removed and the files already
+    swapped are put back, so an I/O error never leaves a half-written tree.
+    """
+    written = [path for path, text in sorted(files.items()) if _current(path) != text]
+    deleted = sorted(generated_files_on_disk(package_roots) - set(files))
+    staged: dict[Path, Path] = {}
+    created: list[Path] = []
+    try:
+        for path in written:
+            created += _make_parents(path.parent)
+            staged[path] = _stage(path, files[path])
+    except OSError as error:
+        _discard(staged.values(), created)
+        raise WriteError(f"cannot write {path}: {_reason(error)}; nothing was changed") from error
+    previous = {path: _current(path) for path in [*written, *deleted]}
+    done: list[Path] = []
+    try:
+        for path in written:
+            os.replace(staged[path], path)
+            del staged[path]
+            done.append(path)
+        for path in deleted:
+            path.unlink()
+            done.append(path)
+    except OSError as error:
+        _discard(staged.values(), [])
+        _restore(done, previous)
+        raise WriteError(
+            f"cannot replace {path}: {_reason(error)}; the previous files were put back"
+        ) from error
+    return written, deleted
+
+
+def _current(path: Path) -> str | None:
+    """The text at ``path`` now, or None if there is no file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _make_parents(directory: Path) -> list[Path]:
+    """Create ``directory`` and missing parents; returns those created, deepest first."""
+    missing = [d for d in [directory, *directory.parents] if not d.exists()]
+    directory.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _stage(path: Path, text: str) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-        os.replace(tmp, path)
-        written.append(path)
-    deleted = sorted(generated_files_on_disk(package_roots) - set(files))
-    for path in deleted:
-        path.unlink()
-    return written, deleted
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def _discard(temporary: Iterable[Path], created: list[Path]) -> None:
+    for tmp in temporary:
+        tmp.unlink(missing_ok=True)
+    for directory in created:  # deepest first; only those this run created, if still empty
+        with contextlib.suppress(OSError):
+            directory.rmdir()
+
+
+def _restore(done: list[Path], previous: dict[Path, str | None]) -> None:
+    for path in reversed(done):
+        text = previous[path]
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            os.replace(_stage(path, text), path)
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
 
 
 def _side(prefix: str, name: str) -> str:

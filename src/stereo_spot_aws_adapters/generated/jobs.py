@@ -98,7 +98,7 @@ class DynamoDBJobStore:
         self._aws = _dynamo.table_resource(self.table_name, "JOBS_TABLE_NAME", "jobs_table_name")
 
     def __repr__(self) -> str:
-        return f"DynamoDBJobStore({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def get(self, job_id: str) -> Job | None:
         """The Job with this key, or ``None`` (strongly consistent read)."""

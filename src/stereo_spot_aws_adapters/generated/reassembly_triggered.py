@@ -50,7 +50,7 @@ class ReassemblyTriggeredLock:
         self.owner_id = owner_id or _dynamo.default_owner_id()
 
     def __repr__(self) -> str:
-        return f"ReassemblyTriggeredLock({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def try_trigger(self, job_id: str, *, ttl_seconds: int = 604800) -> bool:
         """Mark this job_id once; ``True`` only for the first caller.

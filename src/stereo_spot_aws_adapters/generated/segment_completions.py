@@ -90,7 +90,7 @@ class DynamoSegmentCompletionStore:
         )
 
     def __repr__(self) -> str:
-        return f"DynamoSegmentCompletionStore({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def put(self, segment_completion: SegmentCompletion) -> None:
         """Create or overwrite the item for this SegmentCompletion."""

@@ -98,7 +98,7 @@ class BookCatalog:
         self._aws = _dynamo.table_resource(self.table_name, "BOOKS_TABLE_NAME", "books_table_name")
 
     def __repr__(self) -> str:
-        return f"BookCatalog({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def get(self, isbn: str) -> Book | None:
         """The Book with this key, or ``None`` (strongly consistent read)."""

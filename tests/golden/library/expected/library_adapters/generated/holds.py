@@ -47,7 +47,7 @@ class HoldRegister:
         self.owner_id = owner_id or _dynamo.default_owner_id()
 
     def __repr__(self) -> str:
-        return f"HoldRegister({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def try_place(self, copy_id: str) -> bool:
         """Mark this copy_id once; ``True`` only for the first caller."""

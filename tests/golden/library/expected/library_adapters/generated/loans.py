@@ -88,7 +88,7 @@ class LoanLedger:
         )
 
     def __repr__(self) -> str:
-        return f"LoanLedger({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def record(self, loan: Loan) -> None:
         """Create or overwrite the item for this Loan."""

@@ -49,7 +49,7 @@ class ShelfAuditLock:
         self.owner_id = owner_id or _dynamo.default_owner_id()
 
     def __repr__(self) -> str:
-        return f"ShelfAuditLock({self.table_name!r})"
+        return f"{type(self).__name__}({self.table_name!r})"
 
     def try_request(self, shelf_number: int, *, ttl_seconds: int = 3600) -> bool:
         """Mark this shelf_number once; ``True`` only for the first caller.

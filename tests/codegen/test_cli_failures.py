@@ -1,0 +1,160 @@
+"""Codegen and drift never end in a traceback, and never leave a half-written tree.
+
+Inputs the generator cannot use (a schema that is not UTF-8 or is a directory,
+a models module that raises, ``--out`` naming a file, a ``.tf`` that is a
+device) end in exit 2 with a message naming the input, for ``python -m codegen``
+and ``python -m codegen drift`` alike. An I/O error while writing leaves the
+previously generated files exactly as they were.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import codegen.write
+from codegen.cli import main
+from tests.golden.regenerate import BAD, read_tree, schema_path
+
+ROOT = Path(__file__).resolve().parents[2]
+LIBRARY = schema_path("library")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m codegen ...`` in a fresh interpreter, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "codegen", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def assert_clean_exit_2(result: subprocess.CompletedProcess[str], *expected: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    for text in expected:
+        assert text in result.stderr
+
+
+BAD_SCHEMAS = {
+    "not_utf8": "is not UTF-8",
+    "schema_is_a_directory": "is a directory, not a schema file",
+    "models_module_raises": "importing 'broken_models' raised RuntimeError",
+}
+
+
+@pytest.mark.parametrize("command", [[], ["drift"]], ids=["generate", "drift"])
+@pytest.mark.parametrize("case", sorted(BAD_SCHEMAS))
+def test_unusable_schema_is_exit_2_for_generate_and_drift(
+    case: str, command: list[str], tmp_path: Path
+) -> None:
+    schema = BAD / f"{case}.toml"
+    out = ["--out", str(tmp_path)] if not command else []
+    result = run(*command, "--schema", str(schema), *out)
+    assert_clean_exit_2(result, f"bad/{case}.toml: ", BAD_SCHEMAS[case])
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("check", [False, True], ids=["write", "check"])
+def test_out_naming_a_file_is_exit_2(check: bool, tmp_path: Path) -> None:
+    out = tmp_path / "src"
+    out.write_text("not a directory\n", encoding="utf-8")
+    result = run("--schema", str(LIBRARY), "--out", str(out), *(["--check"] if check else []))
+    assert_clean_exit_2(result, f"--out {out}: not a directory")
+    assert out.read_text(encoding="utf-8") == "not a directory\n"
+
+
+def test_a_file_where_the_generated_package_goes_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "library_adapters").mkdir()
+    (tmp_path / "library_adapters" / "generated").write_text("mine\n", encoding="utf-8")
+    result = run("--schema", str(LIBRARY), "--out", str(tmp_path))
+    assert_clean_exit_2(result, "cannot write", "nothing was changed")
+    assert read_tree(tmp_path) == {Path("library_adapters/generated"): "mine\n"}
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+def test_tf_file_that_is_a_device_is_exit_2(device: str, tmp_path: Path) -> None:
+    infra = tmp_path / "infra"
+    shutil.copytree(ROOT / "infra", infra, ignore=shutil.ignore_patterns(".terraform*"))
+    (infra / "zzz.tf").symlink_to(device)
+    result = run("drift", "--terraform", str(infra))
+    assert_clean_exit_2(result, f"{infra.as_posix()}/zzz.tf: not a regular file")
+    assert len(result.stderr.strip().splitlines()) == 2  # the problem and "nothing was compared"
+
+
+def test_outputs_json_that_is_a_device_is_exit_2() -> None:
+    result = run("drift", "--outputs-json", "/dev/zero")
+    assert_clean_exit_2(result, "/dev/zero: not a regular file")
+
+
+# -- all or nothing ---------------------------------------------------------------------------
+
+
+def _generated_tree(tmp_path: Path) -> tuple[Path, Path, dict[Path, str]]:
+    """The library case generated into ``out``, and a variant schema that changes most files."""
+    out = tmp_path / "src"
+    assert main(["--schema", str(LIBRARY), "--out", str(out)]) == 0
+    variant_dir = tmp_path / "variant" / "schema"
+    variant_dir.mkdir(parents=True)
+    text = LIBRARY.read_text(encoding="utf-8")
+    text = text.replace(
+        'python_path = "../models"', f'python_path = "{LIBRARY.parent.parent / "models"}"'
+    )
+    text = text.replace(
+        "[buckets.covers]",
+        '[buckets.scans]\ndescription = "Scans."\nterraform_output = "scans_bucket_name"\n\n[buckets.covers]',
+    )
+    text = text.replace('name = "withdraw"', 'name = "remove"')
+    variant = variant_dir / "library.toml"
+    variant.write_text(text, encoding="utf-8")
+    return out, variant, read_tree(out)
+
+
+def _fail_on_call(number: int, real: Callable[..., Any]) -> Callable[..., Any]:
+    calls = 0
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == number:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(*args, **kwargs)
+
+    return failing
+
+
+@pytest.mark.parametrize(
+    ("target", "attribute"),
+    [(codegen.write.tempfile, "mkstemp"), (codegen.write.os, "replace")],
+    ids=["while-writing", "while-swapping"],
+)
+def test_io_error_part_way_leaves_the_previous_tree_intact(
+    target: Any,
+    attribute: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out, variant, before = _generated_tree(tmp_path)
+    capsys.readouterr()
+    monkeypatch.setattr(target, attribute, _fail_on_call(3, getattr(target, attribute)))
+    assert main(["--schema", str(variant), "--out", str(out)]) == 2
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    assert "No space left on device" in err
+    assert "Traceback" not in err
+    assert read_tree(out) == before, "the previous generated files are exactly as they were"
+    # ...and the variant really changes the tree: without the fault it is written.
+    assert main(["--schema", str(variant), "--out", str(out)]) == 0
+    assert read_tree(out) != before
