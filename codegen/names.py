@@ -483,7 +483,7 @@ def adapters_globals(schema: m.SchemaSpec) -> list[Name]:
         if table.declared_protocol:
             module, cls = table.declared_protocol
             names.append(Name(cls, "protocol", f"{table.schema_path}.protocol", f"{module}.{cls}"))
-        for model in _table_models(table):
+        for model in table_models(table):
             names.append(Name(model, "model or enum", table.schema_path, f"{models}.{model}"))
     return names
 
@@ -554,7 +554,7 @@ def _bundle_namespaces(schema: m.SchemaSpec) -> list[Namespace]:
     return found
 
 
-def _table_models(table: m.TableSpec) -> list[str]:
+def table_models(table: m.TableSpec) -> list[str]:
     """Model classes a table's modules name: its models, and enums in update signatures."""
     names = {table.model} if table.model else set()
     for pattern in table.patterns:

@@ -19,7 +19,7 @@ import jinja2
 
 from . import model as m
 from .literals import escape_text, python_literal
-from .names import RUNTIME_EXPORTS, queue_parsers, snake
+from .names import RUNTIME_EXPORTS, queue_parsers, snake, table_models
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -59,7 +59,7 @@ def render_unformatted(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
             package_dir / "generated" / f"{table.name}.py",
             "table.py.jinja",
             table=table,
-            table_models=_table_models(table),
+            table_models=table_models(table),
             abc_imports=_abc_imports(table),
             uses_client_error=any(
                 table.has(kind) for kind in ("update", "query_index_page", "create_once", "lease")
@@ -194,7 +194,7 @@ def _adapters_module(schema: m.SchemaSpec) -> SharedModule:
             "protocol_imports": [
                 (module, sorted(names)) for module, names in sorted(declared.items())
             ],
-            "models": sorted({name for table in schema.tables for name in _table_models(table)}),
+            "models": sorted({name for table in schema.tables for name in table_models(table)}),
         },
     )
 
@@ -212,7 +212,7 @@ def _memory_modules(schema: m.SchemaSpec) -> list[SharedModule]:
             (),
             {
                 "table": table,
-                "table_models": _table_models(table),
+                "table_models": table_models(table),
                 "abc_imports": _abc_imports(table),
             },
         )
@@ -238,17 +238,6 @@ def _render_shared(schema: m.SchemaSpec, out_dir: Path, emit: Callable[..., None
         modules=modules,
         exports=sorted(name for module in modules for name in module.exports),
     )
-
-
-def _table_models(table: m.TableSpec) -> list[str]:
-    """Model classes the table module names: its models, and enums in update signatures."""
-    names = {table.model} if table.model else set()
-    for pattern in table.patterns:
-        if isinstance(pattern, m.QueryIndexPagePattern):
-            names.add(pattern.item_model)
-        if isinstance(pattern, m.UpdatePattern):
-            names.update(a.python_type for a in pattern.fields if a.python_kind == "enum")
-    return sorted(names)
 
 
 def _abc_imports(table: m.TableSpec) -> list[str]:
