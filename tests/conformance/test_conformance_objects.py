@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from stereo_spot_shared import Adapters
-from stereo_spot_shared.errors import ObjectNotFoundError
+from stereo_spot_shared.errors import MissingResourceError, ObjectNotFoundError
 from tests.conformance.conftest import Backend
 
 
@@ -55,6 +55,17 @@ def test_upload_download_exists_and_idempotent_delete(backend: Backend, adapters
     with pytest.raises(TypeError, match="body must be bytes, not str"):
         adapters.objects.upload(bucket, key, "text")  # type: ignore[arg-type]
     assert adapters.objects.exists(bucket, key) is False
+
+
+def test_a_missing_bucket_is_a_missing_resource_not_an_absent_object(
+    backend: Backend, adapters: Adapters
+) -> None:
+    bucket = backend.unique("no-such-bucket")
+    with pytest.raises(MissingResourceError) as missing:
+        adapters.objects.exists(bucket, "k")
+    assert bucket in str(missing.value)
+    with pytest.raises(MissingResourceError):
+        adapters.objects.upload(bucket, "k", b"x")
 
 
 def test_list_object_keys_follows_every_page_in_utf8_order(

@@ -77,6 +77,16 @@ def test_oversized_and_empty_bodies_fail_before_anything_is_sent(
     assert nothing_waiting(receiver), "nothing was sent"
 
 
+def test_each_queue_of_the_bundle_keeps_its_schema_size_limit(adapters: Adapters) -> None:
+    """The schema's max_message_bytes (256 KiB here), not SQS's largest limit."""
+    with pytest.raises(MessageTooLargeError, match="over the queue's limit of 262144 bytes"):
+        adapters.chunking_sender.send("x" * (300 * 1024))
+    with pytest.raises(MessageTooLargeError, match=r"bodies\[1\]: .*limit of 262144 bytes"):
+        adapters.video_worker_sender.send_batch(["fine", b"x" * (200 * 1024)])
+    assert nothing_waiting(adapters.chunking_receiver)
+    assert nothing_waiting(adapters.video_worker_receiver)
+
+
 def test_send_batch_sends_every_body_once_and_returns_ids_in_order(
     queue: tuple[QueueSender, QueueReceiver],
 ) -> None:
