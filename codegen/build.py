@@ -23,8 +23,8 @@ from . import model as m
 from . import spec
 from .errors import Problem, SchemaError
 from .layouts import build_layouts, check_layouts
-from .names import PATTERN_ERRORS, check_names
-from .validate import check_fields, check_list_of_tables, check_named_tables
+from .names import PATTERN_ERRORS, TRANSITION_ERROR, check_names
+from .validate import check_fields, check_list_of_tables, check_named_tables, check_value
 
 _PYTHON_KINDS: dict[str, tuple[str, ...]] = {"S": ("str", "enum"), "N": ("int",), "B": ("bytes",)}
 
@@ -131,6 +131,8 @@ def _check_error_classes(
         ]
         if table.has("update"):
             needed.append((table.not_found_error, f"{table.schema_path}.not_found_error"))
+        if table.lifecycle is not None:
+            needed.append((TRANSITION_ERROR, f"{table.lifecycle.schema_path}"))
         for class_name, path in needed:
             found = getattr(module, class_name, None)
             if not (isinstance(found, type) and issubclass(found, Exception)):
@@ -190,7 +192,26 @@ def _build_table(
     model_cls = models.model(data["model"], f"{path}.model", problems) if "model" in data else None
     model_known = "model" not in raw or model_cls is not None
     raw_attributes = raw.get("attributes")
-    attributes = _build_attributes(raw_attributes, path, model_cls, model_known, models, problems)
+    raw_lifecycle = raw.get("lifecycle")
+    lifecycle_data = (
+        check_fields(
+            raw_lifecycle,
+            spec.LIFECYCLE_FIELDS,
+            f"{path}.lifecycle",
+            problems,
+            extra_keys=spec.LIFECYCLE_SECTIONS,
+        )
+        if raw_lifecycle is not None
+        else None
+    )
+    derived = (
+        {lifecycle_data["in_progress_attribute"]}
+        if lifecycle_data and "in_progress_attribute" in lifecycle_data
+        else set()
+    )
+    attributes = _build_attributes(
+        raw_attributes, path, model_cls, model_known, models, problems, derived
+    )
     by_name = {a.name: a for a in attributes}
     # Declared but invalid (already reported): references to them are not new problems.
     invalid = set(raw_attributes) - set(by_name) if isinstance(raw_attributes, dict) else set()
@@ -248,6 +269,11 @@ def _build_table(
                 Problem(index.schema_path + ".name", f"index name {index.name!r} is used twice")
             )
 
+    lifecycle = (
+        _build_lifecycle(lifecycle_data, f"{path}.lifecycle", model_cls, attribute, problems)
+        if lifecycle_data is not None
+        else None
+    )
     key_names = {k.name for k in (hash_key, range_key) if k is not None}
     patterns: list[m.AccessPattern] = []
     raw_patterns = check_list_of_tables(
@@ -270,6 +296,7 @@ def _build_table(
             attribute,
             models,
             problems,
+            lifecycle,
         )
         if pattern is not None:
             patterns.append(pattern)
@@ -294,6 +321,7 @@ def _build_table(
         patterns=tuple(patterns),
         not_found_error=data.get("not_found_error", "ItemNotFoundError"),
         schema_path=path,
+        lifecycle=lifecycle,
     )
 
 
@@ -304,6 +332,7 @@ def _build_attributes(
     model_known: bool,
     models: _ModelCatalog,
     problems: list[Problem],
+    derived: set[str],
 ) -> tuple[m.AttributeSpec, ...]:
     path = f"{table_path}.attributes"
     if raw is None:
@@ -335,6 +364,24 @@ def _build_attributes(
                     attr_name, dynamo_type, cast(m.PythonKind, kind), kind, False, attr_path
                 )
             )
+            continue
+        if attr_name in derived:
+            if dynamo_type != "S":
+                problems.append(
+                    Problem(attr_path, f"the lifecycle marker must have type S, got {dynamo_type}")
+                )
+            elif attr_name in fields:
+                problems.append(
+                    Problem(
+                        attr_path,
+                        f"the lifecycle marker is set by the generated code; "
+                        f"{model_cls.__name__}.{attr_name} must not be a model field",
+                    )
+                )
+            else:
+                attributes.append(
+                    m.AttributeSpec(attr_name, "S", "str", "str", True, attr_path, derived=True)
+                )
             continue
         field = fields.get(attr_name)
         if field is None:
@@ -426,6 +473,7 @@ def _build_pattern(
     attribute: Any,
     models: _ModelCatalog,
     problems: list[Problem],
+    lifecycle: m.LifecycleSpec | None = None,
 ) -> m.AccessPattern | None:
     if not isinstance(raw, dict):
         problems.append(Problem(path, "expected a table"))
@@ -448,6 +496,7 @@ def _build_pattern(
         "put",
         "delete",
         "batch_put",
+        "delete_partition",
         "update",
         "query_partition",
         "query_index_page",
@@ -470,8 +519,8 @@ def _build_pattern(
             )
         )
         return None
-    if kind == "query_partition" and "range_key" not in table_raw:
-        problems.append(Problem(f"{path}.kind", "'query_partition' needs a table with a range key"))
+    if kind in ("query_partition", "delete_partition") and "range_key" not in table_raw:
+        problems.append(Problem(f"{path}.kind", f"{kind!r} needs a table with a range key"))
         return None
 
     if kind == "get":
@@ -482,6 +531,8 @@ def _build_pattern(
         return m.DeletePattern(name)
     if kind == "batch_put":
         return m.BatchPutPattern(name)
+    if kind == "delete_partition":
+        return m.DeletePartitionPattern(name)
     if kind == "query_partition":
         return m.QueryPartitionPattern(name, bool(data.get("descending", False)))
     if kind == "update":
@@ -494,9 +545,17 @@ def _build_pattern(
                         f"{path}.fields[{i}]", f"{ref!r} is a key attribute and cannot be updated"
                     )
                 )
+            elif found is not None and found.derived:
+                problems.append(
+                    Problem(
+                        f"{path}.fields[{i}]",
+                        f"{ref!r} is the lifecycle marker; updates of the status set it",
+                    )
+                )
             elif found is not None:
                 fields.append(found)
-        return m.UpdatePattern(name, tuple(fields)) if len(problems) == before else None
+        guarded = lifecycle if lifecycle is not None and lifecycle.attribute in fields else None
+        return m.UpdatePattern(name, tuple(fields), guarded) if len(problems) == before else None
     if kind == "query_index_page":
         index = indexes.get(data["index"])
         declared = {str(i.get("name")) for i in table_raw.get("indexes", []) if isinstance(i, dict)}
@@ -514,7 +573,18 @@ def _build_pattern(
         if item_model is None:
             return None
         hash_value = data.get("hash_value")
-        if hash_value is not None:
+        marker = lifecycle.in_progress_attribute if lifecycle else None
+        if marker is not None and index.hash_key.name == marker.name:
+            # The marker partition holds one value only: the one the generated code writes.
+            if hash_value not in (None, m.IN_PROGRESS_MARKER):
+                problems.append(
+                    Problem(
+                        f"{path}.hash_value",
+                        f"{marker.name!r} only ever holds {m.IN_PROGRESS_MARKER!r}; omit hash_value",
+                    )
+                )
+            hash_value = m.IN_PROGRESS_MARKER
+        elif hash_value is not None:
             _check_fixed_value(
                 index.hash_key, hash_value, model_cls, f"{path}.hash_value", problems
             )
@@ -579,6 +649,86 @@ def _build_pattern(
     return m.LeasePattern(name, started, owner, expires, data["default_lease_seconds"])
 
 
+def _build_lifecycle(
+    data: dict[str, Any],
+    path: str,
+    model_cls: type[BaseModel] | None,
+    attribute: Any,
+    problems: list[Problem],
+) -> m.LifecycleSpec | None:
+    """The status attribute's enum, its allowed moves, and the in-progress marker."""
+    before = len(problems)
+    if "attribute" not in data or "failure_status" not in data:
+        return None  # reported by check_fields
+    if model_cls is None:
+        problems.append(Problem(path, "a lifecycle needs the table to name a model"))
+        return None
+    status = attribute(data["attribute"], f"{path}.attribute", ("S",))
+    if status is None:
+        return None
+    if status.python_kind != "enum" or status.optional:
+        problems.append(
+            Problem(
+                f"{path}.attribute", f"{status.name!r} must be a required enum field of the model"
+            )
+        )
+        return None
+    enum_cls = _unwrap_optional(model_cls.model_fields[status.name].annotation)[0]
+    statuses = tuple(str(member.value) for member in cast(type[enum.Enum], enum_cls))
+
+    def known(value: object, where: str) -> bool:
+        if value in statuses:
+            return True
+        problems.append(
+            Problem(
+                where, f"{value!r} is not a {status.python_type} (one of {', '.join(statuses)})"
+            )
+        )
+        return False
+
+    failure = data["failure_status"]
+    known(failure, f"{path}.failure_status")
+    raw_transitions = data.get("transitions", {})
+    moves: list[tuple[str, str]] = []
+    if not isinstance(raw_transitions, dict):
+        problems.append(Problem(f"{path}.transitions", "expected a table of status = [statuses]"))
+        raw_transitions = {}
+    for source, targets in raw_transitions.items():
+        where = f"{path}.transitions.{source}"
+        known(source, where)
+        check_value(targets, spec.Field("string_list", ""), where, problems)
+        if not isinstance(targets, list):
+            continue
+        for i, target in enumerate(targets):
+            if known(target, f"{where}[{i}]") and target == source:
+                problems.append(Problem(f"{where}[{i}]", "re-setting a status needs no transition"))
+            moves.append((source, str(target)))
+    if failure in raw_transitions:
+        problems.append(
+            Problem(
+                f"{path}.transitions.{failure}", "the failure status is final: no moves from it"
+            )
+        )
+    sources = {source for source, _ in moves}
+    for source in statuses:
+        if source in sources and (source, failure) not in moves:
+            moves.append((source, failure))
+    marker = None
+    if "in_progress_attribute" in data:
+        marker = attribute(data["in_progress_attribute"], f"{path}.in_progress_attribute", ("S",))
+    if len(problems) > before:
+        return None
+    order = {value: i for i, value in enumerate(statuses)}
+    return m.LifecycleSpec(
+        attribute=status,
+        statuses=statuses,
+        transitions=tuple(sorted(set(moves), key=lambda move: (order[move[0]], order[move[1]]))),
+        failure_status=failure,
+        in_progress_attribute=marker,
+        schema_path=path,
+    )
+
+
 def _projected(index: m.IndexSpec, table_keys: set[str]) -> set[str] | None:
     """Attribute names an index holds, or None for ALL."""
     if index.projection == "ALL":
@@ -629,6 +779,15 @@ def _build_queue(
                     f"{path}.payload_model", "a queue has either an event_source or a payload_model"
                 )
             )
+    if ("max_receive_count" in data) != ("dead_letter_queue" in data):
+        present, missing = (
+            ("max_receive_count", "dead_letter_queue")
+            if "max_receive_count" in data
+            else ("dead_letter_queue", "max_receive_count")
+        )
+        problems.append(
+            Problem(f"{path}.{missing}", f"a redrive policy needs both; {present} is set")
+        )
     if len(problems) > before:
         return None
     output = data["terraform_output"]
@@ -641,6 +800,9 @@ def _build_queue(
         data.get("event_source"),
         data.get("payload_model"),
         path,
+        visibility_timeout_seconds=data.get("visibility_timeout_seconds", 30),
+        max_receive_count=data.get("max_receive_count"),
+        dead_letter_queue=data.get("dead_letter_queue"),
         max_message_bytes=data.get("max_message_bytes", spec.DEFAULT_MAX_MESSAGE_BYTES),
         max_message_bytes_declared="max_message_bytes" in data,
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import model as m
 from .build import build
+from .docs import LIFECYCLE_BEGIN, LIFECYCLE_END, MissingMarkersError, fill_block, lifecycle_block
 from .errors import SchemaError
 from .jsonschema import render_json_schema
 from .load import load
@@ -25,6 +26,7 @@ from .write import WriteError, compare, write
 DEFAULT_SCHEMA = Path("schema/stereo_spot.toml")
 DEFAULT_OUT = Path("src")
 DEFAULT_JSON_SCHEMA = Path("schema/resources.schema.json")
+DEFAULT_README = Path("README.md")  # holds the generated lifecycle diagrams
 
 
 def display_name(schema_path: Path) -> str:
@@ -88,6 +90,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     files = render(schema, options.out)
     if json_schema is not None:
         files[json_schema] = render_json_schema()
+    if options.schema == DEFAULT_SCHEMA and DEFAULT_README.is_file():
+        try:
+            files[DEFAULT_README] = fill_block(
+                DEFAULT_README.read_text(encoding="utf-8"),
+                LIFECYCLE_BEGIN,
+                LIFECYCLE_END,
+                lifecycle_block(schema),
+            )
+        except MissingMarkersError as error:
+            print(f"{DEFAULT_README}: {error}", file=sys.stderr)
+            return 2
     package_roots = [options.out.joinpath(*p.split(".")) for p in schema.generator.output_packages]
     try:
         if options.check:

@@ -33,11 +33,13 @@ from .terraform import (
     ResourceKind,
     TerraformError,
     TerraformModel,
+    TfQueue,
     TfResource,
     TfTable,
     read_outputs_json,
     read_terraform,
 )
+from .terraform import _reference as _reference_of
 
 DEFAULT_TERRAFORM = Path("infra")
 
@@ -53,6 +55,8 @@ FindingKind = Literal[
     "index-extra",  # a global_secondary_index is not in the schema
     "index-mismatch",  # an index's keys or projection differ
     "ttl-mismatch",  # TTL attribute (or whether TTL is on) differs
+    "visibility-mismatch",  # a queue's visibility_timeout_seconds differs
+    "redrive-mismatch",  # a queue's redrive_policy (dead-letter queue, maxReceiveCount) differs
     "queue-size-mismatch",  # a queue's max_message_size differs from max_message_bytes
     "notification-missing",  # a layout's notify_queue has no matching bucket notification
     "notification-extra",  # a bucket notification to a schema queue matches no layout
@@ -260,7 +264,8 @@ def compare(schema: m.SchemaSpec, terraform: TerraformModel, lines: SchemaLines)
     for queue in schema.queues:
         tf_queue = _queue_for(terraform, queue)
         if tf_queue is not None:
-            _compare_queue_size(run, queue, tf_queue)
+            _compare_queue(run, queue, tf_queue)
+            _compare_queue_size(run, queue, tf_queue.resource)
     if not terraform.names_only:
         _check_extra_outputs(run)
         compare_notifications(run)
@@ -276,14 +281,88 @@ def _table_for(terraform: TerraformModel, table: m.TableSpec) -> TfTable | None:
     return terraform.table(table.name)
 
 
-def _queue_for(terraform: TerraformModel, queue: m.QueueSpec) -> TfResource | None:
+def _queue_for(terraform: TerraformModel, queue: m.QueueSpec) -> TfQueue | None:
     """The queue the output points at, else the one of the same name."""
     output = terraform.output(queue.terraform_output)
     reference = output.reference if output else None
-    name = queue.name
     if reference is not None and reference.resource_type == EXPECTED["queue"].resource_type:
-        name = reference.resource_name
-    return terraform.resource(EXPECTED["queue"].resource_type, name)
+        return terraform.queue(reference.resource_name)
+    return terraform.queue(queue.name)
+
+
+SQS_DEFAULT_VISIBILITY_TIMEOUT = "30"
+
+
+def _compare_queue(run: _Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
+    resource = tf.resource
+    setting = tf.visibility_timeout_seconds
+    found = setting.value if setting else SQS_DEFAULT_VISIBILITY_TIMEOUT
+    wanted = str(queue.visibility_timeout_seconds)
+    if found != wanted:
+        shown = found if setting else f"{found} (not set: the SQS default)"
+        run.add(
+            "visibility-mismatch",
+            f"{resource.address} visibility_timeout_seconds is {shown}; the schema says {wanted}",
+            run.at_terraform(
+                resource,
+                f"visibility_timeout_seconds = {found}",
+                setting.line if setting else resource.line,
+            ),
+            run.at_schema(f"{queue.schema_path}.visibility_timeout_seconds", wanted),
+        )
+    target = tf.dead_letter_target
+    reference = _reference_of(target.value) if target else None
+    found_dlq = reference.resource_name if reference else (target.value if target else None)
+    if found_dlq != queue.dead_letter_queue or (
+        target is not None and (reference is None or reference.resource_type != "aws_sqs_queue")
+    ):
+        expected = (
+            f"aws_sqs_queue.{queue.dead_letter_queue}.arn" if queue.dead_letter_queue else "(none)"
+        )
+        run.add(
+            "redrive-mismatch",
+            f"{resource.address} redrive_policy deadLetterTargetArn is "
+            f"{target.value if target else '(none)'}; the schema says {expected}",
+            run.at_terraform(
+                resource,
+                f"redrive_policy deadLetterTargetArn = {target.value if target else '(none)'}",
+                target.line if target else resource.line,
+            ),
+            run.at_schema(
+                f"{queue.schema_path}.dead_letter_queue",
+                queue.dead_letter_queue,
+                absent=queue.dead_letter_queue is None,
+            ),
+        )
+    elif (
+        queue.dead_letter_queue is not None and run.terraform.queue(queue.dead_letter_queue) is None
+    ):
+        run.add(
+            "redrive-mismatch",
+            f"{resource.address} sends dead letters to aws_sqs_queue.{queue.dead_letter_queue}, "
+            f"which {run.terraform.source} does not declare",
+            run.at_terraform(resource, "redrive_policy", target.line if target else resource.line),
+            run.at_schema(f"{queue.schema_path}.dead_letter_queue", queue.dead_letter_queue),
+        )
+    count = tf.max_receive_count
+    found_count = count.value if count else None
+    wanted_count = str(queue.max_receive_count) if queue.max_receive_count is not None else None
+    if found_count != wanted_count:
+        run.add(
+            "redrive-mismatch",
+            f"{resource.address} redrive_policy maxReceiveCount is {found_count or '(none)'}; "
+            f"the schema says {wanted_count or '(none)'}",
+            run.at_terraform(
+                resource,
+                f"redrive_policy maxReceiveCount = {found_count or '(none)'}",
+                count.line if count else resource.line,
+            ),
+            run.at_schema(
+                f"{queue.schema_path}.max_receive_count",
+                wanted_count,
+                absent=wanted_count is None,
+            ),
+        )
 
 
 def _compare_queue_size(run: _Comparison, queue: m.QueueSpec, tf: TfResource) -> None:

@@ -64,6 +64,21 @@ def json_schema() -> dict[str, Any]:
             },
             "indexes": {"type": "array", "items": _object(spec.INDEX_FIELDS)},
             "access_patterns": {"type": "array", "minItems": 1, "items": {"oneOf": patterns}},
+            "lifecycle": _object(
+                spec.LIFECYCLE_FIELDS,
+                {
+                    "transitions": {
+                        "type": "object",
+                        "description": "status = [statuses it may move to]; a status with none is final.",
+                        "additionalProperties": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "minItems": 1,
+                            "uniqueItems": True,
+                        },
+                    }
+                },
+            ),
         },
     )
     table["required"] = [*table["required"], "attributes", "access_patterns"]

@@ -25,6 +25,9 @@ class AttributeSpec:
     python_type: str  # as written in generated annotations: "str", "int", "JobStatus"
     optional: bool
     schema_path: str
+    derived: bool = (
+        False  # set by the generated code itself (a lifecycle marker), not a model field
+    )
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,68 @@ class BatchPutPattern:
 
 
 @dataclass(frozen=True)
+class DeletePartitionPattern:
+    name: str
+    kind: Literal["delete_partition"] = "delete_partition"
+
+
+IN_PROGRESS_MARKER = "1"
+"""The value a lifecycle's in_progress_attribute holds while the status is not final."""
+
+
+@dataclass(frozen=True)
+class LifecycleSpec:
+    """The statuses an item moves through and which moves are allowed."""
+
+    attribute: AttributeSpec  # the enum attribute holding the status
+    statuses: tuple[str, ...]  # every status, in the enum's order
+    transitions: tuple[tuple[str, str], ...]  # (from, to), failure moves included
+    failure_status: str
+    in_progress_attribute: AttributeSpec | None
+    schema_path: str
+
+    @property
+    def final(self) -> tuple[str, ...]:
+        """Statuses nothing moves on from."""
+        sources = {source for source, _ in self.transitions}
+        return tuple(s for s in self.statuses if s not in sources)
+
+    @property
+    def diagram_states(self) -> tuple[tuple[str, str, bool], ...]:
+        """(diagram id, quoted label, needs a declaration) per status: Mermaid ids are plain words."""
+        states = []
+        for position, status in enumerate(self.statuses):
+            plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", status) is not None
+            # Quoted for Mermaid: no double quote or line break can end the label early.
+            label = '"' + status.replace('"', "'").replace("\n", " ") + '"'
+            states.append((status if plain else f"s{position}", label, not plain))
+        return tuple(states)
+
+    def diagram_id(self, status: str) -> str:
+        return self.diagram_states[self.statuses.index(status)][0]
+
+    @property
+    def initial(self) -> tuple[str, ...]:
+        """Statuses nothing moves to: where an item starts."""
+        targets = {target for _, target in self.transitions}
+        return tuple(s for s in self.statuses if s not in targets)
+
+    @property
+    def allowed_sources(self) -> dict[str, tuple[str, ...]]:
+        """For each status: the statuses an update may find when setting it (itself included)."""
+        return {
+            target: tuple(
+                s for s in self.statuses if s == target or (s, target) in self.transitions
+            )
+            for target in self.statuses
+        }
+
+
+@dataclass(frozen=True)
 class UpdatePattern:
     name: str
     fields: tuple[AttributeSpec, ...]
+    lifecycle: LifecycleSpec | None = None  # set when the update may change the status
     kind: Literal["update"] = "update"
 
 
@@ -116,6 +178,7 @@ AccessPattern = (
     | PutPattern
     | DeletePattern
     | BatchPutPattern
+    | DeletePartitionPattern
     | UpdatePattern
     | QueryPartitionPattern
     | QueryIndexPagePattern
@@ -142,6 +205,7 @@ class TableSpec:
     patterns: tuple[AccessPattern, ...]
     not_found_error: str
     schema_path: str
+    lifecycle: LifecycleSpec | None = None
 
     @property
     def key_attributes(self) -> tuple[AttributeSpec, ...]:
@@ -150,7 +214,12 @@ class TableSpec:
     @property
     def model_attributes(self) -> tuple[AttributeSpec, ...]:
         """Attributes that are fields of the model (a lock table has none)."""
-        return self.attributes if self.model else ()
+        return tuple(a for a in self.attributes if not a.derived) if self.model else ()
+
+    @property
+    def writes_in_batches(self) -> bool:
+        """The class has a ``batch_retry`` policy: some pattern uses BatchWriteItem."""
+        return self.has("batch_put") or self.has("delete_partition")
 
     @property
     def protocol_name(self) -> str:
@@ -188,6 +257,9 @@ class QueueSpec:
     event_source: Literal["s3"] | None
     payload_model: str | None
     schema_path: str
+    visibility_timeout_seconds: int = 30
+    max_receive_count: int | None = None  # with dead_letter_queue: the redrive policy
+    dead_letter_queue: str | None = None
     # SQS MaximumMessageSize; the sender checks it before any request.
     max_message_bytes: int = 262_144
     max_message_bytes_declared: bool = False

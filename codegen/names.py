@@ -72,9 +72,20 @@ TABLE_MODULE_NAMES = (
     "QueryInputTypeDef",
     "Item",
     "KEY_ATTRIBUTES",
+    "HeldLease",
+    "_LIFECYCLE_SOURCES",
+    "_LIFECYCLE_FINAL",
+    "IN_PROGRESS_MARKER",
+    "frozenset",
 )
 # Error classes a table module imports from the errors module, by the pattern that needs them.
-PATTERN_ERRORS = {"batch_put": "BatchWriteError", "query_index_page": "InvalidPageTokenError"}
+PATTERN_ERRORS = {
+    "batch_put": "BatchWriteError",
+    "delete_partition": "BatchWriteError",
+    "query_index_page": "InvalidPageTokenError",
+}
+# The error a lifecycle-guarded update raises for a refused move.
+TRANSITION_ERROR = "InvalidTransitionError"
 TABLE_CLASS_NAMES = (
     "__init__",
     "__repr__",
@@ -86,7 +97,8 @@ TABLE_CLASS_NAMES = (
     "owner_id",
     "_conditional_update",
 )
-LEASE_METHODS = ("renew", "release", "complete", "_conditional_update")
+LEASE_METHODS = ("renew", "release", "complete", "hold", "_conditional_update")
+LEASE_PUBLIC_METHODS = LEASE_METHODS[:4]
 _KEY_ANNOTATIONS = ("self", "str", "int", "bytes")
 # Locals and builtins each generated method body uses, besides its schema-derived
 # parameters and the module's globals.
@@ -105,7 +117,22 @@ METHOD_NAMES: dict[str, tuple[str, ...]] = {
         "len",
         "list",
     ),
-    "update": (*_KEY_ANNOTATIONS, "key", "names", "values", "assignments", "error", "dict", "list"),
+    "update": (
+        *_KEY_ANNOTATIONS,
+        "key",
+        "names",
+        "values",
+        "assignments",
+        "error",
+        "dict",
+        "list",
+        # a lifecycle-guarded update
+        "removals",
+        "condition",
+        "requested",
+        "current",
+    ),
+    "delete_partition": (*_KEY_ANNOTATIONS, "request", "outcome", "key", "len"),
     "query_partition": (*_KEY_ANNOTATIONS, "request", "page", "item", "list"),
     "query_index_page": (
         *_KEY_ANNOTATIONS,
@@ -172,9 +199,11 @@ ADAPTERS_MODULE_NAMES = (
     "Protocol",
     "ObjectStorage",
     "PageToken",
-    "QueueReceiver",
+    "QueueReceiverWithProcessing",
     "QueueSender",
     "Adapters",
+    "TYPE_CHECKING",
+    "HeldLease",
 )
 ADAPTERS_FIELDS = ("backend", "objects")
 MEMORY_TABLE_MODULE_NAMES = (
@@ -196,6 +225,11 @@ MEMORY_TABLE_MODULE_NAMES = (
     "_OWNER",
     "_EXPIRES",
     "_held_by",
+    "HeldLease",
+    "InvalidTransitionError",
+    "_LIFECYCLE_SOURCES",
+    "_LIFECYCLE_FINAL",
+    "IN_PROGRESS_MARKER",
 )
 MEMORY_CLASS_NAMES = ("__init__", "__repr__", "state", "table_name", "_table", "clock", "owner_id")
 MEMORY_BACKEND_NAMES = (
@@ -221,7 +255,19 @@ MEMORY_METHOD_NAMES: dict[str, tuple[str, ...]] = {
     "put": ("self",),
     "delete": _KEY_ANNOTATIONS,
     "batch_put": ("self", "items", "records", "position", "enumerate", "list"),
-    "update": (*_KEY_ANNOTATIONS, "key", "changes", "record"),
+    "update": (
+        *_KEY_ANNOTATIONS,
+        "key",
+        "changes",
+        "record",
+        "removals",
+        "requested",
+        "allowed",
+        "changed",
+        "current",
+        "list",
+    ),
+    "delete_partition": _KEY_ANNOTATIONS,
     "query_partition": (*_KEY_ANNOTATIONS, "records", "record", "list"),
     "query_index_page": (
         *_KEY_ANNOTATIONS,
@@ -255,6 +301,7 @@ MEMORY_METHOD_NAMES: dict[str, tuple[str, ...]] = {
         "expires",
         "record",
         "holder",
+        "HeldLease",
     ),
     "to_item": ("record",),
 }
@@ -314,6 +361,14 @@ def table_globals(schema: m.SchemaSpec, table: m.TableSpec) -> list[Name]:
     for kind, error in PATTERN_ERRORS.items():
         if table.has(kind):
             names.append(Name(error, f"an error class of {errors}", origin=f"{errors}.{error}"))
+    if any(isinstance(p, m.UpdatePattern) and p.lifecycle for p in table.patterns):
+        names.append(
+            Name(
+                TRANSITION_ERROR,
+                f"an error class of {errors}",
+                origin=f"{errors}.{TRANSITION_ERROR}",
+            )
+        )
     if table.has("update"):
         names.append(
             Name(
@@ -397,7 +452,7 @@ def table_methods(table: m.TableSpec) -> list[Method]:
             )
         elif pattern.kind in ("put", "batch_put"):
             parameters = model_parameter
-        elif pattern.kind == "query_partition":
+        elif pattern.kind in ("query_partition", "delete_partition"):
             parameters = keys[:1]
         elif isinstance(pattern, m.QueryIndexPagePattern) and pattern.hash_value is None:
             hash_key = pattern.index.hash_key
@@ -537,7 +592,7 @@ def _bundle_namespaces(schema: m.SchemaSpec) -> list[Namespace]:
             if pattern.kind == "lease":
                 members += [
                     Name(name, f"method every lease adds ({pattern.name})", f"{pattern_path}.kind")
-                    for name in LEASE_METHODS[:3]
+                    for name in LEASE_PUBLIC_METHODS
                 ]
         found.append(Namespace(f"class {table.memory_class_name}", tuple(members)))
         found.append(
@@ -642,7 +697,7 @@ def namespaces(schema: m.SchemaSpec) -> list[Namespace]:
             if pattern.kind == "lease":
                 members += [
                     Name(name, f"method every lease adds ({pattern.name})", f"{pattern_path}.kind")
-                    for name in LEASE_METHODS[:3]
+                    for name in LEASE_PUBLIC_METHODS
                 ]
         found.append(Namespace(f"class {table.class_name}", tuple(members)))
         for method in table_methods(table):

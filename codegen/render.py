@@ -64,6 +64,10 @@ def render_unformatted(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
             uses_client_error=any(
                 table.has(kind) for kind in ("update", "query_index_page", "create_once", "lease")
             ),
+            lifecycle_guarded=any(
+                isinstance(p, m.UpdatePattern) and p.lifecycle for p in table.patterns
+            ),
+            in_progress_marker=m.IN_PROGRESS_MARKER,
             exports=sorted(_table_exports(table)),
         )
     queue_exports = _queue_exports(schema)
@@ -173,7 +177,11 @@ def _adapters_module(schema: m.SchemaSpec) -> SharedModule:
     """The ``Adapters`` bundle and one Protocol per table, which every backend satisfies."""
     kinds = {pattern.kind for table in schema.tables for pattern in table.patterns}
     declared: dict[str, set[str]] = {
-        "stereo_spot_shared.interfaces": {"ObjectStorage", "QueueReceiver", "QueueSender"}
+        "stereo_spot_shared.interfaces": {
+            "ObjectStorage",
+            "QueueReceiverWithProcessing",
+            "QueueSender",
+        }
     }
     if "query_index_page" in kinds:
         declared["stereo_spot_shared.interfaces"].add("PageToken")
@@ -195,6 +203,7 @@ def _adapters_module(schema: m.SchemaSpec) -> SharedModule:
                 (module, sorted(names)) for module, names in sorted(declared.items())
             ],
             "models": sorted({name for table in schema.tables for name in table_models(table)}),
+            "uses_leases": any(table.lease for table in schema.tables),
         },
     )
 
@@ -214,6 +223,10 @@ def _memory_modules(schema: m.SchemaSpec) -> list[SharedModule]:
                 "table": table,
                 "table_models": table_models(table),
                 "abc_imports": _abc_imports(table),
+                "lifecycle_guarded": any(
+                    isinstance(p, m.UpdatePattern) and p.lifecycle for p in table.patterns
+                ),
+                "in_progress_marker": m.IN_PROGRESS_MARKER,
             },
         )
         for table in schema.tables
@@ -241,14 +254,14 @@ def _render_shared(schema: m.SchemaSpec, out_dir: Path, emit: Callable[..., None
 
 
 def _abc_imports(table: m.TableSpec) -> list[str]:
-    names = []
+    names: list[str] = []
     if table.lease or table.has("create_once"):
         names.append("Callable")
     if table.has("query_index_page"):
         names.append("Mapping")
     if table.has("batch_put"):
         names.append("Sequence")
-    return names
+    return sorted(set(names))
 
 
 def _table_exports(table: m.TableSpec) -> list[str]:

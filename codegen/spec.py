@@ -89,7 +89,27 @@ TABLE_FIELDS: dict[str, Field] = {
         "string", "Error class raised when an update addresses a missing item.", pattern=CLASS_NAME
     ),
 }
-TABLE_SECTIONS = ("attributes", "indexes", "access_patterns")
+TABLE_SECTIONS = ("attributes", "indexes", "access_patterns", "lifecycle")
+
+LIFECYCLE_FIELDS: dict[str, Field] = {
+    "attribute": Field(
+        "string",
+        "The model's enum field holding the status; update() guards every change of it.",
+        True,
+        pattern=ATTRIBUTE_NAME,
+    ),
+    "failure_status": Field(
+        "string", "Status every non-final status may move to; it is final itself.", True
+    ),
+    "in_progress_attribute": Field(
+        "string",
+        "Attribute (not a model field) set on every item whose status is not final and "
+        "removed otherwise: the key of a sparse index listing the work in progress.",
+        pattern=ATTRIBUTE_NAME,
+    ),
+}
+LIFECYCLE_SECTIONS = ("transitions",)
+"""``transitions``: status = [statuses it may move to]; a status with none is final."""
 
 ATTRIBUTE_TYPES = ("S", "N", "B")
 
@@ -115,6 +135,7 @@ PATTERN_KIND_FIELDS: dict[str, dict[str, Field]] = {
     "put": {},
     "delete": {},
     "batch_put": {},
+    "delete_partition": {},
     "update": {
         "fields": Field(
             "string_list", "Attributes the update may set; each becomes an optional keyword.", True
@@ -164,6 +185,7 @@ PATTERN_DESCRIPTIONS: dict[str, str] = {
     "put": "put(model): create or overwrite one item.",
     "delete": "delete(key): remove one item; idempotent.",
     "batch_put": "put_many(models): BatchWriteItem in chunks of 25 with bounded retries.",
+    "delete_partition": "delete_by_*(hash) -> int: delete every item of a partition, all pages, batched, retried.",
     "update": "update(key, *, field=None, ...): set the named fields on an existing item only.",
     "query_partition": "query(hash) -> list[Model]: every item of a partition, in sort order, all pages.",
     "query_index_page": "One page of an index query with a JSON-safe continuation token.",
@@ -190,6 +212,24 @@ QUEUE_FIELDS: dict[str, Field] = {
     ),
     "event_source": Field("string", "The queue is fed by S3 event notifications.", enum=("s3",)),
     "payload_model": Field("string", "Model every message body is (JSON).", pattern=CLASS_NAME),
+    "visibility_timeout_seconds": Field(
+        "integer",
+        "How long a received message stays hidden (default 30, SQS's); processing() heartbeats "
+        "extend it. Drift-checked against Terraform's visibility_timeout_seconds.",
+        minimum=1,
+        maximum=43200,
+    ),
+    "max_receive_count": Field(
+        "integer",
+        "Receives before a message moves to dead_letter_queue (Terraform's redrive_policy maxReceiveCount).",
+        minimum=1,
+        maximum=1000,
+    ),
+    "dead_letter_queue": Field(
+        "string",
+        "Name of the queue's dead-letter queue (the Terraform aws_sqs_queue resource; needs max_receive_count).",
+        pattern=IDENTIFIER,
+    ),
     "max_message_bytes": Field(
         "integer",
         "Largest message the queue accepts (SQS MaximumMessageSize; Terraform max_message_size). "

@@ -130,6 +130,16 @@ class TfTable:
 
 
 @dataclass(frozen=True)
+class TfQueue:
+    """An ``aws_sqs_queue``: what the schema declares about it, variables resolved to defaults."""
+
+    resource: TfResource
+    visibility_timeout_seconds: TfValue | None
+    dead_letter_target: TfValue | None  # redrive_policy deadLetterTargetArn, as written
+    max_receive_count: TfValue | None  # redrive_policy maxReceiveCount
+
+
+@dataclass(frozen=True)
 class TfQueueNotification:
     """One ``queue { ... }`` block of an ``aws_s3_bucket_notification``."""
 
@@ -162,7 +172,7 @@ class TerraformModel:
     outputs_file: str  # where a missing output would go
     outputs: tuple[TfOutput, ...]
     tables: tuple[TfTable, ...]
-    queues: tuple[TfResource, ...]
+    queues: tuple[TfQueue, ...]
     buckets: tuple[TfResource, ...]
     notifications: tuple[TfBucketNotification, ...] = ()
     names_only: bool = False  # from `terraform output -json`: no resources to compare
@@ -173,8 +183,15 @@ class TerraformModel:
     def table(self, name: str) -> TfTable | None:
         return next((t for t in self.tables if t.resource.name == name), None)
 
+    def queue(self, name: str) -> TfQueue | None:
+        return next((q for q in self.queues if q.resource.name == name), None)
+
     def resource(self, resource_type: str, name: str) -> TfResource | None:
-        everything = [t.resource for t in self.tables] + list(self.queues) + list(self.buckets)
+        everything = (
+            [t.resource for t in self.tables]
+            + [q.resource for q in self.queues]
+            + list(self.buckets)
+        )
         return next(
             (r for r in everything if r.resource_type == resource_type and r.name == name), None
         )
@@ -444,8 +461,9 @@ def read_terraform(directory: Path) -> TerraformModel:
     problems: list[str] = []
     outputs: list[TfOutput] = []
     tables: list[TfTable] = []
-    queues: list[TfResource] = []
+    queues: list[tuple[TfResource, dict[str, object], _BlockLines | None]] = []
     buckets: list[TfResource] = []
+    variables: dict[str, str] = {}
     notifications: list[TfBucketNotification] = []
     for path in files:
         display = source + path.name
@@ -466,6 +484,9 @@ def read_terraform(directory: Path) -> TerraformModel:
             problems.append(f"{where}: cannot parse HCL: {message}")
             continue
         root = _scan_blocks(text)
+        for name, body in _labelled(data.get("variable")):
+            if body.get("default") is not None:
+                variables[name] = _expression(body["default"])
         for name, body in _labelled(data.get("output")):
             lines = root.child("output", name)
             expression = _expression(body.get("value"))
@@ -500,7 +521,11 @@ def read_terraform(directory: Path) -> TerraformModel:
                     tables.append(_table(resource, _dict(raw_body), lines))
                 elif kind == "queue":
                     queues.append(
-                        _with_arguments(resource, _dict(raw_body), lines, QUEUE_ARGUMENTS)
+                        (
+                            _with_arguments(resource, _dict(raw_body), lines, QUEUE_ARGUMENTS),
+                            _dict(raw_body),
+                            lines,
+                        )
                     )
                 else:
                     buckets.append(resource)
@@ -512,9 +537,41 @@ def read_terraform(directory: Path) -> TerraformModel:
         outputs_file=files_with_outputs[0] if files_with_outputs else source,
         outputs=tuple(outputs),
         tables=tuple(tables),
-        queues=tuple(queues),
+        queues=tuple(_queue(resource, body, lines, variables) for resource, body, lines in queues),
         buckets=tuple(buckets),
         notifications=tuple(notifications),
+    )
+
+
+_REDRIVE_FIELD = r'"?{name}"?\s*[=:]\s*\\?"?([^,}}\s"\\]+)'
+
+
+def _queue(
+    resource: TfResource,
+    body: dict[str, object],
+    lines: _BlockLines | None,
+    variables: dict[str, str],
+) -> TfQueue:
+    """A queue's settings; ``var.x`` is read as the variable's default (what an apply without overrides gets)."""
+
+    def resolved(value: TfValue | None) -> TfValue | None:
+        if value is not None and value.value.startswith("var."):
+            default = variables.get(value.value.removeprefix("var."))
+            return TfValue(default, value.line) if default is not None else value
+        return value
+
+    redrive = _value(body, "redrive_policy", lines)
+    fields: dict[str, TfValue | None] = {"deadLetterTargetArn": None, "maxReceiveCount": None}
+    if redrive is not None:
+        for name in fields:
+            found = re.search(_REDRIVE_FIELD.format(name=name), redrive.value)
+            if found:
+                fields[name] = resolved(TfValue(found.group(1), redrive.line))
+    return TfQueue(
+        resource=resource,
+        visibility_timeout_seconds=resolved(_value(body, "visibility_timeout_seconds", lines)),
+        dead_letter_target=fields["deadLetterTargetArn"],
+        max_receive_count=fields["maxReceiveCount"],
     )
 
 

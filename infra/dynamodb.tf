@@ -18,10 +18,28 @@ resource "aws_dynamodb_table" "jobs" {
     type = "N"
   }
 
+  attribute {
+    name = "in_progress"
+    type = "S"
+  }
+
+  attribute {
+    name = "created_at"
+    type = "N"
+  }
+
   global_secondary_index {
     name            = "status-completed_at"
     hash_key        = "status"
     range_key       = "completed_at"
+    projection_type = "ALL"
+  }
+
+  # Sparse: only jobs whose status is not final carry in_progress (list_in_progress).
+  global_secondary_index {
+    name            = "in_progress-created_at"
+    hash_key        = "in_progress"
+    range_key       = "created_at"
     projection_type = "ALL"
   }
 

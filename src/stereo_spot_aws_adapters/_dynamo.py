@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from botocore.exceptions import ClientError
 
@@ -86,6 +86,24 @@ def is_condition_failure(error: ClientError) -> bool:
     return error_code(error) == "ConditionalCheckFailedException"
 
 
+def item_on_condition_failure(error: ClientError) -> Item | None:
+    """The stored item a failed condition returned (``ReturnValuesOnConditionCheckFailure=ALL_OLD``).
+
+    ``None`` when no item has the key, so the caller can tell "missing" from "refused".
+    """
+    item = cast("Mapping[str, Any]", error.response).get("Item")
+    return cast("Item", dict(item)) if isinstance(item, Mapping) and item else None
+
+
+def one_of(name: str, allowed: Sequence[str], values: Item, placeholder: str) -> str:
+    """A condition that ``name`` holds one of ``allowed`` (string values), adding the placeholders."""
+    options = []
+    for position, value in enumerate(allowed):
+        values[f"{placeholder}_{position}"] = {"S": value}
+        options.append(f"{placeholder}_{position}")
+    return f"{name} IN ({', '.join(options)})"
+
+
 def query_pages(
     client: DynamoDBClient, request: QueryInputTypeDef, aws: AwsCall
 ) -> Iterator[list[Item]]:
@@ -102,10 +120,18 @@ def query_pages(
 
 @dataclass
 class BatchPutOutcome:
-    """What a batch write could not do: the items not written, and why it stopped."""
+    """What a batch write could not do: the items (or keys) not written, and why it stopped."""
 
     failed: list[Item] = field(default_factory=list)
     error: StereoSpotError | None = None  # a whole request failed (the mapped botocore error)
+    written: int = 0
+
+
+WriteKind = Literal["PutRequest", "DeleteRequest"]
+_WRITE_FIELD: dict[WriteKind, Literal["Item", "Key"]] = {
+    "PutRequest": "Item",
+    "DeleteRequest": "Key",
+}
 
 
 def batch_put(
@@ -124,6 +150,19 @@ def batch_put(
     Items sharing a key are collapsed to the last one, since DynamoDB rejects a
     batch that names a key twice and a later put would overwrite it anyway.
     """
+    return batch_write(client, aws, "PutRequest", items, key_names, retry)
+
+
+def batch_write(
+    client: DynamoDBClient,
+    aws: AwsCall,
+    kind: WriteKind,
+    items: Sequence[Item],
+    key_names: Sequence[str],
+    retry: BatchRetry,
+) -> BatchPutOutcome:
+    """Put items or delete keys with BatchWriteItem, as ``batch_put`` describes."""
+    slot = _WRITE_FIELD[kind]
     table_name = aws.resource.name
     unique: dict[tuple[str, ...], Item] = {}
     for item in items:
@@ -135,23 +174,62 @@ def batch_put(
         if outcome.error is not None:
             outcome.failed.extend(pending)
             continue
+        sent = len(pending)
         for attempt in range(retry.attempts):
             if attempt:
                 retry.sleep(retry.delay_before(attempt))
             try:
                 response = client.batch_write_item(
-                    RequestItems={table_name: [{"PutRequest": {"Item": item}} for item in pending]}
+                    RequestItems={table_name: [{kind: {slot: item}} for item in pending]}  # type: ignore[misc]
                 )
             except AWS_ERRORS as error:
                 outcome.error = service_error(error, aws.resource)
                 outcome.error.__cause__ = error
                 break
             unprocessed = response.get("UnprocessedItems", {}).get(table_name, [])
-            pending = [r["PutRequest"]["Item"] for r in unprocessed if "PutRequest" in r]
+            pending = [
+                cast("Item", cast("Mapping[str, Any]", request)[kind][slot])
+                for request in unprocessed
+                if kind in request
+            ]
             if not pending:
                 break
+        outcome.written += sent - len(pending)
         outcome.failed.extend(pending)
     return outcome
+
+
+def delete_partition(
+    client: DynamoDBClient,
+    request: QueryInputTypeDef,
+    aws: AwsCall,
+    key_names: Sequence[str],
+    retry: BatchRetry,
+) -> BatchPutOutcome:
+    """Delete every item a keys-only query finds, page by page, in batches of 25.
+
+    Each page is deleted before the next is read; a batch that still fails
+    after ``retry`` stops the run, so the failed keys (and any later pages,
+    left in place) can be deleted by calling again.
+    """
+    outcome = BatchPutOutcome()
+    for page in query_pages(client, request, aws):
+        keys = [{name: item[name] for name in key_names} for item in page]
+        result = batch_write(client, aws, "DeleteRequest", keys, key_names, retry)
+        outcome.written += result.written
+        outcome.failed.extend(result.failed)
+        outcome.error = result.error
+        if result.failed:
+            break
+    return outcome
+
+
+def plain_key(key: Item) -> dict[str, str | int]:
+    """A key as plain values (``{"S": "a"}`` -> ``"a"``, ``{"N": "3"}`` -> ``3``) for error reports."""
+    return {
+        name: int(value["N"]) if "N" in value else str(value.get("S", value))
+        for name, value in key.items()
+    }
 
 
 def encode_page_token(last_key: Mapping[str, AttributeValueTypeDef] | None) -> PageToken | None:

@@ -87,10 +87,16 @@ class QueueResource:
     terraform_output: str
     env_var: str
     max_message_bytes: int = 262_144  # SQS MaximumMessageSize
+    visibility_timeout_seconds: int = 30
+    dead_letter_queue: str | None = None  # schema name of its dead-letter queue
+    max_receive_count: int | None = None
 
     def attributes(self) -> dict[QueueAttributeNameType, str]:
         """The CreateQueue attributes the schema fixes for this queue."""
-        return {"MaximumMessageSize": str(self.max_message_bytes)}
+        return {
+            "MaximumMessageSize": str(self.max_message_bytes),
+            "VisibilityTimeout": str(self.visibility_timeout_seconds),
+        }
 
 
 @dataclass(frozen=True)

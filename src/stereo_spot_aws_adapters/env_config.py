@@ -125,11 +125,15 @@ def chunking_queue_sender_from_env() -> SQSQueueSender:
 
 
 def chunking_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
-    """``SQSQueueReceiver`` for the chunking queue at ``$CHUNKING_QUEUE_URL``."""
+    """``SQSQueueReceiver`` for the chunking queue at ``$CHUNKING_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (900 s).
+    """
     return SQSQueueReceiver(
         require_env(CHUNKING_QUEUE_URL),
         wait_time_seconds=wait_time_seconds,
         env_variable=CHUNKING_QUEUE_URL,
+        visibility_timeout_seconds=900,
     )
 
 
@@ -143,11 +147,15 @@ def video_worker_queue_sender_from_env() -> SQSQueueSender:
 
 
 def video_worker_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
-    """``SQSQueueReceiver`` for the video_worker queue at ``$VIDEO_WORKER_QUEUE_URL``."""
+    """``SQSQueueReceiver`` for the video_worker queue at ``$VIDEO_WORKER_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (3600 s).
+    """
     return SQSQueueReceiver(
         require_env(VIDEO_WORKER_QUEUE_URL),
         wait_time_seconds=wait_time_seconds,
         env_variable=VIDEO_WORKER_QUEUE_URL,
+        visibility_timeout_seconds=3600,
     )
 
 
@@ -161,11 +169,15 @@ def reassembly_queue_sender_from_env() -> SQSQueueSender:
 
 
 def reassembly_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
-    """``SQSQueueReceiver`` for the reassembly queue at ``$REASSEMBLY_QUEUE_URL``."""
+    """``SQSQueueReceiver`` for the reassembly queue at ``$REASSEMBLY_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (1800 s).
+    """
     return SQSQueueReceiver(
         require_env(REASSEMBLY_QUEUE_URL),
         wait_time_seconds=wait_time_seconds,
         env_variable=REASSEMBLY_QUEUE_URL,
+        visibility_timeout_seconds=1800,
     )
 
 

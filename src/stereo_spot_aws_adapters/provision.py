@@ -10,6 +10,7 @@ wired through ``env_config`` cannot tell the two apart.
 from __future__ import annotations
 
 import contextlib
+import json
 import warnings
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import WaiterConfigTypeDef
     from mypy_boto3_s3.client import S3Client
     from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
+    from mypy_boto3_sqs.client import SQSClient
 
-    from ._resources import TableResource
+    from ._resources import QueueResource, TableResource
 
 __all__ = ["EmulatorLimitationWarning", "provision", "resource_name", "teardown"]
 
@@ -76,9 +78,7 @@ def provision(
         _create_table(dynamodb, table, name)
         environment[table.env_var] = name
     for queue in QUEUES:
-        environment[queue.env_var] = sqs.create_queue(
-            QueueName=resource_name(prefix, queue.name), Attributes=queue.attributes()
-        )["QueueUrl"]
+        environment[queue.env_var] = _create_queue(sqs, queue, prefix)
     for bucket in BUCKETS:
         name = resource_name(prefix, bucket.name)
         _create_bucket(s3, name)
@@ -107,6 +107,10 @@ def teardown(
         if queue.env_var in environment:
             with _ignoring("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
                 sqs.delete_queue(QueueUrl=environment[queue.env_var])
+            if queue.dead_letter_queue is not None:
+                dlq_url = _dead_letter_url(environment[queue.env_var], queue)
+                with _ignoring("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
+                    sqs.delete_queue(QueueUrl=dlq_url)
     for bucket in BUCKETS:
         if bucket.env_var in environment:
             _delete_bucket(s3, environment[bucket.env_var])
@@ -140,6 +144,43 @@ def _create_table(client: DynamoDBClient, table: TableResource, name: str) -> No
             EmulatorLimitationWarning,
             stacklevel=3,
         )
+
+
+def _create_queue(client: SQSClient, queue: QueueResource, prefix: str) -> str:
+    """The queue with its visibility timeout and, when declared, its dead-letter queue and redrive."""
+    attributes = queue.attributes()
+    if queue.dead_letter_queue is not None:
+        dlq_url = client.create_queue(
+            QueueName=resource_name(prefix, queue.dead_letter_queue),
+            # As large as its source queue's, so every dead letter fits.
+            Attributes={
+                "MessageRetentionPeriod": "1209600",
+                "MaximumMessageSize": str(queue.max_message_bytes),
+            },
+        )["QueueUrl"]
+        dlq_arn = client.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}
+        )
+    name = resource_name(prefix, queue.name)
+    try:
+        return client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    except ClientError as error:
+        if error_code(error) not in ("QueueAlreadyExists", "QueueNameExists"):
+            raise
+    # It exists with other attributes: bring them in line with the schema.
+    url = client.get_queue_url(QueueName=name)["QueueUrl"]
+    client.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+    return url
+
+
+def _dead_letter_url(source_url: str, queue: QueueResource) -> str:
+    """The URL ``provision`` gave ``queue``'s dead-letter queue: same place, same prefix."""
+    base, source_name = source_url.rsplit("/", 1)
+    prefix = source_name.removesuffix(resource_name("", queue.name))
+    return f"{base}/{resource_name(prefix, str(queue.dead_letter_queue))}"
 
 
 def _create_bucket(client: S3Client, name: str) -> None:

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from stereo_spot_shared._messages import (
     BASE64,
     ENCODING_ATTRIBUTE,
+    HANDLE_GONE_CODES,
     MAX_BATCH_ENTRIES,
     MAX_MESSAGE_BYTES,
     MAX_VISIBILITY_TIMEOUT,
@@ -27,9 +28,11 @@ from stereo_spot_shared._messages import (
     STRING_TYPE,
     UTF8,
     OutgoingMessage,
+    check_int,
     check_max_message_bytes,
     check_max_messages,
     check_receipt_handle,
+    check_retry_delay,
     check_visibility,
     check_wait_time,
     encode_bodies,
@@ -43,6 +46,7 @@ from stereo_spot_shared.errors import (
     StereoSpotError,
 )
 from stereo_spot_shared.interfaces import MessageBody, QueueMessage
+from stereo_spot_shared.processing import BatchWork, MessageWork
 
 from ._clients import get_client
 from ._env import EnvVariable
@@ -176,9 +180,19 @@ class SQSQueueReceiver:
         client: SQSClient | None = None,
         retry: BatchRetry | None = None,
         env_variable: EnvVariable | None = None,
+        visibility_timeout_seconds: int | None = None,
+        on_malformed: Callable[[str, MalformedEventError], None] | None = None,
     ) -> None:
         _check_queue_url(queue_url)
         check_wait_time(wait_time_seconds)
+        if visibility_timeout_seconds is not None:
+            check_int(
+                "visibility_timeout_seconds", visibility_timeout_seconds, 1, MAX_VISIBILITY_TIMEOUT
+            )
+        self.visibility_timeout_seconds = visibility_timeout_seconds
+        """The queue's visibility timeout (the schema's); read from the queue when ``None``."""
+        self.on_malformed = on_malformed
+        """Called with the message id and error of each message ``receive`` skips as malformed."""
         self.queue_url = queue_url
         self.wait_time_seconds = wait_time_seconds
         self._client = (
@@ -193,8 +207,12 @@ class SQSQueueReceiver:
         """Long-poll for up to ``max_messages`` (1..10) messages; may return fewer or none.
 
         A message whose encoding attribute is unknown or whose base64 body does
-        not decode raises ``MalformedEventError``; like any message not
-        deleted, it is redelivered and ends in the queue's dead-letter queue.
+        not decode is *left for the dead-letter queue*: it is not returned (the
+        others of the batch are), not deleted, and ``on_malformed`` (if set) is
+        called with its id and the ``MalformedEventError``. It reappears after
+        the visibility timeout, and after ``max_receive_count`` receives SQS
+        moves it to the queue's dead-letter queue (``python -m
+        stereo_spot_aws_adapters dlq QUEUE`` lists it).
         """
         check_max_messages(max_messages)
         with self._aws:
@@ -205,7 +223,59 @@ class SQSQueueReceiver:
                 MessageAttributeNames=[ENCODING_ATTRIBUTE],
                 MessageSystemAttributeNames=["ApproximateReceiveCount"],
             )
-        return [_decode(message) for message in response.get("Messages", [])]
+        received: list[QueueMessage] = []
+        for message in response.get("Messages", []):
+            try:
+                received.append(_decode(message))
+            except MalformedEventError as error:
+                if self.on_malformed is not None:
+                    self.on_malformed(message.get("MessageId", ""), error)
+        return received
+
+    def processing(self, message: QueueMessage, *, retry_delay_seconds: int = 0) -> MessageWork:
+        """Keep ``message`` hidden while a ``with`` block works on it; settle it on exit.
+
+        ``with receiver.processing(message) as work:`` -- the visibility is
+        extended in the background every third of the visibility timeout; a
+        normal exit deletes the message; an exception makes it visible again
+        after ``retry_delay_seconds`` (default: immediately) and propagates.
+        ``work.lost`` turns ``True`` if an extension finds the receipt handle
+        no longer valid. See ``stereo_spot_shared.processing``.
+        """
+        return MessageWork(
+            self,
+            message,
+            visibility_timeout_seconds=self._visibility_timeout(),
+            retry_delay_seconds=check_retry_delay(retry_delay_seconds),
+            handle_gone=receipt_handle_gone,
+        )
+
+    def processing_batch(
+        self, messages: Sequence[QueueMessage], *, retry_delay_seconds: int = 0
+    ) -> BatchWork:
+        """``processing`` for every message of a ``receive(max_messages=n)`` at once.
+
+        A normal exit deletes every message still held; ``work.give_back(m)``
+        excludes one (it becomes visible again on exit). An exception makes all
+        held messages visible again. ``work.lost`` lists messages whose
+        extension failed. See ``stereo_spot_shared.processing``.
+        """
+        return BatchWork(
+            self,
+            messages,
+            visibility_timeout_seconds=self._visibility_timeout(),
+            retry_delay_seconds=check_retry_delay(retry_delay_seconds),
+            handle_gone=receipt_handle_gone,
+        )
+
+    def _visibility_timeout(self) -> int:
+        if self.visibility_timeout_seconds is None:
+            with self._aws:
+                attributes = self._client.get_queue_attributes(
+                    QueueUrl=self.queue_url, AttributeNames=["VisibilityTimeout"]
+                ).get("Attributes", {})
+            self.visibility_timeout_seconds = int(attributes.get("VisibilityTimeout", "30"))
+        return self.visibility_timeout_seconds
 
     def delete(self, receipt_handle: str) -> None:
         """Delete a received message so it is not delivered again."""
@@ -382,6 +452,13 @@ def _check_queue_url(queue_url: str) -> None:
             f"queue_url must be the queue's URL (https://sqs.<region>.amazonaws.com/<account>/"
             f"<name>), got {queue_url!r}"
         )
+
+
+def receipt_handle_gone(error: BaseException) -> bool:
+    """Whether ``change_visibility`` failed because the receipt handle no longer works."""
+    # A mapped error (RejectedRequestError) carries the service's code; a raw one has it inside.
+    code = getattr(error, "code", None) or error_code(error)
+    return code in HANDLE_GONE_CODES
 
 
 __all__ = [

@@ -135,3 +135,19 @@ def check_receipt_handle(receipt_handle: str) -> None:
         )
     if not receipt_handle:
         raise InvalidArgumentError("receipt_handle is empty; pass QueueMessage.receipt_handle")
+
+
+HANDLE_GONE_CODES = frozenset(
+    {
+        "ReceiptHandleIsInvalid",
+        "InvalidParameterValue",  # also: past the 12-hour visibility limit, so no longer extendable
+        "MessageNotInflight",
+        "AWS.SimpleQueueService.MessageNotInflight",
+    }
+)
+"""Error codes that mean a receipt handle no longer works (the message is not held any more)."""
+
+
+def check_retry_delay(seconds: int) -> int:
+    check_int("retry_delay_seconds", seconds, 0, MAX_VISIBILITY_TIMEOUT, "12 hours")
+    return seconds

@@ -48,6 +48,25 @@ class JobNotFoundError(NotFoundError):
         self.job_id = job_id
 
 
+class InvalidTransitionError(StereoSpotError):
+    """A job's status may not move from its current value to the requested one.
+
+    Raised by ``JobStore.update(status=...)`` when the schema's lifecycle does
+    not allow the move (a late worker setting ``chunking_complete`` on a
+    ``completed`` job); nothing was written. ``current`` is ``None`` when the
+    stored job has no status at all. ``job_id`` is the item's key: the hash key
+    value, or a dict of both key values on a table with a range key.
+    """
+
+    def __init__(self, job_id: object, current: str | None, requested: str) -> None:
+        super().__init__(
+            f"job {job_id!r} is {current!r} and may not move to {requested!r}; nothing was written"
+        )
+        self.job_id = job_id
+        self.current = current
+        self.requested = requested
+
+
 class ObjectNotFoundError(NotFoundError):
     """No object exists at this bucket and key."""
 
@@ -194,6 +213,7 @@ __all__ = [
     "InvalidConfigurationError",
     "InvalidKeyError",
     "InvalidPageTokenError",
+    "InvalidTransitionError",
     "ItemNotFoundError",
     "JobNotFoundError",
     "MalformedEventError",

@@ -11,9 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .models import Job, JobListItem, JobStatus, SegmentCompletion
+
+if TYPE_CHECKING:
+    from .leases import HeldLease
+    from .processing import BatchWork, MessageWork
 
 PageToken = dict[str, "str | int"]
 """An opaque, JSON-serialisable continuation token returned by a listing."""
@@ -133,15 +137,79 @@ class ObjectStorage(Protocol):
     ) -> None: ...
 
 
+# --- Beyond the seed's interfaces ---------------------------------------------------------
+# What the pipeline added after the seed (issue 11). Separate Protocols, each
+# extending the seed's, so a consumer's fake of the seed interface still
+# satisfies the seed Protocol; services that use the additions ask for these.
+
+
+@runtime_checkable
+class JobStoreWithLifecycle(JobStore, Protocol):
+    """A ``JobStore`` whose status moves along the schema's lifecycle, with a failed state."""
+
+    def update(
+        self,
+        job_id: str,
+        *,
+        status: JobStatus | str | None = None,
+        total_segments: int | None = None,
+        completed_at: int | None = None,
+        failure_reason: str | None = None,
+    ) -> None:
+        """Set fields; ``status`` moves only as the job lifecycle allows.
+
+        A refused move raises ``InvalidTransitionError``; re-setting the current
+        status succeeds; a missing job raises ``JobNotFoundError``.
+        """
+        ...
+
+    def list_in_progress(
+        self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
+    ) -> tuple[list[Job], PageToken | None]:
+        """Every job whose status is not final, newest ``created_at`` first, one page at a time."""
+        ...
+
+
+@runtime_checkable
+class SegmentCompletionStoreWithDelete(SegmentCompletionStore, Protocol):
+    def delete_by_job(self, job_id: str) -> int:
+        """Delete every completion of the job; return how many were deleted."""
+        ...
+
+
+@runtime_checkable
+class ReassemblyLockWithHold(ReassemblyLock, Protocol):
+    def hold(self, job_id: str, *, lease_seconds: int = ...) -> HeldLease[str]:
+        """The lease for a whole ``with`` block, renewed in the background."""
+        ...
+
+
+@runtime_checkable
+class QueueReceiverWithProcessing(QueueReceiver, Protocol):
+    def processing(self, message: QueueMessage, *, retry_delay_seconds: int = 0) -> MessageWork:
+        """Keep ``message`` hidden while a ``with`` block works on it; delete it on success."""
+        ...
+
+    def processing_batch(
+        self, messages: Sequence[QueueMessage], *, retry_delay_seconds: int = 0
+    ) -> BatchWork:
+        """``processing`` for several received messages at once."""
+        ...
+
+
 __all__ = [
     "JobStore",
+    "JobStoreWithLifecycle",
     "MessageBody",
     "ObjectStorage",
     "PageToken",
     "ProgressCallback",
     "QueueMessage",
     "QueueReceiver",
+    "QueueReceiverWithProcessing",
     "QueueSender",
     "ReassemblyLock",
+    "ReassemblyLockWithHold",
     "SegmentCompletionStore",
+    "SegmentCompletionStoreWithDelete",
 ]

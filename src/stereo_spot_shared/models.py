@@ -32,6 +32,7 @@ class JobStatus(str, Enum):
     CHUNKING_IN_PROGRESS = "chunking_in_progress"
     CHUNKING_COMPLETE = "chunking_complete"
     COMPLETED = "completed"
+    FAILED = "failed"
 
 
 class _Model(BaseModel):
@@ -49,6 +50,7 @@ class Job(_Model):
     created_at: int | None = Field(default=None, ge=0, strict=True)
     total_segments: int | None = Field(default=None, ge=0, strict=True)
     completed_at: int | None = Field(default=None, ge=0, strict=True)
+    failure_reason: str | None = Field(default=None, min_length=1, strict=True)
 
 
 class JobListItem(_Model):

@@ -237,23 +237,25 @@ def test_renamed_index(infra: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_index_range_key_and_projection(infra: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dynamodb = infra / "dynamodb.tf"
-    edit(dynamodb, 'range_key       = "completed_at"', 'range_key       = "created_at"')
-    edit(dynamodb, 'projection_type = "ALL"', 'projection_type = "KEYS_ONLY"')
-    edit(dynamodb, 'name = "completed_at"', 'name = "created_at"')
+    edit(
+        dynamodb,
+        'range_key       = "completed_at"\n    projection_type = "ALL"',
+        'range_key       = "created_at"\n    projection_type = "KEYS_ONLY"',
+    )
     code, out, _ = drift(capsys, "--terraform", str(infra))
     assert code == 1
     index = "[[tables.jobs.indexes]]"
     assert findings(out) == [
         '[index-mismatch] aws_dynamodb_table.jobs index "status-completed_at" range_key is '
         '"created_at"; the schema says "completed_at"\n'
-        f"  terraform: {dynamodb}:{line_of(dynamodb, 'range_key       = ')} "
+        f"  terraform: {dynamodb}:{line_of(dynamodb, 'created_at', after='status-completed_at')} "
         'aws_dynamodb_table.jobs: global_secondary_index "status-completed_at" '
         'range_key = "created_at"\n'
         f"  schema:    {SCHEMA_NAME}:{schema_line(index, 'range_key')} "
         'tables.jobs.indexes[0].range_key = "completed_at"',
         '[index-mismatch] aws_dynamodb_table.jobs index "status-completed_at" projection_type is '
         '"KEYS_ONLY"; the schema says "ALL"\n'
-        f"  terraform: {dynamodb}:{line_of(dynamodb, 'projection_type')} "
+        f"  terraform: {dynamodb}:{line_of(dynamodb, 'KEYS_ONLY')} "
         'aws_dynamodb_table.jobs: global_secondary_index "status-completed_at" '
         'projection_type = "KEYS_ONLY"\n'
         f"  schema:    {SCHEMA_NAME}:{schema_line(index, 'projection')} "
@@ -468,3 +470,83 @@ def test_invalid_schema(tmp_path: Path, infra: Path, capsys: pytest.CaptureFixtu
     assert (code, captured.out) == (2, "")
     assert "missing.toml" in captured.err
     assert "file not found" in captured.err
+
+
+# --------------------------------------------------------------------------- queues
+
+
+def test_queue_visibility_timeout_follows_variable_defaults(
+    infra: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    variables = infra / "variables.tf"
+    text = variables.read_text()
+    start = text.index('variable "video_worker_visibility_timeout_seconds"')
+    variables.write_text(
+        text[:start] + text[start:].replace("default     = 3600", "default     = 600", 1)
+    )
+    edit(
+        infra / "sqs.tf",
+        "visibility_timeout_seconds = var.chunking_visibility_timeout_seconds",
+        "visibility_timeout_seconds = 60",
+    )
+    code, out, _ = drift(capsys, "--terraform", str(infra))
+    assert code == 1
+    sqs = infra / "sqs.tf"
+    assert findings(out) == [
+        "[visibility-mismatch] aws_sqs_queue.chunking visibility_timeout_seconds is 60; "
+        "the schema says 900\n"
+        f"  terraform: {sqs}:{line_of(sqs, 'visibility_timeout_seconds = 60')} "
+        "aws_sqs_queue.chunking: visibility_timeout_seconds = 60\n"
+        f"  schema:    {SCHEMA_NAME}:"
+        f"{schema_line('[queues.chunking]', 'visibility_timeout_seconds')} "
+        'queues.chunking.visibility_timeout_seconds = "900"',
+        "[visibility-mismatch] aws_sqs_queue.video_worker visibility_timeout_seconds is 600; "
+        "the schema says 3600\n"
+        f"  terraform: {sqs}:"
+        f"{line_of(sqs, 'var.video_worker_visibility_timeout_seconds')} "
+        "aws_sqs_queue.video_worker: visibility_timeout_seconds = 600\n"
+        f"  schema:    {SCHEMA_NAME}:"
+        f"{schema_line('[queues.video_worker]', 'visibility_timeout_seconds')} "
+        'queues.video_worker.visibility_timeout_seconds = "3600"',
+    ]
+
+
+def test_redrive_policy_target_and_count(infra: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sqs = infra / "sqs.tf"
+    edit(
+        sqs,
+        "deadLetterTargetArn = aws_sqs_queue.reassembly_dlq.arn",
+        "deadLetterTargetArn = aws_sqs_queue.chunking_dlq.arn",
+    )
+    text = sqs.read_text()
+    start = text.index('resource "aws_sqs_queue" "video_worker" {')
+    sqs.write_text(
+        text[:start]
+        + text[start:].replace(
+            "maxReceiveCount     = var.dlq_max_receive_count", "maxReceiveCount = 9", 1
+        )
+    )
+    code, out, _ = drift(capsys, "--terraform", str(infra))
+    assert code == 1
+    found = findings(out)
+    assert len(found) == 2
+    assert found[0].startswith(
+        "[redrive-mismatch] aws_sqs_queue.video_worker redrive_policy maxReceiveCount is 9; "
+        "the schema says 5\n"
+    )
+    assert 'queues.video_worker.max_receive_count = "5"' in found[0]
+    assert found[1].startswith(
+        "[redrive-mismatch] aws_sqs_queue.reassembly redrive_policy deadLetterTargetArn is "
+        "aws_sqs_queue.chunking_dlq.arn; the schema says aws_sqs_queue.reassembly_dlq.arn\n"
+    )
+    assert 'queues.reassembly.dead_letter_queue = "reassembly_dlq"' in found[1]
+
+
+def test_a_dead_letter_queue_that_terraform_does_not_declare(
+    infra: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cut_block(infra / "sqs.tf", 'resource "aws_sqs_queue" "chunking_dlq" {')
+    code, out, _ = drift(capsys, "--terraform", str(infra))
+    assert code == 1
+    assert "aws_sqs_queue.chunking sends dead letters to aws_sqs_queue.chunking_dlq, which" in out
+    assert len(findings(out)) == 1

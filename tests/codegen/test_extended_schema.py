@@ -41,6 +41,7 @@ status = "S"
 created_at = "N"
 total_segments = "N"
 completed_at = "N"
+failure_reason = "S"
 
 [[tables.job_archive.access_patterns]]
 name = "fetch"

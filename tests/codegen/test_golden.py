@@ -26,6 +26,7 @@ from codegen.cli import generate, load_schema, main
 from stereo_spot_shared.errors import (
     InvalidKeyError,
     InvalidPageTokenError,
+    InvalidTransitionError,
     ItemNotFoundError,
     MalformedEventError,
     MissingConfigurationError,
@@ -378,6 +379,17 @@ def test_loans_batch_put_and_query_partition(
     with pytest.raises(ItemNotFoundError):
         ledger.mark("m-1", 99, state="lost")
     assert len(ledger.history("m-2")) == 1
+
+    # The lifecycle on a table with a range key: returned is final.
+    with pytest.raises(InvalidTransitionError) as refused:
+        ledger.mark("m-1", 3, state="lost")
+    assert refused.value.job_id == {"member_id": "m-1", "loan_number": 3}
+    assert (refused.value.current, refused.value.requested) == ("returned", "lost")
+    ledger.mark("m-1", 3, state="returned")  # re-setting is fine
+
+    # delete_partition on a range-key table: every page, nothing of other members.
+    assert ledger.forget_member("m-1") == 30
+    assert ledger.history("m-1") == [] and len(ledger.history("m-2")) == 1
 
 
 def test_holds_create_once_and_lease(

@@ -7,7 +7,11 @@ import json
 import pytest
 
 from stereo_spot_shared import Adapters
-from stereo_spot_shared.errors import InvalidPageTokenError, JobNotFoundError
+from stereo_spot_shared.errors import (
+    InvalidPageTokenError,
+    InvalidTransitionError,
+    JobNotFoundError,
+)
 from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
 from tests.conformance.conftest import Backend
 
@@ -38,7 +42,7 @@ def test_get_returns_none_for_a_missing_job_and_put_creates_or_overwrites(
 def test_update_sets_only_the_named_fields_and_only_on_an_existing_job(
     backend: Backend, adapters: Adapters
 ) -> None:
-    created = job(backend, total_segments=3)
+    created = job(backend, total_segments=3, status=JobStatus.CHUNKING_IN_PROGRESS)
     adapters.jobs.put(created)
     adapters.jobs.update(created.job_id, status="chunking_complete", completed_at=7)
     assert adapters.jobs.get(created.job_id) == created.model_copy(
@@ -169,3 +173,55 @@ def test_put_many_writes_each_item_once_in_chunks_and_validates_first(
     with pytest.raises(TypeError, match=r"items\[1\] must be a SegmentCompletion"):
         adapters.segment_completions.put_many([completion(fresh, 0), {"segment_index": 1}])  # type: ignore[list-item]
     assert adapters.segment_completions.query_by_job(fresh) == [], "a bad batch writes nothing"
+
+
+def test_status_moves_only_as_the_lifecycle_allows(backend: Backend, adapters: Adapters) -> None:
+    created = job(backend)
+    adapters.jobs.put(created)
+    with pytest.raises(
+        InvalidTransitionError, match="is 'created' and may not move to 'completed'"
+    ):
+        adapters.jobs.update(created.job_id, status=JobStatus.COMPLETED, completed_at=9)
+    assert adapters.jobs.get(created.job_id) == created, "a refused move writes nothing"
+    adapters.jobs.update(created.job_id, status=JobStatus.CREATED)  # re-setting is a safe retry
+    adapters.jobs.update(created.job_id, status="chunking_in_progress")
+    adapters.jobs.update(created.job_id, status="failed", failure_reason="no audio track")
+    stored = adapters.jobs.get(created.job_id)
+    assert stored is not None
+    assert (stored.status, stored.failure_reason) == (JobStatus.FAILED, "no audio track")
+    with pytest.raises(InvalidTransitionError):
+        adapters.jobs.update(created.job_id, status="chunking_in_progress")
+
+
+def test_list_in_progress_pages_every_unfinished_job_newest_first(
+    backend: Backend, adapters: Adapters
+) -> None:
+    running = [job(backend, created_at=10_000 + n) for n in range(5)]
+    for item in running:
+        adapters.jobs.put(item)
+    finished = job(backend, created_at=20_000, status=JobStatus.CHUNKING_COMPLETE)
+    adapters.jobs.put(finished)
+    adapters.jobs.update(finished.job_id, status=JobStatus.COMPLETED, completed_at=20_001)
+    ours = {item.job_id for item in running} | {finished.job_id}
+
+    seen: list[str] = []
+    token = None
+    for _ in range(500):
+        page, token = adapters.jobs.list_in_progress(2, token)
+        seen += [item.job_id for item in page if item.job_id in ours]
+        if token is None:
+            break
+        token = json.loads(json.dumps(token))
+    assert seen == [item.job_id for item in reversed(running)], "newest first, finished left out"
+
+
+def test_delete_by_job_deletes_the_whole_partition_and_says_how_many(
+    backend: Backend, adapters: Adapters
+) -> None:
+    job_id, other = backend.unique("job"), backend.unique("job")
+    adapters.segment_completions.put_many([completion(job_id, i) for i in range(30)])
+    adapters.segment_completions.put(completion(other, 0))
+    assert adapters.segment_completions.delete_by_job(job_id) == 30
+    assert adapters.segment_completions.query_by_job(job_id) == []
+    assert len(adapters.segment_completions.query_by_job(other)) == 1
+    assert adapters.segment_completions.delete_by_job(job_id) == 0

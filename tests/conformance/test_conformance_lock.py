@@ -88,3 +88,23 @@ def test_the_default_owner_is_the_lock_objects_own_id(backend: Backend, adapters
     assert second.renew(job_id) is False
     assert first.renew(job_id) is True
     assert first.complete(job_id) is True
+
+
+def test_hold_keeps_the_lease_for_a_block_and_settles_it_on_exit(
+    backend: Backend, adapters: Adapters
+) -> None:
+    lock = adapters.reassembly_triggered
+    done, failed = backend.unique("job"), backend.unique("job")
+    for job_id in (done, failed):
+        lock.try_trigger(job_id)
+    with lock.hold(done, lease_seconds=60) as lease:
+        assert lease.acquired
+        with lock.hold(done, lease_seconds=60, owner="someone-else") as other:
+            assert not other.acquired
+    assert lease.completed
+    assert lock.try_acquire(done, owner="late") is False, "completed: never claimed again"
+
+    with pytest.raises(RuntimeError), lock.hold(failed, lease_seconds=60) as lease:
+        assert lease.acquired
+        raise RuntimeError("the work failed")
+    assert lock.try_acquire(failed, owner="retry") is True, "released on error: free at once"

@@ -183,3 +183,34 @@ def test_an_upload_under_a_routed_prefix_puts_the_s3_notification_on_the_queue(
     assert ref.event_name.startswith("ObjectCreated:")
     adapters.chunking_receiver.delete(message.receipt_handle)
     assert nothing_waiting(adapters.chunking_receiver), "the other upload was not routed"
+
+
+def test_processing_deletes_on_success_and_gives_the_message_back_on_error(
+    queue: tuple[QueueSender, QueueReceiver],
+) -> None:
+    sender, receiver = queue
+    sender.send_batch(["ok", "fails"])
+    messages = {m.body: m for m in receive_all(receiver, 2)}
+    with receiver.processing(messages["ok"]) as work:  # type: ignore[attr-defined]
+        assert not work.lost
+    with pytest.raises(RuntimeError), receiver.processing(messages["fails"]):  # type: ignore[attr-defined]
+        raise RuntimeError("the work failed")
+    (again,) = receive_all(receiver, 1)
+    assert (again.body, again.receive_count) == ("fails", 2)
+    receiver.delete(again.receipt_handle)
+    assert nothing_waiting(receiver), "the processed one was deleted"
+
+
+def test_a_message_received_max_receive_count_times_goes_to_the_dead_letter_queue(
+    adapters: Adapters,
+) -> None:
+    """The schema's redrive policy: 5 receives on the reassembly queue, then dead-lettered."""
+    receiver = adapters.reassembly_receiver
+    sender = adapters.reassembly_sender
+    body = ReassemblyPayload(job_id="poison-job").model_dump_json()
+    sender.send(body)
+    for count in range(1, 6):
+        (message,) = [m for m in receive_all(receiver, 1) if m.body == body]
+        assert message.receive_count == count
+        receiver.change_visibility(message.receipt_handle, 0)
+    assert nothing_waiting(receiver), "moved to the dead-letter queue on the sixth receive"

@@ -37,6 +37,9 @@ def test_jobs_round_trip(deployment: dict[str, str]) -> None:
     assert jobs.table_name == deployment["JOBS_TABLE_NAME"]
     for number in range(3):
         jobs.put(Job(job_id=f"job-{number}", mode=StereoMode.SBS, status=JobStatus.CREATED))
+    for job_id in ("job-1", "job-2"):  # along the lifecycle the schema declares
+        jobs.update(job_id, status=JobStatus.CHUNKING_IN_PROGRESS)
+        jobs.update(job_id, status=JobStatus.CHUNKING_COMPLETE)
 
     jobs.update("job-1", status=JobStatus.COMPLETED, total_segments=4, completed_at=200)
     jobs.update("job-2", status="completed", completed_at=300)

@@ -42,6 +42,7 @@ from stereo_spot_shared.errors import (
     ServiceError,
     StereoSpotError,
 )
+from stereo_spot_shared.interfaces import QueueMessage
 from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -79,6 +80,11 @@ def upload_file(a: Adapters) -> None:
 
 
 # (method, service, operation the failure comes from, call)
+def hold_lease(a: Adapters) -> None:
+    with a.lock.hold("job-1"):  # acquiring is the request
+        pass
+
+
 METHODS: list[tuple[str, str, str, Call]] = [
     ("jobs.get", "dynamodb", "GetItem", lambda a: a.jobs.get("job-1")),
     (
@@ -90,6 +96,7 @@ METHODS: list[tuple[str, str, str, Call]] = [
     ("jobs.update", "dynamodb", "UpdateItem", lambda a: a.jobs.update("job-1", status="completed")),
     ("jobs.list_completed", "dynamodb", "Query", lambda a: a.jobs.list_completed(5)),
     ("jobs.delete", "dynamodb", "DeleteItem", lambda a: a.jobs.delete("job-3")),
+    ("jobs.list_in_progress", "dynamodb", "Query", lambda a: a.jobs.list_in_progress(5)),
     ("segments.put", "dynamodb", "PutItem", lambda a: a.segments.put(completion(7))),
     (
         "segments.put_many",
@@ -99,12 +106,14 @@ METHODS: list[tuple[str, str, str, Call]] = [
     ),
     ("segments.query_by_job", "dynamodb", "Query", lambda a: a.segments.query_by_job("job-1")),
     ("segments.delete", "dynamodb", "DeleteItem", lambda a: a.segments.delete("job-3", 0)),
+    ("segments.delete_by_job", "dynamodb", "Query", lambda a: a.segments.delete_by_job("job-1")),
     ("lock.try_trigger", "dynamodb", "PutItem", lambda a: a.lock.try_trigger("job-1")),
     ("lock.try_acquire", "dynamodb", "UpdateItem", lambda a: a.lock.try_acquire("job-1")),
     ("lock.renew", "dynamodb", "UpdateItem", lambda a: a.lock.renew("job-1")),
     ("lock.release", "dynamodb", "UpdateItem", lambda a: a.lock.release("job-1")),
     ("lock.complete", "dynamodb", "UpdateItem", lambda a: a.lock.complete("job-1")),
     ("lock.delete", "dynamodb", "DeleteItem", lambda a: a.lock.delete("job-3")),
+    ("lock.hold", "dynamodb", "UpdateItem", hold_lease),
     ("sender.send", "sqs", "SendMessage", lambda a: a.sender.send("hello")),
     ("sender.send_batch", "sqs", "SendMessageBatch", lambda a: a.sender.send_batch(["a", "b"])),
     ("receiver.receive", "sqs", "ReceiveMessage", lambda a: a.receiver.receive(10)),
@@ -120,6 +129,18 @@ METHODS: list[tuple[str, str, str, Call]] = [
         "sqs",
         "ChangeMessageVisibility",
         lambda a: a.receiver.change_visibility("handle", 30),
+    ),
+    (
+        "receiver.processing",
+        "sqs",
+        "GetQueueAttributes",  # the visibility timeout, read once when not given
+        lambda a: a.receiver.processing(QueueMessage("handle", "x")),
+    ),
+    (
+        "receiver.processing_batch",
+        "sqs",
+        "GetQueueAttributes",
+        lambda a: a.receiver.processing_batch([QueueMessage("handle", "x")]),
     ),
     ("storage.upload", "s3", "PutObject", lambda a: a.storage.upload(a.bucket, "k", b"data")),
     ("storage.download", "s3", "GetObject", lambda a: a.storage.download(a.bucket, "existing")),

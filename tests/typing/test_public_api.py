@@ -35,16 +35,22 @@ from stereo_spot_aws_adapters.env_config import (
     segment_completion_store_from_env,
 )
 from stereo_spot_aws_adapters.provision import provision
+from stereo_spot_shared.errors import InvalidTransitionError
 from stereo_spot_shared.interfaces import (
     JobStore,
+    JobStoreWithLifecycle,
     ObjectStorage,
     PageToken,
     QueueMessage,
     QueueReceiver,
+    QueueReceiverWithProcessing,
     QueueSender,
     ReassemblyLock,
+    ReassemblyLockWithHold,
     SegmentCompletionStore,
+    SegmentCompletionStoreWithDelete,
 )
+from stereo_spot_shared.leases import HeldLease
 from stereo_spot_shared.models import (
     Job,
     JobListItem,
@@ -53,6 +59,7 @@ from stereo_spot_shared.models import (
     SegmentCompletion,
     StereoMode,
 )
+from stereo_spot_shared.processing import BatchWork, MessageWork
 from stereo_spot_shared.s3_events import S3ObjectRef
 
 
@@ -69,13 +76,22 @@ def test_job_store() -> None:
     assert_type(store, DynamoDBJobStore)
     as_protocol: JobStore = store
     assert isinstance(as_protocol, JobStore)
+    with_lifecycle: JobStoreWithLifecycle = store
+    assert isinstance(with_lifecycle, JobStoreWithLifecycle)
 
     job = Job(job_id="job-1", mode=StereoMode.SBS, status=JobStatus.CREATED)
     assert_type(store.put(job), None)
     found = store.get("job-1")
     assert_type(found, Job | None)
     assert found == job
+    page_in_progress, _ = store.list_in_progress(10)
+    assert_type(page_in_progress, list[Job])
+    assert page_in_progress == []  # no created_at: no place in the newest-first order
+    for status in ("chunking_in_progress", "chunking_complete"):
+        store.update("job-1", status=status)
     assert_type(store.update("job-1", status="completed", completed_at=100), None)
+    with pytest.raises(InvalidTransitionError):
+        store.update("job-1", status=JobStatus.CREATED)
 
     page, token = store.list_completed(10)
     assert_type(page, list[JobListItem])
@@ -105,6 +121,8 @@ def test_segment_completion_store() -> None:
     assert_type(store, DynamoSegmentCompletionStore)
     as_protocol: SegmentCompletionStore = store
     assert isinstance(as_protocol, SegmentCompletionStore)
+    with_delete: SegmentCompletionStoreWithDelete = store
+    assert isinstance(with_delete, SegmentCompletionStoreWithDelete)
 
     completions = [
         SegmentCompletion(
@@ -116,6 +134,9 @@ def test_segment_completion_store() -> None:
     listed = store.query_by_job("job-1")
     assert_type(listed, list[SegmentCompletion])
     assert [c.segment_index for c in listed] == [0, 1, 2]
+    deleted = store.delete_by_job("job-1")
+    assert_type(deleted, int)
+    assert deleted == 3
     with pytest.raises(TypeError):
         store.put(Job(job_id="job-1", mode=StereoMode.SBS, status=JobStatus.CREATED))  # type: ignore[arg-type]
 
@@ -126,6 +147,8 @@ def test_reassembly_lock() -> None:
     assert_type(lock, ReassemblyTriggeredLock)
     as_protocol: ReassemblyLock = lock
     assert isinstance(as_protocol, ReassemblyLock)
+    with_hold: ReassemblyLockWithHold = lock
+    assert isinstance(with_hold, ReassemblyLockWithHold)
 
     assert_type(lock.try_trigger("job-1"), bool)
     assert lock.try_trigger("job-1") is False
@@ -133,6 +156,15 @@ def test_reassembly_lock() -> None:
     assert_type(acquired, bool)
     assert acquired is True
     assert as_protocol.try_acquire("job-1") is False, "a second owner does not get the lease"
+
+    lock.try_trigger("job-2")
+    with lock.hold("job-2", lease_seconds=60) as lease:
+        assert_type(lease, HeldLease[str])
+        assert_type(lease.acquired, bool)
+        assert_type(lease.lost, bool)
+        assert lease.acquired
+    with pytest.raises(TypeError):
+        lock.hold(2)  # type: ignore[arg-type]
 
 
 @pytest.mark.usefixtures("environment")
@@ -143,6 +175,8 @@ def test_queues() -> None:
     assert_type(receiver, SQSQueueReceiver)
     as_sender: QueueSender = sender
     as_receiver: QueueReceiver = receiver
+    with_processing: QueueReceiverWithProcessing = receiver
+    assert isinstance(with_processing, QueueReceiverWithProcessing)
     assert isinstance(as_sender, QueueSender)
     assert isinstance(as_receiver, QueueReceiver)
 
@@ -154,6 +188,15 @@ def test_queues() -> None:
     assert_type(payload, ReassemblyPayload)
     assert payload.job_id == "job-1"
     assert_type(parse_chunking_event('{"Event": "s3:TestEvent"}'), list[S3ObjectRef])
+    assert receiver.visibility_timeout_seconds == 1800  # the schema's, through env_config
+
+    with receiver.processing(message) as work:
+        assert_type(work, MessageWork)
+        assert_type(work.lost, bool)
+    sender.send_batch(["a", "b"])
+    with receiver.processing_batch(receiver.receive(max_messages=10)) as batch:
+        assert_type(batch, BatchWork)
+        assert_type(batch.lost, list[QueueMessage])
 
 
 @pytest.mark.usefixtures("environment")
@@ -186,7 +229,7 @@ def test_the_backend_bundle_is_typed_the_same_on_every_backend() -> None:
     assert_type(adapters.reassembly_triggered, ReassemblyTriggeredTable)
     assert_type(adapters.reassembly_triggered.try_trigger("job"), bool)
     assert_type(adapters.jobs.list_completed(1), tuple[list[JobListItem], PageToken | None])
-    assert_type(adapters.chunking_receiver, QueueReceiver)
+    assert_type(adapters.chunking_receiver, QueueReceiverWithProcessing)
     assert_type(adapters.objects, ObjectStorage)
     assert_type(adapters.input_bucket, str)
     store: JobStore = adapters.jobs  # every table Protocol extends the interface it names

@@ -122,7 +122,7 @@ BAD_INPUTS: list[tuple[str, Call, type[BaseException], str]] = [
         lambda w: w.jobs.update("job-1", status=5),  # type: ignore[arg-type]
         ArgumentTypeError,
         r"status for Job: Input should be 'created', 'chunking_in_progress', "
-        r"'chunking_complete' or 'completed' \(got 5\)",
+        r"'chunking_complete', 'completed' or 'failed' \(got 5\)",
     ),
     (
         "total-segments-str",
@@ -618,8 +618,18 @@ def world_of(
 
 
 def create_resources() -> dict[str, str]:
-    """Every table (with the schema's keys, indexes and TTL), queue and bucket."""
-    return provision(prefix="bad")
+    """Every table (with the schema's keys, indexes and TTL), queue and bucket.
+
+    Without redrive policies: ``snapshot`` receives every message once per
+    look, and a message must not be dead-lettered by being looked at.
+    """
+    environment = provision(prefix="bad")
+    sqs = boto3.client("sqs")
+    for queue in QUEUES:
+        sqs.set_queue_attributes(
+            QueueUrl=environment[queue.env_var], Attributes={"RedrivePolicy": ""}
+        )
+    return environment
 
 
 def snapshot(world: World) -> dict[str, Any]:

@@ -115,6 +115,7 @@ def test_put_overwrites(jobs: DynamoDBJobStore) -> None:
 
 def test_update_changes_only_the_named_fields(jobs: DynamoDBJobStore) -> None:
     jobs.put(Job(job_id="j1", mode=StereoMode.SBS, status=JobStatus.CREATED, created_at=5))
+    jobs.update("j1", status=JobStatus.CHUNKING_IN_PROGRESS)
     jobs.update("j1", status=JobStatus.CHUNKING_COMPLETE, total_segments=7)
     jobs.update("j1", status="completed", completed_at=99)
     assert jobs.get("j1") == Job(

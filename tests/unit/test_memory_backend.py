@@ -47,19 +47,20 @@ def adapters(clock: Clock) -> Adapters:
 def test_an_unacknowledged_message_returns_after_the_visibility_timeout(
     adapters: Adapters, clock: Clock
 ) -> None:
+    # The schema gives the chunking queue a 900 s visibility timeout.
     adapters.chunking_sender.send("work")
     (first,) = adapters.chunking_receiver.receive()
-    clock.now += 29
+    clock.now += 899
     assert adapters.chunking_receiver.receive() == []
     clock.now += 2
     (second,) = adapters.chunking_receiver.receive()
     assert (second.message_id, second.receive_count) == (first.message_id, 2)
     # The old handle no longer deletes it (as on SQS); the latest one does.
     adapters.chunking_receiver.delete(first.receipt_handle)
-    clock.now += 31
+    clock.now += 901
     (third,) = adapters.chunking_receiver.receive()
     adapters.chunking_receiver.delete(third.receipt_handle)
-    clock.now += 31
+    clock.now += 901
     assert adapters.chunking_receiver.receive() == []
 
 

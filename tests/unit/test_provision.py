@@ -123,7 +123,10 @@ def test_teardown_leaves_resources_it_was_not_given() -> None:
     assert sorted(remaining) == sorted(
         environment[t.env_var] for t in TABLES if t.env_var != "JOBS_TABLE_NAME"
     )
-    assert len(get_client("sqs").list_queues()["QueueUrls"]) == len(QUEUES)
+    dead_letter_queues = [q for q in QUEUES if q.dead_letter_queue is not None]
+    assert len(get_client("sqs").list_queues()["QueueUrls"]) == len(QUEUES) + len(
+        dead_letter_queues
+    )
 
 
 def test_an_endpoint_without_ttl_support_gets_a_warning_not_a_failure(

@@ -13,7 +13,11 @@ from botocore.exceptions import ClientError
 
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
-from stereo_spot_shared.errors import InvalidPageTokenError, JobNotFoundError
+from stereo_spot_shared.errors import (
+    InvalidPageTokenError,
+    InvalidTransitionError,
+    JobNotFoundError,
+)
 from stereo_spot_shared.interfaces import PageToken
 from stereo_spot_shared.models import Job, JobListItem, JobStatus
 
@@ -24,6 +28,40 @@ if TYPE_CHECKING:
     from stereo_spot_aws_adapters._dynamo import Item
 
 __all__ = ["DynamoDBJobStore", "KEY_ATTRIBUTES", "job_from_item", "job_to_item"]
+
+_LIFECYCLE_SOURCES: dict[str, tuple[str, ...]] = {
+    "created": ("created",),
+    "chunking_in_progress": (
+        "created",
+        "chunking_in_progress",
+    ),
+    "chunking_complete": (
+        "chunking_in_progress",
+        "chunking_complete",
+    ),
+    "completed": (
+        "chunking_complete",
+        "completed",
+    ),
+    "failed": (
+        "created",
+        "chunking_in_progress",
+        "chunking_complete",
+        "failed",
+    ),
+}
+"""For each status: the values an update may find when setting it (itself included)."""
+
+_LIFECYCLE_FINAL = frozenset(
+    {
+        "completed",
+        "failed",
+    }
+)
+"""Status values nothing moves on from."""
+
+IN_PROGRESS_MARKER = "1"
+"""The value ``in_progress`` holds while the status is not final (a sparse index key)."""
 
 KEY_ATTRIBUTES = ("job_id",)
 
@@ -41,6 +79,10 @@ def job_to_item(job: Job) -> Item:
         item["total_segments"] = {"N": _dynamo.to_number("total_segments", job.total_segments)}
     if job.completed_at is not None:
         item["completed_at"] = {"N": _dynamo.to_number("completed_at", job.completed_at)}
+    if job.failure_reason is not None:
+        item["failure_reason"] = {"S": job.failure_reason}
+    if job.status.value not in _LIFECYCLE_FINAL:
+        item["in_progress"] = {"S": IN_PROGRESS_MARKER}
     return item
 
 
@@ -53,6 +95,7 @@ def job_from_item(item: Item) -> Job:
         created_at=int(item["created_at"]["N"]) if "created_at" in item else None,
         total_segments=int(item["total_segments"]["N"]) if "total_segments" in item else None,
         completed_at=int(item["completed_at"]["N"]) if "completed_at" in item else None,
+        failure_reason=item["failure_reason"]["S"] if "failure_reason" in item else None,
     )
 
 
@@ -70,9 +113,30 @@ _LIST_COMPLETED_TOKEN: dict[str, _dynamo.TokenType] = {
     "job_id": "S",
     "status": "S",
 }
+
+
+def _list_in_progress_item(item: Item) -> Job:
+    """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
+    return Job(
+        job_id=item["job_id"]["S"],
+        mode=item["mode"]["S"],
+        status=item["status"]["S"],
+        created_at=int(item["created_at"]["N"]) if "created_at" in item else None,
+        total_segments=int(item["total_segments"]["N"]) if "total_segments" in item else None,
+        completed_at=int(item["completed_at"]["N"]) if "completed_at" in item else None,
+        failure_reason=item["failure_reason"]["S"] if "failure_reason" in item else None,
+    )
+
+
+_LIST_IN_PROGRESS_TOKEN: dict[str, _dynamo.TokenType] = {
+    "created_at": "N",
+    "in_progress": "S",
+    "job_id": "S",
+}
 _CHECK_STATUS = _dynamo.field_validator(Job, "status")
 _CHECK_TOTAL_SEGMENTS = _dynamo.field_validator(Job, "total_segments")
 _CHECK_COMPLETED_AT = _dynamo.field_validator(Job, "completed_at")
+_CHECK_FAILURE_REASON = _dynamo.field_validator(Job, "failure_reason")
 
 
 class DynamoDBJobStore:
@@ -128,20 +192,40 @@ class DynamoDBJobStore:
         status: JobStatus | str | None = None,
         total_segments: int | None = None,
         completed_at: int | None = None,
+        failure_reason: str | None = None,
     ) -> None:
         """Set the given fields on an existing Job; ``None`` leaves a field alone.
 
         Raises ``JobNotFoundError`` (and writes nothing) when no item has
         this key. Values are validated as the model validates them, before any request.
+
+        ``status`` moves only as the schema's lifecycle allows: one
+        conditional write that succeeds only when the stored value may move to the
+        requested one. Setting the value it already has succeeds (a retry is safe);
+        any other move raises ``InvalidTransitionError`` naming the current and
+        requested values, and writes nothing.
         """
         key: Item = {"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}}
         names: dict[str, str] = {"#key": "job_id"}
         values: Item = {}
         assignments: list[str] = []
+        removals: list[str] = []
+        condition = "attribute_exists(#key)"
+        requested: str | None = None
         if status is not None:
             names["#status"] = "status"
             values[":status"] = {"S": _CHECK_STATUS(status).value}
             assignments.append("#status = :status")
+            requested = values[":status"]["S"]
+            condition += " AND " + _dynamo.one_of(
+                "#status", _LIFECYCLE_SOURCES[requested], values, ":status_from"
+            )
+            names["#in_progress"] = "in_progress"
+            if requested in _LIFECYCLE_FINAL:
+                removals.append("#in_progress")
+            else:
+                values[":in_progress"] = {"S": IN_PROGRESS_MARKER}
+                assignments.append("#in_progress = :in_progress")
         if total_segments is not None:
             names["#total_segments"] = "total_segments"
             values[":total_segments"] = {
@@ -154,6 +238,10 @@ class DynamoDBJobStore:
                 "N": _dynamo.to_number("completed_at", _CHECK_COMPLETED_AT(completed_at))
             }
             assignments.append("#completed_at = :completed_at")
+        if failure_reason is not None:
+            names["#failure_reason"] = "failure_reason"
+            values[":failure_reason"] = {"S": _CHECK_FAILURE_REASON(failure_reason)}
+            assignments.append("#failure_reason = :failure_reason")
         if not assignments:
             return
         with self._aws:
@@ -161,13 +249,24 @@ class DynamoDBJobStore:
                 self._client.update_item(
                     TableName=self.table_name,
                     Key=key,
-                    UpdateExpression="SET " + ", ".join(assignments),
-                    ConditionExpression="attribute_exists(#key)",
+                    UpdateExpression="SET "
+                    + ", ".join(assignments)
+                    + (" REMOVE " + ", ".join(removals) if removals else ""),
+                    ConditionExpression=condition,
                     ExpressionAttributeNames=names,
                     ExpressionAttributeValues=values,
+                    # On a refused move DynamoDB returns the stored item: one request, no re-read.
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
             except ClientError as error:
                 if _dynamo.is_condition_failure(error):
+                    current = _dynamo.item_on_condition_failure(error)
+                    if current is not None and requested is not None:
+                        raise InvalidTransitionError(
+                            job_id,
+                            current.get("status", {}).get("S"),
+                            requested,
+                        ) from error
                     raise JobNotFoundError(job_id) from error
                 raise
 
@@ -217,6 +316,50 @@ class DynamoDBJobStore:
                 raise
         items = [
             _dynamo.read_item(_list_completed_item, item, self._aws, KEY_ATTRIBUTES)
+            for item in response["Items"]
+        ]
+        return items, _dynamo.encode_page_token(response.get("LastEvaluatedKey"))
+
+    def list_in_progress(
+        self,
+        limit: int,
+        exclusive_start_key: Mapping[str, object] | None = None,
+    ) -> tuple[list[Job], PageToken | None]:
+        """One page of index ``in_progress-created_at``, highest created_at first.
+
+        Reads the partition ``in_progress = 1``.
+
+        Returns the items and a JSON-safe token for the next page (``None`` at
+        the end). Pass the token back unchanged, also after ``json.loads``.
+        """
+        _dynamo.require_int("limit", limit, minimum=1)
+        request: QueryInputTypeDef = {
+            "TableName": self.table_name,
+            "IndexName": "in_progress-created_at",
+            "KeyConditionExpression": "#key = :key",
+            "ExpressionAttributeNames": {"#key": "in_progress"},
+            "ExpressionAttributeValues": {":key": {"S": "1"}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if exclusive_start_key is not None:
+            request["ExclusiveStartKey"] = _dynamo.decode_page_token(
+                exclusive_start_key,
+                _LIST_IN_PROGRESS_TOKEN,
+                {"in_progress": "1"},
+                "DynamoDBJobStore.list_in_progress",
+            )
+        with self._aws:
+            try:
+                response = self._client.query(**request)
+            except ClientError as error:
+                if exclusive_start_key is not None and _dynamo.is_validation_error(error):
+                    raise InvalidPageTokenError(
+                        f"page token rejected by DynamoDB: {_dynamo.error_message(error)}"
+                    ) from error
+                raise
+        items = [
+            _dynamo.read_item(_list_in_progress_item, item, self._aws, KEY_ATTRIBUTES)
             for item in response["Items"]
         ]
         return items, _dynamo.encode_page_token(response.get("LastEvaluatedKey"))

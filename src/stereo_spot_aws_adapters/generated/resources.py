@@ -26,6 +26,12 @@ TABLES: tuple[TableResource, ...] = (
                 range_key=KeyAttribute("completed_at", "N"),
                 projection="ALL",
             ),
+            IndexResource(
+                name="in_progress-created_at",
+                hash_key=KeyAttribute("in_progress", "S"),
+                range_key=KeyAttribute("created_at", "N"),
+                projection="ALL",
+            ),
         ),
     ),
     TableResource(
@@ -45,12 +51,32 @@ TABLES: tuple[TableResource, ...] = (
 )
 
 QUEUES: tuple[QueueResource, ...] = (
-    QueueResource("chunking", "chunking_queue_url", "CHUNKING_QUEUE_URL", max_message_bytes=262144),
     QueueResource(
-        "video_worker", "video_worker_queue_url", "VIDEO_WORKER_QUEUE_URL", max_message_bytes=262144
+        "chunking",
+        "chunking_queue_url",
+        "CHUNKING_QUEUE_URL",
+        max_message_bytes=262144,
+        visibility_timeout_seconds=900,
+        dead_letter_queue="chunking_dlq",
+        max_receive_count=5,
     ),
     QueueResource(
-        "reassembly", "reassembly_queue_url", "REASSEMBLY_QUEUE_URL", max_message_bytes=262144
+        "video_worker",
+        "video_worker_queue_url",
+        "VIDEO_WORKER_QUEUE_URL",
+        max_message_bytes=262144,
+        visibility_timeout_seconds=3600,
+        dead_letter_queue="video_worker_dlq",
+        max_receive_count=5,
+    ),
+    QueueResource(
+        "reassembly",
+        "reassembly_queue_url",
+        "REASSEMBLY_QUEUE_URL",
+        max_message_bytes=262144,
+        visibility_timeout_seconds=1800,
+        dead_letter_queue="reassembly_dlq",
+        max_receive_count=5,
     ),
 )
 

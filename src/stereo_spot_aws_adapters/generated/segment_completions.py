@@ -139,6 +139,36 @@ class DynamoSegmentCompletionStore:
             for item in page
         ]
 
+    def delete_by_job(self, job_id: str) -> int:
+        """Delete every SegmentCompletion with this job_id; return how many were deleted.
+
+        Reads the partition's keys page by page (strongly consistent) and deletes
+        each page with BatchWriteItem (chunks of 25, leftovers retried with
+        ``batch_retry``) before reading the next, so no page is skipped. Keys
+        still not deleted raise ``BatchWriteError`` whose ``failed`` lists them
+        as plain key dicts; call again to finish. Idempotent: an empty partition
+        returns 0.
+        """
+        request: QueryInputTypeDef = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "#key = :key",
+            "ProjectionExpression": "#key, #range",
+            "ExpressionAttributeNames": {"#key": "job_id", "#range": "segment_index"},
+            "ExpressionAttributeValues": {":key": {"S": _dynamo.require_str_key("job_id", job_id)}},
+            "ConsistentRead": True,
+        }
+        outcome = _dynamo.delete_partition(
+            self._client, request, self._aws, KEY_ATTRIBUTES, self.batch_retry
+        )
+        if outcome.failed:
+            raise BatchWriteError(
+                f"{len(outcome.failed)} items of partition {job_id!r} were not deleted from "
+                f"{self.table_name} ({outcome.error or f'still unprocessed after {self.batch_retry.attempts} attempts'}); "
+                f"{outcome.written} were deleted, so call again to finish",
+                [_dynamo.plain_key(key) for key in outcome.failed],
+            ) from outcome.error
+        return outcome.written
+
     def delete(self, job_id: str, segment_index: int) -> None:
         """Remove the item with this key; removing a missing item is not an error."""
         key = {

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from stereo_spot_shared.interfaces import (
     JobStore,
     ObjectStorage,
     PageToken,
-    QueueReceiver,
+    QueueReceiverWithProcessing,
     QueueSender,
     ReassemblyLock,
     SegmentCompletionStore,
 )
 from stereo_spot_shared.models import Job, JobListItem, JobStatus, SegmentCompletion
+
+if TYPE_CHECKING:
+    from stereo_spot_shared.leases import HeldLease
 
 __all__ = ["Adapters", "JobsTable", "ReassemblyTriggeredTable", "SegmentCompletionsTable"]
 
@@ -41,6 +44,7 @@ class JobsTable(JobStore, Protocol):
         status: JobStatus | str | None = None,
         total_segments: int | None = None,
         completed_at: int | None = None,
+        failure_reason: str | None = None,
     ) -> None: ...
 
     def delete(self, job_id: str) -> None: ...
@@ -48,6 +52,10 @@ class JobsTable(JobStore, Protocol):
     def list_completed(
         self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[JobListItem], PageToken | None]: ...
+
+    def list_in_progress(
+        self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
+    ) -> tuple[list[Job], PageToken | None]: ...
 
 
 class SegmentCompletionsTable(SegmentCompletionStore, Protocol):
@@ -58,6 +66,8 @@ class SegmentCompletionsTable(SegmentCompletionStore, Protocol):
     def put_many(self, items: Sequence[SegmentCompletion]) -> None: ...
 
     def query_by_job(self, job_id: str) -> list[SegmentCompletion]: ...
+
+    def delete_by_job(self, job_id: str) -> int: ...
 
     def delete(self, job_id: str, segment_index: int) -> None: ...
 
@@ -79,6 +89,10 @@ class ReassemblyTriggeredTable(ReassemblyLock, Protocol):
 
     def complete(self, job_id: str, *, owner: str | None = None) -> bool: ...
 
+    def hold(
+        self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None
+    ) -> HeldLease[str]: ...
+
 
 @dataclass(frozen=True)
 class Adapters:
@@ -90,10 +104,10 @@ class Adapters:
     reassembly_triggered: ReassemblyTriggeredTable
     objects: ObjectStorage
     chunking_sender: QueueSender
-    chunking_receiver: QueueReceiver
+    chunking_receiver: QueueReceiverWithProcessing
     video_worker_sender: QueueSender
-    video_worker_receiver: QueueReceiver
+    video_worker_receiver: QueueReceiverWithProcessing
     reassembly_sender: QueueSender
-    reassembly_receiver: QueueReceiver
+    reassembly_receiver: QueueReceiverWithProcessing
     input_bucket: str
     output_bucket: str

@@ -26,9 +26,13 @@ __all__ = ["BUCKETS", "QUEUES", "ROUTES", "build_adapters"]
 
 QUEUES: tuple[str, ...] = (
     "chunking",
+    "chunking_dlq",
     "video_worker",
+    "video_worker_dlq",
     "reassembly",
+    "reassembly_dlq",
 )
+"""Every queue, dead-letter queues included."""
 BUCKETS: tuple[str, ...] = (
     "input",
     "output",
@@ -64,18 +68,27 @@ def build_adapters(
             state,
             "chunking",
             wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds,
+            visibility_timeout_seconds=900,
+            dead_letter_queue="chunking_dlq",
+            max_receive_count=5,
         ),
         video_worker_sender=MemoryQueueSender(state, "video_worker", max_message_bytes=262144),
         video_worker_receiver=MemoryQueueReceiver(
             state,
             "video_worker",
             wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds,
+            visibility_timeout_seconds=3600,
+            dead_letter_queue="video_worker_dlq",
+            max_receive_count=5,
         ),
         reassembly_sender=MemoryQueueSender(state, "reassembly", max_message_bytes=262144),
         reassembly_receiver=MemoryQueueReceiver(
             state,
             "reassembly",
             wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds,
+            visibility_timeout_seconds=1800,
+            dead_letter_queue="reassembly_dlq",
+            max_receive_count=5,
         ),
         input_bucket="input",
         output_bucket="output",

@@ -9,12 +9,46 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from stereo_spot_shared import _checks
-from stereo_spot_shared.errors import JobNotFoundError
+from stereo_spot_shared.errors import InvalidTransitionError, JobNotFoundError
 from stereo_spot_shared.interfaces import PageToken
 from stereo_spot_shared.memory import MemoryState, MemoryTable, Record
 from stereo_spot_shared.models import Job, JobListItem, JobStatus
 
 __all__ = ["MemoryJobsTable"]
+
+_LIFECYCLE_SOURCES: dict[str, tuple[str, ...]] = {
+    "created": ("created",),
+    "chunking_in_progress": (
+        "created",
+        "chunking_in_progress",
+    ),
+    "chunking_complete": (
+        "chunking_in_progress",
+        "chunking_complete",
+    ),
+    "completed": (
+        "chunking_complete",
+        "completed",
+    ),
+    "failed": (
+        "created",
+        "chunking_in_progress",
+        "chunking_complete",
+        "failed",
+    ),
+}
+"""For each status: the values an update may find when setting it (itself included)."""
+
+_LIFECYCLE_FINAL = frozenset(
+    {
+        "completed",
+        "failed",
+    }
+)
+"""Status values nothing moves on from."""
+
+IN_PROGRESS_MARKER = "1"
+"""The value ``in_progress`` holds while the status is not final (a sparse index key)."""
 
 KEY_ATTRIBUTES = ("job_id",)
 
@@ -32,6 +66,10 @@ def _to_record(job: Job) -> Record:
         record["total_segments"] = _checks.storable_int("total_segments", job.total_segments)
     if job.completed_at is not None:
         record["completed_at"] = _checks.storable_int("completed_at", job.completed_at)
+    if job.failure_reason is not None:
+        record["failure_reason"] = job.failure_reason
+    if job.status.value not in _LIFECYCLE_FINAL:
+        record["in_progress"] = IN_PROGRESS_MARKER
     return record
 
 
@@ -44,6 +82,7 @@ def _from_record(record: Record) -> Job:
         created_at=record.get("created_at"),
         total_segments=record.get("total_segments"),
         completed_at=record.get("completed_at"),
+        failure_reason=record.get("failure_reason"),
     )
 
 
@@ -61,9 +100,30 @@ _LIST_COMPLETED_TOKEN: dict[str, _checks.TokenType] = {
     "job_id": "S",
     "status": "S",
 }
+
+
+def _list_in_progress_item(record: Record) -> Job:
+    """Read a Job from a stored record; the model validates it."""
+    return Job(
+        job_id=record["job_id"],
+        mode=record["mode"],
+        status=record["status"],
+        created_at=record.get("created_at"),
+        total_segments=record.get("total_segments"),
+        completed_at=record.get("completed_at"),
+        failure_reason=record.get("failure_reason"),
+    )
+
+
+_LIST_IN_PROGRESS_TOKEN: dict[str, _checks.TokenType] = {
+    "created_at": "N",
+    "in_progress": "S",
+    "job_id": "S",
+}
 _CHECK_STATUS = _checks.field_validator(Job, "status")
 _CHECK_TOTAL_SEGMENTS = _checks.field_validator(Job, "total_segments")
 _CHECK_COMPLETED_AT = _checks.field_validator(Job, "completed_at")
+_CHECK_FAILURE_REASON = _checks.field_validator(Job, "failure_reason")
 
 
 class MemoryJobsTable:
@@ -98,16 +158,27 @@ class MemoryJobsTable:
         status: JobStatus | str | None = None,
         total_segments: int | None = None,
         completed_at: int | None = None,
+        failure_reason: str | None = None,
     ) -> None:
         """Set the given fields on an existing Job; ``None`` leaves a field alone.
 
         Raises ``JobNotFoundError`` (and writes nothing) when no record has
         this key. Values are validated as the model validates them.
+        ``status`` moves only as the schema's lifecycle allows;
+        setting the value it already has succeeds, any other move raises
+        ``InvalidTransitionError`` and writes nothing.
         """
         key = (_checks.require_str_key("job_id", job_id),)
         changes: Record = {}
+        removals: list[str] = []
+        requested: str | None = None
         if status is not None:
             changes["status"] = _CHECK_STATUS(status).value
+            requested = changes["status"]
+            if requested in _LIFECYCLE_FINAL:
+                removals.append("in_progress")
+            else:
+                changes["in_progress"] = IN_PROGRESS_MARKER
         if total_segments is not None:
             changes["total_segments"] = _checks.storable_int(
                 "total_segments", _CHECK_TOTAL_SEGMENTS(total_segments)
@@ -116,10 +187,22 @@ class MemoryJobsTable:
             changes["completed_at"] = _checks.storable_int(
                 "completed_at", _CHECK_COMPLETED_AT(completed_at)
             )
+        if failure_reason is not None:
+            changes["failure_reason"] = _CHECK_FAILURE_REASON(failure_reason)
         if not changes:
             return
-        if not self._table.update_if(key, lambda record: True, changes):
-            raise JobNotFoundError(job_id)
+        allowed = () if requested is None else _LIFECYCLE_SOURCES[requested]
+        changed, current = self._table.update_where(
+            key,
+            lambda record: requested is None or record.get("status") in allowed,
+            changes,
+            removals,
+        )
+        if changed:
+            return
+        if current is not None and requested is not None:
+            raise InvalidTransitionError(job_id, current.get("status"), requested)
+        raise JobNotFoundError(job_id)
 
     def delete(self, job_id: str) -> None:
         """Remove the record with this key; removing a missing record is not an error."""
@@ -148,3 +231,27 @@ class MemoryJobsTable:
             descending=True,
         )
         return [_list_completed_item(record) for record in records], token
+
+    def list_in_progress(
+        self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
+    ) -> tuple[list[Job], PageToken | None]:
+        """One page of index ``in_progress-created_at`` with a JSON-safe token for the next (``None`` at the end)."""
+        _checks.require_int("limit", limit, minimum=1)
+        start = None
+        if exclusive_start_key is not None:
+            start = _checks.check_page_token(
+                exclusive_start_key,
+                _LIST_IN_PROGRESS_TOKEN,
+                {"in_progress": "1"},
+                "DynamoDBJobStore.list_in_progress",
+            )
+        records, token = self._table.query_index_page(
+            "in_progress",
+            "1",
+            "created_at",
+            tuple(_LIST_IN_PROGRESS_TOKEN),
+            limit=limit,
+            start=start,
+            descending=True,
+        )
+        return [_list_in_progress_item(record) for record in records], token

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from stereo_spot_shared import _checks
 from stereo_spot_shared._clock import default_owner_id
+from stereo_spot_shared.leases import HeldLease
 from stereo_spot_shared.memory import MemoryState, MemoryTable, Record
 
 __all__ = ["MemoryReassemblyTriggeredTable"]
@@ -110,4 +111,18 @@ class MemoryReassemblyTriggeredTable:
             lambda record: _held_by(record, holder),
             {},
             (_EXPIRES,),
+        )
+
+    def hold(
+        self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None
+    ) -> HeldLease[str]:
+        """Hold the lease for a whole ``with`` block, renewed in the background (``HeldLease``)."""
+        _checks.require_int("lease_seconds", lease_seconds, minimum=1)
+        _checks.require_str_key("job_id", job_id)
+        return HeldLease(
+            self,
+            self.try_acquire,
+            job_id,
+            lease_seconds=lease_seconds,
+            owner=owner or self.owner_id,
         )

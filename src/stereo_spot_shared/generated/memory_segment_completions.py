@@ -84,6 +84,10 @@ class MemorySegmentCompletionsTable:
         )
         return [_from_record(record) for record in records]
 
+    def delete_by_job(self, job_id: str) -> int:
+        """Delete every SegmentCompletion with this job_id; return how many were deleted."""
+        return self._table.delete_partition("job_id", _checks.require_str_key("job_id", job_id))
+
     def delete(self, job_id: str, segment_index: int) -> None:
         """Remove the record with this key; removing a missing record is not an error."""
         self._table.delete(

@@ -16,10 +16,14 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 from .._messages import (
+    HANDLE_GONE_CODES,
     MAX_MESSAGE_BYTES,
+    MAX_VISIBILITY_TIMEOUT,
+    check_int,
     check_max_message_bytes,
     check_max_messages,
     check_receipt_handle,
+    check_retry_delay,
     check_visibility,
     check_wait_time,
     encode_bodies,
@@ -27,6 +31,7 @@ from .._messages import (
 )
 from ..errors import RejectedRequestError
 from ..interfaces import MessageBody, QueueMessage
+from ..processing import BatchWork, MessageWork
 from .state import MemoryState, QueuedMessage
 
 RECEIVE_COUNT_ATTRIBUTE = "ApproximateReceiveCount"
@@ -71,15 +76,39 @@ class MemoryQueueSender:
 
 
 class MemoryQueueReceiver:
-    """Receives, deletes and extends the visibility of messages on one in-memory queue."""
+    """Receives, deletes and extends the visibility of messages on one in-memory queue.
 
-    def __init__(self, state: MemoryState, queue: str, *, wait_time_seconds: int = 20) -> None:
+    ``visibility_timeout_seconds`` is the queue's (the schema's); with
+    ``dead_letter_queue`` and ``max_receive_count`` a message received that many
+    times moves to the dead-letter queue instead of being delivered again, as
+    SQS's redrive policy does.
+    """
+
+    def __init__(
+        self,
+        state: MemoryState,
+        queue: str,
+        *,
+        wait_time_seconds: int = 20,
+        visibility_timeout_seconds: int | None = None,
+        dead_letter_queue: str | None = None,
+        max_receive_count: int | None = None,
+    ) -> None:
         check_wait_time(wait_time_seconds)
+        if visibility_timeout_seconds is not None:
+            check_int(
+                "visibility_timeout_seconds", visibility_timeout_seconds, 1, MAX_VISIBILITY_TIMEOUT
+            )
         state.queue(queue)
+        if dead_letter_queue is not None:
+            state.queue(dead_letter_queue)
         self.state = state
         self.queue = queue
         self.queue_url = f"memory://{state.id}/queues/{queue}"
         self.wait_time_seconds = wait_time_seconds
+        self.visibility_timeout_seconds = visibility_timeout_seconds or state.visibility_timeout
+        self.dead_letter_queue = dead_letter_queue
+        self.max_receive_count = max_receive_count
 
     def __repr__(self) -> str:
         return f"MemoryQueueReceiver({self.queue!r})"
@@ -93,6 +122,7 @@ class MemoryQueueReceiver:
             messages = state.queue(self.queue)
             while True:
                 now = state.clock()
+                self._redrive(now)
                 ready = [m for m in messages.values() if m.visible_at <= now][:max_messages]
                 if ready:
                     return [self._deliver(message, now) for message in ready]
@@ -102,6 +132,31 @@ class MemoryQueueReceiver:
                 # Wake for a new message, or when the next hidden one becomes visible.
                 hidden = [m.visible_at - now for m in messages.values()]
                 state.changed.wait(min([remaining, *hidden]))
+
+    def processing(self, message: QueueMessage, *, retry_delay_seconds: int = 0) -> MessageWork:
+        """Keep ``message`` hidden while a ``with`` block works on it; settle it on exit.
+
+        As ``SQSQueueReceiver.processing``: see ``stereo_spot_shared.processing``.
+        """
+        return MessageWork(
+            self,
+            message,
+            visibility_timeout_seconds=self.visibility_timeout_seconds,
+            retry_delay_seconds=check_retry_delay(retry_delay_seconds),
+            handle_gone=_handle_gone,
+        )
+
+    def processing_batch(
+        self, messages: Sequence[QueueMessage], *, retry_delay_seconds: int = 0
+    ) -> BatchWork:
+        """``processing`` for every message of one ``receive`` at once."""
+        return BatchWork(
+            self,
+            messages,
+            visibility_timeout_seconds=self.visibility_timeout_seconds,
+            retry_delay_seconds=check_retry_delay(retry_delay_seconds),
+            handle_gone=_handle_gone,
+        )
 
     def delete(self, receipt_handle: str) -> None:
         """Delete a received message so it is not delivered again."""
@@ -143,10 +198,25 @@ class MemoryQueueReceiver:
             message.visible_at = now + seconds
             self.state.changed.notify_all()
 
+    def _redrive(self, now: float) -> None:
+        """Move visible messages received ``max_receive_count`` times to the dead-letter queue."""
+        if self.dead_letter_queue is None or self.max_receive_count is None:
+            return
+        messages = self.state.queue(self.queue)
+        spent = [
+            m
+            for m in messages.values()
+            if m.visible_at <= now and m.receive_count >= self.max_receive_count
+        ]
+        for message in spent:
+            del messages[message.message_id]
+            message.receipt_handle = ""
+            self.state.queue(self.dead_letter_queue)[message.message_id] = message
+
     def _deliver(self, message: QueuedMessage, now: float) -> QueueMessage:
         message.receive_count += 1
         message.receipt_handle = f"{self.state.id}:{self.queue}:{uuid.uuid4().hex}"
-        message.visible_at = now + self.state.visibility_timeout
+        message.visible_at = now + self.visibility_timeout_seconds
         count = message.receive_count
         return QueueMessage(
             message.receipt_handle,
@@ -174,3 +244,8 @@ class MemoryQueueReceiver:
             ),
             None,
         )
+
+
+def _handle_gone(error: BaseException) -> bool:
+    """Whether ``change_visibility`` failed because the receipt handle no longer works."""
+    return getattr(error, "code", None) in HANDLE_GONE_CODES

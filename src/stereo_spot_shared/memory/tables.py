@@ -66,15 +66,37 @@ class MemoryTable:
         removals: Sequence[str] = (),
     ) -> bool:
         """Change an existing record only if ``condition`` holds for it; ``True`` if changed."""
+        return self.update_where(key, condition, changes, removals)[0]
+
+    def update_where(
+        self,
+        key: Key,
+        condition: Callable[[Record], bool],
+        changes: Mapping[str, object],
+        removals: Sequence[str] = (),
+    ) -> tuple[bool, Record | None]:
+        """``update_if``, also returning the record as it was (``None``: there was none).
+
+        What DynamoDB's ``ReturnValuesOnConditionCheckFailure`` gives: a refused
+        change can say why without reading again.
+        """
         with self.state.lock:
             current = self._records.get(key)
             if current is None or not condition(current):
-                return False
+                return False, None if current is None else dict(current)
             updated = {**current, **changes}
             for name in removals:
                 updated.pop(name, None)
             self._records[key] = updated
-            return True
+            return True, dict(current)
+
+    def delete_partition(self, hash_attribute: str, value: object) -> int:
+        """Delete every record of one partition; how many there were."""
+        with self.state.lock:
+            doomed = [k for k, r in self._records.items() if r.get(hash_attribute) == value]
+            for key in doomed:
+                del self._records[key]
+            return len(doomed)
 
     def query_partition(
         self, hash_attribute: str, value: object, range_attribute: str, *, descending: bool

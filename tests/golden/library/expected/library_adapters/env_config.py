@@ -122,11 +122,15 @@ def holds_ready_queue_sender_from_env() -> SQSQueueSender:
 
 
 def holds_ready_queue_receiver_from_env(*, wait_time_seconds: int = 5) -> SQSQueueReceiver:
-    """``SQSQueueReceiver`` for the holds_ready queue at ``$HOLDS_READY_QUEUE_URL``."""
+    """``SQSQueueReceiver`` for the holds_ready queue at ``$HOLDS_READY_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (30 s).
+    """
     return SQSQueueReceiver(
         require_env(HOLDS_READY_QUEUE_URL),
         wait_time_seconds=wait_time_seconds,
         env_variable=HOLDS_READY_QUEUE_URL,
+        visibility_timeout_seconds=30,
     )
 
 
@@ -138,11 +142,15 @@ def returns_queue_sender_from_env() -> SQSQueueSender:
 
 
 def returns_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
-    """``SQSQueueReceiver`` for the returns queue at ``$RETURNS_QUEUE_URL``."""
+    """``SQSQueueReceiver`` for the returns queue at ``$RETURNS_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (30 s).
+    """
     return SQSQueueReceiver(
         require_env(RETURNS_QUEUE_URL),
         wait_time_seconds=wait_time_seconds,
         env_variable=RETURNS_QUEUE_URL,
+        visibility_timeout_seconds=30,
     )
 
 

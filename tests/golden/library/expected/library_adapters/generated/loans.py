@@ -15,7 +15,7 @@ from library_models import Loan, LoanState
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters._retry import BatchRetry
-from stereo_spot_shared.errors import BatchWriteError, ItemNotFoundError
+from stereo_spot_shared.errors import BatchWriteError, InvalidTransitionError, ItemNotFoundError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -24,6 +24,27 @@ if TYPE_CHECKING:
     from stereo_spot_aws_adapters._dynamo import Item
 
 __all__ = ["KEY_ATTRIBUTES", "LoanLedger", "loan_from_item", "loan_to_item"]
+
+_LIFECYCLE_SOURCES: dict[str, tuple[str, ...]] = {
+    "out": ("out",),
+    "returned": (
+        "out",
+        "returned",
+    ),
+    "lost": (
+        "out",
+        "lost",
+    ),
+}
+"""For each state: the values an update may find when setting it (itself included)."""
+
+_LIFECYCLE_FINAL = frozenset(
+    {
+        "returned",
+        "lost",
+    }
+)
+"""State values nothing moves on from."""
 
 KEY_ATTRIBUTES = (
     "member_id",
@@ -130,6 +151,12 @@ class LoanLedger:
 
         Raises ``ItemNotFoundError`` (and writes nothing) when no item has
         this key. Values are validated as the model validates them, before any request.
+
+        ``state`` moves only as the schema's lifecycle allows: one
+        conditional write that succeeds only when the stored value may move to the
+        requested one. Setting the value it already has succeeds (a retry is safe);
+        any other move raises ``InvalidTransitionError`` naming the current and
+        requested values, and writes nothing.
         """
         key: Item = {
             "member_id": {"S": _dynamo.require_str_key("member_id", member_id)},
@@ -138,10 +165,17 @@ class LoanLedger:
         names: dict[str, str] = {"#key": "member_id"}
         values: Item = {}
         assignments: list[str] = []
+        removals: list[str] = []
+        condition = "attribute_exists(#key)"
+        requested: str | None = None
         if state is not None:
             names["#state"] = "state"
             values[":state"] = {"S": _CHECK_STATE(state).value}
             assignments.append("#state = :state")
+            requested = values[":state"]["S"]
+            condition += " AND " + _dynamo.one_of(
+                "#state", _LIFECYCLE_SOURCES[requested], values, ":state_from"
+            )
         if returned_at is not None:
             names["#returned_at"] = "returned_at"
             values[":returned_at"] = {
@@ -155,13 +189,24 @@ class LoanLedger:
                 self._client.update_item(
                     TableName=self.table_name,
                     Key=key,
-                    UpdateExpression="SET " + ", ".join(assignments),
-                    ConditionExpression="attribute_exists(#key)",
+                    UpdateExpression="SET "
+                    + ", ".join(assignments)
+                    + (" REMOVE " + ", ".join(removals) if removals else ""),
+                    ConditionExpression=condition,
                     ExpressionAttributeNames=names,
                     ExpressionAttributeValues=values,
+                    # On a refused move DynamoDB returns the stored item: one request, no re-read.
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
             except ClientError as error:
                 if _dynamo.is_condition_failure(error):
+                    current = _dynamo.item_on_condition_failure(error)
+                    if current is not None and requested is not None:
+                        raise InvalidTransitionError(
+                            {"member_id": member_id, "loan_number": loan_number},
+                            current.get("state", {}).get("S"),
+                            requested,
+                        ) from error
                     raise ItemNotFoundError(
                         {"member_id": member_id, "loan_number": loan_number}
                     ) from error
@@ -187,3 +232,35 @@ class LoanLedger:
             for page in _dynamo.query_pages(self._client, request, self._aws)
             for item in page
         ]
+
+    def forget_member(self, member_id: str) -> int:
+        """Delete every Loan with this member_id; return how many were deleted.
+
+        Reads the partition's keys page by page (strongly consistent) and deletes
+        each page with BatchWriteItem (chunks of 25, leftovers retried with
+        ``batch_retry``) before reading the next, so no page is skipped. Keys
+        still not deleted raise ``BatchWriteError`` whose ``failed`` lists them
+        as plain key dicts; call again to finish. Idempotent: an empty partition
+        returns 0.
+        """
+        request: QueryInputTypeDef = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "#key = :key",
+            "ProjectionExpression": "#key, #range",
+            "ExpressionAttributeNames": {"#key": "member_id", "#range": "loan_number"},
+            "ExpressionAttributeValues": {
+                ":key": {"S": _dynamo.require_str_key("member_id", member_id)}
+            },
+            "ConsistentRead": True,
+        }
+        outcome = _dynamo.delete_partition(
+            self._client, request, self._aws, KEY_ATTRIBUTES, self.batch_retry
+        )
+        if outcome.failed:
+            raise BatchWriteError(
+                f"{len(outcome.failed)} items of partition {member_id!r} were not deleted from "
+                f"{self.table_name} ({outcome.error or f'still unprocessed after {self.batch_retry.attempts} attempts'}); "
+                f"{outcome.written} were deleted, so call again to finish",
+                [_dynamo.plain_key(key) for key in outcome.failed],
+            ) from outcome.error
+        return outcome.written

@@ -53,9 +53,19 @@ TABLES: tuple[TableResource, ...] = (
 
 QUEUES: tuple[QueueResource, ...] = (
     QueueResource(
-        "holds_ready", "holds_ready_queue_url", "HOLDS_READY_QUEUE_URL", max_message_bytes=262144
+        "holds_ready",
+        "holds_ready_queue_url",
+        "HOLDS_READY_QUEUE_URL",
+        max_message_bytes=262144,
+        visibility_timeout_seconds=30,
     ),
-    QueueResource("returns", "returns_queue_url", "RETURNS_QUEUE_URL", max_message_bytes=262144),
+    QueueResource(
+        "returns",
+        "returns_queue_url",
+        "RETURNS_QUEUE_URL",
+        max_message_bytes=262144,
+        visibility_timeout_seconds=30,
+    ),
 )
 
 BUCKETS: tuple[BucketResource, ...] = (

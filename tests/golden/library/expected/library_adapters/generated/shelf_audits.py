@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
+from stereo_spot_shared.leases import HeldLease
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -134,6 +135,26 @@ class ShelfAuditLock:
             "REMOVE #expires",
             "#owner = :owner AND attribute_exists(#expires)",
             {":owner": {"S": owner or self.owner_id}},
+        )
+
+    def hold(
+        self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None
+    ) -> HeldLease[int]:
+        """Hold the lease for a whole ``with`` block, renewed in the background.
+
+        ``with lock.hold(job_id, lease_seconds=60) as lease:`` -- check
+        ``lease.acquired`` first (someone else may hold it) and ``lease.lost``
+        while working. A normal exit completes the lease; an exception releases
+        it and propagates. See ``stereo_spot_shared.leases.HeldLease``.
+        """
+        _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
+        _dynamo.require_int("shelf_number", shelf_number)
+        return HeldLease(
+            self,
+            self.try_acquire,
+            shelf_number,
+            lease_seconds=lease_seconds,
+            owner=owner or self.owner_id,
         )
 
     def _conditional_update(

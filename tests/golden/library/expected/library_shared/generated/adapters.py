@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from library_models import Book, BookSummary, Genre, Loan, LoanState
-from stereo_spot_shared.interfaces import ObjectStorage, PageToken, QueueReceiver, QueueSender
+from stereo_spot_shared.interfaces import (
+    ObjectStorage,
+    PageToken,
+    QueueReceiverWithProcessing,
+    QueueSender,
+)
+
+if TYPE_CHECKING:
+    from stereo_spot_shared.leases import HeldLease
 
 __all__ = ["Adapters", "BooksTable", "HoldsTable", "LoansTable", "ShelfAuditsTable"]
 
@@ -59,6 +67,8 @@ class LoansTable(Protocol):
 
     def history(self, member_id: str) -> list[Loan]: ...
 
+    def forget_member(self, member_id: str) -> int: ...
+
 
 class HoldsTable(Protocol):
     """The ``holds`` table: ``HoldRegister`` on AWS, ``MemoryHoldsTable`` in memory."""
@@ -76,6 +86,10 @@ class HoldsTable(Protocol):
     def release(self, copy_id: str, *, owner: str | None = None) -> bool: ...
 
     def complete(self, copy_id: str, *, owner: str | None = None) -> bool: ...
+
+    def hold(
+        self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None
+    ) -> HeldLease[str]: ...
 
 
 class ShelfAuditsTable(Protocol):
@@ -95,6 +109,10 @@ class ShelfAuditsTable(Protocol):
 
     def complete(self, shelf_number: int, *, owner: str | None = None) -> bool: ...
 
+    def hold(
+        self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None
+    ) -> HeldLease[int]: ...
+
 
 @dataclass(frozen=True)
 class Adapters:
@@ -107,7 +125,7 @@ class Adapters:
     shelf_audits: ShelfAuditsTable
     objects: ObjectStorage
     holds_ready_sender: QueueSender
-    holds_ready_receiver: QueueReceiver
+    holds_ready_receiver: QueueReceiverWithProcessing
     returns_sender: QueueSender
-    returns_receiver: QueueReceiver
+    returns_receiver: QueueReceiverWithProcessing
     covers_bucket: str

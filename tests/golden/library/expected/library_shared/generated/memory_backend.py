@@ -29,6 +29,7 @@ QUEUES: tuple[str, ...] = (
     "holds_ready",
     "returns",
 )
+"""Every queue, dead-letter queues included."""
 BUCKETS: tuple[str, ...] = ("covers",)
 ROUTES: tuple[NotificationRoute, ...] = (
     NotificationRoute("covers", "returns", "returns/", "-slip.pdf"),
@@ -61,12 +62,14 @@ def build_adapters(
             state,
             "holds_ready",
             wait_time_seconds=5 if wait_time_seconds is None else wait_time_seconds,
+            visibility_timeout_seconds=30,
         ),
         returns_sender=MemoryQueueSender(state, "returns", max_message_bytes=262144),
         returns_receiver=MemoryQueueReceiver(
             state,
             "returns",
             wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds,
+            visibility_timeout_seconds=30,
         ),
         covers_bucket="covers",
     )

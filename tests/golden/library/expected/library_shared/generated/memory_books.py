@@ -115,7 +115,7 @@ class MemoryBooksTable:
             changes["genre"] = _CHECK_GENRE(genre).value
         if not changes:
             return
-        if not self._table.update_if(key, lambda record: True, changes):
+        if not self._table.update_where(key, lambda record: True, changes)[0]:
             raise ItemNotFoundError(isbn)
 
     def by_author(

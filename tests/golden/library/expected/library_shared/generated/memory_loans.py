@@ -10,10 +10,31 @@ from collections.abc import Sequence
 
 from library_models import Loan, LoanState
 from stereo_spot_shared import _checks
-from stereo_spot_shared.errors import ItemNotFoundError
+from stereo_spot_shared.errors import InvalidTransitionError, ItemNotFoundError
 from stereo_spot_shared.memory import MemoryState, MemoryTable, Record
 
 __all__ = ["MemoryLoansTable"]
+
+_LIFECYCLE_SOURCES: dict[str, tuple[str, ...]] = {
+    "out": ("out",),
+    "returned": (
+        "out",
+        "returned",
+    ),
+    "lost": (
+        "out",
+        "lost",
+    ),
+}
+"""For each state: the values an update may find when setting it (itself included)."""
+
+_LIFECYCLE_FINAL = frozenset(
+    {
+        "returned",
+        "lost",
+    }
+)
+"""State values nothing moves on from."""
 
 KEY_ATTRIBUTES = (
     "member_id",
@@ -90,22 +111,42 @@ class MemoryLoansTable:
 
         Raises ``ItemNotFoundError`` (and writes nothing) when no record has
         this key. Values are validated as the model validates them.
+        ``state`` moves only as the schema's lifecycle allows;
+        setting the value it already has succeeds, any other move raises
+        ``InvalidTransitionError`` and writes nothing.
         """
         key = (
             _checks.require_str_key("member_id", member_id),
             _checks.require_int("loan_number", loan_number),
         )
         changes: Record = {}
+        removals: list[str] = []
+        requested: str | None = None
         if state is not None:
             changes["state"] = _CHECK_STATE(state).value
+            requested = changes["state"]
         if returned_at is not None:
             changes["returned_at"] = _checks.storable_int(
                 "returned_at", _CHECK_RETURNED_AT(returned_at)
             )
         if not changes:
             return
-        if not self._table.update_if(key, lambda record: True, changes):
-            raise ItemNotFoundError({"member_id": member_id, "loan_number": loan_number})
+        allowed = () if requested is None else _LIFECYCLE_SOURCES[requested]
+        changed, current = self._table.update_where(
+            key,
+            lambda record: requested is None or record.get("state") in allowed,
+            changes,
+            removals,
+        )
+        if changed:
+            return
+        if current is not None and requested is not None:
+            raise InvalidTransitionError(
+                {"member_id": member_id, "loan_number": loan_number},
+                current.get("state"),
+                requested,
+            )
+        raise ItemNotFoundError({"member_id": member_id, "loan_number": loan_number})
 
     def history(self, member_id: str) -> list[Loan]:
         """Every Loan with this member_id, in loan_number order (highest first)."""
@@ -116,3 +157,9 @@ class MemoryLoansTable:
             descending=True,
         )
         return [_from_record(record) for record in records]
+
+    def forget_member(self, member_id: str) -> int:
+        """Delete every Loan with this member_id; return how many were deleted."""
+        return self._table.delete_partition(
+            "member_id", _checks.require_str_key("member_id", member_id)
+        )

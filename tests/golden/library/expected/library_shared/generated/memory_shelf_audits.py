@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from stereo_spot_shared import _checks
 from stereo_spot_shared._clock import default_owner_id
+from stereo_spot_shared.leases import HeldLease
 from stereo_spot_shared.memory import MemoryState, MemoryTable, Record
 
 __all__ = ["MemoryShelfAuditsTable"]
@@ -107,4 +108,18 @@ class MemoryShelfAuditsTable:
             lambda record: _held_by(record, holder),
             {},
             (_EXPIRES,),
+        )
+
+    def hold(
+        self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None
+    ) -> HeldLease[int]:
+        """Hold the lease for a whole ``with`` block, renewed in the background (``HeldLease``)."""
+        _checks.require_int("lease_seconds", lease_seconds, minimum=1)
+        _checks.require_int("shelf_number", shelf_number)
+        return HeldLease(
+            self,
+            self.try_acquire,
+            shelf_number,
+            lease_seconds=lease_seconds,
+            owner=owner or self.owner_id,
         )

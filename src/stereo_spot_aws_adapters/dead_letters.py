@@ -1,0 +1,211 @@
+"""Dead letters: list them and move them back to their source queue.
+
+Behind ``python -m stereo_spot_aws_adapters dlq QUEUE [--redrive] [--limit N]``.
+A queue's dead-letter queue is found from the queue's own ``RedrivePolicy``
+(which ``provision()`` and ``infra/sqs.tf`` set from the schema), so only the
+source queue's URL is needed.
+
+Listing receives the dead letters, hidden for ``hide_seconds`` so one listing
+never shows a message twice, then makes them visible again. Redriving sends a
+copy (same body, same message attributes) to the source queue and deletes the
+dead letter only after the send succeeded: a message is never lost; it is
+duplicated only if the delete fails after the send (reported as ``not_deleted``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from stereo_spot_shared.errors import InvalidConfigurationError
+
+from ._errors import AwsCall, Resource
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.client import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef, MessageTypeDef
+
+__all__ = ["DeadLetter", "RedriveResult", "dead_letter_queue_url", "list_dead_letters", "redrive"]
+
+PREVIEW_CHARACTERS = 80
+_BATCH = 10
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    message_id: str
+    body_preview: str  # the first PREVIEW_CHARACTERS characters, as repr-safe text
+    receive_count: int
+    first_received: datetime | None
+
+    def render(self) -> str:
+        first = self.first_received.isoformat() if self.first_received else "unknown"
+        return (
+            f"{self.message_id}  receives={self.receive_count}  first_received={first}  "
+            f"body={self.body_preview}"
+        )
+
+
+@dataclass
+class RedriveResult:
+    moved: list[str] = field(default_factory=list)  # message ids now on the source queue
+    not_sent: list[str] = field(default_factory=list)  # still in the dead-letter queue
+    not_deleted: list[str] = field(default_factory=list)  # sent, but also still dead-lettered
+
+
+def _queue(url: str) -> AwsCall:
+    """Botocore errors of requests to this queue become ``stereo_spot_shared.errors`` classes."""
+    return AwsCall(Resource("sqs", "SQS queue", url))
+
+
+def dead_letter_queue_url(client: SQSClient, queue_url: str) -> str:
+    """The URL of ``queue_url``'s dead-letter queue, from its redrive policy."""
+    with _queue(queue_url):
+        attributes = client.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["RedrivePolicy"]
+        ).get("Attributes", {})
+    policy = attributes.get("RedrivePolicy")
+    if not policy:
+        raise InvalidConfigurationError(
+            f"queue {queue_url} has no redrive policy, so no dead-letter queue"
+        )
+    arn = str(json.loads(policy)["deadLetterTargetArn"])
+    _, _, _, _, account, name = arn.split(":", 5)
+    with _queue(name):
+        return client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+
+
+def _receive(
+    client: SQSClient, queue_url: str, limit: int, hide_seconds: int, wait_time_seconds: int
+) -> Iterator[list[MessageTypeDef]]:
+    """Batches of received messages until ``limit`` or an empty receive."""
+    remaining = limit
+    while remaining > 0:
+        messages = client.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=min(_BATCH, remaining),
+            VisibilityTimeout=hide_seconds,
+            WaitTimeSeconds=wait_time_seconds,
+            MessageAttributeNames=["All"],
+            MessageSystemAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return
+        remaining -= len(messages)
+        yield messages
+
+
+def _dead_letter(message: MessageTypeDef) -> DeadLetter:
+    attributes = message.get("Attributes", {})
+    first = attributes.get("ApproximateFirstReceiveTimestamp")
+    body = message.get("Body", "")
+    preview = repr(body[:PREVIEW_CHARACTERS]) + ("..." if len(body) > PREVIEW_CHARACTERS else "")
+    return DeadLetter(
+        message_id=message["MessageId"],
+        body_preview=preview,
+        receive_count=int(attributes.get("ApproximateReceiveCount", "0")),
+        first_received=(
+            datetime.fromtimestamp(int(first) / 1000, tz=timezone.utc) if first else None
+        ),
+    )
+
+
+def _show_again(client: SQSClient, queue_url: str, messages: list[MessageTypeDef]) -> None:
+    for start in range(0, len(messages), _BATCH):
+        client.change_message_visibility_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                for i, m in enumerate(messages[start : start + _BATCH])
+            ],
+        )
+
+
+def list_dead_letters(
+    client: SQSClient,
+    dlq_url: str,
+    *,
+    limit: int = 10,
+    hide_seconds: int = 30,
+    wait_time_seconds: int = 1,
+) -> list[DeadLetter]:
+    """Up to ``limit`` dead letters; they stay in the dead-letter queue, visible again."""
+    seen: list[MessageTypeDef] = []
+    with _queue(dlq_url):
+        try:
+            for batch in _receive(client, dlq_url, limit, hide_seconds, wait_time_seconds):
+                seen += batch
+        finally:
+            _show_again(client, dlq_url, seen)
+    return [_dead_letter(message) for message in seen]
+
+
+def _attributes(message: MessageTypeDef) -> dict[str, MessageAttributeValueTypeDef]:
+    copied: dict[str, MessageAttributeValueTypeDef] = {}
+    for name, value in message.get("MessageAttributes", {}).items():
+        kept: MessageAttributeValueTypeDef = {"DataType": value["DataType"]}
+        if "StringValue" in value:
+            kept["StringValue"] = value["StringValue"]
+        if "BinaryValue" in value:
+            kept["BinaryValue"] = value["BinaryValue"]
+        copied[name] = kept
+    return copied
+
+
+def redrive(
+    client: SQSClient,
+    dlq_url: str,
+    queue_url: str,
+    *,
+    limit: int = 10,
+    hide_seconds: int = 60,
+    wait_time_seconds: int = 1,
+) -> RedriveResult:
+    """Move up to ``limit`` dead letters back to ``queue_url``: send a copy, then delete."""
+    result = RedriveResult()
+    with _queue(dlq_url):
+        _redrive(client, dlq_url, queue_url, limit, hide_seconds, wait_time_seconds, result)
+    return result
+
+
+def _redrive(
+    client: SQSClient,
+    dlq_url: str,
+    queue_url: str,
+    limit: int,
+    hide_seconds: int,
+    wait_time_seconds: int,
+    result: RedriveResult,
+) -> None:
+    for batch in _receive(client, dlq_url, limit, hide_seconds, wait_time_seconds):
+        by_id = {str(i): message for i, message in enumerate(batch)}
+        sent = client.send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {
+                    "Id": entry_id,
+                    "MessageBody": message["Body"],
+                    "MessageAttributes": _attributes(message),
+                }
+                for entry_id, message in by_id.items()
+            ],
+        )
+        succeeded = [entry["Id"] for entry in sent.get("Successful", [])]
+        failed = [by_id[entry["Id"]] for entry in sent.get("Failed", [])]
+        result.not_sent += [m["MessageId"] for m in failed]
+        _show_again(client, dlq_url, failed)
+        if not succeeded:
+            continue
+        deleted = client.delete_message_batch(
+            QueueUrl=dlq_url,
+            Entries=[
+                {"Id": entry_id, "ReceiptHandle": by_id[entry_id]["ReceiptHandle"]}
+                for entry_id in succeeded
+            ],
+        )
+        gone = {entry["Id"] for entry in deleted.get("Successful", [])}
+        result.moved += [by_id[i]["MessageId"] for i in succeeded if i in gone]
+        result.not_deleted += [by_id[i]["MessageId"] for i in succeeded if i not in gone]

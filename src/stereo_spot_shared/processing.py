@@ -1,0 +1,197 @@
+"""``receiver.processing(message)``: keep received messages hidden while work runs.
+
+A message stays invisible to other workers only for the queue's visibility
+timeout. ``MessageWork`` (one message) and ``BatchWork`` (several) extend it
+in the background (``heartbeat.Heartbeat``) every third of the timeout, by the
+whole timeout, until the ``with`` block ends:
+
+- the block succeeds: the messages are deleted;
+- the block raises: the messages are made visible again **after
+  ``retry_delay_seconds``** (default 0: immediately) so another receive retries
+  them, and the exception propagates; each such failure counts towards the
+  queue's ``max_receive_count``, after which the queue moves the message to its
+  dead-letter queue;
+- an extension fails because the receipt handle is no longer valid (the
+  message was redelivered or deleted elsewhere): the message is *lost* --
+  ``work.lost`` says so, the block can stop early, and on exit a lost message
+  is neither deleted nor touched.
+
+Cloud-agnostic: any receiver with ``change_visibility`` and ``delete_batch``
+(``QueueReceiver``) can hand these out, with a test telling a vanished receipt
+handle from a passing failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Protocol
+
+from .heartbeat import Heartbeat, beat_interval
+from .interfaces import QueueMessage
+
+__all__ = ["BatchWork", "MessageWork", "VisibilityControl"]
+
+
+class VisibilityControl(Protocol):
+    """What held messages need of a receiver."""
+
+    def change_visibility(self, receipt_handle: str, seconds: int) -> None: ...
+
+    def delete_batch(self, receipt_handles: Sequence[str]) -> None: ...
+
+
+HandleGone = Callable[[BaseException], bool]
+"""Whether an error from ``change_visibility`` means the receipt handle no longer works."""
+
+
+class _Holding:
+    """The messages one block holds, the heartbeat keeping them hidden, and the settling on exit."""
+
+    def __init__(
+        self,
+        receiver: VisibilityControl,
+        messages: Sequence[QueueMessage],
+        *,
+        visibility_timeout_seconds: int,
+        retry_delay_seconds: int,
+        handle_gone: HandleGone,
+    ) -> None:
+        self._receiver = receiver
+        self._messages = list(messages)
+        self._timeout = visibility_timeout_seconds
+        self._retry_delay = retry_delay_seconds
+        self._handle_gone = handle_gone
+        self._lost: set[int] = set()  # positions in _messages
+        self._given_back: set[int] = set()
+        self._heartbeat = Heartbeat(
+            self._extend, beat_interval(visibility_timeout_seconds), name="queue-visibility"
+        )
+
+    def _extend(self) -> bool:
+        """One beat: extend every held message; ``False`` once none is held any more.
+
+        An error that does not mean "handle gone" propagates, and the heartbeat
+        tries again at the next beat.
+        """
+        for position in self._held():
+            try:
+                self._receiver.change_visibility(
+                    self._messages[position].receipt_handle, self._timeout
+                )
+            except Exception as error:
+                if not self._handle_gone(error):
+                    raise
+                self._lost.add(position)
+        return bool(self._held())
+
+    def _held(self) -> list[int]:
+        return [
+            position
+            for position in range(len(self._messages))
+            if position not in self._lost and position not in self._given_back
+        ]
+
+    def _settle(self, succeeded: bool) -> None:
+        held = self._held()
+        if not succeeded:
+            self._show(held)
+        elif held:
+            # Raises the receiver's BatchWriteError naming any handle it could not delete.
+            self._receiver.delete_batch([self._messages[p].receipt_handle for p in held])
+
+    def _show(self, positions: list[int]) -> None:
+        """Make these messages visible again after the retry delay (best effort)."""
+        for position in positions:
+            # They become visible when the current timeout lapses anyway.
+            with contextlib.suppress(Exception):
+                self._receiver.change_visibility(
+                    self._messages[position].receipt_handle, self._retry_delay
+                )
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._heartbeat.stop()
+        self._settle(succeeded=exc_type is None)
+
+
+class MessageWork(_Holding):
+    """One received message, kept hidden while the block runs (see the module docstring)."""
+
+    def __init__(
+        self,
+        receiver: VisibilityControl,
+        message: QueueMessage,
+        *,
+        visibility_timeout_seconds: int,
+        handle_gone: HandleGone,
+        retry_delay_seconds: int = 0,
+    ) -> None:
+        super().__init__(
+            receiver,
+            [message],
+            visibility_timeout_seconds=visibility_timeout_seconds,
+            retry_delay_seconds=retry_delay_seconds,
+            handle_gone=handle_gone,
+        )
+        self.message = message
+
+    @property
+    def lost(self) -> bool:
+        """The message's receipt handle stopped working: another worker may be processing it."""
+        return bool(self._lost)
+
+    def __enter__(self) -> MessageWork:
+        self._heartbeat.start()
+        return self
+
+
+class BatchWork(_Holding):
+    """Several received messages held together; each can be given back on its own."""
+
+    def __init__(
+        self,
+        receiver: VisibilityControl,
+        messages: Sequence[QueueMessage],
+        *,
+        visibility_timeout_seconds: int,
+        handle_gone: HandleGone,
+        retry_delay_seconds: int = 0,
+    ) -> None:
+        super().__init__(
+            receiver,
+            messages,
+            visibility_timeout_seconds=visibility_timeout_seconds,
+            retry_delay_seconds=retry_delay_seconds,
+            handle_gone=handle_gone,
+        )
+        self.messages: tuple[QueueMessage, ...] = tuple(messages)
+
+    @property
+    def lost(self) -> list[QueueMessage]:
+        """Messages whose receipt handles stopped working; they are left alone on exit."""
+        return [self._messages[p] for p in sorted(self._lost)]
+
+    def give_back(self, message: QueueMessage) -> None:
+        """Stop holding one message: it is not deleted, and is visible again after ``retry_delay_seconds``.
+
+        For a message this worker cannot handle while the others succeed; like
+        a failure, it counts towards the queue's ``max_receive_count``.
+        """
+        for position, held in enumerate(self._messages):
+            if held is message or held.receipt_handle == message.receipt_handle:
+                if position not in self._given_back and position not in self._lost:
+                    self._given_back.add(position)
+                    self._show([position])
+                return
+        raise ValueError("give_back: this message is not part of the batch")
+
+    def __enter__(self) -> BatchWork:
+        if self._messages:
+            self._heartbeat.start()
+        return self

@@ -1,0 +1,112 @@
+"""``python -m stereo_spot_aws_adapters dlq``: list and redrive dead letters (moto in-process)."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from stereo_spot_aws_adapters.__main__ import main
+from stereo_spot_aws_adapters.sqs import ENCODING_ATTRIBUTE, SQSQueueReceiver, SQSQueueSender
+
+
+@pytest.fixture
+def queues(aws: None, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """A source queue (as $CHUNKING_QUEUE_URL) whose dead-letter queue holds three messages."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq = sqs.create_queue(QueueName="src-dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    source = sqs.create_queue(
+        QueueName="src",
+        Attributes={
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 3})
+        },
+    )["QueueUrl"]
+    SQSQueueSender(dlq).send_batch(["first", b"\x00second", "third " + "x" * 200])
+    monkeypatch.setenv("CHUNKING_QUEUE_URL", source)
+    return source, dlq
+
+
+def bodies(url: str) -> list[str | bytes]:
+    receiver = SQSQueueReceiver(url, wait_time_seconds=0)
+    found: list[str | bytes] = []
+    while batch := receiver.receive(max_messages=10):
+        found += [m.body for m in batch]
+        for message in batch:
+            receiver.change_visibility(message.receipt_handle, 600)  # do not see it twice
+    return found
+
+
+def test_listing_respects_the_limit_and_leaves_every_message(
+    queues: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["dlq", "chunking", "--limit", "2", "--wait", "0"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("receives=") == 2 and "2 dead letter(s)" in out
+    assert main(["dlq", "chunking", "--wait", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "3 dead letter(s)" in out
+    assert "'third " + "x" * 74 + "'..." in out  # a preview, not the whole body
+
+
+def test_redrive_moves_exactly_the_limit_with_bodies_and_types_intact(
+    queues: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, dlq = queues
+    assert main(["dlq", source, "--redrive", "--limit", "2", "--wait", "0"]) == 0
+    assert "2 message(s) moved" in capsys.readouterr().out
+    assert main(["dlq", "chunking", "--redrive", "--wait", "0"]) == 0
+    assert "1 message(s) moved" in capsys.readouterr().out
+
+    moved = bodies(source)
+    assert sorted(moved, key=repr) == sorted(
+        ["first", b"\x00second", "third " + "x" * 200], key=repr
+    )
+    assert bodies(dlq) == []
+
+
+def test_a_queue_without_a_redrive_policy_is_a_clear_error(
+    aws: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="plain")["QueueUrl"]
+    monkeypatch.setenv("CHUNKING_QUEUE_URL", url)
+    assert main(["dlq", "chunking", "--wait", "0"]) == 2
+    assert "has no redrive policy" in capsys.readouterr().err
+
+
+def test_an_unknown_queue_or_missing_variable_is_exit_2(
+    aws: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["dlq", "nope"]) == 2
+    assert "unknown queue 'nope'" in capsys.readouterr().err
+    monkeypatch.delenv("CHUNKING_QUEUE_URL", raising=False)
+    assert main(["dlq", "chunking"]) == 2
+    assert "CHUNKING_QUEUE_URL" in capsys.readouterr().err
+
+
+def test_the_encoding_marker_travels_with_a_redriven_message(queues: tuple[str, str]) -> None:
+    source, _ = queues
+    assert main(["dlq", "chunking", "--redrive", "--wait", "0"]) == 0
+    raw = boto3.client("sqs", region_name="us-east-1").receive_message(
+        QueueUrl=source, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    )["Messages"]
+    markers = sorted(m["MessageAttributes"][ENCODING_ATTRIBUTE]["StringValue"] for m in raw)
+    assert markers == ["base64", "utf-8", "utf-8"]
+
+
+def test_a_missing_queue_is_a_typed_error_not_a_traceback(
+    aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stereo_spot_aws_adapters._clients import get_client
+    from stereo_spot_aws_adapters.dead_letters import dead_letter_queue_url
+    from stereo_spot_shared.errors import MissingResourceError
+
+    gone = "https://sqs.us-east-1.amazonaws.com/123456789012/gone"
+    with pytest.raises(MissingResourceError) as raised:
+        dead_letter_queue_url(get_client("sqs"), gone)
+    assert raised.value.__cause__ is not None
+    assert main(["dlq", gone, "--wait", "0"]) == 1
+    assert "gone" in capsys.readouterr().err

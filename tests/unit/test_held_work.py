@@ -1,0 +1,143 @@
+"""processing() and hold() on moto in-process: settling on exit, and no beat outlives its block."""
+
+from __future__ import annotations
+
+import threading
+
+import boto3
+import pytest
+
+from stereo_spot_aws_adapters import ReassemblyTriggeredLock, SQSQueueReceiver, SQSQueueSender
+
+
+def beating_threads() -> list[str]:
+    return [
+        t.name
+        for t in threading.enumerate()
+        if t.name.startswith(("queue-visibility", "lease-renewal"))
+    ]
+
+
+@pytest.fixture
+def queue_url(aws: None) -> str:
+    return boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="work")["QueueUrl"]
+
+
+def test_success_deletes_and_the_beat_stops(queue_url: str) -> None:
+    SQSQueueSender(queue_url).send("job")
+    receiver = SQSQueueReceiver(queue_url, wait_time_seconds=0, visibility_timeout_seconds=60)
+    (message,) = receiver.receive()
+
+    with receiver.processing(message) as work:
+        assert beating_threads() == ["queue-visibility"]
+        assert work.message is message and not work.lost
+
+    assert beating_threads() == []
+    attributes = boto3.client("sqs", region_name="us-east-1").get_queue_attributes(
+        QueueUrl=queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    assert attributes == {
+        "ApproximateNumberOfMessages": "0",
+        "ApproximateNumberOfMessagesNotVisible": "0",
+    }
+
+
+@pytest.mark.parametrize("interruption", [RuntimeError("boom"), KeyboardInterrupt()])
+def test_an_interrupted_block_stops_the_beat_and_gives_the_message_back(
+    queue_url: str, interruption: BaseException
+) -> None:
+    SQSQueueSender(queue_url).send("job")
+    receiver = SQSQueueReceiver(queue_url, wait_time_seconds=0, visibility_timeout_seconds=60)
+    (message,) = receiver.receive()
+
+    with pytest.raises(type(interruption)), receiver.processing(message):
+        raise interruption
+
+    assert beating_threads() == []
+    (again,) = receiver.receive()  # visible at once, not after 60 s
+    assert again.message_id == message.message_id and again.receive_count == 2
+
+
+def test_the_visibility_timeout_is_read_from_the_queue_when_not_given(queue_url: str) -> None:
+    boto3.client("sqs", region_name="us-east-1").set_queue_attributes(
+        QueueUrl=queue_url, Attributes={"VisibilityTimeout": "45"}
+    )
+    SQSQueueSender(queue_url).send("job")
+    receiver = SQSQueueReceiver(queue_url, wait_time_seconds=0)
+    (message,) = receiver.receive()
+    with receiver.processing(message):
+        pass
+    assert receiver.visibility_timeout_seconds == 45
+
+
+def test_bad_retry_delays_are_refused_before_anything_happens(queue_url: str) -> None:
+    receiver = SQSQueueReceiver(queue_url, wait_time_seconds=0, visibility_timeout_seconds=60)
+    SQSQueueSender(queue_url).send("job")
+    (message,) = receiver.receive()
+    with pytest.raises(ValueError, match="retry_delay_seconds"):
+        receiver.processing(message, retry_delay_seconds=-1)
+    with pytest.raises(TypeError, match="retry_delay_seconds"):
+        receiver.processing(message, retry_delay_seconds=1.5)  # type: ignore[arg-type]
+    assert beating_threads() == []
+
+
+def test_give_back_refuses_a_stranger(queue_url: str) -> None:
+    SQSQueueSender(queue_url).send_batch(["a", "b"])
+    receiver = SQSQueueReceiver(queue_url, wait_time_seconds=0, visibility_timeout_seconds=60)
+    messages = receiver.receive(max_messages=10)
+    stranger = type(messages[0])("not-a-handle", "x")
+    with receiver.processing_batch(messages) as work, pytest.raises(ValueError):
+        work.give_back(stranger)
+
+
+@pytest.fixture
+def lock(table_names: dict[str, str]) -> ReassemblyTriggeredLock:
+    return ReassemblyTriggeredLock(table_names["reassembly_triggered"], owner_id="me")
+
+
+def test_hold_completes_on_success(lock: ReassemblyTriggeredLock) -> None:
+    lock.try_trigger("j")
+    with lock.hold("j", lease_seconds=60) as lease:
+        assert lease.acquired and beating_threads() == ["lease-renewal:'j'"]
+    assert beating_threads() == []
+    assert lease.completed
+    assert not lock.try_acquire("j", owner="other")  # completed: never claimed again
+
+
+@pytest.mark.parametrize("interruption", [RuntimeError("boom"), KeyboardInterrupt()])
+def test_hold_releases_on_an_interruption(
+    lock: ReassemblyTriggeredLock, interruption: BaseException
+) -> None:
+    lock.try_trigger("j")
+    with pytest.raises(type(interruption)), lock.hold("j", lease_seconds=600):
+        raise interruption
+    assert beating_threads() == []
+    assert lock.try_acquire("j", owner="other")  # released: free at once
+
+
+def test_hold_of_a_missing_item_is_not_acquired_and_runs_no_beat(
+    lock: ReassemblyTriggeredLock,
+) -> None:
+    with lock.hold("never-triggered", lease_seconds=60) as lease:
+        assert not lease.acquired and beating_threads() == []
+    assert not lease.completed
+    with pytest.raises(ValueError):
+        lock.hold("j", lease_seconds=0)
+
+
+def test_only_a_vanished_receipt_handle_counts_as_lost() -> None:
+    from botocore.exceptions import ClientError
+
+    from stereo_spot_aws_adapters.sqs import receipt_handle_gone
+
+    def client_error(code: str) -> ClientError:
+        return ClientError({"Error": {"Code": code, "Message": ""}}, "ChangeMessageVisibility")
+
+    class WrappedError(Exception):
+        code = "ReceiptHandleIsInvalid"
+
+    assert receipt_handle_gone(client_error("ReceiptHandleIsInvalid"))
+    assert receipt_handle_gone(WrappedError())  # a typed error carrying the service's code
+    assert not receipt_handle_gone(client_error("ThrottlingException"))
+    assert not receipt_handle_gone(ConnectionError("reset"))
