@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: test demo bench generate check drift lint typecheck pytest distributions goldens install clean conformance
+.PHONY: test demo bench generate check drift lint typecheck checkov pytest distributions goldens install clean conformance
 
 # Two distributions from one tree: stereo-spot-shared (packaging/stereo-spot-shared,
 # pydantic only) and stereo-spot-aws-adapters (this pyproject.toml, which depends on it).
@@ -25,12 +25,23 @@ $(DEMO_STAMP): pyproject.toml $(SHARED)/pyproject.toml
 
 install: $(STAMP)
 
+# checkov pins boto3, botocore and packaging older than ours (and ~60 other
+# packages), so it gets a venv of its own instead of a place in the dev extra.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+$(CHECKOV_STAMP):
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check 'checkov==$(CHECKOV_VERSION)'
+	touch $(CHECKOV_STAMP)
+
 ## make demo: an embedded AWS endpoint, every resource provisioned, one job walked through
 demo: $(DEMO_STAMP)
 	$(BIN)/python -m stereo_spot_aws_adapters demo
 
-## make test: codegen --check, drift check, ruff, mypy --strict, pytest, both wheels in scratch venvs
-test: check drift lint typecheck pytest distributions
+## make test: codegen --check, drift check, ruff, mypy --strict, checkov on infra/, pytest,
+## both wheels in scratch venvs
+test: check drift lint typecheck checkov pytest distributions
 
 check: $(STAMP)
 	$(BIN)/python -m codegen --check
@@ -44,6 +55,11 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src codegen tests/typing benchmarks
+
+# Static security analysis of every *.tf in infra/, offline (no Prisma Cloud download);
+# checks that do not fit are skipped inline in infra/ with their reason.
+checkov: $(CHECKOV_STAMP)
+	$(CHECKOV_VENV)/bin/checkov --directory infra --framework terraform --skip-download --quiet --compact
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -70,4 +86,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build/distributions
+	rm -rf $(VENV) $(CHECKOV_VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build/distributions

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from . import model as m
 from . import spec
+from .consumers import build_consumers
 from .errors import Problem, SchemaError
 from .layouts import build_layouts, check_layouts
 from .names import PATTERN_ERRORS, TRANSITION_ERROR, check_names
@@ -73,6 +74,9 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         tables=tuple(t for t in tables if t is not None),
         queues=tuple(_route_events(q, declared_buckets) for q in queues if q is not None),
         buckets=declared_buckets,
+    )
+    schema = replace(
+        schema, consumers=build_consumers(raw.get("consumers", {}), schema, raw, problems)
     )
     if not problems:
         _check_unique_names(schema, problems)

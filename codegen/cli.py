@@ -1,6 +1,7 @@
 """``python -m codegen``: generate, check, or compare with Terraform.
 
-    python -m codegen                 regenerate every generated file
+    python -m codegen                 regenerate every generated file (with the default
+                                      schema: also infra/consumer_policies.tf, infra/policies/)
     python -m codegen --check         exit 1 with a unified diff if anything is stale
     python -m codegen drift           compare the schema with infra/ (see drift.py)
 
@@ -20,12 +21,14 @@ from .docs import LIFECYCLE_BEGIN, LIFECYCLE_END, MissingMarkersError, fill_bloc
 from .errors import SchemaError
 from .jsonschema import render_json_schema
 from .load import load
+from .policy_files import render_policies
 from .render import render
 from .write import WriteError, compare, write
 
 DEFAULT_SCHEMA = Path("schema/stereo_spot.toml")
 DEFAULT_OUT = Path("src")
 DEFAULT_JSON_SCHEMA = Path("schema/resources.schema.json")
+DEFAULT_INFRA = Path("infra")
 DEFAULT_README = Path("README.md")  # holds the generated lifecycle diagrams
 
 
@@ -41,11 +44,19 @@ def load_schema(schema_path: Path) -> m.SchemaSpec:
     return build(load(schema_path, name), schema_path, name)
 
 
-def generate(schema_path: Path, out_dir: Path, json_schema: Path | None = None) -> dict[Path, str]:
-    """Every generated file for this schema (and the JSON Schema, if asked), as text."""
-    files = render(load_schema(schema_path), out_dir)
+def generate(
+    schema_path: Path,
+    out_dir: Path,
+    json_schema: Path | None = None,
+    infra_dir: Path | None = None,
+) -> dict[Path, str]:
+    """Every generated file for this schema (the JSON Schema and consumer policies, if asked)."""
+    schema = load_schema(schema_path)
+    files = render(schema, out_dir)
     if json_schema is not None:
         files[json_schema] = render_json_schema()
+    if infra_dir is not None:
+        files.update(render_policies(schema, infra_dir))
     return files
 
 
@@ -69,6 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"where the editor JSON Schema goes (default {DEFAULT_JSON_SCHEMA} with the default schema)",
     )
     parser.add_argument(
+        "--infra",
+        type=Path,
+        default=None,
+        help=f"where consumer IAM policies go (default {DEFAULT_INFRA}/ with the default schema)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="write nothing; exit 1 with a diff if anything is stale",
@@ -77,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     json_schema = options.json_schema
     if json_schema is None and options.schema == DEFAULT_SCHEMA:
         json_schema = DEFAULT_JSON_SCHEMA
+    infra_dir = options.infra
+    if infra_dir is None and options.schema == DEFAULT_SCHEMA:
+        infra_dir = DEFAULT_INFRA
     try:
         schema = load_schema(options.schema)
     except SchemaError as error:
@@ -101,11 +121,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         except MissingMarkersError as error:
             print(f"{DEFAULT_README}: {error}", file=sys.stderr)
             return 2
-    package_roots = [options.out.joinpath(*p.split(".")) for p in schema.generator.output_packages]
+    # Where stale generated files are looked for: the packages, and the consumer policies.
+    roots = [options.out.joinpath(*p.split(".")) for p in schema.generator.output_packages]
+    if infra_dir is not None:
+        files.update(render_policies(schema, infra_dir))
+        roots.append(infra_dir)
     try:
         if options.check:
-            return _check(files, package_roots, schema)
-        return _write(files, package_roots, schema)
+            return _check(files, roots, schema)
+        return _write(files, roots, schema)
     except WriteError as error:
         print(error, file=sys.stderr)
         return 2
@@ -115,8 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _check(files: dict[Path, str], package_roots: list[Path], schema: m.SchemaSpec) -> int:
-    drift = compare(files, package_roots, Path.cwd())
+def _check(files: dict[Path, str], roots: list[Path], schema: m.SchemaSpec) -> int:
+    drift = compare(files, roots, Path.cwd())
     if drift.clean:
         print(f"generated code is up to date ({len(files)} files from {schema.display_name})")
         return 0
@@ -129,8 +153,8 @@ def _check(files: dict[Path, str], package_roots: list[Path], schema: m.SchemaSp
     return 1
 
 
-def _write(files: dict[Path, str], package_roots: list[Path], schema: m.SchemaSpec) -> int:
-    written, deleted = write(files, package_roots)
+def _write(files: dict[Path, str], roots: list[Path], schema: m.SchemaSpec) -> int:
+    written, deleted = write(files, roots)
     for path in written:
         print(f"wrote {path}")
     for path in deleted:

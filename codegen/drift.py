@@ -21,12 +21,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from . import model as m
 from .cli import DEFAULT_SCHEMA, load_schema
 from .drift_notifications import compare_notifications
 from .errors import SchemaError
+from .policy_drift import TfPolicy, compare_policies, read_policies
 from .terraform import (
     RESOURCE_KINDS,
     SQS_DEFAULT_MAX_MESSAGE_SIZE,
@@ -55,6 +56,10 @@ FindingKind = Literal[
     "index-extra",  # a global_secondary_index is not in the schema
     "index-mismatch",  # an index's keys or projection differ
     "ttl-mismatch",  # TTL attribute (or whether TTL is on) differs
+    "policy-missing",  # a schema consumer has no IAM policy document
+    "policy-extra",  # a consumer_* policy document names no schema consumer
+    "grant-missing",  # the schema grants a consumer an action on a resource; Terraform does not
+    "grant-extra",  # Terraform grants a consumer an action on a resource the schema does not
     "visibility-mismatch",  # a queue's visibility_timeout_seconds differs
     "redrive-mismatch",  # a queue's redrive_policy (dead-letter queue, maxReceiveCount) differs
     "queue-size-mismatch",  # a queue's max_message_size differs from max_message_bytes
@@ -232,9 +237,27 @@ class _Comparison:
         )
 
 
-def compare(schema: m.SchemaSpec, terraform: TerraformModel, lines: SchemaLines) -> list[Finding]:
-    """Every difference between the schema and the Terraform, sorted by Terraform location."""
+def compare(
+    schema: m.SchemaSpec,
+    terraform: TerraformModel,
+    lines: SchemaLines,
+    consumer_policies: tuple[TfPolicy, ...] | None = None,
+) -> list[Finding]:
+    """Every difference between the schema and the Terraform, sorted by Terraform location.
+
+    ``consumer_policies`` (``policy_drift.read_policies``) adds the IAM policy comparison.
+    """
     run = _Comparison(schema, terraform, lines)
+    if consumer_policies is not None:
+        for found in compare_policies(schema, consumer_policies, terraform.source):
+            run.add(
+                cast(FindingKind, found.kind),
+                found.message,
+                Location(found.file, found.line, found.what),
+                run.at_schema(found.schema_path)
+                if found.schema_path
+                else Location(schema.display_name, None, "(no such consumer)"),
+            )
     targets: dict[tuple[str, str], _SchemaResource] = {}
     for resource in _schema_resources(schema):
         target = _check_output(run, resource)
@@ -637,7 +660,8 @@ def _compare_ttl(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
 
 def _counts(schema: m.SchemaSpec) -> str:
     return (
-        f"{len(schema.tables)} tables, {len(schema.queues)} queues, {len(schema.buckets)} buckets"
+        f"{len(schema.tables)} tables, {len(schema.queues)} queues, {len(schema.buckets)} buckets, "
+        f"{len(schema.consumers)} consumer policies"
     )
 
 
@@ -677,7 +701,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("nothing was compared", file=sys.stderr)
         return 2
     lines = SchemaLines(schema.source.read_text(encoding="utf-8"))
-    findings = compare(schema, terraform, lines)
+    consumer_policies = None if terraform.names_only else read_policies(options.terraform)
+    findings = compare(schema, terraform, lines, consumer_policies)
     scope = " (output names only)" if terraform.names_only else ""
     if not findings:
         print(f"in sync: {_counts(schema)} checked against {terraform.source}{scope}")

@@ -104,6 +104,24 @@ def json_schema() -> dict[str, Any]:
             "buckets": named(
                 _object(spec.BUCKET_FIELDS, {"layouts": named(_object(spec.LAYOUT_FIELDS))})
             ),
+            "consumers": named(
+                _object(
+                    spec.CONSUMER_FIELDS,
+                    {
+                        "tables": {
+                            "type": "object",
+                            "description": "Table name -> the access patterns this consumer calls on it.",
+                            "propertyNames": {"pattern": spec.IDENTIFIER},
+                            "additionalProperties": {
+                                "type": "array",
+                                "items": {"type": "string"},
+                                "minItems": 1,
+                                "uniqueItems": True,
+                            },
+                        }
+                    },
+                )
+            ),
         },
     }
 

@@ -421,6 +421,39 @@ class BucketSpec:
         """The bundle's field holding this bucket's name: ``input_bucket``."""
         return f"{self.name}_bucket"
 
+    def layout(self, name: str) -> LayoutSpec | None:
+        return next((layout for layout in self.layouts if layout.name == name), None)
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    """The access patterns one consumer calls on one table."""
+
+    table: TableSpec
+    patterns: tuple[AccessPattern, ...]
+
+
+@dataclass(frozen=True)
+class LayoutAccess:
+    """A key layout one consumer reads or writes."""
+
+    bucket: BucketSpec
+    layout: LayoutSpec
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """A service and everything it may touch; its IAM policy is derived from this alone."""
+
+    name: str  # schema key, e.g. "web_ui"
+    description: str
+    tables: tuple[TableAccess, ...]
+    sends_to: tuple[QueueSpec, ...]
+    receives_from: tuple[QueueSpec, ...]
+    reads: tuple[LayoutAccess, ...]
+    writes: tuple[LayoutAccess, ...]
+    schema_path: str
+
 
 @dataclass(frozen=True)
 class NotificationRoute:
@@ -456,6 +489,7 @@ class SchemaSpec:
     tables: tuple[TableSpec, ...]
     queues: tuple[QueueSpec, ...]
     buckets: tuple[BucketSpec, ...]
+    consumers: tuple[ConsumerSpec, ...] = ()
 
     @property
     def layouts(self) -> tuple[LayoutSpec, ...]:

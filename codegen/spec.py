@@ -281,4 +281,21 @@ LAYOUT_FIELDS: dict[str, Field] = {
     ),
 }
 
-TOP_LEVEL_SECTIONS = ("generator", "tables", "queues", "buckets")
+CONSUMER_FIELDS: dict[str, Field] = {
+    "description": Field("string", "One line: which service this is and what it does.", True),
+    "sends_to": Field("string_list", "Queues it sends messages to."),
+    "receives_from": Field(
+        "string_list", "Queues it receives, deletes and extends the visibility of messages from."
+    ),
+    "reads": Field(
+        "string_list",
+        "Key layouts (<bucket>.<layout>) it reads, downloads or presigns downloads of.",
+    ),
+    "writes": Field(
+        "string_list",
+        "Key layouts (<bucket>.<layout>) it uploads (managed transfers included) or presigns uploads of.",
+    ),
+}
+CONSUMER_SECTIONS = ("tables",)
+
+TOP_LEVEL_SECTIONS = ("generator", "tables", "queues", "buckets", "consumers")

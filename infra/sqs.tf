@@ -3,11 +3,16 @@
 # message that is still being processed. max_message_size is the schema's
 # max_message_bytes (drift-checked); a dead-letter queue takes what its source
 # queue takes.
+#
+# Every queue, dead-letter queues included, is encrypted at rest with SQS-managed
+# keys (SSE-SQS): consumers need no KMS permissions, and S3 notifications can
+# still be delivered (they cannot to a queue encrypted with the AWS-managed KMS key).
 
 resource "aws_sqs_queue" "chunking_dlq" {
   name                      = "${var.name_prefix}-chunking-dlq"
   max_message_size          = 262144
   message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
 }
 
 resource "aws_sqs_queue" "chunking" {
@@ -15,6 +20,7 @@ resource "aws_sqs_queue" "chunking" {
   max_message_size           = 262144
   visibility_timeout_seconds = var.chunking_visibility_timeout_seconds
   receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.chunking_dlq.arn
@@ -26,6 +32,7 @@ resource "aws_sqs_queue" "video_worker_dlq" {
   name                      = "${var.name_prefix}-video-worker-dlq"
   max_message_size          = 262144
   message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
 }
 
 resource "aws_sqs_queue" "video_worker" {
@@ -33,6 +40,7 @@ resource "aws_sqs_queue" "video_worker" {
   max_message_size           = 262144
   visibility_timeout_seconds = var.video_worker_visibility_timeout_seconds
   receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.video_worker_dlq.arn
@@ -44,6 +52,7 @@ resource "aws_sqs_queue" "reassembly_dlq" {
   name                      = "${var.name_prefix}-reassembly-dlq"
   max_message_size          = 262144
   message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
 }
 
 resource "aws_sqs_queue" "reassembly" {
@@ -51,6 +60,7 @@ resource "aws_sqs_queue" "reassembly" {
   max_message_size           = 262144
   visibility_timeout_seconds = var.reassembly_visibility_timeout_seconds
   receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.reassembly_dlq.arn

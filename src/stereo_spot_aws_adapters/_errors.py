@@ -37,6 +37,8 @@ from stereo_spot_shared.errors import (
     StereoSpotError,
 )
 
+from .iam_actions import action_for
+
 AWS_ERRORS = (BotoCoreError, ClientError)
 """What a botocore call can raise; ``AwsCall`` maps exactly these."""
 
@@ -162,10 +164,13 @@ def service_error(error: BaseException, resource: Resource) -> StereoSpotError:
             **fields,
         )
     if code in _DENIED or status == 403:
+        # Named by the IAM action to grant, which is not always the operation's name:
+        # SendMessageBatch needs sqs:SendMessage, a HEAD s3:GetObject.
+        needed = action_for(resource.service, operation) if operation else action
         return AccessDeniedError(
-            f"access denied: {action} on {resource} ({detail}); allow the caller's IAM "
-            f"identity {action} on this resource, or check its credentials",
-            **fields,
+            f"access denied: {needed} ({operation or 'the call'}) on {resource} ({detail}); "
+            f"allow the caller's IAM identity {needed} on this resource, or check its credentials",
+            **{**fields, "action": needed},
         )
     if code in _RETRYABLE or status == 429 or (status is not None and status >= 500):
         return RetryableServiceError(

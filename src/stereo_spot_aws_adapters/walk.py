@@ -369,13 +369,23 @@ def finish_chunking(walk: Walk) -> str:
 
 def trigger_reassembly(walk: Walk) -> str:
     a = walk.adapters
+    # The video worker that records a job's last segment triggers reassembly: it
+    # sees every completion recorded, each carrying the job's total_segments.
+    recorded = a.segment_completions.query_by_job(walk.job_id)
+    expect(
+        bool(recorded) and len(recorded) == recorded[0].total_segments,
+        f"{len(recorded)} completions recorded; reassembly needs all {SEGMENT_COUNT}",
+    )
     lock = a.reassembly_triggered
     first = lock.try_trigger(walk.job_id)
     walk.locked_jobs.append(walk.job_id)
     second = lock.try_trigger(walk.job_id)
     expect(first and not second, f"try_trigger gave {first}, then {second}; want True, False")
     a.reassembly_sender.send(ReassemblyPayload(job_id=walk.job_id).model_dump_json())
-    return "try_trigger: True, then False; ReassemblyPayload sent to the reassembly queue"
+    return (
+        f"all {len(recorded)} completions recorded; try_trigger: True, then False; "
+        "ReassemblyPayload sent to the reassembly queue"
+    )
 
 
 def receive_reassembly_message(walk: Walk) -> str:

@@ -116,6 +116,8 @@ def _generated_tree(tmp_path: Path) -> tuple[Path, Path, dict[Path, str]]:
         '[buckets.scans]\ndescription = "Scans."\nterraform_output = "scans_bucket_name"\n\n[buckets.covers]',
     )
     text = text.replace('name = "withdraw"', 'name = "remove"')
+    # The consumer calling it follows the rename, as an author renaming a method would.
+    text = text.replace('"restock", "withdraw"]', '"restock", "remove"]')
     variant = variant_dir / "library.toml"
     variant.write_text(text, encoding="utf-8")
     return out, variant, read_tree(out)

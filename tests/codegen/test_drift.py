@@ -20,7 +20,7 @@ from codegen.drift import main
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "schema" / "stereo_spot.toml"
 SCHEMA_NAME = "schema/stereo_spot.toml"
-SUMMARY = "3 tables, 3 queues, 2 buckets"
+SUMMARY = "3 tables, 3 queues, 2 buckets, 3 consumer policies"
 
 
 @pytest.fixture

@@ -45,7 +45,8 @@ def expected_dir(case: str) -> Path:
 def render_case(case: str) -> dict[Path, str]:
     """What the generator emits for ``case``, keyed by path relative to the out dir."""
     out = Path(tempfile.gettempdir()) / "golden-out"
-    return {path.relative_to(out): text for path, text in generate(schema_path(case), out).items()}
+    files = generate(schema_path(case), out, infra_dir=out / "infra")
+    return {path.relative_to(out): text for path, text in files.items()}
 
 
 def read_tree(root: Path) -> dict[Path, str]:
@@ -65,7 +66,9 @@ def run_bad_schema(path: Path, out_dir: Path) -> tuple[int, str]:
     """Run the generator on a bad schema; returns (exit code, stderr)."""
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
-        code = main(["--schema", str(path), "--out", str(out_dir)])
+        code = main(
+            ["--schema", str(path), "--out", str(out_dir), "--infra", str(out_dir / "infra")]
+        )
     return code, stderr.getvalue()
 
 

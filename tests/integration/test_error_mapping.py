@@ -30,6 +30,7 @@ from stereo_spot_aws_adapters._clients import client_config
 from stereo_spot_aws_adapters.generated.jobs import DynamoDBJobStore
 from stereo_spot_aws_adapters.generated.reassembly_triggered import ReassemblyTriggeredLock
 from stereo_spot_aws_adapters.generated.segment_completions import DynamoSegmentCompletionStore
+from stereo_spot_aws_adapters.iam_actions import action_for
 from stereo_spot_aws_adapters.provision import provision
 from stereo_spot_aws_adapters.s3 import S3ObjectStorage
 from stereo_spot_aws_adapters.sqs import BatchRetry, SQSQueueReceiver, SQSQueueSender
@@ -352,8 +353,9 @@ def test_every_failure_is_a_documented_error(
         else:
             assert "_TABLE_NAME" in message
     elif kind == "access-denied":
-        assert f"{service}:{operation}" in message
-        assert error.action == f"{service}:{operation}"
+        # Named as the IAM action to grant: send_batch needs sqs:SendMessage.
+        assert error.action == action_for(service, operation)
+        assert error.action in message
         assert "gone" not in message and error.resource in message
     else:
         assert error.retryable is True

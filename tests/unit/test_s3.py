@@ -172,8 +172,10 @@ def stubbed_head_error(status: int, code: str, *, bucket_exists: bool = True) ->
 def test_exists_lets_access_denied_propagate() -> None:
     storage = S3ObjectStorage(client=stubbed_head_error(403, "403"))
 
-    with pytest.raises(AccessDeniedError, match="access denied: s3:HeadObject") as caught:
+    # A HEAD is authorized by s3:GetObject: the error names the action to grant.
+    with pytest.raises(AccessDeniedError, match="access denied: s3:GetObject") as caught:
         storage.exists(BUCKET, "secret")
+    assert caught.value.action == "s3:GetObject"
     assert isinstance(caught.value.__cause__, ClientError)
 
 

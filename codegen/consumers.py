@@ -1,0 +1,179 @@
+"""Stage 3 for ``[consumers.<name>]``: who uses which tables, queues and key layouts.
+
+A consumer names resources that the rest of the schema declares; every
+reference is resolved here into the typed model (``ConsumerSpec``), and one
+that names nothing known is a problem with its schema path. The policy a
+consumer gets is derived from this model alone (``permissions.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from . import model as m
+from . import spec
+from .errors import Problem
+from .validate import check_fields, check_named_tables, check_value
+
+
+def build_consumers(
+    raw: object, schema: m.SchemaSpec, declared: dict[str, Any], problems: list[Problem]
+) -> tuple[m.ConsumerSpec, ...]:
+    """Every valid consumer; ``declared`` is the raw schema, so references to a
+    resource that is declared but invalid (already reported) are not reported again."""
+    consumers = []
+    for name, value in check_named_tables(raw, "consumers", problems).items():
+        consumer = _Resolver(schema, declared, f"consumers.{name}", problems).consumer(name, value)
+        if consumer is not None:
+            consumers.append(consumer)
+    return tuple(consumers)
+
+
+def _declared_names(declared: dict[str, Any], section: str) -> set[str]:
+    value = declared.get(section)
+    return set(value) if isinstance(value, dict) else set()
+
+
+class _Resolver:
+    def __init__(
+        self,
+        schema: m.SchemaSpec,
+        declared: dict[str, Any],
+        path: str,
+        problems: list[Problem],
+    ) -> None:
+        self.schema = schema
+        self.declared = declared
+        self.path = path
+        self.problems = problems
+
+    def consumer(self, name: str, raw: object) -> m.ConsumerSpec | None:
+        before = len(self.problems)
+        data = check_fields(
+            raw, spec.CONSUMER_FIELDS, self.path, self.problems, extra_keys=spec.CONSUMER_SECTIONS
+        )
+        tables = self._tables(data.get("tables", {}))
+        sends_to = self._queues(data.get("sends_to", []), "sends_to")
+        receives_from = self._queues(data.get("receives_from", []), "receives_from")
+        reads = self._layouts(data.get("reads", []), "reads")
+        writes = self._layouts(data.get("writes", []), "writes")
+        if len(self.problems) > before or "description" not in data:
+            return None
+        policy_output = f"consumer_{name}_policy_arn"  # the Terraform output of its policy
+        outputs = {t.terraform_output: t.schema_path for t in self.schema.tables}
+        outputs |= {q.terraform_output: q.schema_path for q in self.schema.queues}
+        outputs |= {b.terraform_output: b.schema_path for b in self.schema.buckets}
+        if policy_output in outputs:
+            self.problems.append(
+                Problem(
+                    self.path,
+                    f"its policy's Terraform output {policy_output!r} is "
+                    f"{outputs[policy_output]}'s terraform_output too; rename one",
+                )
+            )
+            return None
+        if not (tables or sends_to or receives_from or reads or writes):
+            self.problems.append(
+                Problem(self.path, "a consumer must use at least one table, queue or layout")
+            )
+            return None
+        return m.ConsumerSpec(
+            name=name,
+            description=data["description"],
+            tables=tables,
+            sends_to=sends_to,
+            receives_from=receives_from,
+            reads=reads,
+            writes=writes,
+            schema_path=self.path,
+        )
+
+    def _tables(self, raw: object) -> tuple[m.TableAccess, ...]:
+        section = f"{self.path}.tables"
+        tables = {t.name: t for t in self.schema.tables}
+        declared = _declared_names(self.declared, "tables")
+        found: list[m.TableAccess] = []
+        for table_name, pattern_names in check_named_tables(raw, section, self.problems).items():
+            path = f"{section}.{table_name}"
+            before = len(self.problems)
+            check_value(pattern_names, spec.Field("string_list", ""), path, self.problems)
+            if len(self.problems) > before:
+                continue
+            table = tables.get(table_name)
+            if table is None:
+                if table_name not in declared:
+                    self.problems.append(
+                        Problem(path, f"no table {table_name!r} (tables: {_names(declared)})")
+                    )
+                continue
+            by_name = {p.name: p for p in table.patterns}
+            patterns = []
+            for i, pattern_name in enumerate(pattern_names):
+                pattern = by_name.get(pattern_name)
+                if pattern is None:
+                    self.problems.append(
+                        Problem(
+                            f"{path}[{i}]",
+                            f"table {table_name!r} has no access pattern {pattern_name!r} "
+                            f"(patterns: {_names(by_name)})",
+                        )
+                    )
+                else:
+                    patterns.append(pattern)
+            if len(self.problems) == before:
+                found.append(m.TableAccess(table, tuple(patterns)))
+        return tuple(found)
+
+    def _queues(self, names: list[str], key: str) -> tuple[m.QueueSpec, ...]:
+        queues = {q.name: q for q in self.schema.queues}
+        declared = _declared_names(self.declared, "queues")
+        found = []
+        for i, queue_name in enumerate(names):
+            queue = queues.get(queue_name)
+            if queue is not None:
+                found.append(queue)
+            elif queue_name not in declared:
+                self.problems.append(
+                    Problem(
+                        f"{self.path}.{key}[{i}]",
+                        f"no queue {queue_name!r} (queues: {_names(declared)})",
+                    )
+                )
+        return tuple(found)
+
+    def _layouts(self, references: list[str], key: str) -> tuple[m.LayoutAccess, ...]:
+        buckets = {b.name: b for b in self.schema.buckets}
+        declared = _declared_names(self.declared, "buckets")
+        found = []
+        for i, reference in enumerate(references):
+            path = f"{self.path}.{key}[{i}]"
+            bucket_name, dot, layout_name = reference.partition(".")
+            if not dot or not bucket_name or not layout_name:
+                self.problems.append(
+                    Problem(path, f"{reference!r} is not <bucket>.<layout>, e.g. input.source")
+                )
+                continue
+            bucket = buckets.get(bucket_name)
+            if bucket is None:
+                if bucket_name not in declared:
+                    self.problems.append(
+                        Problem(path, f"no bucket {bucket_name!r} (buckets: {_names(declared)})")
+                    )
+                continue
+            layout = bucket.layout(layout_name)
+            if layout is None:
+                self.problems.append(
+                    Problem(
+                        path,
+                        f"bucket {bucket_name!r} has no layout {layout_name!r} "
+                        f"(layouts: {_names({x.name for x in bucket.layouts})})",
+                    )
+                )
+                continue
+            found.append(m.LayoutAccess(bucket, layout))
+        return tuple(found)
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(sorted(names)) or "none"

@@ -1,0 +1,216 @@
+"""Drift of consumer IAM policies: what Terraform grants against what the schema grants.
+
+Reads every ``data "aws_iam_policy_document" "consumer_<name>"`` block of a
+Terraform directory (file and line for each statement) and compares its
+(action, resource, condition) grants with the consumer's ``PolicySpec``. A
+grant only Terraform has is ``grant-extra``; one only the schema has is
+``grant-missing``; a consumer without a document, or a document without a
+consumer, is ``policy-missing`` / ``policy-extra``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import hcl2
+
+from . import model as m
+from .permissions import POLICY_PREFIX, Condition, PolicySpec, policies
+from .terraform import _dicts, _expression, _labelled, _scan_blocks
+
+Grant = tuple[str, str, tuple[Condition, ...]]
+
+
+@dataclass(frozen=True)
+class TfStatement:
+    sid: str
+    grants: frozenset[Grant]
+    line: int | None
+    actions_line: int | None
+
+
+@dataclass(frozen=True)
+class TfPolicy:
+    name: str  # the label after "consumer_"
+    file: str
+    line: int | None
+    statements: tuple[TfStatement, ...]
+
+
+@dataclass(frozen=True)
+class PolicyFinding:
+    kind: str  # "policy-missing" | "policy-extra" | "grant-missing" | "grant-extra"
+    message: str
+    file: str
+    line: int | None
+    what: str
+    schema_path: str
+
+
+def read_policies(directory: Path) -> tuple[TfPolicy, ...]:
+    """Every consumer policy document in ``directory``'s ``*.tf`` files.
+
+    The files were already read and parsed once by ``terraform.read_terraform``,
+    so errors here are not expected; a file that fails is skipped.
+    """
+    source = directory.as_posix().rstrip("/") + "/"
+    found: list[TfPolicy] = []
+    for path in sorted(directory.glob("*.tf")):
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = hcl2.loads(text)
+        except Exception:  # reported by read_terraform already
+            continue
+        root = _scan_blocks(text)
+        for data_type, by_name in _labelled(data.get("data")):
+            if data_type != "aws_iam_policy_document":
+                continue
+            for label, raw_body in by_name.items():
+                name = _expression(label)
+                if not name.startswith(POLICY_PREFIX) or not isinstance(raw_body, dict):
+                    continue
+                lines = root.child("data", data_type, name)
+                statements = []
+                for i, raw in enumerate(_dicts(raw_body.get("statement"))):
+                    statement_lines = lines.nth("statement", i) if lines else None
+                    statements.append(
+                        TfStatement(
+                            sid=_expression(raw.get("sid", "")),
+                            grants=frozenset(_grants(raw)),
+                            line=statement_lines.line if statement_lines else None,
+                            actions_line=(
+                                statement_lines.attributes.get("actions")
+                                if statement_lines
+                                else None
+                            ),
+                        )
+                    )
+                found.append(
+                    TfPolicy(
+                        name.removeprefix(POLICY_PREFIX),
+                        source + path.name,
+                        lines.line if lines else None,
+                        tuple(statements),
+                    )
+                )
+    return tuple(found)
+
+
+def _strings(value: object) -> list[str]:
+    return [_expression(v) for v in value] if isinstance(value, list) else []
+
+
+def _grants(raw: dict[str, object]) -> set[Grant]:
+    effect = _expression(raw.get("effect", "Allow"))
+    if effect != "Allow":
+        return set()
+    conditions = tuple(
+        sorted(
+            (
+                Condition(
+                    _expression(c.get("test", "")),
+                    _expression(c.get("variable", "")),
+                    tuple(sorted(_strings(c.get("values")))),
+                )
+                for c in _dicts(raw.get("condition"))
+            ),
+            key=lambda c: (c.test, c.variable, c.values),
+        )
+    )
+    return {
+        (action, resource, conditions)
+        for action in _strings(raw.get("actions"))
+        for resource in _strings(raw.get("resources"))
+    }
+
+
+def _expected(spec: PolicySpec) -> dict[Grant, str]:
+    """Every grant the schema gives, and the schema path of the key that gives it."""
+    grants: dict[Grant, str] = {}
+    for statement in spec.statements:
+        conditions = tuple(
+            sorted(
+                (
+                    Condition(c.test, c.variable, tuple(sorted(c.values)))
+                    for c in statement.conditions
+                ),
+                key=lambda c: (c.test, c.variable, c.values),
+            )
+        )
+        for action in statement.actions:
+            for resource in statement.resources:
+                grants[action, resource.terraform_text, conditions] = statement.schema_path
+    return grants
+
+
+def _describe(grant: Grant) -> str:
+    action, resource, conditions = grant
+    where = "".join(f" if {c.variable} {c.test} {list(c.values)}" for c in conditions)
+    return f"{action} on {resource}{where}"
+
+
+def compare_policies(
+    schema: m.SchemaSpec, found: tuple[TfPolicy, ...], source: str
+) -> list[PolicyFinding]:
+    findings: list[PolicyFinding] = []
+    by_name = {policy.name: policy for policy in found}
+    specs = {spec.consumer.name: spec for spec in policies(schema)}
+    for name, spec in specs.items():
+        tf = by_name.get(name)
+        path = spec.consumer.schema_path
+        if tf is None:
+            findings.append(
+                PolicyFinding(
+                    "policy-missing",
+                    f'consumer {name!r} has no data "aws_iam_policy_document" "{spec.label}" in '
+                    f"{source} (run `python -m codegen`)",
+                    source,
+                    None,
+                    f'(no data "aws_iam_policy_document" "{spec.label}")',
+                    path,
+                )
+            )
+            continue
+        expected = _expected(spec)
+        sid_paths = {s.sid: s.schema_path for s in spec.statements}
+        granted: set[Grant] = set()
+        for statement in tf.statements:
+            granted |= statement.grants
+            for grant in sorted(statement.grants - expected.keys(), key=_describe):
+                findings.append(
+                    PolicyFinding(
+                        "grant-extra",
+                        f"{spec.label} statement {statement.sid!r} grants {_describe(grant)}, "
+                        f"which the schema does not grant to {name!r}",
+                        tf.file,
+                        statement.actions_line or statement.line,
+                        f"data.aws_iam_policy_document.{spec.label}: statement {statement.sid!r}",
+                        sid_paths.get(statement.sid, path),
+                    )
+                )
+        for grant in sorted(expected.keys() - granted, key=_describe):
+            findings.append(
+                PolicyFinding(
+                    "grant-missing",
+                    f"the schema grants {name!r} {_describe(grant)}; {spec.label} does not",
+                    tf.file,
+                    tf.line,
+                    f'data "aws_iam_policy_document" "{spec.label}"',
+                    expected[grant],
+                )
+            )
+    for policy in found:
+        if policy.name not in specs:
+            findings.append(
+                PolicyFinding(
+                    "policy-extra",
+                    f'data "aws_iam_policy_document" "{POLICY_PREFIX}{policy.name}" names no '
+                    f"consumer: add [consumers.{policy.name}] to the schema, or remove it",
+                    policy.file,
+                    policy.line,
+                    f'data "aws_iam_policy_document" "{POLICY_PREFIX}{policy.name}"',
+                    "",
+                )
+            )
+    return findings

@@ -1,0 +1,472 @@
+"""Each consumer's generated IAM policy, enforced by moto: the walk succeeds, the rest is refused.
+
+moto 5 authorizes requests against IAM policies once its request count passes
+``settings.INITIAL_NO_AUTH_ACTION_COUNT``: the env var of the same name for a
+standalone server, ``@set_initial_no_auth_action_count(n)`` for in-process mocks,
+and ``POST /moto-api/reset-auth`` (body: the count, as text/plain) on a running
+server. Our server runs in this process, so the test sets the setting itself.
+How far enforcement goes, per service (moto 5.2.5):
+
+* SQS: action and resource (the queue ARN) are checked, but the action is the
+  operation's name: a SendMessageBatch needs ``sqs:SendMessageBatch``, an
+  action IAM does not have (AWS authorizes it with ``sqs:SendMessage``). The
+  test makes moto ask for the real action, from ``iam_actions``.
+* S3: action and resource (bucket or object ARN) are checked for signed
+  requests. Presigned URLs are not: a request without an Authorization header
+  fails with HTTP 500 while enforcement is on. Those two requests (the web UI's
+  upload and playback) are checked against the policy document instead.
+* DynamoDB: only the action; moto passes the resource ``*``, which no
+  table-scoped statement matches, so every call would be refused. This test
+  teaches moto's DynamoDB handler the table (or index) ARN of each request —
+  a ``_determine_resource`` like the one moto has for SQS — so resource scoping
+  is enforced too.
+* Conditions (the ``s3:prefix`` of ListBucket) are not evaluated on requests:
+  checked against the policy document.
+
+The walk's S3 notifications are simulated by sends to the chunking and
+video-worker queues; S3 itself makes those in production (infra/notifications.tf),
+so here an "s3-notifications" identity with just those sends makes them. Likewise
+the walk's smoke safety reads each queue's redrive policy (GetQueueAttributes)
+before it receives: that is the smoke tool's own check, run by whoever runs smoke,
+not something a service does, so an "operator" identity makes that read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import io
+import json
+import os
+import urllib.request
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import settings
+from moto.dynamodb.responses import DynamoHandler
+from moto.iam import access_control
+
+from codegen.cli import load_schema
+from codegen.permissions import arn, policies, resolve
+from stereo_spot_aws_adapters import env_config
+from stereo_spot_aws_adapters import walk as walk_module
+from stereo_spot_aws_adapters._clients import get_client
+from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
+from stereo_spot_aws_adapters.iam_actions import OPERATION_ACTIONS, action_for
+from stereo_spot_aws_adapters.provision import provision
+from stereo_spot_aws_adapters.walk import (
+    QUEUE_POLL_SECONDS,
+    SEGMENT_COUNT,
+    WALK_STEPS,
+    Step,
+    Walk,
+    expect,
+    run_steps,
+)
+from stereo_spot_shared import adapters_from_env
+from stereo_spot_shared.errors import AccessDeniedError
+from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+ACCOUNT = "123456789012"  # moto's default account
+REGION = "us-east-1"
+S3_NOTIFICATIONS = "s3_notifications"
+OPERATOR = "operator"
+
+# Which consumer performs each step of the walk (README, "Permissions").
+STEP_CONSUMERS: dict[str, str] = {
+    "create the job": "web_ui",
+    "upload the source through a presigned PUT": "web_ui",
+    "receive the chunking message": "media_worker",
+    "mark chunking in progress": "media_worker",
+    "write segments and queue them for the video workers": "media_worker",
+    "video workers: receive segments, record completions": "video_worker",
+    "mark chunking complete": "media_worker",
+    "trigger reassembly once": "video_worker",
+    "receive the reassembly message": "media_worker",
+    "reassembly workers race for the lease": "media_worker",
+    "winner assembles and uploads final.mp4": "media_worker",
+    "mark the job completed": "media_worker",
+    "list completed jobs page by page": "web_ui",
+    "download final.mp4 through a presigned URL": "web_ui",
+    "complete the lease": "media_worker",
+}
+
+
+def list_jobs_in_progress(walk: Walk) -> str:
+    # The walk's job is completed by now; the call is what matters here.
+    items, _ = walk.adapters.jobs.list_in_progress(10)
+    return f"{len(items)} jobs in progress"
+
+
+def delete_completions(walk: Walk) -> str:
+    deleted = walk.adapters.segment_completions.delete_by_job(walk.job_id)
+    expect(deleted == SEGMENT_COUNT, f"deleted {deleted} completions, not {SEGMENT_COUNT}")
+    return f"{deleted} segment completions deleted"
+
+
+# Calls the design gives a consumer that the walk has no step for, made after it.
+AFTER_THE_WALK: tuple[tuple[str, str, Callable[[Walk], str]], ...] = (
+    ("web UI: the dashboard of jobs in progress", "web_ui", list_jobs_in_progress),
+    ("media worker: delete the job's segment completions", "media_worker", delete_completions),
+)
+
+# What each policy grants that the walk never calls, by (action, statement Sid), and why:
+# everything else granted is used. Failure paths and operations the walk has no step for.
+_LISTING = "listing under a readable prefix (list_object_keys): no walk step lists"
+_ABORT = "the clean-up after a failed managed upload: the walk's uploads succeed"
+_RELEASE = "heartbeats and early release: the walk releases only others' messages, and has none"
+NOT_IN_THE_WALK: dict[str, dict[tuple[str, str], str]] = {
+    "web_ui": {
+        ("s3:ListBucket", "ListInputPrefixes"): _LISTING,
+        ("s3:ListBucket", "ListOutputPrefixes"): _LISTING,
+        ("s3:AbortMultipartUpload", "WriteInputObjects"): _ABORT,
+        ("s3:ListBucketMultipartUploads", "CleanInputUploads"): _ABORT,
+    },
+    "media_worker": {
+        ("sqs:ChangeMessageVisibility", "ReceiveChunkingQueue"): _RELEASE,
+        ("sqs:ChangeMessageVisibility", "ReceiveReassemblyQueue"): _RELEASE,
+        (
+            "s3:GetObject",
+            "ReadInputObjects",
+        ): "the chunker downloads the source; the walk cuts it in memory",
+        ("s3:ListBucket", "ListInputPrefixes"): _LISTING,
+        ("s3:ListBucket", "ListOutputPrefixes"): _LISTING,
+        ("s3:AbortMultipartUpload", "WriteInputObjects"): _ABORT,
+        ("s3:AbortMultipartUpload", "WriteOutputObjects"): _ABORT,
+        ("s3:ListBucketMultipartUploads", "CleanInputUploads"): _ABORT,
+        ("s3:ListBucketMultipartUploads", "CleanOutputUploads"): _ABORT,
+    },
+    "video_worker": {
+        ("sqs:ChangeMessageVisibility", "ReceiveVideoWorkerQueue"): _RELEASE,
+        ("s3:ListBucket", "ListInputPrefixes"): _LISTING,
+        ("s3:AbortMultipartUpload", "WriteOutputObjects"): _ABORT,
+        ("s3:ListBucketMultipartUploads", "CleanOutputUploads"): _ABORT,
+    },
+}
+
+
+def dynamodb_resource(handler: Any) -> str:
+    """The ARN a DynamoDB request addresses: its table, or the index it queries."""
+    body = getattr(handler, "body", None) or {}
+    names = [body["TableName"]] if "TableName" in body else list(body.get("RequestItems", {}))
+    if not names:
+        return "*"
+    table = f"arn:aws:dynamodb:{handler.region}:{handler.current_account}:table/{names[0]}"
+    return f"{table}/index/{body['IndexName']}" if "IndexName" in body else table
+
+
+class IAMActionRequest(access_control.IAMRequest):
+    """moto's request check, asking for the IAM action of the operation rather than its name."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        service, _, operation = self._action.partition(":")
+        self._action = action_for(service, operation)
+
+
+@dataclass
+class Identity:
+    name: str
+    access_key_id: str
+    secret_access_key: str
+    document: dict[str, Any]
+
+
+@dataclass
+class Recorder:
+    """Every API operation (presigned ones included) each consumer's clients make."""
+
+    current: str = ""
+    calls: dict[str, list[tuple[str, str, dict[str, Any]]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    attached: set[int] = field(default_factory=set)
+
+    def attach_current_clients(self) -> None:
+        services: tuple[Literal["dynamodb", "sqs", "s3"], ...] = ("dynamodb", "sqs", "s3")
+        for service in services:
+            client = get_client(service)
+            if id(client) not in self.attached:
+                self.attached.add(id(client))
+                # Fires for every call and for every generate_presigned_url.
+                client.meta.events.register("before-parameter-build", self._record)
+
+    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self.calls[self.current].append(
+            (model.service_model.service_name, model.name, dict(params))
+        )
+
+
+@dataclass
+class Stack:
+    environment: dict[str, str]
+    identities: dict[str, Identity]
+    monkeypatch: pytest.MonkeyPatch
+
+    def use(self, name: str) -> None:
+        identity = self.identities[name]
+        self.monkeypatch.setenv("AWS_ACCESS_KEY_ID", identity.access_key_id)
+        self.monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", identity.secret_access_key)
+
+
+def enforce(on: bool) -> None:
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0 if on else float("inf")
+
+
+@pytest.fixture
+def stack(endpoint_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """Resources provisioned, one IAM user per consumer with its generated policy, enforcement on."""
+    environment = provision(prefix="iam", region_name=REGION)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    outputs = {t.terraform_output: environment[t.env_var] for t in TABLES}
+    outputs |= {q.terraform_output: environment[q.env_var] for q in QUEUES}
+    outputs |= {b.terraform_output: environment[b.env_var] for b in BUCKETS}
+    schema = load_schema(REPO / "schema" / "stereo_spot.toml")
+    documents = {
+        spec.consumer.name: resolve(spec, outputs, account=ACCOUNT, region=REGION)
+        for spec in policies(schema)
+    }
+    notified = sorted(
+        {layout.notify_queue for b in schema.buckets for layout in b.layouts if layout.notify_queue}
+    )
+    queue_urls = {q.name: environment[q.env_var] for q in QUEUES}
+    documents[S3_NOTIFICATIONS] = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [
+                    arn("queue", queue_urls[name], account=ACCOUNT, region=REGION)
+                    for name in notified
+                ],
+            }
+        ],
+    }
+    documents[OPERATOR] = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["sqs:GetQueueAttributes"],
+                "Resource": [
+                    arn("queue", url, account=ACCOUNT, region=REGION) for url in queue_urls.values()
+                ],
+            }
+        ],
+    }
+    iam = boto3.client("iam", endpoint_url=endpoint_env, region_name=REGION)
+    identities = {}
+    for name, document in documents.items():
+        iam.create_user(UserName=name)
+        iam.put_user_policy(
+            UserName=name, PolicyName=f"{name}-generated", PolicyDocument=json.dumps(document)
+        )
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        identities[name] = Identity(name, key["AccessKeyId"], key["SecretAccessKey"], document)
+    monkeypatch.setattr(DynamoHandler, "_determine_resource", dynamodb_resource, raising=False)
+    monkeypatch.setattr(access_control, "IAMRequest", IAMActionRequest)
+    monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+    yield Stack(environment, identities, monkeypatch)
+    enforce(False)
+
+
+# --- the policy document, where moto cannot enforce ------------------------------------
+
+
+def allows(document: dict[str, Any], action: str, resource: str, prefix: str | None = None) -> bool:
+    """Whether an Allow statement grants ``action`` on ``resource`` (our policies have no Deny)."""
+    for statement in document["Statement"]:
+        if statement["Effect"] != "Allow" or action not in statement["Action"]:
+            continue
+        if not any(fnmatch.fnmatchcase(resource, pattern) for pattern in statement["Resource"]):
+            continue
+        condition = statement.get("Condition")
+        if condition is None:
+            return True
+        patterns = condition.get("StringLike", {}).get("s3:prefix", [])
+        if prefix is not None and any(fnmatch.fnmatchcase(prefix, p) for p in patterns):
+            return True
+    return False
+
+
+def resources_of(service: str, operation: str, params: dict[str, Any]) -> list[str]:
+    if service == "dynamodb":
+        tables = [params["TableName"]] if "TableName" in params else list(params["RequestItems"])
+        suffix = f"/index/{params['IndexName']}" if "IndexName" in params else ""
+        return [arn("table", t, account=ACCOUNT, region=REGION) + suffix for t in tables]
+    if service == "sqs":
+        return [arn("queue", params["QueueUrl"], account=ACCOUNT, region=REGION)]
+    bucket = arn("bucket", params["Bucket"], account=ACCOUNT, region=REGION)
+    return [f"{bucket}/{params['Key']}" if "Key" in params else bucket]
+
+
+# --- the tests ---------------------------------------------------------------------------
+
+
+def test_every_walk_step_belongs_to_a_consumer() -> None:
+    assert [name for name, _ in WALK_STEPS] == list(STEP_CONSUMERS)
+
+
+def test_each_consumer_walks_its_steps_with_its_own_policy_and_the_policies_are_complete(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    recorder = Recorder()
+    stack.use(S3_NOTIFICATIONS)
+    chunking_notifier = env_config.chunking_queue_sender_from_env()
+    segment_notifier = env_config.video_worker_queue_sender_from_env()
+
+    presigned_requests: list[str] = []
+
+    class PresignedOpener:
+        """The walk's opener for presigned URLs, recording who fetches one."""
+
+        def __init__(self) -> None:
+            self.real = urllib.request.build_opener()
+
+        def open(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            # moto cannot authorize a presigned URL (see the module docstring):
+            # the request is let through, and its operation is checked below
+            # against the policy document like every other recorded one.
+            presigned_requests.append(recorder.current)
+            enforce(False)
+            try:
+                return self.real.open(request, *args, **kwargs)
+            finally:
+                enforce(True)
+
+    real_max_receive_count = walk_module._max_receive_count
+
+    def max_receive_count_as_operator(walk: Walk, queue_url: str) -> int | None:
+        # The smoke tool's safety read (module docstring): the operator's, not the step's.
+        consumer_key = os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]
+        stack.use(OPERATOR)
+        try:
+            return real_max_receive_count(walk, queue_url)
+        finally:
+            monkeypatch.setenv("AWS_ACCESS_KEY_ID", consumer_key[0])
+            monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", consumer_key[1])
+
+    monkeypatch.setattr(walk_module, "_max_receive_count", max_receive_count_as_operator)
+
+    def as_consumer(consumer: str, action: Callable[[Walk], str]) -> Callable[[Walk], str]:
+        def run(walk: Walk) -> str:
+            stack.use(consumer)
+            recorder.current = consumer
+            recorder.attach_current_clients()
+            adapters = adapters_from_env(backend="aws", wait_time_seconds=QUEUE_POLL_SECONDS)
+            walk.adapters_ = dataclasses.replace(
+                adapters, chunking_sender=chunking_notifier, video_worker_sender=segment_notifier
+            )
+            return action(walk)
+
+        return run
+
+    steps: list[Step] = [
+        (name, as_consumer(STEP_CONSUMERS[name], action)) for name, action in WALK_STEPS
+    ]
+    steps += [(name, as_consumer(consumer, action)) for name, consumer, action in AFTER_THE_WALK]
+    out = io.StringIO()
+    walk = Walk(out=out, work_dir=tmp_path, notification_wait=0.2)
+    walk.opener = PresignedOpener()  # type: ignore[assignment]
+    assert run_steps(walk, steps) == 0, out.getvalue()
+
+    assert sorted(recorder.calls) == ["media_worker", "video_worker", "web_ui"]
+    assert presigned_requests == ["web_ui", "web_ui"]
+    for consumer, calls in recorder.calls.items():
+        document = stack.identities[consumer].document
+        operations = {operation for _, operation, _ in calls}
+        assert operations, consumer
+        for service, operation, params in calls:
+            action = OPERATION_ACTIONS[service, operation]  # every operation has a known action
+            for resource in resources_of(service, operation, params):
+                assert allows(document, action, resource, params.get("Prefix")), (
+                    f"{consumer} calls {service} {operation}, which needs {action} on "
+                    f"{resource}; its generated policy does not grant it"
+                )
+    # ... and least: every grant the walk does not use is one of the documented few.
+    for consumer, calls in recorder.calls.items():
+        used = {
+            (OPERATION_ACTIONS[service, operation], resource)
+            for service, operation, params in calls
+            for resource in resources_of(service, operation, params)
+        }
+        unused = {
+            (action, statement["Sid"])
+            for statement in stack.identities[consumer].document["Statement"]
+            for action in statement["Action"]
+            for pattern in statement["Resource"]
+            if not any(a == action and fnmatch.fnmatchcase(r, pattern) for a, r in used)
+        }
+        assert unused == set(NOT_IN_THE_WALK[consumer]), consumer
+    web_ui = {operation for _, operation, _ in recorder.calls["web_ui"]}
+    assert {"PutItem", "GetItem", "Query", "PutObject", "GetObject", "HeadObject"} <= web_ui
+    media = {operation for _, operation, _ in recorder.calls["media_worker"]}
+    # final.mp4 is above the multipart threshold: the managed transfer's operations.
+    assert {"CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"} <= media
+
+
+def refused(call: Callable[[], object]) -> AccessDeniedError:
+    with pytest.raises(AccessDeniedError) as caught:
+        call()
+    assert isinstance(caught.value.__cause__, ClientError)
+    return caught.value
+
+
+def test_out_of_scope_calls_are_refused_with_the_action_named(stack: Stack) -> None:
+    input_bucket = stack.environment["INPUT_BUCKET_NAME"]
+    output_bucket = stack.environment["OUTPUT_BUCKET_NAME"]
+
+    stack.use("video_worker")
+    jobs = env_config.job_store_from_env()
+    storage = env_config.object_storage_from_env()
+    assert refused(lambda: jobs.update("job-1", status=JobStatus.COMPLETED)).action == (
+        "dynamodb:UpdateItem"
+    )
+    # PutItem is granted on its own tables, not on jobs: resources are enforced too.
+    job = Job(job_id="job-1", mode=StereoMode.SBS, status=JobStatus.CREATED, created_at=1)
+    assert refused(lambda: jobs.put(job)).action == "dynamodb:PutItem"
+    # Its own layout is writable; the final video next to it is not.
+    storage.upload(output_bucket, "jobs/job-1/segments/segment-0000.mp4", b"converted")
+    denied = refused(lambda: storage.upload(output_bucket, "jobs/job-1/final.mp4", b"x"))
+    assert denied.action == "s3:PutObject"
+    assert "s3:PutObject" in str(denied)
+
+    stack.use("web_ui")
+    receiver = env_config.chunking_queue_receiver_from_env(wait_time_seconds=0)
+    assert refused(lambda: receiver.receive()).action == "sqs:ReceiveMessage"
+    sender = env_config.reassembly_queue_sender_from_env()
+    assert refused(lambda: sender.send("{}")).action == "sqs:SendMessage"
+
+    stack.use("media_worker")
+    storage = env_config.object_storage_from_env()
+    assert refused(lambda: storage.upload(input_bucket, "elsewhere/x.mp4", b"x")).action == (
+        "s3:PutObject"
+    )
+    assert refused(lambda: storage.exists(input_bucket, "elsewhere/x.mp4")).action == (
+        "s3:GetObject"
+    )
+    segments = env_config.segment_completion_store_from_env()
+    completion = SegmentCompletion(
+        job_id="job-1", segment_index=0, output_s3_uri="s3://x/y", completed_at=1, total_segments=1
+    )
+    assert refused(lambda: segments.put(completion)).action == "dynamodb:PutItem"
+
+
+def test_listing_is_limited_to_the_read_prefixes_in_the_document(stack: Stack) -> None:
+    # moto does not evaluate s3:prefix conditions on requests: the document is checked.
+    web_ui = stack.identities["web_ui"].document
+    bucket = arn("bucket", stack.environment["INPUT_BUCKET_NAME"], account=ACCOUNT, region=REGION)
+    assert allows(web_ui, "s3:ListBucket", bucket, prefix="input/job-1/")
+    assert not allows(web_ui, "s3:ListBucket", bucket, prefix="segments/job-1/")
+    assert not allows(web_ui, "s3:ListBucket", bucket)
