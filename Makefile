@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: test demo bench generate check drift lint typecheck checkov pytest distributions goldens install clean
+.PHONY: test demo bench generate check drift lint typecheck checkov pytest distributions goldens install clean conformance
 
 # Two distributions from one tree: stereo-spot-shared (packaging/stereo-spot-shared,
 # pydantic only) and stereo-spot-aws-adapters (this pyproject.toml, which depends on it).
@@ -63,6 +63,11 @@ checkov: $(CHECKOV_STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+## make conformance [ENDPOINT=http://localhost:4566]: the conformance suite on every backend,
+## plus an AWS-compatible endpoint (LocalStack, ...) when ENDPOINT is given
+conformance: $(STAMP)
+	STEREO_SPOT_TEST_ENDPOINT=$(ENDPOINT) $(BIN)/python -m pytest -q tests/conformance
 
 ## make distributions: build both wheels; prove each installs alone in a scratch venv
 distributions: $(STAMP)

@@ -222,6 +222,24 @@ class TableSpec:
         return self.has("batch_put") or self.has("delete_partition")
 
     @property
+    def protocol_name(self) -> str:
+        """The generated Protocol every backend's class for this table satisfies: ``JobsTable``."""
+        return pascal(self.name) + "Table"
+
+    @property
+    def memory_class_name(self) -> str:
+        """The in-memory backend's class for this table: ``MemoryJobsTable``."""
+        return "Memory" + self.protocol_name
+
+    @property
+    def declared_protocol(self) -> tuple[str, str] | None:
+        """``(module, class)`` of the schema's ``protocol``, which the generated Protocol extends."""
+        if self.protocol is None:
+            return None
+        module, _, name = self.protocol.rpartition(".")
+        return module, name
+
+    @property
     def lease(self) -> LeasePattern | None:
         return next((p for p in self.patterns if isinstance(p, LeasePattern)), None)
 
@@ -248,6 +266,15 @@ class QueueSpec:
     # The buckets whose S3 notifications the queue's parser accepts: the buckets of the
     # layouts whose notify_queue is this queue (event_source = "s3").
     event_buckets: tuple[BucketSpec, ...] = ()
+
+    @property
+    def sender_field(self) -> str:
+        """The bundle's field holding this queue's sender: ``chunking_sender``."""
+        return f"{self.name}_sender"
+
+    @property
+    def receiver_field(self) -> str:
+        return f"{self.name}_receiver"
 
 
 LayoutFieldKind = Literal["text", "number", "enum"]
@@ -389,6 +416,11 @@ class BucketSpec:
     schema_path: str
     layouts: tuple[LayoutSpec, ...] = ()
 
+    @property
+    def bundle_field(self) -> str:
+        """The bundle's field holding this bucket's name: ``input_bucket``."""
+        return f"{self.name}_bucket"
+
     def layout(self, name: str) -> LayoutSpec | None:
         return next((layout for layout in self.layouts if layout.name == name), None)
 
@@ -424,12 +456,23 @@ class ConsumerSpec:
 
 
 @dataclass(frozen=True)
+class NotificationRoute:
+    """Objects created in ``bucket`` under ``prefix``/``suffix`` notify ``queue`` (S3 events)."""
+
+    bucket: str
+    queue: str
+    prefix: str
+    suffix: str
+
+
+@dataclass(frozen=True)
 class GeneratorSpec:
     package: str
     models_module: str
     errors_module: str
     python_path: Path
-    # The cloud-agnostic package the key layouts are generated into (None: the schema has none).
+    # The cloud-agnostic package the key layouts, the adapter bundle and the in-memory
+    # backend are generated into (None: the schema has none, so neither is generated).
     shared_package: str | None = None
 
     @property
@@ -451,3 +494,21 @@ class SchemaSpec:
     @property
     def layouts(self) -> tuple[LayoutSpec, ...]:
         return tuple(layout for bucket in self.buckets for layout in bucket.layouts)
+
+    @property
+    def notification_routes(self) -> tuple[NotificationRoute, ...]:
+        """Which uploads notify which queue: every layout with a ``notify_queue``.
+
+        The in-memory backend delivers these S3 events as the bucket
+        notifications in Terraform (checked by the drift command) do on AWS.
+        """
+        return tuple(
+            NotificationRoute(layout.bucket, layout.notify_queue, layout.prefix, layout.suffix)
+            for layout in self.layouts
+            if layout.notify_queue is not None
+        )
+
+
+def pascal(name: str) -> str:
+    """``segment_completions`` -> ``SegmentCompletions``."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))

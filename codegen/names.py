@@ -188,6 +188,124 @@ KEYS_MODULE_NAMES = (
     "object_uri",
     "LAYOUTS",
 )
+# The adapter bundle (generated/adapters.py of the shared package) and the in-memory
+# backend (generated/memory_<table>.py, generated/memory_backend.py).
+ADAPTERS_MODULE_NAMES = (
+    "annotations",
+    "__all__",
+    "Mapping",
+    "Sequence",
+    "dataclass",
+    "Protocol",
+    "ObjectStorage",
+    "PageToken",
+    "QueueReceiverWithProcessing",
+    "QueueSender",
+    "Adapters",
+    "TYPE_CHECKING",
+    "HeldLease",
+)
+ADAPTERS_FIELDS = ("backend", "objects")
+MEMORY_TABLE_MODULE_NAMES = (
+    "annotations",
+    "__all__",
+    "Callable",
+    "Mapping",
+    "Sequence",
+    "_checks",
+    "default_owner_id",
+    "PageToken",
+    "MemoryState",
+    "MemoryTable",
+    "Record",
+    "KEY_ATTRIBUTES",
+    "_to_record",
+    "_from_record",
+    "_STARTED",
+    "_OWNER",
+    "_EXPIRES",
+    "_held_by",
+    "HeldLease",
+    "InvalidTransitionError",
+    "_LIFECYCLE_SOURCES",
+    "_LIFECYCLE_FINAL",
+    "IN_PROGRESS_MARKER",
+)
+MEMORY_CLASS_NAMES = ("__init__", "__repr__", "state", "table_name", "_table", "clock", "owner_id")
+MEMORY_BACKEND_NAMES = (
+    "annotations",
+    "__all__",
+    "time",
+    "Callable",
+    "MemoryObjectStorage",
+    "MemoryQueueReceiver",
+    "MemoryQueueSender",
+    "MemoryState",
+    "NotificationRoute",
+    "Adapters",
+    "QUEUES",
+    "BUCKETS",
+    "ROUTES",
+    "build_adapters",
+)
+SHARED_MODULES = ("keys", "adapters", "memory_backend")
+# Locals and builtins each in-memory method body uses (keys as in METHOD_NAMES).
+MEMORY_METHOD_NAMES: dict[str, tuple[str, ...]] = {
+    "get": (*_KEY_ANNOTATIONS, "record"),
+    "put": ("self",),
+    "delete": _KEY_ANNOTATIONS,
+    "batch_put": ("self", "items", "records", "position", "enumerate", "list"),
+    "update": (
+        *_KEY_ANNOTATIONS,
+        "key",
+        "changes",
+        "record",
+        "removals",
+        "requested",
+        "allowed",
+        "changed",
+        "current",
+        "list",
+    ),
+    "delete_partition": _KEY_ANNOTATIONS,
+    "query_partition": (*_KEY_ANNOTATIONS, "records", "record", "list"),
+    "query_index_page": (
+        *_KEY_ANNOTATIONS,
+        "limit",
+        "exclusive_start_key",
+        "partition",
+        "start",
+        "records",
+        "token",
+        "record",
+        "object",
+        "list",
+        "tuple",
+    ),
+    "create_once": (
+        *_KEY_ANNOTATIONS,
+        "bool",
+        "ttl_seconds",
+        "now",
+        "expires",
+        "record",
+        "current",
+        "ttl",
+    ),
+    "lease": (
+        *_KEY_ANNOTATIONS,
+        "bool",
+        "lease_seconds",
+        "owner",
+        "now",
+        "expires",
+        "record",
+        "holder",
+        "HeldLease",
+    ),
+    "to_item": ("record",),
+}
+
 # Attributes every NamedTuple has: a key class field must not hide them.
 KEY_CLASS_NAMES = ("count", "index", "_make", "_asdict", "_replace", "_fields", "_field_defaults")
 
@@ -373,18 +491,31 @@ def layout_methods(layout: m.LayoutSpec) -> list[Method]:
 
 def _layout_namespaces(schema: m.SchemaSpec) -> list[Namespace]:
     shared = schema.generator.shared_package
-    if shared is None or not schema.layouts:
+    if shared is None:
         return []
     module_globals = layout_globals(schema)
     exported = [n for n in module_globals if n.path and not n.origin and not n.name.startswith("_")]
+    bundle = adapters_globals(schema)
+    bundle_exports = [n for n in bundle if n.path and not n.origin] + [
+        Name("Adapters", "the adapter bundle", origin="Adapters")
+    ]
+    modules = _always(SHARED_MODULES, f"a module of {shared}.generated") + [
+        Name(f"memory_{t.name}", "in-memory module of the table", t.schema_path)
+        for t in schema.tables
+    ]
     found = [
         Namespace(
             f"{shared}.generated",
             tuple(_always(SHARED_GENERATED_NAMES, f"a name {shared}.generated always defines"))
-            + tuple(exported),
+            + tuple(exported)
+            + tuple(bundle_exports)
+            + tuple(modules),
         ),
-        Namespace(f"{shared}.generated.keys", tuple(module_globals)),
+        *_bundle_namespaces(schema),
     ]
+    if not schema.layouts:
+        return found
+    found.append(Namespace(f"{shared}.generated.keys", tuple(module_globals)))
     for layout in schema.layouts:
         for method in layout_methods(layout):
             local = _always(METHOD_NAMES[method.kind], "a name the generated function uses")
@@ -398,6 +529,97 @@ def _layout_namespaces(schema: m.SchemaSpec) -> list[Namespace]:
     return found
 
 
+def adapters_globals(schema: m.SchemaSpec) -> list[Name]:
+    """Module-level names of the shared package's ``generated/adapters.py``."""
+    models = schema.generator.models_module
+    names = _always(ADAPTERS_MODULE_NAMES, "a name the adapters module always defines")
+    for table in schema.tables:
+        names.append(Name(table.protocol_name, "Protocol of the table", table.schema_path))
+        if table.declared_protocol:
+            module, cls = table.declared_protocol
+            names.append(Name(cls, "protocol", f"{table.schema_path}.protocol", f"{module}.{cls}"))
+        for model in table_models(table):
+            names.append(Name(model, "model or enum", table.schema_path, f"{models}.{model}"))
+    return names
+
+
+def bundle_fields(schema: m.SchemaSpec) -> list[Name]:
+    """The fields of the generated ``Adapters`` bundle."""
+    names = _always(ADAPTERS_FIELDS, "a field every Adapters bundle has")
+    names += [Name(t.name, "table (a bundle field)", t.schema_path) for t in schema.tables]
+    for queue in schema.queues:
+        names.append(Name(queue.sender_field, "sender field of the queue", queue.schema_path))
+        names.append(Name(queue.receiver_field, "receiver field of the queue", queue.schema_path))
+    names += [Name(b.bundle_field, "bucket name field", b.schema_path) for b in schema.buckets]
+    return names
+
+
+def memory_table_globals(schema: m.SchemaSpec, table: m.TableSpec) -> list[Name]:
+    """Module-level names of ``generated/memory_<table>.py``: the AWS module's, less its runtime."""
+    aws_only = {"TYPE_CHECKING", "ClientError", "_dynamo", "get_client", "BatchRetry"}
+    aws_only |= {"DynamoDBClient", "QueryInputTypeDef", "Item", table.class_name}
+    if table.model:
+        aws_only |= {snake(table.model) + "_to_item", snake(table.model) + "_from_item"}
+    names = [n for n in table_globals(schema, table) if n.name not in aws_only and n.path]
+    names += _always(MEMORY_TABLE_MODULE_NAMES, "a name every in-memory table module defines")
+    names.append(Name(table.memory_class_name, "in-memory class of the table", table.schema_path))
+    return names
+
+
+def _bundle_namespaces(schema: m.SchemaSpec) -> list[Namespace]:
+    shared = schema.generator.shared_package
+    found = [
+        Namespace(f"{shared}.generated.adapters", tuple(adapters_globals(schema))),
+        Namespace("class Adapters", tuple(bundle_fields(schema))),
+        Namespace(
+            f"{shared}.generated.memory_backend",
+            tuple(
+                _always(MEMORY_BACKEND_NAMES, "a name the memory backend module always defines")
+                + [
+                    Name(t.memory_class_name, "in-memory class of the table", t.schema_path)
+                    for t in schema.tables
+                ]
+            ),
+        ),
+    ]
+    for table in schema.tables:
+        module_globals = memory_table_globals(schema, table)
+        found.append(Namespace(f"{shared}.generated.memory_{table.name}", tuple(module_globals)))
+        members = _always(MEMORY_CLASS_NAMES, "a member every in-memory class has")
+        for i, pattern in enumerate(table.patterns):
+            pattern_path = f"{table.schema_path}.access_patterns[{i}]"
+            members.append(Name(pattern.name, "access pattern", f"{pattern_path}.name"))
+            if pattern.kind == "lease":
+                members += [
+                    Name(name, f"method every lease adds ({pattern.name})", f"{pattern_path}.kind")
+                    for name in LEASE_PUBLIC_METHODS
+                ]
+        found.append(Namespace(f"class {table.memory_class_name}", tuple(members)))
+        found.append(
+            Namespace(f"class {table.protocol_name}", tuple(members[len(MEMORY_CLASS_NAMES) :]))
+        )
+        for method in table_methods(table):
+            if method.function == "_conditional_update":
+                continue
+            function = "_to_record" if method.kind == "to_item" else method.function
+            owner = None if method.owner is None else table.memory_class_name
+            local = _always(MEMORY_METHOD_NAMES[method.kind], "a name the in-memory method uses")
+            scope = f"{owner}.{function}()" if owner else f"{function}()"
+            found.append(Namespace(scope, (*method.parameters, *local, *module_globals)))
+    return found
+
+
+def table_models(table: m.TableSpec) -> list[str]:
+    """Model classes a table's modules name: its models, and enums in update signatures."""
+    names = {table.model} if table.model else set()
+    for pattern in table.patterns:
+        if isinstance(pattern, m.QueryIndexPagePattern):
+            names.add(pattern.item_model)
+        if isinstance(pattern, m.UpdatePattern):
+            names.update(a.python_type for a in pattern.fields if a.python_kind == "enum")
+    return sorted(names)
+
+
 def namespaces(schema: m.SchemaSpec) -> list[Namespace]:
     """Every scope of the generated code with the names in it."""
     package = schema.generator.package
@@ -407,6 +629,8 @@ def namespaces(schema: m.SchemaSpec) -> list[Namespace]:
     ]
     parsers = [Name(*parser) for parser in queue_parsers(schema)]
     env_globals = _always(ENV_CONFIG_NAMES, "a name env_config always defines") + classes
+    if schema.generator.shared_package is not None:
+        env_globals += _always(("Adapters", "build_adapters"), "the aws backend's bundle builder")
     resources: list[m.TableSpec | m.QueueSpec | m.BucketSpec] = [
         *schema.tables,
         *schema.queues,

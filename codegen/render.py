@@ -19,7 +19,7 @@ import jinja2
 
 from . import model as m
 from .literals import escape_text, python_literal
-from .names import RUNTIME_EXPORTS, queue_parsers, snake
+from .names import RUNTIME_EXPORTS, queue_parsers, snake, table_models
 from .version import generator_version
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -61,7 +61,7 @@ def render_unformatted(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
             package_dir / "generated" / f"{table.name}.py",
             "table.py.jinja",
             table=table,
-            table_models=_table_models(table),
+            table_models=table_models(table),
             abc_imports=_abc_imports(table),
             uses_client_error=any(
                 table.has(kind) for kind in ("update", "query_index_page", "create_once", "lease")
@@ -172,7 +172,68 @@ def shared_modules(schema: m.SchemaSpec) -> list[SharedModule]:
             "runtime_imports": sorted(runtime),
         },
     )
-    return [keys]
+    return [keys, _adapters_module(schema), *_memory_modules(schema)]
+
+
+def _adapters_module(schema: m.SchemaSpec) -> SharedModule:
+    """The ``Adapters`` bundle and one Protocol per table, which every backend satisfies."""
+    kinds = {pattern.kind for table in schema.tables for pattern in table.patterns}
+    declared: dict[str, set[str]] = {
+        "stereo_spot_shared.interfaces": {
+            "ObjectStorage",
+            "QueueReceiverWithProcessing",
+            "QueueSender",
+        }
+    }
+    if "query_index_page" in kinds:
+        declared["stereo_spot_shared.interfaces"].add("PageToken")
+    for table in schema.tables:
+        if table.declared_protocol:
+            module, name = table.declared_protocol
+            declared.setdefault(module, set()).add(name)
+    return SharedModule(
+        "adapters",
+        "adapters.py.jinja",
+        tuple(sorted(["Adapters", *(table.protocol_name for table in schema.tables)])),
+        {
+            "abc_imports": [
+                name
+                for name, kind in (("Mapping", "query_index_page"), ("Sequence", "batch_put"))
+                if kind in kinds
+            ],
+            "protocol_imports": [
+                (module, sorted(names)) for module, names in sorted(declared.items())
+            ],
+            "models": sorted({name for table in schema.tables for name in table_models(table)}),
+            "uses_leases": any(table.lease for table in schema.tables),
+        },
+    )
+
+
+def _memory_modules(schema: m.SchemaSpec) -> list[SharedModule]:
+    """The in-memory backend: one module per table and the builder of its bundle.
+
+    Not re-exported by ``generated/__init__``, so importing the shared types
+    does not import the in-memory runtime.
+    """
+    tables = [
+        SharedModule(
+            f"memory_{table.name}",
+            "memory_table.py.jinja",
+            (),
+            {
+                "table": table,
+                "table_models": table_models(table),
+                "abc_imports": _abc_imports(table),
+                "lifecycle_guarded": any(
+                    isinstance(p, m.UpdatePattern) and p.lifecycle for p in table.patterns
+                ),
+                "in_progress_marker": m.IN_PROGRESS_MARKER,
+            },
+        )
+        for table in schema.tables
+    ]
+    return [*tables, SharedModule("memory_backend", "memory_backend.py.jinja", (), {})]
 
 
 def _render_shared(schema: m.SchemaSpec, out_dir: Path, emit: Callable[..., None]) -> None:
@@ -192,17 +253,6 @@ def _render_shared(schema: m.SchemaSpec, out_dir: Path, emit: Callable[..., None
         modules=modules,
         exports=sorted(name for module in modules for name in module.exports),
     )
-
-
-def _table_models(table: m.TableSpec) -> list[str]:
-    """Model classes the table module names: its models, and enums in update signatures."""
-    names = {table.model} if table.model else set()
-    for pattern in table.patterns:
-        if isinstance(pattern, m.QueryIndexPagePattern):
-            names.add(pattern.item_model)
-        if isinstance(pattern, m.UpdatePattern):
-            names.update(a.python_type for a in pattern.fields if a.python_kind == "enum")
-    return sorted(names)
 
 
 def _abc_imports(table: m.TableSpec) -> list[str]:
@@ -241,6 +291,8 @@ def _variable_names(schema: m.SchemaSpec) -> list[str]:
 
 def _env_exports(schema: m.SchemaSpec) -> list[str]:
     names = ["VARIABLES", "check_environment", "load_terraform_outputs", "object_storage_from_env"]
+    if schema.generator.shared_package is not None:
+        names.append("build_adapters")  # the aws backend: it returns the shared Adapters bundle
     names += _variable_names(schema)
     names += [t.factory for t in schema.tables]
     for queue in schema.queues:

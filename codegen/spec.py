@@ -52,7 +52,8 @@ GENERATOR_FIELDS: dict[str, Field] = {
     ),
     "shared_package": Field(
         "string",
-        "Cloud-agnostic package the key layouts are generated into (needed when a bucket has layouts).",
+        "Cloud-agnostic package the key layouts, the adapter bundle and the in-memory backend "
+        "are generated into (needed when a bucket has layouts).",
         pattern=DOTTED_NAME,
     ),
 }

@@ -6,11 +6,13 @@
    and ``stereo-spot-aws-adapters`` (the top-level pyproject.toml) into
    ``build/distributions/``; each wheel holds only its own package.
 2. A scratch venv gets the shared wheel alone: ``stereo_spot_shared`` (interfaces,
-   key functions, models) imports and works, and neither boto3 nor botocore is
-   installed or imported.
+   key functions, models) imports and works, ``STORAGE_ADAPTER=memory`` gives a
+   working in-memory bundle, ``aws`` is an unknown backend there, and neither
+   boto3 nor botocore is installed or imported.
 3. A second scratch venv gets the adapters wheel with ``--find-links`` to the
    wheel folder: pip pulls in our shared wheel (its RECORD is checked, so a
-   same-named package from elsewhere would fail) and the adapters import.
+   same-named package from elsewhere would fail), the adapters import, and both
+   backends are registered (each by its own distribution's entry point).
 
 pydantic and boto3 come from the configured package index (pip's cache makes
 repeat runs fast). The venvs are made without pip; the dev venv's pip installs
@@ -37,8 +39,19 @@ import importlib.util, json, sys
 import stereo_spot_shared
 from stereo_spot_shared import build_segment_key, parse_input_key, parse_segment_key
 from stereo_spot_shared.interfaces import JobStore, QueueMessage
+from stereo_spot_shared import UnknownBackendError, adapters_from_env
 key = build_segment_key("job-1", 0, 2, "sbs")
+memory = adapters_from_env(backend="memory", wait_time_seconds=0)
+memory.objects.upload(memory.input_bucket, key, b"segment")
+(notification,) = memory.video_worker_receiver.receive()
+try:
+    adapters_from_env(backend="aws")
+    aws = "built"
+except UnknownBackendError as error:
+    aws = list(error.installed)
 print(json.dumps({
+    "memory": stereo_spot_shared.parse_s3_event(notification.body)[0].key,
+    "aws_without_adapters": aws,
     "version": stereo_spot_shared.__version__,
     "segment": parse_segment_key("b", key).segment_s3_uri,
     "input": parse_input_key("input/job-1/source.mp4"),
@@ -53,7 +66,11 @@ WITH_ADAPTERS = """
 import importlib.metadata as metadata, json
 import stereo_spot_aws_adapters, stereo_spot_shared
 record = metadata.distribution("stereo-spot-shared").read_text("RECORD") or ""
+backends = {
+    e.name: e.dist.name for e in metadata.entry_points(group="stereo_spot.backends")
+}
 print(json.dumps({
+    "backends": backends,
     "requires": metadata.requires("stereo-spot-aws-adapters"),
     "shared_version": metadata.version("stereo-spot-shared"),
     "shared_has_keys": "stereo_spot_shared/generated/keys.py" in record,
@@ -133,9 +150,15 @@ def main() -> int:
                 f"the shared types misbehave in the scratch venv: {facts}",
             )
             check(Path(tmp) in Path(facts["file"]).parents, f"imported from {facts['file']}")
+            check(
+                facts["memory"] == "segments/job-1/00000_00002_sbs.mp4"
+                and facts["aws_without_adapters"] == ["memory"],
+                f"STORAGE_ADAPTER misbehaves with the shared wheel alone: {facts}",
+            )
             print(
-                f"shared wheel alone: stereo_spot_shared {facts['version']} imports and works; "
-                "no boto3 or botocore installed or imported"
+                f"shared wheel alone: stereo_spot_shared {facts['version']} imports and works, "
+                "STORAGE_ADAPTER=memory runs (aws: not installed); no boto3 or botocore "
+                "installed or imported"
             )
             full = scratch_venv(Path(tmp), "adapters")
             pip("install", "--quiet", "--find-links", OUT, adapters, into=full)
@@ -146,9 +169,15 @@ def main() -> int:
             )
             check(facts["shared_has_keys"], "stereo-spot-shared was not installed from our wheel")
             check(Path(tmp) in Path(facts["shared_file"]).parents, f"{facts['shared_file']}")
+            check(
+                facts["backends"]
+                == {"aws": "stereo-spot-aws-adapters", "memory": "stereo-spot-shared"},
+                f"backend entry points: {facts['backends']}",
+            )
             print(
                 f"adapters wheel: pulled in stereo-spot-shared {facts['shared_version']} "
-                f"from {OUT.relative_to(ROOT)}/; {facts['adapters']} imports"
+                f"from {OUT.relative_to(ROOT)}/; {facts['adapters']} imports; backends "
+                f"{facts['backends']}"
             )
     except DistributionError as error:
         print(error, file=sys.stderr)

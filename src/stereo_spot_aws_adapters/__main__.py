@@ -12,6 +12,7 @@ from .embedded import MotoNotInstalledError
 EPILOG = """\
 examples:
   python -m stereo_spot_aws_adapters demo
+  python -m stereo_spot_aws_adapters demo --backend memory
   terraform -chdir=infra output -json > outputs.json
   python -m stereo_spot_aws_adapters smoke --env-file outputs.json
   python -m stereo_spot_aws_adapters smoke --env-file outputs.json \\
@@ -41,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Start moto in this process on 127.0.0.1, provision every table, queue "
         "and bucket in the schema, set the environment the Terraform outputs would, and walk "
         "one job through upload, chunking, video workers, reassembly and listing.",
+    )
+    demo.add_argument(
+        "--backend",
+        choices=("aws", "memory"),
+        default="aws",
+        help="aws: the AWS adapters against an embedded moto server; memory: the in-memory "
+        "backend (no server, no AWS request) (default: %(default)s)",
     )
     demo.add_argument(
         "--prefix",
@@ -169,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "demo":
-            return run_demo(prefix=args.prefix)
+            return run_demo(prefix=args.prefix, backend=args.backend)
         return run_smoke(
             env_file=args.env_file,
             endpoint_url=args.endpoint_url,

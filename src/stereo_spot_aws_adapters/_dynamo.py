@@ -1,28 +1,36 @@
 """Runtime shared by every generated DynamoDB adapter.
 
 Generated classes do their own straight-line marshalling; what lives here is
-what every table needs the same way: argument checks, following pages, batch
-writes with retries, and JSON-safe page tokens.
+what every table needs the same way: following pages, batch writes with
+retries, and JSON-safe page tokens. The argument checks are cloud-agnostic
+(``stereo_spot_shared._checks``, shared with the in-memory backend) and are
+re-exported here under the names generated code calls.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from botocore.exceptions import ClientError
-from pydantic import TypeAdapter, ValidationError
 
+from stereo_spot_shared._checks import (
+    MAX_KEY_BYTES,
+    MAX_NUMBER_DIGITS,
+    TokenType,
+    check_page_token,
+    field_validator,
+    require_bytes_key,
+    require_int,
+    require_model,
+    require_str_key,
+    to_number,
+)
+from stereo_spot_shared._clock import default_owner_id, now
 from stereo_spot_shared.errors import (
-    ArgumentTypeError,
     CorruptItemError,
-    InvalidArgumentError,
     InvalidPageTokenError,
     StereoSpotError,
 )
@@ -35,7 +43,6 @@ from ._retry import BatchRetry
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef
-    from pydantic import BaseModel
 
     Item = dict[str, AttributeValueTypeDef]
 
@@ -44,77 +51,6 @@ _M = TypeVar("_M")
 
 BATCH_WRITE_LIMIT = 25
 """BatchWriteItem accepts at most 25 put or delete requests."""
-
-
-MAX_KEY_BYTES = 2048
-"""DynamoDB's limit on the UTF-8 size of a partition key value (sort keys: 1024)."""
-
-MAX_NUMBER_DIGITS = 38
-"""DynamoDB numbers keep at most 38 significant digits; an int needing more is rejected."""
-
-_NUMBER_MAGNITUDE_LIMIT = 10**126  # DynamoDB numbers are below 1E126
-
-
-def require_str_key(name: str, value: object, *, max_bytes: int = MAX_KEY_BYTES) -> str:
-    """A string key attribute: a non-empty ``str`` of at most ``max_bytes`` UTF-8 bytes."""
-    if not isinstance(value, str):
-        raise ArgumentTypeError(f"{name} must be a str, got {type(value).__name__}")
-    if not value:
-        raise InvalidArgumentError(f"{name} must not be empty")
-    try:
-        size = len(value.encode("utf-8"))
-    except UnicodeEncodeError as error:
-        raise InvalidArgumentError(
-            f"{name} is not valid Unicode ({error.reason} at index {error.start})"
-        ) from error
-    if size > max_bytes:
-        raise InvalidArgumentError(
-            f"{name} is {size} bytes of UTF-8; DynamoDB keys hold at most {max_bytes}"
-        )
-    return value
-
-
-def require_int(name: str, value: object, *, minimum: int | None = None) -> int:
-    """An ``int`` (never a ``bool``) DynamoDB can store, optionally bounded below."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}")
-    if minimum is not None and value < minimum:
-        raise InvalidArgumentError(f"{name} must be at least {minimum}, got {value}")
-    to_number(name, value)
-    return value
-
-
-def to_number(name: str, value: int) -> str:
-    """``value`` as a DynamoDB ``N`` string; more than 38 significant digits is refused."""
-    # Checked before str(): Python refuses to format ints of over 4300 digits.
-    if abs(value) >= _NUMBER_MAGNITUDE_LIMIT:
-        raise InvalidArgumentError(
-            f"{name} has {value.bit_length()} bits, beyond the largest DynamoDB number (1E126)"
-        )
-    text = str(value)
-    if len(text.lstrip("-").rstrip("0")) > MAX_NUMBER_DIGITS:
-        raise InvalidArgumentError(
-            f"{name} = {text[:12]}... has more than {MAX_NUMBER_DIGITS} significant digits, "
-            "more than a DynamoDB number holds"
-        )
-    return text
-
-
-def require_bytes_key(name: str, value: object, *, max_bytes: int = MAX_KEY_BYTES) -> bytes:
-    if not isinstance(value, bytes):
-        raise ArgumentTypeError(f"{name} must be bytes, got {type(value).__name__}")
-    if not value:
-        raise InvalidArgumentError(f"{name} must not be empty")
-    if len(value) > max_bytes:
-        raise InvalidArgumentError(
-            f"{name} is {len(value)} bytes; DynamoDB keys hold at most {max_bytes}"
-        )
-    return value
-
-
-def require_model(name: str, value: object, model: type[BaseModel]) -> None:
-    if not isinstance(value, model):
-        raise ArgumentTypeError(f"{name} must be a {model.__name__}, got {type(value).__name__}")
 
 
 def table_resource(table_name: str, env_var: str, terraform_output: str) -> AwsCall:
@@ -146,32 +82,6 @@ def _plain(value: object) -> object:
     if isinstance(value, dict) and len(value) == 1:
         return next(iter(value.values()))
     return value
-
-
-def field_validator(model: type[BaseModel], field: str) -> Callable[[object], Any]:
-    """Validate one value exactly as ``model`` validates its ``field``.
-
-    Used by generated ``update`` methods so a field updated alone obeys the
-    same type and range rules as a whole model written by ``put``.
-    """
-    adapters: list[TypeAdapter[Any]] = []  # built on first use, not at import
-
-    def validate(value: object) -> Any:
-        if not adapters:
-            adapters.append(TypeAdapter(model.model_fields[field].rebuild_annotation()))
-        try:
-            return adapters[0].validate_python(value)
-        except ValidationError as error:
-            detail = error.errors(include_url=False)[0]
-            message = f"{field} for {model.__name__}: {detail['msg']} (got {value!r})"
-            # A wrong type is a TypeError; a right type with a bad value a ValueError.
-            # pydantic reports any enum mismatch as "enum": a non-string is the wrong type.
-            wrong_type = str(detail["type"]).endswith("_type") or (
-                detail["type"] == "enum" and not isinstance(value, str)
-            )
-            raise (ArgumentTypeError if wrong_type else InvalidArgumentError)(message) from None
-
-    return validate
 
 
 def is_condition_failure(error: ClientError) -> bool:
@@ -368,9 +278,6 @@ def plain_key(key: Item) -> dict[str, str | int]:
     }
 
 
-TokenType = Literal["S", "N"]
-
-
 def encode_page_token(last_key: Mapping[str, AttributeValueTypeDef] | None) -> PageToken | None:
     """Turn a ``LastEvaluatedKey`` into plain JSON: strings stay, numbers become ints."""
     if not last_key:
@@ -398,50 +305,38 @@ def decode_page_token(
     their types, and the fixed partition value: anything else was forged,
     truncated, or belongs to another listing.
     """
-    if not isinstance(token, Mapping):
-        raise InvalidPageTokenError(
-            f"page token for {listing} must be the mapping a previous call returned, "
-            f"got {type(token).__name__}"
-        )
-    if set(token) != set(attribute_types):
-        raise InvalidPageTokenError(
-            f"page token for {listing} must have exactly the keys {sorted(attribute_types)}, "
-            f"got {sorted(map(str, token))}"
-        )
-    key: Item = {}
-    for name, kind in attribute_types.items():
-        value = token[name]
-        if kind == "S":
-            if not isinstance(value, str) or not value:
-                raise InvalidPageTokenError(
-                    f"page token for {listing}: {name!r} must be a non-empty string"
-                )
-            if name in fixed and value != fixed[name]:
-                raise InvalidPageTokenError(
-                    f"page token for {listing}: {name!r} is {value!r}, this listing reads {fixed[name]!r}"
-                )
-            key[name] = {"S": value}
-        else:
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise InvalidPageTokenError(
-                    f"page token for {listing}: {name!r} must be an integer"
-                )
-            try:
-                key[name] = {"N": to_number(name, value)}
-            except InvalidArgumentError as error:
-                raise InvalidPageTokenError(f"page token for {listing}: {error}") from error
-    return key
-
-
-def now() -> int:
-    """Unix seconds; the clock every generated time comparison uses."""
-    return int(time.time())
-
-
-def default_owner_id() -> str:
-    """A lease owner id unique to this process and object: host, pid, random suffix."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    values = check_page_token(token, attribute_types, fixed, listing)
+    return {
+        name: {"S": value} if isinstance(value, str) else {"N": to_number(name, value)}
+        for name, value in values.items()
+    }
 
 
 def is_validation_error(error: ClientError) -> bool:
     return error_code(error) == "ValidationException"
+
+
+__all__ = [
+    "BATCH_WRITE_LIMIT",
+    "MAX_KEY_BYTES",
+    "MAX_NUMBER_DIGITS",
+    "BatchPutOutcome",
+    "TokenType",
+    "batch_put",
+    "decode_page_token",
+    "default_owner_id",
+    "encode_page_token",
+    "error_message",
+    "field_validator",
+    "is_condition_failure",
+    "is_validation_error",
+    "now",
+    "query_pages",
+    "read_item",
+    "require_bytes_key",
+    "require_int",
+    "require_model",
+    "require_str_key",
+    "table_resource",
+    "to_number",
+]

@@ -1,8 +1,9 @@
-"""The two ways to run the walk: ``demo`` (embedded moto server) and ``smoke`` (a deployed stack).
+"""The ways to run the walk: ``demo`` (embedded moto server, or in memory) and ``smoke`` (a stack).
 
-Both end in the same steps (``walk.WALK_STEPS``); they differ only in how the
-environment is set up. ``demo`` provisions everything itself; ``smoke`` reads
-the stack's Terraform outputs, provisions nothing, and deletes what it created.
+All end in the same steps (``walk.WALK_STEPS``); they differ only in how the
+backend is set up. ``demo`` provisions everything itself (``--backend memory``
+needs no server at all); ``smoke`` reads the stack's Terraform outputs,
+provisions nothing, and deletes what it created.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from stereo_spot_shared import interfaces
+from stereo_spot_shared.backends import STORAGE_ADAPTER, installed_backends
 from stereo_spot_shared.generated.keys import INPUT_LAYOUT
+from stereo_spot_shared.memory import MemoryState
 
 from . import env_config
 from ._clients import ENDPOINT_VARIABLES, SERVICES, get_client
@@ -21,15 +25,22 @@ from ._env import load_declared_outputs
 from .embedded import EmbeddedMotoServer
 from .generated.resources import BUCKETS, QUEUES, TABLES
 from .provision import provision
-from .walk import WALK_STEPS, Adapters, Step, Walk, clean_up, run_steps
+from .walk import WALK_STEPS, Step, Walk, WalkError, clean_up, run_steps
 
-__all__ = ["run_demo", "run_smoke"]
+__all__ = ["BACKENDS", "run_demo", "run_memory_demo", "run_smoke"]
+
+BACKENDS = ("aws", "memory")
+"""What ``demo --backend`` accepts: an embedded moto server, or the in-memory backend."""
 
 DEMO_REGION = "us-east-1"
 
 
-def run_demo(*, prefix: str = "stereo-spot-demo", out: TextIO = sys.stdout) -> int:
-    """Walk one job through an embedded moto server; 0 when every step passed."""
+def run_demo(
+    *, prefix: str = "stereo-spot-demo", backend: str = "aws", out: TextIO = sys.stdout
+) -> int:
+    """Walk one job through an embedded moto server (or in memory); 0 when every step passed."""
+    if backend == "memory":
+        return run_memory_demo(out=out)
     server = EmbeddedMotoServer()
 
     def start_server(walk: Walk) -> str:
@@ -91,6 +102,7 @@ def run_demo(*, prefix: str = "stereo-spot-demo", out: TextIO = sys.stdout) -> i
         os.environ.update(walk.environment)
         override_endpoints(server.endpoint_url)
         os.environ["AWS_REGION"] = DEMO_REGION
+        os.environ[STORAGE_ADAPTER] = "aws"
         return _build_adapters(walk, len(walk.environment))
 
     steps: list[Step] = [
@@ -103,6 +115,68 @@ def run_demo(*, prefix: str = "stereo-spot-demo", out: TextIO = sys.stdout) -> i
     with tempfile.TemporaryDirectory(prefix="stereo-spot-demo-") as work_dir:
         walk = Walk(out=out, work_dir=Path(work_dir), notification_wait=3.0)
         return run_steps(walk, steps, finally_step=("clean up what the walk created", clean_up))
+
+
+def run_memory_demo(*, out: TextIO = sys.stdout) -> int:
+    """The same walk on the in-memory backend: no server, no AWS request, a few seconds."""
+
+    def select_backend(walk: Walk) -> str:
+        os.environ[STORAGE_ADAPTER] = "memory"
+        installed = ", ".join(sorted(installed_backends()))
+        return f"{STORAGE_ADAPTER}=memory (installed backends: {installed}); no server to start"
+
+    def build_backend(walk: Walk) -> str:
+        adapters = walk.build_adapters()
+        return (
+            f"adapters_from_env() built a {adapters.backend} backend: {len(TABLES)} tables, "
+            f"{len(QUEUES)} queues, {len(BUCKETS)} buckets, empty and private to this bundle"
+        )
+
+    def show_routes(walk: Walk) -> str:
+        # The bucket notifications Terraform configures come from the schema's key layouts.
+        state = getattr(walk.adapters.objects, "state", None)
+        if not isinstance(state, MemoryState):
+            raise TypeError(
+                f"expected the in-memory backend, got {type(walk.adapters.objects).__name__}"
+            )
+        expect_route = ("input", "chunking", INPUT_LAYOUT.prefix, INPUT_LAYOUT.suffix)
+        routes = [(r.bucket, r.queue, r.prefix, r.suffix) for r in state.routes]
+        if expect_route not in routes:
+            raise WalkError(f"no route for source uploads to the chunking queue: {routes}")
+        return "; ".join(f"s3://{b}/{p}*{s} -> {q}" for b, q, p, s in routes) + " (ObjectCreated)"
+
+    steps: list[Step] = [
+        ("select the in-memory backend", select_backend),
+        ("create every table, queue and bucket in the schema", build_backend),
+        ("route uploads as the schema's key layouts declare", show_routes),
+        ("check every adapter against its interface", check_interfaces),
+        *WALK_STEPS,
+    ]
+    with tempfile.TemporaryDirectory(prefix="stereo-spot-demo-") as work_dir:
+        walk = Walk(out=out, work_dir=Path(work_dir), notification_wait=3.0)
+        return run_steps(walk, steps, finally_step=("clean up what the walk created", clean_up))
+
+
+def check_interfaces(walk: Walk) -> str:
+    """Every adapter of the bundle satisfies the interface services are written against."""
+    a = walk.adapters
+    expected: list[tuple[object, type]] = [
+        (a.jobs, interfaces.JobStore),
+        (a.segment_completions, interfaces.SegmentCompletionStore),
+        (a.reassembly_triggered, interfaces.ReassemblyLock),
+        (a.objects, interfaces.ObjectStorage),
+    ]
+    for queue in ("chunking", "video_worker", "reassembly"):
+        expected.append((getattr(a, f"{queue}_sender"), interfaces.QueueSender))
+        expected.append((getattr(a, f"{queue}_receiver"), interfaces.QueueReceiver))
+    wrong = [
+        f"{type(adapter).__name__} is not a {protocol.__name__}"
+        for adapter, protocol in expected
+        if not isinstance(adapter, protocol)
+    ]
+    if wrong:
+        raise TypeError("; ".join(wrong))
+    return f"{len(expected)} adapters satisfy their interfaces ({type(a.jobs).__name__}, ...)"
 
 
 def run_smoke(
@@ -124,6 +198,7 @@ def run_smoke(
             override_endpoints(endpoint_url)
         if region:
             os.environ["AWS_REGION"] = region
+        os.environ[STORAGE_ADAPTER] = "aws"
         built = _build_adapters(walk, len(outputs.values), source=env_file)
         if outputs.ignored:
             built += f"; ignored (not declared by the schema): {', '.join(outputs.ignored)}"
@@ -157,11 +232,10 @@ def endpoints_in_use() -> dict[str, str]:
 
 def _build_adapters(walk: Walk, variable_count: int, *, source: str = "") -> str:
     env_config.check_environment()
-    walk.counter.attach_shared_clients()
-    walk.adapters_ = Adapters.from_env()
+    walk.build_adapters()
     origin = f" from {source}" if source else ""
     endpoints = ", ".join(f"{service} {url}" for service, url in endpoints_in_use().items())
     return (
         f"{variable_count} variables{origin}; check_environment() passed; "
-        f"adapters built through env_config; endpoints: {endpoints}"
+        f"adapters built by adapters_from_env(); endpoints: {endpoints}"
     )

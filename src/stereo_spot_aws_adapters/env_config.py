@@ -23,6 +23,7 @@ from stereo_spot_aws_adapters.generated.reassembly_triggered import ReassemblyTr
 from stereo_spot_aws_adapters.generated.segment_completions import DynamoSegmentCompletionStore
 from stereo_spot_aws_adapters.s3 import S3ObjectStorage
 from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
+from stereo_spot_shared.generated.adapters import Adapters
 
 __all__ = [
     "CHUNKING_QUEUE_URL",
@@ -34,6 +35,7 @@ __all__ = [
     "SEGMENT_COMPLETIONS_TABLE_NAME",
     "VARIABLES",
     "VIDEO_WORKER_QUEUE_URL",
+    "build_adapters",
     "check_environment",
     "chunking_queue_receiver_from_env",
     "chunking_queue_sender_from_env",
@@ -197,3 +199,33 @@ def input_bucket_name() -> str:
 def output_bucket_name() -> str:
     """The output bucket, from ``$OUTPUT_BUCKET_NAME``."""
     return require_env(OUTPUT_BUCKET_NAME)
+
+
+def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
+    """Every adapter on AWS, from the environment: the ``aws`` backend of ``adapters_from_env``.
+
+    Checks every variable first, so one ``MissingConfigurationError`` names all
+    that are missing. ``wait_time_seconds`` overrides every receiver's long-poll wait.
+    """
+    check_environment()
+    return Adapters(
+        backend="aws",
+        jobs=job_store_from_env(),
+        segment_completions=segment_completion_store_from_env(),
+        reassembly_triggered=reassembly_triggered_lock_from_env(),
+        objects=object_storage_from_env(),
+        chunking_sender=chunking_queue_sender_from_env(),
+        chunking_receiver=chunking_queue_receiver_from_env(
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+        ),
+        video_worker_sender=video_worker_queue_sender_from_env(),
+        video_worker_receiver=video_worker_queue_receiver_from_env(
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+        ),
+        reassembly_sender=reassembly_queue_sender_from_env(),
+        reassembly_receiver=reassembly_queue_receiver_from_env(
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+        ),
+        input_bucket=input_bucket_name(),
+        output_bucket=output_bucket_name(),
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import warnings
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,23 @@ if TYPE_CHECKING:
 
     from ._resources import QueueResource, TableResource
 
-__all__ = ["provision", "resource_name", "teardown"]
+__all__ = ["EmulatorLimitationWarning", "provision", "resource_name", "teardown"]
+
+
+class EmulatorLimitationWarning(UserWarning):
+    """The endpoint lacks a feature the schema asks for; provisioning went on without it."""
+
+
+# What emulators answer for an operation they do not implement.
+_UNSUPPORTED_OPERATION = frozenset(
+    {
+        "UnknownOperationException",
+        "UnsupportedOperation",
+        "NotImplemented",
+        "NotImplementedException",
+        "InvalidAction",
+    }
+)
 
 # DynamoDB Local and LocalStack reach ACTIVE in well under a second; AWS in seconds.
 _WAITER_CONFIG: WaiterConfigTypeDef = {"Delay": 1, "MaxAttempts": 120}
@@ -106,14 +123,27 @@ def _create_table(client: DynamoDBClient, table: TableResource, name: str) -> No
     client.get_waiter("table_exists").wait(TableName=name, WaiterConfig=_WAITER_CONFIG)
     if table.ttl_attribute is None:
         return
-    current = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
-    if current.get("TimeToLiveStatus") in {"ENABLED", "ENABLING"}:
-        # Enabling TTL again is a ValidationException, even with the same attribute.
-        return
-    client.update_time_to_live(
-        TableName=name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
-    )
+    try:
+        current = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        if current.get("TimeToLiveStatus") in {"ENABLED", "ENABLING"}:
+            # Enabling TTL again is a ValidationException, even with the same attribute.
+            return
+        client.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+        )
+    except ClientError as error:
+        if error_code(error) not in _UNSUPPORTED_OPERATION:
+            raise
+        # The adapters compare the TTL attribute themselves, so an expired marker
+        # still counts as absent; only the deletion of expired items is lost.
+        warnings.warn(
+            f"{client.meta.endpoint_url} does not support DynamoDB TTL ({error_code(error)}): table "
+            f"{name} was created without TTL on {table.ttl_attribute!r}. Expired items still "
+            "count as absent to the adapters, but are never deleted.",
+            EmulatorLimitationWarning,
+            stacklevel=3,
+        )
 
 
 def _create_queue(client: SQSClient, queue: QueueResource, prefix: str) -> str:

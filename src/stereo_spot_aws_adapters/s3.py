@@ -8,10 +8,8 @@ path complete; a failed upload leaves no multipart upload behind to be billed.
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
-import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -19,9 +17,18 @@ from boto3.exceptions import S3TransferFailedError, S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
+from stereo_spot_shared._object_checks import (
+    MAX_KEY_BYTES,
+    MAX_PRESIGN_SECONDS,
+    check_body,
+    check_download_target,
+    check_expiry,
+    check_header_value,
+    check_listing,
+    check_object,
+    check_upload_source,
+)
 from stereo_spot_shared.errors import (
-    ArgumentTypeError,
-    InvalidArgumentError,
     ObjectNotFoundError,
     ServiceError,
 )
@@ -36,18 +43,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MAX_PRESIGN_SECONDS = 604_800
-"""Seven days, the longest a SigV4 presigned URL can be valid."""
-
-MAX_KEY_BYTES = 1024
-"""S3's limit on the UTF-8 length of an object key."""
-
 MIB = 1024 * 1024
 
+
 # botocore's own check of a bucket name (it raises ParamValidationError otherwise).
-_BUCKET_NAME = re.compile(r"[A-Za-z0-9._-]{1,255}")
-
-
 def default_transfer_config() -> TransferConfig:
     """Multipart above 8 MiB, 8 MiB parts, 8 parts in flight, at most 8 MiB of reads queued."""
     return TransferConfig(
@@ -112,9 +111,9 @@ class S3ObjectStorage:
         self, bucket: str, key: str, *, expires_in: int = 3600, content_type: str = "video/mp4"
     ) -> str:
         """A URL that accepts one HTTP PUT of the object with this ``Content-Type``."""
-        _check_object(bucket, key)
-        _check_expiry(expires_in)
-        _check_header_value("content_type", content_type)
+        check_object(bucket, key)
+        check_expiry(expires_in)
+        check_header_value("content_type", content_type)
         with self._aws(bucket):
             return self._client.generate_presigned_url(
                 "put_object",
@@ -132,11 +131,11 @@ class S3ObjectStorage:
         response_content_disposition: str | None = None,
     ) -> str:
         """A URL that serves the object to an HTTP GET, optionally as an attachment."""
-        _check_object(bucket, key)
-        _check_expiry(expires_in)
+        check_object(bucket, key)
+        check_expiry(expires_in)
         params = {"Bucket": bucket, "Key": key}
         if response_content_disposition is not None:
-            _check_header_value("response_content_disposition", response_content_disposition)
+            check_header_value("response_content_disposition", response_content_disposition)
             params["ResponseContentDisposition"] = response_content_disposition
         with self._aws(bucket):
             return self._client.generate_presigned_url(
@@ -145,17 +144,14 @@ class S3ObjectStorage:
 
     def upload(self, bucket: str, key: str, body: bytes) -> None:
         """Store ``body`` as the object, replacing any existing one."""
-        _check_object(bucket, key)
-        if not isinstance(body, bytes):
-            raise ArgumentTypeError(
-                f"body must be bytes, not {type(body).__name__}; encode text first"
-            )
+        check_object(bucket, key)
+        check_body(body)
         with self._aws(bucket):
             self._client.put_object(Bucket=bucket, Key=key, Body=body)
 
     def download(self, bucket: str, key: str) -> bytes:
         """The whole object in memory; use ``download_file`` for large objects."""
-        _check_object(bucket, key)
+        check_object(bucket, key)
         with self._aws(bucket):
             try:
                 response = self._client.get_object(Bucket=bucket, Key=key)
@@ -173,7 +169,7 @@ class S3ObjectStorage:
         come back as a bare 404: on a 404 the bucket is checked (one more
         request), and a missing bucket raises ``MissingResourceError``.
         """
-        _check_object(bucket, key)
+        check_object(bucket, key)
         aws = self._aws(bucket)
         with aws:
             try:
@@ -188,7 +184,7 @@ class S3ObjectStorage:
 
     def delete(self, bucket: str, key: str) -> None:
         """Delete the object; deleting one that does not exist is not an error."""
-        _check_object(bucket, key)
+        check_object(bucket, key)
         with self._aws(bucket):
             self._client.delete_object(Bucket=bucket, Key=key)
 
@@ -196,10 +192,7 @@ class S3ObjectStorage:
         self, bucket: str, prefix: str = "", *, page_size: int = 1000
     ) -> list[str]:
         """Every key under ``prefix``, following all pages, in S3's (UTF-8 binary) order."""
-        _check_bucket(bucket)
-        if prefix:
-            _check_key(prefix, what="prefix")
-        _check_int("page_size", page_size, 1, 1000)
+        check_listing(bucket, prefix, page_size)
         with self._aws(bucket):
             paginator = self._client.get_paginator("list_objects_v2")
             pages = paginator.paginate(
@@ -220,12 +213,8 @@ class S3ObjectStorage:
         ``progress`` is called with the bytes sent since its previous call.
         S3 errors raise the shared ``ServiceError`` kinds, like every other call.
         """
-        _check_object(bucket, key)
-        filename = os.fspath(path)
-        if not os.path.exists(filename):
-            raise FileNotFoundError(errno.ENOENT, "local file to upload does not exist", filename)
-        if os.path.isdir(filename):
-            raise IsADirectoryError(errno.EISDIR, "cannot upload a directory", filename)
+        check_object(bucket, key)
+        filename = check_upload_source(path)
         may_be_multipart = os.path.getsize(filename) >= self._transfer_config.multipart_threshold
         try:
             with self._transfer_errors(bucket):
@@ -262,15 +251,8 @@ class S3ObjectStorage:
         temporary layer here cost 10-20% of throughput for nothing.)
         ``progress`` is called with the bytes received since its previous call.
         """
-        _check_object(bucket, key)
-        target = os.fspath(path)
-        if os.path.isdir(target):
-            raise IsADirectoryError(errno.EISDIR, "download target is a directory", target)
-        directory = os.path.dirname(os.path.abspath(target))
-        if not os.path.isdir(directory):
-            raise FileNotFoundError(
-                errno.ENOENT, "directory to download into does not exist", directory
-            )
+        check_object(bucket, key)
+        target = check_download_target(path)
         aws = self._aws(bucket)
         with self._transfer_errors(bucket):
             try:
@@ -342,82 +324,6 @@ def _is_missing_key(exc: ClientError) -> bool:
     if code == "NoSuchBucket":
         return False
     return code in {"404", "NoSuchKey", "NotFound"} or http_status(exc) == 404
-
-
-def _check_object(bucket: str, key: str) -> None:
-    _check_bucket(bucket)
-    _check_key(key, what="key")
-
-
-def _check_bucket(bucket: str) -> None:
-    if not isinstance(bucket, str):
-        raise ArgumentTypeError(f"bucket must be a str, got {type(bucket).__name__}")
-    if not bucket:
-        raise InvalidArgumentError(
-            "bucket is empty; pass the bucket name, e.g. from INPUT_BUCKET_NAME"
-        )
-    if _BUCKET_NAME.fullmatch(bucket) is None:
-        raise InvalidArgumentError(
-            f"bucket {bucket!r} is not a bucket name (letters, digits, '.', '-', '_'); pass "
-            "the name alone and put any path in the key"
-        )
-
-
-def _check_key(key: str, *, what: str) -> None:
-    if not isinstance(key, str):
-        raise ArgumentTypeError(f"{what} must be a str, got {type(key).__name__}")
-    if not key:
-        raise InvalidArgumentError(f"{what} is empty; S3 object keys need at least one character")
-    index = _first_control_character(key)
-    if index is not None:
-        raise InvalidArgumentError(
-            f"{what} {key!r} contains control character {key[index]!r} at index {index}; "
-            "S3 keys here must not contain characters below U+0020 or U+007F"
-        )
-    try:
-        size = len(key.encode("utf-8"))
-    except UnicodeEncodeError as exc:
-        raise InvalidArgumentError(f"{what} {key!r} is not valid Unicode: {exc.reason}") from exc
-    if size > MAX_KEY_BYTES:
-        raise InvalidArgumentError(
-            f"{what} is {size} bytes of UTF-8; S3 allows at most {MAX_KEY_BYTES}"
-        )
-
-
-def _first_control_character(text: str) -> int | None:
-    return next(
-        (index for index, char in enumerate(text) if ord(char) < 32 or ord(char) == 127), None
-    )
-
-
-def _check_expiry(expires_in: int) -> None:
-    if not isinstance(expires_in, int) or isinstance(expires_in, bool):
-        raise ArgumentTypeError(f"expires_in must be an int, got {type(expires_in).__name__}")
-    if not 1 <= expires_in <= MAX_PRESIGN_SECONDS:
-        raise InvalidArgumentError(
-            f"expires_in must be between 1 and {MAX_PRESIGN_SECONDS} seconds (7 days), "
-            f"got {expires_in}"
-        )
-
-
-def _check_int(name: str, value: object, low: int, high: int, note: str = "") -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}")
-    if not low <= value <= high:
-        detail = f" ({note})" if note else ""
-        raise InvalidArgumentError(f"{name} must be between {low} and {high}{detail}, got {value}")
-
-
-def _check_header_value(name: str, value: str) -> None:
-    if not isinstance(value, str):
-        raise ArgumentTypeError(f"{name} must be a str, got {type(value).__name__}")
-    if not value:
-        raise InvalidArgumentError(f"{name} is empty")
-    index = _first_control_character(value)
-    if index is not None:
-        raise InvalidArgumentError(
-            f"{name} {value!r} contains a control character at index {index}"
-        )
 
 
 __all__ = ["MAX_KEY_BYTES", "MAX_PRESIGN_SECONDS", "S3ObjectStorage", "default_transfer_config"]

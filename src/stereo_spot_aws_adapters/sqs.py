@@ -19,35 +19,49 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from stereo_spot_shared._messages import (
+    BASE64,
+    ENCODING_ATTRIBUTE,
+    HANDLE_GONE_CODES,
+    MAX_BATCH_ENTRIES,
+    MAX_MESSAGE_BYTES,
+    MAX_VISIBILITY_TIMEOUT,
+    MIN_MESSAGE_BYTES,
+    STRING_TYPE,
+    UTF8,
+    Attributes,
+    OutgoingMessage,
+    check_int,
+    check_max_message_bytes,
+    check_max_messages,
+    check_receipt_handle,
+    check_retry_delay,
+    check_visibility,
+    check_wait_time,
+    encode_bodies,
+    encode_body,
+)
 from stereo_spot_shared.errors import (
     ArgumentTypeError,
     BatchWriteError,
-    EmptyMessageError,
     InvalidArgumentError,
     MalformedEventError,
-    MessageTooLargeError,
     StereoSpotError,
 )
 from stereo_spot_shared.interfaces import MessageBody, QueueMessage
 from stereo_spot_shared.message_attributes import (
-    MAX_MESSAGE_ATTRIBUTES,
-    NOT_SQS_CHARACTER,
     MessageAttributeValue,
-    attribute_size,
-    check_attributes,
     data_type,
     number_text,
     parse_number,
 )
 from stereo_spot_shared.processing import BatchWork, MessageWork
-from stereo_spot_shared.tracing import with_trace_context
 
 from ._clients import get_client
 from ._env import EnvVariable
@@ -65,50 +79,13 @@ if TYPE_CHECKING:
         SendMessageBatchRequestEntryTypeDef,
     )
 
-MAX_MESSAGE_BYTES = 1_048_576
-"""SQS's largest limit (1 MiB since 2025) on one message, body plus attributes, and on one batch.
-
-A queue's own limit (its ``MaximumMessageSize``) can be lower; the schema
-declares it per queue (``max_message_bytes``) and the generated factories pass
-it to the sender.
-"""
-
-MIN_MESSAGE_BYTES = 1024
-"""The smallest ``MaximumMessageSize`` SQS lets a queue have."""
-
-MAX_BATCH_ENTRIES = 10
-"""SQS accepts at most this many entries per SendMessageBatch / DeleteMessageBatch."""
-
-MAX_VISIBILITY_TIMEOUT = 43_200
-"""Twelve hours, the longest visibility timeout SQS allows."""
-
-ENCODING_ATTRIBUTE = "stereo-spot-body-encoding"
-"""Message attribute recording how the body was encoded: ``utf-8`` or ``base64``."""
-
 TRACE_HEADER_ATTRIBUTE: Final = "AWSTraceHeader"
 """The system attribute (X-Ray trace header) returned in ``QueueMessage.attributes``."""
-
-_UTF8 = "utf-8"
-_BASE64 = "base64"
-_STRING_TYPE = "String"
-_OWN_ATTRIBUTES = 1  # the encoding marker
-
-Attributes = Mapping[str, MessageAttributeValue]
 
 logger = logging.getLogger(__name__)
 
 _E = TypeVar("_E")
 _S = TypeVar("_S")
-
-
-@dataclass(frozen=True)
-class _Outgoing:
-    """A validated body, as it will travel."""
-
-    text: str
-    encoding: str
-    attributes: dict[str, MessageAttributeValueTypeDef]
-    size: int
 
 
 @dataclass
@@ -139,7 +116,7 @@ class SQSQueueSender:
         env_variable: EnvVariable | None = None,
     ) -> None:
         _check_queue_url(queue_url)
-        _check_int("max_message_bytes", max_message_bytes, MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES)
+        check_max_message_bytes(max_message_bytes)
         self.queue_url = queue_url
         self.max_message_bytes = max_message_bytes
         self._client = (
@@ -157,12 +134,12 @@ class SQSQueueSender:
         value, more than nine attributes, or a message over the queue's size
         limit raises without sending anything.
         """
-        outgoing = _encode(body, attributes, self.max_message_bytes)
+        outgoing = encode_body(body, self.max_message_bytes, attributes=attributes)
         with self._aws:
             response = self._client.send_message(
                 QueueUrl=self.queue_url,
                 MessageBody=outgoing.text,
-                MessageAttributes=outgoing.attributes,
+                MessageAttributes=_to_wire(outgoing),
             )
         return response["MessageId"]
 
@@ -185,22 +162,7 @@ class SQSQueueSender:
         exactly the bodies that were not sent.
         """
         bodies = list(bodies)
-        if attributes is None:
-            per_body: list[Attributes | None] = [None] * len(bodies)
-        else:
-            per_body = list(attributes)
-            if len(per_body) != len(bodies):
-                raise InvalidArgumentError(
-                    f"attributes must hold one entry per body: {len(per_body)} for "
-                    f"{len(bodies)} bodies"
-                )
-        outgoing: list[_Outgoing] = []
-        for index, (body, extra) in enumerate(zip(bodies, per_body, strict=True)):
-            try:
-                outgoing.append(_encode(body, extra, self.max_message_bytes))
-            except (InvalidArgumentError, ArgumentTypeError) as refused:
-                # Same class, so callers' handlers still match; the index says which body.
-                raise type(refused)(f"bodies[{index}]: {refused}") from refused
+        outgoing = encode_bodies(bodies, self.max_message_bytes, attributes=attributes)
         message_ids: dict[int, str] = {}
         failures: dict[int, str] = {}
         error: StereoSpotError | None = None
@@ -213,7 +175,7 @@ class SQSQueueSender:
                 str(index): {
                     "Id": str(index),
                     "MessageBody": outgoing[index].text,
-                    "MessageAttributes": outgoing[index].attributes,
+                    "MessageAttributes": _to_wire(outgoing[index]),
                 }
                 for index in group
             }
@@ -255,9 +217,9 @@ class SQSQueueReceiver:
         on_malformed: Callable[[str, MalformedEventError], None] | None = None,
     ) -> None:
         _check_queue_url(queue_url)
-        _check_int("wait_time_seconds", wait_time_seconds, 0, 20, "SQS long polling")
+        check_wait_time(wait_time_seconds)
         if visibility_timeout_seconds is not None:
-            _check_int(
+            check_int(
                 "visibility_timeout_seconds", visibility_timeout_seconds, 1, MAX_VISIBILITY_TIMEOUT
             )
         self.visibility_timeout_seconds = visibility_timeout_seconds
@@ -287,7 +249,7 @@ class SQSQueueReceiver:
         moves it to the queue's dead-letter queue (``python -m
         stereo_spot_aws_adapters dlq QUEUE`` lists it).
         """
-        _check_int("max_messages", max_messages, 1, MAX_BATCH_ENTRIES)
+        check_max_messages(max_messages)
         with self._aws:
             response = self._client.receive_message(
                 QueueUrl=self.queue_url,
@@ -325,7 +287,7 @@ class SQSQueueReceiver:
             self,
             message,
             visibility_timeout_seconds=self._visibility_timeout(),
-            retry_delay_seconds=_check_retry_delay(retry_delay_seconds),
+            retry_delay_seconds=check_retry_delay(retry_delay_seconds),
             handle_gone=receipt_handle_gone,
             span_name=self._span_name,
         )
@@ -344,7 +306,7 @@ class SQSQueueReceiver:
             self,
             messages,
             visibility_timeout_seconds=self._visibility_timeout(),
-            retry_delay_seconds=_check_retry_delay(retry_delay_seconds),
+            retry_delay_seconds=check_retry_delay(retry_delay_seconds),
             handle_gone=receipt_handle_gone,
             span_name=self._span_name,
         )
@@ -360,7 +322,7 @@ class SQSQueueReceiver:
 
     def delete(self, receipt_handle: str) -> None:
         """Delete a received message so it is not delivered again."""
-        _check_receipt_handle(receipt_handle)
+        check_receipt_handle(receipt_handle)
         with self._aws:
             self._client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt_handle)
 
@@ -368,7 +330,7 @@ class SQSQueueReceiver:
         """Delete many received messages; handles not deleted raise ``BatchWriteError``."""
         handles = list(receipt_handles)
         for handle in handles:
-            _check_receipt_handle(handle)
+            check_receipt_handle(handle)
         failures: dict[int, str] = {}
         error: StereoSpotError | None = None
         for start in range(0, len(handles), MAX_BATCH_ENTRIES):
@@ -395,8 +357,8 @@ class SQSQueueReceiver:
 
     def change_visibility(self, receipt_handle: str, seconds: int) -> None:
         """Hide a received message for ``seconds`` more (0 makes it visible at once)."""
-        _check_receipt_handle(receipt_handle)
-        _check_int("seconds", seconds, 0, MAX_VISIBILITY_TIMEOUT, "12 hours")
+        check_receipt_handle(receipt_handle)
+        check_visibility(seconds)
         with self._aws:
             self._client.change_message_visibility(
                 QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
@@ -410,49 +372,14 @@ class SQSQueueReceiver:
         return succeeded, response.get("Failed", [])
 
 
-def _encode(
-    body: object, attributes: Attributes | None = None, limit: int = MAX_MESSAGE_BYTES
-) -> _Outgoing:
-    """Validate a body and its attributes and encode them for SQS; raise before
-    anything is sent."""
-    user_attributes = with_trace_context(
-        check_attributes(
-            attributes, reserved_names=(ENCODING_ATTRIBUTE,), slots_taken=_OWN_ATTRIBUTES
-        ),
-        limit=MAX_MESSAGE_ATTRIBUTES - _OWN_ATTRIBUTES,
-    )
-    if not isinstance(body, (str, bytes)):
-        raise ArgumentTypeError(f"message body must be str or bytes, not {type(body).__name__}")
-    if not body:
-        raise EmptyMessageError("message body is empty; SQS does not accept empty messages")
-    if isinstance(body, bytes):
-        text = base64.b64encode(body).decode("ascii")
-        encoding = _BASE64
-    else:
-        bad = re.search(NOT_SQS_CHARACTER, body)
-        if bad is not None:
-            raise InvalidArgumentError(
-                f"message body contains U+{ord(bad.group()):04X} at index {bad.start()}, "
-                "which SQS does not accept; send the body as bytes to have it base64-encoded"
-            )
-        text = body
-        encoding = _UTF8
-    size = (
-        len(text.encode("utf-8"))
-        + attribute_size(ENCODING_ATTRIBUTE, encoding)
-        + sum(attribute_size(name, value) for name, value in user_attributes.items())
-    )
-    if size > limit:
-        raise MessageTooLargeError(
-            f"message is {size} bytes ({encoding}-encoded body plus attributes), over the queue's "
-            f"limit of {limit} bytes; store the payload in S3 and send its key instead"
-        )
-    wire = {name: _to_wire(value) for name, value in user_attributes.items()}
-    wire[ENCODING_ATTRIBUTE] = {"DataType": _STRING_TYPE, "StringValue": encoding}
-    return _Outgoing(text=text, encoding=encoding, attributes=wire, size=size)
+def _to_wire(outgoing: OutgoingMessage) -> dict[str, MessageAttributeValueTypeDef]:
+    """The message attributes as SQS takes them: the user's, then the encoding marker."""
+    wire = {name: _value_to_wire(value) for name, value in outgoing.attributes.items()}
+    wire[ENCODING_ATTRIBUTE] = {"DataType": STRING_TYPE, "StringValue": outgoing.encoding}
+    return wire
 
 
-def _to_wire(value: MessageAttributeValue) -> MessageAttributeValueTypeDef:
+def _value_to_wire(value: MessageAttributeValue) -> MessageAttributeValueTypeDef:
     kind = data_type(value)
     if isinstance(value, bytes):
         return {"DataType": kind, "BinaryValue": value}
@@ -477,7 +404,9 @@ def _from_wire(name: str, value: MessageAttributeValueOutputTypeDef) -> MessageA
     return text
 
 
-def _plan_batches(outgoing: Sequence[_Outgoing], limit: int = MAX_MESSAGE_BYTES) -> list[list[int]]:
+def _plan_batches(
+    outgoing: Sequence[OutgoingMessage], limit: int = MAX_MESSAGE_BYTES
+) -> list[list[int]]:
     """Group indices, in order, so each batch has at most 10 entries and ``limit`` bytes.
 
     The queue's own message limit bounds a batch too: never more than SQS's
@@ -590,9 +519,9 @@ def _decode(message: MessageTypeDef) -> QueueMessage:
     marker = message.get("MessageAttributes", {}).get(ENCODING_ATTRIBUTE)
     encoding = marker.get("StringValue") if marker is not None else None
     body: MessageBody
-    if encoding is None or encoding == _UTF8:
+    if encoding is None or encoding == UTF8:
         body = raw
-    elif encoding == _BASE64:
+    elif encoding == BASE64:
         try:
             body = base64.b64decode(raw, validate=True)
         except binascii.Error as exc:
@@ -603,7 +532,7 @@ def _decode(message: MessageTypeDef) -> QueueMessage:
     else:
         raise MalformedEventError(
             f"message {message_id} has unknown {ENCODING_ATTRIBUTE}={encoding!r}; "
-            f"expected {_UTF8!r} or {_BASE64!r}"
+            f"expected {UTF8!r} or {BASE64!r}"
         )
     system = message.get("Attributes", {})
     attributes: dict[str, MessageAttributeValue] = {
@@ -634,15 +563,6 @@ def _queue_call(queue_url: str, variable: EnvVariable | None) -> AwsCall:
     )
 
 
-def _check_int(name: str, value: object, low: int, high: int, note: str = "") -> None:
-    """An ``int`` (never a ``bool`` or ``float``) in ``[low, high]``, before any request."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}")
-    if not low <= value <= high:
-        detail = f" ({note})" if note else ""
-        raise InvalidArgumentError(f"{name} must be between {low} and {high}{detail}, got {value}")
-
-
 def _check_queue_url(queue_url: str) -> None:
     if not isinstance(queue_url, str):
         raise ArgumentTypeError(f"queue_url must be a str, got {type(queue_url).__name__}")
@@ -657,35 +577,11 @@ def _check_queue_url(queue_url: str) -> None:
         )
 
 
-_HANDLE_GONE_CODES = frozenset(
-    {
-        "ReceiptHandleIsInvalid",
-        "InvalidParameterValue",  # also: past the 12-hour visibility limit, so no longer extendable
-        "MessageNotInflight",
-        "AWS.SimpleQueueService.MessageNotInflight",
-    }
-)
-
-
 def receipt_handle_gone(error: BaseException) -> bool:
     """Whether ``change_visibility`` failed because the receipt handle no longer works."""
     # A mapped error (RejectedRequestError) carries the service's code; a raw one has it inside.
     code = getattr(error, "code", None) or error_code(error)
-    return code in _HANDLE_GONE_CODES
-
-
-def _check_retry_delay(seconds: int) -> int:
-    _check_int("retry_delay_seconds", seconds, 0, MAX_VISIBILITY_TIMEOUT, "12 hours")
-    return seconds
-
-
-def _check_receipt_handle(receipt_handle: str) -> None:
-    if not isinstance(receipt_handle, str):
-        raise ArgumentTypeError(
-            f"receipt_handle must be a str, got {type(receipt_handle).__name__}"
-        )
-    if not receipt_handle:
-        raise InvalidArgumentError("receipt_handle is empty; pass QueueMessage.receipt_handle")
+    return code in HANDLE_GONE_CODES
 
 
 __all__ = [

@@ -1,8 +1,10 @@
-"""Walk one job through the whole pipeline, step by step, through the real adapters.
+"""Walk one job through the whole pipeline, step by step, through the interfaces only.
 
 ``python -m stereo_spot_aws_adapters demo`` runs these steps against an embedded
-moto server and ``smoke`` against a deployed stack; both build every adapter
-from the environment (``env_config``), the way the services do. Each step is a
+moto server (or, with ``--backend memory``, the in-memory backend) and ``smoke``
+against a deployed stack. Every adapter comes from ``adapters_from_env()``, the
+backend-agnostic selection the services use; the steps touch nothing but the
+``Adapters`` bundle and the interfaces, so the same walk runs on any backend. Each step is a
 named function over a ``Walk``; ``run_steps`` numbers them, prints what each one
 found, and stops at the first failure, naming it. Everything the walk creates
 is recorded so ``clean_up`` can delete exactly that and nothing else.
@@ -11,6 +13,8 @@ is recorded so ``clean_up`` can delete exactly that and nothing else.
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 import hashlib
 import json
 import math
@@ -23,11 +27,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
-from urllib.parse import quote_plus
 
+from stereo_spot_shared import Adapters, adapters_from_env
 from stereo_spot_shared.errors import MalformedEventError
 from stereo_spot_shared.generated.keys import (
     build_final_key,
@@ -36,6 +39,7 @@ from stereo_spot_shared.generated.keys import (
     build_segment_output_key,
     parse_segment_key,
 )
+from stereo_spot_shared.memory import MemoryURLHandler
 from stereo_spot_shared.models import (
     Job,
     JobStatus,
@@ -43,9 +47,8 @@ from stereo_spot_shared.models import (
     SegmentCompletion,
     StereoMode,
 )
-from stereo_spot_shared.s3_events import S3ObjectRef, parse_s3_event
+from stereo_spot_shared.s3_events import S3ObjectRef, object_created_event, parse_s3_event
 
-from . import env_config
 from ._clients import get_client
 from .generated.queues import (
     parse_chunking_event,
@@ -54,17 +57,11 @@ from .generated.queues import (
 )
 
 if TYPE_CHECKING:
-    from stereo_spot_shared.interfaces import QueueMessage
-
-    from .generated.jobs import DynamoDBJobStore
-    from .generated.reassembly_triggered import ReassemblyTriggeredLock
-    from .generated.segment_completions import DynamoSegmentCompletionStore
-    from .s3 import S3ObjectStorage
-    from .sqs import SQSQueueReceiver, SQSQueueSender
+    from stereo_spot_shared.generated.adapters import JobsTable, ReassemblyTriggeredTable
+    from stereo_spot_shared.interfaces import QueueMessage, QueueReceiver
 
 __all__ = [
     "WALK_STEPS",
-    "Adapters",
     "QueueVisit",
     "RequestCounter",
     "Step",
@@ -94,46 +91,6 @@ class WalkError(Exception):
 def expect(condition: bool, message: str) -> None:
     if not condition:
         raise WalkError(message)
-
-
-@dataclass
-class Adapters:
-    """Every adapter the walk uses, each built by its ``env_config`` factory."""
-
-    jobs: DynamoDBJobStore
-    segments: DynamoSegmentCompletionStore
-    storage: S3ObjectStorage
-    input_bucket: str
-    output_bucket: str
-    chunking_sender: SQSQueueSender
-    chunking_receiver: SQSQueueReceiver
-    video_sender: SQSQueueSender
-    video_receiver: SQSQueueReceiver
-    reassembly_sender: SQSQueueSender
-    reassembly_receiver: SQSQueueReceiver
-    new_lock: Callable[[], ReassemblyTriggeredLock]
-
-    @classmethod
-    def from_env(cls) -> Adapters:
-        """Check every variable first (one error lists all that are missing), then build."""
-        env_config.check_environment()
-        wait = QUEUE_POLL_SECONDS
-        return cls(
-            jobs=env_config.job_store_from_env(),
-            segments=env_config.segment_completion_store_from_env(),
-            storage=env_config.object_storage_from_env(),
-            input_bucket=env_config.input_bucket_name(),
-            output_bucket=env_config.output_bucket_name(),
-            chunking_sender=env_config.chunking_queue_sender_from_env(),
-            chunking_receiver=env_config.chunking_queue_receiver_from_env(wait_time_seconds=wait),
-            video_sender=env_config.video_worker_queue_sender_from_env(),
-            video_receiver=env_config.video_worker_queue_receiver_from_env(wait_time_seconds=wait),
-            reassembly_sender=env_config.reassembly_queue_sender_from_env(),
-            reassembly_receiver=env_config.reassembly_queue_receiver_from_env(
-                wait_time_seconds=wait
-            ),
-            new_lock=env_config.reassembly_triggered_lock_from_env,
-        )
 
 
 class RequestCounter:
@@ -184,6 +141,10 @@ class Walk:
     counter: RequestCounter = field(default_factory=RequestCounter)
     resources: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     adapters_: Adapters | None = None
+    # Presigned URLs are fetched like a browser would: HTTP(S), or memory:// in memory.
+    opener: urllib.request.OpenerDirector = field(
+        default_factory=lambda: urllib.request.build_opener(MemoryURLHandler())
+    )
     environment: dict[str, str] = field(default_factory=dict)
     presigned_requests: int = 0
     job_id: str = field(default_factory=lambda: f"walk-{uuid.uuid4().hex[:12]}")
@@ -194,13 +155,20 @@ class Walk:
     final_key: str = ""
     final_path: Path | None = None
     completed_at: int = 0
-    winner: ReassemblyTriggeredLock | None = None
+    winner: ReassemblyTriggeredTable | None = None
     winner_owner: str = ""
     # Recorded as soon as each is created, for clean_up.
     created_objects: list[tuple[str, str]] = field(default_factory=list)
     created_jobs: list[str] = field(default_factory=list)
     created_completions: list[tuple[str, int]] = field(default_factory=list)
     locked_jobs: list[str] = field(default_factory=list)
+
+    def build_adapters(self) -> Adapters:
+        """Every adapter, from ``adapters_from_env()`` (``STORAGE_ADAPTER`` picks the backend)."""
+        self.adapters_ = adapters_from_env(wait_time_seconds=QUEUE_POLL_SECONDS)
+        if self.adapters_.backend == "aws":
+            self.counter.attach_shared_clients()
+        return self.adapters_
 
     @property
     def adapters(self) -> Adapters:
@@ -237,7 +205,8 @@ def run_steps(walk: Walk, steps: Sequence[Step], *, finally_step: Step | None = 
         f"{service} {count}" for service, count in walk.counter.by_service().items()
     )
     walk.say(
-        f"\nsummary: {number} steps run in {elapsed:.1f} s; {walk.counter.total} AWS requests "
+        f"\nsummary: {number} steps run in {elapsed:.1f} s{_backend_note(walk)}; "
+        f"{walk.counter.total} AWS requests "
         f"({services or 'none'}) + {walk.presigned_requests} presigned-URL HTTP requests\n"
     )
     if failed is not None:
@@ -245,6 +214,10 @@ def run_steps(walk: Walk, steps: Sequence[Step], *, finally_step: Step | None = 
         return 1
     walk.say("all steps passed\n")
     return 0
+
+
+def _backend_note(walk: Walk) -> str:
+    return "" if walk.adapters_ is None else f" on the {walk.adapters_.backend} backend"
 
 
 def _run_one(walk: Walk, number: int, name: str, action: Callable[[Walk], str]) -> bool:
@@ -277,15 +250,15 @@ def upload_source(walk: Walk) -> str:
     a = walk.adapters
     walk.source = fake_video(SOURCE_SIZE, seed=1)
     walk.source_key = build_input_key(walk.job_id)
-    url = a.storage.presign_upload(a.input_bucket, walk.source_key, content_type="video/mp4")
+    url = a.objects.presign_upload(a.input_bucket, walk.source_key, content_type="video/mp4")
     request = urllib.request.Request(
         url, data=walk.source, method="PUT", headers={"Content-Type": "video/mp4"}
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with walk.opener.open(request, timeout=30) as response:
         status = response.status
     walk.presigned_requests += 1
     walk.created_objects.append((a.input_bucket, walk.source_key))
-    expect(a.storage.exists(a.input_bucket, walk.source_key), "the uploaded source is missing")
+    expect(a.objects.exists(a.input_bucket, walk.source_key), "the uploaded source is missing")
     return (
         f"PUT {len(walk.source):,} bytes to a presigned URL -> HTTP {status}; "
         f"s3://{a.input_bucket}/{walk.source_key} exists"
@@ -295,13 +268,17 @@ def upload_source(walk: Walk) -> str:
 def receive_chunking_message(walk: Walk) -> str:
     a = walk.adapters
     wanted = {walk.source_key}
-    with QueueVisit.open(a.chunking_receiver, walk.notification_wait + 10.0) as visit:
-        found = _collect(visit, parse_chunking_event, wanted, walk.notification_wait)
+    with QueueVisit.open(walk, a.chunking_receiver, walk.notification_wait + 10.0) as visit:
+        # The bundle names the bucket the chunking queue's events come from, on any backend.
+        parse = functools.partial(parse_chunking_event, buckets=[a.input_bucket])
+        found = _collect(visit, parse, wanted, walk.notification_wait)
         how = "S3 notification received"
         if not found:
             # Some emulators (and stacks without a bucket notification) never send one.
-            a.chunking_sender.send(s3_event(a.input_bucket, walk.source_key, len(walk.source)))
-            found = _collect(visit, parse_chunking_event, wanted, 10.0)
+            a.chunking_sender.send(
+                object_created_event(a.input_bucket, walk.source_key, len(walk.source))
+            )
+            found = _collect(visit, parse, wanted, 10.0)
             how = (
                 f"no S3 notification within {walk.notification_wait:g} s, so a simulated S3 "
                 "notification was sent and received"
@@ -331,11 +308,11 @@ def write_segments(walk: Walk) -> str:
         key = build_segment_key(walk.job_id, index, SEGMENT_COUNT, StereoMode.SBS)
         end = len(walk.source) if index == SEGMENT_COUNT - 1 else (index + 1) * size
         piece = walk.source[index * size : end]
-        a.storage.upload(a.input_bucket, key, piece)
+        a.objects.upload(a.input_bucket, key, piece)
         walk.created_objects.append((a.input_bucket, key))
         walk.segment_keys.append(key)
-        bodies.append(s3_event(a.input_bucket, key, len(piece)))
-    message_ids = a.video_sender.send_batch(bodies)
+        bodies.append(object_created_event(a.input_bucket, key, len(piece)))
+    message_ids = a.video_worker_sender.send_batch(bodies)
     return (
         f"{SEGMENT_COUNT} segments of ~{size // 1024} KiB written to s3://{a.input_bucket}/"
         f"segments/{walk.job_id}/; {len(message_ids)} S3-event messages sent with one send_batch"
@@ -344,8 +321,9 @@ def write_segments(walk: Walk) -> str:
 
 def convert_segments(walk: Walk) -> str:
     a = walk.adapters
-    with QueueVisit.open(a.video_receiver, 20.0) as visit:
-        found = _collect(visit, parse_video_worker_event, set(walk.segment_keys), 20.0)
+    with QueueVisit.open(walk, a.video_worker_receiver, 20.0) as visit:
+        parse = functools.partial(parse_video_worker_event, buckets=[a.input_bucket])
+        found = _collect(visit, parse, set(walk.segment_keys), 20.0)
     missing = sorted(set(walk.segment_keys) - found.keys())
     expect(not missing, f"video-worker messages never arrived for {missing}")
     completions = []
@@ -357,7 +335,7 @@ def convert_segments(walk: Walk) -> str:
         )
         # The "conversion" is a copy: the demo tests the plumbing, not the GPU.
         output_key = build_segment_output_key(walk.job_id, index)
-        a.storage.upload(a.output_bucket, output_key, a.storage.download(ref.bucket, ref.key))
+        a.objects.upload(a.output_bucket, output_key, a.objects.download(ref.bucket, ref.key))
         walk.created_objects.append((a.output_bucket, output_key))
         walk.output_keys.append(output_key)
         completions.append(
@@ -371,9 +349,9 @@ def convert_segments(walk: Walk) -> str:
         )
     # One worker records with put, the others together with put_many.
     walk.created_completions += [(c.job_id, c.segment_index) for c in completions]
-    a.segments.put(completions[0])
-    a.segments.put_many(completions[1:])
-    a.video_receiver.delete_batch([message.receipt_handle for message, _ in found.values()])
+    a.segment_completions.put(completions[0])
+    a.segment_completions.put_many(completions[1:])
+    a.video_worker_receiver.delete_batch([message.receipt_handle for message, _ in found.values()])
     return (
         f"{len(found)} messages received; {len(completions)} outputs written, completions "
         f"recorded (1 put + put_many of {len(completions) - 1}); messages deleted"
@@ -393,17 +371,17 @@ def trigger_reassembly(walk: Walk) -> str:
     a = walk.adapters
     # The video worker that records a job's last segment triggers reassembly: it
     # sees every completion recorded, each carrying the job's total_segments.
-    recorded = a.segments.query_by_job(walk.job_id)
+    recorded = a.segment_completions.query_by_job(walk.job_id)
     expect(
         bool(recorded) and len(recorded) == recorded[0].total_segments,
         f"{len(recorded)} completions recorded; reassembly needs all {SEGMENT_COUNT}",
     )
-    lock = a.new_lock()
+    lock = a.reassembly_triggered
     first = lock.try_trigger(walk.job_id)
     walk.locked_jobs.append(walk.job_id)
     second = lock.try_trigger(walk.job_id)
     expect(first and not second, f"try_trigger gave {first}, then {second}; want True, False")
-    a.reassembly_sender.send_payload(ReassemblyPayload(job_id=walk.job_id))
+    a.reassembly_sender.send(ReassemblyPayload(job_id=walk.job_id).model_dump_json())
     return (
         f"all {len(recorded)} completions recorded; try_trigger: True, then False; "
         "ReassemblyPayload sent to the reassembly queue"
@@ -412,7 +390,7 @@ def trigger_reassembly(walk: Walk) -> str:
 
 def receive_reassembly_message(walk: Walk) -> str:
     receiver = walk.adapters.reassembly_receiver
-    with QueueVisit.open(receiver, 20.0) as visit:
+    with QueueVisit.open(walk, receiver, 20.0) as visit:
         deadline = time.monotonic() + 20.0
         while time.monotonic() < deadline:
             for message in receiver.receive(max_messages=10):
@@ -432,7 +410,8 @@ def receive_reassembly_message(walk: Walk) -> str:
 
 def race_for_lease(walk: Walk) -> str:
     a = walk.adapters
-    locks = [a.new_lock() for _ in range(RACERS)]
+    # Each worker its own lock object on the same table, as separate processes would have.
+    locks = [copy.copy(a.reassembly_triggered) for _ in range(RACERS)]
     start = threading.Barrier(RACERS, timeout=30)
 
     def claim(index: int) -> bool:
@@ -450,10 +429,10 @@ def race_for_lease(walk: Walk) -> str:
 
 def assemble_final(walk: Walk) -> str:
     a = walk.adapters
-    completions = a.segments.query_by_job(walk.job_id)
+    completions = a.segment_completions.query_by_job(walk.job_id)
     indexes = [c.segment_index for c in completions]
     expect(indexes == list(range(SEGMENT_COUNT)), f"query_by_job returned segments {indexes}")
-    joined = b"".join(a.storage.download(*_split_s3_uri(c.output_s3_uri)) for c in completions)
+    joined = b"".join(a.objects.download(*_split_s3_uri(c.output_s3_uri)) for c in completions)
     expect(joined == walk.source, "the segments, joined in order, differ from the source")
     # Padded past the multipart threshold so upload_file goes in parts.
     walk.final_path = walk.work_dir / "final.mp4"
@@ -462,13 +441,14 @@ def assemble_final(walk: Walk) -> str:
     parts_before = walk.counter.count("s3", "UploadPart")
     progress = ProgressLine(walk.out, "uploading final.mp4", FINAL_SIZE)
     walk.created_objects.append((a.output_bucket, walk.final_key))
-    a.storage.upload_file(a.output_bucket, walk.final_key, walk.final_path, progress=progress)
+    a.objects.upload_file(a.output_bucket, walk.final_key, walk.final_path, progress=progress)
     progress.finish()
     parts = walk.counter.count("s3", "UploadPart") - parts_before
     expect(progress.done == FINAL_SIZE, f"progress reported {progress.done} of {FINAL_SIZE} bytes")
+    how = f"in {parts} parts" if a.backend == "aws" else f"to the {a.backend} backend"
     return (
         f"{walk.winner_owner} read {len(completions)} completions in order, joined them "
-        f"(= the source), uploaded {FINAL_SIZE / MIB:.1f} MiB final.mp4 in {parts} parts"
+        f"(= the source), uploaded {FINAL_SIZE / MIB:.1f} MiB final.mp4 {how}"
     )
 
 
@@ -523,8 +503,8 @@ def download_final(walk: Walk) -> str:
     a = walk.adapters
     if walk.final_path is None:
         raise WalkError("no final file was built")
-    url = a.storage.presign_download(a.output_bucket, walk.final_key)
-    with urllib.request.urlopen(url, timeout=60) as response:
+    url = a.objects.presign_download(a.output_bucket, walk.final_key)
+    with walk.opener.open(url, timeout=60) as response:
         fetched = response.read()
     walk.presigned_requests += 1
     expected = walk.final_path.read_bytes()
@@ -539,7 +519,7 @@ def complete_lease(walk: Walk) -> str:
         raise WalkError("nobody holds the lease")
     done = walk.winner.complete(walk.job_id, owner=walk.winner_owner)
     expect(done, f"{walk.winner_owner} could not complete its lease")
-    late = a.new_lock().try_acquire(walk.job_id, owner="late-reassembler")
+    late = copy.copy(a.reassembly_triggered).try_acquire(walk.job_id, owner="late-reassembler")
     expect(not late, "a completed job was claimed again")
     return f"{walk.winner_owner} completed the lease; a late worker's try_acquire is False"
 
@@ -568,19 +548,14 @@ def clean_up(walk: Walk) -> str:
     if walk.adapters_ is None:
         return "nothing to delete"
     a = walk.adapters
-    dynamodb = get_client("dynamodb")
     for bucket, key in walk.created_objects:
-        a.storage.delete(bucket, key)
+        a.objects.delete(bucket, key)
     for job_id in walk.created_jobs:
-        dynamodb.delete_item(TableName=a.jobs.table_name, Key={"job_id": {"S": job_id}})
+        a.jobs.delete(job_id)
     for job_id, index in walk.created_completions:
-        dynamodb.delete_item(
-            TableName=a.segments.table_name,
-            Key={"job_id": {"S": job_id}, "segment_index": {"N": str(index)}},
-        )
-    lock_table = a.new_lock().table_name
+        a.segment_completions.delete(job_id, index)
     for job_id in walk.locked_jobs:
-        dynamodb.delete_item(TableName=lock_table, Key={"job_id": {"S": job_id}})
+        a.reassembly_triggered.delete(job_id)
     return (
         f"deleted {len(walk.created_objects)} objects, {len(walk.created_jobs)} jobs, "
         f"{len(walk.created_completions)} segment completions, {len(walk.locked_jobs)} lock item"
@@ -630,22 +605,6 @@ def fake_video(size: int, *, seed: int) -> bytes:
     return ftyp + mdat_size.to_bytes(4, "big") + b"mdat" + payload
 
 
-def s3_event(bucket: str, key: str, size: int) -> str:
-    """The notification S3 sends to SQS when an object is created (key form-encoded)."""
-    record = {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "eventTime": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-        "eventName": "ObjectCreated:Put",
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
-            "object": {"key": quote_plus(key, safe="/"), "size": size},
-        },
-    }
-    return json.dumps({"Records": [record]})
-
-
 class QueueVisit:
     """One step's reading of a live queue that leaves other services' messages as they were.
 
@@ -665,7 +624,7 @@ class QueueVisit:
     """
 
     def __init__(
-        self, receiver: SQSQueueReceiver, hold_seconds: int, max_receive_count: int | None
+        self, receiver: QueueReceiver, hold_seconds: int, max_receive_count: int | None
     ) -> None:
         self.receiver = receiver
         self.hold_seconds = hold_seconds
@@ -674,11 +633,12 @@ class QueueVisit:
 
     @classmethod
     @contextlib.contextmanager
-    def open(cls, receiver: SQSQueueReceiver, seconds: float) -> Iterator[QueueVisit]:
-        limit = _max_receive_count(receiver.queue_url)
+    def open(cls, walk: Walk, receiver: QueueReceiver, seconds: float) -> Iterator[QueueVisit]:
+        queue_url = str(getattr(receiver, "queue_url", receiver))
+        limit = _max_receive_count(walk, queue_url)
         if limit is not None and limit <= 1:
             raise WalkError(
-                f"{receiver.queue_url} dead-letters a message on its first delivery "
+                f"{queue_url} dead-letters a message on its first delivery "
                 "(maxReceiveCount 1): reading it would move other services' messages to the "
                 "dead-letter queue, so the walk does not read it"
             )
@@ -690,7 +650,7 @@ class QueueVisit:
             at_risk = visit.release()
         if at_risk:
             raise WalkError(
-                f"{len(at_risk)} message(s) of other services on {receiver.queue_url} "
+                f"{len(at_risk)} message(s) of other services on {queue_url} "
                 f"reached maxReceiveCount {limit} with this walk's delivery and will go to the "
                 f"dead-letter queue on their next receive: {', '.join(at_risk)}"
             )
@@ -718,8 +678,10 @@ class QueueVisit:
         return f"; {len(self.held)} message(s) of others received once each and made visible again"
 
 
-def _max_receive_count(queue_url: str) -> int | None:
+def _max_receive_count(walk: Walk, queue_url: str) -> int | None:
     """The queue's redrive ``maxReceiveCount``, or ``None`` without a dead-letter queue."""
+    if walk.adapters.backend != "aws":
+        return None  # only SQS queues have a redrive policy to read
     attributes = (
         get_client("sqs")
         .get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])
@@ -764,7 +726,7 @@ def _split_s3_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
-def _status(jobs: DynamoDBJobStore, job_id: str) -> str:
+def _status(jobs: JobsTable, job_id: str) -> str:
     job = jobs.get(job_id)
     if job is None:
         raise WalkError(f"job {job_id} disappeared")

@@ -5,6 +5,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 
 from ._keys import KeyLayout
+from .backends import adapters_from_env
 from .errors import (
     AccessDeniedError,
     ArgumentTypeError,
@@ -29,6 +30,7 @@ from .errors import (
     ServiceError,
     StereoSpotError,
     UnexpectedBucketError,
+    UnknownBackendError,
 )
 from .generated import (
     FINAL_LAYOUT,
@@ -46,6 +48,7 @@ from .generated import (
     parse_segment_key,
     parse_segment_output_key,
 )
+from .generated.adapters import Adapters
 from .interfaces import (
     JobStore,
     MessageAttributeValue,
@@ -85,6 +88,7 @@ except PackageNotFoundError:  # imported from a source tree that was never insta
     __version__ = "0+unknown"
 
 __all__ = [
+    "Adapters",
     "FINAL_LAYOUT",
     "INPUT_LAYOUT",
     "KEY_SEGMENT_PATTERN",
@@ -139,7 +143,9 @@ __all__ = [
     "StereoMode",
     "StereoSpotError",
     "UnexpectedBucketError",
+    "UnknownBackendError",
     "VideoWorkerPayload",
+    "adapters_from_env",
     "__version__",
     "build_final_key",
     "build_input_key",

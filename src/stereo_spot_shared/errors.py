@@ -179,6 +179,18 @@ class InvalidConfigurationError(StereoSpotError, ValueError):
     """Configuration exists but cannot be used: a malformed outputs file, no credentials."""
 
 
+class UnknownBackendError(InvalidConfigurationError):
+    """``STORAGE_ADAPTER`` names a backend no installed package provides.
+
+    ``installed`` lists the backends that are available.
+    """
+
+    def __init__(self, message: str, backend: str, installed: Sequence[str]) -> None:
+        super().__init__(message)
+        self.backend = backend
+        self.installed: tuple[str, ...] = tuple(installed)
+
+
 class BatchWriteError(StereoSpotError):
     """Some items of a batch could not be written after every retry.
 
@@ -215,4 +227,5 @@ __all__ = [
     "ServiceError",
     "StereoSpotError",
     "UnexpectedBucketError",
+    "UnknownBackendError",
 ]

@@ -10,8 +10,9 @@ import json
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TypeVar
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 from pydantic import BaseModel, ValidationError
 
@@ -152,4 +153,55 @@ def _child(parent: dict[str, object], name: str, where: str) -> dict[str, object
     return value
 
 
-__all__ = ["S3ObjectRef", "check_event_buckets", "parse_payload", "parse_s3_event"]
+def object_created_event(
+    bucket: str,
+    key: str,
+    size: int,
+    *,
+    etag: str = "",
+    event_name: str = "ObjectCreated:Put",
+    region: str = "us-east-1",
+    event_time: datetime | None = None,
+) -> str:
+    """The notification body S3 sends to SQS when an object is created (key form-encoded).
+
+    The in-memory backend puts exactly this on a queue when an upload matches a
+    bucket notification, and the walk sends it itself when a stack has none.
+    """
+    when = event_time or datetime.now(timezone.utc)
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": region,
+        "eventTime": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "eventName": event_name,
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+            "object": {"key": quote_plus(key, safe="/"), "size": size, "eTag": etag},
+        },
+    }
+    return json.dumps({"Records": [record]})
+
+
+def test_event(bucket: str, *, event_time: datetime | None = None) -> str:
+    """The ``s3:TestEvent`` S3 sends to a queue when a bucket notification is configured."""
+    when = event_time or datetime.now(timezone.utc)
+    return json.dumps(
+        {
+            "Service": "Amazon S3",
+            "Event": _TEST_EVENT,
+            "Time": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "Bucket": bucket,
+        }
+    )
+
+
+__all__ = [
+    "S3ObjectRef",
+    "check_event_buckets",
+    "object_created_event",
+    "parse_payload",
+    "parse_s3_event",
+    "test_event",
+]

@@ -16,7 +16,13 @@ import pytest
 
 from codegen import model as m
 from codegen.cli import load_schema
-from codegen.names import METHOD_NAMES, layout_methods, namespaces, table_methods
+from codegen.names import (
+    MEMORY_METHOD_NAMES,
+    METHOD_NAMES,
+    layout_methods,
+    namespaces,
+    table_methods,
+)
 from tests.golden.regenerate import expected_dir, schema_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +74,11 @@ def test_every_module_level_name_is_catalogued(case: tuple[m.SchemaSpec, Path]) 
         known = {name.name for name in namespace.names}
         assert top_level_names(tree) - known == set(), f"{namespace.where}: add these to names.py"
         checked += 1
-    assert checked == 4 + len(schema.tables) + (2 if schema.layouts else 0)
+    shared_modules = 0
+    if schema.generator.shared_package is not None:
+        # generated/__init__, adapters, memory_backend, one memory module per table, keys.
+        shared_modules = 3 + len(schema.tables) + (1 if schema.layouts else 0)
+    assert checked == 4 + len(schema.tables) + shared_modules
 
 
 def test_every_class_member_and_method_name_is_catalogued(case: tuple[m.SchemaSpec, Path]) -> None:
@@ -117,3 +127,45 @@ def test_every_key_layout_function_name_is_catalogued(case: tuple[m.SchemaSpec, 
             unknown = used_names(functions[method.function]) - parameters - module_globals
             unknown -= set(METHOD_NAMES[method.kind])
             assert unknown == set(), f"{method.function} ({method.kind}): add to METHOD_NAMES"
+
+
+def class_members(node: ast.ClassDef) -> set[str]:
+    members = {n.name for n in node.body if isinstance(n, ast.FunctionDef)}
+    for n in node.body:
+        if isinstance(n, ast.Assign):
+            members |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name):
+            members.add(n.target.id)
+    return members
+
+
+def test_every_bundle_and_in_memory_name_is_catalogued(case: tuple[m.SchemaSpec, Path]) -> None:
+    schema, out = case
+    shared = schema.generator.shared_package
+    assert shared is not None
+    scopes = {namespace.where: namespace for namespace in namespaces(schema)}
+    adapters = ast.parse(module_file(out, f"{shared}.generated.adapters").read_text("utf-8"))
+    classes = {n.name: n for n in adapters.body if isinstance(n, ast.ClassDef)}
+    known = {name.name for name in scopes["class Adapters"].names}
+    assert class_members(classes["Adapters"]) - known == set(), "class Adapters: add to names.py"
+    methods_checked = 0
+    for table in schema.tables:
+        protocol = {name.name for name in scopes[f"class {table.protocol_name}"].names}
+        assert class_members(classes[table.protocol_name]) - protocol == set(), table.name
+        path = module_file(out, f"{shared}.generated.memory_{table.name}")
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        module_globals = top_level_names(tree)
+        (memory_class,) = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+        known = {name.name for name in scopes[f"class {table.memory_class_name}"].names}
+        assert class_members(memory_class) - known == set(), f"{table.memory_class_name}: names.py"
+        functions = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        for method in table_methods(table):
+            if method.function == "_conditional_update":
+                continue  # the DynamoDB class's helper; memory tables call MemoryTable
+            function = functions["_to_record" if method.kind == "to_item" else method.function]
+            parameters = {p.name for p in method.parameters}
+            unknown = used_names(function) - parameters - module_globals
+            unknown -= set(MEMORY_METHOD_NAMES[method.kind])
+            assert unknown == set(), f"memory {method.function}: add to MEMORY_METHOD_NAMES"
+            methods_checked += 1
+    assert methods_checked >= len(schema.tables)

@@ -253,6 +253,7 @@ def library(generated: dict[str, Path]) -> Iterator[dict[str, ModuleType]]:
         } | {
             "package": importlib.import_module("library_adapters"),
             "models": importlib.import_module("library_models"),
+            "memory": importlib.import_module("library_shared.generated.memory_backend"),
             "keys": importlib.import_module("library_shared.generated"),
         }
     finally:
@@ -491,6 +492,66 @@ def test_env_config_factories(
     assert env_config.book_catalog_from_env().table_name == "books-prod"
     assert env_config.covers_bucket_name() == "covers-prod"
     env_config.check_environment(["LIBRARY_LOANS_TABLE", "BOOKS_TABLE_NAME"])
+
+
+def test_library_memory_backend_keeps_the_same_guarantees(library: dict[str, ModuleType]) -> None:
+    """The unrelated schema's in-memory backend: generated from the same model, same behaviour."""
+    models = library["models"]
+    bundle = library["memory"].build_adapters(wait_time_seconds=0, clock=lambda: 1000.0)
+    assert bundle.covers_bucket == "covers"
+
+    catalog = bundle.books
+    catalog.put(book(models, "0060512751", "Le Guin", 1974, copies=2, cover_thumbnail=b"\x89PNG"))
+    catalog.restock("0060512751", copies=5, genre="science")
+    assert (catalog.get("0060512751").copies, catalog.get("0060512751").cover_thumbnail) == (
+        5,
+        b"\x89PNG",
+    )
+    with pytest.raises(NotFoundError):
+        catalog.restock("0000000000", copies=1)
+    for number, year in enumerate([1968, 1971, 1969]):
+        catalog.put(book(models, f"978000000{number}", "Le Guin", year))
+    seen, token = [], None
+    while True:
+        page, token = catalog.by_author("Le Guin", 2, token)
+        seen += [item.published_year for item in page]
+        if token is None:
+            break
+        token = json.loads(json.dumps(token))
+    assert seen == [1968, 1969, 1971, 1974]
+    _, first_token = catalog.by_author("Le Guin", 1)
+    with pytest.raises(InvalidPageTokenError):
+        catalog.by_author("Butler", 1, first_token)
+    catalog.withdraw("0060512751")
+    assert catalog.get("0060512751") is None
+
+    ledger = bundle.loans
+    ledger.record_many(
+        [
+            models.Loan(member_id="m-1", loan_number=n, isbn="0060512751", state="out", due_at=n)
+            for n in range(1, 31)
+        ]
+    )
+    assert [loan.loan_number for loan in ledger.history("m-1")] == list(range(30, 0, -1))
+    with pytest.raises(ItemNotFoundError):
+        ledger.mark("m-1", 99, state="lost")
+
+    holds = bundle.holds
+    assert holds.try_fetch("copy-1") is False
+    assert holds.try_place("copy-1") is True
+    assert holds.try_place("copy-1") is False
+    assert holds.try_fetch("copy-1", owner="clerk-a") is True
+    assert holds.try_fetch("copy-1", owner="clerk-b") is False
+    audits = bundle.shelf_audits
+    assert audits.try_request(7, ttl_seconds=60) is True
+    with pytest.raises(TypeError, match="shelf_number must be an int"):
+        audits.try_acquire("7")
+
+    bundle.holds_ready_sender.send(
+        models.HoldReady(isbn="0060512751", member_id="m-1").model_dump_json()
+    )
+    (message,) = bundle.holds_ready_receiver.receive()
+    assert library["generated.queues"].parse_holds_ready_payload(message.body).member_id == "m-1"
 
 
 def test_library_key_layouts(library: dict[str, ModuleType]) -> None:

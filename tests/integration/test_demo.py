@@ -98,8 +98,37 @@ def test_demo_walks_one_job_through_every_step() -> None:
     # The progress line is redrawn with \r, which text mode reads as a line break.
     assert re.search(r"uploading final\.mp4: +10\.0 / 10\.0 MiB 100%", result.stdout)
     assert re.search(
-        rf"summary: {len(steps)} steps run in [\d.]+ s; \d+ AWS requests \(dynamodb \d+, "
+        rf"summary: {len(steps)} steps run in [\d.]+ s on the aws backend; \d+ AWS requests \(dynamodb \d+, "
         r"s3 \d+, sqs \d+\) \+ 2 presigned-URL HTTP requests",
+        result.stdout,
+    )
+    assert result.stdout.rstrip().endswith("all steps passed")
+
+
+def test_the_same_walk_runs_on_the_memory_backend_without_a_server_or_aws() -> None:
+    result = run_cli("demo", "--backend", "memory")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    steps = numbered_steps(result.stdout)
+    walk_names = [name for name, _ in WALK_STEPS]
+    assert steps[:4] == [
+        "select the in-memory backend",
+        "create every table, queue and bucket in the schema",
+        "route uploads as the schema's key layouts declare",
+        "check every adapter against its interface",
+    ]
+    assert steps[4 : 4 + len(walk_names)] == walk_names
+    assert len(steps) == 20
+    assert "failed" not in result.stdout
+    assert "10 adapters satisfy their interfaces (MemoryJobsTable" in result.stdout
+    # The upload's notification arrives as on AWS: no simulated event.
+    assert "S3 notification received: ObjectCreated:Put s3://input/input/walk-" in result.stdout
+    assert re.search(r"5 workers raced .*only reassembler-\d won", result.stdout)
+    assert "uploaded 10.0 MiB final.mp4 to the memory backend" in result.stdout
+    assert "deleted 10 objects, 4 jobs, 4 segment completions, 1 lock item" in result.stdout
+    assert re.search(
+        r"summary: 20 steps run in [\d.]+ s on the memory backend; 0 AWS requests \(none\) "
+        r"\+ 2 presigned-URL HTTP requests",
         result.stdout,
     )
     assert result.stdout.rstrip().endswith("all steps passed")

@@ -33,6 +33,7 @@ not something a service does, so an "operator" identity makes that read.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import io
 import json
@@ -60,14 +61,15 @@ from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
 from stereo_spot_aws_adapters.iam_actions import OPERATION_ACTIONS, action_for
 from stereo_spot_aws_adapters.provision import provision
 from stereo_spot_aws_adapters.walk import (
+    QUEUE_POLL_SECONDS,
     SEGMENT_COUNT,
     WALK_STEPS,
-    Adapters,
     Step,
     Walk,
     expect,
     run_steps,
 )
+from stereo_spot_shared import adapters_from_env
 from stereo_spot_shared.errors import AccessDeniedError
 from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
 
@@ -106,7 +108,7 @@ def list_jobs_in_progress(walk: Walk) -> str:
 
 
 def delete_completions(walk: Walk) -> str:
-    deleted = walk.adapters.segments.delete_by_job(walk.job_id)
+    deleted = walk.adapters.segment_completions.delete_by_job(walk.job_id)
     expect(deleted == SEGMENT_COUNT, f"deleted {deleted} completions, not {SEGMENT_COUNT}")
     return f"{deleted} segment completions deleted"
 
@@ -325,29 +327,32 @@ def test_each_consumer_walks_its_steps_with_its_own_policy_and_the_policies_are_
     segment_notifier = env_config.video_worker_queue_sender_from_env()
 
     presigned_requests: list[str] = []
-    real_urlopen = urllib.request.urlopen
 
-    def urlopen_presigned(request: Any, *args: Any, **kwargs: Any) -> Any:
-        # moto cannot authorize a presigned URL (see the module docstring):
-        # the request is let through, and its operation is checked below
-        # against the policy document like every other recorded one.
-        presigned_requests.append(recorder.current)
-        enforce(False)
-        try:
-            return real_urlopen(request, *args, **kwargs)
-        finally:
-            enforce(True)
+    class PresignedOpener:
+        """The walk's opener for presigned URLs, recording who fetches one."""
 
-    monkeypatch.setattr(urllib.request, "urlopen", urlopen_presigned)
+        def __init__(self) -> None:
+            self.real = urllib.request.build_opener()
+
+        def open(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+            # moto cannot authorize a presigned URL (see the module docstring):
+            # the request is let through, and its operation is checked below
+            # against the policy document like every other recorded one.
+            presigned_requests.append(recorder.current)
+            enforce(False)
+            try:
+                return self.real.open(request, *args, **kwargs)
+            finally:
+                enforce(True)
 
     real_max_receive_count = walk_module._max_receive_count
 
-    def max_receive_count_as_operator(queue_url: str) -> int | None:
+    def max_receive_count_as_operator(walk: Walk, queue_url: str) -> int | None:
         # The smoke tool's safety read (module docstring): the operator's, not the step's.
         consumer_key = os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]
         stack.use(OPERATOR)
         try:
-            return real_max_receive_count(queue_url)
+            return real_max_receive_count(walk, queue_url)
         finally:
             monkeypatch.setenv("AWS_ACCESS_KEY_ID", consumer_key[0])
             monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", consumer_key[1])
@@ -359,10 +364,10 @@ def test_each_consumer_walks_its_steps_with_its_own_policy_and_the_policies_are_
             stack.use(consumer)
             recorder.current = consumer
             recorder.attach_current_clients()
-            adapters = Adapters.from_env()
-            adapters.chunking_sender = chunking_notifier
-            adapters.video_sender = segment_notifier
-            walk.adapters_ = adapters
+            adapters = adapters_from_env(backend="aws", wait_time_seconds=QUEUE_POLL_SECONDS)
+            walk.adapters_ = dataclasses.replace(
+                adapters, chunking_sender=chunking_notifier, video_worker_sender=segment_notifier
+            )
             return action(walk)
 
         return run
@@ -373,6 +378,7 @@ def test_each_consumer_walks_its_steps_with_its_own_policy_and_the_policies_are_
     steps += [(name, as_consumer(consumer, action)) for name, consumer, action in AFTER_THE_WALK]
     out = io.StringIO()
     walk = Walk(out=out, work_dir=tmp_path, notification_wait=0.2)
+    walk.opener = PresignedOpener()  # type: ignore[assignment]
     assert run_steps(walk, steps) == 0, out.getvalue()
 
     assert sorted(recorder.calls) == ["media_worker", "video_worker", "web_ui"]

@@ -221,3 +221,25 @@ def test_object_storage_and_bucket_names() -> None:
     assert_type(storage.download(bucket, "a.mp4"), bytes)
     assert_type(storage.list_object_keys(bucket), list[str])
     assert_type(check_environment(), None)
+
+
+def test_the_backend_bundle_is_typed_the_same_on_every_backend() -> None:
+    from stereo_spot_shared import Adapters, adapters_from_env
+    from stereo_spot_shared.generated.adapters import JobsTable, ReassemblyTriggeredTable
+    from stereo_spot_shared.generated.memory_backend import build_adapters
+
+    adapters = adapters_from_env(backend="memory", wait_time_seconds=0)
+    assert_type(adapters, Adapters)
+    assert_type(build_adapters(), Adapters)
+    assert_type(adapters.jobs, JobsTable)
+    assert_type(adapters.reassembly_triggered, ReassemblyTriggeredTable)
+    assert_type(adapters.reassembly_triggered.try_trigger("job"), bool)
+    assert_type(adapters.jobs.list_completed(1), tuple[list[JobListItem], PageToken | None])
+    assert_type(adapters.chunking_receiver, QueueReceiverWithProcessing)
+    assert_type(adapters.objects, ObjectStorage)
+    assert_type(adapters.input_bucket, str)
+    store: JobStore = adapters.jobs  # every table Protocol extends the interface it names
+    lock: ReassemblyLock = adapters.reassembly_triggered
+    assert isinstance(store, JobStore) and isinstance(lock, ReassemblyLock)
+    with pytest.raises(TypeError):
+        adapters.jobs.update("job", status=3)  # type: ignore[arg-type]

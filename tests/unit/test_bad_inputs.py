@@ -1,14 +1,19 @@
 """Bad inputs to every adapter and to env_config: a clear, specific error, and nothing written.
 
-One table: each row is a call, the exact exception type it must raise, and a
-pattern its message must match (the message has to say what to fix). Around
+One table drives both backends: each row is a call, the exact exception type it
+must raise, and a pattern its message must match (the message has to say what
+to fix). Every row runs on the AWS adapters (moto) and on the in-memory
+backend, and the two must raise the same type with the same message. Around
 each call every table, queue and bucket is snapshotted; they must not change.
+Rows about the environment and Terraform outputs (``AWS_ONLY``) concern
+``env_config`` alone, which the in-memory backend does not use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +45,16 @@ from stereo_spot_shared.errors import (
     RejectedRequestError,
     StereoSpotError,
 )
+from stereo_spot_shared.generated.memory_backend import build_adapters
+from stereo_spot_shared.memory import MemoryState
 from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
 
 
 @dataclass
 class World:
-    """Every adapter, on resources that already hold one record each."""
+    """Every adapter of one backend, on resources that already hold one record each."""
 
+    backend: str
     env: dict[str, str]
     jobs: DynamoDBJobStore
     completions: DynamoSegmentCompletionStore
@@ -57,6 +65,7 @@ class World:
     bucket: str
     missing_file: Path
     monkeypatch: pytest.MonkeyPatch
+    directory: Path
 
     def after_unset(self, call: Callable[[], object], *names: str) -> object:
         for name in names:
@@ -259,6 +268,127 @@ BAD_INPUTS: list[tuple[str, Call, type[BaseException], str]] = [
         InvalidArgumentError,
         r"status for Job: Input should be 'created', .* \(got 'bogus'\)",
     ),
+    # Every other method of every adapter.
+    (
+        "delete-empty-job-id",
+        lambda w: w.jobs.delete(""),
+        InvalidArgumentError,
+        r"job_id must not be empty",
+    ),
+    (
+        "query-by-job-int",
+        lambda w: w.completions.query_by_job(5),  # type: ignore[arg-type]
+        ArgumentTypeError,
+        r"job_id must be a str, got int",
+    ),
+    (
+        "completion-delete-str-index",
+        lambda w: w.completions.delete("job-1", "0"),  # type: ignore[arg-type]
+        ArgumentTypeError,
+        r"segment_index must be an int, got str",
+    ),
+    (
+        "renew-lease-zero",
+        lambda w: w.lock.renew("job-1", lease_seconds=0),
+        InvalidArgumentError,
+        r"lease_seconds must be at least 1, got 0",
+    ),
+    (
+        "release-empty",
+        lambda w: w.lock.release(""),
+        InvalidArgumentError,
+        r"job_id must not be empty",
+    ),
+    (
+        "complete-int",
+        lambda w: w.lock.complete(7),  # type: ignore[arg-type]
+        ArgumentTypeError,
+        r"job_id must be a str, got int",
+    ),
+    (
+        "lock-delete-empty",
+        lambda w: w.lock.delete(""),
+        InvalidArgumentError,
+        r"job_id must not be empty",
+    ),
+    (
+        "trigger-ttl-zero",
+        lambda w: w.lock.try_trigger("job-2", ttl_seconds=0),
+        InvalidArgumentError,
+        r"ttl_seconds must be at least 1, got 0",
+    ),
+    (
+        "send-non-xml-character",
+        lambda w: w.sender.send("bad \x00 char"),
+        InvalidArgumentError,
+        r"message body contains U\+0000 at index 4, which SQS does not accept",
+    ),
+    (
+        "receive-zero",
+        lambda w: w.receiver.receive(max_messages=0),
+        InvalidArgumentError,
+        r"max_messages must be between 1 and 10, got 0",
+    ),
+    (
+        "delete-empty-handle",
+        lambda w: w.receiver.delete(""),
+        InvalidArgumentError,
+        r"receipt_handle is empty; pass QueueMessage.receipt_handle",
+    ),
+    (
+        "delete-batch-empty-handle",
+        lambda w: w.receiver.delete_batch(["", ""]),
+        InvalidArgumentError,
+        r"receipt_handle is empty",
+    ),
+    (
+        "exists-bucket-with-slash",
+        lambda w: w.storage.exists("bucket/path", "k"),
+        InvalidArgumentError,
+        r"bucket 'bucket/path' is not a bucket name",
+    ),
+    (
+        "download-empty-key",
+        lambda w: w.storage.download(w.bucket, ""),
+        InvalidArgumentError,
+        r"key is empty",
+    ),
+    (
+        "delete-key-too-long",
+        lambda w: w.storage.delete(w.bucket, "k" * 1025),
+        InvalidArgumentError,
+        r"key is 1025 bytes of UTF-8; S3 allows at most 1024",
+    ),
+    (
+        "list-page-size-zero",
+        lambda w: w.storage.list_object_keys(w.bucket, "p", page_size=0),
+        InvalidArgumentError,
+        r"page_size must be between 1 and 1000, got 0",
+    ),
+    (
+        "list-prefix-control-character",
+        lambda w: w.storage.list_object_keys(w.bucket, "a\tb"),
+        InvalidArgumentError,
+        r"prefix 'a\\tb' contains control character",
+    ),
+    (
+        "presign-empty-content-type",
+        lambda w: w.storage.presign_upload(w.bucket, "k", content_type=""),
+        InvalidArgumentError,
+        r"content_type is empty",
+    ),
+    (
+        "download-into-directory",
+        lambda w: w.storage.download_file(w.bucket, "existing.mp4", w.directory),
+        IsADirectoryError,
+        r"download target is a directory",
+    ),
+    (
+        "upload-a-directory",
+        lambda w: w.storage.upload_file(w.bucket, "k", w.directory),
+        IsADirectoryError,
+        r"cannot upload a directory",
+    ),
     # Missing environment variables.
     (
         "env-unset",
@@ -398,12 +528,104 @@ BAD_INPUTS: list[tuple[str, Call, type[BaseException], str]] = [
 ]
 
 
+# Message attributes SQS would refuse: each refused by send and, naming the body, by send_batch.
+BAD_ATTRIBUTES: list[tuple[str, object, type[BaseException], str]] = [
+    ("empty-name", {"": "x"}, InvalidArgumentError, r"name '' must be 1-256 characters"),
+    ("long-name", {"a" * 257: "x"}, InvalidArgumentError, r"must be 1-256 characters"),
+    ("space", {"has space": "x"}, InvalidArgumentError, r"'has space' must be 1-256 characters"),
+    ("non-ascii-name", {"ünicode": "x"}, InvalidArgumentError, r"from A-Z, a-z, 0-9"),
+    ("leading-dot", {".leading": "x"}, InvalidArgumentError, r"must not start or end with '\.'"),
+    ("trailing-dot", {"trailing.": "x"}, InvalidArgumentError, r"must not start or end"),
+    ("double-dot", {"two..dots": "x"}, InvalidArgumentError, r"or contain '\.\.'"),
+    ("aws-prefix", {"AWS.thing": "x"}, InvalidArgumentError, r"'AWS\.thing' is reserved"),
+    ("amazon-prefix", {"amazon.thing": "x"}, InvalidArgumentError, r"is reserved"),
+    (
+        "our-marker",
+        {"stereo-spot-body-encoding": "utf-8"},
+        InvalidArgumentError,
+        r"'stereo-spot-body-encoding' is reserved",
+    ),
+    ("empty-string", {"e": ""}, InvalidArgumentError, r"'e' is empty; SQS refuses empty values"),
+    ("empty-binary", {"e": b""}, InvalidArgumentError, r"'e' is empty"),
+    ("control-character", {"c": "bell\x07"}, InvalidArgumentError, r"contains U\+0007"),
+    (
+        "bool",
+        {"b": True},
+        ArgumentTypeError,
+        r"'b' must be str, bytes, int, float or Decimal, not bool",
+    ),
+    ("none", {"n": None}, ArgumentTypeError, r"not NoneType"),
+    ("list", {"l": [1]}, ArgumentTypeError, r"not list"),
+    ("nan", {"f": float("nan")}, InvalidArgumentError, r"'f' must be a finite number"),
+    ("inf", {"f": float("inf")}, InvalidArgumentError, r"must be a finite number"),
+    ("39-digits", {"d": Decimal("1" * 39)}, InvalidArgumentError, r"39 significant digits"),
+    ("too-big", {"big": 10**126}, InvalidArgumentError, r"out of SQS's range"),
+    ("too-small", {"tiny": Decimal("1e-129")}, InvalidArgumentError, r"out of SQS's range"),
+    (
+        "ten-attributes",
+        {f"k{i}": i for i in range(10)},
+        InvalidArgumentError,
+        r"10 message attributes given; .* so at most 9",
+    ),
+    ("int-name", {1: "x"}, ArgumentTypeError, r"attribute names must be str, not int"),
+    ("not-a-mapping", [("k", "v")], ArgumentTypeError, r"must be a mapping of name to value"),
+]
+
+
+def _attribute_rows() -> list[tuple[str, Call, type[BaseException], str]]:
+    rows: list[tuple[str, Call, type[BaseException], str]] = []
+    for name, attributes, error, message in BAD_ATTRIBUTES:
+        rows.append(
+            (
+                f"attributes-{name}",
+                lambda w, a=attributes: w.sender.send("body", attributes=a),  # type: ignore[misc]
+                error,
+                message,
+            )
+        )
+        rows.append(
+            (
+                f"batch-attributes-{name}",
+                lambda w, a=attributes: w.sender.send_batch(["fine", "body"], attributes=[None, a]),  # type: ignore[misc]
+                error,
+                r"bodies\[1\]: .*" + message,
+            )
+        )
+    return rows
+
+
+BAD_INPUTS += _attribute_rows()
+BAD_INPUTS += [
+    (
+        "batch-attributes-not-one-per-body",
+        lambda w: w.sender.send_batch(["a", "b"], attributes=[{"k": "v"}]),
+        InvalidArgumentError,
+        r"attributes must hold one entry per body: 1 for 2 bodies",
+    ),
+    (
+        "attributes-over-the-size-limit",
+        lambda w: w.sender.send("y" * 1000, attributes={"blob": b"x" * MAX_MESSAGE_BYTES}),
+        MessageTooLargeError,
+        r"\(utf-8-encoded body plus attributes\), over the queue's limit",
+    ),
+]
+
+# env_config and Terraform outputs are the AWS backend's own; so is a sender built by hand
+# without the queue's size limit, which only SQS then enforces.
+AWS_ONLY = {
+    "env-unset",
+    "env-blank",
+    "env-all-missing",
+    "terraform-outputs-missing",
+    "queue-limit-only-the-service-knows",
+}
+
 # Local files are the operating system's business; a model the caller built is pydantic's.
-_NOT_OURS = (FileNotFoundError, ValidationError)
+_NOT_OURS = (FileNotFoundError, IsADirectoryError, ValidationError)
 
 
 @pytest.fixture(scope="module")
-def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def aws_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """Built once per module: the rows must write nothing, and each row checks that."""
     with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
         for name, value in FAKE_AWS.items():
@@ -414,6 +636,7 @@ def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         world = World(
+            backend="aws",
             env=env,
             jobs=env_config.job_store_from_env(),
             completions=env_config.segment_completion_store_from_env(),
@@ -424,23 +647,57 @@ def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             bucket=env["INPUT_BUCKET_NAME"],
             missing_file=tmp_path_factory.mktemp("bad-inputs") / "no-such-video.mp4",
             monkeypatch=monkeypatch,
+            directory=tmp_path_factory.mktemp("a-directory"),
         )
-        # One record everywhere, so a stray write or delete shows up as a change.
-        world.jobs.put(Job(job_id="job-1", mode=StereoMode.SBS, status=JobStatus.CREATED))
-        world.completions.put(segment(0))
-        world.lock.try_trigger("job-1")
-        world.sender.send("already queued")
-        world.storage.upload(world.bucket, "existing.mp4", b"video")
+        fill(world)
         yield world
         clear_client_cache()
 
 
-@pytest.fixture
-def world(shared_world: World, monkeypatch: pytest.MonkeyPatch) -> World:
-    """The shared world, with this test's monkeypatch (the env rows unset variables)."""
-    for name, value in shared_world.env.items():
+@pytest.fixture(scope="module")
+def memory_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """The same adapters from the in-memory backend."""
+    adapters = build_adapters(wait_time_seconds=0)
+    world = World(
+        backend="memory",
+        env={},
+        jobs=adapters.jobs,  # type: ignore[arg-type]
+        completions=adapters.segment_completions,  # type: ignore[arg-type]
+        lock=adapters.reassembly_triggered,  # type: ignore[arg-type]
+        sender=adapters.chunking_sender,  # type: ignore[arg-type]
+        receiver=adapters.chunking_receiver,  # type: ignore[arg-type]
+        storage=adapters.objects,  # type: ignore[arg-type]
+        bucket=adapters.input_bucket,
+        missing_file=tmp_path_factory.mktemp("bad-inputs-memory") / "no-such-video.mp4",
+        monkeypatch=pytest.MonkeyPatch(),
+        directory=tmp_path_factory.mktemp("a-directory-memory"),
+    )
+    fill(world)
+    return world
+
+
+def fill(world: World) -> None:
+    """One record everywhere, so a stray write or delete shows up as a change."""
+    world.jobs.put(Job(job_id="job-1", mode=StereoMode.SBS, status=JobStatus.CREATED))
+    world.completions.put(segment(0))
+    world.lock.try_trigger("job-1")
+    world.sender.send("already queued")
+    world.storage.upload(world.bucket, "existing.mp4", b"video")
+
+
+CASES = [("aws", *row) for row in BAD_INPUTS] + [
+    ("memory", *row) for row in BAD_INPUTS if row[0] not in AWS_ONLY
+]
+
+
+def world_of(
+    request: pytest.FixtureRequest, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> World:
+    """A backend's shared world, with this test's monkeypatch (the env rows unset variables)."""
+    shared: World = request.getfixturevalue(f"{backend}_world")
+    for name, value in shared.env.items():
         monkeypatch.setenv(name, value)
-    return replace(shared_world, monkeypatch=monkeypatch)
+    return replace(shared, monkeypatch=monkeypatch)
 
 
 def create_resources() -> dict[str, str]:
@@ -458,8 +715,11 @@ def create_resources() -> dict[str, str]:
     return environment
 
 
-def snapshot(env: dict[str, str]) -> dict[str, Any]:
+def snapshot(world: World) -> dict[str, Any]:
     """Every item, queued message and object, as plain comparable data."""
+    if world.backend == "memory":
+        return memory_snapshot(world.storage.state)  # type: ignore[attr-defined]
+    env = world.env
     dynamodb = boto3.client("dynamodb")
     sqs = boto3.client("sqs")
     s3 = boto3.client("s3")
@@ -486,15 +746,35 @@ def snapshot(env: dict[str, str]) -> dict[str, Any]:
     return state
 
 
+def memory_snapshot(state: MemoryState) -> dict[str, Any]:
+    with state.lock:
+        tables = {
+            name: sorted(map(repr, records.values())) for name, records in state.tables.items()
+        }
+        queues = {
+            name: ([], sorted(str(m.body) for m in messages.values()))
+            for name, messages in state.queues.items()
+        }
+        buckets = {name: (sorted(objects.items()), []) for name, objects in state.buckets.items()}
+    return {**tables, **queues, **buckets}
+
+
 @pytest.mark.parametrize(
-    ("call", "error", "message"),
-    [row[1:] for row in BAD_INPUTS],
-    ids=[row[0] for row in BAD_INPUTS],
+    ("backend", "name", "call", "error", "message"),
+    CASES,
+    ids=[f"{case[0]}-{case[1]}" for case in CASES],
 )
 def test_bad_input_is_rejected_and_writes_nothing(
-    world: World, call: Call, error: type[BaseException], message: str
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    backend: str,
+    name: str,
+    call: Call,
+    error: type[BaseException],
+    message: str,
 ) -> None:
-    before = snapshot(world.env)
+    world = world_of(request, backend, monkeypatch)
+    before = snapshot(world)
     assert before["jobs"] and before["chunking"][1] == ["already queued"]
 
     with pytest.raises(error, match=message) as raised:
@@ -503,8 +783,37 @@ def test_bad_input_is_rejected_and_writes_nothing(
     assert type(raised.value) is error, f"expected exactly {error.__name__}"
     if error not in _NOT_OURS:
         assert isinstance(raised.value, StereoSpotError)
-    assert snapshot(world.env) == before
+    assert snapshot(world) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [(row[0], row[1]) for row in BAD_INPUTS if row[0] not in AWS_ONLY],
+    ids=[row[0] for row in BAD_INPUTS if row[0] not in AWS_ONLY],
+)
+def test_both_backends_raise_the_same_type_and_message(
+    aws_world: World, memory_world: World, name: str, call: Call
+) -> None:
+    raised: list[BaseException] = []
+    for world in (aws_world, memory_world):
+        with pytest.raises(Exception) as caught:
+            call(world)
+        raised.append(caught.value)
+    aws, memory = raised
+    assert type(memory) is type(aws)
+    # Each world names its own files, directory and queue; everything else must match.
+    assert neutral(str(memory), memory_world) == neutral(str(aws), aws_world)
+
+
+def neutral(message: str, world: World) -> str:
+    for own, placeholder in (
+        (str(world.directory), "<dir>"),
+        (str(world.missing_file), "<file>"),
+        (world.receiver.queue_url, "<queue>"),
+    ):
+        message = message.replace(own, placeholder)
+    return message
 
 
 def test_the_table_covers_every_kind_of_bad_input() -> None:
-    assert len({row[0] for row in BAD_INPUTS}) == len(BAD_INPUTS) >= 25
+    assert len({row[0] for row in BAD_INPUTS}) == len(BAD_INPUTS) >= 50

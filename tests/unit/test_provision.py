@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from botocore.exceptions import ClientError
 
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters._resources import KeyAttribute
 from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
-from stereo_spot_aws_adapters.provision import provision, resource_name, teardown
+from stereo_spot_aws_adapters.provision import (
+    EmulatorLimitationWarning,
+    provision,
+    resource_name,
+    teardown,
+)
 
 PREFIX = "unit-stack"
 
@@ -120,4 +126,26 @@ def test_teardown_leaves_resources_it_was_not_given() -> None:
     dead_letter_queues = [q for q in QUEUES if q.dead_letter_queue is not None]
     assert len(get_client("sqs").list_queues()["QueueUrls"]) == len(QUEUES) + len(
         dead_letter_queues
+    )
+
+
+def test_an_endpoint_without_ttl_support_gets_a_warning_not_a_failure(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = get_client("dynamodb")
+
+    def unsupported(**_: object) -> None:
+        raise ClientError(
+            {"Error": {"Code": "UnknownOperationException", "Message": "not here"}},
+            "DescribeTimeToLive",
+        )
+
+    monkeypatch.setattr(client, "describe_time_to_live", unsupported)
+    with pytest.warns(EmulatorLimitationWarning, match="does not support DynamoDB TTL"):
+        environment = provision(prefix="no-ttl")
+    assert (
+        get_client("dynamodb").describe_table(
+            TableName=environment["REASSEMBLY_TRIGGERED_TABLE_NAME"]
+        )["Table"]["TableStatus"]
+        == "ACTIVE"
     )

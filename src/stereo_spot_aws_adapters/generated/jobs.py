@@ -270,6 +270,12 @@ class DynamoDBJobStore:
                     raise JobNotFoundError(job_id) from error
                 raise
 
+    def delete(self, job_id: str) -> None:
+        """Remove the item with this key; removing a missing item is not an error."""
+        key = {"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}}
+        with self._aws:
+            self._client.delete_item(TableName=self.table_name, Key=key)
+
     def list_completed(
         self,
         limit: int,

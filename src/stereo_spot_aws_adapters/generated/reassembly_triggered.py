@@ -81,6 +81,12 @@ class ReassemblyTriggeredLock:
                 raise
         return True
 
+    def delete(self, job_id: str) -> None:
+        """Remove the item with this key; removing a missing item is not an error."""
+        key = {"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}}
+        with self._aws:
+            self._client.delete_item(TableName=self.table_name, Key=key)
+
     def try_acquire(
         self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None
     ) -> bool:

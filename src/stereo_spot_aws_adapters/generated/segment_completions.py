@@ -168,3 +168,12 @@ class DynamoSegmentCompletionStore:
                 [_dynamo.plain_key(key) for key in outcome.failed],
             ) from outcome.error
         return outcome.written
+
+    def delete(self, job_id: str, segment_index: int) -> None:
+        """Remove the item with this key; removing a missing item is not an error."""
+        key = {
+            "job_id": {"S": _dynamo.require_str_key("job_id", job_id)},
+            "segment_index": {"N": str(_dynamo.require_int("segment_index", segment_index))},
+        }
+        with self._aws:
+            self._client.delete_item(TableName=self.table_name, Key=key)

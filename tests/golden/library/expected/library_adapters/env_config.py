@@ -15,6 +15,7 @@ from library_adapters.generated.books import BookCatalog
 from library_adapters.generated.holds import HoldRegister
 from library_adapters.generated.loans import LoanLedger
 from library_adapters.generated.shelf_audits import ShelfAuditLock
+from library_shared.generated.adapters import Adapters
 from stereo_spot_aws_adapters._env import (
     EnvVariable,
     check_variables,
@@ -35,6 +36,7 @@ __all__ = [
     "SHELF_AUDITS_TABLE_NAME",
     "VARIABLES",
     "book_catalog_from_env",
+    "build_adapters",
     "check_environment",
     "covers_bucket_name",
     "hold_register_from_env",
@@ -160,3 +162,29 @@ def object_storage_from_env() -> S3ObjectStorage:
 def covers_bucket_name() -> str:
     """The covers bucket, from ``$LIBRARY_COVERS_BUCKET``."""
     return require_env(LIBRARY_COVERS_BUCKET)
+
+
+def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
+    """Every adapter on AWS, from the environment: the ``aws`` backend of ``adapters_from_env``.
+
+    Checks every variable first, so one ``MissingConfigurationError`` names all
+    that are missing. ``wait_time_seconds`` overrides every receiver's long-poll wait.
+    """
+    check_environment()
+    return Adapters(
+        backend="aws",
+        books=book_catalog_from_env(),
+        loans=loan_ledger_from_env(),
+        holds=hold_register_from_env(),
+        shelf_audits=shelf_audit_lock_from_env(),
+        objects=object_storage_from_env(),
+        holds_ready_sender=holds_ready_queue_sender_from_env(),
+        holds_ready_receiver=holds_ready_queue_receiver_from_env(
+            wait_time_seconds=5 if wait_time_seconds is None else wait_time_seconds
+        ),
+        returns_sender=returns_queue_sender_from_env(),
+        returns_receiver=returns_queue_receiver_from_env(
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+        ),
+        covers_bucket=covers_bucket_name(),
+    )

@@ -1,0 +1,171 @@
+"""Argument checks every backend applies the same way, before any request.
+
+The AWS adapters and the in-memory backend both call these, so a bad argument
+raises the same exception with the same message whichever backend is wired in.
+Cloud-agnostic: nothing here knows about an SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import TypeAdapter, ValidationError
+
+from .errors import ArgumentTypeError, InvalidArgumentError, InvalidPageTokenError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+TokenType = Literal["S", "N"]
+"""How a page-token attribute is typed: ``S`` a non-empty string, ``N`` an integer."""
+
+
+MAX_KEY_BYTES = 2048
+"""DynamoDB's limit on the UTF-8 size of a partition key value (sort keys: 1024)."""
+
+MAX_NUMBER_DIGITS = 38
+"""DynamoDB numbers keep at most 38 significant digits; an int needing more is rejected."""
+
+_NUMBER_MAGNITUDE_LIMIT = 10**126  # DynamoDB numbers are below 1E126
+
+
+def require_str_key(name: str, value: object, *, max_bytes: int = MAX_KEY_BYTES) -> str:
+    """A string key attribute: a non-empty ``str`` of at most ``max_bytes`` UTF-8 bytes."""
+    if not isinstance(value, str):
+        raise ArgumentTypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not value:
+        raise InvalidArgumentError(f"{name} must not be empty")
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError as error:
+        raise InvalidArgumentError(
+            f"{name} is not valid Unicode ({error.reason} at index {error.start})"
+        ) from error
+    if size > max_bytes:
+        raise InvalidArgumentError(
+            f"{name} is {size} bytes of UTF-8; DynamoDB keys hold at most {max_bytes}"
+        )
+    return value
+
+
+def require_int(name: str, value: object, *, minimum: int | None = None) -> int:
+    """An ``int`` (never a ``bool``) DynamoDB can store, optionally bounded below."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise InvalidArgumentError(f"{name} must be at least {minimum}, got {value}")
+    to_number(name, value)
+    return value
+
+
+def to_number(name: str, value: int) -> str:
+    """``value`` as a DynamoDB ``N`` string; more than 38 significant digits is refused."""
+    # Checked before str(): Python refuses to format ints of over 4300 digits.
+    if abs(value) >= _NUMBER_MAGNITUDE_LIMIT:
+        raise InvalidArgumentError(
+            f"{name} has {value.bit_length()} bits, beyond the largest DynamoDB number (1E126)"
+        )
+    text = str(value)
+    if len(text.lstrip("-").rstrip("0")) > MAX_NUMBER_DIGITS:
+        raise InvalidArgumentError(
+            f"{name} = {text[:12]}... has more than {MAX_NUMBER_DIGITS} significant digits, "
+            "more than a DynamoDB number holds"
+        )
+    return text
+
+
+def storable_int(name: str, value: int) -> int:
+    """``value`` if a DynamoDB number can hold it (``to_number``'s rule), for backends that keep ints."""
+    to_number(name, value)
+    return value
+
+
+def require_bytes_key(name: str, value: object, *, max_bytes: int = MAX_KEY_BYTES) -> bytes:
+    if not isinstance(value, bytes):
+        raise ArgumentTypeError(f"{name} must be bytes, got {type(value).__name__}")
+    if not value:
+        raise InvalidArgumentError(f"{name} must not be empty")
+    if len(value) > max_bytes:
+        raise InvalidArgumentError(
+            f"{name} is {len(value)} bytes; DynamoDB keys hold at most {max_bytes}"
+        )
+    return value
+
+
+def require_model(name: str, value: object, model: type[BaseModel]) -> None:
+    if not isinstance(value, model):
+        raise ArgumentTypeError(f"{name} must be a {model.__name__}, got {type(value).__name__}")
+
+
+def field_validator(model: type[BaseModel], field: str) -> Callable[[object], Any]:
+    """Validate one value exactly as ``model`` validates its ``field``.
+
+    Used by generated ``update`` methods so a field updated alone obeys the
+    same type and range rules as a whole model written by ``put``.
+    """
+    adapters: list[TypeAdapter[Any]] = []  # built on first use, not at import
+
+    def validate(value: object) -> Any:
+        if not adapters:
+            adapters.append(TypeAdapter(model.model_fields[field].rebuild_annotation()))
+        try:
+            return adapters[0].validate_python(value)
+        except ValidationError as error:
+            detail = error.errors(include_url=False)[0]
+            message = f"{field} for {model.__name__}: {detail['msg']} (got {value!r})"
+            # A wrong type is a TypeError; a right type with a bad value a ValueError.
+            # pydantic reports any enum mismatch as "enum": a non-string is the wrong type.
+            wrong_type = str(detail["type"]).endswith("_type") or (
+                detail["type"] == "enum" and not isinstance(value, str)
+            )
+            raise (ArgumentTypeError if wrong_type else InvalidArgumentError)(message) from None
+
+    return validate
+
+
+def check_page_token(
+    token: object,
+    attribute_types: Mapping[str, TokenType],
+    fixed: Mapping[str, str],
+    listing: str,
+) -> dict[str, str | int]:
+    """Check a token a caller handed back; return its values by attribute.
+
+    The token must have exactly the attributes this listing's keys have, with
+    their types, and the fixed partition value: anything else was forged,
+    truncated, or belongs to another listing.
+    """
+    if not isinstance(token, Mapping):
+        raise InvalidPageTokenError(
+            f"page token for {listing} must be the mapping a previous call returned, "
+            f"got {type(token).__name__}"
+        )
+    if set(token) != set(attribute_types):
+        raise InvalidPageTokenError(
+            f"page token for {listing} must have exactly the keys {sorted(attribute_types)}, "
+            f"got {sorted(map(str, token))}"
+        )
+    values: dict[str, str | int] = {}
+    for name, kind in attribute_types.items():
+        value = token[name]
+        if kind == "S":
+            if not isinstance(value, str) or not value:
+                raise InvalidPageTokenError(
+                    f"page token for {listing}: {name!r} must be a non-empty string"
+                )
+            if name in fixed and value != fixed[name]:
+                raise InvalidPageTokenError(
+                    f"page token for {listing}: {name!r} is {value!r}, this listing reads {fixed[name]!r}"
+                )
+        else:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise InvalidPageTokenError(
+                    f"page token for {listing}: {name!r} must be an integer"
+                )
+            try:
+                to_number(name, value)
+            except InvalidArgumentError as error:
+                raise InvalidPageTokenError(f"page token for {listing}: {error}") from error
+        values[name] = value
+    return values

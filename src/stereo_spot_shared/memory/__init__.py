@@ -1,0 +1,24 @@
+"""The in-memory backend: every adapter the schema declares, with the AWS adapters' semantics.
+
+Select it with ``STORAGE_ADAPTER=memory`` (``stereo_spot_shared.adapters_from_env``),
+or build a bundle directly with
+``stereo_spot_shared.generated.memory_backend.build_adapters()``. Each bundle
+owns its own ``MemoryState``: two bundles never share data. Nothing here
+imports a cloud SDK.
+"""
+
+from .objects import MemoryObjectStorage, MemoryURLHandler
+from .queues import MemoryQueueReceiver, MemoryQueueSender
+from .state import MemoryState, NotificationRoute, Record
+from .tables import MemoryTable
+
+__all__ = [
+    "MemoryObjectStorage",
+    "MemoryQueueReceiver",
+    "MemoryQueueSender",
+    "MemoryState",
+    "MemoryTable",
+    "MemoryURLHandler",
+    "NotificationRoute",
+    "Record",
+]

@@ -1,0 +1,227 @@
+"""Jobs and segment completions: the README's guarantees, on every backend."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stereo_spot_shared import Adapters
+from stereo_spot_shared.errors import (
+    InvalidPageTokenError,
+    InvalidTransitionError,
+    JobNotFoundError,
+)
+from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
+from tests.conformance.conftest import Backend
+
+
+def job(backend: Backend, **fields: object) -> Job:
+    values: dict[str, object] = {
+        "job_id": backend.unique("job"),
+        "mode": StereoMode.SBS,
+        "status": JobStatus.CREATED,
+        "created_at": 100,
+    }
+    values.update(fields)
+    return Job.model_validate(values)
+
+
+def test_get_returns_none_for_a_missing_job_and_put_creates_or_overwrites(
+    backend: Backend, adapters: Adapters
+) -> None:
+    created = job(backend)
+    assert adapters.jobs.get(created.job_id) is None
+    adapters.jobs.put(created)
+    assert adapters.jobs.get(created.job_id) == created
+    replaced = created.model_copy(update={"mode": StereoMode.ANAGLYPH, "created_at": None})
+    adapters.jobs.put(replaced)
+    assert adapters.jobs.get(created.job_id) == replaced
+
+
+def test_update_sets_only_the_named_fields_and_only_on_an_existing_job(
+    backend: Backend, adapters: Adapters
+) -> None:
+    created = job(backend, total_segments=3, status=JobStatus.CHUNKING_IN_PROGRESS)
+    adapters.jobs.put(created)
+    adapters.jobs.update(created.job_id, status="chunking_complete", completed_at=7)
+    assert adapters.jobs.get(created.job_id) == created.model_copy(
+        update={"status": JobStatus.CHUNKING_COMPLETE, "completed_at": 7}
+    )
+
+    ghost = backend.unique("ghost")
+    with pytest.raises(JobNotFoundError) as missing:
+        adapters.jobs.update(ghost, status=JobStatus.COMPLETED, completed_at=9)
+    assert missing.value.job_id == ghost
+    assert adapters.jobs.get(ghost) is None, "a failed update writes nothing"
+
+
+def test_update_validates_values_like_the_model_and_skips_empty_updates(
+    backend: Backend, adapters: Adapters
+) -> None:
+    created = job(backend)
+    adapters.jobs.put(created)
+    with pytest.raises(ValueError, match="status for Job"):
+        adapters.jobs.update(created.job_id, status="bogus")
+    with pytest.raises(TypeError, match="completed_at for Job"):
+        adapters.jobs.update(created.job_id, completed_at="soon")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="total_segments for Job"):
+        adapters.jobs.update(created.job_id, total_segments=-1)
+    assert adapters.jobs.get(created.job_id) == created
+    # No fields: nothing to do, not even for a job that does not exist.
+    adapters.jobs.update(backend.unique("ghost"))
+
+
+def completed_listing(adapters: Adapters, ours: set[str], page_size: int) -> tuple[list[str], int]:
+    """Page through list_completed, the token through JSON; our ids in listed order, pages read."""
+    seen: list[str] = []
+    token = None
+    pages = 0
+    while pages < 500:
+        items, token = adapters.jobs.list_completed(page_size, token)
+        pages += 1
+        assert len(items) <= page_size
+        seen += [item.job_id for item in items if item.job_id in ours]
+        if token is None:
+            return seen, pages
+        assert json.loads(json.dumps(token)) == token
+        assert all(isinstance(value, (str, int)) for value in token.values())
+        token = json.loads(json.dumps(token))
+    raise AssertionError("list_completed never ended")
+
+
+def test_list_completed_is_newest_first_with_a_json_token_no_duplicates_no_gaps(
+    backend: Backend, adapters: Adapters
+) -> None:
+    completed = [job(backend, status="completed", completed_at=1_000 + n) for n in range(7)]
+    # The same completion time twice: the token still names one position.
+    completed.append(job(backend, status="completed", completed_at=1_003))
+    for item in completed:
+        adapters.jobs.put(item)
+    not_completed = job(backend, status="chunking_complete", completed_at=5_000)
+    adapters.jobs.put(not_completed)
+    ours = {item.job_id for item in completed} | {not_completed.job_id}
+
+    seen, pages = completed_listing(adapters, ours, page_size=2)
+
+    assert sorted(seen) == sorted(item.job_id for item in completed), "every one, once"
+    times = {item.job_id: item.completed_at for item in completed}
+    listed_times = [times[job_id] for job_id in seen]
+    assert listed_times == sorted(listed_times, reverse=True), "newest first"
+    assert pages >= 4
+
+
+def test_a_forged_or_foreign_page_token_is_rejected(backend: Backend, adapters: Adapters) -> None:
+    for n in range(3):
+        adapters.jobs.put(job(backend, status="completed", completed_at=2_000 + n))
+    _, token = adapters.jobs.list_completed(1)
+    assert token is not None
+    forged: list[object] = [
+        "next",
+        {key: value for key, value in token.items() if key != "job_id"},
+        {**token, "completed_at": str(token["completed_at"])},
+        {**token, "status": "created"},
+        {**token, "completed_at": True},
+        {**token, "extra": 1},
+    ]
+    for bad in forged:
+        with pytest.raises(InvalidPageTokenError):
+            adapters.jobs.list_completed(1, bad)  # type: ignore[arg-type]
+
+
+def completion(job_id: str, index: int, total: int | None = None) -> SegmentCompletion:
+    return SegmentCompletion(
+        job_id=job_id,
+        segment_index=index,
+        output_s3_uri=f"s3://out/{job_id}/{index:05d}.mp4",
+        completed_at=10 + index,
+        total_segments=total,
+    )
+
+
+def test_query_by_job_returns_every_completion_in_segment_order(
+    backend: Backend, adapters: Adapters
+) -> None:
+    job_id = backend.unique("job")
+    other = backend.unique("job")
+    order = [5, 0, 3, 1, 4, 2, *range(6, 40)]
+    for index in order[:6]:
+        adapters.segment_completions.put(completion(job_id, index, 40))
+    adapters.segment_completions.put_many([completion(job_id, i, 40) for i in order[6:]])
+    adapters.segment_completions.put(completion(other, 0))
+
+    result = adapters.segment_completions.query_by_job(job_id)
+
+    assert [c.segment_index for c in result] == list(range(40))
+    assert result[7] == completion(job_id, 7, 40)
+    assert adapters.segment_completions.query_by_job(backend.unique("none")) == []
+
+
+def test_put_many_writes_each_item_once_in_chunks_and_validates_first(
+    backend: Backend, adapters: Adapters
+) -> None:
+    job_id = backend.unique("job")
+    items = [completion(job_id, index) for index in range(60)]
+    # A repeated key: the later one wins, as a later put would.
+    items.append(completion(job_id, 3).model_copy(update={"completed_at": 999}))
+    adapters.segment_completions.put_many(items)
+    stored = adapters.segment_completions.query_by_job(job_id)
+    assert len(stored) == 60
+    assert stored[3].completed_at == 999
+
+    fresh = backend.unique("job")
+    with pytest.raises(TypeError, match=r"items\[1\] must be a SegmentCompletion"):
+        adapters.segment_completions.put_many([completion(fresh, 0), {"segment_index": 1}])  # type: ignore[list-item]
+    assert adapters.segment_completions.query_by_job(fresh) == [], "a bad batch writes nothing"
+
+
+def test_status_moves_only_as_the_lifecycle_allows(backend: Backend, adapters: Adapters) -> None:
+    created = job(backend)
+    adapters.jobs.put(created)
+    with pytest.raises(
+        InvalidTransitionError, match="is 'created' and may not move to 'completed'"
+    ):
+        adapters.jobs.update(created.job_id, status=JobStatus.COMPLETED, completed_at=9)
+    assert adapters.jobs.get(created.job_id) == created, "a refused move writes nothing"
+    adapters.jobs.update(created.job_id, status=JobStatus.CREATED)  # re-setting is a safe retry
+    adapters.jobs.update(created.job_id, status="chunking_in_progress")
+    adapters.jobs.update(created.job_id, status="failed", failure_reason="no audio track")
+    stored = adapters.jobs.get(created.job_id)
+    assert stored is not None
+    assert (stored.status, stored.failure_reason) == (JobStatus.FAILED, "no audio track")
+    with pytest.raises(InvalidTransitionError):
+        adapters.jobs.update(created.job_id, status="chunking_in_progress")
+
+
+def test_list_in_progress_pages_every_unfinished_job_newest_first(
+    backend: Backend, adapters: Adapters
+) -> None:
+    running = [job(backend, created_at=10_000 + n) for n in range(5)]
+    for item in running:
+        adapters.jobs.put(item)
+    finished = job(backend, created_at=20_000, status=JobStatus.CHUNKING_COMPLETE)
+    adapters.jobs.put(finished)
+    adapters.jobs.update(finished.job_id, status=JobStatus.COMPLETED, completed_at=20_001)
+    ours = {item.job_id for item in running} | {finished.job_id}
+
+    seen: list[str] = []
+    token = None
+    for _ in range(500):
+        page, token = adapters.jobs.list_in_progress(2, token)
+        seen += [item.job_id for item in page if item.job_id in ours]
+        if token is None:
+            break
+        token = json.loads(json.dumps(token))
+    assert seen == [item.job_id for item in reversed(running)], "newest first, finished left out"
+
+
+def test_delete_by_job_deletes_the_whole_partition_and_says_how_many(
+    backend: Backend, adapters: Adapters
+) -> None:
+    job_id, other = backend.unique("job"), backend.unique("job")
+    adapters.segment_completions.put_many([completion(job_id, i) for i in range(30)])
+    adapters.segment_completions.put(completion(other, 0))
+    assert adapters.segment_completions.delete_by_job(job_id) == 30
+    assert adapters.segment_completions.query_by_job(job_id) == []
+    assert len(adapters.segment_completions.query_by_job(other)) == 1
+    assert adapters.segment_completions.delete_by_job(job_id) == 0
