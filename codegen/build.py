@@ -310,7 +310,8 @@ def _build_table(
     output = data["terraform_output"]
     return m.TableSpec(
         name=name,
-        description=data["description"],
+        # It becomes docstring text, where the formatter drops surrounding blanks anyway.
+        description=data["description"].strip(),
         class_name=data["class_name"],
         protocol=data.get("protocol"),
         model=data.get("model"),

@@ -27,6 +27,8 @@ from stereo_spot_aws_adapters.demo import run_demo
 from stereo_spot_aws_adapters.s3 import S3ObjectStorage
 from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
 from stereo_spot_shared.interfaces import QueueMessage
+from stereo_spot_shared.memory.objects import MemoryObjectStorage
+from stereo_spot_shared.memory.queues import MemoryQueueReceiver, MemoryQueueSender
 
 pytestmark = pytest.mark.integration
 
@@ -147,3 +149,42 @@ def test_no_record_of_a_full_walk_holds_a_body_credential_or_signature(
     assert all(isinstance(r.retry_attempts, int) for r in calls if r.http_status)  # type: ignore[attr-defined]
     send = next(r for r in calls if r.aws_operation == "SendMessage")  # type: ignore[attr-defined]
     assert send.aws_resource.startswith("http://127.0.0.1:")  # type: ignore[attr-defined]
+
+
+def test_the_memory_walk_logs_no_body_or_url_either(
+    captured: KeepEverything,
+    restored_environment: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bodies: list[str] = []
+    urls: list[str] = []
+
+    def sent(args: tuple[Any, ...], _: object) -> None:
+        payloads = args[0] if isinstance(args[0], list) else [args[0]]
+        for body in payloads:
+            bodies.append(body if isinstance(body, str) else base64.b64encode(body).decode())
+
+    def received(_: tuple[Any, ...], messages: list[QueueMessage]) -> None:
+        for message in messages:
+            body = message.body
+            bodies.append(body if isinstance(body, str) else base64.b64encode(body).decode())
+
+    spy(monkeypatch, MemoryQueueSender, "send", sent)
+    spy(monkeypatch, MemoryQueueSender, "send_batch", sent)
+    spy(monkeypatch, MemoryQueueReceiver, "receive", received)
+    spy(monkeypatch, MemoryObjectStorage, "presign_upload", lambda _, url: urls.append(url))
+    spy(monkeypatch, MemoryObjectStorage, "presign_download", lambda _, url: urls.append(url))
+
+    out = io.StringIO()
+    assert run_demo(backend="memory", out=out) == 0, out.getvalue()
+    assert len(urls) == 2 and len(bodies) >= 10, (urls, len(bodies))
+
+    texts = [everything_in(record) for record in captured.records]
+    for kind, values in {"presigned URL": urls, "message body": bodies}.items():
+        for value in values:
+            leaks = [text for text in texts if value in text]
+            assert not leaks, f"a log record holds a {kind}: {leaks[0][:300]}"
+    # The capture saw the in-memory backend's own records: the upload that notified a queue.
+    notified = [r for r in captured.records if r.name == "stereo_spot_shared.memory.objects"]
+    assert notified and all(r.levelno == logging.DEBUG for r in notified)
+    assert {getattr(r, "queue", None) for r in notified} >= {"chunking"}

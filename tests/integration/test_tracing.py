@@ -25,6 +25,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from stereo_spot_aws_adapters import SQSQueueReceiver, SQSQueueSender
 from stereo_spot_aws_adapters._clients import get_client
+from stereo_spot_shared.generated.memory_backend import build_adapters as build_memory_adapters
 from stereo_spot_shared.interfaces import QueueMessage
 from stereo_spot_shared.message_attributes import MessageAttributeValue
 from stereo_spot_shared.tracing import continue_trace
@@ -243,6 +244,23 @@ def test_processing_continues_the_producers_trace(
     assert process.parent.span_id == producer.get_span_context().span_id
     # Work inside the block is a child of the consumer span.
     assert convert.parent is not None and convert.parent.span_id == process.context.span_id
+
+
+def test_the_memory_backend_carries_the_trace_too(spans: InMemorySpanExporter) -> None:
+    adapters = build_memory_adapters(wait_time_seconds=0)
+    with trace.get_tracer("web-ui").start_as_current_span("POST /jobs") as producer:
+        adapters.video_worker_sender.send("segment 0")
+    receiver = adapters.video_worker_receiver
+    [message] = receiver.receive()
+    assert "traceparent" in message.attributes
+
+    with receiver.processing(message):
+        pass
+
+    process = span_named(spans, "video_worker process")
+    assert process.context is not None and process.parent is not None
+    assert process.context.trace_id == producer.get_span_context().trace_id
+    assert process.parent.span_id == producer.get_span_context().span_id
 
 
 def test_a_failed_block_records_the_error_on_the_consumer_span(
