@@ -23,7 +23,7 @@ _GENERATED_SUFFIXES = (".py", ".tf", ".json")
 
 
 @dataclass(frozen=True)
-class Drift:
+class DiskDifferences:
     """What ``--check`` found: files to change, create, or delete."""
 
     diff: str
@@ -55,7 +55,9 @@ def _is_generated(path: Path) -> bool:
         return first.startswith(HEADER_PREFIX)
 
 
-def compare(files: dict[Path, str], roots: Iterable[Path], display_root: Path) -> Drift:
+def diff_with_disk(
+    files: dict[Path, str], roots: Iterable[Path], display_root: Path
+) -> DiskDifferences:
     chunks: list[str] = []
     changed: list[Path] = []
     for path in sorted(files):
@@ -79,7 +81,7 @@ def compare(files: dict[Path, str], roots: Iterable[Path], display_root: Path) -
             fromfile=_side("a", name),
             tofile="/dev/null",
         )
-    return Drift("".join(chunks), tuple(changed), tuple(stale))
+    return DiskDifferences("".join(chunks), tuple(changed), tuple(stale))
 
 
 class WriteError(Exception):
