@@ -13,36 +13,32 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import model as m
-from .build import build
 from .docs import LIFECYCLE_BEGIN, LIFECYCLE_END, MissingMarkersError, fill_block, lifecycle_block
 from .errors import SchemaError
 from .jsonschema import render_json_schema
-from .load import load
 from .policy_files import render_policies
 from .render import render
+from .schema_file import DEFAULT_SCHEMA, load_schema
 from .version import generator_version
-from .write import WriteError, compare, write
+from .write import WriteError, diff_with_disk, write
 
-DEFAULT_SCHEMA = Path("schema/stereo_spot.toml")
 DEFAULT_OUT = Path("src")
 DEFAULT_JSON_SCHEMA = Path("schema/resources.schema.json")
 DEFAULT_INFRA = Path("infra")
 DEFAULT_README = Path("README.md")  # holds the generated lifecycle diagrams
 
 
-def display_name(schema_path: Path) -> str:
-    """How generated headers name the schema: ``<folder>/<file>``, the same from any cwd."""
-    resolved = schema_path.resolve()
-    return f"{resolved.parent.name}/{resolved.name}"
+@dataclass(frozen=True)
+class Generation:
+    """Every generated file for one schema, and where stale generated files are looked for."""
 
-
-def load_schema(schema_path: Path) -> m.SchemaSpec:
-    """Stages 1-3: load, validate and build; raises ``SchemaError`` listing every problem."""
-    name = display_name(schema_path)
-    return build(load(schema_path, name), schema_path, name)
+    schema: m.SchemaSpec
+    files: dict[Path, str]
+    roots: tuple[Path, ...]
 
 
 def generate(
@@ -50,15 +46,31 @@ def generate(
     out_dir: Path,
     json_schema: Path | None = None,
     infra_dir: Path | None = None,
-) -> dict[Path, str]:
-    """Every generated file for this schema (the JSON Schema and consumer policies, if asked)."""
+    readme: Path | None = None,
+) -> Generation:
+    """Render everything for this schema; pure: reads the schema (and ``readme``), writes nothing.
+
+    ``json_schema``, ``infra_dir`` and ``readme`` add the editor JSON Schema, the
+    consumer policies and the README's generated lifecycle block when given.
+    Raises ``SchemaError`` for a bad schema and ``MissingMarkersError`` for a
+    README without the lifecycle markers.
+    """
     schema = load_schema(schema_path)
     files = render(schema, out_dir)
     if json_schema is not None:
         files[json_schema] = render_json_schema()
+    if readme is not None:
+        files[readme] = fill_block(
+            readme.read_text(encoding="utf-8"),
+            LIFECYCLE_BEGIN,
+            LIFECYCLE_END,
+            lifecycle_block(schema),
+        )
+    roots = [out_dir.joinpath(*p.split(".")) for p in schema.generator.output_packages]
     if infra_dir is not None:
         files.update(render_policies(schema, infra_dir))
-    return files
+        roots.append(infra_dir)
+    return Generation(schema, files, tuple(roots))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,39 +113,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     infra_dir = options.infra
     if infra_dir is None and options.schema == DEFAULT_SCHEMA:
         infra_dir = DEFAULT_INFRA
-    try:
-        schema = load_schema(options.schema)
-    except SchemaError as error:
-        print(error.render(), file=sys.stderr)
-        print("nothing was written", file=sys.stderr)
-        return 2
     if options.out.exists() and not options.out.is_dir():
         print(f"--out {options.out}: not a directory (it names the source root)", file=sys.stderr)
         print("nothing was written", file=sys.stderr)
         return 2
-    files = render(schema, options.out)
-    if json_schema is not None:
-        files[json_schema] = render_json_schema()
-    if options.schema == DEFAULT_SCHEMA and DEFAULT_README.is_file():
-        try:
-            files[DEFAULT_README] = fill_block(
-                DEFAULT_README.read_text(encoding="utf-8"),
-                LIFECYCLE_BEGIN,
-                LIFECYCLE_END,
-                lifecycle_block(schema),
-            )
-        except MissingMarkersError as error:
-            print(f"{DEFAULT_README}: {error}", file=sys.stderr)
-            return 2
-    # Where stale generated files are looked for: the packages, and the consumer policies.
-    roots = [options.out.joinpath(*p.split(".")) for p in schema.generator.output_packages]
-    if infra_dir is not None:
-        files.update(render_policies(schema, infra_dir))
-        roots.append(infra_dir)
+    readme = (
+        DEFAULT_README if options.schema == DEFAULT_SCHEMA and DEFAULT_README.is_file() else None
+    )
+    try:
+        generation = generate(options.schema, options.out, json_schema, infra_dir, readme)
+    except SchemaError as error:
+        print(error.render(), file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return 2
+    except MissingMarkersError as error:
+        print(f"{readme}: {error}", file=sys.stderr)
+        return 2
     try:
         if options.check:
-            return _check(files, roots, schema)
-        return _write(files, roots, schema)
+            return _check(generation)
+        return _write(generation)
     except WriteError as error:
         print(error, file=sys.stderr)
         return 2
@@ -143,22 +142,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _check(files: dict[Path, str], roots: list[Path], schema: m.SchemaSpec) -> int:
-    drift = compare(files, roots, Path.cwd())
-    if drift.clean:
+def _check(generation: Generation) -> int:
+    files, schema = generation.files, generation.schema
+    differences = diff_with_disk(files, generation.roots, Path.cwd())
+    if differences.clean:
         print(f"generated code is up to date ({len(files)} files from {schema.display_name})")
         return 0
-    sys.stdout.write(drift.diff)
+    sys.stdout.write(differences.diff)
     print(
-        f"\n{len(drift.changed)} generated file(s) differ and {len(drift.stale)} are stale; "
+        f"\n{len(differences.changed)} generated file(s) differ and {len(differences.stale)} are stale; "
         "run `python -m codegen` and commit the result (never edit generated files by hand)",
         file=sys.stderr,
     )
     return 1
 
 
-def _write(files: dict[Path, str], roots: list[Path], schema: m.SchemaSpec) -> int:
-    written, deleted = write(files, roots)
+def _write(generation: Generation) -> int:
+    files, schema = generation.files, generation.schema
+    written, deleted = write(files, generation.roots)
     for path in written:
         print(f"wrote {path}")
     for path in deleted:

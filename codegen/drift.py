@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Literal, cast
 
 from . import model as m
-from .cli import DEFAULT_SCHEMA, load_schema
 from .drift_notifications import compare_notifications
 from .errors import SchemaError
 from .policy_drift import TfPolicy, compare_policies, read_policies
+from .schema_file import DEFAULT_SCHEMA, load_schema
 from .terraform import (
     RESOURCE_KINDS,
     SQS_DEFAULT_MAX_MESSAGE_SIZE,

@@ -25,7 +25,7 @@ _GENERATED_SUFFIXES = (".py", ".tf", ".json")
 
 
 @dataclass(frozen=True)
-class Drift:
+class DiskDifferences:
     """What ``--check`` found: files to change, create, or delete."""
 
     diff: str
@@ -57,7 +57,9 @@ def _is_generated(path: Path) -> bool:
         return first.startswith(HEADER_PREFIX)
 
 
-def compare(files: dict[Path, str], roots: Iterable[Path], display_root: Path) -> Drift:
+def diff_with_disk(
+    files: dict[Path, str], roots: Iterable[Path], display_root: Path
+) -> DiskDifferences:
     chunks: list[str] = []
     changed: list[Path] = []
     for path in sorted(files):
@@ -81,7 +83,7 @@ def compare(files: dict[Path, str], roots: Iterable[Path], display_root: Path) -
             fromfile=_side("a", name),
             tofile="/dev/null",
         )
-    return Drift("".join(chunks), tuple(changed), tuple(stale))
+    return DiskDifferences("".join(chunks), tuple(changed), tuple(stale))
 
 
 class WriteError(Exception):

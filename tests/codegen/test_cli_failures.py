@@ -160,3 +160,20 @@ def test_io_error_part_way_leaves_the_previous_tree_intact(
     # ...and the variant really changes the tree: without the fault it is written.
     assert main(["--schema", str(variant), "--out", str(out)]) == 0
     assert read_tree(out) != before
+
+
+def test_drift_and_generate_share_schema_loading_without_importing_each_other() -> None:
+    # The two commands start from codegen.schema_file; neither may import the other.
+    code = (
+        "import sys, codegen.drift, codegen.schema_file;"
+        "assert 'codegen.cli' not in sys.modules, 'drift imports cli';"
+        "import codegen.cli;"
+        "assert codegen.cli.load_schema is codegen.schema_file.load_schema"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr

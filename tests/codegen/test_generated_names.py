@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from codegen import model as m
-from codegen.cli import load_schema
 from codegen.names import (
     MEMORY_METHOD_NAMES,
     METHOD_NAMES,
@@ -23,6 +22,7 @@ from codegen.names import (
     namespaces,
     table_methods,
 )
+from codegen.schema_file import load_schema
 from tests.golden.regenerate import expected_dir, schema_path
 
 ROOT = Path(__file__).resolve().parents[2]

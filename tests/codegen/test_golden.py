@@ -22,7 +22,8 @@ from typing import Any
 import boto3
 import pytest
 
-from codegen.cli import generate, load_schema, main
+from codegen.cli import generate, main
+from codegen.schema_file import load_schema
 from stereo_spot_shared.errors import (
     InvalidKeyError,
     InvalidPageTokenError,
@@ -123,7 +124,7 @@ def test_generated_code_passes_mypy_strict(
 
 @pytest.mark.parametrize("case", cases())
 def test_rendering_is_deterministic(case: str, generated: dict[str, Path], tmp_path: Path) -> None:
-    again = generate(schema_path(case), tmp_path, infra_dir=tmp_path / "infra")
+    again = generate(schema_path(case), tmp_path, infra_dir=tmp_path / "infra").files
     assert not any(tmp_path.iterdir()), "generate() is pure: it writes nothing"
     assert {path.relative_to(tmp_path): text for path, text in again.items()} == read_tree(
         generated[case]

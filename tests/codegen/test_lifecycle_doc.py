@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from codegen.cli import load_schema
 from codegen.docs import (
     LIFECYCLE_BEGIN,
     LIFECYCLE_END,
@@ -18,6 +17,7 @@ from codegen.docs import (
     fill_block,
     lifecycle_block,
 )
+from codegen.schema_file import load_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,6 @@ from parliament import analyze_policy_string
 
 from codegen import model as m
 from codegen import spec
-from codegen.cli import load_schema
 from codegen.permissions import (
     PATTERN_OPERATIONS,
     Resource,
@@ -22,6 +21,7 @@ from codegen.permissions import (
     resolve,
 )
 from codegen.policy_files import render_json
+from codegen.schema_file import load_schema
 from stereo_spot_aws_adapters.iam_actions import OPERATION_ACTIONS
 from tests.golden.regenerate import schema_path
 

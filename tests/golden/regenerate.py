@@ -45,7 +45,7 @@ def expected_dir(case: str) -> Path:
 def render_case(case: str) -> dict[Path, str]:
     """What the generator emits for ``case``, keyed by path relative to the out dir."""
     out = Path(tempfile.gettempdir()) / "golden-out"
-    files = generate(schema_path(case), out, infra_dir=out / "infra")
+    files = generate(schema_path(case), out, infra_dir=out / "infra").files
     return {path.relative_to(out): text for path, text in files.items()}
 
 

@@ -52,8 +52,8 @@ from moto import settings
 from moto.dynamodb.responses import DynamoHandler
 from moto.iam import access_control
 
-from codegen.cli import load_schema
 from codegen.permissions import arn, policies, resolve
+from codegen.schema_file import load_schema
 from stereo_spot_aws_adapters import env_config
 from stereo_spot_aws_adapters import walk as walk_module
 from stereo_spot_aws_adapters._clients import get_client

@@ -266,7 +266,7 @@ def extended_package(tmp_path: Path) -> Iterator[Callable[[str], object]]:
     text += '\n[queues.thumbnails]\ndescription = "Thumbnail requests."\nterraform_output = "thumbnails_queue_url"\n'
     (schema_dir / "stereo_spot.toml").write_text(text)
     out = tmp_path / "out"
-    for path, source in generate(schema_dir / "stereo_spot.toml", out).items():
+    for path, source in generate(schema_dir / "stereo_spot.toml", out).files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source)
     sys.path.insert(0, str(out))

@@ -1,0 +1,26 @@
+"""Stages 1-3 in one call: the schema file both commands (generate, drift) start from.
+
+Kept apart from ``cli`` and ``drift`` so neither imports the other.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import model as m
+from .build import build
+from .load import load
+
+DEFAULT_SCHEMA = Path("schema/stereo_spot.toml")
+
+
+def display_name(schema_path: Path) -> str:
+    """How generated headers name the schema: ``<folder>/<file>``, the same from any cwd."""
+    resolved = schema_path.resolve()
+    return f"{resolved.parent.name}/{resolved.name}"
+
+
+def load_schema(schema_path: Path) -> m.SchemaSpec:
+    """Load, validate and build; raises ``SchemaError`` listing every problem."""
+    name = display_name(schema_path)
+    return build(load(schema_path, name), schema_path, name)
