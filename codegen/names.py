@@ -200,7 +200,7 @@ ADAPTERS_MODULE_NAMES = (
     "ObjectStorage",
     "PageToken",
     "QueueReceiverWithProcessing",
-    "QueueSender",
+    "QueueSenderWithAttributes",
     "Adapters",
     "TYPE_CHECKING",
     "HeldLease",

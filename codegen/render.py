@@ -182,7 +182,7 @@ def _adapters_module(schema: m.SchemaSpec) -> SharedModule:
         "stereo_spot_shared.interfaces": {
             "ObjectStorage",
             "QueueReceiverWithProcessing",
-            "QueueSender",
+            "QueueSenderWithAttributes",
         }
     }
     if "query_index_page" in kinds:

@@ -38,7 +38,7 @@ EVERY_KIND: dict[str, MessageAttributeValue] = {
 
 def test_every_kind_round_trips_with_its_type(queue: tuple[QueueSender, QueueReceiver]) -> None:
     sender, receiver = queue
-    sender.send("body", attributes=EVERY_KIND)  # type: ignore[call-arg]
+    sender.send("body", attributes=EVERY_KIND)
 
     [message] = receive_all(receiver, 1)
     assert message.body == "body"
@@ -53,7 +53,7 @@ def test_every_kind_round_trips_with_its_type(queue: tuple[QueueSender, QueueRec
 
 def test_bytes_body_with_attributes_keeps_both(queue: tuple[QueueSender, QueueReceiver]) -> None:
     sender, receiver = queue
-    sender.send(b"\xffraw", attributes={"kind": "frame"})  # type: ignore[call-arg]
+    sender.send(b"\xffraw", attributes={"kind": "frame"})
     [message] = receive_all(receiver, 1)
     assert message.body == b"\xffraw"
     assert message.attributes == {"kind": "frame"}
@@ -77,7 +77,7 @@ def test_send_batch_carries_each_bodys_attributes(
     bodies = [f"segment {i}" for i in range(13)]
     attributes = [{"segment_index": i} if i % 3 else None for i in range(13)]
 
-    ids = sender.send_batch(bodies, attributes=attributes)  # type: ignore[call-arg]
+    ids = sender.send_batch(bodies, attributes=attributes)
 
     received = {m.message_id: m for m in receive_all(receiver, 13)}
     assert [received[i].body for i in ids] == bodies
@@ -94,8 +94,8 @@ def test_nine_attributes_fit_beside_the_marker_and_ten_do_not(
     sender, receiver = queue
     nine: dict[str, MessageAttributeValue] = {f"k{i}": i for i in range(9)}
     with pytest.raises(InvalidArgumentError, match="so at most 9"):
-        sender.send("body", attributes={**nine, "k9": 9})  # type: ignore[call-arg]
-    sender.send("body", attributes=nine)  # type: ignore[call-arg]
+        sender.send("body", attributes={**nine, "k9": 9})
+    sender.send("body", attributes=nine)
     [message] = receive_all(receiver, 1)
     assert message.attributes == nine
     receiver.delete(message.receipt_handle)
@@ -111,7 +111,7 @@ def test_numbers_at_the_limits_come_back_exactly(
         "small": Decimal("1e-128"),
         "zero": 0,
     }
-    sender.send("body", attributes=limits)  # type: ignore[call-arg]
+    sender.send("body", attributes=limits)
     [message] = receive_all(receiver, 1)
     assert message.attributes == limits
     receiver.delete(message.receipt_handle)
@@ -127,10 +127,10 @@ def test_attributes_count_towards_the_size_limit(
     room = MAX_MESSAGE_BYTES - marker - attribute_size("blob", attribute["blob"])
 
     with pytest.raises(MessageTooLargeError, match=f"{MAX_MESSAGE_BYTES + 1} bytes"):
-        sender.send("y" * (room + 1), attributes=attribute)  # type: ignore[call-arg]
+        sender.send("y" * (room + 1), attributes=attribute)
     assert nothing_waiting(receiver), "nothing was sent"
 
-    sender.send("y" * room, attributes=attribute)  # type: ignore[call-arg]
+    sender.send("y" * room, attributes=attribute)
     [message] = receive_all(receiver, 1)
     assert len(message.body) == room
     assert message.attributes == attribute
@@ -142,7 +142,7 @@ def test_attributes_given_are_not_changed_or_kept(
 ) -> None:
     sender, receiver = queue
     attributes: dict[str, MessageAttributeValue] = {"k": "v"}
-    sender.send("body", attributes=attributes)  # type: ignore[call-arg]
+    sender.send("body", attributes=attributes)
     attributes["k"] = "changed after sending"
     [message] = receive_all(receiver, 1)
     assert message.attributes == {"k": "v"}

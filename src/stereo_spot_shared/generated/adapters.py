@@ -18,7 +18,7 @@ from stereo_spot_shared.interfaces import (
     ObjectStorage,
     PageToken,
     QueueReceiverWithProcessing,
-    QueueSender,
+    QueueSenderWithAttributes,
     ReassemblyLock,
     SegmentCompletionStore,
 )
@@ -103,11 +103,11 @@ class Adapters:
     segment_completions: SegmentCompletionsTable
     reassembly_triggered: ReassemblyTriggeredTable
     objects: ObjectStorage
-    chunking_sender: QueueSender
+    chunking_sender: QueueSenderWithAttributes
     chunking_receiver: QueueReceiverWithProcessing
-    video_worker_sender: QueueSender
+    video_worker_sender: QueueSenderWithAttributes
     video_worker_receiver: QueueReceiverWithProcessing
-    reassembly_sender: QueueSender
+    reassembly_sender: QueueSenderWithAttributes
     reassembly_receiver: QueueReceiverWithProcessing
     input_bucket: str
     output_bucket: str

@@ -18,7 +18,7 @@ from stereo_spot_shared.interfaces import (
     ObjectStorage,
     PageToken,
     QueueReceiverWithProcessing,
-    QueueSender,
+    QueueSenderWithAttributes,
 )
 
 if TYPE_CHECKING:
@@ -124,8 +124,8 @@ class Adapters:
     holds: HoldsTable
     shelf_audits: ShelfAuditsTable
     objects: ObjectStorage
-    holds_ready_sender: QueueSender
+    holds_ready_sender: QueueSenderWithAttributes
     holds_ready_receiver: QueueReceiverWithProcessing
-    returns_sender: QueueSender
+    returns_sender: QueueSenderWithAttributes
     returns_receiver: QueueReceiverWithProcessing
     covers_bucket: str
