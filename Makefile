@@ -62,7 +62,7 @@ checkov: $(CHECKOV_STAMP)
 	$(CHECKOV_VENV)/bin/checkov --directory infra --framework terraform --skip-download --quiet --compact
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 ## make conformance [ENDPOINT=http://localhost:4566]: the conformance suite on every backend,
 ## plus an AWS-compatible endpoint (LocalStack, ...) when ENDPOINT is given
