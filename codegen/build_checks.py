@@ -51,7 +51,8 @@ def check_unique_names(schema: m.SchemaSpec, problems: list[Problem]) -> None:
             if value in seen:
                 problems.append(
                     Problem(
-                        resource.schema_path, f"{label} {value!r} is also used by {seen[value]}"
+                        f"{resource.schema_path}.{label}",
+                        f"{label} {value!r} is also used by {seen[value]}",
                     )
                 )
             else:
