@@ -29,6 +29,29 @@ class AttributeSpec:
         False  # set by the generated code itself (a lifecycle marker), not a model field
     )
 
+    @property
+    def key_annotation(self) -> str:
+        """The parameter type of a key value: the plain type DynamoDB keys on (an enum key is a str)."""
+        return _KEY_ANNOTATIONS[self.dynamo_type]
+
+    @property
+    def argument_annotation(self) -> str:
+        """The parameter type of a value to store: an enum also accepts its value's string."""
+        return f"{self.python_type} | str" if self.python_kind == "enum" else self.python_type
+
+    @property
+    def key_check(self) -> str:
+        """The runtime check a key value passes before it is sent (``_dynamo``/``_checks`` share it)."""
+        return _KEY_CHECKS[self.dynamo_type]
+
+
+_KEY_ANNOTATIONS: dict[DynamoType, str] = {"S": "str", "N": "int", "B": "bytes"}
+_KEY_CHECKS: dict[DynamoType, str] = {
+    "S": "require_str_key",
+    "N": "require_int",
+    "B": "require_bytes_key",
+}
+
 
 @dataclass(frozen=True)
 class KeySpec:
