@@ -29,6 +29,7 @@ from .errors import Problem, SchemaError
 from .layouts import check_layouts
 from .model_catalog import ModelCatalog, enum_values, field_type
 from .names import check_names
+from .runtime import DEFAULT_RUNTIME, DEFAULT_SHARED_RUNTIME
 from .validate import check_fields, check_list_of_tables, check_named_tables
 
 _Built = TypeVar("_Built")
@@ -93,6 +94,8 @@ def _build_generator(raw: object, source: Path, problems: list[Problem]) -> m.Ge
         errors_module=data.get("errors_module", "stereo_spot_shared.errors"),
         python_path=(source.parent / data.get("python_path", ".")).resolve(),
         shared_package=data.get("shared_package"),
+        runtime=data.get("runtime", DEFAULT_RUNTIME),
+        shared_runtime=data.get("shared_runtime", DEFAULT_SHARED_RUNTIME),
     )
 
 

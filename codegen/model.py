@@ -497,6 +497,9 @@ class GeneratorSpec:
     # The cloud-agnostic package the key layouts, the adapter bundle and the in-memory
     # backend are generated into (None: the schema has none, so neither is generated).
     shared_package: str | None = None
+    # The hand-written runtime packages generated code imports (``runtime.py`` lists what).
+    runtime: str = "stereo_spot_aws_adapters"
+    shared_runtime: str = "stereo_spot_shared"
 
     @property
     def output_packages(self) -> tuple[str, ...]:

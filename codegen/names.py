@@ -19,15 +19,8 @@ from dataclasses import dataclass
 
 from . import model as m
 from .errors import Problem
+from .runtime import RUNTIME_EXPORTS
 
-# Names the package ``__init__`` re-exports from the hand-written runtime.
-RUNTIME_EXPORTS = (
-    "MAX_MESSAGE_BYTES",
-    "BatchRetry",
-    "S3ObjectStorage",
-    "SQSQueueReceiver",
-    "SQSQueueSender",
-)
 PACKAGE_NAMES = ("__all__", "__version__", "logging", "env_config", "generated", *RUNTIME_EXPORTS)
 GENERATED_PACKAGE_NAMES = ("__all__", "BUCKETS", "QUEUES", "TABLES", "queues", "resources")
 ENV_CONFIG_NAMES = (
