@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypedDict, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -33,6 +33,27 @@ from .runtime import DEFAULT_RUNTIME, DEFAULT_SHARED_RUNTIME
 from .validate import check_fields, check_list_of_tables, check_named_tables
 
 _Built = TypeVar("_Built")
+
+
+class TableFields(TypedDict, total=False):
+    """``[tables.<name>]`` after ``check_fields``: each key present is valid."""
+
+    description: str
+    class_name: str
+    protocol: str
+    model: str
+    factory: str
+    terraform_output: str
+    env_var: str
+    hash_key: str
+    range_key: str
+    ttl_attribute: str
+    not_found_error: str
+    # Sections, each checked where it is built.
+    attributes: object
+    indexes: object
+    access_patterns: object
+    lifecycle: object
 
 
 def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
@@ -107,7 +128,7 @@ def _build_table(
     if not isinstance(raw, dict):
         problems.append(Problem(path, "expected a table"))
         return None
-    data = check_fields(raw, spec.TABLE_FIELDS, path, problems, extra_keys=spec.TABLE_SECTIONS)
+    data = _table_fields(raw, path, problems)
     model_cls = models.model(data["model"], f"{path}.model", problems) if "model" in data else None
     model_known = "model" not in raw or model_cls is not None
     lifecycle_data = _lifecycle_fields(data.get("lifecycle"), path, problems)
@@ -161,6 +182,11 @@ def _build_table(
     )
 
 
+def _table_fields(raw: object, path: str, problems: list[Problem]) -> TableFields:
+    data = check_fields(raw, spec.TABLE_FIELDS, path, problems, extra_keys=spec.TABLE_SECTIONS)
+    return cast(TableFields, data)
+
+
 def _lifecycle_fields(
     raw: object, table_path: str, problems: list[Problem]
 ) -> LifecycleFields | None:
@@ -201,7 +227,7 @@ def _attribute_lookup(
 
 
 def _table_keys(
-    data: dict[str, Any],
+    data: TableFields,
     path: str,
     model_cls: type[BaseModel] | None,
     attribute: AttributeLookup,
