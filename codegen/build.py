@@ -27,8 +27,9 @@ from .build_resources import build_bucket, build_queue, route_events
 from .consumers import build_consumers
 from .errors import Problem, SchemaError
 from .layouts import check_layouts
-from .model_catalog import ModelCatalog, enum_values, field_type
+from .model_catalog import ModelCatalog
 from .names import check_names
+from .pytypes import enum_values, python_type
 from .runtime import DEFAULT_RUNTIME, DEFAULT_SHARED_RUNTIME
 from .validate import check_fields, check_list_of_tables, check_named_tables
 
@@ -473,7 +474,7 @@ def _build_pattern(
                         f"{item_model.__name__}.{field_name} is not projected into index {index.name!r}",
                     )
                 )
-            python = field_type(field.annotation)
+            python = python_type(field.annotation)
             if python is None or python[1] != found.python_type:
                 problems.append(
                     Problem(

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 from . import model as m
 from . import spec
 from .errors import Problem
-from .model_catalog import ModelCatalog, field_type
+from .model_catalog import ModelCatalog
+from .pytypes import python_type
 
 _PYTHON_KINDS: dict[str, tuple[str, ...]] = {"S": ("str", "enum"), "N": ("int",), "B": ("bytes",)}
 _PLAIN_KINDS: dict[str, m.PythonKind] = {"S": "str", "N": "int", "B": "bytes"}
@@ -146,7 +147,7 @@ def _model_attribute(
     if field is None:
         problems.append(Problem(path, f"model {model_cls.__name__} has no field {name!r}"))
         return None
-    python = field_type(field.annotation)
+    python = python_type(field.annotation)
     if python is None:
         problems.append(
             Problem(path, f"model field {where} has an unsupported type {field.annotation!r}")

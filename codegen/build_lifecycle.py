@@ -10,7 +10,7 @@ from . import model as m
 from . import spec
 from .build_attributes import AttributeLookup
 from .errors import Problem
-from .model_catalog import enum_values
+from .pytypes import enum_values
 from .validate import check_value
 
 

@@ -13,6 +13,7 @@ CODEGEN = Path(__file__).resolve().parents[2] / "codegen"
 BUILD_MODULES = [
     *sorted(CODEGEN.glob("build*.py")),
     CODEGEN / "model_catalog.py",
+    CODEGEN / "pytypes.py",
     CODEGEN / "locate.py",
     CODEGEN / "runtime.py",
 ]
