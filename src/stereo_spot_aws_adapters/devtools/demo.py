@@ -19,11 +19,11 @@ from stereo_spot_shared.backends import STORAGE_ADAPTER, installed_backends
 from stereo_spot_shared.generated.keys import INPUT_LAYOUT
 from stereo_spot_shared.memory import MemoryState
 
-from . import env_config
-from ._clients import ENDPOINT_VARIABLES, SERVICES, get_client
-from ._env import load_declared_outputs
+from .. import env_config
+from .._clients import ENDPOINT_VARIABLES, SERVICES, get_client
+from .._env import load_declared_outputs
+from ..generated.resources import BUCKETS, QUEUES, TABLES
 from .embedded import EmbeddedMotoServer
-from .generated.resources import BUCKETS, QUEUES, TABLES
 from .provision import provision
 from .walk import WALK_STEPS, Step, Walk, WalkError, clean_up, run_steps
 
