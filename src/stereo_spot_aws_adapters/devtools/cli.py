@@ -35,6 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{DISTRIBUTION} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_demo(commands)
+    _add_smoke(commands)
+    _add_dlq(commands)
+    return parser
+
+
+def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = commands.add_parser(
         "demo",
         help="run the walk against an embedded moto server (no AWS account, no Docker; "
@@ -55,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
         default="stereo-spot-demo",
         help="name prefix for the provisioned resources (default: %(default)s)",
     )
+
+
+def _add_smoke(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     smoke = commands.add_parser(
         "smoke",
         help="run the same walk against a deployed stack (LocalStack or AWS) from its "
@@ -82,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long to wait for the S3 upload notification before simulating it "
         "(default: %(default)s)",
     )
+
+
+def _add_dlq(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dlq = commands.add_parser(
         "dlq",
         help="list a queue's dead letters, or move them back to the queue (--redrive)",
@@ -110,7 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="long-poll wait per receive, 0-20 (default: %(default)s)",
     )
-    return parser
 
 
 def run_dlq(args: argparse.Namespace) -> int:
