@@ -9,6 +9,7 @@ consumer gets is derived from this model alone (``permissions.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import cast
 
 from . import model as m
 from . import spec
@@ -113,7 +114,7 @@ class _Resolver:
                 continue
             by_name = {p.name: p for p in table.patterns}
             patterns = []
-            for i, pattern_name in enumerate(pattern_names):
+            for i, pattern_name in enumerate(cast(list[str], pattern_names)):  # checked above
                 pattern = by_name.get(pattern_name)
                 if pattern is None:
                     self.problems.append(
