@@ -152,14 +152,17 @@ def check_imports(schema: m.SchemaSpec, files: Mapping[Path, str]) -> list[str]:
     """Every import of a generated Python module that leaves the runtime contract."""
     runtimes = contracts(schema.generator)
     allowed = _declared_modules(schema)
-    problems = []
+    problems: list[str] = []
     for path, text in sorted(files.items()):
         if path.suffix != ".py":
             continue
-        for module, name in _runtime_uses(ast.parse(text), runtimes, allowed, schema.generator):
-            package, _, inner = module.partition(".")
-            if not runtimes[package].allows(inner, name):
-                problems.append(f"{path.name}: {module}.{name} is not in the runtime contract")
+        uses = _runtime_uses(ast.parse(text), runtimes, allowed, schema.generator)
+        outside = dict.fromkeys(  # in order of appearance, each once
+            f"{path.name}: {module}.{name} is not in the runtime contract"
+            for module, name in uses
+            if not runtimes[module.partition(".")[0]].allows(module.partition(".")[2], name)
+        )
+        problems += outside
     return problems
 
 

@@ -60,6 +60,7 @@ def test_imports_outside_the_contract_are_each_reported() -> None:
         "import stereo_spot_aws_adapters.sqs\n"
         "_dynamo.read_item\n"
         "_dynamo.error_code\n"
+        "_dynamo.error_code\n"
     )
     assert check_imports(schema, {Path("bad.py"): module, Path("notes.md"): "import x"}) == [
         "bad.py: stereo_spot_aws_adapters.walk is not in the runtime contract",
