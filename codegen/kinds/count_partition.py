@@ -21,7 +21,7 @@ class CountPartitionPattern(AccessPattern):
     operations: ClassVar[tuple[str, ...]] = ("Query",)
     uses_query_input: ClassVar[bool] = True
     method_locals: ClassVar[tuple[str, ...]] = (*KEY_LOCALS, "request")
-    memory_method_locals: ClassVar[tuple[str, ...]] = KEY_LOCALS
+    memory_method_locals: ClassVar[tuple[str, ...]] = (*KEY_LOCALS, "len")
 
     def signature(self, table: m.TableSpec, method: str | None = None) -> str:
         return f"    def {self.name}(self, {hash_param(table)}) -> int:"

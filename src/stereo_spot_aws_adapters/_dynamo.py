@@ -42,7 +42,11 @@ from ._retry import BatchRetry
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        QueryInputTypeDef,
+        QueryOutputTypeDef,
+    )
 
     Item = dict[str, AttributeValueTypeDef]
 
@@ -106,18 +110,31 @@ def one_of(name: str, allowed: Sequence[str], values: Item, placeholder: str) ->
     return f"{name} IN ({', '.join(options)})"
 
 
-def query_pages(
+def _query_responses(
     client: DynamoDBClient, request: QueryInputTypeDef, aws: AwsCall
-) -> Iterator[list[Item]]:
-    """Yield every page of a query, following ``LastEvaluatedKey`` to the end."""
+) -> Iterator[QueryOutputTypeDef]:
+    """Yield every response of a query, following ``LastEvaluatedKey`` to the end."""
     while True:
         with aws:
             response = client.query(**request)
-        yield response["Items"]
+        yield response
         last_key = response.get("LastEvaluatedKey")
         if not last_key:
             return
         request["ExclusiveStartKey"] = last_key
+
+
+def query_pages(
+    client: DynamoDBClient, request: QueryInputTypeDef, aws: AwsCall
+) -> Iterator[list[Item]]:
+    """Yield every page of a query's items."""
+    for response in _query_responses(client, request, aws):
+        yield response["Items"]
+
+
+def query_count(client: DynamoDBClient, request: QueryInputTypeDef, aws: AwsCall) -> int:
+    """How many items a ``Select="COUNT"`` query matches, every page summed."""
+    return sum(response["Count"] for response in _query_responses(client, request, aws))
 
 
 @dataclass

@@ -264,3 +264,21 @@ class LoanLedger:
                 [_dynamo.plain_key(key) for key in outcome.failed],
             ) from outcome.error
         return outcome.written
+
+    def count_loans(self, member_id: str) -> int:
+        """How many items have this member_id (strongly consistent).
+
+        One Query with ``Select="COUNT"`` per page: DynamoDB counts at most 1 MB
+        of items per request, so every page is followed and summed.
+        """
+        request: QueryInputTypeDef = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "#key = :key",
+            "ExpressionAttributeNames": {"#key": "member_id"},
+            "ExpressionAttributeValues": {
+                ":key": {"S": _dynamo.require_str_key("member_id", member_id)}
+            },
+            "Select": "COUNT",
+            "ConsistentRead": True,
+        }
+        return _dynamo.query_count(self._client, request, self._aws)
