@@ -35,7 +35,6 @@ class CreateOncePattern(AccessPattern):
     table_keys: ClassVar[TableKeys] = "hash_only"
     operations: ClassVar[tuple[str, ...]] = ("PutItem",)
     abc_imports: ClassVar[tuple[str, ...]] = ("Callable",)
-    uses_client_error: ClassVar[bool] = True
     uses_clock: ClassVar[bool] = True
     method_locals: ClassVar[tuple[str, ...]] = (
         *KEY_LOCALS,
@@ -43,7 +42,7 @@ class CreateOncePattern(AccessPattern):
         "ttl_seconds",
         "now",
         "expires",
-        "error",
+        "refused",
     )
     memory_method_locals: ClassVar[tuple[str, ...]] = (
         *KEY_LOCALS,

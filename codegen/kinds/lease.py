@@ -43,7 +43,6 @@ class LeasePattern(AccessPattern):
     extra_methods: ClassVar[tuple[str, ...]] = ("renew", "release", "complete", "hold")
     private_methods: ClassVar[tuple[str, ...]] = ("_conditional_update",)
     abc_imports: ClassVar[tuple[str, ...]] = ("Callable",)
-    uses_client_error: ClassVar[bool] = True
     uses_clock: ClassVar[bool] = True
     method_locals: ClassVar[tuple[str, ...]] = (
         *KEY_LOCALS,
@@ -57,7 +56,7 @@ class LeasePattern(AccessPattern):
         "names",
         "expression",
         "key",
-        "error",
+        "refused",
         "k",
         "v",
     )

@@ -31,21 +31,19 @@ class UpdatePattern(AccessPattern):
         ),
     }
     operations: ClassVar[tuple[str, ...]] = ("UpdateItem",)
-    uses_client_error: ClassVar[bool] = True
     method_locals: ClassVar[tuple[str, ...]] = (
         *KEY_LOCALS,
         "key",
         "names",
         "values",
         "assignments",
-        "error",
+        "refused",
         "dict",
         "list",
         # a lifecycle-guarded update
         "removals",
         "condition",
         "requested",
-        "current",
     )
     memory_method_locals: ClassVar[tuple[str, ...]] = (
         *KEY_LOCALS,

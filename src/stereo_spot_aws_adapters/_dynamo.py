@@ -101,6 +101,32 @@ def item_on_condition_failure(error: ClientError) -> Item | None:
     return cast("Item", dict(item)) if isinstance(item, Mapping) and item else None
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A conditional write DynamoDB refused because its condition did not hold."""
+
+    error: ClientError  # the ConditionalCheckFailedException: the cause of what the caller raises
+    stored: Item | None  # with ReturnValuesOnConditionCheckFailure=ALL_OLD: the item; None: none
+
+
+def conditional_write(aws: AwsCall, write: Callable[[], object]) -> Refused | None:
+    """Issue one conditional write; ``None`` when it was applied, ``Refused`` when not.
+
+    ``write`` makes exactly one PutItem or UpdateItem request. A refused
+    condition is the caller's answer (``False``, not found, a refused move), so it
+    comes back as a value; every other botocore error is mapped by ``aws`` to the
+    shared errors (``_errors.py``).
+    """
+    with aws:
+        try:
+            write()
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+            return Refused(error, item_on_condition_failure(error))
+    return None
+
+
 def one_of(name: str, allowed: Sequence[str], values: Item, placeholder: str) -> str:
     """A condition that ``name`` holds one of ``allowed`` (string values), adding the placeholders."""
     options = []
@@ -338,8 +364,10 @@ __all__ = [
     "MAX_KEY_BYTES",
     "MAX_NUMBER_DIGITS",
     "BatchPutOutcome",
+    "Refused",
     "TokenType",
     "batch_put",
+    "conditional_write",
     "decode_page_token",
     "default_owner_id",
     "encode_page_token",
@@ -348,6 +376,7 @@ __all__ = [
     "is_condition_failure",
     "is_validation_error",
     "now",
+    "query_count",
     "query_pages",
     "read_item",
     "require_bytes_key",

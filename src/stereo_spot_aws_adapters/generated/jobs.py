@@ -244,31 +244,30 @@ class DynamoDBJobStore:
             assignments.append("#failure_reason = :failure_reason")
         if not assignments:
             return
-        with self._aws:
-            try:
-                self._client.update_item(
-                    TableName=self.table_name,
-                    Key=key,
-                    UpdateExpression="SET "
-                    + ", ".join(assignments)
-                    + (" REMOVE " + ", ".join(removals) if removals else ""),
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                    # On a refused move DynamoDB returns the stored item: one request, no re-read.
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-            except ClientError as error:
-                if _dynamo.is_condition_failure(error):
-                    current = _dynamo.item_on_condition_failure(error)
-                    if current is not None and requested is not None:
-                        raise InvalidTransitionError(
-                            job_id,
-                            current.get("status", {}).get("S"),
-                            requested,
-                        ) from error
-                    raise JobNotFoundError(job_id) from error
-                raise
+        refused = _dynamo.conditional_write(
+            self._aws,
+            lambda: self._client.update_item(
+                TableName=self.table_name,
+                Key=key,
+                UpdateExpression="SET "
+                + ", ".join(assignments)
+                + (" REMOVE " + ", ".join(removals) if removals else ""),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                # On a refused move DynamoDB returns the stored item: one request, no re-read.
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            ),
+        )
+        if refused is None:
+            return
+        if refused.stored is not None and requested is not None:
+            raise InvalidTransitionError(
+                job_id,
+                refused.stored.get("status", {}).get("S"),
+                requested,
+            ) from refused.error
+        raise JobNotFoundError(job_id) from refused.error
 
     def delete(self, job_id: str) -> None:
         """Remove the item with this key; removing a missing item is not an error."""

@@ -153,20 +153,20 @@ class BookCatalog:
             assignments.append("#genre = :genre")
         if not assignments:
             return
-        with self._aws:
-            try:
-                self._client.update_item(
-                    TableName=self.table_name,
-                    Key=key,
-                    UpdateExpression="SET " + ", ".join(assignments),
-                    ConditionExpression="attribute_exists(#key)",
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                )
-            except ClientError as error:
-                if _dynamo.is_condition_failure(error):
-                    raise ItemNotFoundError(isbn) from error
-                raise
+        refused = _dynamo.conditional_write(
+            self._aws,
+            lambda: self._client.update_item(
+                TableName=self.table_name,
+                Key=key,
+                UpdateExpression="SET " + ", ".join(assignments),
+                ConditionExpression="attribute_exists(#key)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            ),
+        )
+        if refused is None:
+            return
+        raise ItemNotFoundError(isbn) from refused.error
 
     def by_author(
         self,
