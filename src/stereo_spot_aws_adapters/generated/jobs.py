@@ -99,6 +99,12 @@ def job_from_item(item: Item) -> Job:
     )
 
 
+_CHECK_STATUS = _dynamo.field_validator(Job, "status")
+_CHECK_TOTAL_SEGMENTS = _dynamo.field_validator(Job, "total_segments")
+_CHECK_COMPLETED_AT = _dynamo.field_validator(Job, "completed_at")
+_CHECK_FAILURE_REASON = _dynamo.field_validator(Job, "failure_reason")
+
+
 def _list_completed_item(item: Item) -> JobListItem:
     """Read a JobListItem from a DynamoDB item; the model validates it (enums from their values)."""
     return JobListItem(
@@ -133,10 +139,6 @@ _LIST_IN_PROGRESS_TOKEN: dict[str, _dynamo.TokenType] = {
     "in_progress": "S",
     "job_id": "S",
 }
-_CHECK_STATUS = _dynamo.field_validator(Job, "status")
-_CHECK_TOTAL_SEGMENTS = _dynamo.field_validator(Job, "total_segments")
-_CHECK_COMPLETED_AT = _dynamo.field_validator(Job, "completed_at")
-_CHECK_FAILURE_REASON = _dynamo.field_validator(Job, "failure_reason")
 
 
 class DynamoDBJobStore:

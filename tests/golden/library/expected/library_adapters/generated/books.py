@@ -57,6 +57,10 @@ def book_from_item(item: Item) -> Book:
     )
 
 
+_CHECK_COPIES = _dynamo.field_validator(Book, "copies")
+_CHECK_GENRE = _dynamo.field_validator(Book, "genre")
+
+
 def _by_author_item(item: Item) -> BookSummary:
     """Read a BookSummary from a DynamoDB item; the model validates it (enums from their values)."""
     return BookSummary(
@@ -72,8 +76,6 @@ _BY_AUTHOR_TOKEN: dict[str, _dynamo.TokenType] = {
     "isbn": "S",
     "published_year": "N",
 }
-_CHECK_COPIES = _dynamo.field_validator(Book, "copies")
-_CHECK_GENRE = _dynamo.field_validator(Book, "genre")
 
 
 class BookCatalog:
