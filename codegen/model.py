@@ -189,12 +189,10 @@ class TableSpec:
         return module, name
 
     @property
-    def lease(self) -> AccessPattern | None:
-        """The table's lease pattern: the lease methods' module-level helpers need its attributes."""
-        return next((p for p in self.patterns if p.kind == "lease"), None)
+    def holds_leases(self) -> bool:
+        """The class names an ``owner_id`` and hands out ``HeldLease`` contexts (a lease pattern)."""
+        return any(p.holds_leases for p in self.patterns)
 
-    def has(self, kind: str) -> bool:
-        return any(p.kind == kind for p in self.patterns)
 
 
 @dataclass(frozen=True)

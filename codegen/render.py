@@ -194,7 +194,7 @@ def _adapters_module(schema: m.SchemaSpec) -> SharedModule:
                 (module, sorted(names)) for module, names in sorted(declared.items())
             ],
             "models": sorted({name for table in schema.tables for name in table_models(table)}),
-            "uses_leases": any(table.lease for table in schema.tables),
+            "uses_leases": any(table.holds_leases for table in schema.tables),
         },
     )
 

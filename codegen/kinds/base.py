@@ -93,6 +93,7 @@ class AccessPattern:
     uses_query_input: ClassVar[bool] = False
     uses_page_token: ClassVar[bool] = False
     uses_clock: ClassVar[bool] = False
+    holds_leases: ClassVar[bool] = False  # the class gets an owner_id; HeldLease is imported
     writes_in_batches: ClassVar[bool] = False  # the class gets a ``batch_retry`` policy
     # Locals and builtins its method bodies use (checked by tests/codegen/test_generated_names).
     method_locals: ClassVar[tuple[str, ...]] = ()

@@ -44,6 +44,7 @@ class LeasePattern(AccessPattern):
     private_methods: ClassVar[tuple[str, ...]] = ("_conditional_update",)
     abc_imports: ClassVar[tuple[str, ...]] = ("Callable",)
     uses_clock: ClassVar[bool] = True
+    holds_leases: ClassVar[bool] = True
     method_locals: ClassVar[tuple[str, ...]] = (
         *KEY_LOCALS,
         "bool",
