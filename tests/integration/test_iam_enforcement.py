@@ -135,8 +135,6 @@ NOT_IN_THE_WALK: dict[str, dict[tuple[str, str], str]] = {
     "web_ui": {
         ("s3:ListBucket", "ListInputPrefixes"): _LISTING,
         ("s3:ListBucket", "ListOutputPrefixes"): _LISTING,
-        ("s3:AbortMultipartUpload", "WriteInputObjects"): _ABORT,
-        ("s3:ListBucketMultipartUploads", "CleanInputUploads"): _ABORT,
     },
     "media_worker": {
         ("sqs:ChangeMessageVisibility", "ReceiveChunkingQueue"): _RELEASE,
