@@ -194,7 +194,6 @@ class TableSpec:
         return any(p.holds_leases for p in self.patterns)
 
 
-
 @dataclass(frozen=True)
 class QueueSpec:
     name: str
