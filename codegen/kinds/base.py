@@ -132,11 +132,6 @@ class AccessPattern:
         return True
 
     @property
-    def methods(self) -> tuple[str, ...]:
-        """Every public method the pattern generates."""
-        return (self.name, *self.extra_methods)
-
-    @property
     def queried_index(self) -> str | None:
         """The index its operations address (its IAM resource), or None for the table."""
         return None
