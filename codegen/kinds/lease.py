@@ -102,6 +102,11 @@ class LeasePattern(AccessPattern):
         if method == "hold":
             held = key_annotation(table.hash_key)
             return f"    def hold(self, {keys}, {timed}) -> HeldLease[{held}]:"
+        if method == "_conditional_update":
+            return (
+                f"    def _conditional_update(self, {keys}, update: str, condition: str, "
+                "values: Item) -> bool:"
+            )
         if method in ("release", "complete"):
             return f"    def {method}(self, {keys}, *, owner: str | None = None) -> bool:"
         return f"    def {method or self.name}(self, {keys}, {timed}) -> bool:"

@@ -278,9 +278,7 @@ class DynamoDBJobStore:
             self._client.delete_item(TableName=self.table_name, Key=key)
 
     def list_completed(
-        self,
-        limit: int,
-        exclusive_start_key: Mapping[str, object] | None = None,
+        self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[JobListItem], PageToken | None]:
         """One page of index ``status-completed_at``, highest completed_at first.
 
@@ -322,9 +320,7 @@ class DynamoDBJobStore:
         return items, _dynamo.encode_page_token(response.get("LastEvaluatedKey"))
 
     def list_in_progress(
-        self,
-        limit: int,
-        exclusive_start_key: Mapping[str, object] | None = None,
+        self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[Job], PageToken | None]:
         """One page of index ``in_progress-created_at``, highest created_at first.
 

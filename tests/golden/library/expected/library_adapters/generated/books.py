@@ -171,10 +171,7 @@ class BookCatalog:
         raise ItemNotFoundError(isbn) from refused.error
 
     def by_author(
-        self,
-        author: str,
-        limit: int,
-        exclusive_start_key: Mapping[str, object] | None = None,
+        self, author: str, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[BookSummary], PageToken | None]:
         """One page of index ``author-published_year``, lowest published_year first.
 
