@@ -21,8 +21,6 @@ from .binding import Name, snake
 from .errors import Problem
 from .kinds import KINDS
 
-__all__ = ["Name", "snake"]  # re-exported: their home is binding.py
-
 # Names the package ``__init__`` re-exports from the hand-written runtime.
 RUNTIME_EXPORTS = (
     "MAX_MESSAGE_BYTES",

@@ -18,8 +18,9 @@ from typing import Any
 import jinja2
 
 from . import model as m
+from .binding import snake
 from .literals import escape_text, python_literal
-from .names import RUNTIME_EXPORTS, queue_parsers, snake, table_models
+from .names import RUNTIME_EXPORTS, queue_parsers, table_models
 from .version import generator_version
 
 TEMPLATES = Path(__file__).parent / "templates"
