@@ -45,7 +45,7 @@ def python_type(annotation: object) -> FieldType | None:
 
 
 def enum_values(model_cls: type[BaseModel], field_name: str) -> tuple[str, ...]:
-    """The values of an enum field (one ``field_type`` already accepted), in the enum's order."""
+    """The values of an enum field (one ``python_type`` already accepted), in the enum's order."""
     found = python_type(model_cls.model_fields[field_name].annotation)
     assert found is not None and found.enum_class is not None, (
         "checked when the attribute was built"
