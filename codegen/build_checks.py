@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from . import model as m
 from .errors import Problem
+from .kinds.update import TRANSITION_ERROR
 from .model_catalog import import_module
-from .names import PATTERN_ERRORS, TRANSITION_ERROR
 
 
 def check_error_classes(
@@ -18,15 +18,18 @@ def check_error_classes(
     if module is None:
         return
     for table in tables:
-        needed = [
-            (PATTERN_ERRORS[p.kind], f"{table.schema_path}.access_patterns[{i}].kind")
-            for i, p in enumerate(table.patterns)
-            if p.kind in PATTERN_ERRORS
-        ]
-        if table.has("update"):
-            needed.append((table.not_found_error, f"{table.schema_path}.not_found_error"))
+        needed: dict[tuple[str, str], None] = {}  # in order, once each
+        for i, pattern in enumerate(table.patterns):
+            for class_name in pattern.errors(table):
+                if class_name == table.not_found_error:
+                    path = f"{table.schema_path}.not_found_error"
+                elif class_name == TRANSITION_ERROR and table.lifecycle is not None:
+                    path = table.lifecycle.schema_path
+                else:
+                    path = f"{table.schema_path}.access_patterns[{i}].kind"
+                needed[class_name, path] = None
         if table.lifecycle is not None:
-            needed.append((TRANSITION_ERROR, f"{table.lifecycle.schema_path}"))
+            needed[TRANSITION_ERROR, table.lifecycle.schema_path] = None
         for class_name, path in needed:
             found = getattr(module, class_name, None)
             if not (isinstance(found, type) and issubclass(found, Exception)):
