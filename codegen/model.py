@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from .literals import python_literal
+
 if TYPE_CHECKING:
     # Each kind's pattern class lives with its builder in codegen/kinds/, which imports this module.
     from .kinds.base import AccessPattern
@@ -47,6 +49,41 @@ class AttributeSpec:
     def key_check(self) -> str:
         """The runtime check a key value passes before it is sent (``_dynamo``/``_checks`` share it)."""
         return _KEY_CHECKS[self.dynamo_type]
+
+    # How generated code converts the attribute: small fragments, so the templates hold no
+    # type decisions. ``value`` is a Python expression of the generated code.
+
+    def to_attribute_value(self, value: str) -> str:
+        """``value`` (the model field's type) as a DynamoDB AttributeValue (``_dynamo`` runtime)."""
+        if self.python_kind == "enum":
+            return f'{{"S": {value}.value}}'
+        if self.python_kind == "int":
+            return f'{{"N": _dynamo.to_number({python_literal(self.name)}, {value})}}'
+        return f'{{"{self.dynamo_type}": {value}}}'
+
+    def from_attribute_value(self, value: str) -> str:
+        """The model field's value from the AttributeValue ``value`` (an enum: the model parses it)."""
+        if self.python_kind == "int":
+            return f'int({value}["N"])'
+        if self.python_kind == "bytes":
+            return f'bytes({value}["B"])'
+        return f'{value}["S"]'
+
+    @property
+    def key_attribute_value(self) -> str:
+        """The key parameter named like the attribute, checked, as an AttributeValue."""
+        checked = f"_dynamo.{self.key_check}({python_literal(self.name)}, {self.name})"
+        if self.dynamo_type == "N":
+            checked = f"str({checked})"  # DynamoDB numbers travel as strings
+        return f'{{"{self.dynamo_type}": {checked}}}'
+
+    def to_record_value(self, value: str) -> str:
+        """``value`` as the in-memory backend stores it (``_checks`` runtime): plain values."""
+        if self.python_kind == "enum":
+            return f"{value}.value"
+        if self.python_kind == "int":
+            return f"_checks.storable_int({python_literal(self.name)}, {value})"
+        return value
 
 
 _KEY_ANNOTATIONS: dict[DynamoType, str] = {"S": "str", "N": "int", "B": "bytes"}
