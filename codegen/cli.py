@@ -79,34 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .drift import main as drift_main
 
         return drift_main(args[1:])
-    parser = argparse.ArgumentParser(
-        prog="python -m codegen",
-        description="Generate the typed AWS adapters from the resource schema.",
-        epilog="Subcommand: `python -m codegen drift --help` compares the schema with Terraform.",
-    )
-    parser.add_argument(
-        "--version", action="version", version=f"python -m codegen {generator_version()}"
-    )
-    parser.add_argument("--schema", type=Path, default=DEFAULT_SCHEMA, help="schema TOML file")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="source root to write into")
-    parser.add_argument(
-        "--json-schema",
-        type=Path,
-        default=None,
-        help=f"where the editor JSON Schema goes (default {DEFAULT_JSON_SCHEMA} with the default schema)",
-    )
-    parser.add_argument(
-        "--infra",
-        type=Path,
-        default=None,
-        help=f"where consumer IAM policies go (default {DEFAULT_INFRA}/ with the default schema)",
-    )
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="write nothing; exit 1 with a diff if anything is stale",
-    )
-    options = parser.parse_args(args)
+    options = _parser().parse_args(args)
     json_schema = options.json_schema
     if json_schema is None and options.schema == DEFAULT_SCHEMA:
         json_schema = DEFAULT_JSON_SCHEMA
@@ -140,6 +113,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{error.filename}: cannot read: {error.strerror}", file=sys.stderr)
         print("nothing was written", file=sys.stderr)
         return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m codegen",
+        description="Generate the typed AWS adapters from the resource schema.",
+        epilog="Subcommand: `python -m codegen drift --help` compares the schema with Terraform.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"python -m codegen {generator_version()}"
+    )
+    parser.add_argument("--schema", type=Path, default=DEFAULT_SCHEMA, help="schema TOML file")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="source root to write into")
+    parser.add_argument(
+        "--json-schema",
+        type=Path,
+        default=None,
+        help=f"where the editor JSON Schema goes (default {DEFAULT_JSON_SCHEMA} with the default schema)",
+    )
+    parser.add_argument(
+        "--infra",
+        type=Path,
+        default=None,
+        help=f"where consumer IAM policies go (default {DEFAULT_INFRA}/ with the default schema)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a diff if anything is stale",
+    )
+    return parser
 
 
 def _check(generation: Generation) -> int:

@@ -34,6 +34,7 @@ from .terraform import (
     ResourceKind,
     TerraformError,
     TerraformModel,
+    TfIndex,
     TfQueue,
     TfResource,
     TfTable,
@@ -269,6 +270,12 @@ SQS_DEFAULT_VISIBILITY_TIMEOUT = "30"
 
 
 def _compare_queue(run: _Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
+    _compare_visibility_timeout(run, queue, tf)
+    _compare_dead_letter_target(run, queue, tf)
+    _compare_max_receive_count(run, queue, tf)
+
+
+def _compare_visibility_timeout(run: _Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
     resource = tf.resource
     setting = tf.visibility_timeout_seconds
     found = setting.value if setting else SQS_DEFAULT_VISIBILITY_TIMEOUT
@@ -285,6 +292,11 @@ def _compare_queue(run: _Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
             ),
             run.at_schema(f"{queue.schema_path}.visibility_timeout_seconds", wanted),
         )
+
+
+def _compare_dead_letter_target(run: _Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
+    """The redrive target names the schema's dead-letter queue, which Terraform declares."""
+    resource = tf.resource
     target = tf.dead_letter_target
     reference = _reference_of(target.value) if target else None
     found_dlq = reference.resource_name if reference else (target.value if target else None)
@@ -319,6 +331,10 @@ def _compare_queue(run: _Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
             run.at_terraform(resource, "redrive_policy", target.line if target else resource.line),
             run.at_schema(f"{queue.schema_path}.dead_letter_queue", queue.dead_letter_queue),
         )
+
+
+def _compare_max_receive_count(run: _Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
+    resource = tf.resource
     count = tf.max_receive_count
     found_count = count.value if count else None
     wanted_count = str(queue.max_receive_count) if queue.max_receive_count is not None else None
@@ -366,27 +382,7 @@ def _check_output(run: _Comparison, resource: _SchemaResource) -> TfResource | N
     schema_at = run.at_schema(f"{resource.schema_path}.terraform_output", resource.terraform_output)
     output = run.terraform.output(resource.terraform_output)
     if output is None:
-        hint = "" if run.terraform.names_only else f" ({expected.describe()})"
-        renamed = [
-            o.name
-            for o in run.terraform.outputs
-            if o.name not in run.known_outputs
-            and o.reference is not None
-            and (o.reference.resource_type, o.reference.resource_name)
-            == (expected.resource_type, resource.name)
-        ]
-        if renamed:
-            hint = (
-                f' (renamed? output "{renamed[0]}" gives {expected.resource_type}.{resource.name})'
-            )
-        run.add(
-            "missing-output",
-            f'no output "{resource.terraform_output}" in {run.terraform.source}{hint}',
-            Location(
-                run.terraform.outputs_file, None, f'(no output "{resource.terraform_output}")'
-            ),
-            schema_at,
-        )
+        _report_missing_output(run, resource, schema_at)
         return None
     if run.terraform.names_only:
         return None
@@ -423,6 +419,30 @@ def _check_output(run: _Comparison, resource: _SchemaResource) -> TfResource | N
             schema_at,
         )
     return target
+
+
+def _report_missing_output(
+    run: _Comparison, resource: _SchemaResource, schema_at: Location
+) -> None:
+    """No output of the schema's name; an undeclared one giving the same resource is named."""
+    expected = EXPECTED[resource.kind]
+    hint = "" if run.terraform.names_only else f" ({expected.describe()})"
+    renamed = [
+        o.name
+        for o in run.terraform.outputs
+        if o.name not in run.known_outputs
+        and o.reference is not None
+        and (o.reference.resource_type, o.reference.resource_name)
+        == (expected.resource_type, resource.name)
+    ]
+    if renamed:
+        hint = f' (renamed? output "{renamed[0]}" gives {expected.resource_type}.{resource.name})'
+    run.add(
+        "missing-output",
+        f'no output "{resource.terraform_output}" in {run.terraform.source}{hint}',
+        Location(run.terraform.outputs_file, None, f'(no output "{resource.terraform_output}")'),
+        schema_at,
+    )
 
 
 def _check_extra_outputs(run: _Comparison) -> None:
@@ -503,82 +523,108 @@ def _compare_table(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
 
 
 def _compare_indexes(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
-    resource = tf.resource
     by_name = {i.name.value: i for i in tf.indexes}
     schema_names = {i.name for i in table.indexes}
     extras = [i for i in tf.indexes if i.name.value not in schema_names]
     for index in table.indexes:
         tf_index = by_name.get(index.name)
         if tf_index is None:
-            same_keys = [
-                i.name.value
-                for i in extras
-                if (i.hash_key.value if i.hash_key else None) == index.hash_key.name
-                and (i.range_key.value if i.range_key else None)
-                == (index.range_key.name if index.range_key else None)
-            ]
-            hint = (
-                f" (renamed? {' and '.join(map(_quoted, same_keys))} has the same keys)"
-                if same_keys
-                else ""
-            )
-            run.add(
-                "index-missing",
-                f"{resource.address} has no global_secondary_index {_quoted(index.name)}{hint}",
-                run.at_resource(resource),
-                run.at_schema(f"{index.schema_path}.name", index.name),
-            )
-            continue
-        wanted_projection = index.projection
-        for role, wanted, found_value in (
-            ("hash_key", index.hash_key.name, tf_index.hash_key),
-            ("range_key", index.range_key.name if index.range_key else None, tf_index.range_key),
-            ("projection_type", wanted_projection, tf_index.projection_type),
-        ):
-            found = found_value.value if found_value else None
-            if found == wanted:
-                continue
-            schema_role = "projection" if role == "projection_type" else role
-            run.add(
-                "index-mismatch",
-                f"{resource.address} index {_quoted(index.name)} {role} is {_quoted(found)}; "
-                f"the schema says {_quoted(wanted)}",
-                run.at_terraform(
-                    resource,
-                    f"global_secondary_index {_quoted(index.name)} {role} = {_quoted(found)}",
-                    found_value.line if found_value else tf_index.line,
-                ),
-                run.at_schema(f"{index.schema_path}.{schema_role}", wanted, absent=wanted is None),
-            )
-        wanted_non_key = tuple(sorted(index.non_key_attributes))
-        if wanted_non_key != tf_index.non_key_attributes:
-            run.add(
-                "index-mismatch",
-                f"{resource.address} index {_quoted(index.name)} non_key_attributes are "
-                f"{list(tf_index.non_key_attributes)}; the schema says {list(wanted_non_key)}",
-                run.at_terraform(
-                    resource,
-                    f"global_secondary_index {_quoted(index.name)} non_key_attributes",
-                    tf_index.non_key_attributes_line or tf_index.line,
-                ),
-                run.at_schema(f"{index.schema_path}.non_key_attributes", absent=not wanted_non_key),
-            )
+            _report_missing_index(run, tf.resource, index, extras)
+        else:
+            _compare_index_keys(run, tf.resource, index, tf_index)
+            _compare_index_non_key_attributes(run, tf.resource, index, tf_index)
     for extra in extras:
+        _report_extra_index(run, table, tf.resource, extra)
+
+
+def _report_missing_index(
+    run: _Comparison, resource: TfResource, index: m.IndexSpec, extras: list[TfIndex]
+) -> None:
+    """The schema's index is not in Terraform; an undeclared one with the same keys is named."""
+    same_keys = [
+        i.name.value
+        for i in extras
+        if (i.hash_key.value if i.hash_key else None) == index.hash_key.name
+        and (i.range_key.value if i.range_key else None)
+        == (index.range_key.name if index.range_key else None)
+    ]
+    hint = (
+        f" (renamed? {' and '.join(map(_quoted, same_keys))} has the same keys)"
+        if same_keys
+        else ""
+    )
+    run.add(
+        "index-missing",
+        f"{resource.address} has no global_secondary_index {_quoted(index.name)}{hint}",
+        run.at_resource(resource),
+        run.at_schema(f"{index.schema_path}.name", index.name),
+    )
+
+
+def _compare_index_keys(
+    run: _Comparison, resource: TfResource, index: m.IndexSpec, tf_index: TfIndex
+) -> None:
+    """Hash key, range key and projection type of an index both sides declare."""
+    for role, wanted, found_value in (
+        ("hash_key", index.hash_key.name, tf_index.hash_key),
+        ("range_key", index.range_key.name if index.range_key else None, tf_index.range_key),
+        ("projection_type", index.projection, tf_index.projection_type),
+    ):
+        found = found_value.value if found_value else None
+        if found == wanted:
+            continue
+        schema_role = "projection" if role == "projection_type" else role
         run.add(
-            "index-extra",
-            f"{resource.address} has global_secondary_index {_quoted(extra.name.value)}, "
-            f"which {table.schema_path}.indexes does not declare",
+            "index-mismatch",
+            f"{resource.address} index {_quoted(index.name)} {role} is {_quoted(found)}; "
+            f"the schema says {_quoted(wanted)}",
             run.at_terraform(
                 resource,
-                f"global_secondary_index name = {_quoted(extra.name.value)}",
-                extra.name.line or extra.line,
+                f"global_secondary_index {_quoted(index.name)} {role} = {_quoted(found)}",
+                found_value.line if found_value else tf_index.line,
             ),
-            Location(
-                run.schema.display_name,
-                run.lines.line(table.schema_path),
-                f"{table.schema_path} (no index {_quoted(extra.name.value)})",
-            ),
+            run.at_schema(f"{index.schema_path}.{schema_role}", wanted, absent=wanted is None),
         )
+
+
+def _compare_index_non_key_attributes(
+    run: _Comparison, resource: TfResource, index: m.IndexSpec, tf_index: TfIndex
+) -> None:
+    wanted_non_key = tuple(sorted(index.non_key_attributes))
+    if wanted_non_key == tf_index.non_key_attributes:
+        return
+    run.add(
+        "index-mismatch",
+        f"{resource.address} index {_quoted(index.name)} non_key_attributes are "
+        f"{list(tf_index.non_key_attributes)}; the schema says {list(wanted_non_key)}",
+        run.at_terraform(
+            resource,
+            f"global_secondary_index {_quoted(index.name)} non_key_attributes",
+            tf_index.non_key_attributes_line or tf_index.line,
+        ),
+        run.at_schema(f"{index.schema_path}.non_key_attributes", absent=not wanted_non_key),
+    )
+
+
+def _report_extra_index(
+    run: _Comparison, table: m.TableSpec, resource: TfResource, extra: TfIndex
+) -> None:
+    """Terraform declares an index the schema does not."""
+    run.add(
+        "index-extra",
+        f"{resource.address} has global_secondary_index {_quoted(extra.name.value)}, "
+        f"which {table.schema_path}.indexes does not declare",
+        run.at_terraform(
+            resource,
+            f"global_secondary_index name = {_quoted(extra.name.value)}",
+            extra.name.line or extra.line,
+        ),
+        Location(
+            run.schema.display_name,
+            run.lines.line(table.schema_path),
+            f"{table.schema_path} (no index {_quoted(extra.name.value)})",
+        ),
+    )
 
 
 def _compare_ttl(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:

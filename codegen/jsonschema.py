@@ -47,48 +47,6 @@ def _object(fields: dict[str, spec.Field], extra: dict[str, Any] | None = None) 
 
 
 def json_schema() -> dict[str, Any]:
-    patterns = []
-    for kind, pattern_kind in KINDS.items():
-        pattern = _object({**spec.PATTERN_COMMON_FIELDS, **pattern_kind.schema_fields})
-        pattern["properties"]["kind"] = {"const": kind, "description": pattern_kind.description}
-        patterns.append(pattern)
-    table = _object(
-        spec.TABLE_FIELDS,
-        {
-            "attributes": {
-                "type": "object",
-                "description": "Item attributes and their DynamoDB types; must match the model's fields.",
-                "additionalProperties": {"enum": list(spec.ATTRIBUTE_TYPES)},
-                "minProperties": 1,
-            },
-            "indexes": {"type": "array", "items": _object(spec.INDEX_FIELDS)},
-            "access_patterns": {"type": "array", "minItems": 1, "items": {"oneOf": patterns}},
-            "lifecycle": _object(
-                spec.LIFECYCLE_FIELDS,
-                {
-                    "transitions": {
-                        "type": "object",
-                        "description": "status = [statuses it may move to]; a status with none is final.",
-                        "additionalProperties": {
-                            "type": "array",
-                            "items": {"type": "string"},
-                            "minItems": 1,
-                            "uniqueItems": True,
-                        },
-                    }
-                },
-            ),
-        },
-    )
-    table["required"] = [*table["required"], "attributes", "access_patterns"]
-
-    def named(item: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "propertyNames": {"pattern": spec.IDENTIFIER},
-            "additionalProperties": item,
-        }
-
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "stereo-spot AWS resources schema",
@@ -101,31 +59,76 @@ def json_schema() -> dict[str, Any]:
         "required": ["generator"],
         "properties": {
             "generator": _object(spec.GENERATOR_FIELDS),
-            "tables": named(table),
-            "queues": named(_object(spec.QUEUE_FIELDS)),
-            "buckets": named(
-                _object(spec.BUCKET_FIELDS, {"layouts": named(_object(spec.LAYOUT_FIELDS))})
+            "tables": _named(_table()),
+            "queues": _named(_object(spec.QUEUE_FIELDS)),
+            "buckets": _named(
+                _object(spec.BUCKET_FIELDS, {"layouts": _named(_object(spec.LAYOUT_FIELDS))})
             ),
-            "consumers": named(
-                _object(
-                    spec.CONSUMER_FIELDS,
-                    {
-                        "tables": {
-                            "type": "object",
-                            "description": "Table name -> the access patterns this consumer calls on it.",
-                            "propertyNames": {"pattern": spec.IDENTIFIER},
-                            "additionalProperties": {
-                                "type": "array",
-                                "items": {"type": "string"},
-                                "minItems": 1,
-                                "uniqueItems": True,
-                            },
-                        }
-                    },
-                )
-            ),
+            "consumers": _named(_consumer()),
         },
     }
+
+
+def _named(item: dict[str, Any]) -> dict[str, Any]:
+    """A TOML section of ``[kind.<identifier>]`` entries, each an ``item``."""
+    return {
+        "type": "object",
+        "propertyNames": {"pattern": spec.IDENTIFIER},
+        "additionalProperties": item,
+    }
+
+
+def _string_list() -> dict[str, Any]:
+    """A non-empty list of distinct strings."""
+    return {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True}
+
+
+def _access_patterns() -> list[dict[str, Any]]:
+    """One object per pattern kind, told apart by its ``kind`` constant."""
+    patterns = []
+    for kind, pattern_kind in KINDS.items():
+        pattern = _object({**spec.PATTERN_COMMON_FIELDS, **pattern_kind.schema_fields})
+        pattern["properties"]["kind"] = {"const": kind, "description": pattern_kind.description}
+        patterns.append(pattern)
+    return patterns
+
+
+def _table() -> dict[str, Any]:
+    transitions = {
+        "type": "object",
+        "description": "status = [statuses it may move to]; a status with none is final.",
+        "additionalProperties": _string_list(),
+    }
+    table = _object(
+        spec.TABLE_FIELDS,
+        {
+            "attributes": {
+                "type": "object",
+                "description": "Item attributes and their DynamoDB types; must match the model's fields.",
+                "additionalProperties": {"enum": list(spec.ATTRIBUTE_TYPES)},
+                "minProperties": 1,
+            },
+            "indexes": {"type": "array", "items": _object(spec.INDEX_FIELDS)},
+            "access_patterns": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"oneOf": _access_patterns()},
+            },
+            "lifecycle": _object(spec.LIFECYCLE_FIELDS, {"transitions": transitions}),
+        },
+    )
+    table["required"] = [*table["required"], "attributes", "access_patterns"]
+    return table
+
+
+def _consumer() -> dict[str, Any]:
+    tables = {
+        "type": "object",
+        "description": "Table name -> the access patterns this consumer calls on it.",
+        "propertyNames": {"pattern": spec.IDENTIFIER},
+        "additionalProperties": _string_list(),
+    }
+    return _object(spec.CONSUMER_FIELDS, {"tables": tables})
 
 
 def render_json_schema() -> str:

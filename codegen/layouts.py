@@ -196,13 +196,8 @@ def _field(
         problems.append(Problem(path, f"model {model_cls.__name__} has no field {name!r}"))
         return None
     annotation = field.annotation
-    if annotation is int:
-        kind = "number"
-    elif annotation is str:
-        kind = "text"
-    elif isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        kind = "enum"
-    else:
+    found_kind = _field_kind(annotation)
+    if found_kind is None:
         problems.append(
             Problem(
                 path,
@@ -211,6 +206,7 @@ def _field(
             )
         )
         return None
+    kind = found_kind
     if (kind == "number") != bool(number):
         fix = (
             f"an int: write {{{name}:05d}} or {{{name}:d}}"
@@ -222,22 +218,40 @@ def _field(
     values: tuple[str, ...] = ()
     if kind == "enum":
         assert isinstance(annotation, type)
-        if not models.exports(annotation):
-            problems.append(
-                Problem(
-                    path, f"enum {annotation.__name__} is not importable from the models module"
-                )
-            )
+        enum_values = _enum_values(annotation, path, models, problems)
+        if enum_values is None:
             return None
-        values = tuple(str(member.value) for member in typing.cast(type[enum.Enum], annotation))
-        if not values or any(not value or "/" in value for value in values):
-            problems.append(
-                Problem(
-                    path, f"enum {annotation.__name__}: every value must be non-empty, without '/'"
-                )
-            )
-            return None
+        values = enum_values
     return m.LayoutField(name, kind, getattr(annotation, "__name__", "str"), width, values)
+
+
+def _field_kind(annotation: object) -> m.LayoutFieldKind | None:
+    """How a model field's annotation goes into a key; None if it cannot."""
+    if annotation is int:
+        return "number"
+    if annotation is str:
+        return "text"
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return "enum"
+    return None
+
+
+def _enum_values(
+    annotation: type, path: str, models: ModelLookup, problems: list[Problem]
+) -> tuple[str, ...] | None:
+    """An enum field's values (each a path piece), or None when the enum cannot be one."""
+    if not models.exports(annotation):
+        problems.append(
+            Problem(path, f"enum {annotation.__name__} is not importable from the models module")
+        )
+        return None
+    values = tuple(str(member.value) for member in typing.cast(type[enum.Enum], annotation))
+    if not values or any(not value or "/" in value for value in values):
+        problems.append(
+            Problem(path, f"enum {annotation.__name__}: every value must be non-empty, without '/'")
+        )
+        return None
+    return values
 
 
 def _check_segments(parts: list[str | m.LayoutField], path: str, problems: list[Problem]) -> None:

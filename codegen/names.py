@@ -405,11 +405,34 @@ def table_models(table: m.TableSpec) -> list[str]:
 def namespaces(schema: m.SchemaSpec) -> list[Namespace]:
     """Every scope of the generated code with the names in it."""
     package = schema.generator.package
-    models = schema.generator.models_module
     classes = [
         Name(t.class_name, "class_name", f"{t.schema_path}.class_name") for t in schema.tables
     ]
     parsers = [Name(*parser) for parser in queue_parsers(schema)]
+    found = [
+        Namespace(
+            f"{package}.generated",
+            tuple(
+                _always(GENERATED_PACKAGE_NAMES, f"a name {package}.generated always defines")
+                + [Name(t.name, "table (a module name)", t.schema_path) for t in schema.tables]
+                + classes
+                + parsers
+            ),
+        ),
+        Namespace(
+            package,
+            tuple(_always(PACKAGE_NAMES, f"a name {package} always defines") + classes + parsers),
+        ),
+        Namespace(f"{package}.env_config", tuple(_env_config_globals(schema, classes))),
+        Namespace(f"{package}.generated.queues", tuple(_queue_module_globals(schema, parsers))),
+    ]
+    for table in schema.tables:
+        found += _table_namespaces(schema, table)
+    return found + _layout_namespaces(schema)
+
+
+def _env_config_globals(schema: m.SchemaSpec, classes: list[Name]) -> list[Name]:
+    """Module globals of ``env_config``: fixed names, classes, env vars and factories."""
     env_globals = _always(ENV_CONFIG_NAMES, "a name env_config always defines") + classes
     if schema.generator.shared_package is not None:
         env_globals += _always(("Adapters", "build_adapters"), "the aws backend's bundle builder")
@@ -434,6 +457,12 @@ def namespaces(schema: m.SchemaSpec) -> list[Namespace]:
         Name(f"{b.name}_bucket_name", "function of the bucket", b.schema_path)
         for b in schema.buckets
     ]
+    return env_globals
+
+
+def _queue_module_globals(schema: m.SchemaSpec, parsers: list[Name]) -> list[Name]:
+    """Module globals of ``generated/queues.py``: parsers, payload models, bucket routes."""
+    models = schema.generator.models_module
     queue_globals = (
         _always(QUEUES_MODULE_NAMES, "a name the queues module always defines") + parsers
     )
@@ -452,46 +481,32 @@ def namespaces(schema: m.SchemaSpec) -> list[Namespace]:
         for q in schema.queues
         if q.event_source == "s3"
     ]
-    found = [
-        Namespace(
-            f"{package}.generated",
-            tuple(
-                _always(GENERATED_PACKAGE_NAMES, f"a name {package}.generated always defines")
-                + [Name(t.name, "table (a module name)", t.schema_path) for t in schema.tables]
-                + classes
-                + parsers
-            ),
-        ),
-        Namespace(
-            package,
-            tuple(_always(PACKAGE_NAMES, f"a name {package} always defines") + classes + parsers),
-        ),
-        Namespace(f"{package}.env_config", tuple(env_globals)),
-        Namespace(f"{package}.generated.queues", tuple(queue_globals)),
-    ]
-    for table in schema.tables:
-        module_globals = table_globals(schema, table)
-        found.append(Namespace(f"{package}.generated.{table.name}", tuple(module_globals)))
-        members = _always(TABLE_CLASS_NAMES, "a member every adapter class has")
-        for i, pattern in enumerate(table.patterns):
-            pattern_path = f"{table.schema_path}.access_patterns[{i}]"
-            members.append(Name(pattern.name, "access pattern", f"{pattern_path}.name"))
-            members += [
-                Name(
-                    name,
-                    f"method every {pattern.kind} adds ({pattern.name})",
-                    f"{pattern_path}.kind",
-                )
-                for name in pattern.extra_methods
-            ]
-        found.append(Namespace(f"class {table.class_name}", tuple(members)))
-        for method in table_methods(table):
-            local = _always(METHOD_NAMES[method.kind], "a name the generated method uses")
-            scope = (
-                f"{method.owner}.{method.function}()" if method.owner else f"{method.function}()"
+    return queue_globals
+
+
+def _table_namespaces(schema: m.SchemaSpec, table: m.TableSpec) -> list[Namespace]:
+    """A table's module, its adapter class and every generated method's local scope."""
+    package = schema.generator.package
+    module_globals = table_globals(schema, table)
+    found = [Namespace(f"{package}.generated.{table.name}", tuple(module_globals))]
+    members = _always(TABLE_CLASS_NAMES, "a member every adapter class has")
+    for i, pattern in enumerate(table.patterns):
+        pattern_path = f"{table.schema_path}.access_patterns[{i}]"
+        members.append(Name(pattern.name, "access pattern", f"{pattern_path}.name"))
+        members += [
+            Name(
+                name,
+                f"method every {pattern.kind} adds ({pattern.name})",
+                f"{pattern_path}.kind",
             )
-            found.append(Namespace(scope, (*method.parameters, *local, *module_globals)))
-    return found + _layout_namespaces(schema)
+            for name in pattern.extra_methods
+        ]
+    found.append(Namespace(f"class {table.class_name}", tuple(members)))
+    for method in table_methods(table):
+        local = _always(METHOD_NAMES[method.kind], "a name the generated method uses")
+        scope = f"{method.owner}.{method.function}()" if method.owner else f"{method.function}()"
+        found.append(Namespace(scope, (*method.parameters, *local, *module_globals)))
+    return found
 
 
 def queue_parsers(schema: m.SchemaSpec) -> list[tuple[str, str, str]]:

@@ -214,24 +214,40 @@ def policy(consumer: m.ConsumerSpec) -> PolicySpec:
     statements: list[Statement] = []
     for access in consumer.tables:
         statements += _table_statements(access, f"{path}.tables.{access.table.name}")
-    for queue in consumer.receives_from:
-        statements.append(
-            Statement(
-                f"Receive{_pascal(queue.name)}Queue",
-                actions("sqs", RECEIVE_OPERATIONS),
-                (_queue(queue),),
-                schema_path=f"{path}.receives_from",
-            )
+    statements += _queue_statements(consumer)
+    statements += _read_statements(consumer)
+    statements += _write_statements(consumer)
+    return PolicySpec(consumer, _unique_sids(statements))
+
+
+def _queue_statements(consumer: m.ConsumerSpec) -> list[Statement]:
+    """Receive from the queues it consumes, send to the queues it feeds."""
+    path = consumer.schema_path
+    statements = [
+        Statement(
+            f"Receive{_pascal(queue.name)}Queue",
+            actions("sqs", RECEIVE_OPERATIONS),
+            (_queue(queue),),
+            schema_path=f"{path}.receives_from",
         )
-    for queue in consumer.sends_to:
-        statements.append(
-            Statement(
-                f"Send{_pascal(queue.name)}Queue",
-                actions("sqs", SEND_OPERATIONS),
-                (_queue(queue),),
-                schema_path=f"{path}.sends_to",
-            )
+        for queue in consumer.receives_from
+    ]
+    statements += [
+        Statement(
+            f"Send{_pascal(queue.name)}Queue",
+            actions("sqs", SEND_OPERATIONS),
+            (_queue(queue),),
+            schema_path=f"{path}.sends_to",
         )
+        for queue in consumer.sends_to
+    ]
+    return statements
+
+
+def _read_statements(consumer: m.ConsumerSpec) -> list[Statement]:
+    """Read the objects of its layouts; list only under their prefixes."""
+    path = consumer.schema_path
+    statements: list[Statement] = []
     for bucket, layouts in _by_bucket(consumer.reads):
         statements.append(
             Statement(
@@ -256,6 +272,13 @@ def policy(consumer: m.ConsumerSpec) -> PolicySpec:
                 schema_path=f"{path}.reads",
             )
         )
+    return statements
+
+
+def _write_statements(consumer: m.ConsumerSpec) -> list[Statement]:
+    """Write the objects of its layouts (and clean up its uploads); presign uploads."""
+    path = consumer.schema_path
+    statements: list[Statement] = []
     for bucket, layouts in _by_bucket(consumer.writes):
         statements.append(
             Statement(
@@ -273,16 +296,16 @@ def policy(consumer: m.ConsumerSpec) -> PolicySpec:
                 schema_path=f"{path}.writes",
             )
         )
-    for bucket, layouts in _by_bucket(consumer.presigned_uploads):
-        statements.append(
-            Statement(
-                f"Presign{_pascal(bucket.name)}Uploads",
-                actions("s3", PRESIGNED_UPLOAD_OPERATIONS),
-                tuple(_objects(bucket, layout) for layout in layouts),
-                schema_path=f"{path}.presigned_uploads",
-            )
+    statements += [
+        Statement(
+            f"Presign{_pascal(bucket.name)}Uploads",
+            actions("s3", PRESIGNED_UPLOAD_OPERATIONS),
+            tuple(_objects(bucket, layout) for layout in layouts),
+            schema_path=f"{path}.presigned_uploads",
         )
-    return PolicySpec(consumer, _unique_sids(statements))
+        for bucket, layouts in _by_bucket(consumer.presigned_uploads)
+    ]
+    return statements
 
 
 def _unique_sids(statements: list[Statement]) -> tuple[Statement, ...]:

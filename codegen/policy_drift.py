@@ -172,34 +172,7 @@ def compare_policies(
                 )
             )
             continue
-        expected = _expected(spec)
-        sid_paths = {s.sid: s.schema_path for s in spec.statements}
-        granted: set[Grant] = set()
-        for statement in tf.statements:
-            granted |= statement.grants
-            for grant in sorted(statement.grants - expected.keys(), key=_describe):
-                findings.append(
-                    PolicyFinding(
-                        "grant-extra",
-                        f"{spec.label} statement {statement.sid!r} grants {_describe(grant)}, "
-                        f"which the schema does not grant to {name!r}",
-                        tf.file,
-                        statement.actions_line or statement.line,
-                        f"data.aws_iam_policy_document.{spec.label}: statement {statement.sid!r}",
-                        sid_paths.get(statement.sid, path),
-                    )
-                )
-        for grant in sorted(expected.keys() - granted, key=_describe):
-            findings.append(
-                PolicyFinding(
-                    "grant-missing",
-                    f"the schema grants {name!r} {_describe(grant)}; {spec.label} does not",
-                    tf.file,
-                    tf.line,
-                    f'data "aws_iam_policy_document" "{spec.label}"',
-                    expected[grant],
-                )
-            )
+        findings += _compare_grants(spec, tf)
     for policy in found:
         if policy.name not in specs:
             findings.append(
@@ -213,4 +186,39 @@ def compare_policies(
                     "",
                 )
             )
+    return findings
+
+
+def _compare_grants(spec: PolicySpec, tf: TfPolicy) -> list[PolicyFinding]:
+    """Grants Terraform's policy document gives beyond the schema's, and those it lacks."""
+    findings: list[PolicyFinding] = []
+    name, path = spec.consumer.name, spec.consumer.schema_path
+    expected = _expected(spec)
+    sid_paths = {s.sid: s.schema_path for s in spec.statements}
+    granted: set[Grant] = set()
+    for statement in tf.statements:
+        granted |= statement.grants
+        for grant in sorted(statement.grants - expected.keys(), key=_describe):
+            findings.append(
+                PolicyFinding(
+                    "grant-extra",
+                    f"{spec.label} statement {statement.sid!r} grants {_describe(grant)}, "
+                    f"which the schema does not grant to {name!r}",
+                    tf.file,
+                    statement.actions_line or statement.line,
+                    f"data.aws_iam_policy_document.{spec.label}: statement {statement.sid!r}",
+                    sid_paths.get(statement.sid, path),
+                )
+            )
+    for grant in sorted(expected.keys() - granted, key=_describe):
+        findings.append(
+            PolicyFinding(
+                "grant-missing",
+                f"the schema grants {name!r} {_describe(grant)}; {spec.label} does not",
+                tf.file,
+                tf.line,
+                f'data "aws_iam_policy_document" "{spec.label}"',
+                expected[grant],
+            )
+        )
     return findings

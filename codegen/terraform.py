@@ -459,87 +459,114 @@ def read_terraform(directory: Path) -> TerraformModel:
     if not files:
         raise TerraformError(f"{source}: no *.tf files")
     problems: list[str] = []
-    outputs: list[TfOutput] = []
-    tables: list[TfTable] = []
-    queues: list[tuple[TfResource, dict[str, object], _BlockLines | None]] = []
-    buckets: list[TfResource] = []
-    variables: dict[str, str] = {}
-    notifications: list[TfBucketNotification] = []
+    found = _Collected()
     for path in files:
         display = source + path.name
-        if not path.is_file():  # a directory, a device or a pipe: reading could block or never end
-            problems.append(f"{display}: not a regular file")
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            problems.append(f"{display}: cannot read: {error}")
-            continue
-        try:
-            data = _dict(hcl2.loads(text))
-        except Exception as error:  # python-hcl2 raises lark's errors, and others on odd input
-            line, column = getattr(error, "line", None), getattr(error, "column", None)
-            where = f"{display}:{line}:{column}" if line and column else display
-            message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-            problems.append(f"{where}: cannot parse HCL: {message}")
-            continue
+        parsed = _parse_file(path, display, problems)
+        if parsed is not None:
+            text, data = parsed
+            found.add_file(display, text, data)
+    if problems:
+        raise TerraformError("\n".join(problems))
+    return found.model(source)
+
+
+def _parse_file(
+    path: Path, display: str, problems: list[str]
+) -> tuple[str, dict[str, object]] | None:
+    """A ``.tf`` file's text and parsed HCL, or None with the reason appended to ``problems``."""
+    if not path.is_file():  # a directory, a device or a pipe: reading could block or never end
+        problems.append(f"{display}: not a regular file")
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(f"{display}: cannot read: {error}")
+        return None
+    try:
+        return text, _dict(hcl2.loads(text))
+    except Exception as error:  # python-hcl2 raises lark's errors, and others on odd input
+        line, column = getattr(error, "line", None), getattr(error, "column", None)
+        where = f"{display}:{line}:{column}" if line and column else display
+        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        problems.append(f"{where}: cannot parse HCL: {message}")
+        return None
+
+
+@dataclass
+class _Collected:
+    """What the files of one directory declare, gathered file by file."""
+
+    outputs: list[TfOutput] = field(default_factory=list)
+    tables: list[TfTable] = field(default_factory=list)
+    queues: list[tuple[TfResource, dict[str, object], _BlockLines | None]] = field(
+        default_factory=list
+    )
+    buckets: list[TfResource] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+    notifications: list[TfBucketNotification] = field(default_factory=list)
+
+    def add_file(self, display: str, text: str, data: dict[str, object]) -> None:
         root = _scan_blocks(text)
         for name, body in _labelled(data.get("variable")):
             if body.get("default") is not None:
-                variables[name] = _expression(body["default"])
+                self.variables[name] = _expression(body["default"])
         for name, body in _labelled(data.get("output")):
-            lines = root.child("output", name)
-            expression = _expression(body.get("value"))
-            outputs.append(
-                TfOutput(
-                    name=name,
-                    expression=expression,
-                    reference=_reference(expression),
-                    file=display,
-                    line=lines.line if lines else None,
-                    value_line=lines.attributes.get("value") if lines else None,
-                )
-            )
+            self.outputs.append(_output(name, body, display, root.child("output", name)))
         for resource_type, by_name in _labelled(data.get("resource")):
-            if resource_type == NOTIFICATION_TYPE:
-                for label, raw_body in by_name.items():
-                    name = _unquote(label)
-                    lines = root.child("resource", resource_type, name)
-                    resource = TfResource(
-                        resource_type, name, display, lines.line if lines else None
-                    )
-                    notifications.append(_notification(resource, _dict(raw_body), lines))
-                continue
-            kind = RESOURCE_KINDS.get(resource_type)
-            if kind is None:
-                continue
             for label, raw_body in by_name.items():
                 name = _unquote(label)
                 lines = root.child("resource", resource_type, name)
                 resource = TfResource(resource_type, name, display, lines.line if lines else None)
-                if kind == "table":
-                    tables.append(_table(resource, _dict(raw_body), lines))
-                elif kind == "queue":
-                    queues.append(
-                        (
-                            _with_arguments(resource, _dict(raw_body), lines, QUEUE_ARGUMENTS),
-                            _dict(raw_body),
-                            lines,
-                        )
-                    )
-                else:
-                    buckets.append(resource)
-    if problems:
-        raise TerraformError("\n".join(problems))
-    files_with_outputs = sorted({o.file for o in outputs}, key=lambda f: (-_count(outputs, f), f))
-    return TerraformModel(
-        source=source,
-        outputs_file=files_with_outputs[0] if files_with_outputs else source,
-        outputs=tuple(outputs),
-        tables=tuple(tables),
-        queues=tuple(_queue(resource, body, lines, variables) for resource, body, lines in queues),
-        buckets=tuple(buckets),
-        notifications=tuple(notifications),
+                self.add_resource(resource, _dict(raw_body), lines)
+
+    def add_resource(
+        self, resource: TfResource, body: dict[str, object], lines: _BlockLines | None
+    ) -> None:
+        """Keep a resource the drift check compares; ignore every other type."""
+        if resource.resource_type == NOTIFICATION_TYPE:
+            self.notifications.append(_notification(resource, body, lines))
+            return
+        kind = RESOURCE_KINDS.get(resource.resource_type)
+        if kind == "table":
+            self.tables.append(_table(resource, body, lines))
+        elif kind == "queue":
+            queue = _with_arguments(resource, body, lines, QUEUE_ARGUMENTS)
+            self.queues.append((queue, body, lines))
+        elif kind == "bucket":
+            self.buckets.append(resource)
+
+    def model(self, source: str) -> TerraformModel:
+        """The typed model; queues resolve ``var.x`` against every file's variables."""
+        outputs = self.outputs
+        files_with_outputs = sorted(
+            {o.file for o in outputs}, key=lambda f: (-_count(outputs, f), f)
+        )
+        return TerraformModel(
+            source=source,
+            outputs_file=files_with_outputs[0] if files_with_outputs else source,
+            outputs=tuple(outputs),
+            tables=tuple(self.tables),
+            queues=tuple(
+                _queue(resource, body, lines, self.variables)
+                for resource, body, lines in self.queues
+            ),
+            buckets=tuple(self.buckets),
+            notifications=tuple(self.notifications),
+        )
+
+
+def _output(
+    name: str, body: dict[str, object], display: str, lines: _BlockLines | None
+) -> TfOutput:
+    expression = _expression(body.get("value"))
+    return TfOutput(
+        name=name,
+        expression=expression,
+        reference=_reference(expression),
+        file=display,
+        line=lines.line if lines else None,
+        value_line=lines.attributes.get("value") if lines else None,
     )
 
 

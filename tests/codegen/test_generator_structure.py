@@ -1,4 +1,4 @@
-"""The build stage stays readable: short functions, typed views that match the spec."""
+"""The generator stays readable: short functions, typed views that match the spec."""
 
 from __future__ import annotations
 
@@ -10,26 +10,23 @@ from codegen.build import TableFields
 from codegen.build_lifecycle import LifecycleFields
 
 CODEGEN = Path(__file__).resolve().parents[2] / "codegen"
-BUILD_MODULES = [
-    *sorted(CODEGEN.glob("build*.py")),
-    *sorted((CODEGEN / "kinds").glob("*.py")),
-    CODEGEN / "model_catalog.py",
-    CODEGEN / "pytypes.py",
-    CODEGEN / "locate.py",
-    CODEGEN / "runtime.py",
-]
+GENERATOR_MODULES = sorted(CODEGEN.rglob("*.py"))
 MAX_LINES = 60
 
 
-def test_no_function_of_the_build_stage_exceeds_sixty_lines() -> None:
+def test_no_function_of_the_generator_exceeds_sixty_lines() -> None:
     long = [
-        f"{path.name}:{node.lineno} {node.name} ({length} lines)"
-        for path in BUILD_MODULES
+        f"{path.relative_to(CODEGEN)}:{node.lineno} {node.name} ({length} lines)"
+        for path in GENERATOR_MODULES
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         and (length := (node.end_lineno or node.lineno) - node.lineno + 1) > MAX_LINES
     ]
-    assert len(BUILD_MODULES) >= 20
+    # every stage, the kinds and the drift check: a glob that found nothing would pass
+    assert {"build.py", "drift.py", "terraform.py", "names.py", "jsonschema.py"} <= {
+        path.name for path in GENERATOR_MODULES
+    }
+    assert len([p for p in GENERATOR_MODULES if p.parent.name == "kinds"]) >= 10
     assert long == []
 
 
