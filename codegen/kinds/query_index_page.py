@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from .. import model as m
 from ..binding import Name
 from ..errors import Problem
+from ..literals import python_literal
 from ..pytypes import python_type, unwrap_optional
 from ..spec import CLASS_NAME, INDEX_NAME, Field
 from .base import KEY_LOCALS, AccessPattern, TableContext
@@ -123,6 +124,21 @@ class QueryIndexPagePattern(AccessPattern):
     @property
     def queried_index(self) -> str | None:
         return self.index.name
+
+    @property
+    def pinned_partition(self) -> str:
+        """The ``fixed`` argument of the page-token check, as a Python dict expression.
+
+        A token must carry the partition it was issued for: the fixed ``hash_value``,
+        or the partition parameter of the generated method. The runtime's ``fixed``
+        holds strings only, so a number partition is left unpinned (``{}``).
+        """
+        hash_key = self.index.hash_key
+        if self.hash_value is not None:
+            return f"{{{python_literal(hash_key.name)}: {python_literal(self.hash_value)}}}"
+        if hash_key.dynamo_type == "S":
+            return f"{{{python_literal(hash_key.name)}: {hash_key.name}}}"
+        return "{}"
 
     def signature(self, table: m.TableSpec, method: str | None = None) -> str:
         hash_key = self.index.hash_key

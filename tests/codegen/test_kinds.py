@@ -8,6 +8,8 @@ from pathlib import Path
 from codegen import kinds
 from codegen.jsonschema import json_schema
 from codegen.kinds import KINDS
+from codegen.kinds.query_index_page import QueryIndexPagePattern
+from codegen.model import AttributeSpec, IndexSpec
 from codegen.render import TEMPLATES
 
 
@@ -39,3 +41,16 @@ def test_the_json_schema_offers_every_kind_with_its_own_fields() -> None:
     assert set(by_kind) == set(KINDS)
     for name, kind in KINDS.items():
         assert set(by_kind[name]["properties"]) == {"name", "kind", *kind.schema_fields}
+
+
+def _index_page(hash_key: AttributeSpec, hash_value: str | None) -> QueryIndexPagePattern:
+    index = IndexSpec("by_owner", hash_key, None, "ALL", (), "tables.t.indexes[0]")
+    return QueryIndexPagePattern("listing", index, hash_value, "Item", (), (), False)
+
+
+def test_a_page_token_pins_the_fixed_or_string_partition_and_leaves_a_number_unpinned() -> None:
+    text = AttributeSpec("owner", "S", "str", "str", False, "tables.t.attributes.owner")
+    number = AttributeSpec("shard", "N", "int", "int", False, "tables.t.attributes.shard")
+    assert _index_page(text, 'say "hi"').pinned_partition == '{"owner": "say \\"hi\\""}'
+    assert _index_page(text, None).pinned_partition == '{"owner": owner}'
+    assert _index_page(number, None).pinned_partition == "{}"
