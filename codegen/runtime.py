@@ -69,7 +69,6 @@ AWS_RUNTIME = RuntimeContract(
             "require_str_key",
             "table_resource",
             "to_number",
-            "warn_lease_lost",
         ),
         "_env": (
             "EnvVariable",

@@ -276,18 +276,6 @@ def batch_write(
     return outcome
 
 
-def warn_lease_lost(table_name: str, key: object, owner: str) -> None:
-    """Log that a holder could not renew its lease: it lapsed and was taken, or was
-    released or completed. Whoever renews on a heartbeat should stop the work."""
-    logger.warning(
-        "lease on %r in table %s could not be renewed: %s no longer holds it",
-        key,
-        table_name,
-        owner,
-        extra={"table_name": table_name, "lease_key": key, "owner": owner},
-    )
-
-
 def delete_partition(
     client: DynamoDBClient,
     request: QueryInputTypeDef,
@@ -389,5 +377,4 @@ __all__ = [
     "require_str_key",
     "table_resource",
     "to_number",
-    "warn_lease_lost",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 __all__ = ["Heartbeat", "beat_interval"]
 
@@ -30,16 +30,28 @@ class Heartbeat:
     """Calls ``beat`` every ``interval`` seconds on a daemon thread until stopped.
 
     ``beat`` returns ``False`` when the claim is gone for good (another owner
-    took it, the receipt handle expired): the heartbeat then sets ``lost`` and
-    stops. An exception from ``beat`` (a network error) is not a loss: the next
-    beat tries again, and if the claim lapses meanwhile that beat returns
-    ``False``.
+    took it, the receipt handle expired): the heartbeat then logs one WARNING,
+    sets ``lost`` and stops. An exception from ``beat`` (a network error) is not
+    a loss: the next beat tries again, and if the claim lapses meanwhile that
+    beat returns ``False``. ``context`` (what the claim is on, e.g. a lease's
+    ``table_name``, ``lease_key`` and ``owner``) goes into both WARNINGs, in the
+    message and as ``extra`` fields.
     """
 
-    def __init__(self, beat: Callable[[], bool], interval: float, *, name: str) -> None:
+    def __init__(
+        self,
+        beat: Callable[[], bool],
+        interval: float,
+        *,
+        name: str,
+        context: Mapping[str, object] | None = None,
+    ) -> None:
         self._beat = beat
         self._interval = interval
         self._name = name
+        self._context = dict(context or {})
+        described = ", ".join(f"{key}={value!r}" for key, value in self._context.items())
+        self._described = f" ({described})" if described else ""
         self._stopped = threading.Event()
         self._lost = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -63,19 +75,25 @@ class Heartbeat:
                 alive = self._beat()
             except Exception as error:  # a failed beat is retried at the next interval
                 logger.warning(
-                    "%s: renewal failed (%s: %s); trying again in %.1f s",
+                    "%s%s: renewal failed (%s: %s); trying again in %.1f s",
                     self._name,
+                    self._described,
                     type(error).__name__,
                     error,
                     self._interval,
-                    extra={"heartbeat": self._name, "error_type": type(error).__name__},
+                    extra={
+                        **self._context,
+                        "heartbeat": self._name,
+                        "error_type": type(error).__name__,
+                    },
                 )
                 continue
             if not alive:
                 logger.warning(
-                    "%s: the claim is lost; stop the work, another worker may have it",
+                    "%s%s: the claim is lost; stop the work, another worker may have it",
                     self._name,
-                    extra={"heartbeat": self._name},
+                    self._described,
+                    extra={**self._context, "heartbeat": self._name},
                 )
                 self._lost.set()
                 return

@@ -40,7 +40,9 @@ class HeldLease(Generic[K]):
       else holds it (or the item is missing): the block should do nothing.
     - Renewals run in the background every ``lease_seconds / 3``. ``lost``
       turns ``True`` when a renewal finds another owner (the lease lapsed and
-      was taken over); the block should stop early.
+      was taken over); the block should stop early. The loss is logged once, at
+      WARNING, with ``table_name``, ``lease_key`` and ``owner`` (``renew`` itself
+      only returns ``False``).
     - On a normal exit the lease is completed (the work is never claimed
       again); ``completed`` says whether that succeeded (``False`` if it was
       lost). When the block raises, the lease is released so another worker
@@ -55,6 +57,7 @@ class HeldLease(Generic[K]):
         *,
         lease_seconds: int,
         owner: str,
+        table_name: str | None = None,
     ) -> None:
         self.key: K = key
         self.lease_seconds = lease_seconds
@@ -67,6 +70,7 @@ class HeldLease(Generic[K]):
             lambda: lock.renew(key, lease_seconds=lease_seconds, owner=owner),
             beat_interval(lease_seconds),
             name=f"lease-renewal:{key!r}",
+            context=_lease_context(table_name, key, owner),
         )
 
     @property
@@ -98,3 +102,9 @@ class HeldLease(Generic[K]):
     def __repr__(self) -> str:
         state = "lost" if self.lost else "held" if self.acquired else "not acquired"
         return f"HeldLease({self.key!r}, {state})"
+
+
+def _lease_context(table_name: str | None, key: object, owner: str) -> dict[str, object]:
+    """What the heartbeat's WARNINGs name: the lease's table, key and owner."""
+    context: dict[str, object] = {} if table_name is None else {"table_name": table_name}
+    return {**context, "lease_key": key, "owner": owner}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -108,3 +110,32 @@ def test_hold_keeps_the_lease_for_a_block_and_settles_it_on_exit(
         assert lease.acquired
         raise RuntimeError("the work failed")
     assert lock.try_acquire(failed, owner="retry") is True, "released on error: free at once"
+
+
+def test_a_lease_taken_over_under_hold_is_one_warning_naming_the_lease(
+    backend: Backend, adapters: Adapters, caplog: pytest.LogCaptureFixture
+) -> None:
+    holder, rival = another(adapters.reassembly_triggered), another(adapters.reassembly_triggered)
+    holder.clock = lambda: NOW  # every renewal of the holder ends at NOW + 1
+    rival.clock = lambda: NOW + 3600  # so to the rival the lease has always lapsed
+    job_id = backend.unique("job")
+    holder.try_trigger(job_id)
+    caplog.set_level(logging.DEBUG)
+    with holder.hold(job_id, lease_seconds=1, owner="holder") as lease:
+        assert lease.acquired
+        assert rival.try_acquire(job_id, owner="rival") is True
+        deadline = time.monotonic() + 30  # a wait for the beat, not a timing assertion
+        while not lease.lost and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert lease.lost
+    assert not lease.completed
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(r.name, r.getMessage()) for r in warnings] == [
+        (
+            "stereo_spot_shared.heartbeat",
+            f"lease-renewal:{job_id!r} (table_name={holder.table_name!r}, "
+            f"lease_key={job_id!r}, owner='holder'): "
+            "the claim is lost; stop the work, another worker may have it",
+        )
+    ]
+    assert rival.renew(job_id, owner="rival") is True, "the rival holds it"

@@ -442,15 +442,11 @@ def test_a_lapsed_lease_can_be_taken_over_and_the_stale_holder_cannot_release_it
     rescuer.clock = lambda: 1031
     assert rescuer.try_acquire("j1", lease_seconds=30) is True
     assert crashed.release("j1") is False
-    with caplog.at_level(logging.WARNING, logger="stereo_spot_aws_adapters"):
+    with caplog.at_level(logging.DEBUG, logger="stereo_spot_aws_adapters"):
         assert crashed.renew("j1") is False
         assert rescuer.renew("j1", lease_seconds=30) is True
-    [lost] = caplog.records
-    assert lost.getMessage() == (
-        f"lease on 'j1' in table {crashed.table_name} could not be renewed: "
-        f"{crashed.owner_id} no longer holds it"
-    )
-    assert (lost.levelno, lost.owner, lost.lease_key) == (logging.WARNING, crashed.owner_id, "j1")  # type: ignore[attr-defined]
+    # The False is the signal: the caller (``hold``'s heartbeat) logs the loss, renew does not.
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_release_lets_another_caller_claim_at_once(lock: ReassemblyTriggeredLock) -> None:

@@ -105,9 +105,12 @@ class ReassemblyTriggeredLock:
         )
 
     def renew(self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None) -> bool:
-        """Extend a lease this owner holds; ``False`` (and a WARNING) when it is no longer theirs."""
+        """Extend a lease this owner holds; ``False`` when it is no longer theirs.
+
+        Nothing is logged: the caller acts on ``False`` (``hold`` logs the loss once).
+        """
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
-        if self._conditional_update(
+        return self._conditional_update(
             job_id,
             "SET #expires = :expires",
             "#owner = :owner AND attribute_exists(#expires)",
@@ -115,10 +118,7 @@ class ReassemblyTriggeredLock:
                 ":owner": {"S": owner or self.owner_id},
                 ":expires": {"N": _dynamo.to_number("lease_seconds", self.clock() + lease_seconds)},
             },
-        ):
-            return True
-        _dynamo.warn_lease_lost(self.table_name, job_id, owner or self.owner_id)
-        return False
+        )
 
     def release(self, job_id: str, *, owner: str | None = None) -> bool:
         """Give up a lease this owner holds so another caller can claim it at once."""
@@ -156,6 +156,7 @@ class ReassemblyTriggeredLock:
             job_id,
             lease_seconds=lease_seconds,
             owner=owner or self.owner_id,
+            table_name=self.table_name,
         )
 
     def _conditional_update(self, job_id: str, update: str, condition: str, values: Item) -> bool:

@@ -83,7 +83,10 @@ class MemoryReassemblyTriggeredTable:
         )
 
     def renew(self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None) -> bool:
-        """Extend a lease this owner holds; ``False`` when it is no longer theirs."""
+        """Extend a lease this owner holds; ``False`` when it is no longer theirs.
+
+        Nothing is logged: the caller acts on ``False`` (``hold`` logs the loss once).
+        """
         _checks.require_int("lease_seconds", lease_seconds, minimum=1)
         holder = owner or self.owner_id
         expires = _checks.storable_int("lease_seconds", self.clock() + lease_seconds)
@@ -125,4 +128,5 @@ class MemoryReassemblyTriggeredTable:
             job_id,
             lease_seconds=lease_seconds,
             owner=owner or self.owner_id,
+            table_name=self.table_name,
         )

@@ -88,9 +88,12 @@ class HoldRegister:
         )
 
     def renew(self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None) -> bool:
-        """Extend a lease this owner holds; ``False`` (and a WARNING) when it is no longer theirs."""
+        """Extend a lease this owner holds; ``False`` when it is no longer theirs.
+
+        Nothing is logged: the caller acts on ``False`` (``hold`` logs the loss once).
+        """
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
-        if self._conditional_update(
+        return self._conditional_update(
             copy_id,
             "SET #expires = :expires",
             "#owner = :owner AND attribute_exists(#expires)",
@@ -98,10 +101,7 @@ class HoldRegister:
                 ":owner": {"S": owner or self.owner_id},
                 ":expires": {"N": _dynamo.to_number("lease_seconds", self.clock() + lease_seconds)},
             },
-        ):
-            return True
-        _dynamo.warn_lease_lost(self.table_name, copy_id, owner or self.owner_id)
-        return False
+        )
 
     def release(self, copy_id: str, *, owner: str | None = None) -> bool:
         """Give up a lease this owner holds so another caller can claim it at once."""
@@ -134,7 +134,12 @@ class HoldRegister:
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
         _dynamo.require_str_key("copy_id", copy_id)
         return HeldLease(
-            self, self.try_fetch, copy_id, lease_seconds=lease_seconds, owner=owner or self.owner_id
+            self,
+            self.try_fetch,
+            copy_id,
+            lease_seconds=lease_seconds,
+            owner=owner or self.owner_id,
+            table_name=self.table_name,
         )
 
     def _conditional_update(self, copy_id: str, update: str, condition: str, values: Item) -> bool:

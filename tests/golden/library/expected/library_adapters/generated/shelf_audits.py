@@ -100,9 +100,12 @@ class ShelfAuditLock:
     def renew(
         self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None
     ) -> bool:
-        """Extend a lease this owner holds; ``False`` (and a WARNING) when it is no longer theirs."""
+        """Extend a lease this owner holds; ``False`` when it is no longer theirs.
+
+        Nothing is logged: the caller acts on ``False`` (``hold`` logs the loss once).
+        """
         _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
-        if self._conditional_update(
+        return self._conditional_update(
             shelf_number,
             "SET #expires = :expires",
             "#owner = :owner AND attribute_exists(#expires)",
@@ -110,10 +113,7 @@ class ShelfAuditLock:
                 ":owner": {"S": owner or self.owner_id},
                 ":expires": {"N": _dynamo.to_number("lease_seconds", self.clock() + lease_seconds)},
             },
-        ):
-            return True
-        _dynamo.warn_lease_lost(self.table_name, shelf_number, owner or self.owner_id)
-        return False
+        )
 
     def release(self, shelf_number: int, *, owner: str | None = None) -> bool:
         """Give up a lease this owner holds so another caller can claim it at once."""
@@ -151,6 +151,7 @@ class ShelfAuditLock:
             shelf_number,
             lease_seconds=lease_seconds,
             owner=owner or self.owner_id,
+            table_name=self.table_name,
         )
 
     def _conditional_update(

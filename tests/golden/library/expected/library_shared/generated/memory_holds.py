@@ -72,7 +72,10 @@ class MemoryHoldsTable:
         )
 
     def renew(self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None) -> bool:
-        """Extend a lease this owner holds; ``False`` when it is no longer theirs."""
+        """Extend a lease this owner holds; ``False`` when it is no longer theirs.
+
+        Nothing is logged: the caller acts on ``False`` (``hold`` logs the loss once).
+        """
         _checks.require_int("lease_seconds", lease_seconds, minimum=1)
         holder = owner or self.owner_id
         expires = _checks.storable_int("lease_seconds", self.clock() + lease_seconds)
@@ -114,4 +117,5 @@ class MemoryHoldsTable:
             copy_id,
             lease_seconds=lease_seconds,
             owner=owner or self.owner_id,
+            table_name=self.table_name,
         )
