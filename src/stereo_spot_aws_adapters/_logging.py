@@ -1,8 +1,9 @@
 """A DEBUG record for every AWS call, from botocore's own event hooks.
 
 ``attach_call_logging`` is registered once on each shared client (``_clients``),
-so every call an adapter makes -- and every part s3transfer sends through the
-same client -- is logged without touching the call sites. A record names the
+and ``with_call_logging`` on each client a caller passes to an adapter
+(``client=...``), so every call an adapter makes -- and every part s3transfer
+sends through the same client -- is logged without touching the call sites. A record names the
 service, operation and resource (table, queue URL, bucket and key), its HTTP
 status or error, how long it took and how many times botocore retried it; these
 are also set as attributes (``extra=``) so a JSON formatter emits them as fields.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,20 @@ def attach_call_logging(client: Any) -> None:
     events.register("before-parameter-build", _call_started, unique_id=f"{_HOOKS_ID}-start")
     events.register("after-call", _call_finished, unique_id=f"{_HOOKS_ID}-end")
     events.register("after-call-error", _call_failed, unique_id=f"{_HOOKS_ID}-error")
+
+
+_Client = TypeVar("_Client")
+
+
+def with_call_logging(client: _Client) -> _Client:
+    """A caller's client (``client=...``), its calls logged like a shared client's.
+
+    Registration is idempotent (by ``unique_id``), so passing one client to many
+    adapters logs each call once. The hooks log every call the client makes,
+    the caller's own included.
+    """
+    attach_call_logging(client)
+    return client
 
 
 def resource_of(params: Mapping[str, Any]) -> str:
@@ -123,4 +138,4 @@ def _log_call(
     )
 
 
-__all__ = ["attach_call_logging", "resource_of"]
+__all__ = ["attach_call_logging", "resource_of", "with_call_logging"]

@@ -37,6 +37,7 @@ from stereo_spot_shared.interfaces import ProgressCallback
 from ._clients import get_client
 from ._env import EnvVariable
 from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, http_status, service_error
+from ._logging import with_call_logging
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -82,7 +83,7 @@ class S3ObjectStorage:
         bucket_variables: Sequence[EnvVariable] = (),
     ) -> None:
         self._client = (
-            client
+            with_call_logging(client)
             if client is not None
             else get_client("s3", region_name=region_name, endpoint_url=endpoint_url)
         )

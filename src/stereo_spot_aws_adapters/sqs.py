@@ -66,6 +66,7 @@ from stereo_spot_shared.processing import BatchWork, MessageWork
 from ._clients import get_client
 from ._env import EnvVariable
 from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, service_error
+from ._logging import with_call_logging
 from ._retry import BatchRetry
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ class SQSQueueSender:
         self.queue_url = queue_url
         self.max_message_bytes = max_message_bytes
         self._client = (
-            client
+            with_call_logging(client)
             if client is not None
             else get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
         )
@@ -229,7 +230,7 @@ class SQSQueueReceiver:
         self.queue_url = queue_url
         self.wait_time_seconds = wait_time_seconds
         self._client = (
-            client
+            with_call_logging(client)
             if client is not None
             else get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
         )

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
+from stereo_spot_aws_adapters._logging import with_call_logging
 from stereo_spot_shared.errors import (
     InvalidPageTokenError,
     InvalidTransitionError,
@@ -158,8 +159,10 @@ class DynamoDBJobStore:
         client: DynamoDBClient | None = None,
     ) -> None:
         self.table_name = _dynamo.require_str_key("table_name", table_name)
-        self._client = client or get_client(
-            "dynamodb", region_name=region_name, endpoint_url=endpoint_url
+        self._client = (
+            with_call_logging(client)
+            if client is not None
+            else get_client("dynamodb", region_name=region_name, endpoint_url=endpoint_url)
         )
         self._aws = _dynamo.table_resource(self.table_name, "JOBS_TABLE_NAME", "jobs_table_name")
 
