@@ -30,8 +30,9 @@ class Heartbeat:
     """Calls ``beat`` every ``interval`` seconds on a daemon thread until stopped.
 
     ``beat`` returns ``False`` when the claim is gone for good (another owner
-    took it, the receipt handle expired): the heartbeat then logs one WARNING,
-    sets ``lost`` and stops. An exception from ``beat`` (a network error) is not
+    took it, the receipt handle expired): the heartbeat then logs one WARNING
+    (unless ``report_loss`` is ``False``: a ``beat`` that logs each loss itself,
+    naming what was lost), sets ``lost`` and stops. An exception from ``beat`` (a network error) is not
     a loss: the next beat tries again, and if the claim lapses meanwhile that
     beat returns ``False``. ``context`` (what the claim is on, e.g. a lease's
     ``table_name``, ``lease_key`` and ``owner``) goes into both WARNINGs, in the
@@ -45,11 +46,13 @@ class Heartbeat:
         *,
         name: str,
         context: Mapping[str, object] | None = None,
+        report_loss: bool = True,
     ) -> None:
         self._beat = beat
         self._interval = interval
         self._name = name
         self._context = dict(context or {})
+        self._report_loss = report_loss
         described = ", ".join(f"{key}={value!r}" for key, value in self._context.items())
         self._described = f" ({described})" if described else ""
         self._stopped = threading.Event()
@@ -89,11 +92,12 @@ class Heartbeat:
                 )
                 continue
             if not alive:
-                logger.warning(
-                    "%s%s: the claim is lost; stop the work, another worker may have it",
-                    self._name,
-                    self._described,
-                    extra={**self._context, "heartbeat": self._name},
-                )
+                if self._report_loss:
+                    logger.warning(
+                        "%s%s: the claim is lost; stop the work, another worker may have it",
+                        self._name,
+                        self._described,
+                        extra={**self._context, "heartbeat": self._name},
+                    )
                 self._lost.set()
                 return

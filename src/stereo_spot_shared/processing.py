@@ -70,8 +70,12 @@ class _Holding:
         self._handle_gone = handle_gone
         self._lost: set[int] = set()  # positions in _messages
         self._given_back: set[int] = set()
+        # _extend logs each lost message by id: the heartbeat stopping is not another event.
         self._heartbeat = Heartbeat(
-            self._extend, beat_interval(visibility_timeout_seconds), name="queue-visibility"
+            self._extend,
+            beat_interval(visibility_timeout_seconds),
+            name="queue-visibility",
+            report_loss=False,
         )
         # The block runs in a span continuing the producers' traces (with OpenTelemetry).
         self._span_name = span_name
