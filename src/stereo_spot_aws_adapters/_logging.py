@@ -44,9 +44,11 @@ def with_call_logging(client: _Client) -> _Client:
 
     Registration is idempotent (by ``unique_id``), so passing one client to many
     adapters logs each call once. The hooks log every call the client makes,
-    the caller's own included.
+    the caller's own included. A stand-in without botocore's event system (a
+    test double) is used as it is.
     """
-    attach_call_logging(client)
+    if getattr(getattr(client, "meta", None), "events", None) is not None:
+        attach_call_logging(client)
     return client
 
 

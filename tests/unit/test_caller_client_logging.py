@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 from stereo_spot_aws_adapters import S3ObjectStorage, SQSQueueReceiver, SQSQueueSender
+from stereo_spot_aws_adapters._logging import with_call_logging
 from stereo_spot_aws_adapters.generated.jobs import DynamoDBJobStore
 
 
@@ -65,3 +66,11 @@ def test_a_client_shared_by_many_adapters_logs_each_call_once(
     debug.clear()
     first.get("no-such-job")
     assert [operation for operation, _, _ in calls(debug)] == ["GetItem"]
+
+
+def test_a_stand_in_without_botocore_events_is_used_as_it_is() -> None:
+    class StandIn:
+        """A test double of a client: no ``meta.events`` to register hooks on."""
+
+    stand_in = StandIn()
+    assert with_call_logging(stand_in) is stand_in
