@@ -29,6 +29,7 @@ from stereo_spot_shared._checks import (
     to_number,
 )
 from stereo_spot_shared._clock import default_owner_id, now
+from stereo_spot_shared._lazy import LazyModule as LazyModule  # generated modules' models
 from stereo_spot_shared.errors import (
     CorruptItemError,
     InvalidPageTokenError,

@@ -23,8 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Generic, TypeVar
 
-from pydantic import BaseModel
-
 from stereo_spot_shared._messages import (
     BASE64,
     ENCODING_ATTRIBUTE,
@@ -78,6 +76,7 @@ if TYPE_CHECKING:
         MessageTypeDef,
         SendMessageBatchRequestEntryTypeDef,
     )
+    from pydantic import BaseModel
 
 TRACE_HEADER_ATTRIBUTE: Final = "AWSTraceHeader"
 """The system attribute (X-Ray trace header) returned in ``QueueMessage.attributes``."""

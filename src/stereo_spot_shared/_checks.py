@@ -8,14 +8,15 @@ Cloud-agnostic: nothing here knows about an SDK.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import TypeAdapter, ValidationError
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from .errors import ArgumentTypeError, InvalidArgumentError, InvalidPageTokenError
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from pydantic import BaseModel, TypeAdapter
+
+ModelReference = Callable[[], "type[BaseModel]"]
+"""Returns a model class when first needed, so a module can name one without importing pydantic."""
 
 TokenType = Literal["S", "N"]
 """How a page-token attribute is typed: ``S`` a non-empty string, ``N`` an integer."""
@@ -98,22 +99,27 @@ def require_model(name: str, value: object, model: type[BaseModel]) -> None:
         raise ArgumentTypeError(f"{name} must be a {model.__name__}, got {type(value).__name__}")
 
 
-def field_validator(model: type[BaseModel], field: str) -> Callable[[object], Any]:
+def field_validator(model: type[BaseModel] | ModelReference, field: str) -> Callable[[object], Any]:
     """Validate one value exactly as ``model`` validates its ``field``.
 
     Used by generated ``update`` methods so a field updated alone obeys the
-    same type and range rules as a whole model written by ``put``.
+    same type and range rules as a whole model written by ``put``. ``model``
+    is the class, or a function returning it: then neither the class nor
+    pydantic is imported before the first value is checked.
     """
     adapters: list[TypeAdapter[Any]] = []  # built on first use, not at import
 
     def validate(value: object) -> Any:
+        from pydantic import TypeAdapter, ValidationError  # first use: not at import
+
+        cls = cast("type[BaseModel]", model) if isinstance(model, type) else model()
         if not adapters:
-            adapters.append(TypeAdapter(model.model_fields[field].rebuild_annotation()))
+            adapters.append(TypeAdapter(cls.model_fields[field].rebuild_annotation()))
         try:
             return adapters[0].validate_python(value)
         except ValidationError as error:
             detail = error.errors(include_url=False)[0]
-            message = f"{field} for {model.__name__}: {detail['msg']} (got {value!r})"
+            message = f"{field} for {cls.__name__}: {detail['msg']} (got {value!r})"
             # A wrong type is a TypeError; a right type with a bad value a ValueError.
             # pydantic reports any enum mismatch as "enum": a non-string is the wrong type.
             wrong_type = str(detail["type"]).endswith("_type") or (

@@ -19,13 +19,17 @@ from stereo_spot_shared.errors import (
     JobNotFoundError,
 )
 from stereo_spot_shared.interfaces import PageToken
-from stereo_spot_shared.models import Job, JobListItem, JobStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
 
+    import stereo_spot_shared.models as _models
     from stereo_spot_aws_adapters._dynamo import Item
+    from stereo_spot_shared.models import Job, JobListItem, JobStatus
+else:
+    # Models are read through this on first use: building a store imports no pydantic.
+    _models = _dynamo.LazyModule("stereo_spot_shared.models")
 
 __all__ = ["DynamoDBJobStore", "KEY_ATTRIBUTES", "job_from_item", "job_to_item"]
 
@@ -88,7 +92,7 @@ def job_to_item(job: Job) -> Item:
 
 def job_from_item(item: Item) -> Job:
     """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
-    return Job(
+    return _models.Job(
         job_id=item["job_id"]["S"],
         mode=item["mode"]["S"],
         status=item["status"]["S"],
@@ -101,7 +105,7 @@ def job_from_item(item: Item) -> Job:
 
 def _list_completed_item(item: Item) -> JobListItem:
     """Read a JobListItem from a DynamoDB item; the model validates it (enums from their values)."""
-    return JobListItem(
+    return _models.JobListItem(
         job_id=item["job_id"]["S"],
         mode=item["mode"]["S"],
         completed_at=int(item["completed_at"]["N"]),
@@ -117,7 +121,7 @@ _LIST_COMPLETED_TOKEN: dict[str, _dynamo.TokenType] = {
 
 def _list_in_progress_item(item: Item) -> Job:
     """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
-    return Job(
+    return _models.Job(
         job_id=item["job_id"]["S"],
         mode=item["mode"]["S"],
         status=item["status"]["S"],
@@ -133,10 +137,10 @@ _LIST_IN_PROGRESS_TOKEN: dict[str, _dynamo.TokenType] = {
     "in_progress": "S",
     "job_id": "S",
 }
-_CHECK_STATUS = _dynamo.field_validator(Job, "status")
-_CHECK_TOTAL_SEGMENTS = _dynamo.field_validator(Job, "total_segments")
-_CHECK_COMPLETED_AT = _dynamo.field_validator(Job, "completed_at")
-_CHECK_FAILURE_REASON = _dynamo.field_validator(Job, "failure_reason")
+_CHECK_STATUS = _dynamo.field_validator(lambda: _models.Job, "status")
+_CHECK_TOTAL_SEGMENTS = _dynamo.field_validator(lambda: _models.Job, "total_segments")
+_CHECK_COMPLETED_AT = _dynamo.field_validator(lambda: _models.Job, "completed_at")
+_CHECK_FAILURE_REASON = _dynamo.field_validator(lambda: _models.Job, "failure_reason")
 
 
 class DynamoDBJobStore:
@@ -180,7 +184,7 @@ class DynamoDBJobStore:
 
     def put(self, job: Job) -> None:
         """Create or overwrite the item for this Job."""
-        _dynamo.require_model("job", job, Job)
+        _dynamo.require_model("job", job, _models.Job)
         item = job_to_item(job)
         with self._aws:
             self._client.put_item(TableName=self.table_name, Item=item)

@@ -13,13 +13,17 @@ from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters._retry import BatchRetry
 from stereo_spot_shared.errors import BatchWriteError
-from stereo_spot_shared.models import SegmentCompletion
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
 
+    import stereo_spot_shared.models as _models
     from stereo_spot_aws_adapters._dynamo import Item
+    from stereo_spot_shared.models import SegmentCompletion
+else:
+    # Models are read through this on first use: building a store imports no pydantic.
+    _models = _dynamo.LazyModule("stereo_spot_shared.models")
 
 __all__ = [
     "DynamoSegmentCompletionStore",
@@ -53,7 +57,7 @@ def segment_completion_to_item(segment_completion: SegmentCompletion) -> Item:
 
 def segment_completion_from_item(item: Item) -> SegmentCompletion:
     """Read a SegmentCompletion from a DynamoDB item; the model validates it (enums from their values)."""
-    return SegmentCompletion(
+    return _models.SegmentCompletion(
         job_id=item["job_id"]["S"],
         segment_index=int(item["segment_index"]["N"]),
         output_s3_uri=item["output_s3_uri"]["S"],
@@ -94,7 +98,7 @@ class DynamoSegmentCompletionStore:
 
     def put(self, segment_completion: SegmentCompletion) -> None:
         """Create or overwrite the item for this SegmentCompletion."""
-        _dynamo.require_model("segment_completion", segment_completion, SegmentCompletion)
+        _dynamo.require_model("segment_completion", segment_completion, _models.SegmentCompletion)
         item = segment_completion_to_item(segment_completion)
         with self._aws:
             self._client.put_item(TableName=self.table_name, Item=item)
@@ -109,7 +113,9 @@ class DynamoSegmentCompletionStore:
         """
         rows: list[Item] = []
         for position, segment_completion in enumerate(items):
-            _dynamo.require_model(f"items[{position}]", segment_completion, SegmentCompletion)
+            _dynamo.require_model(
+                f"items[{position}]", segment_completion, _models.SegmentCompletion
+            )
             rows.append(segment_completion_to_item(segment_completion))
         outcome = _dynamo.batch_put(self._client, self._aws, rows, KEY_ATTRIBUTES, self.batch_retry)
         if outcome.failed:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from library_models import Book, BookSummary, Genre
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_shared.errors import InvalidPageTokenError, ItemNotFoundError
@@ -21,7 +20,12 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
 
+    import library_models as _models
+    from library_models import Book, BookSummary, Genre
     from stereo_spot_aws_adapters._dynamo import Item
+else:
+    # Models are read through this on first use: building a store imports no pydantic.
+    _models = _dynamo.LazyModule("library_models")
 
 __all__ = ["BookCatalog", "KEY_ATTRIBUTES", "book_from_item", "book_to_item"]
 
@@ -46,7 +50,7 @@ def book_to_item(book: Book) -> Item:
 
 def book_from_item(item: Item) -> Book:
     """Read a Book from a DynamoDB item; the model validates it (enums from their values)."""
-    return Book(
+    return _models.Book(
         isbn=item["isbn"]["S"],
         title=item["title"]["S"],
         author=item["author"]["S"],
@@ -59,7 +63,7 @@ def book_from_item(item: Item) -> Book:
 
 def _by_author_item(item: Item) -> BookSummary:
     """Read a BookSummary from a DynamoDB item; the model validates it (enums from their values)."""
-    return BookSummary(
+    return _models.BookSummary(
         isbn=item["isbn"]["S"],
         author=item["author"]["S"],
         published_year=int(item["published_year"]["N"]),
@@ -72,8 +76,8 @@ _BY_AUTHOR_TOKEN: dict[str, _dynamo.TokenType] = {
     "isbn": "S",
     "published_year": "N",
 }
-_CHECK_COPIES = _dynamo.field_validator(Book, "copies")
-_CHECK_GENRE = _dynamo.field_validator(Book, "genre")
+_CHECK_COPIES = _dynamo.field_validator(lambda: _models.Book, "copies")
+_CHECK_GENRE = _dynamo.field_validator(lambda: _models.Book, "genre")
 
 
 class BookCatalog:
@@ -116,7 +120,7 @@ class BookCatalog:
 
     def put(self, book: Book) -> None:
         """Create or overwrite the item for this Book."""
-        _dynamo.require_model("book", book, Book)
+        _dynamo.require_model("book", book, _models.Book)
         item = book_to_item(book)
         with self._aws:
             self._client.put_item(TableName=self.table_name, Item=item)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from library_models import Loan, LoanState
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters._retry import BatchRetry
@@ -21,7 +20,12 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
 
+    import library_models as _models
+    from library_models import Loan, LoanState
     from stereo_spot_aws_adapters._dynamo import Item
+else:
+    # Models are read through this on first use: building a store imports no pydantic.
+    _models = _dynamo.LazyModule("library_models")
 
 __all__ = ["KEY_ATTRIBUTES", "LoanLedger", "loan_from_item", "loan_to_item"]
 
@@ -68,7 +72,7 @@ def loan_to_item(loan: Loan) -> Item:
 
 def loan_from_item(item: Item) -> Loan:
     """Read a Loan from a DynamoDB item; the model validates it (enums from their values)."""
-    return Loan(
+    return _models.Loan(
         member_id=item["member_id"]["S"],
         loan_number=int(item["loan_number"]["N"]),
         isbn=item["isbn"]["S"],
@@ -78,8 +82,8 @@ def loan_from_item(item: Item) -> Loan:
     )
 
 
-_CHECK_STATE = _dynamo.field_validator(Loan, "state")
-_CHECK_RETURNED_AT = _dynamo.field_validator(Loan, "returned_at")
+_CHECK_STATE = _dynamo.field_validator(lambda: _models.Loan, "state")
+_CHECK_RETURNED_AT = _dynamo.field_validator(lambda: _models.Loan, "returned_at")
 
 
 class LoanLedger:
@@ -113,7 +117,7 @@ class LoanLedger:
 
     def record(self, loan: Loan) -> None:
         """Create or overwrite the item for this Loan."""
-        _dynamo.require_model("loan", loan, Loan)
+        _dynamo.require_model("loan", loan, _models.Loan)
         item = loan_to_item(loan)
         with self._aws:
             self._client.put_item(TableName=self.table_name, Item=item)
@@ -128,7 +132,7 @@ class LoanLedger:
         """
         rows: list[Item] = []
         for position, loan in enumerate(items):
-            _dynamo.require_model(f"items[{position}]", loan, Loan)
+            _dynamo.require_model(f"items[{position}]", loan, _models.Loan)
             rows.append(loan_to_item(loan))
         outcome = _dynamo.batch_put(self._client, self._aws, rows, KEY_ATTRIBUTES, self.batch_retry)
         if outcome.failed:
