@@ -39,7 +39,7 @@ from stereo_spot_shared.interfaces import PageToken
 
 from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, service_error
 from ._errors import error_message as error_message  # generated code reads messages here
-from ._retry import BatchRetry, Leftovers, retry_leftovers
+from ._retry import BatchRetry, retry_leftovers
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -177,11 +177,10 @@ def batch_write(
             outcome.failed.extend(pending)
             continue
         sent = len(pending)
-        leftovers = _write_chunk(client, aws, kind, pending, retry)
-        pending = leftovers.pending
-        if leftovers.error is not None:
-            outcome.error = service_error(leftovers.error, aws.resource)
-            outcome.error.__cause__ = leftovers.error
+        pending, error = _write_chunk(client, aws, kind, pending, retry)
+        if error is not None:
+            outcome.error = service_error(error, aws.resource)
+            outcome.error.__cause__ = error
         if pending:
             reason = type(outcome.error).__name__ if outcome.error else "still unprocessed"
             logger.warning(
@@ -209,7 +208,7 @@ def _write_chunk(
     kind: WriteKind,
     chunk: list[Item],
     retry: BatchRetry,
-) -> Leftovers[list[Item], Exception]:
+) -> tuple[list[Item], Exception | None]:
     """One BatchWriteItem of at most 25 requests, resending only ``UnprocessedItems``."""
     slot = _WRITE_FIELD[kind]
     table_name = aws.resource.name

@@ -6,7 +6,7 @@ import random
 import time
 from collections.abc import Callable, Sized
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from stereo_spot_shared.errors import InvalidArgumentError
 
@@ -40,22 +40,13 @@ class BatchRetry:
         return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (retry - 1)))
 
 
-@dataclass(frozen=True)
-class Leftovers(Generic[_P, _E]):
-    """What a batch still holds after ``retry_leftovers``: empty when all went through."""
-
-    pending: _P
-    error: _E | None = None
-    """The request-level error that stopped the retries (``pending`` was not accepted)."""
-
-
 def retry_leftovers(
     pending: _P,
     send_once: Callable[[_P], _P],
     retry: BatchRetry,
     describe: Callable[[_P, int], None],
     stop_on: tuple[type[_E], ...],
-) -> Leftovers[_P, _E]:
+) -> tuple[_P, _E | None]:
     """Send a batch, then resend only what each call hands back, with backoff.
 
     ``send_once`` sends ``pending`` and returns what was not accepted (empty
@@ -63,8 +54,9 @@ def retry_leftovers(
     is called with what is pending and the attempt number, for the caller's
     log line, then ``retry.sleep`` waits ``retry.delay_before(n)``. At most
     ``retry.attempts`` calls are made. An error in ``stop_on`` (a whole request
-    refused, after botocore's own retries) stops at once: it is returned with
-    the entries that call did not deliver; any other error propagates.
+    refused, after botocore's own retries) stops at once. Returns what was
+    never accepted and that error (``None`` when the attempts ran out or all
+    went through); any other error propagates.
     """
     for attempt in range(retry.attempts):
         if attempt:
@@ -73,7 +65,7 @@ def retry_leftovers(
         try:
             pending = send_once(pending)
         except stop_on as error:
-            return Leftovers(pending, error)
+            return pending, error
         if not len(pending):
             break
-    return Leftovers(pending)
+    return pending, None

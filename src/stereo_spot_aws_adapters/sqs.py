@@ -59,7 +59,6 @@ from stereo_spot_shared.message_attributes import (
     number_text,
     parse_number,
 )
-from stereo_spot_shared.processing import BatchWork, MessageWork
 
 from ._clients import get_client
 from ._env import EnvVariable
@@ -77,6 +76,8 @@ if TYPE_CHECKING:
         SendMessageBatchRequestEntryTypeDef,
     )
     from pydantic import BaseModel
+
+    from stereo_spot_shared.processing import BatchWork, MessageWork
 
 TRACE_HEADER_ATTRIBUTE: Final = "AWSTraceHeader"
 """The system attribute (X-Ray trace header) returned in ``QueueMessage.attributes``."""
@@ -282,6 +283,8 @@ class SQSQueueReceiver:
         ``work.lost`` turns ``True`` if an extension finds the receipt handle
         no longer valid. See ``stereo_spot_shared.processing``.
         """
+        from stereo_spot_shared.processing import MessageWork  # first use: not at import
+
         return MessageWork(
             self,
             message,
@@ -301,6 +304,8 @@ class SQSQueueReceiver:
         held messages visible again. ``work.lost`` lists messages whose
         extension failed. See ``stereo_spot_shared.processing``.
         """
+        from stereo_spot_shared.processing import BatchWork  # first use: not at import
+
         return BatchWork(
             self,
             messages,
@@ -482,14 +487,14 @@ def _run_batch(
             },
         )
 
-    leftovers = retry_leftovers(dict(entries), send_once, retry, describe, AWS_ERRORS)
-    if leftovers.error is not None:
-        outcome.failed.update(dict.fromkeys(leftovers.pending, error_code(leftovers.error)))
-        outcome.error = service_error(leftovers.error, aws.resource)
-        outcome.error.__cause__ = leftovers.error
+    pending, error = retry_leftovers(dict(entries), send_once, retry, describe, AWS_ERRORS)
+    if error is not None:
+        outcome.failed.update(dict.fromkeys(pending, error_code(error)))
+        outcome.error = service_error(error, aws.resource)
+        outcome.error.__cause__ = error
     else:
         outcome.failed.update(
-            {entry_id: last_code.get(entry_id, "NoResult") for entry_id in leftovers.pending}
+            {entry_id: last_code.get(entry_id, "NoResult") for entry_id in pending}
         )
     if outcome.failed:
         _log_gave_up(queue_url, action, len(entries), outcome)

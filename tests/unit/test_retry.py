@@ -24,7 +24,7 @@ def test_sends_once_when_everything_is_accepted() -> None:
         calls.append(pending)
         return []
 
-    result = retry_leftovers(
+    pending, error = retry_leftovers(
         ["a", "b"],
         send_once,
         _recording_retry(5, sleeps),
@@ -32,7 +32,7 @@ def test_sends_once_when_everything_is_accepted() -> None:
         (RefusedError,),
     )
 
-    assert result.pending == [] and result.error is None
+    assert pending == [] and error is None
     assert calls == [["a", "b"]]
     assert described == [] and sleeps == []
 
@@ -47,7 +47,7 @@ def test_resends_only_the_leftovers_with_growing_bounded_delays() -> None:
         calls.append(pending)
         return next(answers)
 
-    result = retry_leftovers(
+    pending, error = retry_leftovers(
         ["a", "b", "c"],
         send_once,
         _recording_retry(5, sleeps),
@@ -55,7 +55,7 @@ def test_resends_only_the_leftovers_with_growing_bounded_delays() -> None:
         (RefusedError,),
     )
 
-    assert result.pending == [] and result.error is None
+    assert pending == [] and error is None
     assert calls == [["a", "b", "c"], ["b", "c"], ["c"]]
     assert described == [(["b", "c"], 2), (["c"], 3)]
     # Full jitter: before retry n at most min(max_delay, base_delay * 2**(n-1)).
@@ -71,7 +71,7 @@ def test_gives_up_after_the_attempts_and_returns_what_is_left() -> None:
         calls.append(pending)
         return pending[1:] or pending
 
-    result = retry_leftovers(
+    pending, error = retry_leftovers(
         ["a", "b", "c", "d"],
         send_once,
         _recording_retry(3, sleeps),
@@ -80,7 +80,7 @@ def test_gives_up_after_the_attempts_and_returns_what_is_left() -> None:
     )
 
     assert calls == [["a", "b", "c", "d"], ["b", "c", "d"], ["c", "d"]]
-    assert result.pending == ["d"] and result.error is None
+    assert pending == ["d"] and error is None
     assert len(sleeps) == 2 and all(0 <= delay <= 0.25 for delay in sleeps)
 
 
@@ -95,12 +95,12 @@ def test_a_refused_request_stops_at_once_with_what_it_did_not_deliver() -> None:
             raise refusal
         return {"y": 2}
 
-    result = retry_leftovers(
+    pending, error = retry_leftovers(
         {"x": 1, "y": 2}, send_once, _recording_retry(5, sleeps), lambda *_: None, (RefusedError,)
     )
 
-    assert result.error is refusal
-    assert result.pending == {"y": 2}
+    assert error is refusal
+    assert pending == {"y": 2}
     assert len(calls) == 2 and len(sleeps) == 1
 
 
@@ -114,11 +114,11 @@ def test_an_error_it_was_not_told_to_stop_on_propagates() -> None:
 
 def test_one_attempt_means_no_retry_and_no_sleep() -> None:
     sleeps: list[float] = []
-    result = retry_leftovers(
+    pending, error = retry_leftovers(
         ["a"],
         lambda pending: pending,
         _recording_retry(1, sleeps),
         lambda *_: None,
         (RefusedError,),
     )
-    assert result.pending == ["a"] and sleeps == []
+    assert pending == ["a"] and error is None and sleeps == []
