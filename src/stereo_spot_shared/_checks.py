@@ -29,6 +29,7 @@ MAX_NUMBER_DIGITS = 38
 """DynamoDB numbers keep at most 38 significant digits; an int needing more is rejected."""
 
 _NUMBER_MAGNITUDE_LIMIT = 10**126  # DynamoDB numbers are below 1E126
+_ALWAYS_STORABLE = 10**MAX_NUMBER_DIGITS  # below this an int has at most 38 digits in all
 
 
 def require_str_key(name: str, value: object, *, max_bytes: int = MAX_KEY_BYTES) -> str:
@@ -62,6 +63,8 @@ def require_int(name: str, value: object, *, minimum: int | None = None) -> int:
 
 def to_number(name: str, value: int) -> str:
     """``value`` as a DynamoDB ``N`` string; more than 38 significant digits is refused."""
+    if -_ALWAYS_STORABLE < value < _ALWAYS_STORABLE:
+        return str(value)  # every write converts its ints here: skip the digit count
     # Checked before str(): Python refuses to format ints of over 4300 digits.
     if abs(value) >= _NUMBER_MAGNITUDE_LIMIT:
         raise InvalidArgumentError(
