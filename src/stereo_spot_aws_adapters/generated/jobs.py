@@ -74,8 +74,8 @@ def job_to_item(job: Job) -> Item:
     """Write a Job as a DynamoDB item; absent optional fields are omitted."""
     item: Item = {
         "job_id": {"S": job.job_id},
-        "mode": {"S": job.mode.value},
-        "status": {"S": job.status.value},
+        "mode": {"S": job.mode._value_},
+        "status": {"S": job.status._value_},
     }
     if job.created_at is not None:
         item["created_at"] = {"N": _dynamo.to_number("created_at", job.created_at)}
@@ -237,7 +237,7 @@ class DynamoDBJobStore:
         requested: str | None = None
         if status is not None:
             names["#status"] = "status"
-            values[":status"] = {"S": _CHECK_STATUS(status).value}
+            values[":status"] = {"S": _CHECK_STATUS(status)._value_}
             assignments.append("#status = :status")
             requested = values[":status"]["S"]
             condition += " AND " + _dynamo.one_of(

@@ -39,7 +39,7 @@ def book_to_item(book: Book) -> Item:
         "title": {"S": book.title},
         "author": {"S": book.author},
         "published_year": {"N": _dynamo.to_number("published_year", book.published_year)},
-        "genre": {"S": book.genre.value},
+        "genre": {"S": book.genre._value_},
     }
     if book.copies is not None:
         item["copies"] = {"N": _dynamo.to_number("copies", book.copies)}
@@ -165,7 +165,7 @@ class BookCatalog:
             assignments.append("#copies = :copies")
         if genre is not None:
             names["#genre"] = "genre"
-            values[":genre"] = {"S": _CHECK_GENRE(genre).value}
+            values[":genre"] = {"S": _CHECK_GENRE(genre)._value_}
             assignments.append("#genre = :genre")
         if not assignments:
             return

@@ -62,7 +62,7 @@ def loan_to_item(loan: Loan) -> Item:
         "member_id": {"S": loan.member_id},
         "loan_number": {"N": _dynamo.to_number("loan_number", loan.loan_number)},
         "isbn": {"S": loan.isbn},
-        "state": {"S": loan.state.value},
+        "state": {"S": loan.state._value_},
         "due_at": {"N": _dynamo.to_number("due_at", loan.due_at)},
     }
     if loan.returned_at is not None:
@@ -179,7 +179,7 @@ class LoanLedger:
         requested: str | None = None
         if state is not None:
             names["#state"] = "state"
-            values[":state"] = {"S": _CHECK_STATE(state).value}
+            values[":state"] = {"S": _CHECK_STATE(state)._value_}
             assignments.append("#state = :state")
             requested = values[":state"]["S"]
             condition += " AND " + _dynamo.one_of(
