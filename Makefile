@@ -77,9 +77,10 @@ distributions: $(STAMP)
 generate: $(STAMP)
 	$(BIN)/python -m codegen
 
-## make goldens: rewrite tests/golden/*/expected after an intended generator change
+## make goldens: rewrite tests/golden/*/expected and the README drift examples after an intended change
 goldens: $(STAMP)
 	$(BIN)/python -m tests.golden.regenerate
+	$(BIN)/python -m tests.readme_drift_examples --write
 
 ## make bench: the benchmark suite; writes docs/benchmarks.md
 bench: $(STAMP)

@@ -58,6 +58,7 @@ class _Resolver:
         receives_from = self._queues(data.get("receives_from", []), "receives_from")
         reads = self._layouts(data.get("reads", []), "reads")
         writes = self._layouts(data.get("writes", []), "writes")
+        presigned_uploads = self._layouts(data.get("presigned_uploads", []), "presigned_uploads")
         if len(self.problems) > before or "description" not in data:
             return None
         policy_output = f"consumer_{name}_policy_arn"  # the Terraform output of its policy
@@ -73,7 +74,7 @@ class _Resolver:
                 )
             )
             return None
-        if not (tables or sends_to or receives_from or reads or writes):
+        if not (tables or sends_to or receives_from or reads or writes or presigned_uploads):
             self.problems.append(
                 Problem(self.path, "a consumer must use at least one table, queue or layout")
             )
@@ -86,6 +87,7 @@ class _Resolver:
             receives_from=receives_from,
             reads=reads,
             writes=writes,
+            presigned_uploads=presigned_uploads,
             schema_path=self.path,
         )
 

@@ -452,6 +452,7 @@ class ConsumerSpec:
     receives_from: tuple[QueueSpec, ...]
     reads: tuple[LayoutAccess, ...]
     writes: tuple[LayoutAccess, ...]
+    presigned_uploads: tuple[LayoutAccess, ...]
     schema_path: str
 
 

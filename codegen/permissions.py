@@ -13,7 +13,10 @@ What a consumer may do is what the adapters it uses actually call:
 * a key layout it writes gets PutObject (every step of a multipart upload)
   and AbortMultipartUpload on the layout's keys, and ListBucketMultipartUploads
   on the bucket, which the managed transfer's clean-up after a failed upload
-  calls.
+  calls;
+* a key layout it only presigns uploads for gets PutObject on the layout's
+  keys: a presigned PUT is one request, made by whoever holds the URL with
+  the signer's permissions, and never a multipart upload.
 
 Operations become actions through ``stereo_spot_aws_adapters.iam_actions``,
 the table the tests use to prove the policies complete. The result is a
@@ -88,6 +91,7 @@ WRITE_OPERATIONS = (
     "AbortMultipartUpload",
 )
 WRITE_BUCKET_OPERATIONS = ("ListMultipartUploads",)
+PRESIGNED_UPLOAD_OPERATIONS = ("PutObject",)
 
 TERRAFORM_TYPES: dict[ArnKind, str] = {
     "table": "aws_dynamodb_table",
@@ -280,6 +284,15 @@ def policy(consumer: m.ConsumerSpec) -> PolicySpec:
                 actions("s3", WRITE_BUCKET_OPERATIONS),
                 (_bucket(bucket),),
                 schema_path=f"{path}.writes",
+            )
+        )
+    for bucket, layouts in _by_bucket(consumer.presigned_uploads):
+        statements.append(
+            Statement(
+                f"Presign{_pascal(bucket.name)}Uploads",
+                actions("s3", PRESIGNED_UPLOAD_OPERATIONS),
+                tuple(_objects(bucket, layout) for layout in layouts),
+                schema_path=f"{path}.presigned_uploads",
             )
         )
     return PolicySpec(consumer, _unique_sids(statements))

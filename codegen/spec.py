@@ -293,7 +293,12 @@ CONSUMER_FIELDS: dict[str, Field] = {
     ),
     "writes": Field(
         "string_list",
-        "Key layouts (<bucket>.<layout>) it uploads (managed transfers included) or presigns uploads of.",
+        "Key layouts (<bucket>.<layout>) it uploads itself (managed transfers, multipart included).",
+    ),
+    "presigned_uploads": Field(
+        "string_list",
+        "Key layouts (<bucket>.<layout>) it only hands out presigned upload URLs for "
+        "(one PUT each, signed with its credentials): PutObject and nothing else.",
     ),
 }
 CONSUMER_SECTIONS = ("tables",)

@@ -61,15 +61,9 @@ data "aws_iam_policy_document" "consumer_web_ui" {
   }
 
   statement {
-    sid       = "WriteInputObjects"
-    actions   = ["s3:AbortMultipartUpload", "s3:PutObject"]
+    sid       = "PresignInputUploads"
+    actions   = ["s3:PutObject"]
     resources = ["${aws_s3_bucket.input.arn}/input/*/source.mp4"]
-  }
-
-  statement {
-    sid       = "CleanInputUploads"
-    actions   = ["s3:ListBucketMultipartUploads"]
-    resources = [aws_s3_bucket.input.arn]
   }
 }
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 from moto import mock_aws
 
 from stereo_spot_aws_adapters._clients import clear_client_cache
+
+# Property tests are reproducible by default: the same examples on every run, so
+# a red CI run is red again on a developer's machine. `HYPOTHESIS_PROFILE=explore`
+# draws fresh, many more examples (run it by hand to hunt for new failures).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", max_examples=1000, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 _AWS_VARIABLES_TO_CLEAR = (
     "AWS_PROFILE",

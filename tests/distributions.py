@@ -12,7 +12,9 @@
 3. A second scratch venv gets the adapters wheel with ``--find-links`` to the
    wheel folder: pip pulls in our shared wheel (its RECORD is checked, so a
    same-named package from elsewhere would fail), the adapters import, and both
-   backends are registered (each by its own distribution's entry point).
+   backends are registered (each by its own distribution's entry point); the
+   developer tools (``devtools``) ship in the wheel, the library does not import
+   them, and ``python -m stereo_spot_aws_adapters --help`` runs without moto.
 
 pydantic and boto3 come from the configured package index (pip's cache makes
 repeat runs fast). The venvs are made without pip; the dev venv's pip installs
@@ -63,7 +65,7 @@ print(json.dumps({
 """
 
 WITH_ADAPTERS = """
-import importlib.metadata as metadata, json
+import importlib.metadata as metadata, json, sys
 import stereo_spot_aws_adapters, stereo_spot_shared
 record = metadata.distribution("stereo-spot-shared").read_text("RECORD") or ""
 backends = {
@@ -76,6 +78,11 @@ print(json.dumps({
     "shared_has_keys": "stereo_spot_shared/generated/keys.py" in record,
     "adapters": stereo_spot_aws_adapters.DynamoDBJobStore.__name__,
     "shared_file": stereo_spot_shared.__file__,
+    "devtools_imported": sorted(m for m in sys.modules if ".devtools" in m),
+    "devtools_installed": any(
+        str(f).startswith("stereo_spot_aws_adapters/devtools/walk/")
+        for f in metadata.files("stereo-spot-aws-adapters") or ()
+    ),
 }))
 """
 
@@ -174,10 +181,17 @@ def main() -> int:
                 == {"aws": "stereo-spot-aws-adapters", "memory": "stereo-spot-shared"},
                 f"backend entry points: {facts['backends']}",
             )
+            check(
+                facts["devtools_installed"] and facts["devtools_imported"] == [],
+                f"the developer tools are missing or imported with the library: {facts}",
+            )
+            usage = run(full, "-m", "stereo_spot_aws_adapters", "--help")
+            check("demo" in usage and "dlq" in usage, f"the command line misbehaves: {usage}")
             print(
                 f"adapters wheel: pulled in stereo-spot-shared {facts['shared_version']} "
                 f"from {OUT.relative_to(ROOT)}/; {facts['adapters']} imports; backends "
-                f"{facts['backends']}"
+                f"{facts['backends']}; devtools shipped, not imported by the library; "
+                "`python -m stereo_spot_aws_adapters --help` runs without moto"
             )
     except DistributionError as error:
         print(error, file=sys.stderr)

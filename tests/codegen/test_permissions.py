@@ -100,6 +100,16 @@ def test_objects_are_limited_to_layouts_and_listing_to_their_prefixes() -> None:
     assert media["ListOutputPrefixes"]["Resource"] == ["arn:aws:s3:::prod-output"]
 
 
+def test_presigned_uploads_get_put_object_on_the_layout_and_nothing_else() -> None:
+    web_ui = {s["Sid"]: s for s in statements(stereo_spot(), "web_ui")}
+    assert web_ui["PresignInputUploads"]["Action"] == ["s3:PutObject"]
+    assert web_ui["PresignInputUploads"]["Resource"] == [
+        "arn:aws:s3:::prod-input/input/*/source.mp4"
+    ]
+    granted = {action for s in web_ui.values() for action in s["Action"]}  # type: ignore[attr-defined]
+    assert not {"s3:AbortMultipartUpload", "s3:ListBucketMultipartUploads"} & granted
+
+
 def test_a_missing_output_is_named() -> None:
     schema = stereo_spot()
     outputs = sample_outputs(schema)

@@ -30,8 +30,8 @@ import pytest
 import requests
 
 from stereo_spot_aws_adapters._clients import get_client
-from stereo_spot_aws_adapters.embedded import EmbeddedMotoServer
-from stereo_spot_aws_adapters.provision import provision, teardown
+from stereo_spot_aws_adapters.devtools.embedded import EmbeddedMotoServer
+from stereo_spot_aws_adapters.devtools.provision import provision, teardown
 from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
 from stereo_spot_shared import Adapters, adapters_from_env
 from stereo_spot_shared.interfaces import QueueReceiver, QueueSender

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from stereo_spot_aws_adapters._clients import clear_client_cache
-from stereo_spot_aws_adapters.embedded import EmbeddedMotoServer
+from stereo_spot_aws_adapters.devtools.embedded import EmbeddedMotoServer
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from stereo_spot_aws_adapters._clients import clear_client_cache
-from stereo_spot_aws_adapters.provision import provision
+from stereo_spot_aws_adapters.devtools.provision import provision
 
 __all__ = ["create_schema_resources", "deployment"]
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from stereo_spot_aws_adapters._clients import clear_client_cache, get_client
-from stereo_spot_aws_adapters.embedded import EmbeddedMotoServer
+from stereo_spot_aws_adapters.devtools.embedded import EmbeddedMotoServer
+from stereo_spot_aws_adapters.devtools.provision import provision
+from stereo_spot_aws_adapters.devtools.walk import WALK_STEPS
 from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
-from stereo_spot_aws_adapters.provision import provision
-from stereo_spot_aws_adapters.walk import WALK_STEPS
 
 pytestmark = pytest.mark.integration
 

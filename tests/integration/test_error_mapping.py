@@ -27,11 +27,11 @@ from fixtures import deployment
 
 from stereo_spot_aws_adapters import env_config
 from stereo_spot_aws_adapters._clients import client_config
+from stereo_spot_aws_adapters.devtools.provision import provision
 from stereo_spot_aws_adapters.generated.jobs import DynamoDBJobStore
 from stereo_spot_aws_adapters.generated.reassembly_triggered import ReassemblyTriggeredLock
 from stereo_spot_aws_adapters.generated.segment_completions import DynamoSegmentCompletionStore
 from stereo_spot_aws_adapters.iam_actions import action_for
-from stereo_spot_aws_adapters.provision import provision
 from stereo_spot_aws_adapters.s3 import S3ObjectStorage
 from stereo_spot_aws_adapters.sqs import BatchRetry, SQSQueueReceiver, SQSQueueSender
 from stereo_spot_shared.errors import (

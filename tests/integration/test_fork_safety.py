@@ -20,7 +20,7 @@ from faultproxy import FaultProxy
 
 from stereo_spot_aws_adapters import env_config
 from stereo_spot_aws_adapters._clients import clear_client_cache, get_client
-from stereo_spot_aws_adapters.provision import provision
+from stereo_spot_aws_adapters.devtools.provision import provision
 from stereo_spot_shared.models import Job, JobStatus, StereoMode
 
 pytestmark = [

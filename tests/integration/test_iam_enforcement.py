@@ -55,20 +55,20 @@ from moto.iam import access_control
 from codegen.permissions import arn, policies, resolve
 from codegen.schema_file import load_schema
 from stereo_spot_aws_adapters import env_config
-from stereo_spot_aws_adapters import walk as walk_module
 from stereo_spot_aws_adapters._clients import get_client
-from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
-from stereo_spot_aws_adapters.iam_actions import OPERATION_ACTIONS, action_for
-from stereo_spot_aws_adapters.provision import provision
-from stereo_spot_aws_adapters.walk import (
+from stereo_spot_aws_adapters.devtools.provision import provision
+from stereo_spot_aws_adapters.devtools.walk import (
     QUEUE_POLL_SECONDS,
     SEGMENT_COUNT,
     WALK_STEPS,
     Step,
     Walk,
     expect,
+    queue_visit,
     run_steps,
 )
+from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
+from stereo_spot_aws_adapters.iam_actions import OPERATION_ACTIONS, action_for
 from stereo_spot_shared import adapters_from_env
 from stereo_spot_shared.errors import AccessDeniedError
 from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
@@ -128,8 +128,6 @@ NOT_IN_THE_WALK: dict[str, dict[tuple[str, str], str]] = {
     "web_ui": {
         ("s3:ListBucket", "ListInputPrefixes"): _LISTING,
         ("s3:ListBucket", "ListOutputPrefixes"): _LISTING,
-        ("s3:AbortMultipartUpload", "WriteInputObjects"): _ABORT,
-        ("s3:ListBucketMultipartUploads", "CleanInputUploads"): _ABORT,
     },
     "media_worker": {
         ("sqs:ChangeMessageVisibility", "ReceiveChunkingQueue"): _RELEASE,
@@ -345,7 +343,7 @@ def test_each_consumer_walks_its_steps_with_its_own_policy_and_the_policies_are_
             finally:
                 enforce(True)
 
-    real_max_receive_count = walk_module._max_receive_count
+    real_max_receive_count = queue_visit.max_receive_count
 
     def max_receive_count_as_operator(walk: Walk, queue_url: str) -> int | None:
         # The smoke tool's safety read (module docstring): the operator's, not the step's.
@@ -357,7 +355,7 @@ def test_each_consumer_walks_its_steps_with_its_own_policy_and_the_policies_are_
             monkeypatch.setenv("AWS_ACCESS_KEY_ID", consumer_key[0])
             monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", consumer_key[1])
 
-    monkeypatch.setattr(walk_module, "_max_receive_count", max_receive_count_as_operator)
+    monkeypatch.setattr(queue_visit, "max_receive_count", max_receive_count_as_operator)
 
     def as_consumer(consumer: str, action: Callable[[Walk], str]) -> Callable[[Walk], str]:
         def run(walk: Walk) -> str:

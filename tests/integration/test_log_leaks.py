@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from stereo_spot_aws_adapters.demo import run_demo
+from stereo_spot_aws_adapters.devtools.demo import run_demo
 from stereo_spot_aws_adapters.s3 import S3ObjectStorage
 from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
 from stereo_spot_shared.interfaces import QueueMessage

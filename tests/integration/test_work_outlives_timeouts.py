@@ -21,7 +21,7 @@ import pytest
 from fixtures import deployment
 
 from stereo_spot_aws_adapters import SQSQueueReceiver, SQSQueueSender
-from stereo_spot_aws_adapters.__main__ import main as cli
+from stereo_spot_aws_adapters.devtools.cli import main as cli
 from stereo_spot_aws_adapters.env_config import (
     VIDEO_WORKER_QUEUE_URL,
     reassembly_triggered_lock_from_env,

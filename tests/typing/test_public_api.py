@@ -24,6 +24,7 @@ from stereo_spot_aws_adapters import (
     parse_chunking_event,
     parse_reassembly_payload,
 )
+from stereo_spot_aws_adapters.devtools.provision import provision
 from stereo_spot_aws_adapters.env_config import (
     check_environment,
     input_bucket_name,
@@ -35,7 +36,6 @@ from stereo_spot_aws_adapters.env_config import (
     reassembly_triggered_lock_from_env,
     segment_completion_store_from_env,
 )
-from stereo_spot_aws_adapters.provision import provision
 from stereo_spot_shared.errors import InvalidTransitionError
 from stereo_spot_shared.interfaces import (
     JobStore,

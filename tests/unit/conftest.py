@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from stereo_spot_aws_adapters.devtools.provision import provision
 from stereo_spot_aws_adapters.generated.resources import TABLES
-from stereo_spot_aws_adapters.provision import provision
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from stereo_spot_aws_adapters import (
     SQSQueueSender,
     env_config,
 )
-from stereo_spot_aws_adapters.provision import provision
+from stereo_spot_aws_adapters.devtools.provision import provision
 from stereo_spot_shared import Adapters, adapters_from_env
 from stereo_spot_shared.backends import ENTRY_POINT_GROUP, installed_backends
 from stereo_spot_shared.errors import MissingConfigurationError, UnknownBackendError

@@ -33,8 +33,8 @@ from stereo_spot_aws_adapters import (
     env_config,
 )
 from stereo_spot_aws_adapters._clients import clear_client_cache
+from stereo_spot_aws_adapters.devtools.provision import provision
 from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
-from stereo_spot_aws_adapters.provision import provision
 from stereo_spot_shared.errors import (
     ArgumentTypeError,
     EmptyMessageError,

@@ -7,7 +7,7 @@ import json
 import boto3
 import pytest
 
-from stereo_spot_aws_adapters.__main__ import main
+from stereo_spot_aws_adapters.devtools.cli import main
 from stereo_spot_aws_adapters.sqs import ENCODING_ATTRIBUTE, SQSQueueReceiver, SQSQueueSender
 
 
@@ -101,7 +101,7 @@ def test_a_missing_queue_is_a_typed_error_not_a_traceback(
     aws: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from stereo_spot_aws_adapters._clients import get_client
-    from stereo_spot_aws_adapters.dead_letters import dead_letter_queue_url
+    from stereo_spot_aws_adapters.devtools.dead_letters import dead_letter_queue_url
     from stereo_spot_shared.errors import MissingResourceError
 
     gone = "https://sqs.us-east-1.amazonaws.com/123456789012/gone"

@@ -7,13 +7,13 @@ from botocore.exceptions import ClientError
 
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters._resources import KeyAttribute
-from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
-from stereo_spot_aws_adapters.provision import (
+from stereo_spot_aws_adapters.devtools.provision import (
     EmulatorLimitationWarning,
     provision,
     resource_name,
     teardown,
 )
+from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
 
 PREFIX = "unit-stack"
 

@@ -13,8 +13,8 @@ import boto3
 import pytest
 
 from stereo_spot_aws_adapters import env_config
+from stereo_spot_aws_adapters.devtools.provision import provision
 from stereo_spot_aws_adapters.generated.resources import QUEUES
-from stereo_spot_aws_adapters.provision import provision
 from stereo_spot_aws_adapters.sqs import SQSQueueSender
 from stereo_spot_shared.errors import InvalidArgumentError, MessageTooLargeError
 

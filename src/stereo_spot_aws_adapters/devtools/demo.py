@@ -19,11 +19,11 @@ from stereo_spot_shared.backends import STORAGE_ADAPTER, installed_backends
 from stereo_spot_shared.generated.keys import INPUT_LAYOUT
 from stereo_spot_shared.memory import MemoryState
 
-from . import env_config
-from ._clients import ENDPOINT_VARIABLES, SERVICES, get_client
-from ._env import load_declared_outputs
+from .. import env_config
+from .._clients import ENDPOINT_VARIABLES, SERVICES, get_client
+from .._env import load_declared_outputs
+from ..generated.resources import BUCKETS, QUEUES, TABLES
 from .embedded import EmbeddedMotoServer
-from .generated.resources import BUCKETS, QUEUES, TABLES
 from .provision import provision
 from .walk import WALK_STEPS, Step, Walk, WalkError, clean_up, run_steps
 
@@ -41,10 +41,28 @@ def run_demo(
     """Walk one job through an embedded moto server (or in memory); 0 when every step passed."""
     if backend == "memory":
         return run_memory_demo(out=out)
-    server = EmbeddedMotoServer()
+    stack = EmbeddedStack(prefix)
+    steps: list[Step] = [
+        ("start the embedded moto server", stack.start_server),
+        ("provision every table, queue and bucket in the schema", stack.provision_resources),
+        ("route input-bucket uploads to the chunking queue", stack.route_uploads),
+        ("set the environment and build every adapter from it", stack.configure_environment),
+        *WALK_STEPS,
+    ]
+    with tempfile.TemporaryDirectory(prefix="stereo-spot-demo-") as work_dir:
+        walk = Walk(out=out, work_dir=Path(work_dir), notification_wait=3.0)
+        return run_steps(walk, steps, finally_step=("clean up what the walk created", clean_up))
 
-    def start_server(walk: Walk) -> str:
-        walk.resources.enter_context(server)
+
+class EmbeddedStack:
+    """The demo's setup steps on the aws backend: a moto server, provisioned like Terraform does."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.server = EmbeddedMotoServer()
+
+    def start_server(self, walk: Walk) -> str:
+        walk.resources.enter_context(self.server)
         credentials = "existing credentials"
         if not os.environ.get("AWS_ACCESS_KEY_ID"):
             # moto accepts any key; setting one keeps botocore from searching for real ones.
@@ -52,25 +70,25 @@ def run_demo(
             os.environ["AWS_SECRET_ACCESS_KEY"] = "demo"
             os.environ.pop("AWS_SESSION_TOKEN", None)
             credentials = "fake credentials"
-        return f"listening on {server.endpoint_url} ({credentials})"
+        return f"listening on {self.server.endpoint_url} ({credentials})"
 
-    def provision_resources(walk: Walk) -> str:
-        environment = provision(
-            prefix=prefix, region_name=DEMO_REGION, endpoint_url=server.endpoint_url
+    def provision_resources(self, walk: Walk) -> str:
+        walk.environment = provision(
+            prefix=self.prefix, region_name=DEMO_REGION, endpoint_url=self.server.endpoint_url
         )
-        walk.environment = environment
         ttl = [t.name for t in TABLES if t.ttl_attribute]
         return (
             f"{len(TABLES)} tables (TTL on {', '.join(ttl) or 'none'}), {len(QUEUES)} queues, "
-            f"{len(BUCKETS)} buckets, named {prefix}-*"
+            f"{len(BUCKETS)} buckets, named {self.prefix}-*"
         )
 
-    def route_uploads(walk: Walk) -> str:
+    def route_uploads(self, walk: Walk) -> str:
         # Terraform's bucket notification, recreated: new source videos go to chunking.
         queue_url = walk.environment[env_config.CHUNKING_QUEUE_URL.name]
         bucket = walk.environment[env_config.INPUT_BUCKET_NAME.name]
-        sqs = get_client("sqs", region_name=DEMO_REGION, endpoint_url=server.endpoint_url)
-        s3 = get_client("s3", region_name=DEMO_REGION, endpoint_url=server.endpoint_url)
+        endpoint = self.server.endpoint_url
+        sqs = get_client("sqs", region_name=DEMO_REGION, endpoint_url=endpoint)
+        s3 = get_client("s3", region_name=DEMO_REGION, endpoint_url=endpoint)
         arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
@@ -98,23 +116,12 @@ def run_demo(
             f"{arn.rsplit(':', 1)[-1]} (ObjectCreated)"
         )
 
-    def configure_environment(walk: Walk) -> str:
+    def configure_environment(self, walk: Walk) -> str:
         os.environ.update(walk.environment)
-        override_endpoints(server.endpoint_url)
+        override_endpoints(self.server.endpoint_url)
         os.environ["AWS_REGION"] = DEMO_REGION
         os.environ[STORAGE_ADAPTER] = "aws"
         return _build_adapters(walk, len(walk.environment))
-
-    steps: list[Step] = [
-        ("start the embedded moto server", start_server),
-        ("provision every table, queue and bucket in the schema", provision_resources),
-        ("route input-bucket uploads to the chunking queue", route_uploads),
-        ("set the environment and build every adapter from it", configure_environment),
-        *WALK_STEPS,
-    ]
-    with tempfile.TemporaryDirectory(prefix="stereo-spot-demo-") as work_dir:
-        walk = Walk(out=out, work_dir=Path(work_dir), notification_wait=3.0)
-        return run_steps(walk, steps, finally_step=("clean up what the walk created", clean_up))
 
 
 def run_memory_demo(*, out: TextIO = sys.stdout) -> int:

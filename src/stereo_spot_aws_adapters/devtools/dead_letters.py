@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from stereo_spot_shared.errors import InvalidConfigurationError
 
-from ._errors import AwsCall, Resource
+from .._errors import AwsCall, Resource
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient

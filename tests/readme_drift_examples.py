@@ -1,0 +1,126 @@
+"""The README's drift examples, reproduced: each edit applied to a copy of the repo.
+
+Every ```text block the README marks with ``<!-- drift-example: NAME -->`` is
+what ``python -m codegen drift`` prints after the edit ``EXAMPLES[NAME]`` makes
+to a scratch copy of ``schema/`` and ``infra/``. ``tests/codegen/
+test_readme_drift_examples.py`` checks them; ``python -m tests.readme_drift_examples
+--write`` rewrites the blocks after a schema or Terraform change moved a line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+COMMAND = "$ python -m codegen drift"
+
+
+def _replace(root: Path, relative: str, old: str, new: str) -> None:
+    path = root / relative
+    text = path.read_text(encoding="utf-8")
+    if text.count(old) != 1:
+        raise AssertionError(f"{relative}: expected {old!r} exactly once, found {text.count(old)}")
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _three_edits(root: Path) -> None:
+    _replace(root, "infra/dynamodb.tf", 'attribute_name = "ttl"', 'attribute_name = "expires_at"')
+    _replace(root, "infra/outputs.tf", "aws_sqs_queue.chunking.url", "aws_sqs_queue.chunking.arn")
+    _replace(root, "infra/outputs.tf", 'output "output_bucket_name"', 'output "output_bucket"')
+
+
+def _notification_prefix(root: Path) -> None:
+    _replace(
+        root, "infra/notifications.tf", 'filter_prefix = "input/"', 'filter_prefix = "uploads/"'
+    )
+
+
+def _in_sync(root: Path) -> None:
+    del root  # the repository as it is
+
+
+def _bare_name(root: Path) -> None:
+    path = root / "infra/sqs.tf"
+    path.write_text(
+        path.read_text(encoding="utf-8") + '\nresource "aws_sqs_queue" "broken" {\n  name =\n}\n',
+        encoding="utf-8",
+    )
+
+
+def _widened_policies(root: Path) -> None:
+    policies = root / "infra/consumer_policies.tf"
+    text = policies.read_text(encoding="utf-8")
+    # The media worker's final-video statement widened to the whole bucket.
+    start = text.index('sid       = "WriteOutputObjects"')
+    end = text.index("\n  }", start)
+    block = text[start:end].replace("/jobs/*/final.mp4", "/*")
+    text = text[:start] + block + text[end:]
+    # The video worker's segment-completion statement gains UpdateItem.
+    start = text.index(
+        'sid       = "SegmentCompletionsItems"', text.index('"consumer_video_worker"')
+    )
+    actions = text.index("actions", start)
+    bracket = text.index("[", actions)
+    text = text[: bracket + 1] + '"dynamodb:UpdateItem", ' + text[bracket + 1 :]
+    policies.write_text(text, encoding="utf-8")
+
+
+EXAMPLES: dict[str, Callable[[Path], None]] = {
+    "three-edits": _three_edits,
+    "notification-prefix": _notification_prefix,
+    "in-sync": _in_sync,
+    "parse-error": _bare_name,
+    "consumer-policies": _widened_policies,
+}
+
+_BLOCK = re.compile(r"<!-- drift-example: (?P<name>[\w-]+) -->\n+```text\n(?P<body>.*?)```", re.S)
+
+
+def run(name: str) -> str:
+    """What drift prints (stdout, then stderr) on a copy with ``name``'s edit."""
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        for folder in ("schema", "infra"):
+            shutil.copytree(ROOT / folder, root / folder)
+        (root / "src").symlink_to(ROOT / "src")  # the schema's models, as python_path finds them
+        EXAMPLES[name](root)
+        done = subprocess.run(
+            [sys.executable, "-m", "codegen", "drift"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={"PATH": "", "PYTHONPATH": str(ROOT)},
+        )
+    return f"{COMMAND}\n{done.stdout}{done.stderr}"
+
+
+def readme_blocks(text: str) -> dict[str, str]:
+    return {match["name"]: match["body"] for match in _BLOCK.finditer(text)}
+
+
+def write() -> None:
+    outputs = {name: run(name) for name in EXAMPLES}
+
+    def current(match: re.Match[str]) -> str:
+        return match.group(0).replace(match["body"], outputs[match["name"]])
+
+    README.write_text(_BLOCK.sub(current, README.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="rewrite the README blocks")
+    if parser.parse_args().write:
+        write()
+    else:
+        for example in EXAMPLES:
+            print(run(example))
