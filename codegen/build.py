@@ -11,7 +11,6 @@ import enum
 import importlib
 import sys
 import types
-import typing
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -23,8 +22,12 @@ from . import model as m
 from . import spec
 from .consumers import build_consumers
 from .errors import Problem, SchemaError
+from .kinds import KINDS, AccessPattern, AttributeLookup, TableContext
+from .kinds.update import TRANSITION_ERROR
 from .layouts import build_layouts, check_layouts
-from .names import PATTERN_ERRORS, TRANSITION_ERROR, check_names
+from .names import check_names
+from .pytypes import python_type as _python_type
+from .pytypes import unwrap_optional as _unwrap_optional
 from .validate import check_fields, check_list_of_tables, check_named_tables, check_value
 
 _PYTHON_KINDS: dict[str, tuple[str, ...]] = {"S": ("str", "enum"), "N": ("int",), "B": ("bytes",)}
@@ -128,15 +131,18 @@ def _check_error_classes(
     if module is None:
         return
     for table in tables:
-        needed = [
-            (PATTERN_ERRORS[p.kind], f"{table.schema_path}.access_patterns[{i}].kind")
-            for i, p in enumerate(table.patterns)
-            if p.kind in PATTERN_ERRORS
-        ]
-        if table.has("update"):
-            needed.append((table.not_found_error, f"{table.schema_path}.not_found_error"))
+        needed: dict[tuple[str, str], None] = {}  # in order, once each
+        for i, pattern in enumerate(table.patterns):
+            for class_name in pattern.errors(table):
+                if class_name == table.not_found_error:
+                    path = f"{table.schema_path}.not_found_error"
+                elif class_name == TRANSITION_ERROR and table.lifecycle is not None:
+                    path = table.lifecycle.schema_path
+                else:
+                    path = f"{table.schema_path}.access_patterns[{i}].kind"
+                needed[class_name, path] = None
         if table.lifecycle is not None:
-            needed.append((TRANSITION_ERROR, f"{table.lifecycle.schema_path}"))
+            needed[TRANSITION_ERROR, table.lifecycle.schema_path] = None
         for class_name, path in needed:
             found = getattr(module, class_name, None)
             if not (isinstance(found, type) and issubclass(found, Exception)):
@@ -278,33 +284,20 @@ def _build_table(
         if lifecycle_data is not None
         else None
     )
-    key_names = {k.name for k in (hash_key, range_key) if k is not None}
-    patterns: list[m.AccessPattern] = []
-    raw_patterns = check_list_of_tables(
-        data.get("access_patterns", []), f"{path}.access_patterns", problems
+    context = TableContext(
+        name=name,
+        model_cls=model_cls,
+        names_model="model" in raw,
+        names_range_key="range_key" in raw,
+        names_ttl="ttl_attribute" in raw,
+        key_names=frozenset(k.name for k in (hash_key, range_key) if k is not None),
+        indexes={index.name: index for index in indexes},
+        declared_indexes=_declared_index_names(data.get("indexes")),
+        lifecycle=lifecycle,
+        attribute=attribute,
+        models=models,
     )
-    if not raw_patterns:
-        problems.append(
-            Problem(f"{path}.access_patterns", "a table needs at least one access pattern")
-        )
-    for i, raw_pattern in enumerate(raw_patterns):
-        pattern = _build_pattern(
-            raw_pattern,
-            f"{path}.access_patterns[{i}]",
-            name,
-            raw,
-            model_cls,
-            range_key,
-            key_names,
-            {i.name: i for i in indexes},
-            attribute,
-            models,
-            problems,
-            lifecycle,
-        )
-        if pattern is not None:
-            patterns.append(pattern)
-
+    patterns = _build_patterns(data.get("access_patterns", []), path, context, problems)
     if hash_key is None or len(problems) > before:
         return None
     output = data["terraform_output"]
@@ -323,7 +316,7 @@ def _build_table(
         attributes=attributes,
         indexes=indexes,
         ttl_attribute=ttl,
-        patterns=tuple(patterns),
+        patterns=patterns,
         not_found_error=data.get("not_found_error", "ItemNotFoundError"),
         schema_path=path,
         lifecycle=lifecycle,
@@ -441,7 +434,7 @@ def _build_attributes(
 
 
 def _build_index(
-    raw: object, path: str, attribute: Any, problems: list[Problem]
+    raw: object, path: str, attribute: AttributeLookup, problems: list[Problem]
 ) -> m.IndexSpec | None:
     before = len(problems)
     data = check_fields(raw, spec.INDEX_FIELDS, path, problems)
@@ -466,199 +459,51 @@ def _build_index(
     return m.IndexSpec(data["name"], hash_key, range_key, projection, non_key, path)
 
 
+def _declared_index_names(raw: object) -> frozenset[str]:
+    """Every index name the schema declares, valid or not."""
+    if not isinstance(raw, list):
+        return frozenset()
+    return frozenset(str(i.get("name")) for i in raw if isinstance(i, dict))
+
+
+def _build_patterns(
+    raw: object, table_path: str, table: TableContext, problems: list[Problem]
+) -> tuple[AccessPattern, ...]:
+    path = f"{table_path}.access_patterns"
+    raw_patterns = check_list_of_tables(raw, path, problems)
+    if not raw_patterns:
+        problems.append(Problem(path, "a table needs at least one access pattern"))
+    built = (
+        _build_pattern(raw_pattern, f"{path}[{i}]", table, problems)
+        for i, raw_pattern in enumerate(raw_patterns)
+    )
+    return tuple(pattern for pattern in built if pattern is not None)
+
+
 def _build_pattern(
-    raw: object,
-    path: str,
-    table: str,
-    table_raw: dict[str, Any],
-    model_cls: type[BaseModel] | None,
-    range_key: m.AttributeSpec | None,
-    key_names: set[str],
-    indexes: dict[str, m.IndexSpec],
-    attribute: Any,
-    models: _ModelCatalog,
-    problems: list[Problem],
-    lifecycle: m.LifecycleSpec | None = None,
-) -> m.AccessPattern | None:
+    raw: object, path: str, table: TableContext, problems: list[Problem]
+) -> AccessPattern | None:
+    """One access pattern: its kind checks its fields and the table, then builds it."""
     if not isinstance(raw, dict):
         problems.append(Problem(path, "expected a table"))
         return None
-    kind = raw.get("kind")
-    if kind not in spec.PATTERN_KIND_FIELDS:
-        problems.append(
-            Problem(f"{path}.kind", f"{kind!r} is not one of {', '.join(spec.PATTERN_KIND_FIELDS)}")
-        )
+    kind_name = raw.get("kind")
+    kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
+    if kind is None:
+        problems.append(Problem(f"{path}.kind", f"{kind_name!r} is not one of {', '.join(KINDS)}"))
         return None
     before = len(problems)
-    data = check_fields(
-        raw, {**spec.PATTERN_COMMON_FIELDS, **spec.PATTERN_KIND_FIELDS[kind]}, path, problems
-    )
-    if len(problems) > before:
+    data = check_fields(raw, {**spec.PATTERN_COMMON_FIELDS, **kind.schema_fields}, path, problems)
+    if len(problems) > before or not kind.admits(table, path, problems):
         return None
-    name = data["name"]
-    needs_model = kind in (
-        "get",
-        "put",
-        "delete",
-        "batch_put",
-        "delete_partition",
-        "update",
-        "query_partition",
-        "query_index_page",
-    )
-    if needs_model and kind != "delete" and "model" not in table_raw:
-        problems.append(Problem(f"{path}.kind", f"{kind!r} needs the table to name a model"))
-        return None
-    if needs_model and kind != "delete" and model_cls is None:
-        return None  # the model itself is the problem, reported where it is named
-    if kind in ("create_once", "lease") and "range_key" in table_raw:
-        problems.append(Problem(f"{path}.kind", f"{kind!r} needs a table with a hash key only"))
-        return None
-    if kind == "create_once" and ("ttl_attribute" in table_raw) != ("default_ttl_seconds" in data):
-        problems.append(
-            Problem(
-                f"{path}.default_ttl_seconds",
-                "required when the table has a ttl_attribute"
-                if "ttl_attribute" in table_raw
-                else "only allowed when the table has a ttl_attribute (nothing would expire)",
-            )
-        )
-        return None
-    if kind in ("query_partition", "delete_partition") and "range_key" not in table_raw:
-        problems.append(Problem(f"{path}.kind", f"{kind!r} needs a table with a range key"))
-        return None
-
-    if kind == "get":
-        return m.GetPattern(name)
-    if kind == "put":
-        return m.PutPattern(name)
-    if kind == "delete":
-        return m.DeletePattern(name)
-    if kind == "batch_put":
-        return m.BatchPutPattern(name)
-    if kind == "delete_partition":
-        return m.DeletePartitionPattern(name)
-    if kind == "query_partition":
-        return m.QueryPartitionPattern(name, bool(data.get("descending", False)))
-    if kind == "update":
-        fields = []
-        for i, ref in enumerate(data["fields"]):
-            found = attribute(ref, f"{path}.fields[{i}]")
-            if found is not None and ref in key_names:
-                problems.append(
-                    Problem(
-                        f"{path}.fields[{i}]", f"{ref!r} is a key attribute and cannot be updated"
-                    )
-                )
-            elif found is not None and found.derived:
-                problems.append(
-                    Problem(
-                        f"{path}.fields[{i}]",
-                        f"{ref!r} is the lifecycle marker; updates of the status set it",
-                    )
-                )
-            elif found is not None:
-                fields.append(found)
-        guarded = lifecycle if lifecycle is not None and lifecycle.attribute in fields else None
-        return m.UpdatePattern(name, tuple(fields), guarded) if len(problems) == before else None
-    if kind == "query_index_page":
-        index = indexes.get(data["index"])
-        declared = {str(i.get("name")) for i in table_raw.get("indexes", []) if isinstance(i, dict)}
-        if index is None and data["index"] in declared:
-            return None  # the index itself is invalid, reported where it is declared
-        if index is None:
-            problems.append(
-                Problem(
-                    f"{path}.index",
-                    f"table {table!r} has no index {data['index']!r} (indexes: {', '.join(sorted(indexes)) or 'none'})",
-                )
-            )
-            return None
-        item_model = models.model(data["item_model"], f"{path}.item_model", problems)
-        if item_model is None:
-            return None
-        hash_value = data.get("hash_value")
-        marker = lifecycle.in_progress_attribute if lifecycle else None
-        if marker is not None and index.hash_key.name == marker.name:
-            # The marker partition holds one value only: the one the generated code writes.
-            if hash_value not in (None, m.IN_PROGRESS_MARKER):
-                problems.append(
-                    Problem(
-                        f"{path}.hash_value",
-                        f"{marker.name!r} only ever holds {m.IN_PROGRESS_MARKER!r}; omit hash_value",
-                    )
-                )
-            hash_value = m.IN_PROGRESS_MARKER
-        elif hash_value is not None:
-            _check_fixed_value(
-                index.hash_key, hash_value, model_cls, f"{path}.hash_value", problems
-            )
-        projected = _projected(index, key_names)
-        item_attributes = []
-        for field_name, field in item_model.model_fields.items():
-            found = attribute(field_name, f"{path}.item_model")
-            if found is None:
-                continue
-            if projected is not None and field_name not in projected:
-                problems.append(
-                    Problem(
-                        f"{path}.item_model",
-                        f"{item_model.__name__}.{field_name} is not projected into index {index.name!r}",
-                    )
-                )
-            python = _python_type(field.annotation)
-            if python is None or python[1] != found.python_type:
-                problems.append(
-                    Problem(
-                        f"{path}.item_model",
-                        f"{item_model.__name__}.{field_name} does not have the table's type {found.python_type}",
-                    )
-                )
-            item_attributes.append(
-                m.AttributeSpec(
-                    found.name,
-                    found.dynamo_type,
-                    found.python_kind,
-                    found.python_type,
-                    not field.is_required(),
-                    found.schema_path,
-                )
-            )
-        token_names = sorted(
-            key_names
-            | {index.hash_key.name}
-            | ({index.range_key.name} if index.range_key else set())
-        )
-        # Page tokens are plain JSON: every key they carry must be a string or a number.
-        token_attributes = tuple(attribute(n, f"{path}.index", ("S", "N")) for n in token_names)
-        if len(problems) > before:
-            return None
-        return m.QueryIndexPagePattern(
-            name,
-            index,
-            hash_value,
-            item_model.__name__,
-            tuple(item_attributes),
-            token_attributes,
-            bool(data.get("descending", False)),
-        )
-    if kind == "create_once":
-        stamp = attribute(data["timestamp_attribute"], f"{path}.timestamp_attribute", ("N",))
-        return m.CreateOncePattern(name, stamp, data.get("default_ttl_seconds")) if stamp else None
-    # lease
-    started = attribute(data["started_attribute"], f"{path}.started_attribute", ("N",))
-    owner = attribute(data["owner_attribute"], f"{path}.owner_attribute", ("S",))
-    expires = attribute(data["expires_attribute"], f"{path}.expires_attribute", ("N",))
-    if started is None or owner is None or expires is None or len(problems) > before:
-        return None
-    return m.LeasePattern(name, started, owner, expires, data["default_lease_seconds"])
+    return kind.build(data["name"], data, path, table, problems)
 
 
 def _build_lifecycle(
     data: dict[str, Any],
     path: str,
     model_cls: type[BaseModel] | None,
-    attribute: Any,
+    attribute: AttributeLookup,
     problems: list[Problem],
 ) -> m.LifecycleSpec | None:
     """The status attribute's enum, its allowed moves, and the in-progress marker."""
@@ -732,42 +577,6 @@ def _build_lifecycle(
         in_progress_attribute=marker,
         schema_path=path,
     )
-
-
-def _projected(index: m.IndexSpec, table_keys: set[str]) -> set[str] | None:
-    """Attribute names an index holds, or None for ALL."""
-    if index.projection == "ALL":
-        return None
-    names = set(table_keys) | {index.hash_key.name}
-    if index.range_key is not None:
-        names.add(index.range_key.name)
-    return names | set(index.non_key_attributes)
-
-
-def _check_fixed_value(
-    attribute: m.AttributeSpec,
-    value: str,
-    model_cls: type[BaseModel] | None,
-    path: str,
-    problems: list[Problem],
-) -> None:
-    if attribute.dynamo_type != "S":
-        problems.append(
-            Problem(
-                path,
-                f"a fixed hash_value needs a string index key; {attribute.name!r} is {attribute.dynamo_type}",
-            )
-        )
-    elif attribute.python_kind == "enum" and model_cls is not None:
-        enum_cls = _unwrap_optional(model_cls.model_fields[attribute.name].annotation)[0]
-        members = [member.value for member in cast(type[enum.Enum], enum_cls)]
-        if value not in members:
-            problems.append(
-                Problem(
-                    path,
-                    f"{value!r} is not a {attribute.python_type} (one of {', '.join(members)})",
-                )
-            )
 
 
 def _build_queue(
@@ -862,25 +671,3 @@ def _check_unique_names(schema: m.SchemaSpec, problems: list[Problem]) -> None:
                 )
             else:
                 seen[value] = resource.schema_path
-
-
-def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(args) == 1 and len(typing.get_args(annotation)) == 2:
-            return args[0], True
-        return annotation, False
-    return annotation, False
-
-
-def _python_type(annotation: Any) -> tuple[m.PythonKind, str, bool] | None:
-    inner, optional = _unwrap_optional(annotation)
-    if inner is str:
-        return "str", "str", optional
-    if inner is int:
-        return "int", "int", optional
-    if inner is bytes:
-        return "bytes", "bytes", optional
-    if isinstance(inner, type) and issubclass(inner, enum.Enum) and issubclass(inner, str):
-        return "enum", inner.__name__, optional
-    return None

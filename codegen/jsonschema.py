@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from . import spec
+from .kinds import KINDS
 from .version import generator_version
 
 
@@ -47,12 +48,9 @@ def _object(fields: dict[str, spec.Field], extra: dict[str, Any] | None = None) 
 
 def json_schema() -> dict[str, Any]:
     patterns = []
-    for kind, fields in spec.PATTERN_KIND_FIELDS.items():
-        pattern = _object({**spec.PATTERN_COMMON_FIELDS, **fields})
-        pattern["properties"]["kind"] = {
-            "const": kind,
-            "description": spec.PATTERN_DESCRIPTIONS[kind],
-        }
+    for kind, pattern_kind in KINDS.items():
+        pattern = _object({**spec.PATTERN_COMMON_FIELDS, **pattern_kind.schema_fields})
+        pattern["properties"]["kind"] = {"const": kind, "description": pattern_kind.description}
         patterns.append(pattern)
     table = _object(
         spec.TABLE_FIELDS,

@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    # Each kind's pattern class lives with its builder in codegen/kinds/, which imports this module.
+    from .kinds.base import AccessPattern
 
 DynamoType = Literal["S", "N", "B"]
 PythonKind = Literal["str", "int", "bytes", "enum"]
@@ -44,36 +48,6 @@ class IndexSpec:
     projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"]
     non_key_attributes: tuple[str, ...]
     schema_path: str
-
-
-@dataclass(frozen=True)
-class GetPattern:
-    name: str
-    kind: Literal["get"] = "get"
-
-
-@dataclass(frozen=True)
-class PutPattern:
-    name: str
-    kind: Literal["put"] = "put"
-
-
-@dataclass(frozen=True)
-class DeletePattern:
-    name: str
-    kind: Literal["delete"] = "delete"
-
-
-@dataclass(frozen=True)
-class BatchPutPattern:
-    name: str
-    kind: Literal["batch_put"] = "batch_put"
-
-
-@dataclass(frozen=True)
-class DeletePartitionPattern:
-    name: str
-    kind: Literal["delete_partition"] = "delete_partition"
 
 
 IN_PROGRESS_MARKER = "1"
@@ -129,65 +103,6 @@ class LifecycleSpec:
 
 
 @dataclass(frozen=True)
-class UpdatePattern:
-    name: str
-    fields: tuple[AttributeSpec, ...]
-    lifecycle: LifecycleSpec | None = None  # set when the update may change the status
-    kind: Literal["update"] = "update"
-
-
-@dataclass(frozen=True)
-class QueryPartitionPattern:
-    name: str
-    descending: bool
-    kind: Literal["query_partition"] = "query_partition"
-
-
-@dataclass(frozen=True)
-class QueryIndexPagePattern:
-    name: str
-    index: IndexSpec
-    hash_value: str | None  # a fixed partition ("completed"), or None: a parameter
-    item_model: str
-    item_attributes: tuple[AttributeSpec, ...]
-    token_attributes: tuple[AttributeSpec, ...]  # table keys + index keys, sorted by name
-    descending: bool
-    kind: Literal["query_index_page"] = "query_index_page"
-
-
-@dataclass(frozen=True)
-class CreateOncePattern:
-    name: str
-    timestamp_attribute: AttributeSpec
-    default_ttl_seconds: int | None  # None: the table has no TTL attribute
-    kind: Literal["create_once"] = "create_once"
-
-
-@dataclass(frozen=True)
-class LeasePattern:
-    name: str
-    started_attribute: AttributeSpec
-    owner_attribute: AttributeSpec
-    expires_attribute: AttributeSpec
-    default_lease_seconds: int
-    kind: Literal["lease"] = "lease"
-
-
-AccessPattern = (
-    GetPattern
-    | PutPattern
-    | DeletePattern
-    | BatchPutPattern
-    | DeletePartitionPattern
-    | UpdatePattern
-    | QueryPartitionPattern
-    | QueryIndexPagePattern
-    | CreateOncePattern
-    | LeasePattern
-)
-
-
-@dataclass(frozen=True)
 class TableSpec:
     name: str  # schema key, e.g. "segment_completions"; also the generated module name
     description: str
@@ -219,7 +134,41 @@ class TableSpec:
     @property
     def writes_in_batches(self) -> bool:
         """The class has a ``batch_retry`` policy: some pattern uses BatchWriteItem."""
-        return self.has("batch_put") or self.has("delete_partition")
+        return any(p.writes_in_batches for p in self.patterns)
+
+    @property
+    def uses_clock(self) -> bool:
+        """The class has a ``clock`` (some pattern writes the time)."""
+        return any(p.uses_clock for p in self.patterns)
+
+    @property
+    def uses_client_error(self) -> bool:
+        """The DynamoDB module catches botocore's ``ClientError`` (some pattern reads its code)."""
+        return any(p.uses_client_error for p in self.patterns)
+
+    @property
+    def uses_query_input(self) -> bool:
+        """The DynamoDB module builds Query requests (``QueryInputTypeDef``)."""
+        return any(p.uses_query_input for p in self.patterns)
+
+    @property
+    def uses_page_token(self) -> bool:
+        return any(p.uses_page_token for p in self.patterns)
+
+    @property
+    def abc_imports(self) -> tuple[str, ...]:
+        """``collections.abc`` names both backends' modules import."""
+        return tuple(sorted({name for p in self.patterns for name in p.abc_imports}))
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        """Error classes the DynamoDB module imports from the errors module."""
+        return tuple(sorted({name for p in self.patterns for name in p.errors(self)}))
+
+    @property
+    def memory_errors(self) -> tuple[str, ...]:
+        """Error classes the in-memory module imports from the errors module."""
+        return tuple(sorted({name for p in self.patterns for name in p.memory_errors(self)}))
 
     @property
     def protocol_name(self) -> str:
@@ -240,11 +189,9 @@ class TableSpec:
         return module, name
 
     @property
-    def lease(self) -> LeasePattern | None:
-        return next((p for p in self.patterns if isinstance(p, LeasePattern)), None)
-
-    def has(self, kind: str) -> bool:
-        return any(p.kind == kind for p in self.patterns)
+    def holds_leases(self) -> bool:
+        """The class names an ``owner_id`` and hands out ``HeldLease`` contexts (a lease pattern)."""
+        return any(p.holds_leases for p in self.patterns)
 
 
 @dataclass(frozen=True)

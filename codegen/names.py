@@ -13,12 +13,13 @@ catalogue cannot fall behind the templates.
 from __future__ import annotations
 
 import keyword
-import re
 import unicodedata
 from dataclasses import dataclass
 
 from . import model as m
+from .binding import Name, snake
 from .errors import Problem
+from .kinds import KINDS
 
 # Names the package ``__init__`` re-exports from the hand-written runtime.
 RUNTIME_EXPORTS = (
@@ -98,14 +99,6 @@ TABLE_MODULE_NAMES = (
     "IN_PROGRESS_MARKER",
     "frozenset",
 )
-# Error classes a table module imports from the errors module, by the pattern that needs them.
-PATTERN_ERRORS = {
-    "batch_put": "BatchWriteError",
-    "delete_partition": "BatchWriteError",
-    "query_index_page": "InvalidPageTokenError",
-}
-# The error a lifecycle-guarded update raises for a refused move.
-TRANSITION_ERROR = "InvalidTransitionError"
 TABLE_CLASS_NAMES = (
     "__init__",
     "__repr__",
@@ -115,76 +108,12 @@ TABLE_CLASS_NAMES = (
     "batch_retry",
     "clock",
     "owner_id",
-    "_conditional_update",
+    *(method for kind in KINDS.values() for method in kind.private_methods),
 )
-LEASE_METHODS = ("renew", "release", "complete", "hold", "_conditional_update")
-LEASE_PUBLIC_METHODS = LEASE_METHODS[:4]
-_KEY_ANNOTATIONS = ("self", "str", "int", "bytes")
 # Locals and builtins each generated method body uses, besides its schema-derived
-# parameters and the module's globals.
+# parameters and the module's globals: each pattern kind's, and the functions'.
 METHOD_NAMES: dict[str, tuple[str, ...]] = {
-    "get": (*_KEY_ANNOTATIONS, "key", "response", "item"),
-    "put": ("self", "item"),
-    "delete": (*_KEY_ANNOTATIONS, "key"),
-    "batch_put": (
-        "self",
-        "items",
-        "rows",
-        "position",
-        "outcome",
-        "row",
-        "enumerate",
-        "len",
-        "list",
-    ),
-    "update": (
-        *_KEY_ANNOTATIONS,
-        "key",
-        "names",
-        "values",
-        "assignments",
-        "error",
-        "dict",
-        "list",
-        # a lifecycle-guarded update
-        "removals",
-        "condition",
-        "requested",
-        "current",
-    ),
-    "delete_partition": (*_KEY_ANNOTATIONS, "request", "outcome", "key", "len"),
-    "query_partition": (*_KEY_ANNOTATIONS, "request", "page", "item", "list"),
-    "query_index_page": (
-        *_KEY_ANNOTATIONS,
-        "limit",
-        "exclusive_start_key",
-        "partition",
-        "request",
-        "response",
-        "error",
-        "items",
-        "item",
-        "object",
-        "list",
-        "tuple",
-    ),
-    "create_once": (*_KEY_ANNOTATIONS, "bool", "ttl_seconds", "now", "expires", "error"),
-    "lease": (
-        *_KEY_ANNOTATIONS,
-        "bool",
-        "lease_seconds",
-        "owner",
-        "now",
-        "update",
-        "condition",
-        "values",
-        "names",
-        "expression",
-        "key",
-        "error",
-        "k",
-        "v",
-    ),
+    **{name: kind.method_locals for name, kind in KINDS.items()},
     "to_item": ("item", "str"),
     # Key layouts (generated/keys.py of the shared package): the fields are parameters of
     # the formatter and builder, and locals of the parser.
@@ -271,85 +200,12 @@ MEMORY_BACKEND_NAMES = (
 SHARED_MODULES = ("keys", "adapters", "memory_backend")
 # Locals and builtins each in-memory method body uses (keys as in METHOD_NAMES).
 MEMORY_METHOD_NAMES: dict[str, tuple[str, ...]] = {
-    "get": (*_KEY_ANNOTATIONS, "record"),
-    "put": ("self",),
-    "delete": _KEY_ANNOTATIONS,
-    "batch_put": ("self", "items", "records", "position", "enumerate", "list"),
-    "update": (
-        *_KEY_ANNOTATIONS,
-        "key",
-        "changes",
-        "record",
-        "removals",
-        "requested",
-        "allowed",
-        "changed",
-        "current",
-        "list",
-    ),
-    "delete_partition": _KEY_ANNOTATIONS,
-    "query_partition": (*_KEY_ANNOTATIONS, "records", "record", "list"),
-    "query_index_page": (
-        *_KEY_ANNOTATIONS,
-        "limit",
-        "exclusive_start_key",
-        "partition",
-        "start",
-        "records",
-        "token",
-        "record",
-        "object",
-        "list",
-        "tuple",
-    ),
-    "create_once": (
-        *_KEY_ANNOTATIONS,
-        "bool",
-        "ttl_seconds",
-        "now",
-        "expires",
-        "record",
-        "current",
-        "ttl",
-    ),
-    "lease": (
-        *_KEY_ANNOTATIONS,
-        "bool",
-        "lease_seconds",
-        "owner",
-        "now",
-        "expires",
-        "record",
-        "holder",
-        "HeldLease",
-    ),
+    **{name: kind.memory_method_locals for name, kind in KINDS.items()},
     "to_item": ("record",),
 }
 
 # Attributes every NamedTuple has: a key class field must not hide them.
 KEY_CLASS_NAMES = ("count", "index", "_make", "_asdict", "_replace", "_fields", "_field_defaults")
-
-
-def snake(name: str) -> str:
-    """``SegmentCompletion`` -> ``segment_completion``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-@dataclass(frozen=True)
-class Name:
-    """One name in one scope of the generated code."""
-
-    name: str
-    what: str  # "factory", "env var", "a name env_config always defines", ...
-    path: str = ""  # where the schema sets it; "" for names the templates always emit
-    origin: str = ""  # the same origin twice is one binding (one class imported twice)
-
-    @property
-    def binding(self) -> str:
-        return self.origin or f"{self.what}@{self.path}"
-
-    def describe(self) -> str:
-        return f"{self.what} {self.name!r} ({self.path})" if self.path else self.what
 
 
 @dataclass(frozen=True)
@@ -376,28 +232,9 @@ def table_globals(schema: m.SchemaSpec, table: m.TableSpec) -> list[Name]:
     """Module-level names of ``generated/<table>.py``."""
     path = table.schema_path
     names = _always(TABLE_MODULE_NAMES, "a name every table module defines")
-    errors = schema.generator.errors_module
     models = schema.generator.models_module
-    for kind, error in PATTERN_ERRORS.items():
-        if table.has(kind):
-            names.append(Name(error, f"an error class of {errors}", origin=f"{errors}.{error}"))
-    if any(isinstance(p, m.UpdatePattern) and p.lifecycle for p in table.patterns):
-        names.append(
-            Name(
-                TRANSITION_ERROR,
-                f"an error class of {errors}",
-                origin=f"{errors}.{TRANSITION_ERROR}",
-            )
-        )
-    if table.has("update"):
-        names.append(
-            Name(
-                table.not_found_error,
-                "not_found_error",
-                f"{path}.not_found_error",
-                f"{errors}.{table.not_found_error}",
-            )
-        )
+    for pattern in table.patterns:
+        names += pattern.error_globals(table, schema.generator)
     names.append(Name(table.class_name, "class_name", f"{path}.class_name"))
     if table.model:
         names.append(Name(table.model, "model", f"{path}.model", f"{models}.{table.model}"))
@@ -410,43 +247,7 @@ def table_globals(schema: m.SchemaSpec, table: m.TableSpec) -> list[Name]:
                 )
             )
     for i, pattern in enumerate(table.patterns):
-        pattern_path = f"{path}.access_patterns[{i}]"
-        if isinstance(pattern, m.QueryIndexPagePattern):
-            names.append(
-                Name(
-                    pattern.item_model,
-                    "item_model",
-                    f"{pattern_path}.item_model",
-                    f"{models}.{pattern.item_model}",
-                )
-            )
-            for generated in (f"_{pattern.name}_item", f"_{pattern.name.upper()}_TOKEN"):
-                names.append(
-                    Name(
-                        generated,
-                        f"module global of access pattern {pattern.name}",
-                        f"{pattern_path}.name",
-                    )
-                )
-        if isinstance(pattern, m.UpdatePattern):
-            for attribute in pattern.fields:
-                if attribute.python_kind == "enum":
-                    names.append(
-                        Name(
-                            attribute.python_type,
-                            "enum type",
-                            attribute.schema_path,
-                            f"{models}.{attribute.python_type}",
-                        )
-                    )
-                names.append(
-                    Name(
-                        f"_CHECK_{attribute.name.upper()}",
-                        f"validator of update field {attribute.name}",
-                        attribute.schema_path,
-                        f"check:{attribute.name}",
-                    )
-                )
+        names += pattern.module_globals(table, f"{path}.access_patterns[{i}]", schema.generator)
     return names
 
 
@@ -463,23 +264,10 @@ def table_methods(table: m.TableSpec) -> list[Method]:
     if table.model:
         methods.append(Method(snake(table.model) + "_to_item", None, "to_item", model_parameter))
     for pattern in table.patterns:
-        parameters: tuple[Name, ...] = ()
-        if pattern.kind in ("get", "delete", "create_once", "lease"):
-            parameters = keys
-        elif isinstance(pattern, m.UpdatePattern):
-            parameters = keys + tuple(
-                Name(a.name, "update field", a.schema_path) for a in pattern.fields
-            )
-        elif pattern.kind in ("put", "batch_put"):
-            parameters = model_parameter
-        elif pattern.kind in ("query_partition", "delete_partition"):
-            parameters = keys[:1]
-        elif isinstance(pattern, m.QueryIndexPagePattern) and pattern.hash_value is None:
-            hash_key = pattern.index.hash_key
-            parameters = (Name(hash_key.name, "index hash key", hash_key.schema_path),)
+        parameters = pattern.parameters(table, keys, model_parameter)
         methods.append(Method(pattern.name, table.class_name, pattern.kind, parameters))
-        if pattern.kind == "lease":
-            methods += [Method(name, table.class_name, "lease", keys) for name in LEASE_METHODS]
+        extras = (*pattern.extra_methods, *pattern.private_methods)
+        methods += [Method(name, table.class_name, pattern.kind, keys) for name in extras]
     return methods
 
 
@@ -609,18 +397,22 @@ def _bundle_namespaces(schema: m.SchemaSpec) -> list[Namespace]:
         for i, pattern in enumerate(table.patterns):
             pattern_path = f"{table.schema_path}.access_patterns[{i}]"
             members.append(Name(pattern.name, "access pattern", f"{pattern_path}.name"))
-            if pattern.kind == "lease":
-                members += [
-                    Name(name, f"method every lease adds ({pattern.name})", f"{pattern_path}.kind")
-                    for name in LEASE_PUBLIC_METHODS
-                ]
+            members += [
+                Name(
+                    name,
+                    f"method every {pattern.kind} adds ({pattern.name})",
+                    f"{pattern_path}.kind",
+                )
+                for name in pattern.extra_methods
+            ]
         found.append(Namespace(f"class {table.memory_class_name}", tuple(members)))
         found.append(
             Namespace(f"class {table.protocol_name}", tuple(members[len(MEMORY_CLASS_NAMES) :]))
         )
+        private = {name for pattern in table.patterns for name in pattern.private_methods}
         for method in table_methods(table):
-            if method.function == "_conditional_update":
-                continue
+            if method.function in private:
+                continue  # only the DynamoDB class has it
             function = "_to_record" if method.kind == "to_item" else method.function
             owner = None if method.owner is None else table.memory_class_name
             local = _always(MEMORY_METHOD_NAMES[method.kind], "a name the in-memory method uses")
@@ -633,10 +425,7 @@ def table_models(table: m.TableSpec) -> list[str]:
     """Model classes a table's modules name: its models, and enums in update signatures."""
     names = {table.model} if table.model else set()
     for pattern in table.patterns:
-        if isinstance(pattern, m.QueryIndexPagePattern):
-            names.add(pattern.item_model)
-        if isinstance(pattern, m.UpdatePattern):
-            names.update(a.python_type for a in pattern.fields if a.python_kind == "enum")
+        names |= pattern.models()
     return sorted(names)
 
 
@@ -714,11 +503,14 @@ def namespaces(schema: m.SchemaSpec) -> list[Namespace]:
         for i, pattern in enumerate(table.patterns):
             pattern_path = f"{table.schema_path}.access_patterns[{i}]"
             members.append(Name(pattern.name, "access pattern", f"{pattern_path}.name"))
-            if pattern.kind == "lease":
-                members += [
-                    Name(name, f"method every lease adds ({pattern.name})", f"{pattern_path}.kind")
-                    for name in LEASE_PUBLIC_METHODS
-                ]
+            members += [
+                Name(
+                    name,
+                    f"method every {pattern.kind} adds ({pattern.name})",
+                    f"{pattern_path}.kind",
+                )
+                for name in pattern.extra_methods
+            ]
         found.append(Namespace(f"class {table.class_name}", tuple(members)))
         for method in table_methods(table):
             local = _always(METHOD_NAMES[method.kind], "a name the generated method uses")

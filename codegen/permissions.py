@@ -2,8 +2,8 @@
 
 What a consumer may do is what the adapters it uses actually call:
 
-* an access pattern makes the DynamoDB operations of its kind
-  (``PATTERN_OPERATIONS``), on the table or, for an index query, on that
+* an access pattern makes the DynamoDB operations of its kind (its
+  ``operations``, declared in ``codegen/kinds/<kind>.py``), on the table or, for an index query, on that
   index only;
 * a queue it receives from gets receive, delete and change-visibility; a
   queue it sends to gets send (the adapters never call GetQueueAttributes);
@@ -61,19 +61,6 @@ def _load_operation_actions() -> Mapping[tuple[str, str], str]:
 
 OPERATION_ACTIONS = _load_operation_actions()
 
-# The DynamoDB operations each access-pattern kind makes; one entry per kind.
-PATTERN_OPERATIONS: dict[str, tuple[str, ...]] = {
-    "get": ("GetItem",),
-    "put": ("PutItem",),
-    "delete": ("DeleteItem",),
-    "batch_put": ("BatchWriteItem",),
-    "delete_partition": ("Query", "BatchWriteItem"),  # keys page by page, deleted in batches
-    "update": ("UpdateItem",),
-    "query_partition": ("Query",),
-    "query_index_page": ("Query",),
-    "create_once": ("PutItem",),
-    "lease": ("UpdateItem",),  # try_acquire, renew, release and complete
-}
 RECEIVE_OPERATIONS = (
     "ReceiveMessage",
     "DeleteMessage",
@@ -316,11 +303,10 @@ def _table_statements(access: m.TableAccess, schema_path: str) -> list[Statement
     on_table: set[str] = set()
     on_index: dict[str, set[str]] = {}
     for pattern in access.patterns:
-        operations = PATTERN_OPERATIONS[pattern.kind]
-        if isinstance(pattern, m.QueryIndexPagePattern):
-            on_index.setdefault(pattern.index.name, set()).update(operations)
+        if pattern.queried_index is not None:
+            on_index.setdefault(pattern.queried_index, set()).update(pattern.operations)
         else:
-            on_table.update(operations)
+            on_table.update(pattern.operations)
     statements = []
     if on_table:
         statements.append(

@@ -18,8 +18,9 @@ from typing import Any
 import jinja2
 
 from . import model as m
+from .binding import snake
 from .literals import escape_text, python_literal
-from .names import RUNTIME_EXPORTS, queue_parsers, snake, table_models
+from .names import RUNTIME_EXPORTS, queue_parsers, table_models
 from .version import generator_version
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -62,13 +63,6 @@ def render_unformatted(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
             "table.py.jinja",
             table=table,
             table_models=table_models(table),
-            abc_imports=_abc_imports(table),
-            uses_client_error=any(
-                table.has(kind) for kind in ("update", "query_index_page", "create_once", "lease")
-            ),
-            lifecycle_guarded=any(
-                isinstance(p, m.UpdatePattern) and p.lifecycle for p in table.patterns
-            ),
             in_progress_marker=m.IN_PROGRESS_MARKER,
             exports=sorted(_table_exports(table)),
         )
@@ -177,7 +171,7 @@ def shared_modules(schema: m.SchemaSpec) -> list[SharedModule]:
 
 def _adapters_module(schema: m.SchemaSpec) -> SharedModule:
     """The ``Adapters`` bundle and one Protocol per table, which every backend satisfies."""
-    kinds = {pattern.kind for table in schema.tables for pattern in table.patterns}
+    patterns = [pattern for table in schema.tables for pattern in table.patterns]
     declared: dict[str, set[str]] = {
         "stereo_spot_shared.interfaces": {
             "ObjectStorage",
@@ -185,7 +179,7 @@ def _adapters_module(schema: m.SchemaSpec) -> SharedModule:
             "QueueSenderWithAttributes",
         }
     }
-    if "query_index_page" in kinds:
+    if any(pattern.uses_page_token for pattern in patterns):
         declared["stereo_spot_shared.interfaces"].add("PageToken")
     for table in schema.tables:
         if table.declared_protocol:
@@ -196,16 +190,12 @@ def _adapters_module(schema: m.SchemaSpec) -> SharedModule:
         "adapters.py.jinja",
         tuple(sorted(["Adapters", *(table.protocol_name for table in schema.tables)])),
         {
-            "abc_imports": [
-                name
-                for name, kind in (("Mapping", "query_index_page"), ("Sequence", "batch_put"))
-                if kind in kinds
-            ],
+            "abc_imports": sorted({n for p in patterns for n in p.signature_abc_imports}),
             "protocol_imports": [
                 (module, sorted(names)) for module, names in sorted(declared.items())
             ],
             "models": sorted({name for table in schema.tables for name in table_models(table)}),
-            "uses_leases": any(table.lease for table in schema.tables),
+            "uses_leases": any(table.holds_leases for table in schema.tables),
         },
     )
 
@@ -224,10 +214,6 @@ def _memory_modules(schema: m.SchemaSpec) -> list[SharedModule]:
             {
                 "table": table,
                 "table_models": table_models(table),
-                "abc_imports": _abc_imports(table),
-                "lifecycle_guarded": any(
-                    isinstance(p, m.UpdatePattern) and p.lifecycle for p in table.patterns
-                ),
                 "in_progress_marker": m.IN_PROGRESS_MARKER,
             },
         )
@@ -253,17 +239,6 @@ def _render_shared(schema: m.SchemaSpec, out_dir: Path, emit: Callable[..., None
         modules=modules,
         exports=sorted(name for module in modules for name in module.exports),
     )
-
-
-def _abc_imports(table: m.TableSpec) -> list[str]:
-    names: list[str] = []
-    if table.lease or table.has("create_once"):
-        names.append("Callable")
-    if table.has("query_index_page"):
-        names.append("Mapping")
-    if table.has("batch_put"):
-        names.append("Sequence")
-    return sorted(set(names))
 
 
 def _table_exports(table: m.TableSpec) -> list[str]:

@@ -130,68 +130,7 @@ PATTERN_COMMON_FIELDS: dict[str, Field] = {
     "kind": Field("string", "Which access pattern to generate.", True),
 }
 
-PATTERN_KIND_FIELDS: dict[str, dict[str, Field]] = {
-    "get": {},
-    "put": {},
-    "delete": {},
-    "batch_put": {},
-    "delete_partition": {},
-    "update": {
-        "fields": Field(
-            "string_list", "Attributes the update may set; each becomes an optional keyword.", True
-        ),
-    },
-    "query_partition": {
-        "descending": Field("boolean", "Newest (highest sort key) first."),
-    },
-    "query_index_page": {
-        "index": Field("string", "Name of the index to query.", True, pattern=INDEX_NAME),
-        "hash_value": Field(
-            "string", "Fixed index partition to list; omit to take it as a parameter."
-        ),
-        "item_model": Field(
-            "string", "Model each listed item is returned as.", True, pattern=CLASS_NAME
-        ),
-        "descending": Field("boolean", "Highest sort key first."),
-    },
-    "create_once": {
-        "timestamp_attribute": Field(
-            "string", "Attribute set to the creation time.", True, pattern=ATTRIBUTE_NAME
-        ),
-        "default_ttl_seconds": Field(
-            "integer",
-            "Default lifetime of the marker, in seconds; required exactly when the table has a ttl_attribute.",
-            minimum=1,
-        ),
-    },
-    "lease": {
-        "started_attribute": Field(
-            "string", "Attribute set when the lease is first taken.", True, pattern=ATTRIBUTE_NAME
-        ),
-        "owner_attribute": Field(
-            "string", "Attribute recording the holder's id.", True, pattern=ATTRIBUTE_NAME
-        ),
-        "expires_attribute": Field(
-            "string", "Attribute recording when the lease lapses.", True, pattern=ATTRIBUTE_NAME
-        ),
-        "default_lease_seconds": Field(
-            "integer", "Default lease length, in seconds.", True, minimum=1
-        ),
-    },
-}
-
-PATTERN_DESCRIPTIONS: dict[str, str] = {
-    "get": "get(key) -> Model | None, strongly consistent.",
-    "put": "put(model): create or overwrite one item.",
-    "delete": "delete(key): remove one item; idempotent.",
-    "batch_put": "put_many(models): BatchWriteItem in chunks of 25 with bounded retries.",
-    "delete_partition": "delete_by_*(hash) -> int: delete every item of a partition, all pages, batched, retried.",
-    "update": "update(key, *, field=None, ...): set the named fields on an existing item only.",
-    "query_partition": "query(hash) -> list[Model]: every item of a partition, in sort order, all pages.",
-    "query_index_page": "One page of an index query with a JSON-safe continuation token.",
-    "create_once": "try_*(key) -> bool: conditional create with TTL; True only the first time.",
-    "lease": "try_acquire / renew / release / complete: an owned, expiring claim on an existing item.",
-}
+# Each kind's own fields and description live with the kind: codegen/kinds/<kind>.py.
 
 DEFAULT_MAX_MESSAGE_BYTES = 262_144
 """A queue's size limit when the schema leaves it out: what Terraform's AWS provider sets."""

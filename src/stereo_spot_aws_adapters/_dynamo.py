@@ -43,7 +43,11 @@ from ._retry import BatchRetry, retry_leftovers
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        QueryInputTypeDef,
+        QueryOutputTypeDef,
+    )
 
     Item = dict[str, AttributeValueTypeDef]
 
@@ -98,6 +102,32 @@ def item_on_condition_failure(error: ClientError) -> Item | None:
     return cast("Item", dict(item)) if isinstance(item, Mapping) and item else None
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A conditional write DynamoDB refused because its condition did not hold."""
+
+    error: ClientError  # the ConditionalCheckFailedException: the cause of what the caller raises
+    stored: Item | None  # with ReturnValuesOnConditionCheckFailure=ALL_OLD: the item; None: none
+
+
+def conditional_write(aws: AwsCall, write: Callable[[], object]) -> Refused | None:
+    """Issue one conditional write; ``None`` when it was applied, ``Refused`` when not.
+
+    ``write`` makes exactly one PutItem or UpdateItem request. A refused
+    condition is the caller's answer (``False``, not found, a refused move), so it
+    comes back as a value; every other botocore error is mapped by ``aws`` to the
+    shared errors (``_errors.py``).
+    """
+    with aws:
+        try:
+            write()
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+            return Refused(error, item_on_condition_failure(error))
+    return None
+
+
 def one_of(name: str, allowed: Sequence[str], values: Item, placeholder: str) -> str:
     """A condition that ``name`` holds one of ``allowed`` (string values), adding the placeholders."""
     options = []
@@ -107,18 +137,31 @@ def one_of(name: str, allowed: Sequence[str], values: Item, placeholder: str) ->
     return f"{name} IN ({', '.join(options)})"
 
 
-def query_pages(
+def _query_responses(
     client: DynamoDBClient, request: QueryInputTypeDef, aws: AwsCall
-) -> Iterator[list[Item]]:
-    """Yield every page of a query, following ``LastEvaluatedKey`` to the end."""
+) -> Iterator[QueryOutputTypeDef]:
+    """Yield every response of a query, following ``LastEvaluatedKey`` to the end."""
     while True:
         with aws:
             response = client.query(**request)
-        yield response["Items"]
+        yield response
         last_key = response.get("LastEvaluatedKey")
         if not last_key:
             return
         request["ExclusiveStartKey"] = last_key
+
+
+def query_pages(
+    client: DynamoDBClient, request: QueryInputTypeDef, aws: AwsCall
+) -> Iterator[list[Item]]:
+    """Yield every page of a query's items."""
+    for response in _query_responses(client, request, aws):
+        yield response["Items"]
+
+
+def query_count(client: DynamoDBClient, request: QueryInputTypeDef, aws: AwsCall) -> int:
+    """How many items a ``Select="COUNT"`` query matches, every page summed."""
+    return sum(response["Count"] for response in _query_responses(client, request, aws))
 
 
 @dataclass
@@ -333,8 +376,10 @@ __all__ = [
     "MAX_KEY_BYTES",
     "MAX_NUMBER_DIGITS",
     "BatchPutOutcome",
+    "Refused",
     "TokenType",
     "batch_put",
+    "conditional_write",
     "decode_page_token",
     "default_owner_id",
     "encode_page_token",
@@ -343,6 +388,7 @@ __all__ = [
     "is_condition_failure",
     "is_validation_error",
     "now",
+    "query_count",
     "query_pages",
     "read_item",
     "require_bytes_key",

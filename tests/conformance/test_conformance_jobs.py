@@ -8,6 +8,7 @@ import pytest
 
 from stereo_spot_shared import Adapters
 from stereo_spot_shared.errors import (
+    InvalidArgumentError,
     InvalidPageTokenError,
     InvalidTransitionError,
     JobNotFoundError,
@@ -225,3 +226,20 @@ def test_delete_by_job_deletes_the_whole_partition_and_says_how_many(
     assert adapters.segment_completions.query_by_job(job_id) == []
     assert len(adapters.segment_completions.query_by_job(other)) == 1
     assert adapters.segment_completions.delete_by_job(job_id) == 0
+
+
+def test_count_by_job_counts_the_partition_and_nothing_else(
+    backend: Backend, adapters: Adapters
+) -> None:
+    job_id, other = backend.unique("job"), backend.unique("job")
+    store = adapters.segment_completions
+    assert store.count_by_job(job_id) == 0
+    store.put_many([completion(job_id, i, 30) for i in range(30)])
+    store.put(completion(other, 0))
+    store.put(completion(job_id, 3, 30))  # an overwrite is still one item
+    assert store.count_by_job(job_id) == 30
+    assert store.count_by_job(other) == 1
+    store.delete(job_id, 3)
+    assert store.count_by_job(job_id) == 29
+    with pytest.raises(InvalidArgumentError, match="job_id must not be empty"):
+        store.count_by_job("")

@@ -108,6 +108,7 @@ METHODS: list[tuple[str, str, str, Call]] = [
     ("segments.query_by_job", "dynamodb", "Query", lambda a: a.segments.query_by_job("job-1")),
     ("segments.delete", "dynamodb", "DeleteItem", lambda a: a.segments.delete("job-3", 0)),
     ("segments.delete_by_job", "dynamodb", "Query", lambda a: a.segments.delete_by_job("job-1")),
+    ("segments.count_by_job", "dynamodb", "Query", lambda a: a.segments.count_by_job("job-1")),
     ("lock.try_trigger", "dynamodb", "PutItem", lambda a: a.lock.try_trigger("job-1")),
     ("lock.try_acquire", "dynamodb", "UpdateItem", lambda a: a.lock.try_acquire("job-1")),
     ("lock.renew", "dynamodb", "UpdateItem", lambda a: a.lock.renew("job-1")),

@@ -107,6 +107,12 @@ def list_jobs_in_progress(walk: Walk) -> str:
     return f"{len(items)} jobs in progress"
 
 
+def count_completions(walk: Walk) -> str:
+    counted = walk.adapters.segment_completions.count_by_job(walk.job_id)
+    expect(counted == SEGMENT_COUNT, f"counted {counted} completions, not {SEGMENT_COUNT}")
+    return f"{counted} segment completions counted"
+
+
 def delete_completions(walk: Walk) -> str:
     deleted = walk.adapters.segment_completions.delete_by_job(walk.job_id)
     expect(deleted == SEGMENT_COUNT, f"deleted {deleted} completions, not {SEGMENT_COUNT}")
@@ -116,6 +122,7 @@ def delete_completions(walk: Walk) -> str:
 # Calls the design gives a consumer that the walk has no step for, made after it.
 AFTER_THE_WALK: tuple[tuple[str, str, Callable[[Walk], str]], ...] = (
     ("web UI: the dashboard of jobs in progress", "web_ui", list_jobs_in_progress),
+    ("media worker: count the job's segment completions", "media_worker", count_completions),
     ("media worker: delete the job's segment completions", "media_worker", delete_completions),
 )
 

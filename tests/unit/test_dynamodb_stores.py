@@ -260,6 +260,37 @@ def test_query_by_job_for_an_unknown_job_is_empty(segments: DynamoSegmentComplet
     assert segments.query_by_job("nobody") == []
 
 
+def test_count_by_job_counts_every_page_of_the_partition_only(
+    segments: DynamoSegmentCompletionStore,
+) -> None:
+    # ~3.5 KB per item: 1,200 items span several 1 MB query pages, each counted.
+    padding = "x" * 3500
+    total = 1200
+    segments.put_many(
+        [
+            SegmentCompletion(
+                job_id="big",
+                segment_index=index,
+                output_s3_uri=f"s3://out/big/{index}/{padding}",
+                completed_at=index,
+            )
+            for index in range(total)
+        ]
+    )
+    segments.put(
+        SegmentCompletion(job_id="other", segment_index=0, output_s3_uri="s3://o", completed_at=1)
+    )
+    requests: list[dict[str, Any]] = []
+    segments._client.meta.events.register(
+        "provide-client-params.dynamodb.Query", lambda params, **kw: requests.append(dict(params))
+    )
+    assert segments.count_by_job("big") == total
+    assert len(requests) >= 4, "every page is followed"
+    assert all(r["Select"] == "COUNT" and r["ConsistentRead"] for r in requests)
+    assert segments.count_by_job("other") == 1
+    assert segments.count_by_job("nobody") == 0
+
+
 def test_put_many_chunks_by_25_and_collapses_duplicate_keys(
     segments: DynamoSegmentCompletionStore,
 ) -> None:

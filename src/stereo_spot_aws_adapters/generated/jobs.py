@@ -110,6 +110,12 @@ def job_from_item(item: Item) -> Job:
     return validated
 
 
+_CHECK_STATUS = _dynamo.field_validator(lambda: _models.Job, "status")
+_CHECK_TOTAL_SEGMENTS = _dynamo.field_validator(lambda: _models.Job, "total_segments")
+_CHECK_COMPLETED_AT = _dynamo.field_validator(lambda: _models.Job, "completed_at")
+_CHECK_FAILURE_REASON = _dynamo.field_validator(lambda: _models.Job, "failure_reason")
+
+
 def _list_completed_item(item: Item) -> JobListItem:
     """Read a JobListItem from a DynamoDB item; the model validates it (enums from their values)."""
     # The model's own validator (what model_validate runs) without its keyword
@@ -156,10 +162,6 @@ _LIST_IN_PROGRESS_TOKEN: dict[str, _dynamo.TokenType] = {
     "in_progress": "S",
     "job_id": "S",
 }
-_CHECK_STATUS = _dynamo.field_validator(lambda: _models.Job, "status")
-_CHECK_TOTAL_SEGMENTS = _dynamo.field_validator(lambda: _models.Job, "total_segments")
-_CHECK_COMPLETED_AT = _dynamo.field_validator(lambda: _models.Job, "completed_at")
-_CHECK_FAILURE_REASON = _dynamo.field_validator(lambda: _models.Job, "failure_reason")
 
 
 class DynamoDBJobStore:
@@ -267,31 +269,30 @@ class DynamoDBJobStore:
             assignments.append("#failure_reason = :failure_reason")
         if not assignments:
             return
-        with self._aws:
-            try:
-                self._client.update_item(
-                    TableName=self.table_name,
-                    Key=key,
-                    UpdateExpression="SET "
-                    + ", ".join(assignments)
-                    + (" REMOVE " + ", ".join(removals) if removals else ""),
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                    # On a refused move DynamoDB returns the stored item: one request, no re-read.
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-            except ClientError as error:
-                if _dynamo.is_condition_failure(error):
-                    current = _dynamo.item_on_condition_failure(error)
-                    if current is not None and requested is not None:
-                        raise InvalidTransitionError(
-                            job_id,
-                            current.get("status", {}).get("S"),
-                            requested,
-                        ) from error
-                    raise JobNotFoundError(job_id) from error
-                raise
+        refused = _dynamo.conditional_write(
+            self._aws,
+            lambda: self._client.update_item(
+                TableName=self.table_name,
+                Key=key,
+                UpdateExpression="SET "
+                + ", ".join(assignments)
+                + (" REMOVE " + ", ".join(removals) if removals else ""),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                # On a refused move DynamoDB returns the stored item: one request, no re-read.
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            ),
+        )
+        if refused is None:
+            return
+        if refused.stored is not None and requested is not None:
+            raise InvalidTransitionError(
+                job_id,
+                refused.stored.get("status", {}).get("S"),
+                requested,
+            ) from refused.error
+        raise JobNotFoundError(job_id) from refused.error
 
     def delete(self, job_id: str) -> None:
         """Remove the item with this key; removing a missing item is not an error."""
@@ -300,9 +301,7 @@ class DynamoDBJobStore:
             self._client.delete_item(TableName=self.table_name, Key=key)
 
     def list_completed(
-        self,
-        limit: int,
-        exclusive_start_key: Mapping[str, object] | None = None,
+        self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[JobListItem], PageToken | None]:
         """One page of index ``status-completed_at``, highest completed_at first.
 
@@ -344,9 +343,7 @@ class DynamoDBJobStore:
         return items, _dynamo.encode_page_token(response.get("LastEvaluatedKey"))
 
     def list_in_progress(
-        self,
-        limit: int,
-        exclusive_start_key: Mapping[str, object] | None = None,
+        self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[Job], PageToken | None]:
         """One page of index ``in_progress-created_at``, highest created_at first.
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_shared.leases import HeldLease
@@ -62,24 +60,21 @@ class ReassemblyTriggeredLock:
         _dynamo.require_int("ttl_seconds", ttl_seconds, minimum=1)
         now = self.clock()
         expires = _dynamo.to_number("ttl_seconds", now + ttl_seconds)
-        with self._aws:
-            try:
-                self._client.put_item(
-                    TableName=self.table_name,
-                    Item={
-                        "job_id": {"S": _dynamo.require_str_key("job_id", job_id)},
-                        "triggered_at": {"N": str(now)},
-                        "ttl": {"N": expires},
-                    },
-                    ConditionExpression="attribute_not_exists(#key) OR #ttl < :now",
-                    ExpressionAttributeNames={"#key": "job_id", "#ttl": "ttl"},
-                    ExpressionAttributeValues={":now": {"N": str(now)}},
-                )
-            except ClientError as error:
-                if _dynamo.is_condition_failure(error):
-                    return False
-                raise
-        return True
+        refused = _dynamo.conditional_write(
+            self._aws,
+            lambda: self._client.put_item(
+                TableName=self.table_name,
+                Item={
+                    "job_id": {"S": _dynamo.require_str_key("job_id", job_id)},
+                    "triggered_at": {"N": str(now)},
+                    "ttl": {"N": expires},
+                },
+                ConditionExpression="attribute_not_exists(#key) OR #ttl < :now",
+                ExpressionAttributeNames={"#key": "job_id", "#ttl": "ttl"},
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+            ),
+        )
+        return refused is None
 
     def delete(self, job_id: str) -> None:
         """Remove the item with this key; removing a missing item is not an error."""
@@ -173,18 +168,15 @@ class ReassemblyTriggeredLock:
         }
         expression = update + " " + condition
         key = {"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}}
-        with self._aws:
-            try:
-                self._client.update_item(
-                    TableName=self.table_name,
-                    Key=key,
-                    UpdateExpression=update,
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
-                    ExpressionAttributeValues=values,
-                )
-            except ClientError as error:
-                if _dynamo.is_condition_failure(error):
-                    return False
-                raise
-        return True
+        refused = _dynamo.conditional_write(
+            self._aws,
+            lambda: self._client.update_item(
+                TableName=self.table_name,
+                Key=key,
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
+                ExpressionAttributeValues=values,
+            ),
+        )
+        return refused is None

@@ -182,6 +182,22 @@ class DynamoSegmentCompletionStore:
             ) from outcome.error
         return outcome.written
 
+    def count_by_job(self, job_id: str) -> int:
+        """How many items have this job_id (strongly consistent).
+
+        One Query with ``Select="COUNT"`` per page: DynamoDB counts at most 1 MB
+        of items per request, so every page is followed and summed.
+        """
+        request: QueryInputTypeDef = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "#key = :key",
+            "ExpressionAttributeNames": {"#key": "job_id"},
+            "ExpressionAttributeValues": {":key": {"S": _dynamo.require_str_key("job_id", job_id)}},
+            "Select": "COUNT",
+            "ConsistentRead": True,
+        }
+        return _dynamo.query_count(self._client, request, self._aws)
+
     def delete(self, job_id: str, segment_index: int) -> None:
         """Remove the item with this key; removing a missing item is not an error."""
         key = {

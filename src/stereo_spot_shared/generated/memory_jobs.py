@@ -86,6 +86,12 @@ def _from_record(record: Record) -> Job:
     )
 
 
+_CHECK_STATUS = _checks.field_validator(Job, "status")
+_CHECK_TOTAL_SEGMENTS = _checks.field_validator(Job, "total_segments")
+_CHECK_COMPLETED_AT = _checks.field_validator(Job, "completed_at")
+_CHECK_FAILURE_REASON = _checks.field_validator(Job, "failure_reason")
+
+
 def _list_completed_item(record: Record) -> JobListItem:
     """Read a JobListItem from a stored record; the model validates it."""
     return JobListItem(
@@ -120,10 +126,6 @@ _LIST_IN_PROGRESS_TOKEN: dict[str, _checks.TokenType] = {
     "in_progress": "S",
     "job_id": "S",
 }
-_CHECK_STATUS = _checks.field_validator(Job, "status")
-_CHECK_TOTAL_SEGMENTS = _checks.field_validator(Job, "total_segments")
-_CHECK_COMPLETED_AT = _checks.field_validator(Job, "completed_at")
-_CHECK_FAILURE_REASON = _checks.field_validator(Job, "failure_reason")
 
 
 class MemoryJobsTable:

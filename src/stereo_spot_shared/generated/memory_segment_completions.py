@@ -88,6 +88,17 @@ class MemorySegmentCompletionsTable:
         """Delete every SegmentCompletion with this job_id; return how many were deleted."""
         return self._table.delete_partition("job_id", _checks.require_str_key("job_id", job_id))
 
+    def count_by_job(self, job_id: str) -> int:
+        """How many records have this job_id."""
+        return len(
+            self._table.query_partition(
+                "job_id",
+                _checks.require_str_key("job_id", job_id),
+                "segment_index",
+                descending=False,
+            )
+        )
+
     def delete(self, job_id: str, segment_index: int) -> None:
         """Remove the record with this key; removing a missing record is not an error."""
         self._table.delete(

@@ -68,6 +68,10 @@ def book_from_item(item: Item) -> Book:
     return validated
 
 
+_CHECK_COPIES = _dynamo.field_validator(lambda: _models.Book, "copies")
+_CHECK_GENRE = _dynamo.field_validator(lambda: _models.Book, "genre")
+
+
 def _by_author_item(item: Item) -> BookSummary:
     """Read a BookSummary from a DynamoDB item; the model validates it (enums from their values)."""
     # The model's own validator (what model_validate runs) without its keyword
@@ -88,8 +92,6 @@ _BY_AUTHOR_TOKEN: dict[str, _dynamo.TokenType] = {
     "isbn": "S",
     "published_year": "N",
 }
-_CHECK_COPIES = _dynamo.field_validator(lambda: _models.Book, "copies")
-_CHECK_GENRE = _dynamo.field_validator(lambda: _models.Book, "genre")
 
 
 class BookCatalog:
@@ -169,26 +171,23 @@ class BookCatalog:
             assignments.append("#genre = :genre")
         if not assignments:
             return
-        with self._aws:
-            try:
-                self._client.update_item(
-                    TableName=self.table_name,
-                    Key=key,
-                    UpdateExpression="SET " + ", ".join(assignments),
-                    ConditionExpression="attribute_exists(#key)",
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                )
-            except ClientError as error:
-                if _dynamo.is_condition_failure(error):
-                    raise ItemNotFoundError(isbn) from error
-                raise
+        refused = _dynamo.conditional_write(
+            self._aws,
+            lambda: self._client.update_item(
+                TableName=self.table_name,
+                Key=key,
+                UpdateExpression="SET " + ", ".join(assignments),
+                ConditionExpression="attribute_exists(#key)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            ),
+        )
+        if refused is None:
+            return
+        raise ItemNotFoundError(isbn) from refused.error
 
     def by_author(
-        self,
-        author: str,
-        limit: int,
-        exclusive_start_key: Mapping[str, object] | None = None,
+        self, author: str, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[BookSummary], PageToken | None]:
         """One page of index ``author-published_year``, lowest published_year first.
 

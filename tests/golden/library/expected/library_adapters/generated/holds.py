@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_shared.leases import HeldLease
@@ -53,22 +51,19 @@ class HoldRegister:
     def try_place(self, copy_id: str) -> bool:
         """Mark this copy_id once; ``True`` only for the first caller."""
         now = self.clock()
-        with self._aws:
-            try:
-                self._client.put_item(
-                    TableName=self.table_name,
-                    Item={
-                        "copy_id": {"S": _dynamo.require_str_key("copy_id", copy_id)},
-                        "placed_at": {"N": str(now)},
-                    },
-                    ConditionExpression="attribute_not_exists(#key)",
-                    ExpressionAttributeNames={"#key": "copy_id"},
-                )
-            except ClientError as error:
-                if _dynamo.is_condition_failure(error):
-                    return False
-                raise
-        return True
+        refused = _dynamo.conditional_write(
+            self._aws,
+            lambda: self._client.put_item(
+                TableName=self.table_name,
+                Item={
+                    "copy_id": {"S": _dynamo.require_str_key("copy_id", copy_id)},
+                    "placed_at": {"N": str(now)},
+                },
+                ConditionExpression="attribute_not_exists(#key)",
+                ExpressionAttributeNames={"#key": "copy_id"},
+            ),
+        )
+        return refused is None
 
     def try_fetch(
         self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None
@@ -152,18 +147,15 @@ class HoldRegister:
         }
         expression = update + " " + condition
         key = {"copy_id": {"S": _dynamo.require_str_key("copy_id", copy_id)}}
-        with self._aws:
-            try:
-                self._client.update_item(
-                    TableName=self.table_name,
-                    Key=key,
-                    UpdateExpression=update,
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
-                    ExpressionAttributeValues=values,
-                )
-            except ClientError as error:
-                if _dynamo.is_condition_failure(error):
-                    return False
-                raise
-        return True
+        refused = _dynamo.conditional_write(
+            self._aws,
+            lambda: self._client.update_item(
+                TableName=self.table_name,
+                Key=key,
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
+                ExpressionAttributeValues=values,
+            ),
+        )
+        return refused is None

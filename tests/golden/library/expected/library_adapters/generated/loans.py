@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters._retry import BatchRetry
@@ -193,33 +191,32 @@ class LoanLedger:
             assignments.append("#returned_at = :returned_at")
         if not assignments:
             return
-        with self._aws:
-            try:
-                self._client.update_item(
-                    TableName=self.table_name,
-                    Key=key,
-                    UpdateExpression="SET "
-                    + ", ".join(assignments)
-                    + (" REMOVE " + ", ".join(removals) if removals else ""),
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                    # On a refused move DynamoDB returns the stored item: one request, no re-read.
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-            except ClientError as error:
-                if _dynamo.is_condition_failure(error):
-                    current = _dynamo.item_on_condition_failure(error)
-                    if current is not None and requested is not None:
-                        raise InvalidTransitionError(
-                            {"member_id": member_id, "loan_number": loan_number},
-                            current.get("state", {}).get("S"),
-                            requested,
-                        ) from error
-                    raise ItemNotFoundError(
-                        {"member_id": member_id, "loan_number": loan_number}
-                    ) from error
-                raise
+        refused = _dynamo.conditional_write(
+            self._aws,
+            lambda: self._client.update_item(
+                TableName=self.table_name,
+                Key=key,
+                UpdateExpression="SET "
+                + ", ".join(assignments)
+                + (" REMOVE " + ", ".join(removals) if removals else ""),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                # On a refused move DynamoDB returns the stored item: one request, no re-read.
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            ),
+        )
+        if refused is None:
+            return
+        if refused.stored is not None and requested is not None:
+            raise InvalidTransitionError(
+                {"member_id": member_id, "loan_number": loan_number},
+                refused.stored.get("state", {}).get("S"),
+                requested,
+            ) from refused.error
+        raise ItemNotFoundError(
+            {"member_id": member_id, "loan_number": loan_number}
+        ) from refused.error
 
     def history(self, member_id: str) -> list[Loan]:
         """Every Loan with this member_id, in loan_number order.
@@ -273,3 +270,21 @@ class LoanLedger:
                 [_dynamo.plain_key(key) for key in outcome.failed],
             ) from outcome.error
         return outcome.written
+
+    def count_loans(self, member_id: str) -> int:
+        """How many items have this member_id (strongly consistent).
+
+        One Query with ``Select="COUNT"`` per page: DynamoDB counts at most 1 MB
+        of items per request, so every page is followed and summed.
+        """
+        request: QueryInputTypeDef = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "#key = :key",
+            "ExpressionAttributeNames": {"#key": "member_id"},
+            "ExpressionAttributeValues": {
+                ":key": {"S": _dynamo.require_str_key("member_id", member_id)}
+            },
+            "Select": "COUNT",
+            "ConsistentRead": True,
+        }
+        return _dynamo.query_count(self._client, request, self._aws)

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_shared.leases import HeldLease
@@ -61,26 +59,21 @@ class ShelfAuditLock:
         _dynamo.require_int("ttl_seconds", ttl_seconds, minimum=1)
         now = self.clock()
         expires = _dynamo.to_number("ttl_seconds", now + ttl_seconds)
-        with self._aws:
-            try:
-                self._client.put_item(
-                    TableName=self.table_name,
-                    Item={
-                        "shelf_number": {
-                            "N": str(_dynamo.require_int("shelf_number", shelf_number))
-                        },
-                        "requested_at": {"N": str(now)},
-                        "expires_at": {"N": expires},
-                    },
-                    ConditionExpression="attribute_not_exists(#key) OR #ttl < :now",
-                    ExpressionAttributeNames={"#key": "shelf_number", "#ttl": "expires_at"},
-                    ExpressionAttributeValues={":now": {"N": str(now)}},
-                )
-            except ClientError as error:
-                if _dynamo.is_condition_failure(error):
-                    return False
-                raise
-        return True
+        refused = _dynamo.conditional_write(
+            self._aws,
+            lambda: self._client.put_item(
+                TableName=self.table_name,
+                Item={
+                    "shelf_number": {"N": str(_dynamo.require_int("shelf_number", shelf_number))},
+                    "requested_at": {"N": str(now)},
+                    "expires_at": {"N": expires},
+                },
+                ConditionExpression="attribute_not_exists(#key) OR #ttl < :now",
+                ExpressionAttributeNames={"#key": "shelf_number", "#ttl": "expires_at"},
+                ExpressionAttributeValues={":now": {"N": str(now)}},
+            ),
+        )
+        return refused is None
 
     def try_acquire(
         self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None
@@ -172,18 +165,15 @@ class ShelfAuditLock:
         }
         expression = update + " " + condition
         key = {"shelf_number": {"N": str(_dynamo.require_int("shelf_number", shelf_number))}}
-        with self._aws:
-            try:
-                self._client.update_item(
-                    TableName=self.table_name,
-                    Key=key,
-                    UpdateExpression=update,
-                    ConditionExpression=condition,
-                    ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
-                    ExpressionAttributeValues=values,
-                )
-            except ClientError as error:
-                if _dynamo.is_condition_failure(error):
-                    return False
-                raise
-        return True
+        refused = _dynamo.conditional_write(
+            self._aws,
+            lambda: self._client.update_item(
+                TableName=self.table_name,
+                Key=key,
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
+                ExpressionAttributeValues=values,
+            ),
+        )
+        return refused is None

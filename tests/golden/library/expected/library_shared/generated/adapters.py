@@ -70,6 +70,8 @@ class LoansTable(Protocol):
 
     def forget_member(self, member_id: str) -> int: ...
 
+    def count_loans(self, member_id: str) -> int: ...
+
 
 class HoldsTable(Protocol):
     """The ``holds`` table: ``HoldRegister`` on AWS, ``MemoryHoldsTable`` in memory."""

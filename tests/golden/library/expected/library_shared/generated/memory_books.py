@@ -48,6 +48,10 @@ def _from_record(record: Record) -> Book:
     )
 
 
+_CHECK_COPIES = _checks.field_validator(Book, "copies")
+_CHECK_GENRE = _checks.field_validator(Book, "genre")
+
+
 def _by_author_item(record: Record) -> BookSummary:
     """Read a BookSummary from a stored record; the model validates it."""
     return BookSummary(
@@ -63,8 +67,6 @@ _BY_AUTHOR_TOKEN: dict[str, _checks.TokenType] = {
     "isbn": "S",
     "published_year": "N",
 }
-_CHECK_COPIES = _checks.field_validator(Book, "copies")
-_CHECK_GENRE = _checks.field_validator(Book, "genre")
 
 
 class MemoryBooksTable:

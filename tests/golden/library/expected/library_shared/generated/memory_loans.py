@@ -163,3 +163,14 @@ class MemoryLoansTable:
         return self._table.delete_partition(
             "member_id", _checks.require_str_key("member_id", member_id)
         )
+
+    def count_loans(self, member_id: str) -> int:
+        """How many records have this member_id."""
+        return len(
+            self._table.query_partition(
+                "member_id",
+                _checks.require_str_key("member_id", member_id),
+                "loan_number",
+                descending=False,
+            )
+        )
