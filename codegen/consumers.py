@@ -8,8 +8,8 @@ consumer gets is derived from this model alone (``permissions.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import cast
 
 from . import model as m
 from . import spec
@@ -18,10 +18,14 @@ from .validate import check_fields, check_named_tables, check_value
 
 
 def build_consumers(
-    raw: object, schema: m.SchemaSpec, declared: dict[str, Any], problems: list[Problem]
+    raw: object,
+    schema: m.SchemaSpec,
+    declared: Mapping[str, frozenset[str]],
+    problems: list[Problem],
 ) -> tuple[m.ConsumerSpec, ...]:
-    """Every valid consumer; ``declared`` is the raw schema, so references to a
-    resource that is declared but invalid (already reported) are not reported again."""
+    """Every valid consumer; ``declared`` names every resource of each section, valid or
+    not, so references to one that is declared but invalid (already reported) are not
+    reported again."""
     consumers = []
     for name, value in check_named_tables(raw, "consumers", problems).items():
         consumer = _Resolver(schema, declared, f"consumers.{name}", problems).consumer(name, value)
@@ -30,16 +34,15 @@ def build_consumers(
     return tuple(consumers)
 
 
-def _declared_names(declared: dict[str, Any], section: str) -> set[str]:
-    value = declared.get(section)
-    return set(value) if isinstance(value, dict) else set()
+def _declared_names(declared: Mapping[str, frozenset[str]], section: str) -> frozenset[str]:
+    return declared.get(section, frozenset())
 
 
 class _Resolver:
     def __init__(
         self,
         schema: m.SchemaSpec,
-        declared: dict[str, Any],
+        declared: Mapping[str, frozenset[str]],
         path: str,
         problems: list[Problem],
     ) -> None:
@@ -111,7 +114,7 @@ class _Resolver:
                 continue
             by_name = {p.name: p for p in table.patterns}
             patterns = []
-            for i, pattern_name in enumerate(pattern_names):
+            for i, pattern_name in enumerate(cast(list[str], pattern_names)):  # checked above
                 pattern = by_name.get(pattern_name)
                 if pattern is None:
                     self.problems.append(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Literal, cast
 from . import model as m
 from .drift_notifications import compare_notifications
 from .errors import SchemaError
+from .locate import SchemaLines
 from .policy_drift import TfPolicy, compare_policies, read_policies
 from .schema_file import DEFAULT_SCHEMA, load_schema
 from .terraform import (
@@ -130,55 +130,6 @@ class Finding:
             self.kind,
             self.message,
         )
-
-
-# --------------------------------------------------------------------------- schema lines
-
-_TOML_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_PATH_PART = re.compile(r"([^.\[\]]+)(?:\[(\d+)\])?")
-
-
-class SchemaLines:
-    """Best-effort line numbers for schema paths such as ``tables.jobs.indexes[0].range_key``."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self.headers: list[tuple[str, bool, int]] = []  # (dotted name, is [[array]], line)
-        for number, line in enumerate(self.lines, start=1):
-            found = _TOML_HEADER.match(line)
-            if found:
-                name = ".".join(p.strip().strip("\"'") for p in found.group(2).split("."))
-                self.headers.append((name, found.group(1) == "[[", number))
-
-    def line(self, path: str) -> int | None:
-        parts = [(name, int(i) if i else None) for name, i in _PATH_PART.findall(path)]
-        for cut in range(len(parts), 0, -1):
-            header_line = self._header(parts[:cut])
-            if header_line is None:
-                continue
-            if cut == len(parts):
-                return header_line
-            return self._key(header_line, parts[cut][0]) or header_line
-        return None
-
-    def _header(self, parts: list[tuple[str, int | None]]) -> int | None:
-        name = ".".join(p for p, _ in parts)
-        index = parts[-1][1]
-        matches = [
-            line for n, array, line in self.headers if n == name and array == (index is not None)
-        ]
-        position = index or 0
-        return matches[position] if position < len(matches) else None
-
-    def _key(self, header_line: int, key: str) -> int | None:
-        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
-        for number in range(header_line + 1, len(self.lines) + 1):
-            text = self.lines[number - 1]
-            if _TOML_HEADER.match(text):
-                return None
-            if pattern.match(text):
-                return number
-        return None
 
 
 # --------------------------------------------------------------------------- comparison

@@ -37,7 +37,7 @@ _NUMBER_SPEC = re.compile(r"^(?:0(?P<width>[1-9][0-9]?))?d$")
 
 
 class ModelLookup(Protocol):
-    """What the layouts need of ``build._ModelCatalog``."""
+    """What the layouts need of ``model_catalog.ModelCatalog``."""
 
     def model(self, name: str, path: str, problems: list[Problem]) -> type[BaseModel] | None: ...
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,15 @@ import tomllib
 from .errors import Problem, SchemaError
 
 
-def load(path: Path, display_name: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SchemaDocument:
+    """A parsed schema file: its data for ``build``, its text for locating problems."""
+
+    data: dict[str, Any]
+    text: str
+
+
+def load(path: Path, display_name: str) -> SchemaDocument:
     """Parse ``path``; anything that is not a readable UTF-8 TOML file is a ``SchemaError``."""
 
     def fail(message: str) -> SchemaError:
@@ -25,7 +34,7 @@ def load(path: Path, display_name: str) -> dict[str, Any]:
             # A device or a pipe could block or never end.
             raise fail("is not a regular file")
         text = path.read_bytes().decode("utf-8")
-        return tomllib.loads(text)
+        return SchemaDocument(tomllib.loads(text), text)
     except FileNotFoundError:
         raise fail("file not found") from None
     except OSError as error:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from .literals import python_literal
+
 if TYPE_CHECKING:
     # Each kind's pattern class lives with its builder in codegen/kinds/, which imports this module.
     from .kinds.base import AccessPattern
@@ -32,6 +34,66 @@ class AttributeSpec:
     derived: bool = (
         False  # set by the generated code itself (a lifecycle marker), not a model field
     )
+
+    @property
+    def key_annotation(self) -> str:
+        """The parameter type of a key value: the plain type DynamoDB keys on (an enum key is a str)."""
+        return _KEY_ANNOTATIONS[self.dynamo_type]
+
+    @property
+    def argument_annotation(self) -> str:
+        """The parameter type of a value to store: an enum also accepts its value's string."""
+        return f"{self.python_type} | str" if self.python_kind == "enum" else self.python_type
+
+    @property
+    def key_check(self) -> str:
+        """The runtime check a key value passes before it is sent (``_dynamo``/``_checks`` share it)."""
+        return _KEY_CHECKS[self.dynamo_type]
+
+    # How generated code converts the attribute: small fragments, so the templates hold no
+    # type decisions. ``value`` is a Python expression of the generated code.
+
+    def to_attribute_value(self, value: str) -> str:
+        """``value`` (the model field's type) as a DynamoDB AttributeValue (``_dynamo`` runtime)."""
+        if self.python_kind == "enum":
+            # ``_value_`` (the enum module's documented slot) is what ``.value`` returns,
+            # read without the property call ``.value`` costs on every write.
+            return f'{{"S": {value}._value_}}'
+        if self.python_kind == "int":
+            return f'{{"N": _dynamo.to_number({python_literal(self.name)}, {value})}}'
+        return f'{{"{self.dynamo_type}": {value}}}'
+
+    def from_attribute_value(self, value: str) -> str:
+        """The model field's value from the AttributeValue ``value`` (an enum: the model parses it)."""
+        if self.python_kind == "int":
+            return f'int({value}["N"])'
+        if self.python_kind == "bytes":
+            return f'bytes({value}["B"])'
+        return f'{value}["S"]'
+
+    @property
+    def key_attribute_value(self) -> str:
+        """The key parameter named like the attribute, checked, as an AttributeValue."""
+        checked = f"_dynamo.{self.key_check}({python_literal(self.name)}, {self.name})"
+        if self.dynamo_type == "N":
+            checked = f"str({checked})"  # DynamoDB numbers travel as strings
+        return f'{{"{self.dynamo_type}": {checked}}}'
+
+    def to_record_value(self, value: str) -> str:
+        """``value`` as the in-memory backend stores it (``_checks`` runtime): plain values."""
+        if self.python_kind == "enum":
+            return f"{value}.value"
+        if self.python_kind == "int":
+            return f"_checks.storable_int({python_literal(self.name)}, {value})"
+        return value
+
+
+_KEY_ANNOTATIONS: dict[DynamoType, str] = {"S": "str", "N": "int", "B": "bytes"}
+_KEY_CHECKS: dict[DynamoType, str] = {
+    "S": "require_str_key",
+    "N": "require_int",
+    "B": "require_bytes_key",
+}
 
 
 @dataclass(frozen=True)
@@ -422,6 +484,9 @@ class GeneratorSpec:
     # The cloud-agnostic package the key layouts, the adapter bundle and the in-memory
     # backend are generated into (None: the schema has none, so neither is generated).
     shared_package: str | None = None
+    # The hand-written runtime packages generated code imports (``runtime.py`` lists what).
+    runtime: str = "stereo_spot_aws_adapters"
+    shared_runtime: str = "stereo_spot_shared"
 
     @property
     def output_packages(self) -> tuple[str, ...]:

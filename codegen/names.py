@@ -20,15 +20,8 @@ from . import model as m
 from .binding import Name, snake
 from .errors import Problem
 from .kinds import KINDS
+from .runtime import RUNTIME_EXPORTS
 
-# Names the package ``__init__`` re-exports from the hand-written runtime.
-RUNTIME_EXPORTS = (
-    "MAX_MESSAGE_BYTES",
-    "BatchRetry",
-    "S3ObjectStorage",
-    "SQSQueueReceiver",
-    "SQSQueueSender",
-)
 # What a package ``__init__`` binds to import its names on first use (``_lazy``).
 LAZY_PACKAGE_NAMES = ("TYPE_CHECKING", "lazy_attributes", "_ORIGINS", "__getattr__", "__dir__")
 PACKAGE_NAMES = (

@@ -20,7 +20,8 @@ import jinja2
 from . import model as m
 from .binding import snake
 from .literals import escape_text, python_literal
-from .names import RUNTIME_EXPORTS, queue_parsers, table_models
+from .names import queue_parsers, table_models
+from .runtime import PACKAGE_REEXPORTS, RUNTIME_EXPORTS, check_imports
 from .version import generator_version
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -44,8 +45,16 @@ def environment() -> jinja2.Environment:
 
 
 def render(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
-    """Every generated file for ``schema``, keyed by its path under ``out_dir``."""
-    return format_sources(render_unformatted(schema, out_dir), first_party(schema))
+    """Every generated file for ``schema``, keyed by its path under ``out_dir``.
+
+    Output that imports from a runtime package outside its contract
+    (``runtime.py``) is a bug in a template, reported before anything is written.
+    """
+    files = format_sources(render_unformatted(schema, out_dir), first_party(schema))
+    outside = check_imports(schema, files)
+    if outside:
+        raise RuntimeError("generated code leaves the runtime contract:\n" + "\n".join(outside))
+    return files
 
 
 def render_unformatted(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
@@ -97,6 +106,7 @@ def render_unformatted(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
         generated_exports=[
             n for n in generated_exports if n not in ("BUCKETS", "QUEUES", "TABLES")
         ],
+        runtime_reexports=PACKAGE_REEXPORTS,
         exports=sorted(
             [n for n in generated_exports if n not in ("BUCKETS", "QUEUES", "TABLES")]
             + list(RUNTIME_EXPORTS)
@@ -115,8 +125,8 @@ def first_party(schema: m.SchemaSpec) -> list[str]:
             schema.generator.models_module.split(".")[0],
             schema.generator.errors_module.split(".")[0],
             *[p.split(".")[0] for p in schema.generator.output_packages],
-            "stereo_spot_aws_adapters",
-            "stereo_spot_shared",
+            schema.generator.runtime,
+            schema.generator.shared_runtime,
         }
     )
 
@@ -172,15 +182,12 @@ def shared_modules(schema: m.SchemaSpec) -> list[SharedModule]:
 def _adapters_module(schema: m.SchemaSpec) -> SharedModule:
     """The ``Adapters`` bundle and one Protocol per table, which every backend satisfies."""
     patterns = [pattern for table in schema.tables for pattern in table.patterns]
+    interfaces = f"{schema.generator.shared_runtime}.interfaces"
     declared: dict[str, set[str]] = {
-        "stereo_spot_shared.interfaces": {
-            "ObjectStorage",
-            "QueueReceiverWithProcessing",
-            "QueueSenderWithAttributes",
-        }
+        interfaces: {"ObjectStorage", "QueueReceiverWithProcessing", "QueueSenderWithAttributes"}
     }
     if any(pattern.uses_page_token for pattern in patterns):
-        declared["stereo_spot_shared.interfaces"].add("PageToken")
+        declared[interfaces].add("PageToken")
     for table in schema.tables:
         if table.declared_protocol:
             module, name = table.declared_protocol

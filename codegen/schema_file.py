@@ -9,7 +9,9 @@ from pathlib import Path
 
 from . import model as m
 from .build import build
+from .errors import SchemaError
 from .load import load
+from .locate import SchemaLines
 
 DEFAULT_SCHEMA = Path("schema/stereo_spot.toml")
 
@@ -21,6 +23,10 @@ def display_name(schema_path: Path) -> str:
 
 
 def load_schema(schema_path: Path) -> m.SchemaSpec:
-    """Load, validate and build; raises ``SchemaError`` listing every problem."""
+    """Load, validate and build; raises ``SchemaError`` listing every problem, each with its line."""
     name = display_name(schema_path)
-    return build(load(schema_path, name), schema_path, name)
+    document = load(schema_path, name)
+    try:
+        return build(document.data, schema_path, name)
+    except SchemaError as error:
+        raise error.located(SchemaLines(document.text)) from None

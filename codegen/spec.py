@@ -56,6 +56,18 @@ GENERATOR_FIELDS: dict[str, Field] = {
         "are generated into (needed when a bucket has layouts).",
         pattern=DOTTED_NAME,
     ),
+    "runtime": Field(
+        "string",
+        "Top-level package of the hand-written AWS runtime the generated code imports "
+        "(default stereo_spot_aws_adapters; what it must provide: codegen/runtime.py).",
+        pattern=IDENTIFIER,
+    ),
+    "shared_runtime": Field(
+        "string",
+        "Top-level package of the cloud-agnostic runtime the generated code imports "
+        "(default stereo_spot_shared; what it must provide: codegen/runtime.py).",
+        pattern=IDENTIFIER,
+    ),
 }
 
 TABLE_FIELDS: dict[str, Field] = {

@@ -86,7 +86,7 @@ def check_value(value: object, field: spec.Field, path: str, problems: list[Prob
             problems.append(Problem(path, "lists a name twice"))
 
 
-def check_named_tables(raw: object, path: str, problems: list[Problem]) -> dict[str, Any]:
+def check_named_tables(raw: object, path: str, problems: list[Problem]) -> dict[str, object]:
     """A section of named resources (``[tables.<name>]``): names must be identifiers."""
     if not isinstance(raw, dict):
         problems.append(Problem(path, f"expected a table, got {_type_name(raw)}"))
@@ -97,7 +97,7 @@ def check_named_tables(raw: object, path: str, problems: list[Problem]) -> dict[
     return raw
 
 
-def check_list_of_tables(raw: object, path: str, problems: list[Problem]) -> list[Any]:
+def check_list_of_tables(raw: object, path: str, problems: list[Problem]) -> list[object]:
     if not isinstance(raw, list):
         problems.append(Problem(path, f"expected an array of tables, got {_type_name(raw)}"))
         return []

@@ -58,14 +58,9 @@ class TableContext:
     models: ModelLookup
 
 
-def key_annotation(attribute: m.AttributeSpec) -> str:
-    """How a key parameter is annotated: keys are plain ``str``, ``int`` or ``bytes``."""
-    return {"N": "int", "B": "bytes"}.get(attribute.dynamo_type, "str")
-
-
 def key_params(table: m.TableSpec) -> str:
     """``job_id: str`` or ``job_id: str, segment_index: int``: a method's key parameters."""
-    return ", ".join(f"{key.name}: {key_annotation(key)}" for key in table.key_attributes)
+    return ", ".join(f"{key.name}: {key.key_annotation}" for key in table.key_attributes)
 
 
 @dataclass(frozen=True)
@@ -171,7 +166,7 @@ class AccessPattern:
 
 def hash_param(table: m.TableSpec) -> str:
     """The hash-key parameter of a partition method: ``job_id: str``."""
-    return f"{table.hash_key.name}: {key_annotation(table.hash_key)}"
+    return f"{table.hash_key.name}: {table.hash_key.key_annotation}"
 
 
 def error_names(generator: m.GeneratorSpec, classes: tuple[str, ...]) -> list[Name]:

@@ -9,7 +9,7 @@ from typing import ClassVar
 from .. import model as m
 from ..errors import Problem
 from ..spec import ATTRIBUTE_NAME, Field
-from .base import KEY_LOCALS, AccessPattern, TableContext, TableKeys, key_annotation, key_params
+from .base import KEY_LOCALS, AccessPattern, TableContext, TableKeys, key_params
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class LeasePattern(AccessPattern):
         keys, seconds = key_params(table), self.default_lease_seconds
         timed = f"*, lease_seconds: int = {seconds}, owner: str | None = None"
         if method == "hold":
-            held = key_annotation(table.hash_key)
+            held = table.hash_key.key_annotation
             return f"    def hold(self, {keys}, {timed}) -> HeldLease[{held}]:"
         if method == "_conditional_update":
             return (

@@ -127,9 +127,7 @@ class QueryIndexPagePattern(AccessPattern):
     def signature(self, table: m.TableSpec, method: str | None = None) -> str:
         hash_key = self.index.hash_key
         partition = (
-            f"{hash_key.name}: {'int' if hash_key.dynamo_type == 'N' else 'str'}, "
-            if self.hash_value is None
-            else ""
+            f"{hash_key.name}: {hash_key.key_annotation}, " if self.hash_value is None else ""
         )
         return (
             f"    def {self.name}(self, {partition}limit: int, "
