@@ -93,7 +93,9 @@ def job_to_item(job: Job) -> Item:
 def job_from_item(item: Item) -> Job:
     """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
     # The model's own validator (what model_validate runs) without its keyword
-    # handling: every read passes here, and it is most of a read's cost.
+    # handling: every read passes here, and it is most of a read's cost. The dict
+    # holds exactly the model's fields (the generator checked them against the
+    # model), so the model's extra="forbid" scan of its keys is skipped.
     validated: Job = _models.Job.__pydantic_validator__.validate_python(
         {
             "job_id": item["job_id"]["S"],
@@ -105,7 +107,8 @@ def job_from_item(item: Item) -> Job:
             else None,
             "completed_at": int(item["completed_at"]["N"]) if "completed_at" in item else None,
             "failure_reason": item["failure_reason"]["S"] if "failure_reason" in item else None,
-        }
+        },
+        extra="ignore",
     )
     return validated
 
@@ -119,13 +122,16 @@ _CHECK_FAILURE_REASON = _dynamo.field_validator(lambda: _models.Job, "failure_re
 def _list_completed_item(item: Item) -> JobListItem:
     """Read a JobListItem from a DynamoDB item; the model validates it (enums from their values)."""
     # The model's own validator (what model_validate runs) without its keyword
-    # handling: every read passes here, and it is most of a read's cost.
+    # handling: every read passes here, and it is most of a read's cost. The dict
+    # holds exactly the model's fields (the generator checked them against the
+    # model), so the model's extra="forbid" scan of its keys is skipped.
     validated: JobListItem = _models.JobListItem.__pydantic_validator__.validate_python(
         {
             "job_id": item["job_id"]["S"],
             "mode": item["mode"]["S"],
             "completed_at": int(item["completed_at"]["N"]),
-        }
+        },
+        extra="ignore",
     )
     return validated
 
@@ -140,7 +146,9 @@ _LIST_COMPLETED_TOKEN: dict[str, _dynamo.TokenType] = {
 def _list_in_progress_item(item: Item) -> Job:
     """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
     # The model's own validator (what model_validate runs) without its keyword
-    # handling: every read passes here, and it is most of a read's cost.
+    # handling: every read passes here, and it is most of a read's cost. The dict
+    # holds exactly the model's fields (the generator checked them against the
+    # model), so the model's extra="forbid" scan of its keys is skipped.
     validated: Job = _models.Job.__pydantic_validator__.validate_python(
         {
             "job_id": item["job_id"]["S"],
@@ -152,7 +160,8 @@ def _list_in_progress_item(item: Item) -> Job:
             else None,
             "completed_at": int(item["completed_at"]["N"]) if "completed_at" in item else None,
             "failure_reason": item["failure_reason"]["S"] if "failure_reason" in item else None,
-        }
+        },
+        extra="ignore",
     )
     return validated
 

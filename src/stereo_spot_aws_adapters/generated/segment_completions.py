@@ -58,7 +58,9 @@ def segment_completion_to_item(segment_completion: SegmentCompletion) -> Item:
 def segment_completion_from_item(item: Item) -> SegmentCompletion:
     """Read a SegmentCompletion from a DynamoDB item; the model validates it (enums from their values)."""
     # The model's own validator (what model_validate runs) without its keyword
-    # handling: every read passes here, and it is most of a read's cost.
+    # handling: every read passes here, and it is most of a read's cost. The dict
+    # holds exactly the model's fields (the generator checked them against the
+    # model), so the model's extra="forbid" scan of its keys is skipped.
     validated: SegmentCompletion = _models.SegmentCompletion.__pydantic_validator__.validate_python(
         {
             "job_id": item["job_id"]["S"],
@@ -68,7 +70,8 @@ def segment_completion_from_item(item: Item) -> SegmentCompletion:
             "total_segments": int(item["total_segments"]["N"])
             if "total_segments" in item
             else None,
-        }
+        },
+        extra="ignore",
     )
     return validated
 
