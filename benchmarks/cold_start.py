@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import compileall
+import importlib.util
 import re
 import subprocess
 import sys
@@ -114,7 +116,24 @@ def extra_imports_note(top: int = TOP_IMPORTS) -> str:
     return "\n".join(lines)
 
 
+PACKAGES = ("stereo_spot_aws_adapters", "stereo_spot_shared")
+
+
+def byte_compile_packages() -> None:
+    """Write our packages' bytecode, as installing a wheel does (boto3's already is).
+
+    Without it, a checkout run with ``PYTHONDONTWRITEBYTECODE`` set recompiles
+    every module of ours from source in each fresh process while the floor's
+    modules load from bytecode: a cost no installed service pays.
+    """
+    for package in PACKAGES:
+        spec = importlib.util.find_spec(package)
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            compileall.compile_dir(location, quiet=1)
+
+
 def run(sizes: Sizes) -> RowResult:
+    byte_compile_packages()
     # Every measured run checks its exit status, so a broken program cannot pass as fast.
     stats: dict[str, Stat] = interleaved(
         {"ours": _wall_seconds(OURS), "floor": _wall_seconds(FLOOR)}, sizes.cold_starts
@@ -132,6 +151,7 @@ def run(sizes: Sizes) -> RowResult:
     note = (
         "Row 5: wall time of `python -c ...` from spawn to exit, fake credentials and "
         "region, no network. Ours builds all 9 factories' adapters (3 tables, 6 queue "
-        "endpoints, object storage)."
+        "endpoints, object storage). Both sides load bytecode: our packages are "
+        "byte-compiled first, as installing them does."
     )
     return RowResult([comparison], [note, extra_imports_note()])

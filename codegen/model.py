@@ -56,7 +56,9 @@ class AttributeSpec:
     def to_attribute_value(self, value: str) -> str:
         """``value`` (the model field's type) as a DynamoDB AttributeValue (``_dynamo`` runtime)."""
         if self.python_kind == "enum":
-            return f'{{"S": {value}.value}}'
+            # ``_value_`` (the enum module's documented slot) is what ``.value`` returns,
+            # read without the property call ``.value`` costs on every write.
+            return f'{{"S": {value}._value_}}'
         if self.python_kind == "int":
             return f'{{"N": _dynamo.to_number({python_literal(self.name)}, {value})}}'
         return f'{{"{self.dynamo_type}": {value}}}'

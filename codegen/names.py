@@ -22,11 +22,30 @@ from .errors import Problem
 from .kinds import KINDS
 from .runtime import RUNTIME_EXPORTS
 
-PACKAGE_NAMES = ("__all__", "__version__", "logging", "env_config", "generated", *RUNTIME_EXPORTS)
-GENERATED_PACKAGE_NAMES = ("__all__", "BUCKETS", "QUEUES", "TABLES", "queues", "resources")
+# What a package ``__init__`` binds to import its names on first use (``_lazy``).
+LAZY_PACKAGE_NAMES = ("TYPE_CHECKING", "lazy_attributes", "_ORIGINS", "__getattr__", "__dir__")
+PACKAGE_NAMES = (
+    "__all__",
+    "__version__",
+    "logging",
+    "env_config",
+    "generated",
+    *LAZY_PACKAGE_NAMES,
+    *RUNTIME_EXPORTS,
+)
+GENERATED_PACKAGE_NAMES = (
+    "__all__",
+    "BUCKETS",
+    "QUEUES",
+    "TABLES",
+    "queues",
+    "resources",
+    *LAZY_PACKAGE_NAMES,
+)
 ENV_CONFIG_NAMES = (
     "annotations",
     "__all__",
+    "TYPE_CHECKING",
     "Iterable",
     "EnvVariable",
     "check_variables",
@@ -66,6 +85,7 @@ TABLE_MODULE_NAMES = (
     "DynamoDBClient",
     "QueryInputTypeDef",
     "Item",
+    "_models",
     "KEY_ATTRIBUTES",
     "HeldLease",
     "_LIFECYCLE_SOURCES",

@@ -57,6 +57,7 @@ AWS_RUNTIME = RuntimeContract(
             "is_condition_failure",
             "is_validation_error",
             "item_on_condition_failure",
+            "LazyModule",
             "now",
             "one_of",
             "plain_key",
@@ -106,6 +107,7 @@ SHARED_RUNTIME = RuntimeContract(
             "storable_int",
         ),
         "_clock": ("default_owner_id",),
+        "_lazy": ("lazy_attributes",),
         "_keys": (
             "KeyLayout",
             "check_model",
@@ -196,7 +198,8 @@ def _runtime_uses(
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name.split(".")[0] in runtimes:
+                # ``import <models_module> as _models``: the schema's module, imported whole.
+                if alias.name.split(".")[0] in runtimes and alias.name not in allowed:
                     yield alias.name.rpartition(".")[0], alias.name.rpartition(".")[2]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             package = node.module.split(".")[0]

@@ -2,23 +2,28 @@
 """Typed AWS adapters (DynamoDB, SQS, S3) for the resources in ``schema/stereo_spot.toml``.
 
 The table adapters and ``env_config`` are generated from the schema; the queue
-and storage adapters and the shared runtime are written by hand.
+and storage adapters and the shared runtime are written by hand. Each name
+below is imported on first use, so a service pays only for what it uses.
 """
 
 import logging
+from typing import TYPE_CHECKING
 
-from stereo_spot_aws_adapters._retry import BatchRetry
-from stereo_spot_aws_adapters._version import __version__ as __version__
-from stereo_spot_aws_adapters.generated import (
-    DynamoDBJobStore,
-    DynamoSegmentCompletionStore,
-    ReassemblyTriggeredLock,
-    parse_chunking_event,
-    parse_reassembly_payload,
-    parse_video_worker_event,
-)
-from stereo_spot_aws_adapters.s3 import S3ObjectStorage
-from stereo_spot_aws_adapters.sqs import MAX_MESSAGE_BYTES, SQSQueueReceiver, SQSQueueSender
+from stereo_spot_shared._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from stereo_spot_aws_adapters._retry import BatchRetry
+    from stereo_spot_aws_adapters._version import __version__ as __version__
+    from stereo_spot_aws_adapters.generated import (
+        DynamoDBJobStore,
+        DynamoSegmentCompletionStore,
+        ReassemblyTriggeredLock,
+        parse_chunking_event,
+        parse_reassembly_payload,
+        parse_video_worker_event,
+    )
+    from stereo_spot_aws_adapters.s3 import S3ObjectStorage
+    from stereo_spot_aws_adapters.sqs import MAX_MESSAGE_BYTES, SQSQueueReceiver, SQSQueueSender
 
 # A library leaves logging to the application: until it configures logging,
 # records stop here instead of reaching Python's last-resort stderr handler.
@@ -37,3 +42,20 @@ __all__ = [
     "parse_reassembly_payload",
     "parse_video_worker_event",
 ]
+
+_ORIGINS = {
+    "DynamoDBJobStore": "stereo_spot_aws_adapters.generated",
+    "DynamoSegmentCompletionStore": "stereo_spot_aws_adapters.generated",
+    "ReassemblyTriggeredLock": "stereo_spot_aws_adapters.generated",
+    "parse_chunking_event": "stereo_spot_aws_adapters.generated",
+    "parse_reassembly_payload": "stereo_spot_aws_adapters.generated",
+    "parse_video_worker_event": "stereo_spot_aws_adapters.generated",
+    "__version__": "stereo_spot_aws_adapters._version",
+    "BatchRetry": "stereo_spot_aws_adapters._retry",
+    "S3ObjectStorage": "stereo_spot_aws_adapters.s3",
+    "MAX_MESSAGE_BYTES": "stereo_spot_aws_adapters.sqs",
+    "SQSQueueReceiver": "stereo_spot_aws_adapters.sqs",
+    "SQSQueueSender": "stereo_spot_aws_adapters.sqs",
+}
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_attributes(__name__, _ORIGINS, globals(), __all__)

@@ -25,6 +25,7 @@ to manage.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import weakref
@@ -170,5 +171,22 @@ def _forget_clients_after_fork() -> None:
         client._endpoint.http_session.close()
 
 
+def _drop_cache_at_exit() -> None:
+    """Free the cached clients while the interpreter is whole.
+
+    The at-fork hook keeps this module's cache alive to the last phase of
+    shutdown, where freeing the clients costs a short-lived process ~50 ms.
+    Adapters hold their own client, so one used by a later exit handler still
+    works. Never waits: a daemon thread may hold the lock as the process exits.
+    """
+    if _lock.acquire(blocking=False):
+        try:
+            _clients.clear()
+            _sessions.clear()
+        finally:
+            _lock.release()
+
+
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_clients_after_fork)
+    atexit.register(_drop_cache_at_exit)

@@ -29,6 +29,7 @@ from stereo_spot_shared._checks import (
     to_number,
 )
 from stereo_spot_shared._clock import default_owner_id, now
+from stereo_spot_shared._lazy import LazyModule as LazyModule  # generated modules' models
 from stereo_spot_shared.errors import (
     CorruptItemError,
     InvalidPageTokenError,
@@ -38,7 +39,7 @@ from stereo_spot_shared.interfaces import PageToken
 
 from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, service_error
 from ._errors import error_message as error_message  # generated code reads messages here
-from ._retry import BatchRetry
+from ._retry import BatchRetry, retry_leftovers
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -207,7 +208,6 @@ def batch_write(
     retry: BatchRetry,
 ) -> BatchPutOutcome:
     """Put items or delete keys with BatchWriteItem, as ``batch_put`` describes."""
-    slot = _WRITE_FIELD[kind]
     table_name = aws.resource.name
     unique: dict[tuple[str, ...], Item] = {}
     for item in items:
@@ -220,41 +220,10 @@ def batch_write(
             outcome.failed.extend(pending)
             continue
         sent = len(pending)
-        for attempt in range(retry.attempts):
-            if attempt:
-                logger.warning(
-                    "retrying %d of %d unprocessed items on table %s (attempt %d of %d)",
-                    len(pending),
-                    sent,
-                    table_name,
-                    attempt + 1,
-                    retry.attempts,
-                    extra={
-                        "table_name": table_name,
-                        "batch_action": kind,
-                        "batch_size": sent,
-                        "pending": len(pending),
-                        "attempt": attempt + 1,
-                        "max_attempts": retry.attempts,
-                    },
-                )
-                retry.sleep(retry.delay_before(attempt))
-            try:
-                response = client.batch_write_item(
-                    RequestItems={table_name: [{kind: {slot: item}} for item in pending]}  # type: ignore[misc]
-                )
-            except AWS_ERRORS as error:
-                outcome.error = service_error(error, aws.resource)
-                outcome.error.__cause__ = error
-                break
-            unprocessed = response.get("UnprocessedItems", {}).get(table_name, [])
-            pending = [
-                cast("Item", cast("Mapping[str, Any]", request)[kind][slot])
-                for request in unprocessed
-                if kind in request
-            ]
-            if not pending:
-                break
+        pending, error = _write_chunk(client, aws, kind, pending, retry)
+        if error is not None:
+            outcome.error = service_error(error, aws.resource)
+            outcome.error.__cause__ = error
         if pending:
             reason = type(outcome.error).__name__ if outcome.error else "still unprocessed"
             logger.warning(
@@ -274,6 +243,49 @@ def batch_write(
         outcome.written += sent - len(pending)
         outcome.failed.extend(pending)
     return outcome
+
+
+def _write_chunk(
+    client: DynamoDBClient,
+    aws: AwsCall,
+    kind: WriteKind,
+    chunk: list[Item],
+    retry: BatchRetry,
+) -> tuple[list[Item], Exception | None]:
+    """One BatchWriteItem of at most 25 requests, resending only ``UnprocessedItems``."""
+    slot = _WRITE_FIELD[kind]
+    table_name = aws.resource.name
+
+    def send_once(pending: list[Item]) -> list[Item]:
+        response = client.batch_write_item(
+            RequestItems={table_name: [{kind: {slot: item}} for item in pending]}  # type: ignore[misc]
+        )
+        unprocessed = response.get("UnprocessedItems", {}).get(table_name, [])
+        return [
+            cast("Item", cast("Mapping[str, Any]", request)[kind][slot])
+            for request in unprocessed
+            if kind in request
+        ]
+
+    def describe(pending: list[Item], attempt: int) -> None:
+        logger.warning(
+            "retrying %d of %d unprocessed items on table %s (attempt %d of %d)",
+            len(pending),
+            len(chunk),
+            table_name,
+            attempt,
+            retry.attempts,
+            extra={
+                "table_name": table_name,
+                "batch_action": kind,
+                "batch_size": len(chunk),
+                "pending": len(pending),
+                "attempt": attempt,
+                "max_attempts": retry.attempts,
+            },
+        )
+
+    return retry_leftovers(chunk, send_once, retry, describe, AWS_ERRORS)
 
 
 def delete_partition(
@@ -352,6 +364,7 @@ __all__ = [
     "MAX_KEY_BYTES",
     "MAX_NUMBER_DIGITS",
     "BatchPutOutcome",
+    "LazyModule",
     "Refused",
     "TokenType",
     "batch_put",

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from stereo_spot_shared.errors import InvalidArgumentError
+
+_P = TypeVar("_P", bound=Sized)
+_E = TypeVar("_E", bound=BaseException)
 
 
 @dataclass(frozen=True)
@@ -34,3 +38,34 @@ class BatchRetry:
     def delay_before(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry`` (1 for the first retry)."""
         return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (retry - 1)))
+
+
+def retry_leftovers(
+    pending: _P,
+    send_once: Callable[[_P], _P],
+    retry: BatchRetry,
+    describe: Callable[[_P, int], None],
+    stop_on: tuple[type[_E], ...],
+) -> tuple[_P, _E | None]:
+    """Send a batch, then resend only what each call hands back, with backoff.
+
+    ``send_once`` sends ``pending`` and returns what was not accepted (empty
+    when everything was). Before retry ``n`` (attempt ``n + 1``) ``describe``
+    is called with what is pending and the attempt number, for the caller's
+    log line, then ``retry.sleep`` waits ``retry.delay_before(n)``. At most
+    ``retry.attempts`` calls are made. An error in ``stop_on`` (a whole request
+    refused, after botocore's own retries) stops at once. Returns what was
+    never accepted and that error (``None`` when the attempts ran out or all
+    went through); any other error propagates.
+    """
+    for attempt in range(retry.attempts):
+        if attempt:
+            describe(pending, attempt + 1)
+            retry.sleep(retry.delay_before(attempt))
+        try:
+            pending = send_once(pending)
+        except stop_on as error:
+            return pending, error
+        if not len(pending):
+            break
+    return pending, None

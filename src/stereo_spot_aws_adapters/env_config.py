@@ -10,6 +10,7 @@ honoured, as are botocore's own variables (``AWS_PROFILE``, ``AWS_MAX_ATTEMPTS``
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from stereo_spot_aws_adapters._env import (
     EnvVariable,
@@ -18,12 +19,16 @@ from stereo_spot_aws_adapters._env import (
     require_env,
     select_variables,
 )
-from stereo_spot_aws_adapters.generated.jobs import DynamoDBJobStore
-from stereo_spot_aws_adapters.generated.reassembly_triggered import ReassemblyTriggeredLock
-from stereo_spot_aws_adapters.generated.segment_completions import DynamoSegmentCompletionStore
-from stereo_spot_aws_adapters.s3 import S3ObjectStorage
-from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
-from stereo_spot_shared.generated.adapters import Adapters
+
+# Each factory imports its adapter's module when first called, so a service
+# pays at import only for the adapters it builds.
+if TYPE_CHECKING:
+    from stereo_spot_aws_adapters.generated.jobs import DynamoDBJobStore
+    from stereo_spot_aws_adapters.generated.reassembly_triggered import ReassemblyTriggeredLock
+    from stereo_spot_aws_adapters.generated.segment_completions import DynamoSegmentCompletionStore
+    from stereo_spot_aws_adapters.s3 import S3ObjectStorage
+    from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
+    from stereo_spot_shared.generated.adapters import Adapters
 
 __all__ = [
     "CHUNKING_QUEUE_URL",
@@ -104,21 +109,29 @@ def check_environment(names: Iterable[str] | None = None) -> None:
 
 def job_store_from_env() -> DynamoDBJobStore:
     """``DynamoDBJobStore`` on the table named by ``$JOBS_TABLE_NAME``."""
+    from stereo_spot_aws_adapters.generated.jobs import DynamoDBJobStore
+
     return DynamoDBJobStore(require_env(JOBS_TABLE_NAME))
 
 
 def segment_completion_store_from_env() -> DynamoSegmentCompletionStore:
     """``DynamoSegmentCompletionStore`` on the table named by ``$SEGMENT_COMPLETIONS_TABLE_NAME``."""
+    from stereo_spot_aws_adapters.generated.segment_completions import DynamoSegmentCompletionStore
+
     return DynamoSegmentCompletionStore(require_env(SEGMENT_COMPLETIONS_TABLE_NAME))
 
 
 def reassembly_triggered_lock_from_env() -> ReassemblyTriggeredLock:
     """``ReassemblyTriggeredLock`` on the table named by ``$REASSEMBLY_TRIGGERED_TABLE_NAME``."""
+    from stereo_spot_aws_adapters.generated.reassembly_triggered import ReassemblyTriggeredLock
+
     return ReassemblyTriggeredLock(require_env(REASSEMBLY_TRIGGERED_TABLE_NAME))
 
 
 def chunking_queue_sender_from_env() -> SQSQueueSender:
     """``SQSQueueSender`` for the chunking queue at ``$CHUNKING_QUEUE_URL``."""
+    from stereo_spot_aws_adapters.sqs import SQSQueueSender
+
     return SQSQueueSender(
         require_env(CHUNKING_QUEUE_URL), max_message_bytes=262144, env_variable=CHUNKING_QUEUE_URL
     )
@@ -129,6 +142,8 @@ def chunking_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueue
 
     Its ``processing`` heartbeat uses the schema's visibility timeout (900 s).
     """
+    from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
+
     return SQSQueueReceiver(
         require_env(CHUNKING_QUEUE_URL),
         wait_time_seconds=wait_time_seconds,
@@ -139,6 +154,8 @@ def chunking_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueue
 
 def video_worker_queue_sender_from_env() -> SQSQueueSender:
     """``SQSQueueSender`` for the video_worker queue at ``$VIDEO_WORKER_QUEUE_URL``."""
+    from stereo_spot_aws_adapters.sqs import SQSQueueSender
+
     return SQSQueueSender(
         require_env(VIDEO_WORKER_QUEUE_URL),
         max_message_bytes=262144,
@@ -151,6 +168,8 @@ def video_worker_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQ
 
     Its ``processing`` heartbeat uses the schema's visibility timeout (3600 s).
     """
+    from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
+
     return SQSQueueReceiver(
         require_env(VIDEO_WORKER_QUEUE_URL),
         wait_time_seconds=wait_time_seconds,
@@ -161,6 +180,8 @@ def video_worker_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQ
 
 def reassembly_queue_sender_from_env() -> SQSQueueSender:
     """``SQSQueueSender`` for the reassembly queue at ``$REASSEMBLY_QUEUE_URL``."""
+    from stereo_spot_aws_adapters.sqs import SQSQueueSender
+
     return SQSQueueSender(
         require_env(REASSEMBLY_QUEUE_URL),
         max_message_bytes=262144,
@@ -173,6 +194,8 @@ def reassembly_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQue
 
     Its ``processing`` heartbeat uses the schema's visibility timeout (1800 s).
     """
+    from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
+
     return SQSQueueReceiver(
         require_env(REASSEMBLY_QUEUE_URL),
         wait_time_seconds=wait_time_seconds,
@@ -183,6 +206,8 @@ def reassembly_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQue
 
 def object_storage_from_env() -> S3ObjectStorage:
     """``S3ObjectStorage`` for this region and endpoint (bucket names come separately)."""
+    from stereo_spot_aws_adapters.s3 import S3ObjectStorage
+
     return S3ObjectStorage(
         bucket_variables=(
             INPUT_BUCKET_NAME,
@@ -207,6 +232,8 @@ def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
     Checks every variable first, so one ``MissingConfigurationError`` names all
     that are missing. ``wait_time_seconds`` overrides every receiver's long-poll wait.
     """
+    from stereo_spot_shared.generated.adapters import Adapters
+
     check_environment()
     return Adapters(
         backend="aws",

@@ -23,8 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Generic, TypeVar
 
-from pydantic import BaseModel
-
 from stereo_spot_shared._messages import (
     BASE64,
     ENCODING_ATTRIBUTE,
@@ -61,13 +59,12 @@ from stereo_spot_shared.message_attributes import (
     number_text,
     parse_number,
 )
-from stereo_spot_shared.processing import BatchWork, MessageWork
 
 from ._clients import get_client
 from ._env import EnvVariable
 from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, service_error
 from ._logging import with_call_logging
-from ._retry import BatchRetry
+from ._retry import BatchRetry, retry_leftovers
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
@@ -79,6 +76,9 @@ if TYPE_CHECKING:
         MessageTypeDef,
         SendMessageBatchRequestEntryTypeDef,
     )
+    from pydantic import BaseModel
+
+    from stereo_spot_shared.processing import BatchWork, MessageWork
 
 TRACE_HEADER_ATTRIBUTE: Final = "AWSTraceHeader"
 """The system attribute (X-Ray trace header) returned in ``QueueMessage.attributes``."""
@@ -284,6 +284,8 @@ class SQSQueueReceiver:
         ``work.lost`` turns ``True`` if an extension finds the receipt handle
         no longer valid. See ``stereo_spot_shared.processing``.
         """
+        from stereo_spot_shared.processing import MessageWork  # first use: not at import
+
         return MessageWork(
             self,
             message,
@@ -303,6 +305,8 @@ class SQSQueueReceiver:
         held messages visible again. ``work.lost`` lists messages whose
         extension failed. See ``stereo_spot_shared.processing``.
         """
+        from stereo_spot_shared.processing import BatchWork  # first use: not at import
+
         return BatchWork(
             self,
             messages,
@@ -443,54 +447,56 @@ def _run_batch(
     Each retry and a batch that gives up are logged at WARNING.
     """
     outcome: _BatchOutcome[_S] = _BatchOutcome()
-    pending = dict(entries)
     last_code: dict[str, str] = {}
     queue_url = aws.resource.name
-    for attempt in range(retry.attempts):
-        if attempt:
-            logger.warning(
-                "retrying %d of %d %s entries on %s (attempt %d of %d; %s)",
-                len(pending),
-                len(entries),
-                action,
-                queue_url,
-                attempt + 1,
-                retry.attempts,
-                ", ".join(sorted(set(last_code.values()))),
-                extra={
-                    "queue_url": queue_url,
-                    "batch_action": action,
-                    "batch_size": len(entries),
-                    "pending": len(pending),
-                    "attempt": attempt + 1,
-                    "max_attempts": retry.attempts,
-                },
-            )
-            retry.sleep(retry.delay_before(attempt))
-        try:
-            succeeded, failed = request(list(pending.values()))
-        except AWS_ERRORS as exc:
-            outcome.failed.update(dict.fromkeys(pending, error_code(exc)))
-            outcome.error = service_error(exc, aws.resource)
-            outcome.error.__cause__ = exc
-            _log_gave_up(queue_url, action, len(entries), outcome)
-            return outcome
+
+    def send_once(pending: dict[str, _E]) -> dict[str, _E]:
+        succeeded, failed = request(list(pending.values()))
+        left = dict(pending)
         for entry_id, result in succeeded.items():
-            if entry_id in pending:
-                del pending[entry_id]
+            if entry_id in left:
+                del left[entry_id]
                 outcome.succeeded[entry_id] = result
         for failure in failed:
             entry_id = failure["Id"]
-            if entry_id not in pending:
+            if entry_id not in left:
                 continue
             if failure["SenderFault"]:
                 outcome.failed[entry_id] = failure["Code"]
-                del pending[entry_id]
+                del left[entry_id]
             else:
                 last_code[entry_id] = failure["Code"]
-        if not pending:
-            break
-    outcome.failed.update({entry_id: last_code.get(entry_id, "NoResult") for entry_id in pending})
+        return left
+
+    def describe(pending: dict[str, _E], attempt: int) -> None:
+        logger.warning(
+            "retrying %d of %d %s entries on %s (attempt %d of %d; %s)",
+            len(pending),
+            len(entries),
+            action,
+            queue_url,
+            attempt,
+            retry.attempts,
+            ", ".join(sorted(set(last_code.values()))),
+            extra={
+                "queue_url": queue_url,
+                "batch_action": action,
+                "batch_size": len(entries),
+                "pending": len(pending),
+                "attempt": attempt,
+                "max_attempts": retry.attempts,
+            },
+        )
+
+    pending, error = retry_leftovers(dict(entries), send_once, retry, describe, AWS_ERRORS)
+    if error is not None:
+        outcome.failed.update(dict.fromkeys(pending, error_code(error)))
+        outcome.error = service_error(error, aws.resource)
+        outcome.error.__cause__ = error
+    else:
+        outcome.failed.update(
+            {entry_id: last_code.get(entry_id, "NoResult") for entry_id in pending}
+        )
     if outcome.failed:
         _log_gave_up(queue_url, action, len(entries), outcome)
     return outcome

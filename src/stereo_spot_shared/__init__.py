@@ -1,91 +1,94 @@
-"""stereo-spot shared types: models, interfaces, errors and key layouts, free of any cloud SDK."""
+"""stereo-spot shared types: models, interfaces, errors and key layouts, free of any cloud SDK.
+
+Every public name is imported on first use (``_lazy``): importing one module of
+the package, or one name, does not pay for pydantic or the rest.
+"""
 
 import logging
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _distribution_version
+from typing import TYPE_CHECKING
 
-from ._keys import KeyLayout
-from .backends import adapters_from_env
-from .errors import (
-    AccessDeniedError,
-    ArgumentTypeError,
-    BatchWriteError,
-    CorruptItemError,
-    EmptyMessageError,
-    InvalidArgumentError,
-    InvalidConfigurationError,
-    InvalidKeyError,
-    InvalidPageTokenError,
-    InvalidTransitionError,
-    ItemNotFoundError,
-    JobNotFoundError,
-    MalformedEventError,
-    MessageTooLargeError,
-    MissingConfigurationError,
-    MissingResourceError,
-    NotFoundError,
-    ObjectNotFoundError,
-    RejectedRequestError,
-    RetryableServiceError,
-    ServiceError,
-    StereoSpotError,
-    UnexpectedBucketError,
-    UnknownBackendError,
-)
-from .generated import (
-    FINAL_LAYOUT,
-    INPUT_LAYOUT,
-    LAYOUTS,
-    SEGMENT_LAYOUT,
-    SEGMENT_OUTPUT_LAYOUT,
-    SegmentOutputKey,
-    build_final_key,
-    build_input_key,
-    build_segment_key,
-    build_segment_output_key,
-    parse_final_key,
-    parse_input_key,
-    parse_segment_key,
-    parse_segment_output_key,
-)
-from .generated.adapters import Adapters
-from .interfaces import (
-    JobStore,
-    MessageAttributeValue,
-    MessageBody,
-    ObjectStorage,
-    PageToken,
-    ProgressCallback,
-    QueueMessage,
-    QueueReceiver,
-    QueueSender,
-    ReassemblyLock,
-    SegmentCompletionStore,
-)
-from .models import (
-    KEY_SEGMENT_PATTERN,
-    ChunkingPayload,
-    CreateJobRequest,
-    CreateJobResponse,
-    Job,
-    JobListItem,
-    JobStatus,
-    PresignedPlaybackResponse,
-    ReassemblyPayload,
-    SegmentCompletion,
-    SegmentKeyPayload,
-    StereoMode,
-    VideoWorkerPayload,
-)
-from .s3_events import S3ObjectRef, parse_payload, parse_s3_event
+from ._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from ._keys import KeyLayout
+    from ._version import __version__
+    from .backends import adapters_from_env
+    from .errors import (
+        AccessDeniedError,
+        ArgumentTypeError,
+        BatchWriteError,
+        CorruptItemError,
+        EmptyMessageError,
+        InvalidArgumentError,
+        InvalidConfigurationError,
+        InvalidKeyError,
+        InvalidPageTokenError,
+        InvalidTransitionError,
+        ItemNotFoundError,
+        JobNotFoundError,
+        MalformedEventError,
+        MessageTooLargeError,
+        MissingConfigurationError,
+        MissingResourceError,
+        NotFoundError,
+        ObjectNotFoundError,
+        RejectedRequestError,
+        RetryableServiceError,
+        ServiceError,
+        StereoSpotError,
+        UnexpectedBucketError,
+        UnknownBackendError,
+    )
+    from .generated import (
+        FINAL_LAYOUT,
+        INPUT_LAYOUT,
+        LAYOUTS,
+        SEGMENT_LAYOUT,
+        SEGMENT_OUTPUT_LAYOUT,
+        SegmentOutputKey,
+        build_final_key,
+        build_input_key,
+        build_segment_key,
+        build_segment_output_key,
+        parse_final_key,
+        parse_input_key,
+        parse_segment_key,
+        parse_segment_output_key,
+    )
+    from .generated.adapters import Adapters
+    from .interfaces import (
+        JobStore,
+        MessageAttributeValue,
+        MessageBody,
+        ObjectStorage,
+        PageToken,
+        ProgressCallback,
+        QueueMessage,
+        QueueReceiver,
+        QueueSender,
+        ReassemblyLock,
+        SegmentCompletionStore,
+    )
+    from .models import (
+        KEY_SEGMENT_PATTERN,
+        ChunkingPayload,
+        CreateJobRequest,
+        CreateJobResponse,
+        Job,
+        JobListItem,
+        JobStatus,
+        PresignedPlaybackResponse,
+        ReassemblyPayload,
+        SegmentCompletion,
+        SegmentKeyPayload,
+        StereoMode,
+        VideoWorkerPayload,
+    )
+    from .s3_events import S3ObjectRef, parse_payload, parse_s3_event
 
 # A library leaves logging to the application: until it configures logging,
 # records stop here instead of reaching Python's last-resort stderr handler.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
-try:
-    __version__ = _distribution_version("stereo-spot-shared")
-except PackageNotFoundError:  # imported from a source tree that was never installed
-    __version__ = "0+unknown"
 
 __all__ = [
     "Adapters",
@@ -158,3 +161,79 @@ __all__ = [
     "parse_segment_key",
     "parse_segment_output_key",
 ]
+
+# Where each public name is defined; read on first access by ``__getattr__``.
+_ORIGINS = {
+    "KeyLayout": "._keys",
+    "adapters_from_env": ".backends",
+    "AccessDeniedError": ".errors",
+    "ArgumentTypeError": ".errors",
+    "BatchWriteError": ".errors",
+    "CorruptItemError": ".errors",
+    "EmptyMessageError": ".errors",
+    "InvalidArgumentError": ".errors",
+    "InvalidConfigurationError": ".errors",
+    "InvalidKeyError": ".errors",
+    "InvalidPageTokenError": ".errors",
+    "InvalidTransitionError": ".errors",
+    "ItemNotFoundError": ".errors",
+    "JobNotFoundError": ".errors",
+    "MalformedEventError": ".errors",
+    "MessageTooLargeError": ".errors",
+    "MissingConfigurationError": ".errors",
+    "MissingResourceError": ".errors",
+    "NotFoundError": ".errors",
+    "ObjectNotFoundError": ".errors",
+    "RejectedRequestError": ".errors",
+    "RetryableServiceError": ".errors",
+    "ServiceError": ".errors",
+    "StereoSpotError": ".errors",
+    "UnexpectedBucketError": ".errors",
+    "UnknownBackendError": ".errors",
+    "FINAL_LAYOUT": ".generated",
+    "INPUT_LAYOUT": ".generated",
+    "LAYOUTS": ".generated",
+    "SEGMENT_LAYOUT": ".generated",
+    "SEGMENT_OUTPUT_LAYOUT": ".generated",
+    "SegmentOutputKey": ".generated",
+    "build_final_key": ".generated",
+    "build_input_key": ".generated",
+    "build_segment_key": ".generated",
+    "build_segment_output_key": ".generated",
+    "parse_final_key": ".generated",
+    "parse_input_key": ".generated",
+    "parse_segment_key": ".generated",
+    "parse_segment_output_key": ".generated",
+    "Adapters": ".generated.adapters",
+    "JobStore": ".interfaces",
+    "MessageAttributeValue": ".interfaces",
+    "MessageBody": ".interfaces",
+    "ObjectStorage": ".interfaces",
+    "PageToken": ".interfaces",
+    "ProgressCallback": ".interfaces",
+    "QueueMessage": ".interfaces",
+    "QueueReceiver": ".interfaces",
+    "QueueSender": ".interfaces",
+    "ReassemblyLock": ".interfaces",
+    "SegmentCompletionStore": ".interfaces",
+    "ChunkingPayload": ".models",
+    "CreateJobRequest": ".models",
+    "CreateJobResponse": ".models",
+    "Job": ".models",
+    "JobListItem": ".models",
+    "JobStatus": ".models",
+    "KEY_SEGMENT_PATTERN": ".models",
+    "PresignedPlaybackResponse": ".models",
+    "ReassemblyPayload": ".models",
+    "SegmentCompletion": ".models",
+    "SegmentKeyPayload": ".models",
+    "StereoMode": ".models",
+    "VideoWorkerPayload": ".models",
+    "S3ObjectRef": ".s3_events",
+    "parse_payload": ".s3_events",
+    "parse_s3_event": ".s3_events",
+    "__version__": "._version",
+}
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_attributes(__name__, _ORIGINS, globals(), __all__)

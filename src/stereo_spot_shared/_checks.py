@@ -8,14 +8,15 @@ Cloud-agnostic: nothing here knows about an SDK.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import TypeAdapter, ValidationError
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from .errors import ArgumentTypeError, InvalidArgumentError, InvalidPageTokenError
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from pydantic import BaseModel, TypeAdapter
+
+ModelReference = Callable[[], "type[BaseModel]"]
+"""Returns a model class when first needed, so a module can name one without importing pydantic."""
 
 TokenType = Literal["S", "N"]
 """How a page-token attribute is typed: ``S`` a non-empty string, ``N`` an integer."""
@@ -28,6 +29,7 @@ MAX_NUMBER_DIGITS = 38
 """DynamoDB numbers keep at most 38 significant digits; an int needing more is rejected."""
 
 _NUMBER_MAGNITUDE_LIMIT = 10**126  # DynamoDB numbers are below 1E126
+_ALWAYS_STORABLE = 10**MAX_NUMBER_DIGITS  # below this an int has at most 38 digits in all
 
 
 def require_str_key(name: str, value: object, *, max_bytes: int = MAX_KEY_BYTES) -> str:
@@ -61,6 +63,8 @@ def require_int(name: str, value: object, *, minimum: int | None = None) -> int:
 
 def to_number(name: str, value: int) -> str:
     """``value`` as a DynamoDB ``N`` string; more than 38 significant digits is refused."""
+    if -_ALWAYS_STORABLE < value < _ALWAYS_STORABLE:
+        return str(value)  # every write converts its ints here: skip the digit count
     # Checked before str(): Python refuses to format ints of over 4300 digits.
     if abs(value) >= _NUMBER_MAGNITUDE_LIMIT:
         raise InvalidArgumentError(
@@ -98,22 +102,27 @@ def require_model(name: str, value: object, model: type[BaseModel]) -> None:
         raise ArgumentTypeError(f"{name} must be a {model.__name__}, got {type(value).__name__}")
 
 
-def field_validator(model: type[BaseModel], field: str) -> Callable[[object], Any]:
+def field_validator(model: type[BaseModel] | ModelReference, field: str) -> Callable[[object], Any]:
     """Validate one value exactly as ``model`` validates its ``field``.
 
     Used by generated ``update`` methods so a field updated alone obeys the
-    same type and range rules as a whole model written by ``put``.
+    same type and range rules as a whole model written by ``put``. ``model``
+    is the class, or a function returning it: then neither the class nor
+    pydantic is imported before the first value is checked.
     """
     adapters: list[TypeAdapter[Any]] = []  # built on first use, not at import
 
     def validate(value: object) -> Any:
+        from pydantic import TypeAdapter, ValidationError  # first use: not at import
+
+        cls = cast("type[BaseModel]", model) if isinstance(model, type) else model()
         if not adapters:
-            adapters.append(TypeAdapter(model.model_fields[field].rebuild_annotation()))
+            adapters.append(TypeAdapter(cls.model_fields[field].rebuild_annotation()))
         try:
             return adapters[0].validate_python(value)
         except ValidationError as error:
             detail = error.errors(include_url=False)[0]
-            message = f"{field} for {model.__name__}: {detail['msg']} (got {value!r})"
+            message = f"{field} for {cls.__name__}: {detail['msg']} (got {value!r})"
             # A wrong type is a TypeError; a right type with a bad value a ValueError.
             # pydantic reports any enum mismatch as "enum": a non-string is the wrong type.
             wrong_type = str(detail["type"]).endswith("_type") or (

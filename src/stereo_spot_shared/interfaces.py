@@ -14,10 +14,11 @@ from os import PathLike
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .message_attributes import MessageAttributeValue
-from .models import Job, JobListItem, JobStatus, SegmentCompletion
 
 if TYPE_CHECKING:
+    # Annotations only: importing the interfaces does not import pydantic.
     from .leases import HeldLease
+    from .models import Job, JobListItem, JobStatus, SegmentCompletion
     from .processing import BatchWork, MessageWork
 
 PageToken = dict[str, "str | int"]

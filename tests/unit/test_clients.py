@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import logging
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +241,41 @@ def test_clear_client_cache_forgets_clients() -> None:
     first = get_client("sqs")
     clear_client_cache()
     assert get_client("sqs") is not first
+
+
+def test_the_cache_is_dropped_at_exit_and_adapters_keep_their_clients() -> None:
+    # A fresh interpreter: run its exit handlers by hand, then look at the cache.
+    code = """
+import atexit
+from stereo_spot_aws_adapters import _clients
+from stereo_spot_aws_adapters.sqs import SQSQueueSender
+sender = SQSQueueSender("https://sqs.us-east-1.amazonaws.com/123456789012/q")
+assert _clients._clients and _clients._sessions
+atexit._run_exitfuncs()
+assert _clients._clients == {} and _clients._sessions == {}
+assert sender._client.meta.service_model.service_name == "sqs"
+print("ok")
+"""
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_dropping_the_cache_at_exit_never_waits_for_the_lock() -> None:
+    from stereo_spot_aws_adapters import _clients
+
+    client = get_client("sqs")
+    lock = _clients._lock
+    with lock:  # as a daemon thread inside get_client would hold it at exit
+        _clients._drop_cache_at_exit()
+    assert get_client("sqs") is client  # left alone, not waited for
+    _clients._drop_cache_at_exit()
+    assert get_client("sqs") is not client

@@ -20,13 +20,17 @@ from stereo_spot_shared.errors import (
     JobNotFoundError,
 )
 from stereo_spot_shared.interfaces import PageToken
-from stereo_spot_shared.models import Job, JobListItem, JobStatus
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
 
+    import stereo_spot_shared.models as _models
     from stereo_spot_aws_adapters._dynamo import Item
+    from stereo_spot_shared.models import Job, JobListItem, JobStatus
+else:
+    # Models are read through this on first use: building a store imports no pydantic.
+    _models = _dynamo.LazyModule("stereo_spot_shared.models")
 
 __all__ = ["DynamoDBJobStore", "KEY_ATTRIBUTES", "job_from_item", "job_to_item"]
 
@@ -71,8 +75,8 @@ def job_to_item(job: Job) -> Item:
     """Write a Job as a DynamoDB item; absent optional fields are omitted."""
     item: Item = {
         "job_id": {"S": job.job_id},
-        "mode": {"S": job.mode.value},
-        "status": {"S": job.status.value},
+        "mode": {"S": job.mode._value_},
+        "status": {"S": job.status._value_},
     }
     if job.created_at is not None:
         item["created_at"] = {"N": _dynamo.to_number("created_at", job.created_at)}
@@ -82,37 +86,55 @@ def job_to_item(job: Job) -> Item:
         item["completed_at"] = {"N": _dynamo.to_number("completed_at", job.completed_at)}
     if job.failure_reason is not None:
         item["failure_reason"] = {"S": job.failure_reason}
-    if job.status.value not in _LIFECYCLE_FINAL:
+    if item["status"]["S"] not in _LIFECYCLE_FINAL:
         item["in_progress"] = {"S": IN_PROGRESS_MARKER}
     return item
 
 
 def job_from_item(item: Item) -> Job:
     """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
-    return Job(
-        job_id=item["job_id"]["S"],
-        mode=item["mode"]["S"],
-        status=item["status"]["S"],
-        created_at=int(item["created_at"]["N"]) if "created_at" in item else None,
-        total_segments=int(item["total_segments"]["N"]) if "total_segments" in item else None,
-        completed_at=int(item["completed_at"]["N"]) if "completed_at" in item else None,
-        failure_reason=item["failure_reason"]["S"] if "failure_reason" in item else None,
+    # The model's own validator (what model_validate runs) without its keyword
+    # handling: every read passes here, and it is most of a read's cost. The dict
+    # holds exactly the model's fields (the generator checked them against the
+    # model), so the model's extra="forbid" scan of its keys is skipped.
+    validated: Job = _models.Job.__pydantic_validator__.validate_python(
+        {
+            "job_id": item["job_id"]["S"],
+            "mode": item["mode"]["S"],
+            "status": item["status"]["S"],
+            "created_at": int(item["created_at"]["N"]) if "created_at" in item else None,
+            "total_segments": int(item["total_segments"]["N"])
+            if "total_segments" in item
+            else None,
+            "completed_at": int(item["completed_at"]["N"]) if "completed_at" in item else None,
+            "failure_reason": item["failure_reason"]["S"] if "failure_reason" in item else None,
+        },
+        extra="ignore",
     )
+    return validated
 
 
-_CHECK_STATUS = _dynamo.field_validator(Job, "status")
-_CHECK_TOTAL_SEGMENTS = _dynamo.field_validator(Job, "total_segments")
-_CHECK_COMPLETED_AT = _dynamo.field_validator(Job, "completed_at")
-_CHECK_FAILURE_REASON = _dynamo.field_validator(Job, "failure_reason")
+_CHECK_STATUS = _dynamo.field_validator(lambda: _models.Job, "status")
+_CHECK_TOTAL_SEGMENTS = _dynamo.field_validator(lambda: _models.Job, "total_segments")
+_CHECK_COMPLETED_AT = _dynamo.field_validator(lambda: _models.Job, "completed_at")
+_CHECK_FAILURE_REASON = _dynamo.field_validator(lambda: _models.Job, "failure_reason")
 
 
 def _list_completed_item(item: Item) -> JobListItem:
     """Read a JobListItem from a DynamoDB item; the model validates it (enums from their values)."""
-    return JobListItem(
-        job_id=item["job_id"]["S"],
-        mode=item["mode"]["S"],
-        completed_at=int(item["completed_at"]["N"]),
+    # The model's own validator (what model_validate runs) without its keyword
+    # handling: every read passes here, and it is most of a read's cost. The dict
+    # holds exactly the model's fields (the generator checked them against the
+    # model), so the model's extra="forbid" scan of its keys is skipped.
+    validated: JobListItem = _models.JobListItem.__pydantic_validator__.validate_python(
+        {
+            "job_id": item["job_id"]["S"],
+            "mode": item["mode"]["S"],
+            "completed_at": int(item["completed_at"]["N"]),
+        },
+        extra="ignore",
     )
+    return validated
 
 
 _LIST_COMPLETED_TOKEN: dict[str, _dynamo.TokenType] = {
@@ -124,15 +146,25 @@ _LIST_COMPLETED_TOKEN: dict[str, _dynamo.TokenType] = {
 
 def _list_in_progress_item(item: Item) -> Job:
     """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
-    return Job(
-        job_id=item["job_id"]["S"],
-        mode=item["mode"]["S"],
-        status=item["status"]["S"],
-        created_at=int(item["created_at"]["N"]) if "created_at" in item else None,
-        total_segments=int(item["total_segments"]["N"]) if "total_segments" in item else None,
-        completed_at=int(item["completed_at"]["N"]) if "completed_at" in item else None,
-        failure_reason=item["failure_reason"]["S"] if "failure_reason" in item else None,
+    # The model's own validator (what model_validate runs) without its keyword
+    # handling: every read passes here, and it is most of a read's cost. The dict
+    # holds exactly the model's fields (the generator checked them against the
+    # model), so the model's extra="forbid" scan of its keys is skipped.
+    validated: Job = _models.Job.__pydantic_validator__.validate_python(
+        {
+            "job_id": item["job_id"]["S"],
+            "mode": item["mode"]["S"],
+            "status": item["status"]["S"],
+            "created_at": int(item["created_at"]["N"]) if "created_at" in item else None,
+            "total_segments": int(item["total_segments"]["N"])
+            if "total_segments" in item
+            else None,
+            "completed_at": int(item["completed_at"]["N"]) if "completed_at" in item else None,
+            "failure_reason": item["failure_reason"]["S"] if "failure_reason" in item else None,
+        },
+        extra="ignore",
     )
+    return validated
 
 
 _LIST_IN_PROGRESS_TOKEN: dict[str, _dynamo.TokenType] = {
@@ -185,7 +217,7 @@ class DynamoDBJobStore:
 
     def put(self, job: Job) -> None:
         """Create or overwrite the item for this Job."""
-        _dynamo.require_model("job", job, Job)
+        _dynamo.require_model("job", job, _models.Job)
         item = job_to_item(job)
         with self._aws:
             self._client.put_item(TableName=self.table_name, Item=item)
@@ -219,7 +251,7 @@ class DynamoDBJobStore:
         requested: str | None = None
         if status is not None:
             names["#status"] = "status"
-            values[":status"] = {"S": _CHECK_STATUS(status).value}
+            values[":status"] = {"S": _CHECK_STATUS(status)._value_}
             assignments.append("#status = :status")
             requested = values[":status"]["S"]
             condition += " AND " + _dynamo.one_of(

@@ -14,13 +14,17 @@ from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters._logging import with_call_logging
 from stereo_spot_aws_adapters._retry import BatchRetry
 from stereo_spot_shared.errors import BatchWriteError
-from stereo_spot_shared.models import SegmentCompletion
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
 
+    import stereo_spot_shared.models as _models
     from stereo_spot_aws_adapters._dynamo import Item
+    from stereo_spot_shared.models import SegmentCompletion
+else:
+    # Models are read through this on first use: building a store imports no pydantic.
+    _models = _dynamo.LazyModule("stereo_spot_shared.models")
 
 __all__ = [
     "DynamoSegmentCompletionStore",
@@ -54,13 +58,23 @@ def segment_completion_to_item(segment_completion: SegmentCompletion) -> Item:
 
 def segment_completion_from_item(item: Item) -> SegmentCompletion:
     """Read a SegmentCompletion from a DynamoDB item; the model validates it (enums from their values)."""
-    return SegmentCompletion(
-        job_id=item["job_id"]["S"],
-        segment_index=int(item["segment_index"]["N"]),
-        output_s3_uri=item["output_s3_uri"]["S"],
-        completed_at=int(item["completed_at"]["N"]),
-        total_segments=int(item["total_segments"]["N"]) if "total_segments" in item else None,
+    # The model's own validator (what model_validate runs) without its keyword
+    # handling: every read passes here, and it is most of a read's cost. The dict
+    # holds exactly the model's fields (the generator checked them against the
+    # model), so the model's extra="forbid" scan of its keys is skipped.
+    validated: SegmentCompletion = _models.SegmentCompletion.__pydantic_validator__.validate_python(
+        {
+            "job_id": item["job_id"]["S"],
+            "segment_index": int(item["segment_index"]["N"]),
+            "output_s3_uri": item["output_s3_uri"]["S"],
+            "completed_at": int(item["completed_at"]["N"]),
+            "total_segments": int(item["total_segments"]["N"])
+            if "total_segments" in item
+            else None,
+        },
+        extra="ignore",
     )
+    return validated
 
 
 class DynamoSegmentCompletionStore:
@@ -97,7 +111,7 @@ class DynamoSegmentCompletionStore:
 
     def put(self, segment_completion: SegmentCompletion) -> None:
         """Create or overwrite the item for this SegmentCompletion."""
-        _dynamo.require_model("segment_completion", segment_completion, SegmentCompletion)
+        _dynamo.require_model("segment_completion", segment_completion, _models.SegmentCompletion)
         item = segment_completion_to_item(segment_completion)
         with self._aws:
             self._client.put_item(TableName=self.table_name, Item=item)
@@ -112,7 +126,9 @@ class DynamoSegmentCompletionStore:
         """
         rows: list[Item] = []
         for position, segment_completion in enumerate(items):
-            _dynamo.require_model(f"items[{position}]", segment_completion, SegmentCompletion)
+            _dynamo.require_model(
+                f"items[{position}]", segment_completion, _models.SegmentCompletion
+            )
             rows.append(segment_completion_to_item(segment_completion))
         outcome = _dynamo.batch_put(self._client, self._aws, rows, KEY_ATTRIBUTES, self.batch_retry)
         if outcome.failed:

@@ -22,10 +22,12 @@ from stereo_spot_shared.interfaces import (
     ReassemblyLock,
     SegmentCompletionStore,
 )
-from stereo_spot_shared.models import Job, JobListItem, JobStatus, SegmentCompletion
 
 if TYPE_CHECKING:
     from stereo_spot_shared.leases import HeldLease
+
+    # Annotations only: the bundle's Protocols do not import the models (or pydantic).
+    from stereo_spot_shared.models import Job, JobListItem, JobStatus, SegmentCompletion
 
 __all__ = ["Adapters", "JobsTable", "ReassemblyTriggeredTable", "SegmentCompletionsTable"]
 

@@ -10,12 +10,8 @@ honoured, as are botocore's own variables (``AWS_PROFILE``, ``AWS_MAX_ATTEMPTS``
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from library_adapters.generated.books import BookCatalog
-from library_adapters.generated.holds import HoldRegister
-from library_adapters.generated.loans import LoanLedger
-from library_adapters.generated.shelf_audits import ShelfAuditLock
-from library_shared.generated.adapters import Adapters
 from stereo_spot_aws_adapters._env import (
     EnvVariable,
     check_variables,
@@ -23,8 +19,17 @@ from stereo_spot_aws_adapters._env import (
     require_env,
     select_variables,
 )
-from stereo_spot_aws_adapters.s3 import S3ObjectStorage
-from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
+
+# Each factory imports its adapter's module when first called, so a service
+# pays at import only for the adapters it builds.
+if TYPE_CHECKING:
+    from library_adapters.generated.books import BookCatalog
+    from library_adapters.generated.holds import HoldRegister
+    from library_adapters.generated.loans import LoanLedger
+    from library_adapters.generated.shelf_audits import ShelfAuditLock
+    from library_shared.generated.adapters import Adapters
+    from stereo_spot_aws_adapters.s3 import S3ObjectStorage
+    from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
 
 __all__ = [
     "BOOKS_TABLE_NAME",
@@ -94,26 +99,36 @@ def check_environment(names: Iterable[str] | None = None) -> None:
 
 def book_catalog_from_env() -> BookCatalog:
     """``BookCatalog`` on the table named by ``$BOOKS_TABLE_NAME``."""
+    from library_adapters.generated.books import BookCatalog
+
     return BookCatalog(require_env(BOOKS_TABLE_NAME))
 
 
 def loan_ledger_from_env() -> LoanLedger:
     """``LoanLedger`` on the table named by ``$LIBRARY_LOANS_TABLE``."""
+    from library_adapters.generated.loans import LoanLedger
+
     return LoanLedger(require_env(LIBRARY_LOANS_TABLE))
 
 
 def hold_register_from_env() -> HoldRegister:
     """``HoldRegister`` on the table named by ``$HOLDS_TABLE_NAME``."""
+    from library_adapters.generated.holds import HoldRegister
+
     return HoldRegister(require_env(HOLDS_TABLE_NAME))
 
 
 def shelf_audit_lock_from_env() -> ShelfAuditLock:
     """``ShelfAuditLock`` on the table named by ``$SHELF_AUDITS_TABLE_NAME``."""
+    from library_adapters.generated.shelf_audits import ShelfAuditLock
+
     return ShelfAuditLock(require_env(SHELF_AUDITS_TABLE_NAME))
 
 
 def holds_ready_queue_sender_from_env() -> SQSQueueSender:
     """``SQSQueueSender`` for the holds_ready queue at ``$HOLDS_READY_QUEUE_URL``."""
+    from stereo_spot_aws_adapters.sqs import SQSQueueSender
+
     return SQSQueueSender(
         require_env(HOLDS_READY_QUEUE_URL),
         max_message_bytes=262144,
@@ -126,6 +141,8 @@ def holds_ready_queue_receiver_from_env(*, wait_time_seconds: int = 5) -> SQSQue
 
     Its ``processing`` heartbeat uses the schema's visibility timeout (30 s).
     """
+    from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
+
     return SQSQueueReceiver(
         require_env(HOLDS_READY_QUEUE_URL),
         wait_time_seconds=wait_time_seconds,
@@ -136,6 +153,8 @@ def holds_ready_queue_receiver_from_env(*, wait_time_seconds: int = 5) -> SQSQue
 
 def returns_queue_sender_from_env() -> SQSQueueSender:
     """``SQSQueueSender`` for the returns queue at ``$RETURNS_QUEUE_URL``."""
+    from stereo_spot_aws_adapters.sqs import SQSQueueSender
+
     return SQSQueueSender(
         require_env(RETURNS_QUEUE_URL), max_message_bytes=262144, env_variable=RETURNS_QUEUE_URL
     )
@@ -146,6 +165,8 @@ def returns_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueR
 
     Its ``processing`` heartbeat uses the schema's visibility timeout (30 s).
     """
+    from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
+
     return SQSQueueReceiver(
         require_env(RETURNS_QUEUE_URL),
         wait_time_seconds=wait_time_seconds,
@@ -156,6 +177,8 @@ def returns_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueR
 
 def object_storage_from_env() -> S3ObjectStorage:
     """``S3ObjectStorage`` for this region and endpoint (bucket names come separately)."""
+    from stereo_spot_aws_adapters.s3 import S3ObjectStorage
+
     return S3ObjectStorage(bucket_variables=(LIBRARY_COVERS_BUCKET,))
 
 
@@ -170,6 +193,8 @@ def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
     Checks every variable first, so one ``MissingConfigurationError`` names all
     that are missing. ``wait_time_seconds`` overrides every receiver's long-poll wait.
     """
+    from library_shared.generated.adapters import Adapters
+
     check_environment()
     return Adapters(
         backend="aws",

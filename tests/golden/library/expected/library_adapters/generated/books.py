@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from library_models import Book, BookSummary, Genre
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters._logging import with_call_logging
@@ -22,7 +21,12 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
 
+    import library_models as _models
+    from library_models import Book, BookSummary, Genre
     from stereo_spot_aws_adapters._dynamo import Item
+else:
+    # Models are read through this on first use: building a store imports no pydantic.
+    _models = _dynamo.LazyModule("library_models")
 
 __all__ = ["BookCatalog", "KEY_ATTRIBUTES", "book_from_item", "book_to_item"]
 
@@ -36,7 +40,7 @@ def book_to_item(book: Book) -> Item:
         "title": {"S": book.title},
         "author": {"S": book.author},
         "published_year": {"N": _dynamo.to_number("published_year", book.published_year)},
-        "genre": {"S": book.genre.value},
+        "genre": {"S": book.genre._value_},
     }
     if book.copies is not None:
         item["copies"] = {"N": _dynamo.to_number("copies", book.copies)}
@@ -47,29 +51,47 @@ def book_to_item(book: Book) -> Item:
 
 def book_from_item(item: Item) -> Book:
     """Read a Book from a DynamoDB item; the model validates it (enums from their values)."""
-    return Book(
-        isbn=item["isbn"]["S"],
-        title=item["title"]["S"],
-        author=item["author"]["S"],
-        published_year=int(item["published_year"]["N"]),
-        genre=item["genre"]["S"],
-        copies=int(item["copies"]["N"]) if "copies" in item else None,
-        cover_thumbnail=bytes(item["cover_thumbnail"]["B"]) if "cover_thumbnail" in item else None,
+    # The model's own validator (what model_validate runs) without its keyword
+    # handling: every read passes here, and it is most of a read's cost. The dict
+    # holds exactly the model's fields (the generator checked them against the
+    # model), so the model's extra="forbid" scan of its keys is skipped.
+    validated: Book = _models.Book.__pydantic_validator__.validate_python(
+        {
+            "isbn": item["isbn"]["S"],
+            "title": item["title"]["S"],
+            "author": item["author"]["S"],
+            "published_year": int(item["published_year"]["N"]),
+            "genre": item["genre"]["S"],
+            "copies": int(item["copies"]["N"]) if "copies" in item else None,
+            "cover_thumbnail": bytes(item["cover_thumbnail"]["B"])
+            if "cover_thumbnail" in item
+            else None,
+        },
+        extra="ignore",
     )
+    return validated
 
 
-_CHECK_COPIES = _dynamo.field_validator(Book, "copies")
-_CHECK_GENRE = _dynamo.field_validator(Book, "genre")
+_CHECK_COPIES = _dynamo.field_validator(lambda: _models.Book, "copies")
+_CHECK_GENRE = _dynamo.field_validator(lambda: _models.Book, "genre")
 
 
 def _by_author_item(item: Item) -> BookSummary:
     """Read a BookSummary from a DynamoDB item; the model validates it (enums from their values)."""
-    return BookSummary(
-        isbn=item["isbn"]["S"],
-        author=item["author"]["S"],
-        published_year=int(item["published_year"]["N"]),
-        title=item["title"]["S"],
+    # The model's own validator (what model_validate runs) without its keyword
+    # handling: every read passes here, and it is most of a read's cost. The dict
+    # holds exactly the model's fields (the generator checked them against the
+    # model), so the model's extra="forbid" scan of its keys is skipped.
+    validated: BookSummary = _models.BookSummary.__pydantic_validator__.validate_python(
+        {
+            "isbn": item["isbn"]["S"],
+            "author": item["author"]["S"],
+            "published_year": int(item["published_year"]["N"]),
+            "title": item["title"]["S"],
+        },
+        extra="ignore",
     )
+    return validated
 
 
 _BY_AUTHOR_TOKEN: dict[str, _dynamo.TokenType] = {
@@ -121,7 +143,7 @@ class BookCatalog:
 
     def put(self, book: Book) -> None:
         """Create or overwrite the item for this Book."""
-        _dynamo.require_model("book", book, Book)
+        _dynamo.require_model("book", book, _models.Book)
         item = book_to_item(book)
         with self._aws:
             self._client.put_item(TableName=self.table_name, Item=item)
@@ -154,7 +176,7 @@ class BookCatalog:
             assignments.append("#copies = :copies")
         if genre is not None:
             names["#genre"] = "genre"
-            values[":genre"] = {"S": _CHECK_GENRE(genre).value}
+            values[":genre"] = {"S": _CHECK_GENRE(genre)._value_}
             assignments.append("#genre = :genre")
         if not assignments:
             return

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from library_models import Loan, LoanState
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters._logging import with_call_logging
@@ -20,7 +19,12 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import QueryInputTypeDef
 
+    import library_models as _models
+    from library_models import Loan, LoanState
     from stereo_spot_aws_adapters._dynamo import Item
+else:
+    # Models are read through this on first use: building a store imports no pydantic.
+    _models = _dynamo.LazyModule("library_models")
 
 __all__ = ["KEY_ATTRIBUTES", "LoanLedger", "loan_from_item", "loan_to_item"]
 
@@ -57,7 +61,7 @@ def loan_to_item(loan: Loan) -> Item:
         "member_id": {"S": loan.member_id},
         "loan_number": {"N": _dynamo.to_number("loan_number", loan.loan_number)},
         "isbn": {"S": loan.isbn},
-        "state": {"S": loan.state.value},
+        "state": {"S": loan.state._value_},
         "due_at": {"N": _dynamo.to_number("due_at", loan.due_at)},
     }
     if loan.returned_at is not None:
@@ -67,18 +71,26 @@ def loan_to_item(loan: Loan) -> Item:
 
 def loan_from_item(item: Item) -> Loan:
     """Read a Loan from a DynamoDB item; the model validates it (enums from their values)."""
-    return Loan(
-        member_id=item["member_id"]["S"],
-        loan_number=int(item["loan_number"]["N"]),
-        isbn=item["isbn"]["S"],
-        state=item["state"]["S"],
-        due_at=int(item["due_at"]["N"]),
-        returned_at=int(item["returned_at"]["N"]) if "returned_at" in item else None,
+    # The model's own validator (what model_validate runs) without its keyword
+    # handling: every read passes here, and it is most of a read's cost. The dict
+    # holds exactly the model's fields (the generator checked them against the
+    # model), so the model's extra="forbid" scan of its keys is skipped.
+    validated: Loan = _models.Loan.__pydantic_validator__.validate_python(
+        {
+            "member_id": item["member_id"]["S"],
+            "loan_number": int(item["loan_number"]["N"]),
+            "isbn": item["isbn"]["S"],
+            "state": item["state"]["S"],
+            "due_at": int(item["due_at"]["N"]),
+            "returned_at": int(item["returned_at"]["N"]) if "returned_at" in item else None,
+        },
+        extra="ignore",
     )
+    return validated
 
 
-_CHECK_STATE = _dynamo.field_validator(Loan, "state")
-_CHECK_RETURNED_AT = _dynamo.field_validator(Loan, "returned_at")
+_CHECK_STATE = _dynamo.field_validator(lambda: _models.Loan, "state")
+_CHECK_RETURNED_AT = _dynamo.field_validator(lambda: _models.Loan, "returned_at")
 
 
 class LoanLedger:
@@ -114,7 +126,7 @@ class LoanLedger:
 
     def record(self, loan: Loan) -> None:
         """Create or overwrite the item for this Loan."""
-        _dynamo.require_model("loan", loan, Loan)
+        _dynamo.require_model("loan", loan, _models.Loan)
         item = loan_to_item(loan)
         with self._aws:
             self._client.put_item(TableName=self.table_name, Item=item)
@@ -129,7 +141,7 @@ class LoanLedger:
         """
         rows: list[Item] = []
         for position, loan in enumerate(items):
-            _dynamo.require_model(f"items[{position}]", loan, Loan)
+            _dynamo.require_model(f"items[{position}]", loan, _models.Loan)
             rows.append(loan_to_item(loan))
         outcome = _dynamo.batch_put(self._client, self._aws, rows, KEY_ATTRIBUTES, self.batch_retry)
         if outcome.failed:
@@ -171,7 +183,7 @@ class LoanLedger:
         requested: str | None = None
         if state is not None:
             names["#state"] = "state"
-            values[":state"] = {"S": _CHECK_STATE(state).value}
+            values[":state"] = {"S": _CHECK_STATE(state)._value_}
             assignments.append("#state = :state")
             requested = values[":state"]["S"]
             condition += " AND " + _dynamo.one_of(

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from library_models import Book, BookSummary, Genre, Loan, LoanState
 from stereo_spot_shared.interfaces import (
     ObjectStorage,
     PageToken,
@@ -22,6 +21,8 @@ from stereo_spot_shared.interfaces import (
 )
 
 if TYPE_CHECKING:
+    # Annotations only: the bundle's Protocols do not import the models (or pydantic).
+    from library_models import Book, BookSummary, Genre, Loan, LoanState
     from stereo_spot_shared.leases import HeldLease
 
 __all__ = ["Adapters", "BooksTable", "HoldsTable", "LoansTable", "ShelfAuditsTable"]
