@@ -62,7 +62,7 @@ def route_events(queue: m.QueueSpec, buckets: tuple[m.BucketSpec, ...]) -> m.Que
     check also reads. An S3-fed queue that no layout names accepts events of
     every bucket in the schema.
     """
-    if queue.event_source != "s3":
+    if not queue.carries_s3_events:
         return queue
     routed = tuple(
         b for b in buckets if any(layout.notify_queue == queue.name for layout in b.layouts)

@@ -79,7 +79,7 @@ def check_layouts(schema: m.SchemaSpec, problems: list[Problem]) -> None:
                     f"no queue {layout.notify_queue!r} (queues: {', '.join(sorted(queues)) or 'none'})",
                 )
             )
-        elif queue.event_source != "s3":
+        elif not queue.carries_s3_events:
             problems.append(
                 Problem(
                     f"{layout.schema_path}.notify_queue",

@@ -277,6 +277,11 @@ class QueueSpec:
     event_buckets: tuple[BucketSpec, ...] = ()
 
     @property
+    def carries_s3_events(self) -> bool:
+        """Its messages are S3 event notifications: it gets a generated event parser."""
+        return self.event_source == "s3"
+
+    @property
     def sender_field(self) -> str:
         """The bundle's field holding this queue's sender: ``chunking_sender``."""
         return f"{self.name}_sender"

@@ -501,7 +501,7 @@ def _queue_module_globals(schema: m.SchemaSpec, parsers: list[Name]) -> list[Nam
     queue_globals += [
         Name(f"_{q.name.upper()}_BUCKETS", "buckets routed to the queue", q.schema_path)
         for q in schema.queues
-        if q.event_source == "s3"
+        if q.carries_s3_events
     ]
     return queue_globals
 
@@ -535,7 +535,7 @@ def queue_parsers(schema: m.SchemaSpec) -> list[tuple[str, str, str]]:
     """(function, what, schema path) of every parser ``generated/queues.py`` defines."""
     parsers = []
     for queue in schema.queues:
-        if queue.event_source == "s3":
+        if queue.carries_s3_events:
             parsers.append(
                 (f"parse_{queue.name}_event", "event parser of the queue", queue.schema_path)
             )

@@ -80,7 +80,7 @@ def render_unformatted(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
         package_dir / "generated" / "queues.py",
         "queues.py.jinja",
         payload_models=sorted({q.payload_model for q in schema.queues if q.payload_model}),
-        event_imports=(["S3ObjectRef"] if any(q.event_source for q in schema.queues) else [])
+        event_imports=(["S3ObjectRef"] if any(q.carries_s3_events for q in schema.queues) else [])
         + (["parse_payload"] if any(q.payload_model for q in schema.queues) else []),
         exports=queue_exports,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from codegen import spec
@@ -12,6 +13,9 @@ from codegen.build_lifecycle import LifecycleFields
 CODEGEN = Path(__file__).resolve().parents[2] / "codegen"
 GENERATOR_MODULES = sorted(CODEGEN.rglob("*.py"))
 MAX_LINES = 60
+TEMPLATES = sorted((CODEGEN / "templates").rglob("*.jinja"))
+# `{% if x.kind == "s3" %}`: a template deciding on a schema value; the model should say it.
+_TEMPLATE_DECISION = re.compile(r"""\{[%{][^%}]*?[!=]=\s*["']""")
 
 
 def test_no_function_of_the_generator_exceeds_sixty_lines() -> None:
@@ -36,3 +40,15 @@ def test_typed_views_of_validated_sections_name_exactly_the_spec_keys() -> None:
         *spec.LIFECYCLE_FIELDS,
         *spec.LIFECYCLE_SECTIONS,
     }
+
+
+def test_templates_decide_nothing_on_schema_values() -> None:
+    decisions = [
+        f"{path.relative_to(CODEGEN)}:{number}: {line.strip()}"
+        for path in TEMPLATES
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _TEMPLATE_DECISION.search(line)
+    ]
+    assert len(TEMPLATES) >= 20  # a glob that found nothing would pass
+    assert decisions == [], "move the decision into the model (a property), as the kinds do"
+    assert _TEMPLATE_DECISION.search('{% if queue.event_source == "s3" %}')  # the check is live
