@@ -161,7 +161,9 @@ def _model_attribute(
     if python.enum_class is not None and not models.exports(python.enum_class):
         problems.append(Problem(path, f"enum {python.name} is not importable from {models.name}"))
         return None
-    if python.optional == field.is_required():
+    # An optional field defaults to None: an item without the attribute reads back as
+    # None (the generated readers leave the field to its default), as it was written.
+    if python.optional == field.is_required() or (python.optional and field.default is not None):
         needed = "optional with a None default" if python.optional else "required"
         problems.append(Problem(path, f"model field {where} must be {needed}"))
         return None

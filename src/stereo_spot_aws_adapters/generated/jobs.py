@@ -93,24 +93,25 @@ def job_to_item(job: Job) -> Item:
 
 def job_from_item(item: Item) -> Job:
     """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
+    fields: dict[str, object] = {
+        "job_id": item["job_id"]["S"],
+        "mode": item["mode"]["S"],
+        "status": item["status"]["S"],
+    }
+    if "created_at" in item:
+        fields["created_at"] = int(item["created_at"]["N"])
+    if "total_segments" in item:
+        fields["total_segments"] = int(item["total_segments"]["N"])
+    if "completed_at" in item:
+        fields["completed_at"] = int(item["completed_at"]["N"])
+    if "failure_reason" in item:
+        fields["failure_reason"] = item["failure_reason"]["S"]
     # The model's own validator (what model_validate runs) without its keyword
-    # handling: every read passes here, and it is most of a read's cost. The dict
-    # holds exactly the model's fields (the generator checked them against the
-    # model), so the model's extra="forbid" scan of its keys is skipped.
-    validated: Job = _models.Job.__pydantic_validator__.validate_python(
-        {
-            "job_id": item["job_id"]["S"],
-            "mode": item["mode"]["S"],
-            "status": item["status"]["S"],
-            "created_at": int(item["created_at"]["N"]) if "created_at" in item else None,
-            "total_segments": int(item["total_segments"]["N"])
-            if "total_segments" in item
-            else None,
-            "completed_at": int(item["completed_at"]["N"]) if "completed_at" in item else None,
-            "failure_reason": item["failure_reason"]["S"] if "failure_reason" in item else None,
-        },
-        extra="ignore",
-    )
+    # handling: every read passes here, and it is most of a read's cost. An absent
+    # optional attribute is left to its default, None (the generator checks that).
+    # The dict holds only the model's fields (checked against the model too), so
+    # the model's extra="forbid" scan of its keys is skipped.
+    validated: Job = _models.Job.__pydantic_validator__.validate_python(fields, extra="ignore")
     return validated
 
 
@@ -122,17 +123,18 @@ _CHECK_FAILURE_REASON = _dynamo.field_validator(lambda: _models.Job, "failure_re
 
 def _list_completed_item(item: Item) -> JobListItem:
     """Read a JobListItem from a DynamoDB item; the model validates it (enums from their values)."""
+    fields: dict[str, object] = {
+        "job_id": item["job_id"]["S"],
+        "mode": item["mode"]["S"],
+        "completed_at": int(item["completed_at"]["N"]),
+    }
     # The model's own validator (what model_validate runs) without its keyword
-    # handling: every read passes here, and it is most of a read's cost. The dict
-    # holds exactly the model's fields (the generator checked them against the
-    # model), so the model's extra="forbid" scan of its keys is skipped.
+    # handling: every read passes here, and it is most of a read's cost. An absent
+    # optional attribute is left to its default, None (the generator checks that).
+    # The dict holds only the model's fields (checked against the model too), so
+    # the model's extra="forbid" scan of its keys is skipped.
     validated: JobListItem = _models.JobListItem.__pydantic_validator__.validate_python(
-        {
-            "job_id": item["job_id"]["S"],
-            "mode": item["mode"]["S"],
-            "completed_at": int(item["completed_at"]["N"]),
-        },
-        extra="ignore",
+        fields, extra="ignore"
     )
     return validated
 
@@ -146,24 +148,25 @@ _LIST_COMPLETED_TOKEN: dict[str, _dynamo.TokenType] = {
 
 def _list_in_progress_item(item: Item) -> Job:
     """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
+    fields: dict[str, object] = {
+        "job_id": item["job_id"]["S"],
+        "mode": item["mode"]["S"],
+        "status": item["status"]["S"],
+    }
+    if "created_at" in item:
+        fields["created_at"] = int(item["created_at"]["N"])
+    if "total_segments" in item:
+        fields["total_segments"] = int(item["total_segments"]["N"])
+    if "completed_at" in item:
+        fields["completed_at"] = int(item["completed_at"]["N"])
+    if "failure_reason" in item:
+        fields["failure_reason"] = item["failure_reason"]["S"]
     # The model's own validator (what model_validate runs) without its keyword
-    # handling: every read passes here, and it is most of a read's cost. The dict
-    # holds exactly the model's fields (the generator checked them against the
-    # model), so the model's extra="forbid" scan of its keys is skipped.
-    validated: Job = _models.Job.__pydantic_validator__.validate_python(
-        {
-            "job_id": item["job_id"]["S"],
-            "mode": item["mode"]["S"],
-            "status": item["status"]["S"],
-            "created_at": int(item["created_at"]["N"]) if "created_at" in item else None,
-            "total_segments": int(item["total_segments"]["N"])
-            if "total_segments" in item
-            else None,
-            "completed_at": int(item["completed_at"]["N"]) if "completed_at" in item else None,
-            "failure_reason": item["failure_reason"]["S"] if "failure_reason" in item else None,
-        },
-        extra="ignore",
-    )
+    # handling: every read passes here, and it is most of a read's cost. An absent
+    # optional attribute is left to its default, None (the generator checks that).
+    # The dict holds only the model's fields (checked against the model too), so
+    # the model's extra="forbid" scan of its keys is skipped.
+    validated: Job = _models.Job.__pydantic_validator__.validate_python(fields, extra="ignore")
     return validated
 
 

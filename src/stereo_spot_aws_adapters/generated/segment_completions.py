@@ -58,21 +58,21 @@ def segment_completion_to_item(segment_completion: SegmentCompletion) -> Item:
 
 def segment_completion_from_item(item: Item) -> SegmentCompletion:
     """Read a SegmentCompletion from a DynamoDB item; the model validates it (enums from their values)."""
+    fields: dict[str, object] = {
+        "job_id": item["job_id"]["S"],
+        "segment_index": int(item["segment_index"]["N"]),
+        "output_s3_uri": item["output_s3_uri"]["S"],
+        "completed_at": int(item["completed_at"]["N"]),
+    }
+    if "total_segments" in item:
+        fields["total_segments"] = int(item["total_segments"]["N"])
     # The model's own validator (what model_validate runs) without its keyword
-    # handling: every read passes here, and it is most of a read's cost. The dict
-    # holds exactly the model's fields (the generator checked them against the
-    # model), so the model's extra="forbid" scan of its keys is skipped.
+    # handling: every read passes here, and it is most of a read's cost. An absent
+    # optional attribute is left to its default, None (the generator checks that).
+    # The dict holds only the model's fields (checked against the model too), so
+    # the model's extra="forbid" scan of its keys is skipped.
     validated: SegmentCompletion = _models.SegmentCompletion.__pydantic_validator__.validate_python(
-        {
-            "job_id": item["job_id"]["S"],
-            "segment_index": int(item["segment_index"]["N"]),
-            "output_s3_uri": item["output_s3_uri"]["S"],
-            "completed_at": int(item["completed_at"]["N"]),
-            "total_segments": int(item["total_segments"]["N"])
-            if "total_segments" in item
-            else None,
-        },
-        extra="ignore",
+        fields, extra="ignore"
     )
     return validated
 

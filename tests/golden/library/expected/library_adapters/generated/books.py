@@ -51,24 +51,23 @@ def book_to_item(book: Book) -> Item:
 
 def book_from_item(item: Item) -> Book:
     """Read a Book from a DynamoDB item; the model validates it (enums from their values)."""
+    fields: dict[str, object] = {
+        "isbn": item["isbn"]["S"],
+        "title": item["title"]["S"],
+        "author": item["author"]["S"],
+        "published_year": int(item["published_year"]["N"]),
+        "genre": item["genre"]["S"],
+    }
+    if "copies" in item:
+        fields["copies"] = int(item["copies"]["N"])
+    if "cover_thumbnail" in item:
+        fields["cover_thumbnail"] = bytes(item["cover_thumbnail"]["B"])
     # The model's own validator (what model_validate runs) without its keyword
-    # handling: every read passes here, and it is most of a read's cost. The dict
-    # holds exactly the model's fields (the generator checked them against the
-    # model), so the model's extra="forbid" scan of its keys is skipped.
-    validated: Book = _models.Book.__pydantic_validator__.validate_python(
-        {
-            "isbn": item["isbn"]["S"],
-            "title": item["title"]["S"],
-            "author": item["author"]["S"],
-            "published_year": int(item["published_year"]["N"]),
-            "genre": item["genre"]["S"],
-            "copies": int(item["copies"]["N"]) if "copies" in item else None,
-            "cover_thumbnail": bytes(item["cover_thumbnail"]["B"])
-            if "cover_thumbnail" in item
-            else None,
-        },
-        extra="ignore",
-    )
+    # handling: every read passes here, and it is most of a read's cost. An absent
+    # optional attribute is left to its default, None (the generator checks that).
+    # The dict holds only the model's fields (checked against the model too), so
+    # the model's extra="forbid" scan of its keys is skipped.
+    validated: Book = _models.Book.__pydantic_validator__.validate_python(fields, extra="ignore")
     return validated
 
 
@@ -78,18 +77,19 @@ _CHECK_GENRE = _dynamo.field_validator(lambda: _models.Book, "genre")
 
 def _by_author_item(item: Item) -> BookSummary:
     """Read a BookSummary from a DynamoDB item; the model validates it (enums from their values)."""
+    fields: dict[str, object] = {
+        "isbn": item["isbn"]["S"],
+        "author": item["author"]["S"],
+        "published_year": int(item["published_year"]["N"]),
+        "title": item["title"]["S"],
+    }
     # The model's own validator (what model_validate runs) without its keyword
-    # handling: every read passes here, and it is most of a read's cost. The dict
-    # holds exactly the model's fields (the generator checked them against the
-    # model), so the model's extra="forbid" scan of its keys is skipped.
+    # handling: every read passes here, and it is most of a read's cost. An absent
+    # optional attribute is left to its default, None (the generator checks that).
+    # The dict holds only the model's fields (checked against the model too), so
+    # the model's extra="forbid" scan of its keys is skipped.
     validated: BookSummary = _models.BookSummary.__pydantic_validator__.validate_python(
-        {
-            "isbn": item["isbn"]["S"],
-            "author": item["author"]["S"],
-            "published_year": int(item["published_year"]["N"]),
-            "title": item["title"]["S"],
-        },
-        extra="ignore",
+        fields, extra="ignore"
     )
     return validated
 
