@@ -389,17 +389,7 @@ def _bundle_namespaces(schema: m.SchemaSpec) -> list[Namespace]:
         module_globals = memory_table_globals(schema, table)
         found.append(Namespace(f"{shared}.generated.memory_{table.name}", tuple(module_globals)))
         members = _always(MEMORY_CLASS_NAMES, "a member every in-memory class has")
-        for i, pattern in enumerate(table.patterns):
-            pattern_path = f"{table.schema_path}.access_patterns[{i}]"
-            members.append(Name(pattern.name, "access pattern", f"{pattern_path}.name"))
-            members += [
-                Name(
-                    name,
-                    f"method every {pattern.kind} adds ({pattern.name})",
-                    f"{pattern_path}.kind",
-                )
-                for name in pattern.extra_methods
-            ]
+        members += _pattern_members(table)
         found.append(Namespace(f"class {table.memory_class_name}", tuple(members)))
         found.append(
             Namespace(f"class {table.protocol_name}", tuple(members[len(MEMORY_CLASS_NAMES) :]))
@@ -506,23 +496,26 @@ def _queue_module_globals(schema: m.SchemaSpec, parsers: list[Name]) -> list[Nam
     return queue_globals
 
 
+def _pattern_members(table: m.TableSpec) -> list[Name]:
+    """The members a table's access patterns add to its class (either backend's)."""
+    members = []
+    for i, pattern in enumerate(table.patterns):
+        pattern_path = f"{table.schema_path}.access_patterns[{i}]"
+        members.append(Name(pattern.name, "access pattern", f"{pattern_path}.name"))
+        members += [
+            Name(name, f"method every {pattern.kind} adds ({pattern.name})", f"{pattern_path}.kind")
+            for name in pattern.extra_methods
+        ]
+    return members
+
+
 def _table_namespaces(schema: m.SchemaSpec, table: m.TableSpec) -> list[Namespace]:
     """A table's module, its adapter class and every generated method's local scope."""
     package = schema.generator.package
     module_globals = table_globals(schema, table)
     found = [Namespace(f"{package}.generated.{table.name}", tuple(module_globals))]
     members = _always(TABLE_CLASS_NAMES, "a member every adapter class has")
-    for i, pattern in enumerate(table.patterns):
-        pattern_path = f"{table.schema_path}.access_patterns[{i}]"
-        members.append(Name(pattern.name, "access pattern", f"{pattern_path}.name"))
-        members += [
-            Name(
-                name,
-                f"method every {pattern.kind} adds ({pattern.name})",
-                f"{pattern_path}.kind",
-            )
-            for name in pattern.extra_methods
-        ]
+    members += _pattern_members(table)
     found.append(Namespace(f"class {table.class_name}", tuple(members)))
     for method in table_methods(table):
         local = _always(METHOD_NAMES[method.kind], "a name the generated method uses")
