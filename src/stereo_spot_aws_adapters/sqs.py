@@ -35,12 +35,12 @@ from stereo_spot_shared._messages import (
     UTF8,
     Attributes,
     OutgoingMessage,
-    check_int,
     check_max_message_bytes,
     check_max_messages,
     check_receipt_handle,
     check_retry_delay,
     check_visibility,
+    check_visibility_timeout,
     check_wait_time,
     encode_bodies,
     encode_body,
@@ -219,10 +219,7 @@ class SQSQueueReceiver:
     ) -> None:
         _check_queue_url(queue_url)
         check_wait_time(wait_time_seconds)
-        if visibility_timeout_seconds is not None:
-            check_int(
-                "visibility_timeout_seconds", visibility_timeout_seconds, 1, MAX_VISIBILITY_TIMEOUT
-            )
+        check_visibility_timeout(visibility_timeout_seconds)
         self.visibility_timeout_seconds = visibility_timeout_seconds
         """The queue's visibility timeout (the schema's); read from the queue when ``None``."""
         self.on_malformed = on_malformed

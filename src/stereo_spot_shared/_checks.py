@@ -79,6 +79,15 @@ def to_number(name: str, value: int) -> str:
     return text
 
 
+def check_int(name: str, value: object, low: int, high: int, note: str = "") -> None:
+    """An ``int`` (never a ``bool`` or ``float``) in ``[low, high]``, before any request."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}")
+    if not low <= value <= high:
+        detail = f" ({note})" if note else ""
+        raise InvalidArgumentError(f"{name} must be between {low} and {high}{detail}, got {value}")
+
+
 def storable_int(name: str, value: int) -> int:
     """``value`` if a DynamoDB number can hold it (``to_number``'s rule), for backends that keep ints."""
     to_number(name, value)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ._checks import check_int
 from .errors import (
     ArgumentTypeError,
     EmptyMessageError,
@@ -146,15 +147,6 @@ def encode_bodies(
     return outgoing
 
 
-def check_int(name: str, value: object, low: int, high: int, note: str = "") -> None:
-    """An ``int`` (never a ``bool`` or ``float``) in ``[low, high]``, before any request."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}")
-    if not low <= value <= high:
-        detail = f" ({note})" if note else ""
-        raise InvalidArgumentError(f"{name} must be between {low} and {high}{detail}, got {value}")
-
-
 def check_max_message_bytes(max_message_bytes: int) -> None:
     check_int("max_message_bytes", max_message_bytes, MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES)
 
@@ -169,6 +161,12 @@ def check_max_messages(max_messages: int) -> None:
 
 def check_visibility(seconds: int) -> None:
     check_int("seconds", seconds, 0, MAX_VISIBILITY_TIMEOUT, "12 hours")
+
+
+def check_visibility_timeout(seconds: int | None) -> None:
+    """A receiver's ``visibility_timeout_seconds`` (the queue's, from the schema), when given."""
+    if seconds is not None:
+        check_int("visibility_timeout_seconds", seconds, 1, MAX_VISIBILITY_TIMEOUT)
 
 
 def check_receipt_handle(receipt_handle: str) -> None:

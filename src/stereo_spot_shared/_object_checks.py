@@ -10,6 +10,7 @@ import errno
 import os
 import re
 
+from ._checks import check_int
 from .errors import ArgumentTypeError, InvalidArgumentError
 
 MAX_PRESIGN_SECONDS = 604_800
@@ -75,14 +76,6 @@ def check_expiry(expires_in: int) -> None:
             f"expires_in must be between 1 and {MAX_PRESIGN_SECONDS} seconds (7 days), "
             f"got {expires_in}"
         )
-
-
-def check_int(name: str, value: object, low: int, high: int, note: str = "") -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ArgumentTypeError(f"{name} must be an int, got {type(value).__name__}")
-    if not low <= value <= high:
-        detail = f" ({note})" if note else ""
-        raise InvalidArgumentError(f"{name} must be between {low} and {high}{detail}, got {value}")
 
 
 def check_header_value(name: str, value: str) -> None:

@@ -19,14 +19,13 @@ from pydantic import BaseModel
 from .._messages import (
     HANDLE_GONE_CODES,
     MAX_MESSAGE_BYTES,
-    MAX_VISIBILITY_TIMEOUT,
     Attributes,
-    check_int,
     check_max_message_bytes,
     check_max_messages,
     check_receipt_handle,
     check_retry_delay,
     check_visibility,
+    check_visibility_timeout,
     check_wait_time,
     encode_bodies,
     encode_body,
@@ -109,10 +108,7 @@ class MemoryQueueReceiver:
         max_receive_count: int | None = None,
     ) -> None:
         check_wait_time(wait_time_seconds)
-        if visibility_timeout_seconds is not None:
-            check_int(
-                "visibility_timeout_seconds", visibility_timeout_seconds, 1, MAX_VISIBILITY_TIMEOUT
-            )
+        check_visibility_timeout(visibility_timeout_seconds)
         state.queue(queue)
         if dead_letter_queue is not None:
             state.queue(dead_letter_queue)
