@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ._object_checks import MAX_KEY_BYTES
 from .errors import InvalidKeyError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -27,9 +28,6 @@ EnumT = TypeVar("EnumT", bound=enum.Enum)
 
 # A builder has no bucket; a model's URI field is checked with this one standing in.
 _ANY_BUCKET = "bucket"
-
-MAX_KEY_BYTES = 1024
-"""S3's limit on a key's length, in UTF-8 bytes: longer text is no key of any layout."""
 
 
 def _utf8_size(key: str) -> int | None:
