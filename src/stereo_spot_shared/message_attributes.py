@@ -53,8 +53,13 @@ def data_type(value: MessageAttributeValue) -> str:
 
 def number_text(value: int | float | Decimal) -> str:
     """A Number's text, in plain notation (``1.5``, ``-20``, ``0.000001``)."""
-    number = Decimal(value) if isinstance(value, int) else Decimal(str(value))
+    number = _decimal(value)
     return format(number, "f") if number != number.to_integral_value() else str(int(number))
+
+
+def _decimal(value: int | float | Decimal) -> Decimal:
+    """A Number's exact value; a float goes through its shortest repr (``0.1``, not 0.1000000000000000055...)."""
+    return Decimal(value) if isinstance(value, int) else Decimal(str(value))
 
 
 def check_attributes(
@@ -148,7 +153,7 @@ def _check_value(name: str, value: object) -> None:
                 )
         return
     try:
-        number = Decimal(value) if isinstance(value, int) else Decimal(str(value))
+        number = _decimal(value)
     except InvalidOperation:  # pragma: no cover - every int, float and Decimal converts
         raise InvalidArgumentError(
             f"message attribute {name!r} is not a number: {value!r}"
