@@ -204,11 +204,6 @@ class TableSpec:
         return any(p.uses_clock for p in self.patterns)
 
     @property
-    def uses_client_error(self) -> bool:
-        """The DynamoDB module catches botocore's ``ClientError`` (some pattern reads its code)."""
-        return any(p.uses_client_error for p in self.patterns)
-
-    @property
     def uses_query_input(self) -> bool:
         """The DynamoDB module builds Query requests (``QueryInputTypeDef``)."""
         return any(p.uses_query_input for p in self.patterns)

@@ -84,7 +84,6 @@ class AccessPattern:
     # What its rendered code needs from the table module.
     abc_imports: ClassVar[tuple[str, ...]] = ()  # collections.abc names, both backends
     signature_abc_imports: ClassVar[tuple[str, ...]] = ()  # ...its Protocol signature names
-    uses_client_error: ClassVar[bool] = False
     uses_query_input: ClassVar[bool] = False
     uses_page_token: ClassVar[bool] = False
     uses_clock: ClassVar[bool] = False

@@ -42,7 +42,6 @@ class QueryIndexPagePattern(AccessPattern):
     operations: ClassVar[tuple[str, ...]] = ("Query",)
     abc_imports: ClassVar[tuple[str, ...]] = ("Mapping",)
     signature_abc_imports: ClassVar[tuple[str, ...]] = ("Mapping",)
-    uses_client_error: ClassVar[bool] = True
     uses_query_input: ClassVar[bool] = True
     uses_page_token: ClassVar[bool] = True
     method_locals: ClassVar[tuple[str, ...]] = (
@@ -158,9 +157,6 @@ class QueryIndexPagePattern(AccessPattern):
             return ()
         hash_key = self.index.hash_key
         return (Name(hash_key.name, "index hash key", hash_key.schema_path),)
-
-    def errors(self, table: m.TableSpec) -> tuple[str, ...]:
-        return ("InvalidPageTokenError",)
 
     def models(self) -> frozenset[str]:
         return frozenset({self.item_model})

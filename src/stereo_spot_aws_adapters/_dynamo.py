@@ -37,8 +37,7 @@ from stereo_spot_shared.errors import (
 )
 from stereo_spot_shared.interfaces import PageToken
 
-from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, service_error
-from ._errors import error_message as error_message  # generated code reads messages here
+from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, error_message, service_error
 from ._retry import BatchRetry, retry_leftovers
 
 if TYPE_CHECKING:
@@ -162,6 +161,21 @@ def query_pages(
 def query_count(client: DynamoDBClient, request: QueryInputTypeDef, aws: AwsCall) -> int:
     """How many items a ``Select="COUNT"`` query matches, every page summed."""
     return sum(response["Count"] for response in _query_responses(client, request, aws))
+
+
+def query_page(
+    client: DynamoDBClient, request: QueryInputTypeDef, aws: AwsCall, *, token_given: bool
+) -> QueryOutputTypeDef:
+    """One page of a listing; DynamoDB refusing the caller's page token is ``InvalidPageTokenError``."""
+    with aws:
+        try:
+            return client.query(**request)
+        except ClientError as error:
+            if token_given and is_validation_error(error):
+                raise InvalidPageTokenError(
+                    f"page token rejected by DynamoDB: {error_message(error)}"
+                ) from error
+            raise
 
 
 @dataclass
@@ -382,6 +396,7 @@ __all__ = [
     "one_of",
     "plain_key",
     "query_count",
+    "query_page",
     "query_pages",
     "read_item",
     "require_bytes_key",

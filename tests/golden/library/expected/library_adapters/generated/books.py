@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters._logging import with_call_logging
-from stereo_spot_shared.errors import InvalidPageTokenError, ItemNotFoundError
+from stereo_spot_shared.errors import ItemNotFoundError
 from stereo_spot_shared.interfaces import PageToken
 
 if TYPE_CHECKING:
@@ -223,15 +221,9 @@ class BookCatalog:
                 {"author": author},
                 "BookCatalog.by_author",
             )
-        with self._aws:
-            try:
-                response = self._client.query(**request)
-            except ClientError as error:
-                if exclusive_start_key is not None and _dynamo.is_validation_error(error):
-                    raise InvalidPageTokenError(
-                        f"page token rejected by DynamoDB: {_dynamo.error_message(error)}"
-                    ) from error
-                raise
+        response = _dynamo.query_page(
+            self._client, request, self._aws, token_given=exclusive_start_key is not None
+        )
         items = [
             _dynamo.read_item(_by_author_item, item, self._aws, KEY_ATTRIBUTES)
             for item in response["Items"]
