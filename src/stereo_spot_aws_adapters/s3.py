@@ -218,7 +218,7 @@ class S3ObjectStorage:
         filename = check_upload_source(path)
         may_be_multipart = os.path.getsize(filename) >= self._transfer_config.multipart_threshold
         try:
-            with self._transfer_errors(bucket):
+            with _transfer_errors(self._aws(bucket)):
                 self._client.upload_file(
                     filename, bucket, key, Callback=progress, Config=self._transfer_config
                 )
@@ -255,7 +255,7 @@ class S3ObjectStorage:
         check_object(bucket, key)
         target = check_download_target(path)
         aws = self._aws(bucket)
-        with self._transfer_errors(bucket):
+        with _transfer_errors(aws):
             try:
                 self._client.download_file(
                     bucket, key, target, Callback=progress, Config=self._transfer_config
@@ -266,24 +266,6 @@ class S3ObjectStorage:
                 with aws:  # a bare 404 from HEAD: is it the object or the bucket?
                     self._client.head_bucket(Bucket=bucket)
                 raise ObjectNotFoundError(bucket, key) from exc
-
-    @contextlib.contextmanager
-    def _transfer_errors(self, bucket: str) -> Iterator[None]:
-        """Map what the managed transfer raises: boto3 wraps S3's error in its own."""
-        try:
-            with self._aws(bucket):
-                yield
-        except (S3UploadFailedError, S3TransferFailedError) as exc:
-            cause = exc.__cause__ or exc.__context__
-            if isinstance(cause, AWS_ERRORS):
-                # botocore's error is the original; boto3's wrapper only adds the file name.
-                raise service_error(cause, self._aws(bucket).resource) from cause
-            raise ServiceError(
-                f"transfer to or from S3 bucket {bucket!r} failed: {exc}",
-                action="s3:*",
-                resource=f"S3 bucket {bucket!r}",
-                code=type(exc).__name__,
-            ) from exc
 
     def _abort_multipart_uploads(self, bucket: str, key: str) -> None:
         """Abort every unfinished multipart upload of exactly this key.
@@ -317,6 +299,25 @@ class S3ObjectStorage:
                 exc_info=True,
                 extra={"bucket": bucket, "key": key},
             )
+
+
+@contextlib.contextmanager
+def _transfer_errors(aws: AwsCall) -> Iterator[None]:
+    """Map what the managed transfer raises: boto3 wraps S3's error in its own."""
+    try:
+        with aws:
+            yield
+    except (S3UploadFailedError, S3TransferFailedError) as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, AWS_ERRORS):
+            # botocore's error is the original; boto3's wrapper only adds the file name.
+            raise service_error(cause, aws.resource) from cause
+        raise ServiceError(
+            f"transfer to or from {aws.resource} failed: {exc}",
+            action="s3:*",
+            resource=str(aws.resource),
+            code=type(exc).__name__,
+        ) from exc
 
 
 def _is_missing_key(exc: ClientError) -> bool:
