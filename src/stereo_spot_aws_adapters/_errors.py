@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -38,6 +38,9 @@ from stereo_spot_shared.errors import (
 )
 
 from .iam_actions import action_for
+
+if TYPE_CHECKING:
+    from ._env import EnvVariable
 
 AWS_ERRORS = (BotoCoreError, ClientError)
 """What a botocore call can raise; ``AwsCall`` maps exactly these."""
@@ -108,6 +111,19 @@ class Resource:
             return ""
         output = f", Terraform output `{self.terraform_output}`" if self.terraform_output else ""
         return f" (named by ${self.env_var}{output})"
+
+
+def resource_call(service: Service, kind: str, name: str, variable: EnvVariable | None) -> AwsCall:
+    """The ``AwsCall`` for one resource whose name came from ``variable`` (if known)."""
+    return AwsCall(
+        Resource(
+            service,
+            kind,
+            name,
+            variable.name if variable else None,
+            variable.terraform_output if variable else None,
+        )
+    )
 
 
 def error_code(error: BaseException) -> str:
@@ -215,5 +231,6 @@ __all__ = [
     "error_code",
     "error_message",
     "http_status",
+    "resource_call",
     "service_error",
 ]

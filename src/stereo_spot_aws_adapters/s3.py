@@ -36,7 +36,7 @@ from stereo_spot_shared.interfaces import ProgressCallback
 
 from ._clients import get_client
 from ._env import EnvVariable
-from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, http_status, service_error
+from ._errors import AWS_ERRORS, AwsCall, error_code, http_status, resource_call, service_error
 from ._logging import with_call_logging
 
 if TYPE_CHECKING:
@@ -98,15 +98,7 @@ class S3ObjectStorage:
             (v for v in self._bucket_variables if os.environ.get(v.name, "").strip() == bucket),
             None,
         )
-        return AwsCall(
-            Resource(
-                "s3",
-                "S3 bucket",
-                bucket,
-                variable.name if variable else None,
-                variable.terraform_output if variable else None,
-            )
-        )
+        return resource_call("s3", "S3 bucket", bucket, variable)
 
     def presign_upload(
         self, bucket: str, key: str, *, expires_in: int = 3600, content_type: str = "video/mp4"
