@@ -223,7 +223,6 @@ def batch_write(
         pending, error = _write_chunk(client, aws, kind, pending, retry)
         if error is not None:
             outcome.error = service_error(error, aws.resource)
-            outcome.error.__cause__ = error
         if pending:
             reason = type(outcome.error).__name__ if outcome.error else "still unprocessed"
             logger.warning(

@@ -145,10 +145,18 @@ def error_message(error: BaseException) -> str:
 
 
 def service_error(error: BaseException, resource: Resource) -> StereoSpotError:
-    """The shared-hierarchy error for a botocore error on ``resource``.
+    """The shared-hierarchy error for a botocore error on ``resource``, ``error`` as its cause.
 
-    The caller raises it ``from error`` so the original stays the ``__cause__``.
+    The ``__cause__`` is set here, so an error kept for later (a batch's
+    ``outcome.error``) carries it too; a caller raising it at once still
+    raises it ``from error``, which also hides the implicit context.
     """
+    mapped = _shared_error(error, resource)
+    mapped.__cause__ = error
+    return mapped
+
+
+def _shared_error(error: BaseException, resource: Resource) -> StereoSpotError:
     if isinstance(error, ParamValidationError):
         # botocore checks parameters before sending: the caller's arguments are wrong.
         return InvalidArgumentError(f"{resource}: invalid request parameters: {error}")

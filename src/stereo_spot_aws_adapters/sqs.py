@@ -492,7 +492,6 @@ def _run_batch(
     if error is not None:
         outcome.failed.update(dict.fromkeys(pending, error_code(error)))
         outcome.error = service_error(error, aws.resource)
-        outcome.error.__cause__ = error
     else:
         outcome.failed.update(
             {entry_id: last_code.get(entry_id, "NoResult") for entry_id in pending}
