@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from stereo_spot_shared._messages import MAX_BATCH_ENTRIES
 from stereo_spot_shared.errors import InvalidConfigurationError
 
 from .._errors import AwsCall, Resource
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = ["DeadLetter", "RedriveResult", "dead_letter_queue_url", "list_dead_letters", "redrive"]
 
 PREVIEW_CHARACTERS = 80
-_BATCH = 10
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def _receive(
     while remaining > 0:
         messages = client.receive_message(
             QueueUrl=queue_url,
-            MaxNumberOfMessages=min(_BATCH, remaining),
+            MaxNumberOfMessages=min(MAX_BATCH_ENTRIES, remaining),
             VisibilityTimeout=hide_seconds,
             WaitTimeSeconds=wait_time_seconds,
             MessageAttributeNames=["All"],
@@ -114,12 +114,12 @@ def _dead_letter(message: MessageTypeDef) -> DeadLetter:
 
 
 def _show_again(client: SQSClient, queue_url: str, messages: list[MessageTypeDef]) -> None:
-    for start in range(0, len(messages), _BATCH):
+    for start in range(0, len(messages), MAX_BATCH_ENTRIES):
         client.change_message_visibility_batch(
             QueueUrl=queue_url,
             Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
-                for i, m in enumerate(messages[start : start + _BATCH])
+                for i, m in enumerate(messages[start : start + MAX_BATCH_ENTRIES])
             ],
         )
 
