@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from stereo_spot_shared._messages import MAX_BATCH_ENTRIES, MAX_VISIBILITY_TIMEOUT
 from stereo_spot_shared.errors import MalformedEventError
 from stereo_spot_shared.s3_events import S3ObjectRef
 
@@ -17,8 +18,6 @@ from .runner import Walk, WalkError
 
 if TYPE_CHECKING:
     from stereo_spot_shared.interfaces import QueueMessage, QueueReceiver
-
-MAX_HOLD_SECONDS = 43_200  # SQS's longest visibility timeout
 
 
 class QueueVisit:
@@ -59,7 +58,7 @@ class QueueVisit:
                 "dead-letter queue, so the walk does not read it"
             )
         # Hidden past the end of the visit, so this visit never receives them twice.
-        visit = cls(receiver, min(MAX_HOLD_SECONDS, math.ceil(seconds) + 60), limit)
+        visit = cls(receiver, min(MAX_VISIBILITY_TIMEOUT, math.ceil(seconds) + 60), limit)
         try:
             yield visit
         finally:
@@ -123,7 +122,7 @@ def collect(
     found: dict[str, tuple[QueueMessage, S3ObjectRef]] = {}
     deadline = time.monotonic() + wait_seconds
     while wanted - found.keys() and time.monotonic() < deadline:
-        for message in visit.receiver.receive(max_messages=10):
+        for message in visit.receiver.receive(max_messages=MAX_BATCH_ENTRIES):
             try:
                 refs = [ref for ref in parse(message.body) if ref.key in wanted]
             except MalformedEventError:
