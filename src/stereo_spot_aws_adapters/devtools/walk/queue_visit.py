@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +13,7 @@ from stereo_spot_shared.errors import MalformedEventError
 from stereo_spot_shared.s3_events import S3ObjectRef
 
 from ..._clients import get_client
+from ..dead_letters import redrive_policy
 from .runner import Walk, WalkError
 
 if TYPE_CHECKING:
@@ -97,15 +97,8 @@ def max_receive_count(walk: Walk, queue_url: str) -> int | None:
     """The queue's redrive ``maxReceiveCount``, or ``None`` without a dead-letter queue."""
     if walk.adapters.backend != "aws":
         return None  # only SQS queues have a redrive policy to read
-    attributes = (
-        get_client("sqs")
-        .get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])
-        .get("Attributes", {})
-    )
-    policy = attributes.get("RedrivePolicy")
-    if not policy:
-        return None
-    return int(json.loads(policy)["maxReceiveCount"])
+    policy = redrive_policy(get_client("sqs"), queue_url)
+    return None if policy is None else int(policy["maxReceiveCount"])
 
 
 def collect(
