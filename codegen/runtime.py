@@ -53,8 +53,6 @@ AWS_RUNTIME = RuntimeContract(
             "delete_partition",
             "encode_page_token",
             "field_validator",
-            "is_condition_failure",
-            "item_on_condition_failure",
             "LazyModule",
             "now",
             "one_of",

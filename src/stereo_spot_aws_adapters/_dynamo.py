@@ -92,7 +92,7 @@ def is_condition_failure(error: ClientError) -> bool:
     return error_code(error) == "ConditionalCheckFailedException"
 
 
-def item_on_condition_failure(error: ClientError) -> Item | None:
+def _stored_item(error: ClientError) -> Item | None:
     """The stored item a failed condition returned (``ReturnValuesOnConditionCheckFailure=ALL_OLD``).
 
     ``None`` when no item has the key, so the caller can tell "missing" from "refused".
@@ -123,7 +123,7 @@ def conditional_write(aws: AwsCall, write: Callable[[], object]) -> Refused | No
         except ClientError as error:
             if not is_condition_failure(error):
                 raise
-            return Refused(error, item_on_condition_failure(error))
+            return Refused(error, _stored_item(error))
     return None
 
 
@@ -237,7 +237,6 @@ def batch_write(
         pending, error = _write_chunk(client, aws, kind, pending, retry)
         if error is not None:
             outcome.error = service_error(error, aws.resource)
-            outcome.error.__cause__ = error
         if pending:
             reason = type(outcome.error).__name__ if outcome.error else "still unprocessed"
             logger.warning(
@@ -391,7 +390,6 @@ __all__ = [
     "field_validator",
     "is_condition_failure",
     "is_validation_error",
-    "item_on_condition_failure",
     "now",
     "one_of",
     "plain_key",

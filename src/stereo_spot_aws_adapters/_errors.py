@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from botocore.exceptions import (
     BotoCoreError,
@@ -38,6 +38,9 @@ from stereo_spot_shared.errors import (
 )
 
 from .iam_actions import action_for
+
+if TYPE_CHECKING:
+    from ._env import EnvVariable
 
 AWS_ERRORS = (BotoCoreError, ClientError)
 """What a botocore call can raise; ``AwsCall`` maps exactly these."""
@@ -110,6 +113,19 @@ class Resource:
         return f" (named by ${self.env_var}{output})"
 
 
+def resource_call(service: Service, kind: str, name: str, variable: EnvVariable | None) -> AwsCall:
+    """The ``AwsCall`` for one resource whose name came from ``variable`` (if known)."""
+    return AwsCall(
+        Resource(
+            service,
+            kind,
+            name,
+            variable.name if variable else None,
+            variable.terraform_output if variable else None,
+        )
+    )
+
+
 def error_code(error: BaseException) -> str:
     """The service's error code (``ThrottlingException``, ``404``), else the class name."""
     if isinstance(error, ClientError):
@@ -129,10 +145,18 @@ def error_message(error: BaseException) -> str:
 
 
 def service_error(error: BaseException, resource: Resource) -> StereoSpotError:
-    """The shared-hierarchy error for a botocore error on ``resource``.
+    """The shared-hierarchy error for a botocore error on ``resource``, ``error`` as its cause.
 
-    The caller raises it ``from error`` so the original stays the ``__cause__``.
+    The ``__cause__`` is set here, so an error kept for later (a batch's
+    ``outcome.error``) carries it too; a caller raising it at once still
+    raises it ``from error``, which also hides the implicit context.
     """
+    mapped = _shared_error(error, resource)
+    mapped.__cause__ = error
+    return mapped
+
+
+def _shared_error(error: BaseException, resource: Resource) -> StereoSpotError:
     if isinstance(error, ParamValidationError):
         # botocore checks parameters before sending: the caller's arguments are wrong.
         return InvalidArgumentError(f"{resource}: invalid request parameters: {error}")
@@ -215,5 +239,6 @@ __all__ = [
     "error_code",
     "error_message",
     "http_status",
+    "resource_call",
     "service_error",
 ]

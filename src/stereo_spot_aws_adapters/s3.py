@@ -36,7 +36,7 @@ from stereo_spot_shared.interfaces import ProgressCallback
 
 from ._clients import get_client
 from ._env import EnvVariable
-from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, http_status, service_error
+from ._errors import AWS_ERRORS, AwsCall, error_code, http_status, resource_call, service_error
 from ._logging import with_call_logging
 
 if TYPE_CHECKING:
@@ -98,15 +98,7 @@ class S3ObjectStorage:
             (v for v in self._bucket_variables if os.environ.get(v.name, "").strip() == bucket),
             None,
         )
-        return AwsCall(
-            Resource(
-                "s3",
-                "S3 bucket",
-                bucket,
-                variable.name if variable else None,
-                variable.terraform_output if variable else None,
-            )
-        )
+        return resource_call("s3", "S3 bucket", bucket, variable)
 
     def presign_upload(
         self, bucket: str, key: str, *, expires_in: int = 3600, content_type: str = "video/mp4"
@@ -218,7 +210,7 @@ class S3ObjectStorage:
         filename = check_upload_source(path)
         may_be_multipart = os.path.getsize(filename) >= self._transfer_config.multipart_threshold
         try:
-            with self._transfer_errors(bucket):
+            with _transfer_errors(self._aws(bucket)):
                 self._client.upload_file(
                     filename, bucket, key, Callback=progress, Config=self._transfer_config
                 )
@@ -255,7 +247,7 @@ class S3ObjectStorage:
         check_object(bucket, key)
         target = check_download_target(path)
         aws = self._aws(bucket)
-        with self._transfer_errors(bucket):
+        with _transfer_errors(aws):
             try:
                 self._client.download_file(
                     bucket, key, target, Callback=progress, Config=self._transfer_config
@@ -266,24 +258,6 @@ class S3ObjectStorage:
                 with aws:  # a bare 404 from HEAD: is it the object or the bucket?
                     self._client.head_bucket(Bucket=bucket)
                 raise ObjectNotFoundError(bucket, key) from exc
-
-    @contextlib.contextmanager
-    def _transfer_errors(self, bucket: str) -> Iterator[None]:
-        """Map what the managed transfer raises: boto3 wraps S3's error in its own."""
-        try:
-            with self._aws(bucket):
-                yield
-        except (S3UploadFailedError, S3TransferFailedError) as exc:
-            cause = exc.__cause__ or exc.__context__
-            if isinstance(cause, AWS_ERRORS):
-                # botocore's error is the original; boto3's wrapper only adds the file name.
-                raise service_error(cause, self._aws(bucket).resource) from cause
-            raise ServiceError(
-                f"transfer to or from S3 bucket {bucket!r} failed: {exc}",
-                action="s3:*",
-                resource=f"S3 bucket {bucket!r}",
-                code=type(exc).__name__,
-            ) from exc
 
     def _abort_multipart_uploads(self, bucket: str, key: str) -> None:
         """Abort every unfinished multipart upload of exactly this key.
@@ -317,6 +291,25 @@ class S3ObjectStorage:
                 exc_info=True,
                 extra={"bucket": bucket, "key": key},
             )
+
+
+@contextlib.contextmanager
+def _transfer_errors(aws: AwsCall) -> Iterator[None]:
+    """Map what the managed transfer raises: boto3 wraps S3's error in its own."""
+    try:
+        with aws:
+            yield
+    except (S3UploadFailedError, S3TransferFailedError) as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, AWS_ERRORS):
+            # botocore's error is the original; boto3's wrapper only adds the file name.
+            raise service_error(cause, aws.resource) from cause
+        raise ServiceError(
+            f"transfer to or from {aws.resource} failed: {exc}",
+            action="s3:*",
+            resource=str(aws.resource),
+            code=type(exc).__name__,
+        ) from exc
 
 
 def _is_missing_key(exc: ClientError) -> bool:

@@ -62,7 +62,7 @@ from stereo_spot_shared.message_attributes import (
 
 from ._clients import get_client
 from ._env import EnvVariable
-from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, service_error
+from ._errors import AWS_ERRORS, AwsCall, error_code, resource_call, service_error
 from ._logging import with_call_logging
 from ._retry import BatchRetry, retry_leftovers
 
@@ -126,7 +126,7 @@ class SQSQueueSender:
             else get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
         )
         self._retry = retry or BatchRetry()
-        self._aws = _queue_call(queue_url, env_variable)
+        self._aws = resource_call("sqs", "SQS queue", queue_url, env_variable)
 
     def send(self, body: MessageBody, *, attributes: Attributes | None = None) -> str:
         """Send one message, with optional message attributes; return its message id.
@@ -232,7 +232,7 @@ class SQSQueueReceiver:
             else get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
         )
         self._retry = retry or BatchRetry()
-        self._aws = _queue_call(queue_url, env_variable)
+        self._aws = resource_call("sqs", "SQS queue", queue_url, env_variable)
         # The consumer span ``processing`` opens, named as the messaging conventions do.
         self._span_name = f"{queue_url.rstrip('/').rsplit('/', 1)[-1]} process"
 
@@ -489,7 +489,6 @@ def _run_batch(
     if error is not None:
         outcome.failed.update(dict.fromkeys(pending, error_code(error)))
         outcome.error = service_error(error, aws.resource)
-        outcome.error.__cause__ = error
     else:
         outcome.failed.update(
             {entry_id: last_code.get(entry_id, "NoResult") for entry_id in pending}
@@ -552,18 +551,6 @@ def _decode(message: MessageTypeDef) -> QueueMessage:
         message_id=message_id,
         receive_count=int(system.get("ApproximateReceiveCount", "1")),
         attributes=attributes,
-    )
-
-
-def _queue_call(queue_url: str, variable: EnvVariable | None) -> AwsCall:
-    return AwsCall(
-        Resource(
-            "sqs",
-            "SQS queue",
-            queue_url,
-            variable.name if variable else None,
-            variable.terraform_output if variable else None,
-        )
     )
 
 

@@ -18,8 +18,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from stereo_spot_shared._messages import MAX_BATCH_ENTRIES
 from stereo_spot_shared.errors import InvalidConfigurationError
 
 from .._errors import AwsCall, Resource
@@ -28,10 +29,16 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
     from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef, MessageTypeDef
 
-__all__ = ["DeadLetter", "RedriveResult", "dead_letter_queue_url", "list_dead_letters", "redrive"]
+__all__ = [
+    "DeadLetter",
+    "RedriveResult",
+    "dead_letter_queue_url",
+    "list_dead_letters",
+    "redrive",
+    "redrive_policy",
+]
 
 PREVIEW_CHARACTERS = 80
-_BATCH = 10
 
 
 @dataclass(frozen=True)
@@ -61,18 +68,24 @@ def _queue(url: str) -> AwsCall:
     return AwsCall(Resource("sqs", "SQS queue", url))
 
 
+def redrive_policy(client: SQSClient, queue_url: str) -> dict[str, Any] | None:
+    """The queue's ``RedrivePolicy``, parsed; ``None`` when it has no dead-letter queue."""
+    attributes = client.get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["RedrivePolicy"]
+    ).get("Attributes", {})
+    policy = attributes.get("RedrivePolicy")
+    return dict(json.loads(policy)) if policy else None
+
+
 def dead_letter_queue_url(client: SQSClient, queue_url: str) -> str:
     """The URL of ``queue_url``'s dead-letter queue, from its redrive policy."""
     with _queue(queue_url):
-        attributes = client.get_queue_attributes(
-            QueueUrl=queue_url, AttributeNames=["RedrivePolicy"]
-        ).get("Attributes", {})
-    policy = attributes.get("RedrivePolicy")
-    if not policy:
+        policy = redrive_policy(client, queue_url)
+    if policy is None:
         raise InvalidConfigurationError(
             f"queue {queue_url} has no redrive policy, so no dead-letter queue"
         )
-    arn = str(json.loads(policy)["deadLetterTargetArn"])
+    arn = str(policy["deadLetterTargetArn"])
     _, _, _, _, account, name = arn.split(":", 5)
     with _queue(name):
         return client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
@@ -86,7 +99,7 @@ def _receive(
     while remaining > 0:
         messages = client.receive_message(
             QueueUrl=queue_url,
-            MaxNumberOfMessages=min(_BATCH, remaining),
+            MaxNumberOfMessages=min(MAX_BATCH_ENTRIES, remaining),
             VisibilityTimeout=hide_seconds,
             WaitTimeSeconds=wait_time_seconds,
             MessageAttributeNames=["All"],
@@ -114,12 +127,12 @@ def _dead_letter(message: MessageTypeDef) -> DeadLetter:
 
 
 def _show_again(client: SQSClient, queue_url: str, messages: list[MessageTypeDef]) -> None:
-    for start in range(0, len(messages), _BATCH):
+    for start in range(0, len(messages), MAX_BATCH_ENTRIES):
         client.change_message_visibility_batch(
             QueueUrl=queue_url,
             Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
-                for i, m in enumerate(messages[start : start + _BATCH])
+                for i, m in enumerate(messages[start : start + MAX_BATCH_ENTRIES])
             ],
         )
 

@@ -209,13 +209,9 @@ def _create_bucket(client: S3Client, name: str) -> None:
 
 
 def _delete_table(client: DynamoDBClient, name: str) -> None:
-    try:
+    with _ignoring("ResourceNotFoundException"):
         client.delete_table(TableName=name)
-    except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
-            return
-        raise
-    client.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=_WAITER_CONFIG)
+        client.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig=_WAITER_CONFIG)
 
 
 def _delete_bucket(client: S3Client, name: str) -> None:

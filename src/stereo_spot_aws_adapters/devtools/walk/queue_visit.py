@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from stereo_spot_shared._messages import MAX_BATCH_ENTRIES, MAX_VISIBILITY_TIMEOUT
 from stereo_spot_shared.errors import MalformedEventError
 from stereo_spot_shared.s3_events import S3ObjectRef
 
 from ..._clients import get_client
+from ..dead_letters import redrive_policy
 from .runner import Walk, WalkError
 
 if TYPE_CHECKING:
     from stereo_spot_shared.interfaces import QueueMessage, QueueReceiver
-
-MAX_HOLD_SECONDS = 43_200  # SQS's longest visibility timeout
 
 
 class QueueVisit:
@@ -59,7 +58,7 @@ class QueueVisit:
                 "dead-letter queue, so the walk does not read it"
             )
         # Hidden past the end of the visit, so this visit never receives them twice.
-        visit = cls(receiver, min(MAX_HOLD_SECONDS, math.ceil(seconds) + 60), limit)
+        visit = cls(receiver, min(MAX_VISIBILITY_TIMEOUT, math.ceil(seconds) + 60), limit)
         try:
             yield visit
         finally:
@@ -98,15 +97,8 @@ def max_receive_count(walk: Walk, queue_url: str) -> int | None:
     """The queue's redrive ``maxReceiveCount``, or ``None`` without a dead-letter queue."""
     if walk.adapters.backend != "aws":
         return None  # only SQS queues have a redrive policy to read
-    attributes = (
-        get_client("sqs")
-        .get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])
-        .get("Attributes", {})
-    )
-    policy = attributes.get("RedrivePolicy")
-    if not policy:
-        return None
-    return int(json.loads(policy)["maxReceiveCount"])
+    policy = redrive_policy(get_client("sqs"), queue_url)
+    return None if policy is None else int(policy["maxReceiveCount"])
 
 
 def collect(
@@ -123,7 +115,7 @@ def collect(
     found: dict[str, tuple[QueueMessage, S3ObjectRef]] = {}
     deadline = time.monotonic() + wait_seconds
     while wanted - found.keys() and time.monotonic() < deadline:
-        for message in visit.receiver.receive(max_messages=10):
+        for message in visit.receiver.receive(max_messages=MAX_BATCH_ENTRIES):
             try:
                 refs = [ref for ref in parse(message.body) if ref.key in wanted]
             except MalformedEventError:
