@@ -79,7 +79,6 @@ TABLE_MODULE_NAMES = (
     "ClientError",
     "_dynamo",
     "get_client",
-    "with_call_logging",
     "BatchRetry",
     "PageToken",
     "DynamoDBClient",
@@ -359,7 +358,7 @@ def bundle_fields(schema: m.SchemaSpec) -> list[Name]:
 def memory_table_globals(schema: m.SchemaSpec, table: m.TableSpec) -> list[Name]:
     """Module-level names of ``generated/memory_<table>.py``: the AWS module's, less its runtime."""
     aws_only = {"TYPE_CHECKING", "ClientError", "_dynamo", "BatchRetry"}
-    aws_only |= {"get_client", "with_call_logging"}
+    aws_only |= {"get_client"}
     aws_only |= {"DynamoDBClient", "QueryInputTypeDef", "Item", table.class_name}
     if table.model:
         aws_only |= {snake(table.model) + "_to_item", snake(table.model) + "_from_item"}

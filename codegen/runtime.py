@@ -76,7 +76,6 @@ AWS_RUNTIME = RuntimeContract(
             "select_variables",
         ),
         "_events": ("parse_routed_event",),
-        "_logging": ("with_call_logging",),
         "_resources": (
             "BucketResource",
             "IndexResource",

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import boto3
 from botocore.config import Config
 
-from ._logging import attach_call_logging
+from ._logging import attach_call_logging, with_call_logging
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -99,20 +99,40 @@ def client_config(service: ServiceName, profile: Mapping[str, Any] | None = None
 
 @overload
 def get_client(
-    service: Literal["dynamodb"], *, region_name: str | None = ..., endpoint_url: str | None = ...
+    service: Literal["dynamodb"],
+    *,
+    region_name: str | None = ...,
+    endpoint_url: str | None = ...,
+    client: DynamoDBClient | None = ...,
 ) -> DynamoDBClient: ...
 @overload
 def get_client(
-    service: Literal["sqs"], *, region_name: str | None = ..., endpoint_url: str | None = ...
+    service: Literal["sqs"],
+    *,
+    region_name: str | None = ...,
+    endpoint_url: str | None = ...,
+    client: SQSClient | None = ...,
 ) -> SQSClient: ...
 @overload
 def get_client(
-    service: Literal["s3"], *, region_name: str | None = ..., endpoint_url: str | None = ...
+    service: Literal["s3"],
+    *,
+    region_name: str | None = ...,
+    endpoint_url: str | None = ...,
+    client: S3Client | None = ...,
 ) -> S3Client: ...
 def get_client(
-    service: ServiceName, *, region_name: str | None = None, endpoint_url: str | None = None
+    service: ServiceName,
+    *,
+    region_name: str | None = None,
+    endpoint_url: str | None = None,
+    client: Any = None,
 ) -> Any:
-    """Return the process-wide client for this service, region and endpoint."""
+    """The client an adapter uses: the caller's ``client`` when given (its calls
+    logged like a shared client's), else the process-wide client for this service,
+    region and endpoint."""
+    if client is not None:
+        return with_call_logging(client)
     region = resolve_region(region_name)
     identity = tuple(os.environ.get(name) for name in _SESSION_VARIABLES)
     key = (

@@ -1,9 +1,10 @@
 """A DEBUG record for every AWS call, from botocore's own event hooks.
 
-``attach_call_logging`` is registered once on each shared client (``_clients``),
-and ``with_call_logging`` on each client a caller passes to an adapter
-(``client=...``), so every call an adapter makes -- and every part s3transfer
-sends through the same client -- is logged without touching the call sites. A record names the
+``attach_call_logging`` is registered once on each client ``_clients.get_client``
+hands out -- the shared ones and, through ``with_call_logging``, a client a caller
+passes to an adapter (``client=...``) -- so every call an adapter makes, and every
+part s3transfer sends through the same client, is logged without touching the
+call sites. A record names the
 service, operation and resource (table, queue URL, bucket and key), its HTTP
 status or error, how long it took and how many times botocore retried it; these
 are also set as attributes (``extra=``) so a JSON formatter emits them as fields.

@@ -37,7 +37,6 @@ from stereo_spot_shared.interfaces import ProgressCallback
 from ._clients import get_client
 from ._env import EnvVariable
 from ._errors import AWS_ERRORS, AwsCall, error_code, http_status, resource_call, service_error
-from ._logging import with_call_logging
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -82,10 +81,8 @@ class S3ObjectStorage:
         transfer_config: TransferConfig | None = None,
         bucket_variables: Sequence[EnvVariable] = (),
     ) -> None:
-        self._client = (
-            with_call_logging(client)
-            if client is not None
-            else get_client("s3", region_name=region_name, endpoint_url=endpoint_url)
+        self._client = get_client(
+            "s3", region_name=region_name, endpoint_url=endpoint_url, client=client
         )
         self._transfer_config = (
             transfer_config if transfer_config is not None else default_transfer_config()

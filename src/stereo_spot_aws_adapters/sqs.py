@@ -63,7 +63,6 @@ from stereo_spot_shared.message_attributes import (
 from ._clients import get_client
 from ._env import EnvVariable
 from ._errors import AWS_ERRORS, AwsCall, error_code, resource_call, service_error
-from ._logging import with_call_logging
 from ._retry import BatchRetry, retry_leftovers
 
 if TYPE_CHECKING:
@@ -120,10 +119,8 @@ class SQSQueueSender:
         check_max_message_bytes(max_message_bytes)
         self.queue_url = queue_url
         self.max_message_bytes = max_message_bytes
-        self._client = (
-            with_call_logging(client)
-            if client is not None
-            else get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
+        self._client = get_client(
+            "sqs", region_name=region_name, endpoint_url=endpoint_url, client=client
         )
         self._retry = retry or BatchRetry()
         self._aws = resource_call("sqs", "SQS queue", queue_url, env_variable)
@@ -226,10 +223,8 @@ class SQSQueueReceiver:
         """Called with the message id and error of each message ``receive`` skips as malformed."""
         self.queue_url = queue_url
         self.wait_time_seconds = wait_time_seconds
-        self._client = (
-            with_call_logging(client)
-            if client is not None
-            else get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
+        self._client = get_client(
+            "sqs", region_name=region_name, endpoint_url=endpoint_url, client=client
         )
         self._retry = retry or BatchRetry()
         self._aws = resource_call("sqs", "SQS queue", queue_url, env_variable)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
-from stereo_spot_aws_adapters._logging import with_call_logging
 from stereo_spot_aws_adapters._retry import BatchRetry
 from stereo_spot_shared.errors import BatchWriteError
 
@@ -97,10 +96,8 @@ class DynamoSegmentCompletionStore:
         client: DynamoDBClient | None = None,
     ) -> None:
         self.table_name = _dynamo.require_str_key("table_name", table_name)
-        self._client = (
-            with_call_logging(client)
-            if client is not None
-            else get_client("dynamodb", region_name=region_name, endpoint_url=endpoint_url)
+        self._client = get_client(
+            "dynamodb", region_name=region_name, endpoint_url=endpoint_url, client=client
         )
         self._aws = _dynamo.table_resource(
             self.table_name, "SEGMENT_COMPLETIONS_TABLE_NAME", "segment_completions_table_name"

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
-from stereo_spot_aws_adapters._logging import with_call_logging
 from stereo_spot_shared.errors import ItemNotFoundError
 from stereo_spot_shared.interfaces import PageToken
 
@@ -115,10 +114,8 @@ class BookCatalog:
         client: DynamoDBClient | None = None,
     ) -> None:
         self.table_name = _dynamo.require_str_key("table_name", table_name)
-        self._client = (
-            with_call_logging(client)
-            if client is not None
-            else get_client("dynamodb", region_name=region_name, endpoint_url=endpoint_url)
+        self._client = get_client(
+            "dynamodb", region_name=region_name, endpoint_url=endpoint_url, client=client
         )
         self._aws = _dynamo.table_resource(self.table_name, "BOOKS_TABLE_NAME", "books_table_name")
 
