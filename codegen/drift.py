@@ -250,20 +250,14 @@ def compare(
 
 def _table_for(terraform: TerraformModel, table: m.TableSpec) -> TfTable | None:
     """The table the output points at, else the one of the same name, so one run shows all drift."""
-    output = terraform.output(table.terraform_output)
-    reference = output.reference if output else None
-    if reference is not None and reference.resource_type == EXPECTED["table"].resource_type:
-        return terraform.table(reference.resource_name)
-    return terraform.table(table.name)
+    resource_type = EXPECTED["table"].resource_type
+    return terraform.table(terraform.target_name(table.terraform_output, resource_type, table.name))
 
 
 def _queue_for(terraform: TerraformModel, queue: m.QueueSpec) -> TfQueue | None:
     """The queue the output points at, else the one of the same name."""
-    output = terraform.output(queue.terraform_output)
-    reference = output.reference if output else None
-    if reference is not None and reference.resource_type == EXPECTED["queue"].resource_type:
-        return terraform.queue(reference.resource_name)
-    return terraform.queue(queue.name)
+    resource_type = EXPECTED["queue"].resource_type
+    return terraform.queue(terraform.target_name(queue.terraform_output, resource_type, queue.name))
 
 
 SQS_DEFAULT_VISIBILITY_TIMEOUT = "30"

@@ -81,12 +81,8 @@ def _by_terraform_name(
     """Terraform resource name -> schema name, through each resource's output (else its name)."""
     names: dict[str, str] = {}
     for resource in resources:
-        output = run.terraform.output(resource.terraform_output)
-        reference = output.reference if output else None
-        if reference is not None and reference.resource_type == resource_type:
-            names.setdefault(reference.resource_name, resource.name)
-        else:
-            names.setdefault(resource.name, resource.name)
+        target = run.terraform.target_name(resource.terraform_output, resource_type, resource.name)
+        names.setdefault(target, resource.name)
     return names
 
 

@@ -180,6 +180,14 @@ class TerraformModel:
     def output(self, name: str) -> TfOutput | None:
         return next((o for o in self.outputs if o.name == name), None)
 
+    def target_name(self, output: str, resource_type: str, default: str) -> str:
+        """The name of the ``resource_type`` resource ``output`` refers to, else ``default``."""
+        found = self.output(output)
+        reference = found.reference if found else None
+        if reference is not None and reference.resource_type == resource_type:
+            return reference.resource_name
+        return default
+
     def table(self, name: str) -> TfTable | None:
         return next((t for t in self.tables if t.resource.name == name), None)
 
