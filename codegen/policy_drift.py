@@ -10,6 +10,7 @@ consumer, is ``policy-missing`` / ``policy-extra``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,22 +102,27 @@ def _strings(value: object) -> list[str]:
     return [_expression(v) for v in value] if isinstance(value, list) else []
 
 
+def _normalized(conditions: Iterable[Condition]) -> tuple[Condition, ...]:
+    """The conditions in one order, each with its values sorted: equal grants compare equal."""
+    return tuple(
+        sorted(
+            (Condition(c.test, c.variable, tuple(sorted(c.values))) for c in conditions),
+            key=lambda c: (c.test, c.variable, c.values),
+        )
+    )
+
+
 def _grants(raw: dict[str, object]) -> set[Grant]:
     effect = _expression(raw.get("effect", "Allow"))
     if effect != "Allow":
         return set()
-    conditions = tuple(
-        sorted(
-            (
-                Condition(
-                    _expression(c.get("test", "")),
-                    _expression(c.get("variable", "")),
-                    tuple(sorted(_strings(c.get("values")))),
-                )
-                for c in _dicts(raw.get("condition"))
-            ),
-            key=lambda c: (c.test, c.variable, c.values),
+    conditions = _normalized(
+        Condition(
+            _expression(c.get("test", "")),
+            _expression(c.get("variable", "")),
+            tuple(_strings(c.get("values"))),
         )
+        for c in _dicts(raw.get("condition"))
     )
     return {
         (action, resource, conditions)
@@ -129,15 +135,7 @@ def _expected(spec: PolicySpec) -> dict[Grant, str]:
     """Every grant the schema gives, and the schema path of the key that gives it."""
     grants: dict[Grant, str] = {}
     for statement in spec.statements:
-        conditions = tuple(
-            sorted(
-                (
-                    Condition(c.test, c.variable, tuple(sorted(c.values)))
-                    for c in statement.conditions
-                ),
-                key=lambda c: (c.test, c.variable, c.values),
-            )
-        )
+        conditions = _normalized(statement.conditions)
         for action in statement.actions:
             for resource in statement.resources:
                 grants[action, resource.terraform_text, conditions] = statement.schema_path
