@@ -696,7 +696,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("nothing was compared", file=sys.stderr)
         return 2
     lines = SchemaLines(schema.source.read_text(encoding="utf-8"))
-    consumer_policies = None if terraform.names_only else read_policies(options.terraform)
+    consumer_policies = None if terraform.names_only else read_policies(terraform.files)
     findings = compare(schema, terraform, lines, consumer_policies)
     scope = " (output names only)" if terraform.names_only else ""
     if not findings:

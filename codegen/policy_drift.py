@@ -10,15 +10,12 @@ consumer, is ``policy-missing`` / ``policy-extra``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-
-import hcl2
 
 from . import model as m
 from .permissions import POLICY_PREFIX, Condition, PolicySpec, policies
-from .terraform import _dicts, _expression, _labelled, _scan_blocks
+from .terraform import TfFile, _dicts, _expression, _labelled
 
 Grant = tuple[str, str, tuple[Condition, ...]]
 
@@ -49,29 +46,18 @@ class PolicyFinding:
     schema_path: str
 
 
-def read_policies(directory: Path) -> tuple[TfPolicy, ...]:
-    """Every consumer policy document in ``directory``'s ``*.tf`` files.
-
-    The files were already read and parsed once by ``terraform.read_terraform``,
-    so errors here are not expected; a file that fails is skipped.
-    """
-    source = directory.as_posix().rstrip("/") + "/"
+def read_policies(files: Sequence[TfFile]) -> tuple[TfPolicy, ...]:
+    """Every consumer policy document in ``files`` (``TerraformModel.files``)."""
     found: list[TfPolicy] = []
-    for path in sorted(directory.glob("*.tf")):
-        text = path.read_text(encoding="utf-8")
-        try:
-            data = hcl2.loads(text)
-        except Exception:  # reported by read_terraform already
-            continue
-        root = _scan_blocks(text)
-        for data_type, by_name in _labelled(data.get("data")):
+    for file in files:
+        for data_type, by_name in _labelled(file.data.get("data")):
             if data_type != "aws_iam_policy_document":
                 continue
             for label, raw_body in by_name.items():
                 name = _expression(label)
                 if not name.startswith(POLICY_PREFIX) or not isinstance(raw_body, dict):
                     continue
-                lines = root.child("data", data_type, name)
+                lines = file.blocks.child("data", data_type, name)
                 statements = []
                 for i, raw in enumerate(_dicts(raw_body.get("statement"))):
                     statement_lines = lines.nth("statement", i) if lines else None
@@ -90,7 +76,7 @@ def read_policies(directory: Path) -> tuple[TfPolicy, ...]:
                 found.append(
                     TfPolicy(
                         name.removeprefix(POLICY_PREFIX),
-                        source + path.name,
+                        file.display,
                         lines.line if lines else None,
                         tuple(statements),
                     )
