@@ -14,6 +14,7 @@ from typing import cast
 from . import model as m
 from . import spec
 from .errors import Problem
+from .permissions import policy_output_name
 from .validate import check_fields, check_named_tables, check_value
 
 
@@ -64,7 +65,7 @@ class _Resolver:
         presigned_uploads = self._layouts(data.get("presigned_uploads", []), "presigned_uploads")
         if len(self.problems) > before or "description" not in data:
             return None
-        policy_output = f"consumer_{name}_policy_arn"  # the Terraform output of its policy
+        policy_output = policy_output_name(name)
         outputs = {t.terraform_output: t.schema_path for t in self.schema.tables}
         outputs |= {q.terraform_output: q.schema_path for q in self.schema.queues}
         outputs |= {b.terraform_output: b.schema_path for b in self.schema.buckets}
