@@ -20,7 +20,8 @@ from . import model as m
 from .terraform import TfBucketNotification, TfQueueNotification
 
 if TYPE_CHECKING:
-    from .drift import Location, _Comparison
+    from .drift import _Comparison
+    from .drift_findings import Location
 
 _Group = tuple[str, str]  # (schema bucket, schema queue)
 

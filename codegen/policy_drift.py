@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from . import model as m
+from .drift_findings import Location
 from .permissions import POLICY_PREFIX, Condition, PolicySpec, policies
 from .terraform import TfFile, _dicts, _expression, _labelled
+
+if TYPE_CHECKING:
+    from .drift import _Comparison
 
 Grant = tuple[str, str, tuple[Condition, ...]]
 
@@ -34,16 +38,6 @@ class TfPolicy:
     file: str
     line: int | None
     statements: tuple[TfStatement, ...]
-
-
-@dataclass(frozen=True)
-class PolicyFinding:
-    kind: str  # "policy-missing" | "policy-extra" | "grant-missing" | "grant-extra"
-    message: str
-    file: str
-    line: int | None
-    what: str
-    schema_path: str
 
 
 def read_policies(files: Sequence[TfFile]) -> tuple[TfPolicy, ...]:
@@ -134,48 +128,39 @@ def _describe(grant: Grant) -> str:
     return f"{action} on {resource}{where}"
 
 
-def compare_policies(
-    schema: m.SchemaSpec, found: tuple[TfPolicy, ...], source: str
-) -> list[PolicyFinding]:
-    findings: list[PolicyFinding] = []
+def compare_policies(run: _Comparison, found: tuple[TfPolicy, ...]) -> None:
+    schema, source = run.schema, run.terraform.source
     by_name = {policy.name: policy for policy in found}
     specs = {spec.consumer.name: spec for spec in policies(schema)}
     for name, spec in specs.items():
         tf = by_name.get(name)
-        path = spec.consumer.schema_path
         if tf is None:
-            findings.append(
-                PolicyFinding(
-                    "policy-missing",
-                    f'consumer {name!r} has no data "aws_iam_policy_document" "{spec.label}" in '
-                    f"{source} (run `python -m codegen`)",
-                    source,
-                    None,
-                    f'(no data "aws_iam_policy_document" "{spec.label}")',
-                    path,
-                )
+            run.add(
+                "policy-missing",
+                f'consumer {name!r} has no data "aws_iam_policy_document" "{spec.label}" in '
+                f"{source} (run `python -m codegen`)",
+                Location(source, None, f'(no data "aws_iam_policy_document" "{spec.label}")'),
+                run.at_schema(spec.consumer.schema_path),
             )
             continue
-        findings += _compare_grants(spec, tf)
+        _compare_grants(run, spec, tf)
     for policy in found:
         if policy.name not in specs:
-            findings.append(
-                PolicyFinding(
-                    "policy-extra",
-                    f'data "aws_iam_policy_document" "{POLICY_PREFIX}{policy.name}" names no '
-                    f"consumer: add [consumers.{policy.name}] to the schema, or remove it",
+            run.add(
+                "policy-extra",
+                f'data "aws_iam_policy_document" "{POLICY_PREFIX}{policy.name}" names no '
+                f"consumer: add [consumers.{policy.name}] to the schema, or remove it",
+                Location(
                     policy.file,
                     policy.line,
                     f'data "aws_iam_policy_document" "{POLICY_PREFIX}{policy.name}"',
-                    "",
-                )
+                ),
+                Location(schema.display_name, None, "(no such consumer)"),
             )
-    return findings
 
 
-def _compare_grants(spec: PolicySpec, tf: TfPolicy) -> list[PolicyFinding]:
+def _compare_grants(run: _Comparison, spec: PolicySpec, tf: TfPolicy) -> None:
     """Grants Terraform's policy document gives beyond the schema's, and those it lacks."""
-    findings: list[PolicyFinding] = []
     name, path = spec.consumer.name, spec.consumer.schema_path
     expected = _expected(spec)
     sid_paths = {s.sid: s.schema_path for s in spec.statements}
@@ -183,26 +168,21 @@ def _compare_grants(spec: PolicySpec, tf: TfPolicy) -> list[PolicyFinding]:
     for statement in tf.statements:
         granted |= statement.grants
         for grant in sorted(statement.grants - expected.keys(), key=_describe):
-            findings.append(
-                PolicyFinding(
-                    "grant-extra",
-                    f"{spec.label} statement {statement.sid!r} grants {_describe(grant)}, "
-                    f"which the schema does not grant to {name!r}",
+            run.add(
+                "grant-extra",
+                f"{spec.label} statement {statement.sid!r} grants {_describe(grant)}, "
+                f"which the schema does not grant to {name!r}",
+                Location(
                     tf.file,
                     statement.actions_line or statement.line,
                     f"data.aws_iam_policy_document.{spec.label}: statement {statement.sid!r}",
-                    sid_paths.get(statement.sid, path),
-                )
+                ),
+                run.at_schema(sid_paths.get(statement.sid, path)),
             )
     for grant in sorted(expected.keys() - granted, key=_describe):
-        findings.append(
-            PolicyFinding(
-                "grant-missing",
-                f"the schema grants {name!r} {_describe(grant)}; {spec.label} does not",
-                tf.file,
-                tf.line,
-                f'data "aws_iam_policy_document" "{spec.label}"',
-                expected[grant],
-            )
+        run.add(
+            "grant-missing",
+            f"the schema grants {name!r} {_describe(grant)}; {spec.label} does not",
+            Location(tf.file, tf.line, f'data "aws_iam_policy_document" "{spec.label}"'),
+            run.at_schema(expected[grant]),
         )
-    return findings
