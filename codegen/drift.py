@@ -15,14 +15,13 @@ Three stages:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import model as m
-from .drift_findings import Finding, FindingKind, Location
+from .drift_findings import Finding, FindingKind, Location, quoted
 from .drift_notifications import compare_notifications
 from .errors import SchemaError
 from .locate import SchemaLines
@@ -92,10 +91,6 @@ def _schema_resources(schema: m.SchemaSpec) -> list[_SchemaResource]:
     )
 
 
-def _quoted(value: str | None) -> str:
-    return "(none)" if value is None else json.dumps(value)
-
-
 class _Comparison:
     """Collects findings; knows how to name a place on either side."""
 
@@ -112,7 +107,7 @@ class _Comparison:
     def at_schema(self, path: str, value: str | None = None, absent: bool = False) -> Location:
         if absent:
             return Location(self.schema.display_name, self.lines.line(path), f"{path} (not set)")
-        what = path if value is None else f"{path} = {_quoted(value)}"
+        what = path if value is None else f"{path} = {quoted(value)}"
         return Location(self.schema.display_name, self.lines.line(path), what)
 
     def at_terraform(self, resource: TfResource, what: str, line: int | None) -> Location:
@@ -404,9 +399,9 @@ def _compare_table(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
             continue
         run.add(
             "key-mismatch",
-            f"{resource.address} {role} is {_quoted(found)}; the schema says {_quoted(wanted)}",
+            f"{resource.address} {role} is {quoted(found)}; the schema says {quoted(wanted)}",
             run.at_terraform(
-                resource, f"{role} = {_quoted(found)}", tf_key.line if tf_key else resource.line
+                resource, f"{role} = {quoted(found)}", tf_key.line if tf_key else resource.line
             ),
             run.at_schema(f"{table.schema_path}.{role}", wanted, absent=wanted is None),
         )
@@ -428,11 +423,11 @@ def _compare_table(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
             continue
         run.add(
             "key-type-mismatch",
-            f'{resource.address} attribute "{name}" has type {_quoted(found)}; '
-            f"the schema says {_quoted(attribute.dynamo_type)}",
+            f'{resource.address} attribute "{name}" has type {quoted(found)}; '
+            f"the schema says {quoted(attribute.dynamo_type)}",
             run.at_terraform(
                 resource,
-                f'attribute "{name}" type = {_quoted(found)}',
+                f'attribute "{name}" type = {quoted(found)}',
                 block.type.line if block and block.type else resource.line,
             ),
             run.at_schema(attribute.schema_path, attribute.dynamo_type),
@@ -469,13 +464,11 @@ def _report_missing_index(
         == (index.range_key.name if index.range_key else None)
     ]
     hint = (
-        f" (renamed? {' and '.join(map(_quoted, same_keys))} has the same keys)"
-        if same_keys
-        else ""
+        f" (renamed? {' and '.join(map(quoted, same_keys))} has the same keys)" if same_keys else ""
     )
     run.add(
         "index-missing",
-        f"{resource.address} has no global_secondary_index {_quoted(index.name)}{hint}",
+        f"{resource.address} has no global_secondary_index {quoted(index.name)}{hint}",
         run.at_resource(resource),
         run.at_schema(f"{index.schema_path}.name", index.name),
     )
@@ -496,11 +489,11 @@ def _compare_index_keys(
         schema_role = "projection" if role == "projection_type" else role
         run.add(
             "index-mismatch",
-            f"{resource.address} index {_quoted(index.name)} {role} is {_quoted(found)}; "
-            f"the schema says {_quoted(wanted)}",
+            f"{resource.address} index {quoted(index.name)} {role} is {quoted(found)}; "
+            f"the schema says {quoted(wanted)}",
             run.at_terraform(
                 resource,
-                f"global_secondary_index {_quoted(index.name)} {role} = {_quoted(found)}",
+                f"global_secondary_index {quoted(index.name)} {role} = {quoted(found)}",
                 found_value.line if found_value else tf_index.line,
             ),
             run.at_schema(f"{index.schema_path}.{schema_role}", wanted, absent=wanted is None),
@@ -515,11 +508,11 @@ def _compare_index_non_key_attributes(
         return
     run.add(
         "index-mismatch",
-        f"{resource.address} index {_quoted(index.name)} non_key_attributes are "
+        f"{resource.address} index {quoted(index.name)} non_key_attributes are "
         f"{list(tf_index.non_key_attributes)}; the schema says {list(wanted_non_key)}",
         run.at_terraform(
             resource,
-            f"global_secondary_index {_quoted(index.name)} non_key_attributes",
+            f"global_secondary_index {quoted(index.name)} non_key_attributes",
             tf_index.non_key_attributes_line or tf_index.line,
         ),
         run.at_schema(f"{index.schema_path}.non_key_attributes", absent=not wanted_non_key),
@@ -532,17 +525,17 @@ def _report_extra_index(
     """Terraform declares an index the schema does not."""
     run.add(
         "index-extra",
-        f"{resource.address} has global_secondary_index {_quoted(extra.name.value)}, "
+        f"{resource.address} has global_secondary_index {quoted(extra.name.value)}, "
         f"which {table.schema_path}.indexes does not declare",
         run.at_terraform(
             resource,
-            f"global_secondary_index name = {_quoted(extra.name.value)}",
+            f"global_secondary_index name = {quoted(extra.name.value)}",
             extra.name.line or extra.line,
         ),
         Location(
             run.schema.display_name,
             run.lines.line(table.schema_path),
-            f"{table.schema_path} (no index {_quoted(extra.name.value)})",
+            f"{table.schema_path} (no index {quoted(extra.name.value)})",
         ),
     )
 
@@ -558,15 +551,15 @@ def _compare_ttl(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
     if ttl is None:
         problem = "has no ttl block"
     elif ttl.enabled is False:
-        problem = f"has TTL on {_quoted(named.value if named else None)} switched off (enabled is not true)"
+        problem = f"has TTL on {quoted(named.value if named else None)} switched off (enabled is not true)"
     else:
-        problem = f"expires items on {_quoted(found)}"
+        problem = f"expires items on {quoted(found)}"
     run.add(
         "ttl-mismatch",
-        f"{resource.address} {problem}; the schema's ttl_attribute is {_quoted(wanted)}",
+        f"{resource.address} {problem}; the schema's ttl_attribute is {quoted(wanted)}",
         run.at_terraform(
             resource,
-            f"ttl attribute_name = {_quoted(named.value if named else None)}",
+            f"ttl attribute_name = {quoted(named.value if named else None)}",
             (named.line if named else None) or (ttl.line if ttl else resource.line),
         ),
         run.at_schema(f"{table.schema_path}.ttl_attribute", wanted, absent=wanted is None),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -67,3 +68,8 @@ class Finding:
             self.kind,
             self.message,
         )
+
+
+def quoted(value: str | None) -> str:
+    """A value as findings show it: a JSON string, or ``(none)``."""
+    return "(none)" if value is None else json.dumps(value)
