@@ -65,9 +65,7 @@ class _Resolver:
         if len(self.problems) > before or "description" not in data:
             return None
         policy_output = policy_output_name(name)
-        outputs = {t.terraform_output: t.schema_path for t in self.schema.tables}
-        outputs |= {q.terraform_output: q.schema_path for q in self.schema.queues}
-        outputs |= {b.terraform_output: b.schema_path for b in self.schema.buckets}
+        outputs = {r.terraform_output: r.schema_path for r in self.schema.resources}
         if policy_output in outputs:
             self.problems.append(
                 Problem(
