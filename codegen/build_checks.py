@@ -42,14 +42,9 @@ def check_error_classes(
 
 def check_unique_names(schema: m.SchemaSpec, problems: list[Problem]) -> None:
     """Two resources must not share a Terraform output or an environment variable."""
-    resources: list[m.TableSpec | m.QueueSpec | m.BucketSpec] = [
-        *schema.tables,
-        *schema.queues,
-        *schema.buckets,
-    ]
     for label in ("terraform_output", "env_var"):
         seen: dict[str, str] = {}
-        for resource in resources:
+        for resource in schema.resources:
             value = getattr(resource, label)
             if value in seen:
                 problems.append(

@@ -9,11 +9,12 @@ consumer gets is derived from this model alone (``permissions.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import cast
+from typing import TypeVar, cast
 
 from . import model as m
 from . import spec
 from .errors import Problem
+from .permissions import policy_output_name
 from .validate import check_fields, check_named_tables, check_value
 
 
@@ -34,8 +35,7 @@ def build_consumers(
     return tuple(consumers)
 
 
-def _declared_names(declared: Mapping[str, frozenset[str]], section: str) -> frozenset[str]:
-    return declared.get(section, frozenset())
+_T = TypeVar("_T")
 
 
 class _Resolver:
@@ -64,10 +64,8 @@ class _Resolver:
         presigned_uploads = self._layouts(data.get("presigned_uploads", []), "presigned_uploads")
         if len(self.problems) > before or "description" not in data:
             return None
-        policy_output = f"consumer_{name}_policy_arn"  # the Terraform output of its policy
-        outputs = {t.terraform_output: t.schema_path for t in self.schema.tables}
-        outputs |= {q.terraform_output: q.schema_path for q in self.schema.queues}
-        outputs |= {b.terraform_output: b.schema_path for b in self.schema.buckets}
+        policy_output = policy_output_name(name)
+        outputs = {r.terraform_output: r.schema_path for r in self.schema.resources}
         if policy_output in outputs:
             self.problems.append(
                 Problem(
@@ -94,10 +92,22 @@ class _Resolver:
             schema_path=self.path,
         )
 
+    def _known(self, section: str, valid: Mapping[str, _T], name: str, path: str) -> _T | None:
+        """The valid resource ``name`` of ``section``; an undeclared one is a problem at ``path``
+        (a declared but invalid one was reported where it is declared)."""
+        found = valid.get(name)
+        if found is None:
+            declared = self.declared.get(section, frozenset())
+            if name not in declared:
+                noun = section.removesuffix("s")  # "tables" -> "table"
+                self.problems.append(
+                    Problem(path, f"no {noun} {name!r} ({section}: {_names(declared)})")
+                )
+        return found
+
     def _tables(self, raw: object) -> tuple[m.TableAccess, ...]:
         section = f"{self.path}.tables"
         tables = {t.name: t for t in self.schema.tables}
-        declared = _declared_names(self.declared, "tables")
         found: list[m.TableAccess] = []
         for table_name, pattern_names in check_named_tables(raw, section, self.problems).items():
             path = f"{section}.{table_name}"
@@ -105,12 +115,8 @@ class _Resolver:
             check_value(pattern_names, spec.Field("string_list", ""), path, self.problems)
             if len(self.problems) > before:
                 continue
-            table = tables.get(table_name)
+            table = self._known("tables", tables, table_name, path)
             if table is None:
-                if table_name not in declared:
-                    self.problems.append(
-                        Problem(path, f"no table {table_name!r} (tables: {_names(declared)})")
-                    )
                 continue
             by_name = {p.name: p for p in table.patterns}
             patterns = []
@@ -132,24 +138,15 @@ class _Resolver:
 
     def _queues(self, names: list[str], key: str) -> tuple[m.QueueSpec, ...]:
         queues = {q.name: q for q in self.schema.queues}
-        declared = _declared_names(self.declared, "queues")
         found = []
         for i, queue_name in enumerate(names):
-            queue = queues.get(queue_name)
+            queue = self._known("queues", queues, queue_name, f"{self.path}.{key}[{i}]")
             if queue is not None:
                 found.append(queue)
-            elif queue_name not in declared:
-                self.problems.append(
-                    Problem(
-                        f"{self.path}.{key}[{i}]",
-                        f"no queue {queue_name!r} (queues: {_names(declared)})",
-                    )
-                )
         return tuple(found)
 
     def _layouts(self, references: list[str], key: str) -> tuple[m.LayoutAccess, ...]:
         buckets = {b.name: b for b in self.schema.buckets}
-        declared = _declared_names(self.declared, "buckets")
         found = []
         for i, reference in enumerate(references):
             path = f"{self.path}.{key}[{i}]"
@@ -159,12 +156,8 @@ class _Resolver:
                     Problem(path, f"{reference!r} is not <bucket>.<layout>, e.g. input.source")
                 )
                 continue
-            bucket = buckets.get(bucket_name)
+            bucket = self._known("buckets", buckets, bucket_name, path)
             if bucket is None:
-                if bucket_name not in declared:
-                    self.problems.append(
-                        Problem(path, f"no bucket {bucket_name!r} (buckets: {_names(declared)})")
-                    )
                 continue
             layout = bucket.layout(layout_name)
             if layout is None:

@@ -15,14 +15,13 @@ Three stages:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast
 
 from . import model as m
+from .drift_findings import Finding, FindingKind, Location, quoted
 from .drift_notifications import compare_notifications
 from .errors import SchemaError
 from .locate import SchemaLines
@@ -46,31 +45,6 @@ from .version import generator_version
 
 DEFAULT_TERRAFORM = Path("infra")
 
-FindingKind = Literal[
-    "missing-output",  # a schema resource has no Terraform output
-    "extra-output",  # an output names a table/queue/bucket the schema does not know
-    "wrong-target",  # an output is not <expected resource type>.<name>.<expected attribute>
-    "missing-resource",  # an output refers to a resource that is not declared
-    "shared-target",  # two schema resources' outputs refer to one Terraform resource
-    "key-mismatch",  # a table's hash_key / range_key name differs
-    "key-type-mismatch",  # a key attribute's S/N/B type differs
-    "index-missing",  # a schema index is not a global_secondary_index
-    "index-extra",  # a global_secondary_index is not in the schema
-    "index-mismatch",  # an index's keys or projection differ
-    "ttl-mismatch",  # TTL attribute (or whether TTL is on) differs
-    "policy-missing",  # a schema consumer has no IAM policy document
-    "policy-extra",  # a consumer_* policy document names no schema consumer
-    "grant-missing",  # the schema grants a consumer an action on a resource; Terraform does not
-    "grant-extra",  # Terraform grants a consumer an action on a resource the schema does not
-    "visibility-mismatch",  # a queue's visibility_timeout_seconds differs
-    "redrive-mismatch",  # a queue's redrive_policy (dead-letter queue, maxReceiveCount) differs
-    "queue-size-mismatch",  # a queue's max_message_size differs from max_message_bytes
-    "notification-missing",  # a layout's notify_queue has no matching bucket notification
-    "notification-extra",  # a bucket notification to a schema queue matches no layout
-    "notification-filter-mismatch",  # a notification's filter_prefix / filter_suffix differs
-    "notification-events",  # a notification for a layout sends no ObjectCreated events
-]
-
 
 @dataclass(frozen=True)
 class _Expected:
@@ -90,47 +64,6 @@ EXPECTED: dict[ResourceKind, _Expected] = {
     "queue": _Expected("aws_sqs_queue", ("url", "id"), "queues", "a queue URL"),
     "bucket": _Expected("aws_s3_bucket", ("id", "bucket"), "buckets", "a bucket name"),
 }
-
-
-# --------------------------------------------------------------------------- findings
-
-
-@dataclass(frozen=True)
-class Location:
-    """One side of a finding: a file, a line when known, and what is (or is not) there."""
-
-    file: str
-    line: int | None
-    what: str
-
-    def render(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where} {self.what}"
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: FindingKind
-    message: str
-    terraform: Location
-    schema: Location
-
-    def render(self) -> str:
-        return (
-            f"[{self.kind}] {self.message}\n"
-            f"  terraform: {self.terraform.render()}\n"
-            f"  schema:    {self.schema.render()}"
-        )
-
-    def sort_key(self) -> tuple[str, int, str, int, str, str]:
-        return (
-            self.terraform.file,
-            self.terraform.line or 0,
-            self.schema.file,
-            self.schema.line or 0,
-            self.kind,
-            self.message,
-        )
 
 
 # --------------------------------------------------------------------------- comparison
@@ -158,10 +91,6 @@ def _schema_resources(schema: m.SchemaSpec) -> list[_SchemaResource]:
     )
 
 
-def _quoted(value: str | None) -> str:
-    return "(none)" if value is None else json.dumps(value)
-
-
 class _Comparison:
     """Collects findings; knows how to name a place on either side."""
 
@@ -178,7 +107,7 @@ class _Comparison:
     def at_schema(self, path: str, value: str | None = None, absent: bool = False) -> Location:
         if absent:
             return Location(self.schema.display_name, self.lines.line(path), f"{path} (not set)")
-        what = path if value is None else f"{path} = {_quoted(value)}"
+        what = path if value is None else f"{path} = {quoted(value)}"
         return Location(self.schema.display_name, self.lines.line(path), what)
 
     def at_terraform(self, resource: TfResource, what: str, line: int | None) -> Location:
@@ -202,15 +131,7 @@ def compare(
     """
     run = _Comparison(schema, terraform, lines)
     if consumer_policies is not None:
-        for found in compare_policies(schema, consumer_policies, terraform.source):
-            run.add(
-                cast(FindingKind, found.kind),
-                found.message,
-                Location(found.file, found.line, found.what),
-                run.at_schema(found.schema_path)
-                if found.schema_path
-                else Location(schema.display_name, None, "(no such consumer)"),
-            )
+        compare_policies(run, consumer_policies)
     targets: dict[tuple[str, str], _SchemaResource] = {}
     for resource in _schema_resources(schema):
         target = _check_output(run, resource)
@@ -250,20 +171,14 @@ def compare(
 
 def _table_for(terraform: TerraformModel, table: m.TableSpec) -> TfTable | None:
     """The table the output points at, else the one of the same name, so one run shows all drift."""
-    output = terraform.output(table.terraform_output)
-    reference = output.reference if output else None
-    if reference is not None and reference.resource_type == EXPECTED["table"].resource_type:
-        return terraform.table(reference.resource_name)
-    return terraform.table(table.name)
+    resource_type = EXPECTED["table"].resource_type
+    return terraform.table(terraform.target_name(table.terraform_output, resource_type, table.name))
 
 
 def _queue_for(terraform: TerraformModel, queue: m.QueueSpec) -> TfQueue | None:
     """The queue the output points at, else the one of the same name."""
-    output = terraform.output(queue.terraform_output)
-    reference = output.reference if output else None
-    if reference is not None and reference.resource_type == EXPECTED["queue"].resource_type:
-        return terraform.queue(reference.resource_name)
-    return terraform.queue(queue.name)
+    resource_type = EXPECTED["queue"].resource_type
+    return terraform.queue(terraform.target_name(queue.terraform_output, resource_type, queue.name))
 
 
 SQS_DEFAULT_VISIBILITY_TIMEOUT = "30"
@@ -484,9 +399,9 @@ def _compare_table(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
             continue
         run.add(
             "key-mismatch",
-            f"{resource.address} {role} is {_quoted(found)}; the schema says {_quoted(wanted)}",
+            f"{resource.address} {role} is {quoted(found)}; the schema says {quoted(wanted)}",
             run.at_terraform(
-                resource, f"{role} = {_quoted(found)}", tf_key.line if tf_key else resource.line
+                resource, f"{role} = {quoted(found)}", tf_key.line if tf_key else resource.line
             ),
             run.at_schema(f"{table.schema_path}.{role}", wanted, absent=wanted is None),
         )
@@ -508,11 +423,11 @@ def _compare_table(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
             continue
         run.add(
             "key-type-mismatch",
-            f'{resource.address} attribute "{name}" has type {_quoted(found)}; '
-            f"the schema says {_quoted(attribute.dynamo_type)}",
+            f'{resource.address} attribute "{name}" has type {quoted(found)}; '
+            f"the schema says {quoted(attribute.dynamo_type)}",
             run.at_terraform(
                 resource,
-                f'attribute "{name}" type = {_quoted(found)}',
+                f'attribute "{name}" type = {quoted(found)}',
                 block.type.line if block and block.type else resource.line,
             ),
             run.at_schema(attribute.schema_path, attribute.dynamo_type),
@@ -549,13 +464,11 @@ def _report_missing_index(
         == (index.range_key.name if index.range_key else None)
     ]
     hint = (
-        f" (renamed? {' and '.join(map(_quoted, same_keys))} has the same keys)"
-        if same_keys
-        else ""
+        f" (renamed? {' and '.join(map(quoted, same_keys))} has the same keys)" if same_keys else ""
     )
     run.add(
         "index-missing",
-        f"{resource.address} has no global_secondary_index {_quoted(index.name)}{hint}",
+        f"{resource.address} has no global_secondary_index {quoted(index.name)}{hint}",
         run.at_resource(resource),
         run.at_schema(f"{index.schema_path}.name", index.name),
     )
@@ -576,11 +489,11 @@ def _compare_index_keys(
         schema_role = "projection" if role == "projection_type" else role
         run.add(
             "index-mismatch",
-            f"{resource.address} index {_quoted(index.name)} {role} is {_quoted(found)}; "
-            f"the schema says {_quoted(wanted)}",
+            f"{resource.address} index {quoted(index.name)} {role} is {quoted(found)}; "
+            f"the schema says {quoted(wanted)}",
             run.at_terraform(
                 resource,
-                f"global_secondary_index {_quoted(index.name)} {role} = {_quoted(found)}",
+                f"global_secondary_index {quoted(index.name)} {role} = {quoted(found)}",
                 found_value.line if found_value else tf_index.line,
             ),
             run.at_schema(f"{index.schema_path}.{schema_role}", wanted, absent=wanted is None),
@@ -595,11 +508,11 @@ def _compare_index_non_key_attributes(
         return
     run.add(
         "index-mismatch",
-        f"{resource.address} index {_quoted(index.name)} non_key_attributes are "
+        f"{resource.address} index {quoted(index.name)} non_key_attributes are "
         f"{list(tf_index.non_key_attributes)}; the schema says {list(wanted_non_key)}",
         run.at_terraform(
             resource,
-            f"global_secondary_index {_quoted(index.name)} non_key_attributes",
+            f"global_secondary_index {quoted(index.name)} non_key_attributes",
             tf_index.non_key_attributes_line or tf_index.line,
         ),
         run.at_schema(f"{index.schema_path}.non_key_attributes", absent=not wanted_non_key),
@@ -612,17 +525,17 @@ def _report_extra_index(
     """Terraform declares an index the schema does not."""
     run.add(
         "index-extra",
-        f"{resource.address} has global_secondary_index {_quoted(extra.name.value)}, "
+        f"{resource.address} has global_secondary_index {quoted(extra.name.value)}, "
         f"which {table.schema_path}.indexes does not declare",
         run.at_terraform(
             resource,
-            f"global_secondary_index name = {_quoted(extra.name.value)}",
+            f"global_secondary_index name = {quoted(extra.name.value)}",
             extra.name.line or extra.line,
         ),
         Location(
             run.schema.display_name,
             run.lines.line(table.schema_path),
-            f"{table.schema_path} (no index {_quoted(extra.name.value)})",
+            f"{table.schema_path} (no index {quoted(extra.name.value)})",
         ),
     )
 
@@ -638,15 +551,15 @@ def _compare_ttl(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
     if ttl is None:
         problem = "has no ttl block"
     elif ttl.enabled is False:
-        problem = f"has TTL on {_quoted(named.value if named else None)} switched off (enabled is not true)"
+        problem = f"has TTL on {quoted(named.value if named else None)} switched off (enabled is not true)"
     else:
-        problem = f"expires items on {_quoted(found)}"
+        problem = f"expires items on {quoted(found)}"
     run.add(
         "ttl-mismatch",
-        f"{resource.address} {problem}; the schema's ttl_attribute is {_quoted(wanted)}",
+        f"{resource.address} {problem}; the schema's ttl_attribute is {quoted(wanted)}",
         run.at_terraform(
             resource,
-            f"ttl attribute_name = {_quoted(named.value if named else None)}",
+            f"ttl attribute_name = {quoted(named.value if named else None)}",
             (named.line if named else None) or (ttl.line if ttl else resource.line),
         ),
         run.at_schema(f"{table.schema_path}.ttl_attribute", wanted, absent=wanted is None),
@@ -702,7 +615,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("nothing was compared", file=sys.stderr)
         return 2
     lines = SchemaLines(schema.source.read_text(encoding="utf-8"))
-    consumer_policies = None if terraform.names_only else read_policies(options.terraform)
+    consumer_policies = None if terraform.names_only else read_policies(terraform.files)
     findings = compare(schema, terraform, lines, consumer_policies)
     scope = " (output names only)" if terraform.names_only else ""
     if not findings:

@@ -12,15 +12,16 @@ Notifications of buckets or queues the schema does not declare are left alone.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from . import model as m
+from .drift_findings import quoted
 from .terraform import TfBucketNotification, TfQueueNotification
 
 if TYPE_CHECKING:
-    from .drift import Location, _Comparison
+    from .drift import _Comparison
+    from .drift_findings import Location
 
 _Group = tuple[str, str]  # (schema bucket, schema queue)
 
@@ -81,12 +82,8 @@ def _by_terraform_name(
     """Terraform resource name -> schema name, through each resource's output (else its name)."""
     names: dict[str, str] = {}
     for resource in resources:
-        output = run.terraform.output(resource.terraform_output)
-        reference = output.reference if output else None
-        if reference is not None and reference.resource_type == resource_type:
-            names.setdefault(reference.resource_name, resource.name)
-        else:
-            names.setdefault(resource.name, resource.name)
+        target = run.terraform.target_name(resource.terraform_output, resource_type, resource.name)
+        names.setdefault(target, resource.name)
     return names
 
 
@@ -96,10 +93,6 @@ def _filters(block: TfQueueNotification) -> tuple[str, str]:
 
 def _filters_of(layout: m.LayoutSpec) -> tuple[str, str]:
     return layout.prefix, layout.suffix
-
-
-def _quoted(value: str) -> str:
-    return json.dumps(value)
 
 
 def _layout_at(run: _Comparison, layout: m.LayoutSpec) -> Location:
@@ -119,11 +112,11 @@ def _check_filters(
         found = value.value if value else ""
         if found == wanted:
             continue
-        written = f"{name} = {_quoted(found)}" if value else f"{name} (not set)"
+        written = f"{name} = {quoted(found)}" if value else f"{name} (not set)"
         run.add(
             "notification-filter-mismatch",
             f"{notification.resource.address} sends {block.queue_expression} objects with "
-            f"{written}; layout {layout.name!r} ({layout.template}) needs {_quoted(wanted)}",
+            f"{written}; layout {layout.name!r} ({layout.template}) needs {quoted(wanted)}",
             run.at_terraform(
                 notification.resource,
                 f"queue {{ {written} }}",
@@ -154,8 +147,8 @@ def _missing(run: _Comparison, layout: m.LayoutSpec, where: Location) -> None:
     run.add(
         "notification-missing",
         f"layout {layout.name!r} ({layout.template}) notifies queue {layout.notify_queue!r}, "
-        f"but no queue block sends it objects with filter_prefix {_quoted(layout.prefix)} "
-        f"and filter_suffix {_quoted(layout.suffix)}",
+        f"but no queue block sends it objects with filter_prefix {quoted(layout.prefix)} "
+        f"and filter_suffix {quoted(layout.suffix)}",
         where,
         run.at_schema(f"{layout.schema_path}.notify_queue", layout.notify_queue),
     )
@@ -171,7 +164,7 @@ def _extra(
     run.add(
         "notification-extra",
         f"{notification.resource.address} sends {block.queue_expression} objects with "
-        f"filter_prefix {_quoted(block.prefix)} and filter_suffix {_quoted(block.suffix)}; "
+        f"filter_prefix {quoted(block.prefix)} and filter_suffix {quoted(block.suffix)}; "
         f'no layout of bucket {bucket!r} has notify_queue = "{queue}" with those filters',
         run.at_terraform(
             notification.resource, f"queue {{ queue_arn = {block.queue_expression} }}", block.line

@@ -505,6 +505,11 @@ class SchemaSpec:
     consumers: tuple[ConsumerSpec, ...] = ()
 
     @property
+    def resources(self) -> tuple[TableSpec | QueueSpec | BucketSpec, ...]:
+        """Every table, queue and bucket: what has a Terraform output and an env var."""
+        return (*self.tables, *self.queues, *self.buckets)
+
+    @property
     def layouts(self) -> tuple[LayoutSpec, ...]:
         return tuple(layout for bucket in self.buckets for layout in bucket.layouts)
 

@@ -170,7 +170,7 @@ class PolicySpec:
 
     @property
     def output_name(self) -> str:
-        return f"{self.label}_policy_arn"
+        return policy_output_name(self.consumer.name)
 
     @property
     def output_description(self) -> str:
@@ -203,6 +203,11 @@ class PolicySpec:
                 }
             statements.append(body)
         return {"Version": "2012-10-17", "Statement": statements}
+
+
+def policy_output_name(consumer: str) -> str:
+    """The Terraform output giving the ARN of ``consumer``'s policy."""
+    return f"{POLICY_PREFIX}{consumer}_policy_arn"
 
 
 def policies(schema: m.SchemaSpec) -> tuple[PolicySpec, ...]:

@@ -10,14 +10,16 @@ consumer, is ``policy-missing`` / ``policy-extra``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import hcl2
-
-from . import model as m
+from .drift_findings import Location
 from .permissions import POLICY_PREFIX, Condition, PolicySpec, policies
-from .terraform import _dicts, _expression, _labelled, _scan_blocks
+from .terraform import TfFile, _dicts, _expression, _labelled
+
+if TYPE_CHECKING:
+    from .drift import _Comparison
 
 Grant = tuple[str, str, tuple[Condition, ...]]
 
@@ -38,39 +40,18 @@ class TfPolicy:
     statements: tuple[TfStatement, ...]
 
 
-@dataclass(frozen=True)
-class PolicyFinding:
-    kind: str  # "policy-missing" | "policy-extra" | "grant-missing" | "grant-extra"
-    message: str
-    file: str
-    line: int | None
-    what: str
-    schema_path: str
-
-
-def read_policies(directory: Path) -> tuple[TfPolicy, ...]:
-    """Every consumer policy document in ``directory``'s ``*.tf`` files.
-
-    The files were already read and parsed once by ``terraform.read_terraform``,
-    so errors here are not expected; a file that fails is skipped.
-    """
-    source = directory.as_posix().rstrip("/") + "/"
+def read_policies(files: Sequence[TfFile]) -> tuple[TfPolicy, ...]:
+    """Every consumer policy document in ``files`` (``TerraformModel.files``)."""
     found: list[TfPolicy] = []
-    for path in sorted(directory.glob("*.tf")):
-        text = path.read_text(encoding="utf-8")
-        try:
-            data = hcl2.loads(text)
-        except Exception:  # reported by read_terraform already
-            continue
-        root = _scan_blocks(text)
-        for data_type, by_name in _labelled(data.get("data")):
+    for file in files:
+        for data_type, by_name in _labelled(file.data.get("data")):
             if data_type != "aws_iam_policy_document":
                 continue
             for label, raw_body in by_name.items():
                 name = _expression(label)
                 if not name.startswith(POLICY_PREFIX) or not isinstance(raw_body, dict):
                     continue
-                lines = root.child("data", data_type, name)
+                lines = file.blocks.child("data", data_type, name)
                 statements = []
                 for i, raw in enumerate(_dicts(raw_body.get("statement"))):
                     statement_lines = lines.nth("statement", i) if lines else None
@@ -89,7 +70,7 @@ def read_policies(directory: Path) -> tuple[TfPolicy, ...]:
                 found.append(
                     TfPolicy(
                         name.removeprefix(POLICY_PREFIX),
-                        source + path.name,
+                        file.display,
                         lines.line if lines else None,
                         tuple(statements),
                     )
@@ -101,22 +82,27 @@ def _strings(value: object) -> list[str]:
     return [_expression(v) for v in value] if isinstance(value, list) else []
 
 
+def _normalized(conditions: Iterable[Condition]) -> tuple[Condition, ...]:
+    """The conditions in one order, each with its values sorted: equal grants compare equal."""
+    return tuple(
+        sorted(
+            (Condition(c.test, c.variable, tuple(sorted(c.values))) for c in conditions),
+            key=lambda c: (c.test, c.variable, c.values),
+        )
+    )
+
+
 def _grants(raw: dict[str, object]) -> set[Grant]:
     effect = _expression(raw.get("effect", "Allow"))
     if effect != "Allow":
         return set()
-    conditions = tuple(
-        sorted(
-            (
-                Condition(
-                    _expression(c.get("test", "")),
-                    _expression(c.get("variable", "")),
-                    tuple(sorted(_strings(c.get("values")))),
-                )
-                for c in _dicts(raw.get("condition"))
-            ),
-            key=lambda c: (c.test, c.variable, c.values),
+    conditions = _normalized(
+        Condition(
+            _expression(c.get("test", "")),
+            _expression(c.get("variable", "")),
+            tuple(_strings(c.get("values"))),
         )
+        for c in _dicts(raw.get("condition"))
     )
     return {
         (action, resource, conditions)
@@ -129,15 +115,7 @@ def _expected(spec: PolicySpec) -> dict[Grant, str]:
     """Every grant the schema gives, and the schema path of the key that gives it."""
     grants: dict[Grant, str] = {}
     for statement in spec.statements:
-        conditions = tuple(
-            sorted(
-                (
-                    Condition(c.test, c.variable, tuple(sorted(c.values)))
-                    for c in statement.conditions
-                ),
-                key=lambda c: (c.test, c.variable, c.values),
-            )
-        )
+        conditions = _normalized(statement.conditions)
         for action in statement.actions:
             for resource in statement.resources:
                 grants[action, resource.terraform_text, conditions] = statement.schema_path
@@ -150,48 +128,39 @@ def _describe(grant: Grant) -> str:
     return f"{action} on {resource}{where}"
 
 
-def compare_policies(
-    schema: m.SchemaSpec, found: tuple[TfPolicy, ...], source: str
-) -> list[PolicyFinding]:
-    findings: list[PolicyFinding] = []
+def compare_policies(run: _Comparison, found: tuple[TfPolicy, ...]) -> None:
+    schema, source = run.schema, run.terraform.source
     by_name = {policy.name: policy for policy in found}
     specs = {spec.consumer.name: spec for spec in policies(schema)}
     for name, spec in specs.items():
         tf = by_name.get(name)
-        path = spec.consumer.schema_path
         if tf is None:
-            findings.append(
-                PolicyFinding(
-                    "policy-missing",
-                    f'consumer {name!r} has no data "aws_iam_policy_document" "{spec.label}" in '
-                    f"{source} (run `python -m codegen`)",
-                    source,
-                    None,
-                    f'(no data "aws_iam_policy_document" "{spec.label}")',
-                    path,
-                )
+            run.add(
+                "policy-missing",
+                f'consumer {name!r} has no data "aws_iam_policy_document" "{spec.label}" in '
+                f"{source} (run `python -m codegen`)",
+                Location(source, None, f'(no data "aws_iam_policy_document" "{spec.label}")'),
+                run.at_schema(spec.consumer.schema_path),
             )
             continue
-        findings += _compare_grants(spec, tf)
+        _compare_grants(run, spec, tf)
     for policy in found:
         if policy.name not in specs:
-            findings.append(
-                PolicyFinding(
-                    "policy-extra",
-                    f'data "aws_iam_policy_document" "{POLICY_PREFIX}{policy.name}" names no '
-                    f"consumer: add [consumers.{policy.name}] to the schema, or remove it",
+            run.add(
+                "policy-extra",
+                f'data "aws_iam_policy_document" "{POLICY_PREFIX}{policy.name}" names no '
+                f"consumer: add [consumers.{policy.name}] to the schema, or remove it",
+                Location(
                     policy.file,
                     policy.line,
                     f'data "aws_iam_policy_document" "{POLICY_PREFIX}{policy.name}"',
-                    "",
-                )
+                ),
+                Location(schema.display_name, None, "(no such consumer)"),
             )
-    return findings
 
 
-def _compare_grants(spec: PolicySpec, tf: TfPolicy) -> list[PolicyFinding]:
+def _compare_grants(run: _Comparison, spec: PolicySpec, tf: TfPolicy) -> None:
     """Grants Terraform's policy document gives beyond the schema's, and those it lacks."""
-    findings: list[PolicyFinding] = []
     name, path = spec.consumer.name, spec.consumer.schema_path
     expected = _expected(spec)
     sid_paths = {s.sid: s.schema_path for s in spec.statements}
@@ -199,26 +168,21 @@ def _compare_grants(spec: PolicySpec, tf: TfPolicy) -> list[PolicyFinding]:
     for statement in tf.statements:
         granted |= statement.grants
         for grant in sorted(statement.grants - expected.keys(), key=_describe):
-            findings.append(
-                PolicyFinding(
-                    "grant-extra",
-                    f"{spec.label} statement {statement.sid!r} grants {_describe(grant)}, "
-                    f"which the schema does not grant to {name!r}",
+            run.add(
+                "grant-extra",
+                f"{spec.label} statement {statement.sid!r} grants {_describe(grant)}, "
+                f"which the schema does not grant to {name!r}",
+                Location(
                     tf.file,
                     statement.actions_line or statement.line,
                     f"data.aws_iam_policy_document.{spec.label}: statement {statement.sid!r}",
-                    sid_paths.get(statement.sid, path),
-                )
+                ),
+                run.at_schema(sid_paths.get(statement.sid, path)),
             )
     for grant in sorted(expected.keys() - granted, key=_describe):
-        findings.append(
-            PolicyFinding(
-                "grant-missing",
-                f"the schema grants {name!r} {_describe(grant)}; {spec.label} does not",
-                tf.file,
-                tf.line,
-                f'data "aws_iam_policy_document" "{spec.label}"',
-                expected[grant],
-            )
+        run.add(
+            "grant-missing",
+            f"the schema grants {name!r} {_describe(grant)}; {spec.label} does not",
+            Location(tf.file, tf.line, f'data "aws_iam_policy_document" "{spec.label}"'),
+            run.at_schema(expected[grant]),
         )
-    return findings

@@ -167,6 +167,15 @@ class TfBucketNotification:
 
 
 @dataclass(frozen=True)
+class TfFile:
+    """One parsed ``*.tf`` file, for readers of blocks the model does not keep (policy documents)."""
+
+    display: str  # how findings name it, e.g. "infra/main.tf"
+    data: dict[str, object]  # the parsed HCL
+    blocks: _BlockLines  # where its blocks start
+
+
+@dataclass(frozen=True)
 class TerraformModel:
     source: str  # how findings name the input, e.g. "infra/"
     outputs_file: str  # where a missing output would go
@@ -176,9 +185,18 @@ class TerraformModel:
     buckets: tuple[TfResource, ...]
     notifications: tuple[TfBucketNotification, ...] = ()
     names_only: bool = False  # from `terraform output -json`: no resources to compare
+    files: tuple[TfFile, ...] = ()  # every file, parsed once, in name order
 
     def output(self, name: str) -> TfOutput | None:
         return next((o for o in self.outputs if o.name == name), None)
+
+    def target_name(self, output: str, resource_type: str, default: str) -> str:
+        """The name of the ``resource_type`` resource ``output`` refers to, else ``default``."""
+        found = self.output(output)
+        reference = found.reference if found else None
+        if reference is not None and reference.resource_type == resource_type:
+            return reference.resource_name
+        return default
 
     def table(self, name: str) -> TfTable | None:
         return next((t for t in self.tables if t.resource.name == name), None)
@@ -505,9 +523,11 @@ class _Collected:
     buckets: list[TfResource] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     notifications: list[TfBucketNotification] = field(default_factory=list)
+    files: list[TfFile] = field(default_factory=list)
 
     def add_file(self, display: str, text: str, data: dict[str, object]) -> None:
         root = _scan_blocks(text)
+        self.files.append(TfFile(display, data, root))
         for name, body in _labelled(data.get("variable")):
             if body.get("default") is not None:
                 self.variables[name] = _expression(body["default"])
@@ -553,6 +573,7 @@ class _Collected:
             ),
             buckets=tuple(self.buckets),
             notifications=tuple(self.notifications),
+            files=tuple(self.files),
         )
 
 
