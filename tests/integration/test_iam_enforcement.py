@@ -5,14 +5,15 @@ moto 5 authorizes requests against IAM policies once its request count passes
 standalone server, ``@set_initial_no_auth_action_count(n)`` for in-process mocks,
 and ``POST /moto-api/reset-auth`` (body: the count, as text/plain) on a running
 server. Our server runs in this process, so the test sets the setting itself.
-How far enforcement goes, per service (moto 5.2.5):
+How far enforcement goes, per service (moto 5.2.5 and 5.2.6):
 
 * SQS: action and resource (the queue ARN) are checked, but the action is the
   operation's name: a SendMessageBatch needs ``sqs:SendMessageBatch``, an
   action IAM does not have (AWS authorizes it with ``sqs:SendMessage``). The
   test makes moto ask for the real action, from ``iam_actions``.
 * S3: action and resource (bucket or object ARN) are checked for signed
-  requests. Presigned URLs are not: a request without an Authorization header
+  requests. Since 5.2.6 the action is the operation's name too (``s3:HeadObject``
+  where AWS asks for ``s3:GetObject``); the test maps it the same way. Presigned URLs are not: a request without an Authorization header
   fails with HTTP 500 while enforcement is on. Those two requests (the web UI's
   upload and playback) are checked against the policy document instead.
 * DynamoDB: only the action; moto passes the resource ``*``, which no
@@ -178,6 +179,19 @@ class IAMActionRequest(access_control.IAMRequest):
         self._action = action_for(service, operation)
 
 
+class S3IAMActionRequest(access_control.S3IAMRequest):
+    """The same for S3: since moto 5.2.6 a HEAD asks for ``s3:HeadObject``, which IAM lacks.
+
+    AWS authorizes HeadObject with ``s3:GetObject``; moto 5.2.5 asked for that (its
+    own action map), 5.2.6 asks for the operation's name, as it always did for SQS.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        service, _, operation = self._action.partition(":")
+        self._action = action_for(service, operation)
+
+
 @dataclass
 class Identity:
     name: str
@@ -281,6 +295,7 @@ def stack(endpoint_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]
         identities[name] = Identity(name, key["AccessKeyId"], key["SecretAccessKey"], document)
     monkeypatch.setattr(DynamoHandler, "_determine_resource", dynamodb_resource, raising=False)
     monkeypatch.setattr(access_control, "IAMRequest", IAMActionRequest)
+    monkeypatch.setattr(access_control, "S3IAMRequest", S3IAMActionRequest)
     monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
     yield Stack(environment, identities, monkeypatch)
     enforce(False)
