@@ -1,39 +1,56 @@
-# Every target creates .venv and installs what it needs on first use.
+# Every environment is created from a committed lock: uv.lock (dev, demo) and
+# tools/checkov/uv.lock (checkov), installed by uv, itself installed by hash from
+# tools/uv/requirements.txt. `make lock` refreshes all three.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: test demo bench generate check drift lint typecheck checkov pytest distributions goldens install clean conformance
+# uv never downloads an interpreter: every environment uses $(PYTHON).
+export UV_PYTHON_DOWNLOADS := never
+UV_VENV := .venv-uv
+UV := $(UV_VENV)/bin/uv
+SYNC = $(UV) sync --locked --python $(PYTHON)
+
+.PHONY: test demo bench generate check drift lint typecheck checkov pytest distributions goldens install clean conformance lock test-latest test-lowest
 
 # Two distributions from one tree: stereo-spot-shared (packaging/stereo-spot-shared,
 # pydantic only) and stereo-spot-aws-adapters (this pyproject.toml, which depends on it).
 SHARED := packaging/stereo-spot-shared
 
-$(STAMP): pyproject.toml $(SHARED)/pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e $(SHARED) -e '.[dev]'
+$(UV): tools/uv/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "make: $(PYTHON) is Python %d.%d; this project needs 3.10 or newer (3.11+ for the generator): make PYTHON=python3.11 ..." % sys.version_info[:2])'
+	test -x $(UV_VENV)/bin/python || $(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps -r tools/uv/requirements.txt
+	touch $(UV)
+
+$(STAMP): pyproject.toml $(SHARED)/pyproject.toml uv.lock $(UV)
+	$(SYNC) --extra dev
 	touch $(STAMP)
 
-# The demo needs only the runtime and moto's server: a lighter install than dev.
+# The demo needs only the runtime and moto's server: a lighter install than dev
+# (dev includes everything demo does, so the two share .venv).
 DEMO_STAMP := $(VENV)/.installed-demo
-$(DEMO_STAMP): pyproject.toml $(SHARED)/pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e $(SHARED) -e '.[demo]'
+$(DEMO_STAMP): pyproject.toml $(SHARED)/pyproject.toml uv.lock $(UV)
+	$(SYNC) --extra demo --inexact
 	touch $(DEMO_STAMP)
 
 install: $(STAMP)
 
 # checkov pins boto3, botocore and packaging older than ours (and ~60 other
-# packages), so it gets a venv of its own instead of a place in the dev extra.
+# packages), so it gets a venv of its own, locked in tools/checkov/.
 CHECKOV_VENV := .venv-checkov
-CHECKOV_VERSION := 3.3.30
-CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
-$(CHECKOV_STAMP):
-	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install -q --disable-pip-version-check 'checkov==$(CHECKOV_VERSION)'
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+$(CHECKOV_STAMP): tools/checkov/pyproject.toml tools/checkov/uv.lock $(UV)
+	UV_PROJECT_ENVIRONMENT=$(abspath $(CHECKOV_VENV)) $(SYNC) --project tools/checkov
 	touch $(CHECKOV_STAMP)
+
+## make lock: re-resolve every lock (uv.lock, tools/checkov/uv.lock, tools/uv/requirements.txt)
+## to the newest versions the ranges allow; commit the result
+lock: $(UV)
+	$(UV) lock --upgrade
+	$(UV) lock --upgrade --project tools/checkov
+	$(UV) pip compile --quiet --upgrade --generate-hashes --universal --no-header tools/uv/requirements.in -o tools/uv/requirements.txt
 
 ## make demo: an embedded AWS endpoint, every resource provisioned, one job walked through
 demo: $(DEMO_STAMP)
@@ -70,8 +87,11 @@ conformance: $(STAMP)
 	STEREO_SPOT_TEST_ENDPOINT=$(ENDPOINT) $(BIN)/python -m pytest -q tests/conformance
 
 ## make distributions: build both wheels; prove each installs alone in a scratch venv
+## (third-party packages pinned to the lock's versions)
 distributions: $(STAMP)
-	$(BIN)/python -m tests.distributions
+	mkdir -p build
+	$(UV) export --locked --quiet --no-hashes --no-header --no-emit-workspace --extra dev -o build/constraints.txt
+	DISTRIBUTIONS_CONSTRAINTS=build/constraints.txt $(BIN)/python -m tests.distributions
 
 ## make generate: regenerate the adapters after editing schema/ or codegen/templates/
 generate: $(STAMP)
@@ -86,5 +106,27 @@ goldens: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+## make test-latest: the whole suite on the newest versions the ranges allow (not the lock),
+## in a scratch venv: upstream breakage shows here before users meet it. Not in make test.
+LATEST_VENV := .venv-latest
+test-latest: $(UV)
+	rm -rf $(LATEST_VENV)
+	$(UV) venv --quiet --python $(PYTHON) $(LATEST_VENV)
+	VIRTUAL_ENV=$(abspath $(LATEST_VENV)) $(UV) pip install --quiet --upgrade --no-cache-dir -e $(SHARED) -e '.[dev]'
+	$(LATEST_VENV)/bin/python -m pip list --format=freeze 2>/dev/null | grep -iE '^(boto3|botocore|pydantic|moto)==' || true
+	$(LATEST_VENV)/bin/python -m pytest -q -n auto
+
+## make test-lowest: unit and conformance tests on the lowest boto3, botocore and pydantic the
+## distributions allow (tools/lowest.txt), everything else from the lock. Not in make test.
+LOWEST_VENV := .venv-lowest
+test-lowest: $(UV)
+	rm -rf $(LOWEST_VENV)
+	$(UV) venv --quiet --python $(PYTHON) $(LOWEST_VENV)
+	$(UV) export --locked --quiet --no-hashes --no-header --no-emit-workspace --extra dev -o $(LOWEST_VENV)/lock.txt
+	VIRTUAL_ENV=$(abspath $(LOWEST_VENV)) $(UV) pip install --quiet -r $(LOWEST_VENV)/lock.txt --override tools/lowest.txt
+	VIRTUAL_ENV=$(abspath $(LOWEST_VENV)) $(UV) pip install --quiet --no-deps -e $(SHARED) -e .
+	$(LOWEST_VENV)/bin/python -m pip list --format=freeze 2>/dev/null | grep -iE '^(boto3|botocore|pydantic|pydantic.core)==' || true
+	$(LOWEST_VENV)/bin/python -m pytest -q -n auto tests/unit tests/conformance
+
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build/distributions
+	rm -rf $(VENV) $(CHECKOV_VENV) $(UV_VENV) $(LATEST_VENV) $(LOWEST_VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build/distributions

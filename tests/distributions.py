@@ -16,14 +16,16 @@
    developer tools (``devtools``) ship in the wheel, the library does not import
    them, and ``python -m stereo_spot_aws_adapters --help`` runs without moto.
 
-pydantic and boto3 come from the configured package index (pip's cache makes
-repeat runs fast). The venvs are made without pip; the dev venv's pip installs
-into them with ``--python``.
+pydantic and boto3 come from the configured package index, at the lock's versions
+when ``DISTRIBUTIONS_CONSTRAINTS`` names a constraints file (``make distributions``
+exports one from uv.lock), so the wheels are proved with what CI tested. The venvs
+are made without pip; the dev venv's pip installs into them with ``--python``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -107,6 +109,13 @@ def pip(*args: str | Path, into: Path | None = None) -> str:
     return run(sys.executable, "-m", "pip", *target, "--disable-pip-version-check", *args)
 
 
+def install(*args: str | Path, into: Path) -> str:
+    """``pip install`` into a scratch venv, pinned to the lock when make gives its constraints."""
+    constraints = os.environ.get("DISTRIBUTIONS_CONSTRAINTS")
+    pinned = ("--constraint", constraints) if constraints else ()
+    return pip("install", "--quiet", *pinned, *args, into=into)
+
+
 def build_wheel(project: Path) -> Path:
     before = set(OUT.glob("*.whl"))
     pip("wheel", "--no-deps", "--quiet", "--wheel-dir", OUT, project)
@@ -146,7 +155,7 @@ def main() -> int:
         print(f"built {shared.name} and {adapters.name} in {OUT.relative_to(ROOT)}/")
         with tempfile.TemporaryDirectory(prefix="distributions-") as tmp:
             alone = scratch_venv(Path(tmp), "shared-only")
-            pip("install", "--quiet", shared, into=alone)
+            install(shared, into=alone)
             facts = json.loads(run(alone, "-c", SHARED_ONLY))
             check(facts["installed"] == [], f"the shared wheel installed {facts['installed']}")
             check(facts["imported"] == [], f"stereo_spot_shared imported {facts['imported']}")
@@ -168,7 +177,7 @@ def main() -> int:
                 "installed or imported"
             )
             full = scratch_venv(Path(tmp), "adapters")
-            pip("install", "--quiet", "--find-links", OUT, adapters, into=full)
+            install("--find-links", OUT, adapters, into=full)
             facts = json.loads(run(full, "-c", WITH_ADAPTERS))
             check(
                 any(r.startswith("stereo-spot-shared") for r in facts["requires"]),
