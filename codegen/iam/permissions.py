@@ -85,7 +85,6 @@ TERRAFORM_TYPES: dict[ArnKind, str] = {
     "queue": "aws_sqs_queue",
     "bucket": "aws_s3_bucket",
 }
-POLICY_PREFIX = "consumer_"  # Terraform labels: data.aws_iam_policy_document.consumer_<name>
 _PLACEHOLDER = re.compile(r"\{\{([a-z][a-z0-9_]*)\.arn\}\}")
 
 
@@ -161,7 +160,7 @@ class PolicySpec:
 
     @property
     def label(self) -> str:
-        return f"{POLICY_PREFIX}{self.consumer.name}"
+        return f"{m.POLICY_PREFIX}{self.consumer.name}"
 
     @property
     def name_hcl(self) -> str:
@@ -170,7 +169,7 @@ class PolicySpec:
 
     @property
     def output_name(self) -> str:
-        return policy_output_name(self.consumer.name)
+        return m.policy_output_name(self.consumer.name)
 
     @property
     def output_description(self) -> str:
@@ -203,11 +202,6 @@ class PolicySpec:
                 }
             statements.append(body)
         return {"Version": "2012-10-17", "Statement": statements}
-
-
-def policy_output_name(consumer: str) -> str:
-    """The Terraform output giving the ARN of ``consumer``'s policy."""
-    return f"{POLICY_PREFIX}{consumer}_policy_arn"
 
 
 def policies(schema: m.SchemaSpec) -> tuple[PolicySpec, ...]:

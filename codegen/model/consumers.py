@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TypeVar, cast
 
-from ..iam.permissions import policy_output_name
 from ..schema import spec
 from ..schema.errors import Problem
 from ..schema.validate import check_fields, check_named_tables, check_value
@@ -64,7 +63,7 @@ class _Resolver:
         presigned_uploads = self._layouts(data.get("presigned_uploads", []), "presigned_uploads")
         if len(self.problems) > before or "description" not in data:
             return None
-        policy_output = policy_output_name(name)
+        policy_output = m.policy_output_name(name)
         outputs = {r.terraform_output: r.schema_path for r in self.schema.resources}
         if policy_output in outputs:
             self.problems.append(

@@ -25,7 +25,8 @@ from ..model.schema_file import DEFAULT_SCHEMA, load_schema
 from ..render.version import generator_version
 from ..schema.errors import SchemaError
 from ..schema.locate import SchemaLines
-from .drift_findings import Finding, FindingKind, Location, quoted
+from .comparison import Comparison, SchemaResource, schema_resources
+from .drift_findings import Finding, Location, quoted
 from .drift_notifications import compare_notifications
 from .hcl import (
     RESOURCE_KINDS,
@@ -66,59 +67,6 @@ EXPECTED: dict[ResourceKind, _Expected] = {
 }
 
 
-# --------------------------------------------------------------------------- comparison
-
-
-@dataclass(frozen=True)
-class _SchemaResource:
-    kind: ResourceKind
-    name: str
-    terraform_output: str
-    schema_path: str
-
-
-def _schema_resources(schema: m.SchemaSpec) -> list[_SchemaResource]:
-    return (
-        [_SchemaResource("table", t.name, t.terraform_output, t.schema_path) for t in schema.tables]
-        + [
-            _SchemaResource("queue", q.name, q.terraform_output, q.schema_path)
-            for q in schema.queues
-        ]
-        + [
-            _SchemaResource("bucket", b.name, b.terraform_output, b.schema_path)
-            for b in schema.buckets
-        ]
-    )
-
-
-class _Comparison:
-    """Collects findings; knows how to name a place on either side."""
-
-    def __init__(self, schema: m.SchemaSpec, terraform: TerraformModel, lines: SchemaLines) -> None:
-        self.schema = schema
-        self.terraform = terraform
-        self.lines = lines
-        self.findings: list[Finding] = []
-        self.known_outputs = {r.terraform_output for r in _schema_resources(schema)}
-
-    def add(self, kind: FindingKind, message: str, terraform: Location, schema: Location) -> None:
-        self.findings.append(Finding(kind, message, terraform, schema))
-
-    def at_schema(self, path: str, value: str | None = None, absent: bool = False) -> Location:
-        if absent:
-            return Location(self.schema.display_name, self.lines.line(path), f"{path} (not set)")
-        what = path if value is None else f"{path} = {quoted(value)}"
-        return Location(self.schema.display_name, self.lines.line(path), what)
-
-    def at_terraform(self, resource: TfResource, what: str, line: int | None) -> Location:
-        return Location(resource.file, line, f"{resource.address}: {what}")
-
-    def at_resource(self, resource: TfResource) -> Location:
-        return Location(
-            resource.file, resource.line, f'resource "{resource.resource_type}" "{resource.name}"'
-        )
-
-
 def compare(
     schema: m.SchemaSpec,
     terraform: TerraformModel,
@@ -129,11 +77,11 @@ def compare(
 
     ``consumer_policies`` (``policy_drift.read_policies``) adds the IAM policy comparison.
     """
-    run = _Comparison(schema, terraform, lines)
+    run = Comparison(schema, terraform, lines)
     if consumer_policies is not None:
         compare_policies(run, consumer_policies)
-    targets: dict[tuple[str, str], _SchemaResource] = {}
-    for resource in _schema_resources(schema):
+    targets: dict[tuple[str, str], SchemaResource] = {}
+    for resource in schema_resources(schema):
         target = _check_output(run, resource)
         if target is None:
             continue
@@ -184,13 +132,13 @@ def _queue_for(terraform: TerraformModel, queue: m.QueueSpec) -> TfQueue | None:
 SQS_DEFAULT_VISIBILITY_TIMEOUT = "30"
 
 
-def _compare_queue(run: _Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
+def _compare_queue(run: Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
     _compare_visibility_timeout(run, queue, tf)
     _compare_dead_letter_target(run, queue, tf)
     _compare_max_receive_count(run, queue, tf)
 
 
-def _compare_visibility_timeout(run: _Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
+def _compare_visibility_timeout(run: Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
     resource = tf.resource
     setting = tf.visibility_timeout_seconds
     found = setting.value if setting else SQS_DEFAULT_VISIBILITY_TIMEOUT
@@ -209,7 +157,7 @@ def _compare_visibility_timeout(run: _Comparison, queue: m.QueueSpec, tf: TfQueu
         )
 
 
-def _compare_dead_letter_target(run: _Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
+def _compare_dead_letter_target(run: Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
     """The redrive target names the schema's dead-letter queue, which Terraform declares."""
     resource = tf.resource
     target = tf.dead_letter_target
@@ -248,7 +196,7 @@ def _compare_dead_letter_target(run: _Comparison, queue: m.QueueSpec, tf: TfQueu
         )
 
 
-def _compare_max_receive_count(run: _Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
+def _compare_max_receive_count(run: Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
     resource = tf.resource
     count = tf.max_receive_count
     found_count = count.value if count else None
@@ -271,7 +219,7 @@ def _compare_max_receive_count(run: _Comparison, queue: m.QueueSpec, tf: TfQueue
         )
 
 
-def _compare_queue_size(run: _Comparison, queue: m.QueueSpec, tf: TfResource) -> None:
+def _compare_queue_size(run: Comparison, queue: m.QueueSpec, tf: TfResource) -> None:
     """``max_message_size`` (the provider's 256 KiB when absent) must equal ``max_message_bytes``."""
     value = tf.argument("max_message_size")
     found = value.value if value else str(SQS_DEFAULT_MAX_MESSAGE_SIZE)
@@ -291,7 +239,7 @@ def _compare_queue_size(run: _Comparison, queue: m.QueueSpec, tf: TfResource) ->
     )
 
 
-def _check_output(run: _Comparison, resource: _SchemaResource) -> TfResource | None:
+def _check_output(run: Comparison, resource: SchemaResource) -> TfResource | None:
     """Check one schema resource's output; return the Terraform resource it points at."""
     expected = EXPECTED[resource.kind]
     schema_at = run.at_schema(f"{resource.schema_path}.terraform_output", resource.terraform_output)
@@ -336,9 +284,7 @@ def _check_output(run: _Comparison, resource: _SchemaResource) -> TfResource | N
     return target
 
 
-def _report_missing_output(
-    run: _Comparison, resource: _SchemaResource, schema_at: Location
-) -> None:
+def _report_missing_output(run: Comparison, resource: SchemaResource, schema_at: Location) -> None:
     """No output of the schema's name; an undeclared one giving the same resource is named."""
     expected = EXPECTED[resource.kind]
     hint = "" if run.terraform.names_only else f" ({expected.describe()})"
@@ -360,7 +306,7 @@ def _report_missing_output(
     )
 
 
-def _check_extra_outputs(run: _Comparison) -> None:
+def _check_extra_outputs(run: Comparison) -> None:
     """Outputs giving a table name, queue URL or bucket name that no schema resource declares.
 
     Outputs of other attributes (an ``.arn`` for IAM policies elsewhere) are not the
@@ -387,7 +333,7 @@ def _check_extra_outputs(run: _Comparison) -> None:
         )
 
 
-def _compare_table(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
+def _compare_table(run: Comparison, table: m.TableSpec, tf: TfTable) -> None:
     resource = tf.resource
     for role, spec_key, tf_key in (
         ("hash_key", table.hash_key, tf.hash_key),
@@ -437,7 +383,7 @@ def _compare_table(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
     _compare_ttl(run, table, tf)
 
 
-def _compare_indexes(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
+def _compare_indexes(run: Comparison, table: m.TableSpec, tf: TfTable) -> None:
     by_name = {i.name.value: i for i in tf.indexes}
     schema_names = {i.name for i in table.indexes}
     extras = [i for i in tf.indexes if i.name.value not in schema_names]
@@ -453,7 +399,7 @@ def _compare_indexes(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
 
 
 def _report_missing_index(
-    run: _Comparison, resource: TfResource, index: m.IndexSpec, extras: list[TfIndex]
+    run: Comparison, resource: TfResource, index: m.IndexSpec, extras: list[TfIndex]
 ) -> None:
     """The schema's index is not in Terraform; an undeclared one with the same keys is named."""
     same_keys = [
@@ -475,7 +421,7 @@ def _report_missing_index(
 
 
 def _compare_index_keys(
-    run: _Comparison, resource: TfResource, index: m.IndexSpec, tf_index: TfIndex
+    run: Comparison, resource: TfResource, index: m.IndexSpec, tf_index: TfIndex
 ) -> None:
     """Hash key, range key and projection type of an index both sides declare."""
     for role, wanted, found_value in (
@@ -501,7 +447,7 @@ def _compare_index_keys(
 
 
 def _compare_index_non_key_attributes(
-    run: _Comparison, resource: TfResource, index: m.IndexSpec, tf_index: TfIndex
+    run: Comparison, resource: TfResource, index: m.IndexSpec, tf_index: TfIndex
 ) -> None:
     wanted_non_key = tuple(sorted(index.non_key_attributes))
     if wanted_non_key == tf_index.non_key_attributes:
@@ -520,7 +466,7 @@ def _compare_index_non_key_attributes(
 
 
 def _report_extra_index(
-    run: _Comparison, table: m.TableSpec, resource: TfResource, extra: TfIndex
+    run: Comparison, table: m.TableSpec, resource: TfResource, extra: TfIndex
 ) -> None:
     """Terraform declares an index the schema does not."""
     run.add(
@@ -540,7 +486,7 @@ def _report_extra_index(
     )
 
 
-def _compare_ttl(run: _Comparison, table: m.TableSpec, tf: TfTable) -> None:
+def _compare_ttl(run: Comparison, table: m.TableSpec, tf: TfTable) -> None:
     resource = tf.resource
     wanted = table.ttl_attribute.name if table.ttl_attribute else None
     ttl = tf.ttl

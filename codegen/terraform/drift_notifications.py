@@ -13,20 +13,16 @@ Notifications of buckets or queues the schema does not declare are left alone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from ..model import types as m
-from .drift_findings import quoted
+from .comparison import Comparison
+from .drift_findings import Location, quoted
 from .hcl import TfBucketNotification, TfQueueNotification
-
-if TYPE_CHECKING:
-    from .drift import _Comparison
-    from .drift_findings import Location
 
 _Group = tuple[str, str]  # (schema bucket, schema queue)
 
 
-def compare_notifications(run: _Comparison) -> None:
+def compare_notifications(run: Comparison) -> None:
     schema, terraform = run.schema, run.terraform
     buckets = _by_terraform_name(run, schema.buckets, "aws_s3_bucket")
     queues = _by_terraform_name(run, schema.queues, "aws_sqs_queue")
@@ -77,7 +73,7 @@ def compare_notifications(run: _Comparison) -> None:
 
 
 def _by_terraform_name(
-    run: _Comparison, resources: Sequence[m.BucketSpec | m.QueueSpec], resource_type: str
+    run: Comparison, resources: Sequence[m.BucketSpec | m.QueueSpec], resource_type: str
 ) -> dict[str, str]:
     """Terraform resource name -> schema name, through each resource's output (else its name)."""
     names: dict[str, str] = {}
@@ -95,12 +91,12 @@ def _filters_of(layout: m.LayoutSpec) -> tuple[str, str]:
     return layout.prefix, layout.suffix
 
 
-def _layout_at(run: _Comparison, layout: m.LayoutSpec) -> Location:
+def _layout_at(run: Comparison, layout: m.LayoutSpec) -> Location:
     return run.at_schema(f"{layout.schema_path}.template", layout.template)
 
 
 def _check_filters(
-    run: _Comparison,
+    run: Comparison,
     layout: m.LayoutSpec,
     notification: TfBucketNotification,
     block: TfQueueNotification,
@@ -127,7 +123,7 @@ def _check_filters(
 
 
 def _check_events(
-    run: _Comparison,
+    run: Comparison,
     layout: m.LayoutSpec,
     notification: TfBucketNotification,
     block: TfQueueNotification,
@@ -143,7 +139,7 @@ def _check_events(
     )
 
 
-def _missing(run: _Comparison, layout: m.LayoutSpec, where: Location) -> None:
+def _missing(run: Comparison, layout: m.LayoutSpec, where: Location) -> None:
     run.add(
         "notification-missing",
         f"layout {layout.name!r} ({layout.template}) notifies queue {layout.notify_queue!r}, "
@@ -155,7 +151,7 @@ def _missing(run: _Comparison, layout: m.LayoutSpec, where: Location) -> None:
 
 
 def _extra(
-    run: _Comparison,
+    run: Comparison,
     group: _Group,
     notification: TfBucketNotification,
     block: TfQueueNotification,

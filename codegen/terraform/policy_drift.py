@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from ..iam.permissions import POLICY_PREFIX, Condition, PolicySpec, policies
+from ..iam.permissions import Condition, PolicySpec, policies
+from ..model.types import POLICY_PREFIX
+from .comparison import Comparison
 from .drift_findings import Location
 from .hcl import TfFile, _dicts, _expression, _labelled
-
-if TYPE_CHECKING:
-    from .drift import _Comparison
 
 Grant = tuple[str, str, tuple[Condition, ...]]
 
@@ -128,7 +126,7 @@ def _describe(grant: Grant) -> str:
     return f"{action} on {resource}{where}"
 
 
-def compare_policies(run: _Comparison, found: tuple[TfPolicy, ...]) -> None:
+def compare_policies(run: Comparison, found: tuple[TfPolicy, ...]) -> None:
     schema, source = run.schema, run.terraform.source
     by_name = {policy.name: policy for policy in found}
     specs = {spec.consumer.name: spec for spec in policies(schema)}
@@ -159,7 +157,7 @@ def compare_policies(run: _Comparison, found: tuple[TfPolicy, ...]) -> None:
             )
 
 
-def _compare_grants(run: _Comparison, spec: PolicySpec, tf: TfPolicy) -> None:
+def _compare_grants(run: Comparison, spec: PolicySpec, tf: TfPolicy) -> None:
     """Grants Terraform's policy document gives beyond the schema's, and those it lacks."""
     name, path = spec.consumer.name, spec.consumer.schema_path
     expected = _expected(spec)

@@ -1,6 +1,6 @@
 """The access-pattern kinds, one module each, found by name.
 
-Every module here except ``base`` defines ``KIND``: an ``AccessPattern``
+Every module here defines ``KIND``: an ``AccessPattern``
 subclass whose ``kind`` is the module's name. Adding a kind is adding a
 module and its two templates (``templates/patterns/<kind>.py.jinja`` and
 ``templates/memory_patterns/<kind>.py.jinja``); nothing lists the kinds.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .base import AccessPattern, AttributeLookup, ModelLookup, TableContext
+from ..types import AccessPattern, AttributeLookup, ModelLookup, TableContext
 
 __all__ = ["KINDS", "AccessPattern", "AttributeLookup", "ModelLookup", "TableContext"]
 
@@ -19,8 +19,6 @@ __all__ = ["KINDS", "AccessPattern", "AttributeLookup", "ModelLookup", "TableCon
 def _discover() -> dict[str, type[AccessPattern]]:
     found: dict[str, type[AccessPattern]] = {}
     for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name):
-        if module_info.name == "base":
-            continue
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         kind = getattr(module, "KIND", None)
         if not (isinstance(kind, type) and issubclass(kind, AccessPattern)):

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from .. import types as m
 from ..binding import Name
-from .base import AccessPattern
+from ..types import AccessPattern
 
 
 @dataclass(frozen=True)

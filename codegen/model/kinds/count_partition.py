@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from .. import types as m
 from ..binding import Name
-from .base import KEY_LOCALS, AccessPattern, TableKeys, hash_param
+from ..types import KEY_LOCALS, AccessPattern, TableKeys, hash_param
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import ClassVar
 from ...schema.errors import Problem
 from ...schema.spec import ATTRIBUTE_NAME, Field
 from .. import types as m
-from .base import KEY_LOCALS, AccessPattern, TableContext, TableKeys, key_params
+from ..types import KEY_LOCALS, AccessPattern, TableContext, TableKeys, key_params
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .base import KEY_LOCALS, AccessPattern
+from ..types import KEY_LOCALS, AccessPattern
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from .. import types as m
-from .base import KEY_LOCALS, AccessPattern, key_params
+from ..types import KEY_LOCALS, AccessPattern, key_params
 
 
 @dataclass(frozen=True)

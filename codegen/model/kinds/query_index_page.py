@@ -15,7 +15,7 @@ from .. import types as m
 from ..binding import Name
 from ..literals import python_literal
 from ..pytypes import python_type, unwrap_optional
-from .base import KEY_LOCALS, AccessPattern, TableContext
+from ..types import KEY_LOCALS, AccessPattern, TableContext
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from ...schema.errors import Problem
 from ...schema.spec import Field
 from .. import types as m
 from ..binding import Name
-from .base import KEY_LOCALS, AccessPattern, TableContext, TableKeys, hash_param
+from ..types import KEY_LOCALS, AccessPattern, TableContext, TableKeys, hash_param
 
 
 @dataclass(frozen=True)

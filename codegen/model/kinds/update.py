@@ -10,7 +10,7 @@ from ...schema.errors import Problem
 from ...schema.spec import Field
 from .. import types as m
 from ..binding import Name
-from .base import KEY_LOCALS, AccessPattern, TableContext, error_names, key_params
+from ..types import KEY_LOCALS, AccessPattern, TableContext, error_names, key_params
 
 TRANSITION_ERROR = "InvalidTransitionError"
 """The error a lifecycle-guarded update raises for a refused move."""
