@@ -39,7 +39,7 @@ $(CHECKOV_STAMP):
 demo: $(DEMO_STAMP)
 	$(BIN)/python -m stereo_spot_aws_adapters demo
 
-## make test: codegen --check, drift check, ruff, mypy --strict, checkov on infra/, pytest,
+## make test: codegen --check, drift check, ruff, import contracts, mypy --strict, checkov on infra/, pytest,
 ## both wheels in scratch venvs
 test: check drift lint typecheck checkov pytest distributions
 
@@ -52,6 +52,7 @@ drift: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src codegen tests benchmarks
 	$(BIN)/ruff format --check src codegen tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src codegen tests/typing benchmarks

@@ -6,6 +6,8 @@ import ast
 import re
 from pathlib import Path
 
+import tomllib
+
 from codegen.model.build import TableFields
 from codegen.model.build_lifecycle import LifecycleFields
 from codegen.schema import spec
@@ -52,3 +54,13 @@ def test_templates_decide_nothing_on_schema_values() -> None:
     assert len(TEMPLATES) >= 20  # a glob that found nothing would pass
     assert decisions == [], "move the decision into the model (a property), as the kinds do"
     assert _TEMPLATE_DECISION.search('{% if queue.event_source == "s3" %}')  # the check is live
+
+
+def test_every_stage_package_is_a_layer_of_the_import_contract() -> None:
+    """A new package under codegen/ must take its place in ``make lint``'s layers contract."""
+    pyproject = tomllib.loads((CODEGEN.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = pyproject["tool"]["importlinter"]["contracts"]
+    layers = next(c["layers"] for c in contracts if c["id"] == "codegen-stages")
+    packages = {p.name for p in CODEGEN.iterdir() if (p / "__init__.py").is_file()}
+    assert len(packages) >= 5  # a glob that found nothing would pass
+    assert packages <= {layer.removeprefix("codegen.") for layer in layers}
