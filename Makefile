@@ -56,7 +56,7 @@ lock: $(UV)
 demo: $(DEMO_STAMP)
 	$(BIN)/python -m stereo_spot_aws_adapters demo
 
-## make test: codegen --check, drift check, ruff, mypy --strict, checkov on infra/, pytest,
+## make test: codegen --check, drift check, ruff, import contracts, mypy --strict, checkov on infra/, pytest,
 ## both wheels in scratch venvs
 test: check drift lint typecheck checkov pytest distributions
 
@@ -69,6 +69,7 @@ drift: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src codegen tests benchmarks
 	$(BIN)/ruff format --check src codegen tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src codegen tests/typing benchmarks

@@ -1,6 +1,6 @@
 """The adapter generator: schema TOML -> validated model -> Jinja -> typed Python.
 
-Stages, one module each: ``load`` -> ``validate``/``build`` -> ``model`` ->
-``render`` -> ``write``. ``drift`` compares the schema with the Terraform
-that ``terraform`` reads.
+Stages, one package each, in the order data flows: ``schema`` (load, validate)
+-> ``model`` (build the typed model) -> ``render`` (templates, write) -> ``iam``
+(policies) -> ``terraform`` (drift against the Terraform); ``cli`` on top.
 """

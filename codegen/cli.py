@@ -16,15 +16,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import model as m
-from .docs import LIFECYCLE_BEGIN, LIFECYCLE_END, MissingMarkersError, fill_block, lifecycle_block
-from .errors import SchemaError
-from .jsonschema import render_json_schema
-from .policy_files import render_policies
-from .render import render
-from .schema_file import DEFAULT_SCHEMA, load_schema
-from .version import generator_version
-from .write import WriteError, diff_with_disk, write
+from .iam.policy_files import render_policies
+from .model import types as m
+from .model.schema_file import DEFAULT_SCHEMA, load_schema
+from .render.docs import (
+    LIFECYCLE_BEGIN,
+    LIFECYCLE_END,
+    MissingMarkersError,
+    fill_block,
+    lifecycle_block,
+)
+from .render.jsonschema import render_json_schema
+from .render.sources import render
+from .render.version import generator_version
+from .render.write import WriteError, diff_with_disk, write
+from .schema.errors import SchemaError
 
 DEFAULT_OUT = Path("src")
 DEFAULT_JSON_SCHEMA = Path("schema/resources.schema.json")
@@ -76,7 +82,7 @@ def generate(
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["drift"]:
-        from .drift import main as drift_main
+        from .terraform.drift import main as drift_main
 
         return drift_main(args[1:])
     options = _parser().parse_args(args)

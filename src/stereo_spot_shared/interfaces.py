@@ -9,11 +9,11 @@ the Protocols are ``runtime_checkable`` so wiring code can assert it got one.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from os import PathLike
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .message_attributes import MessageAttributeValue
+from .queue_message import MessageBody, QueueMessage
 
 if TYPE_CHECKING:
     # Annotations only: importing the interfaces does not import pydantic.
@@ -26,8 +26,6 @@ PageToken = dict[str, "str | int"]
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of bytes transferred since the previous call."""
-
-MessageBody = str | bytes
 
 
 @runtime_checkable
@@ -60,23 +58,6 @@ class SegmentCompletionStore(Protocol):
 @runtime_checkable
 class ReassemblyLock(Protocol):
     def try_acquire(self, job_id: str) -> bool: ...
-
-
-@dataclass(frozen=True)
-class QueueMessage:
-    """One received message; ``body`` has the type it was sent with.
-
-    ``QueueMessage(receipt_handle, body)`` is all a test needs to build one;
-    the rest are keywords a backend fills in on receive. ``attributes`` holds
-    the message attributes the producer sent (a trace context among them) and,
-    on SQS, the ``AWSTraceHeader`` system attribute when present.
-    """
-
-    receipt_handle: str
-    body: MessageBody
-    message_id: str = field(default="", kw_only=True)
-    receive_count: int = field(default=1, kw_only=True)
-    attributes: Mapping[str, MessageAttributeValue] = field(default_factory=dict, kw_only=True)
 
 
 @runtime_checkable

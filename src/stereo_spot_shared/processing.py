@@ -30,7 +30,7 @@ from types import TracebackType
 from typing import Protocol
 
 from .heartbeat import Heartbeat, beat_interval
-from .interfaces import QueueMessage
+from .queue_message import QueueMessage
 from .tracing import continue_traces
 
 __all__ = ["BatchWork", "MessageWork", "VisibilityControl"]

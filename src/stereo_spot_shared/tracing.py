@@ -25,7 +25,7 @@ from .message_attributes import MessageAttributeValue, check_attributes
 if TYPE_CHECKING:
     from opentelemetry.trace import Span
 
-    from .interfaces import QueueMessage
+    from .queue_message import QueueMessage
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-import codegen.write
+import codegen.render.write
 from codegen.cli import main
 from tests.golden.regenerate import BAD, read_tree, schema_path
 
@@ -138,7 +138,7 @@ def _fail_on_call(number: int, real: Callable[..., Any]) -> Callable[..., Any]:
 
 @pytest.mark.parametrize(
     ("target", "attribute"),
-    [(codegen.write.tempfile, "mkstemp"), (codegen.write.os, "replace")],
+    [(codegen.render.write.tempfile, "mkstemp"), (codegen.render.write.os, "replace")],
     ids=["while-writing", "while-swapping"],
 )
 def test_io_error_part_way_leaves_the_previous_tree_intact(
@@ -163,12 +163,12 @@ def test_io_error_part_way_leaves_the_previous_tree_intact(
 
 
 def test_drift_and_generate_share_schema_loading_without_importing_each_other() -> None:
-    # The two commands start from codegen.schema_file; neither may import the other.
+    # The two commands start from codegen.model.schema_file; neither may import the other.
     code = (
-        "import sys, codegen.drift, codegen.schema_file;"
+        "import sys, codegen.terraform.drift, codegen.model.schema_file;"
         "assert 'codegen.cli' not in sys.modules, 'drift imports cli';"
         "import codegen.cli;"
-        "assert codegen.cli.load_schema is codegen.schema_file.load_schema"
+        "assert codegen.cli.load_schema is codegen.model.schema_file.load_schema"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen.drift import main
+from codegen.terraform.drift import main
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "schema" / "stereo_spot.toml"

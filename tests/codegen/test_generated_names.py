@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from codegen import model as m
-from codegen.names import (
+from codegen.model import types as m
+from codegen.model.names import (
     MEMORY_METHOD_NAMES,
     METHOD_NAMES,
     layout_methods,
     namespaces,
     table_methods,
 )
-from codegen.schema_file import load_schema
+from codegen.model.schema_file import load_schema
 from tests.golden.regenerate import expected_dir, schema_path
 
 ROOT = Path(__file__).resolve().parents[2]

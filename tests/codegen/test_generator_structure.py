@@ -6,14 +6,16 @@ import ast
 import re
 from pathlib import Path
 
-from codegen import spec
-from codegen.build import TableFields
-from codegen.build_lifecycle import LifecycleFields
+import tomllib
+
+from codegen.model.build import TableFields
+from codegen.model.build_lifecycle import LifecycleFields
+from codegen.schema import spec
 
 CODEGEN = Path(__file__).resolve().parents[2] / "codegen"
 GENERATOR_MODULES = sorted(CODEGEN.rglob("*.py"))
 MAX_LINES = 60
-TEMPLATES = sorted((CODEGEN / "templates").rglob("*.jinja"))
+TEMPLATES = sorted((CODEGEN / "render" / "templates").rglob("*.jinja"))
 # `{% if x.kind == "s3" %}`: a template deciding on a schema value; the model should say it.
 _TEMPLATE_DECISION = re.compile(r"""\{[%{][^%}]*?[!=]=\s*["']""")
 
@@ -27,7 +29,7 @@ def test_no_function_of_the_generator_exceeds_sixty_lines() -> None:
         and (length := (node.end_lineno or node.lineno) - node.lineno + 1) > MAX_LINES
     ]
     # every stage, the kinds and the drift check: a glob that found nothing would pass
-    assert {"build.py", "drift.py", "terraform.py", "names.py", "jsonschema.py"} <= {
+    assert {"build.py", "drift.py", "hcl.py", "names.py", "jsonschema.py"} <= {
         path.name for path in GENERATOR_MODULES
     }
     assert len([p for p in GENERATOR_MODULES if p.parent.name == "kinds"]) >= 10
@@ -52,3 +54,13 @@ def test_templates_decide_nothing_on_schema_values() -> None:
     assert len(TEMPLATES) >= 20  # a glob that found nothing would pass
     assert decisions == [], "move the decision into the model (a property), as the kinds do"
     assert _TEMPLATE_DECISION.search('{% if queue.event_source == "s3" %}')  # the check is live
+
+
+def test_every_stage_package_is_a_layer_of_the_import_contract() -> None:
+    """A new package under codegen/ must take its place in ``make lint``'s layers contract."""
+    pyproject = tomllib.loads((CODEGEN.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = pyproject["tool"]["importlinter"]["contracts"]
+    layers = next(c["layers"] for c in contracts if c["id"] == "codegen-stages")
+    packages = {p.name for p in CODEGEN.iterdir() if (p / "__init__.py").is_file()}
+    assert len(packages) >= 5  # a glob that found nothing would pass
+    assert packages <= {layer.removeprefix("codegen.") for layer in layers}

@@ -23,7 +23,7 @@ import boto3
 import pytest
 
 from codegen.cli import generate, main
-from codegen.schema_file import load_schema
+from codegen.model.schema_file import load_schema
 from stereo_spot_shared.errors import (
     InvalidKeyError,
     InvalidPageTokenError,

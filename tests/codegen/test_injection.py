@@ -16,8 +16,8 @@ import textwrap
 from pathlib import Path
 
 from codegen.cli import main
-from codegen.render import TEMPLATES
-from codegen.version import generator_version
+from codegen.render.sources import TEMPLATES
+from codegen.render.version import generator_version
 from tests.golden.regenerate import schema_path
 
 LIBRARY = schema_path("library")

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from codegen.docs import (
+from codegen.model.schema_file import load_schema
+from codegen.render.docs import (
     LIFECYCLE_BEGIN,
     LIFECYCLE_END,
     MissingMarkersError,
     fill_block,
     lifecycle_block,
 )
-from codegen.schema_file import load_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,7 +79,7 @@ def test_check_fails_on_a_hand_edited_diagram(tmp_path: Path) -> None:
 def test_statuses_that_are_not_plain_words_get_declared_mermaid_states() -> None:
     from types import SimpleNamespace
 
-    from codegen import model as m
+    from codegen.model import types as m
 
     status = m.AttributeSpec("state", "S", "enum", "State", False, "tables.t.attributes.state")
     lifecycle = m.LifecycleSpec(

@@ -9,18 +9,11 @@ import hcl2
 import pytest
 from parliament import analyze_policy_string
 
-from codegen import model as m
-from codegen.kinds import KINDS
-from codegen.permissions import (
-    Resource,
-    iam_literal,
-    key_glob,
-    policies,
-    policy,
-    resolve,
-)
-from codegen.policy_files import render_json
-from codegen.schema_file import load_schema
+from codegen.iam.permissions import Resource, iam_literal, key_glob, policies, policy, resolve
+from codegen.iam.policy_files import render_json
+from codegen.model import types as m
+from codegen.model.kinds import KINDS
+from codegen.model.schema_file import load_schema
 from stereo_spot_aws_adapters.iam_actions import OPERATION_ACTIONS
 from tests.golden.regenerate import schema_path
 

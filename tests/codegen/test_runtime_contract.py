@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from codegen import render as render_module
-from codegen.runtime import AWS_RUNTIME, SHARED_RUNTIME, RuntimeContract, check_imports
-from codegen.schema_file import load_schema
+from codegen.model.runtime import AWS_RUNTIME, SHARED_RUNTIME, RuntimeContract, check_imports
+from codegen.model.schema_file import load_schema
+from codegen.render import sources as render_module
 from tests.golden.regenerate import expected_dir, schema_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -102,7 +102,7 @@ def test_the_runtime_provides_every_name_of_its_contract(
 
 def test_render_refuses_output_that_leaves_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     narrowed = RuntimeContract({**AWS_RUNTIME.modules, "_clients": ()})
-    monkeypatch.setattr("codegen.runtime.AWS_RUNTIME", narrowed)
+    monkeypatch.setattr("codegen.model.runtime.AWS_RUNTIME", narrowed)
     schema = load_schema(schema_path("library"))
     with pytest.raises(RuntimeError, match=r"_clients\.get_client is not in the runtime contract"):
         render_module.render(schema, Path("out"))

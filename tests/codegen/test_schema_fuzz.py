@@ -28,13 +28,14 @@ import tomllib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codegen import names, spec
-from codegen.build import build
 from codegen.cli import main
-from codegen.errors import SchemaError
-from codegen.literals import escape_text
-from codegen.render import first_party, format_sources, render_unformatted
-from codegen.version import generator_version
+from codegen.model import names
+from codegen.model.build import build
+from codegen.model.literals import escape_text
+from codegen.render.sources import first_party, format_sources, render_unformatted
+from codegen.render.version import generator_version
+from codegen.schema import spec
+from codegen.schema.errors import SchemaError
 from tests.golden.regenerate import schema_path
 
 LIBRARY = schema_path("library")

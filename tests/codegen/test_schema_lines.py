@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codegen.locate import SchemaLines
+from codegen.schema.locate import SchemaLines
 from tests.golden.regenerate import bad_schemas
 
 SCHEMA = """\

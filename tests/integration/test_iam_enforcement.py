@@ -53,8 +53,8 @@ from moto import settings
 from moto.dynamodb.responses import DynamoHandler
 from moto.iam import access_control
 
-from codegen.permissions import arn, policies, resolve
-from codegen.schema_file import load_schema
+from codegen.iam.permissions import arn, policies, resolve
+from codegen.model.schema_file import load_schema
 from stereo_spot_aws_adapters import env_config
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters.devtools.provision import provision

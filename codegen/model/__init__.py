@@ -1,0 +1,1 @@
+"""Stage 2: the typed, frozen model built from the schema, with the access-pattern kinds."""

@@ -1,0 +1,184 @@
+"""A table's attributes: each checked against the model field it stores, and looked up by name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import cast
+
+from pydantic import BaseModel
+
+from ..schema import spec
+from ..schema.errors import Problem
+from . import types as m
+from .model_catalog import ModelCatalog
+from .pytypes import python_type
+
+_PYTHON_KINDS: dict[str, tuple[str, ...]] = {"S": ("str", "enum"), "N": ("int",), "B": ("bytes",)}
+_PLAIN_KINDS: dict[str, m.PythonKind] = {"S": "str", "N": "int", "B": "bytes"}
+
+
+class AttributeLookup:
+    """Resolves a reference such as ``hash_key = "job_id"`` to the table's attribute.
+
+    An unknown name or a type the reference cannot use is reported at the
+    reference; a name declared but invalid was reported where it is declared.
+    """
+
+    def __init__(
+        self,
+        table: str,
+        attributes: tuple[m.AttributeSpec, ...],
+        invalid: frozenset[str],
+        problems: list[Problem],
+    ) -> None:
+        self.table = table
+        self.by_name = {a.name: a for a in attributes}
+        self.invalid = invalid
+        self.problems = problems
+
+    def __call__(
+        self, ref: str, ref_path: str, types_allowed: tuple[str, ...] = ("S", "N", "B")
+    ) -> m.AttributeSpec | None:
+        found = self.by_name.get(ref)
+        if found is None and ref in self.invalid:
+            return None  # already reported where it is declared
+        if found is None:
+            names = ", ".join(sorted(self.by_name)) or "none"
+            self.problems.append(
+                Problem(
+                    ref_path,
+                    f"{ref!r} is not an attribute of table {self.table!r} (attributes: {names})",
+                )
+            )
+            return None
+        if found.dynamo_type not in types_allowed:
+            self.problems.append(
+                Problem(
+                    ref_path,
+                    f"{ref!r} has type {found.dynamo_type}; expected {' or '.join(types_allowed)}",
+                )
+            )
+        return found
+
+
+def build_attributes(
+    raw: object,
+    table_path: str,
+    model_cls: type[BaseModel] | None,
+    model_known: bool,
+    models: ModelCatalog,
+    problems: list[Problem],
+    derived: frozenset[str],
+) -> tuple[m.AttributeSpec, ...]:
+    """Every valid attribute of ``[<table>.attributes]``, in declaration order."""
+    path = f"{table_path}.attributes"
+    if raw is None:
+        problems.append(Problem(path, "required section is missing"))
+        return ()
+    if not isinstance(raw, dict) or not raw:
+        problems.append(Problem(path, 'expected a table of attribute = "S" | "N" | "B"'))
+        return ()
+    if not model_known:
+        return ()  # the model could not be loaded (reported): nothing to check against
+    attributes: list[m.AttributeSpec] = []
+    for attr_name, dynamo_type in raw.items():
+        attr_path = f"{path}.{attr_name}"
+        if dynamo_type not in spec.ATTRIBUTE_TYPES:
+            problems.append(
+                Problem(
+                    attr_path,
+                    f"type must be one of {', '.join(spec.ATTRIBUTE_TYPES)}, got {dynamo_type!r}",
+                )
+            )
+            continue
+        declared = cast(m.DynamoType, dynamo_type)
+        if model_cls is None:
+            # Without a model the table stores bookkeeping attributes the
+            # generated methods set themselves; none is read into a model.
+            kind = _PLAIN_KINDS[declared]
+            found: m.AttributeSpec | None = m.AttributeSpec(
+                attr_name, declared, kind, kind, False, attr_path
+            )
+        elif attr_name in derived:
+            found = _marker_attribute(attr_name, declared, attr_path, model_cls, problems)
+        else:
+            found = _model_attribute(attr_name, declared, attr_path, model_cls, models, problems)
+        if found is not None:
+            attributes.append(found)
+    if model_cls is not None:
+        _check_every_field_stored(model_cls, raw, path, problems)
+    return tuple(attributes)
+
+
+def _marker_attribute(
+    name: str,
+    dynamo_type: m.DynamoType,
+    path: str,
+    model_cls: type[BaseModel],
+    problems: list[Problem],
+) -> m.AttributeSpec | None:
+    """The lifecycle's in-progress marker: a string the generated code sets, not a model field."""
+    if dynamo_type != "S":
+        problems.append(Problem(path, f"the lifecycle marker must have type S, got {dynamo_type}"))
+        return None
+    if name in model_cls.model_fields:
+        problems.append(
+            Problem(
+                path,
+                f"the lifecycle marker is set by the generated code; "
+                f"{model_cls.__name__}.{name} must not be a model field",
+            )
+        )
+        return None
+    return m.AttributeSpec(name, "S", "str", "str", True, path, derived=True)
+
+
+def _model_attribute(
+    name: str,
+    dynamo_type: m.DynamoType,
+    path: str,
+    model_cls: type[BaseModel],
+    models: ModelCatalog,
+    problems: list[Problem],
+) -> m.AttributeSpec | None:
+    """An attribute stored from a model field: the field's type must fit the declared one."""
+    field = model_cls.model_fields.get(name)
+    where = f"{model_cls.__name__}.{name}"
+    if field is None:
+        problems.append(Problem(path, f"model {model_cls.__name__} has no field {name!r}"))
+        return None
+    python = python_type(field.annotation)
+    if python is None:
+        problems.append(
+            Problem(path, f"model field {where} has an unsupported type {field.annotation!r}")
+        )
+        return None
+    if python.kind not in _PYTHON_KINDS[dynamo_type]:
+        problems.append(
+            Problem(path, f"type {dynamo_type} does not match model field {where}: {python.name}")
+        )
+        return None
+    if python.enum_class is not None and not models.exports(python.enum_class):
+        problems.append(Problem(path, f"enum {python.name} is not importable from {models.name}"))
+        return None
+    # An optional field defaults to None: an item without the attribute reads back as
+    # None (the generated readers leave the field to its default), as it was written.
+    if python.optional == field.is_required() or (python.optional and field.default is not None):
+        needed = "optional with a None default" if python.optional else "required"
+        problems.append(Problem(path, f"model field {where} must be {needed}"))
+        return None
+    return m.AttributeSpec(name, dynamo_type, python.kind, python.name, python.optional, path)
+
+
+def _check_every_field_stored(
+    model_cls: type[BaseModel], raw: Mapping[str, object], path: str, problems: list[Problem]
+) -> None:
+    for field_name in model_cls.model_fields:
+        if field_name not in raw:
+            problems.append(
+                Problem(
+                    path,
+                    f"model field {model_cls.__name__}.{field_name} has no attribute "
+                    f'(add {field_name} = "S" | "N" | "B")',
+                )
+            )

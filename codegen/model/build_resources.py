@@ -1,0 +1,85 @@
+"""Queues and buckets: the resources that are not tables."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..schema import spec
+from ..schema.errors import Problem
+from ..schema.validate import check_fields
+from . import types as m
+from .layouts import build_layouts
+from .model_catalog import ModelCatalog
+
+
+def build_queue(
+    name: str, raw: object, models: ModelCatalog, problems: list[Problem]
+) -> m.QueueSpec | None:
+    path = f"queues.{name}"
+    before = len(problems)
+    data = check_fields(raw, spec.QUEUE_FIELDS, path, problems)
+    if "payload_model" in data:
+        models.model(data["payload_model"], f"{path}.payload_model", problems)
+        if "event_source" in data:
+            problems.append(
+                Problem(
+                    f"{path}.payload_model", "a queue has either an event_source or a payload_model"
+                )
+            )
+    if ("max_receive_count" in data) != ("dead_letter_queue" in data):
+        present, missing = (
+            ("max_receive_count", "dead_letter_queue")
+            if "max_receive_count" in data
+            else ("dead_letter_queue", "max_receive_count")
+        )
+        problems.append(
+            Problem(f"{path}.{missing}", f"a redrive policy needs both; {present} is set")
+        )
+    if len(problems) > before:
+        return None
+    output = data["terraform_output"]
+    return m.QueueSpec(
+        name,
+        data["description"],
+        output,
+        data.get("env_var", output.upper()),
+        data.get("wait_time_seconds", 20),
+        data.get("event_source"),
+        data.get("payload_model"),
+        path,
+        visibility_timeout_seconds=data.get("visibility_timeout_seconds", 30),
+        max_receive_count=data.get("max_receive_count"),
+        dead_letter_queue=data.get("dead_letter_queue"),
+        max_message_bytes=data.get("max_message_bytes", spec.DEFAULT_MAX_MESSAGE_BYTES),
+        max_message_bytes_declared="max_message_bytes" in data,
+    )
+
+
+def route_events(queue: m.QueueSpec, buckets: tuple[m.BucketSpec, ...]) -> m.QueueSpec:
+    """Which buckets' S3 notifications the queue's parser accepts: those a layout routes here.
+
+    The routing is the layouts' ``notify_queue``, the fact the notification drift
+    check also reads. An S3-fed queue that no layout names accepts events of
+    every bucket in the schema.
+    """
+    if not queue.carries_s3_events:
+        return queue
+    routed = tuple(
+        b for b in buckets if any(layout.notify_queue == queue.name for layout in b.layouts)
+    )
+    return replace(queue, event_buckets=routed or buckets)
+
+
+def build_bucket(
+    name: str, raw: object, models: ModelCatalog, problems: list[Problem]
+) -> m.BucketSpec | None:
+    path = f"buckets.{name}"
+    before = len(problems)
+    data = check_fields(raw, spec.BUCKET_FIELDS, path, problems, extra_keys=spec.BUCKET_SECTIONS)
+    layouts = build_layouts(name, data.get("layouts", {}), f"{path}.layouts", models, problems)
+    if len(problems) > before:
+        return None
+    output = data["terraform_output"]
+    return m.BucketSpec(
+        name, data["description"], output, data.get("env_var", output.upper()), path, layouts
+    )

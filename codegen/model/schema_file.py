@@ -1,0 +1,32 @@
+"""Stages 1-3 in one call: the schema file both commands (generate, drift) start from.
+
+Kept apart from ``cli`` and ``drift`` so neither imports the other.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..schema.errors import SchemaError
+from ..schema.load import load
+from ..schema.locate import SchemaLines
+from . import types as m
+from .build import build
+
+DEFAULT_SCHEMA = Path("schema/stereo_spot.toml")
+
+
+def display_name(schema_path: Path) -> str:
+    """How generated headers name the schema: ``<folder>/<file>``, the same from any cwd."""
+    resolved = schema_path.resolve()
+    return f"{resolved.parent.name}/{resolved.name}"
+
+
+def load_schema(schema_path: Path) -> m.SchemaSpec:
+    """Load, validate and build; raises ``SchemaError`` listing every problem, each with its line."""
+    name = display_name(schema_path)
+    document = load(schema_path, name)
+    try:
+        return build(document.data, schema_path, name)
+    except SchemaError as error:
+        raise error.located(SchemaLines(document.text)) from None

@@ -1,0 +1,1 @@
+"""Stage 1: the schema file: read the TOML, what it may contain, its checks and source lines."""

@@ -1,0 +1,1 @@
+"""Stage 5: the schema compared with the Terraform that creates its resources (drift)."""

@@ -1,0 +1,169 @@
+"""Drift of S3 notifications: each layout's ``notify_queue`` against ``aws_s3_bucket_notification``.
+
+A layout with ``notify_queue`` says: every object created under this layout is
+announced on that queue. In Terraform that is one ``queue { ... }`` block of
+the bucket's notification whose ``filter_prefix`` and ``filter_suffix`` are
+the layout's literal prefix and suffix. Compared in both directions: a layout
+without its block, a block without its layout, and a block whose filters or
+events differ, each reported with file:line on both sides.
+
+Notifications of buckets or queues the schema does not declare are left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..model import types as m
+from .comparison import Comparison
+from .drift_findings import Location, quoted
+from .hcl import TfBucketNotification, TfQueueNotification
+
+_Group = tuple[str, str]  # (schema bucket, schema queue)
+
+
+def compare_notifications(run: Comparison) -> None:
+    schema, terraform = run.schema, run.terraform
+    buckets = _by_terraform_name(run, schema.buckets, "aws_s3_bucket")
+    queues = _by_terraform_name(run, schema.queues, "aws_sqs_queue")
+    bucket_resources = {
+        schema_name: resource
+        for terraform_name, schema_name in buckets.items()
+        if (resource := terraform.resource("aws_s3_bucket", terraform_name)) is not None
+    }
+    notification_of: dict[str, TfBucketNotification] = {}
+    found: dict[_Group, list[tuple[TfBucketNotification, TfQueueNotification]]] = {}
+    for notification in terraform.notifications:
+        bucket = buckets.get(notification.bucket.resource_name) if notification.bucket else None
+        if bucket is None:
+            continue
+        notification_of.setdefault(bucket, notification)
+        for block in notification.queues:
+            queue = queues.get(block.queue.resource_name) if block.queue else None
+            if queue is not None:
+                found.setdefault((bucket, queue), []).append((notification, block))
+    wanted: dict[_Group, list[m.LayoutSpec]] = {}
+    for layout in schema.layouts:
+        if layout.notify_queue is not None:
+            wanted.setdefault((layout.bucket, layout.notify_queue), []).append(layout)
+
+    for group in sorted(set(found) | set(wanted)):
+        layouts = list(wanted.get(group, []))
+        blocks = list(found.get(group, []))
+        # Exact matches first; what is left is paired in order and compared.
+        for layout in list(layouts):
+            exact = next((b for b in blocks if _filters(b[1]) == _filters_of(layout)), None)
+            if exact is not None:
+                layouts.remove(layout)
+                blocks.remove(exact)
+                _check_events(run, layout, *exact)
+        for layout, (notification, block) in zip(layouts, blocks, strict=False):
+            _check_filters(run, layout, notification, block)
+            _check_events(run, layout, notification, block)
+        for layout in layouts[len(blocks) :]:
+            where = notification_of.get(layout.bucket)
+            bucket_resource = bucket_resources.get(layout.bucket)
+            if where is not None:
+                _missing(run, layout, run.at_resource(where.resource))
+            elif bucket_resource is not None:
+                _missing(run, layout, run.at_resource(bucket_resource))
+            # else the bucket resource itself is missing: reported with its output
+        for notification, block in blocks[len(layouts) :]:
+            _extra(run, group, notification, block)
+
+
+def _by_terraform_name(
+    run: Comparison, resources: Sequence[m.BucketSpec | m.QueueSpec], resource_type: str
+) -> dict[str, str]:
+    """Terraform resource name -> schema name, through each resource's output (else its name)."""
+    names: dict[str, str] = {}
+    for resource in resources:
+        target = run.terraform.target_name(resource.terraform_output, resource_type, resource.name)
+        names.setdefault(target, resource.name)
+    return names
+
+
+def _filters(block: TfQueueNotification) -> tuple[str, str]:
+    return block.prefix, block.suffix
+
+
+def _filters_of(layout: m.LayoutSpec) -> tuple[str, str]:
+    return layout.prefix, layout.suffix
+
+
+def _layout_at(run: Comparison, layout: m.LayoutSpec) -> Location:
+    return run.at_schema(f"{layout.schema_path}.template", layout.template)
+
+
+def _check_filters(
+    run: Comparison,
+    layout: m.LayoutSpec,
+    notification: TfBucketNotification,
+    block: TfQueueNotification,
+) -> None:
+    for name, wanted, value in (
+        ("filter_prefix", layout.prefix, block.filter_prefix),
+        ("filter_suffix", layout.suffix, block.filter_suffix),
+    ):
+        found = value.value if value else ""
+        if found == wanted:
+            continue
+        written = f"{name} = {quoted(found)}" if value else f"{name} (not set)"
+        run.add(
+            "notification-filter-mismatch",
+            f"{notification.resource.address} sends {block.queue_expression} objects with "
+            f"{written}; layout {layout.name!r} ({layout.template}) needs {quoted(wanted)}",
+            run.at_terraform(
+                notification.resource,
+                f"queue {{ {written} }}",
+                (value.line if value else None) or block.line,
+            ),
+            _layout_at(run, layout),
+        )
+
+
+def _check_events(
+    run: Comparison,
+    layout: m.LayoutSpec,
+    notification: TfBucketNotification,
+    block: TfQueueNotification,
+) -> None:
+    if any(event.startswith("s3:ObjectCreated:") for event in block.events):
+        return
+    run.add(
+        "notification-events",
+        f"{notification.resource.address} sends {block.queue_expression} no s3:ObjectCreated "
+        f"events (events = {list(block.events)}); layout {layout.name!r} announces new objects",
+        run.at_terraform(notification.resource, "queue { events }", block.line),
+        run.at_schema(f"{layout.schema_path}.notify_queue", layout.notify_queue),
+    )
+
+
+def _missing(run: Comparison, layout: m.LayoutSpec, where: Location) -> None:
+    run.add(
+        "notification-missing",
+        f"layout {layout.name!r} ({layout.template}) notifies queue {layout.notify_queue!r}, "
+        f"but no queue block sends it objects with filter_prefix {quoted(layout.prefix)} "
+        f"and filter_suffix {quoted(layout.suffix)}",
+        where,
+        run.at_schema(f"{layout.schema_path}.notify_queue", layout.notify_queue),
+    )
+
+
+def _extra(
+    run: Comparison,
+    group: _Group,
+    notification: TfBucketNotification,
+    block: TfQueueNotification,
+) -> None:
+    bucket, queue = group
+    run.add(
+        "notification-extra",
+        f"{notification.resource.address} sends {block.queue_expression} objects with "
+        f"filter_prefix {quoted(block.prefix)} and filter_suffix {quoted(block.suffix)}; "
+        f'no layout of bucket {bucket!r} has notify_queue = "{queue}" with those filters',
+        run.at_terraform(
+            notification.resource, f"queue {{ queue_arn = {block.queue_expression} }}", block.line
+        ),
+        run.at_schema(f"buckets.{bucket}"),
+    )
