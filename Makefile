@@ -118,14 +118,12 @@ test-latest: $(UV)
 	$(LATEST_VENV)/bin/python -m pytest -q -n auto
 
 ## make test-lowest: unit and conformance tests on the lowest boto3, botocore and pydantic the
-## distributions allow (tools/lowest.txt), everything else from the lock. Not in make test.
+## distributions allow (tools/lowest.txt); the rest resolved to fit them. Not in make test.
 LOWEST_VENV := .venv-lowest
 test-lowest: $(UV)
 	rm -rf $(LOWEST_VENV)
 	$(UV) venv --quiet --python $(PYTHON) $(LOWEST_VENV)
-	$(UV) export --locked --quiet --no-hashes --no-header --no-emit-workspace --extra dev -o $(LOWEST_VENV)/lock.txt
-	VIRTUAL_ENV=$(abspath $(LOWEST_VENV)) $(UV) pip install --quiet -r $(LOWEST_VENV)/lock.txt --override tools/lowest.txt
-	VIRTUAL_ENV=$(abspath $(LOWEST_VENV)) $(UV) pip install --quiet --no-deps -e $(SHARED) -e .
+	VIRTUAL_ENV=$(abspath $(LOWEST_VENV)) $(UV) pip install --quiet --override tools/lowest.txt -e $(SHARED) -e '.[dev]'
 	$(LOWEST_VENV)/bin/python -m pip list --format=freeze 2>/dev/null | grep -iE '^(boto3|botocore|pydantic|pydantic.core)==' || true
 	$(LOWEST_VENV)/bin/python -m pytest -q -n auto tests/unit tests/conformance
 
