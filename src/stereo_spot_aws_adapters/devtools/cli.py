@@ -19,6 +19,7 @@ examples:
       --endpoint-url http://localhost:4566 --region us-east-1
   python -m stereo_spot_aws_adapters dlq video_worker --limit 20
   python -m stereo_spot_aws_adapters dlq video_worker --redrive
+  python -m stereo_spot_aws_adapters dlq video_worker --env-file outputs.json
 
 demo and smoke print each step as it runs and end with a summary; the exit
 status is 0 when every step passed and 1 otherwise, naming the failed step.
@@ -53,9 +54,9 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     demo.add_argument(
         "--backend",
         choices=("aws", "memory"),
-        default="aws",
+        default=None,
         help="aws: the AWS adapters against an embedded moto server; memory: the in-memory "
-        "backend (no server, no AWS request) (default: %(default)s)",
+        "backend (no server, no AWS request) (default: $STORAGE_ADAPTER, else aws)",
     )
     demo.add_argument(
         "--prefix",
@@ -111,6 +112,12 @@ def _add_dlq(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     dlq.add_argument("--redrive", action="store_true", help="move the dead letters back")
     dlq.add_argument(
+        "--env-file",
+        metavar="FILE",
+        help="read the schema queue's URL from this file (`terraform output -json` output, or "
+        "KEY=value lines, as smoke takes) instead of the environment",
+    )
+    dlq.add_argument(
         "--limit", type=int, default=10, metavar="N", help="at most N messages (default: 10)"
     )
     dlq.add_argument("--endpoint-url", metavar="URL", help="endpoint override")
@@ -127,7 +134,7 @@ def _add_dlq(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run_dlq(args: argparse.Namespace) -> int:
     from .._clients import get_client
-    from .._env import EnvVariable, require_env
+    from .._env import EnvVariable, load_declared_outputs, require_env
     from ..generated.resources import QUEUES
     from .dead_letters import dead_letter_queue_url, list_dead_letters, redrive
 
@@ -137,10 +144,28 @@ def run_dlq(args: argparse.Namespace) -> int:
     known = {queue.name: queue for queue in QUEUES}
     if args.queue in known:
         queue = known[args.queue]
-        queue_url = require_env(
-            EnvVariable(queue.env_var, queue.terraform_output, f"URL of the {queue.name} queue")
+        variable = EnvVariable(
+            queue.env_var, queue.terraform_output, f"URL of the {queue.name} queue"
         )
+        if args.env_file is None:
+            queue_url = require_env(variable)
+        else:
+            outputs = load_declared_outputs(args.env_file, [variable])
+            if queue.env_var not in outputs.values:
+                print(
+                    f"error: {args.env_file} has no {queue.terraform_output} output "
+                    f"(nor {queue.env_var}=...): it names the {queue.name} queue's URL",
+                    file=sys.stderr,
+                )
+                return 2
+            queue_url = outputs.values[queue.env_var]
     elif args.queue.startswith(("https://", "http://")):
+        if args.env_file is not None:
+            print(
+                "error: --env-file reads a schema queue's URL; QUEUE is already a URL",
+                file=sys.stderr,
+            )
+            return 2
         queue_url = args.queue
     else:
         print(
@@ -160,7 +185,10 @@ def run_dlq(args: argparse.Namespace) -> int:
     for message_id in result.moved:
         print(f"moved {message_id}")
     for message_id in result.not_sent:
-        print(f"NOT moved {message_id}: the send failed; it stays in the dead-letter queue")
+        print(
+            f"NOT moved {message_id}: {result.reasons[message_id]}; "
+            "it stays in the dead-letter queue"
+        )
     for message_id in result.not_deleted:
         print(f"DUPLICATED {message_id}: sent, but could not be deleted from the dead-letter queue")
     print(f"{len(result.moved)} message(s) moved from {dlq_url} to {queue_url}")
@@ -178,24 +206,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         try:
             return run_dlq(args)
-        except (MissingConfigurationError, InvalidConfigurationError) as error:
+        except (MissingConfigurationError, InvalidConfigurationError, FileNotFoundError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
         except StereoSpotError as error:  # the service refused or failed a request
             print(f"error: {error}", file=sys.stderr)
             return 1
     # Imported here so `--help` works without importing boto3's service models.
-    from .demo import run_demo, run_smoke
+    from stereo_spot_shared.errors import InvalidConfigurationError
+
+    from .demo import demo_backend, require_smoke_backend, run_demo, run_smoke
 
     try:
         if args.command == "demo":
-            return run_demo(prefix=args.prefix, backend=args.backend)
+            return run_demo(prefix=args.prefix, backend=demo_backend(args.backend))
+        require_smoke_backend()
         return run_smoke(
             env_file=args.env_file,
             endpoint_url=args.endpoint_url,
             region=args.region,
             notification_wait=args.notification_wait,
         )
-    except MotoNotInstalledError as error:
+    except (MotoNotInstalledError, InvalidConfigurationError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

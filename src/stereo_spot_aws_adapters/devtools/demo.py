@@ -16,6 +16,7 @@ from typing import TextIO
 
 from stereo_spot_shared import interfaces
 from stereo_spot_shared.backends import STORAGE_ADAPTER, installed_backends
+from stereo_spot_shared.errors import InvalidConfigurationError, UnknownBackendError
 from stereo_spot_shared.generated.keys import INPUT_LAYOUT
 from stereo_spot_shared.memory import MemoryState
 
@@ -27,12 +28,63 @@ from .embedded import EmbeddedMotoServer
 from .provision import provision
 from .walk import WALK_STEPS, Step, Walk, WalkError, clean_up, run_steps
 
-__all__ = ["BACKENDS", "run_demo", "run_memory_demo", "run_smoke"]
+__all__ = [
+    "BACKENDS",
+    "demo_backend",
+    "require_smoke_backend",
+    "run_demo",
+    "run_memory_demo",
+    "run_smoke",
+]
 
 BACKENDS = ("aws", "memory")
 """What ``demo --backend`` accepts: an embedded moto server, or the in-memory backend."""
 
 DEMO_REGION = "us-east-1"
+
+
+def _storage_adapter() -> str | None:
+    """``$STORAGE_ADAPTER`` as the backends read it (lower-cased), or ``None`` when unset or blank."""
+    return os.environ.get(STORAGE_ADAPTER, "").strip().lower() or None
+
+
+def _unknown_backend(name: str, command: str) -> UnknownBackendError:
+    installed = sorted(installed_backends())
+    return UnknownBackendError(
+        f"{STORAGE_ADAPTER}={name!r} names no backend (installed: {', '.join(installed)}); "
+        f"{command} runs on {' or '.join(BACKENDS)}: fix or unset {STORAGE_ADAPTER}",
+        name,
+        installed,
+    )
+
+
+def demo_backend(explicit: str | None) -> str:
+    """The backend ``demo`` runs: ``--backend``, else ``$STORAGE_ADAPTER``, else ``aws``.
+
+    A ``$STORAGE_ADAPTER`` the demo cannot run is an ``UnknownBackendError``,
+    never silently replaced by the default.
+    """
+    if explicit is not None:
+        return explicit
+    selected = _storage_adapter()
+    if selected is None:
+        return "aws"
+    if selected not in BACKENDS:
+        raise _unknown_backend(selected, "demo")
+    return selected
+
+
+def require_smoke_backend() -> None:
+    """``smoke`` walks a deployed stack on ``aws``; any other ``$STORAGE_ADAPTER`` is an error."""
+    selected = _storage_adapter()
+    if selected is None or selected == "aws":
+        return
+    if selected not in BACKENDS:
+        raise _unknown_backend(selected, "smoke")
+    raise InvalidConfigurationError(
+        f"{STORAGE_ADAPTER}={selected!r}, but smoke walks a deployed stack on the aws backend: "
+        f"unset {STORAGE_ADAPTER} (or run `demo --backend {selected}`)"
+    )
 
 
 def run_demo(
