@@ -1,10 +1,11 @@
-"""The commands behind ``python -m stereo_spot_aws_adapters {demo,smoke,dlq}``."""
+"""The commands behind ``python -m stereo_spot_aws_adapters {demo,smoke,dlq,stack}``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .._version import DISTRIBUTION, __version__
 from .embedded import MotoNotInstalledError
@@ -20,10 +21,12 @@ examples:
   python -m stereo_spot_aws_adapters dlq video_worker --limit 20
   python -m stereo_spot_aws_adapters dlq video_worker --redrive
   python -m stereo_spot_aws_adapters dlq video_worker --env-file outputs.json
+  python -m stereo_spot_aws_adapters stack --port 4566
 
 demo and smoke print each step as it runs and end with a summary; the exit
 status is 0 when every step passed and 1 otherwise, naming the failed step.
 dlq exits 0 when it listed (or moved) every message it read, 1 otherwise.
+stack serves until Ctrl-C and exits 0; 2 when it cannot start (port taken, ...).
 """
 
 
@@ -39,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_demo(commands)
     _add_smoke(commands)
     _add_dlq(commands)
+    _add_stack(commands)
     return parser
 
 
@@ -132,6 +136,53 @@ def _add_dlq(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
 
 
+def _add_stack(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    stack = commands.add_parser(
+        "stack",
+        help="a local stack until Ctrl-C: embedded moto server, every resource provisioned, "
+        "outputs.json and .env written (needs the [demo] extra)",
+        description="Start moto on 127.0.0.1, provision every table, queue and bucket of the "
+        "schema (and the input bucket's notification), write outputs.json (as `terraform "
+        "output -json` prints it) and .env, print how to point a service, smoke, dlq and "
+        "`make conformance` at it, and serve until Ctrl-C, which stops the server and "
+        "removes both files.",
+    )
+    stack.add_argument(
+        "--port",
+        type=int,
+        default=4566,
+        help="port on 127.0.0.1 (default: %(default)s, LocalStack's; 0 picks a free one)",
+    )
+    stack.add_argument(
+        "--prefix",
+        default="stereo-spot-local",
+        help="name prefix for the provisioned resources (default: %(default)s)",
+    )
+    stack.add_argument("--region", default="us-east-1", help="AWS region (default: %(default)s)")
+    stack.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(),
+        metavar="DIR",
+        help="where to write outputs.json and .env (default: the current directory); "
+        "files there that an earlier stack did not write are never overwritten",
+    )
+
+
+def run_stack_command(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from .stack import run_stack
+
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    return run_stack(
+        prefix=args.prefix, port=args.port, region=args.region, directory=args.dir, stop=stop
+    )
+
+
 def run_dlq(args: argparse.Namespace) -> int:
     from .._clients import get_client
     from .._env import EnvVariable, load_declared_outputs, require_env
@@ -197,7 +248,7 @@ def run_dlq(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "dlq":
+    if args.command in ("dlq", "stack"):
         from stereo_spot_shared.errors import (
             InvalidConfigurationError,
             MissingConfigurationError,
@@ -205,7 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
 
         try:
-            return run_dlq(args)
+            return run_dlq(args) if args.command == "dlq" else run_stack_command(args)
+        except MotoNotInstalledError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         except (MissingConfigurationError, InvalidConfigurationError, FileNotFoundError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2

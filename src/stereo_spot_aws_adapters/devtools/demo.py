@@ -135,37 +135,8 @@ class EmbeddedStack:
         )
 
     def route_uploads(self, walk: Walk) -> str:
-        # Terraform's bucket notification, recreated: new source videos go to chunking.
-        queue_url = walk.environment[env_config.CHUNKING_QUEUE_URL.name]
-        bucket = walk.environment[env_config.INPUT_BUCKET_NAME.name]
-        endpoint = self.server.endpoint_url
-        sqs = get_client("sqs", region_name=DEMO_REGION, endpoint_url=endpoint)
-        s3 = get_client("s3", region_name=DEMO_REGION, endpoint_url=endpoint)
-        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        s3.put_bucket_notification_configuration(
-            Bucket=bucket,
-            NotificationConfiguration={
-                "QueueConfigurations": [
-                    {
-                        "QueueArn": arn,
-                        "Events": ["s3:ObjectCreated:*"],
-                        "Filter": {
-                            "Key": {
-                                "FilterRules": [
-                                    {"Name": "prefix", "Value": INPUT_LAYOUT.prefix},
-                                    {"Name": "suffix", "Value": INPUT_LAYOUT.suffix},
-                                ]
-                            }
-                        },
-                    }
-                ]
-            },
-        )
-        return (
-            f"s3://{bucket}/{INPUT_LAYOUT.prefix}*{INPUT_LAYOUT.suffix} -> "
-            f"{arn.rsplit(':', 1)[-1]} (ObjectCreated)"
+        return route_uploads(
+            walk.environment, region=DEMO_REGION, endpoint_url=self.server.endpoint_url
         )
 
     def configure_environment(self, walk: Walk) -> str:
@@ -174,6 +145,40 @@ class EmbeddedStack:
         os.environ["AWS_REGION"] = DEMO_REGION
         os.environ[STORAGE_ADAPTER] = "aws"
         return _build_adapters(walk, len(walk.environment))
+
+
+def route_uploads(environment: dict[str, str], *, region: str, endpoint_url: str) -> str:
+    """Terraform's bucket notification, recreated: new source videos go to chunking."""
+    queue_url = environment[env_config.CHUNKING_QUEUE_URL.name]
+    bucket = environment[env_config.INPUT_BUCKET_NAME.name]
+    sqs = get_client("sqs", region_name=region, endpoint_url=endpoint_url)
+    s3 = get_client("s3", region_name=region, endpoint_url=endpoint_url)
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {
+                        "Key": {
+                            "FilterRules": [
+                                {"Name": "prefix", "Value": INPUT_LAYOUT.prefix},
+                                {"Name": "suffix", "Value": INPUT_LAYOUT.suffix},
+                            ]
+                        }
+                    },
+                }
+            ]
+        },
+    )
+    return (
+        f"s3://{bucket}/{INPUT_LAYOUT.prefix}*{INPUT_LAYOUT.suffix} -> "
+        f"{arn.rsplit(':', 1)[-1]} (ObjectCreated)"
+    )
 
 
 def run_memory_demo(*, out: TextIO = sys.stdout) -> int:
