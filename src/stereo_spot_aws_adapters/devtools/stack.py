@@ -56,6 +56,7 @@ class RunningStack:
             **self.environment,
             "AWS_ENDPOINT_URL": self.endpoint_url,
             "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,  # what boto3 itself reads
             **FAKE_CREDENTIALS,
             STORAGE_ADAPTER: "aws",
         }
