@@ -178,9 +178,13 @@ def run_stack_command(args: argparse.Namespace) -> int:
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    return run_stack(
-        prefix=args.prefix, port=args.port, region=args.region, directory=args.dir, stop=stop
-    )
+    try:
+        return run_stack(
+            prefix=args.prefix, port=args.port, region=args.region, directory=args.dir, stop=stop
+        )
+    except KeyboardInterrupt:  # Ctrl-C while it was starting; the server is already stopped
+        print("interrupted while starting", file=sys.stderr)
+        return 130
 
 
 def run_dlq(args: argparse.Namespace) -> int:
