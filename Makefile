@@ -12,7 +12,7 @@ UV_VENV := .venv-uv
 UV := $(UV_VENV)/bin/uv
 SYNC = $(UV) sync --locked --python $(PYTHON)
 
-.PHONY: test demo bench generate check drift lint typecheck checkov pytest distributions goldens install clean conformance lock test-latest test-lowest
+.PHONY: test demo stack bench generate check drift lint typecheck checkov pytest distributions goldens install clean conformance lock test-latest test-lowest
 
 # Two distributions from one tree: stereo-spot-shared (packaging/stereo-spot-shared,
 # pydantic only) and stereo-spot-aws-adapters (this pyproject.toml, which depends on it).
@@ -55,6 +55,12 @@ lock: $(UV)
 ## make demo: an embedded AWS endpoint, every resource provisioned, one job walked through
 demo: $(DEMO_STAMP)
 	$(BIN)/python -m stereo_spot_aws_adapters demo
+
+## make stack [PORT=4566]: a local stack until Ctrl-C: the embedded server, every resource
+## provisioned, outputs.json and .env written here (see docs/guides/local-stack.md)
+PORT ?= 4566
+stack: $(DEMO_STAMP)
+	$(BIN)/python -m stereo_spot_aws_adapters stack --port $(PORT)
 
 ## make test: codegen --check, drift check, ruff, import contracts, mypy --strict, checkov on infra/, pytest,
 ## both wheels in scratch venvs

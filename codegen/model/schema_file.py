@@ -22,11 +22,18 @@ def display_name(schema_path: Path) -> str:
     return f"{resolved.parent.name}/{resolved.name}"
 
 
+def error_name(schema_path: Path) -> str:
+    """How errors name the schema: a relative path as given (one the user can open from
+    where they ran the command), an absolute one as ``display_name`` (no machine path)."""
+    return display_name(schema_path) if schema_path.is_absolute() else str(schema_path)
+
+
 def load_schema(schema_path: Path) -> m.SchemaSpec:
     """Load, validate and build; raises ``SchemaError`` listing every problem, each with its line."""
     name = display_name(schema_path)
-    document = load(schema_path, name)
+    document = load(schema_path, error_name(schema_path))
     try:
         return build(document.data, schema_path, name)
     except SchemaError as error:
-        raise error.located(SchemaLines(document.text)) from None
+        located = error.located(SchemaLines(document.text))
+        raise SchemaError(error_name(schema_path), located.problems) from None

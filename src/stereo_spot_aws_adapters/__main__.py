@@ -1,4 +1,4 @@
-"""Command line: ``python -m stereo_spot_aws_adapters {demo,smoke,dlq}``.
+"""Command line: ``python -m stereo_spot_aws_adapters {demo,smoke,dlq,stack}``.
 
 The commands are developer tooling (``devtools.cli``); the library never imports them.
 """

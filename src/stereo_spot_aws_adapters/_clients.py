@@ -34,6 +34,9 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import NoRegionError
+
+from stereo_spot_shared.errors import InvalidConfigurationError
 
 from ._logging import attach_call_logging, with_call_logging
 
@@ -150,12 +153,18 @@ def get_client(
             session = _sessions.get(identity)
             if session is None:
                 session = _sessions[identity] = boto3.session.Session()
-            cached = session.client(
-                service,
-                region_name=region,
-                endpoint_url=endpoint_url or None,
-                config=client_config(service, profile_config(session)),
-            )
+            try:
+                cached = session.client(
+                    service,
+                    region_name=region,
+                    endpoint_url=endpoint_url or None,
+                    config=client_config(service, profile_config(session)),
+                )
+            except NoRegionError as error:
+                raise InvalidConfigurationError(
+                    f"no AWS region for {service}: set AWS_REGION (or AWS_DEFAULT_REGION, or "
+                    "region in the AWS profile), or pass it (region_name=, a command's --region)"
+                ) from error
             attach_call_logging(cached)
             _clients[key] = cached
             _built.add(cached)

@@ -71,6 +71,11 @@ def load_terraform_outputs(path: str | os.PathLike[str]) -> dict[str, str]:
     style file may use ``export``, comments, blank lines and quoted values.
     """
     file = Path(path)
+    return {name: _text(value, name, file) for name, value in _read_outputs(file).items()}
+
+
+def _read_outputs(file: Path) -> dict[str, object]:
+    """Every output in the file by upper-cased name, values as the file holds them."""
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -79,7 +84,16 @@ def load_terraform_outputs(path: str | os.PathLike[str]) -> dict[str, str]:
         raise InvalidConfigurationError(f"{file}: not UTF-8 text (byte {error.start})") from error
     if text.lstrip().startswith("{"):
         return _from_terraform_json(text, file)
-    return _from_env_file(text, file)
+    return dict(_from_env_file(text, file))
+
+
+def _text(value: object, name: str, file: Path) -> str:
+    """An output's value as an environment variable holds it: strings and numbers only."""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise InvalidConfigurationError(
+            f"{file}: output {name.lower()!r} is not a string or number"
+        )
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -100,20 +114,23 @@ def load_declared_outputs(
     with the operator's credentials, to another host. Those names are returned
     in ``ignored`` so the caller can report them.
     """
+    file = Path(path)
     declared = {v.name: v for v in variables}
     by_output = {v.terraform_output.upper(): v.name for v in declared.values()}
     values: dict[str, str] = {}
     ignored: list[str] = []
-    for name, value in load_terraform_outputs(path).items():
+    # Only declared outputs must be strings or numbers: an undeclared one is
+    # ignored whatever its type (a list of subnets, a map of tags).
+    for name, value in _read_outputs(file).items():
         variable = name if name in declared else by_output.get(name)
         if variable is None:
             ignored.append(name)
         else:
-            values[variable] = value
+            values[variable] = _text(value, name, file)
     return DeclaredOutputs(values, tuple(sorted(ignored)))
 
 
-def _from_terraform_json(text: str, file: Path) -> dict[str, str]:
+def _from_terraform_json(text: str, file: Path) -> dict[str, object]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -124,12 +141,9 @@ def _from_terraform_json(text: str, file: Path) -> dict[str, str]:
         raise InvalidConfigurationError(
             f"{file}: expected the object `terraform output -json` prints"
         )
-    result: dict[str, str] = {}
+    result: dict[str, object] = {}
     for name, output in data.items():
-        value = output.get("value") if isinstance(output, dict) else output
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise InvalidConfigurationError(f"{file}: output {name!r} is not a string or number")
-        result[name.upper()] = str(value)
+        result[name.upper()] = output.get("value") if isinstance(output, dict) else output
     return result
 
 

@@ -21,7 +21,7 @@ import binascii
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Final, Generic, Protocol, TypeVar
 
 from stereo_spot_shared._messages import (
     BASE64,
@@ -401,9 +401,14 @@ def _from_wire(name: str, value: MessageAttributeValueOutputTypeDef) -> MessageA
     return text
 
 
-def _plan_batches(
-    outgoing: Sequence[OutgoingMessage], limit: int = MAX_MESSAGE_BYTES
-) -> list[list[int]]:
+class _HasSize(Protocol):
+    """A message as batching sees it: its size as SQS counts it (body plus attributes)."""
+
+    @property
+    def size(self) -> int: ...
+
+
+def _plan_batches(outgoing: Sequence[_HasSize], limit: int = MAX_MESSAGE_BYTES) -> list[list[int]]:
     """Group indices, in order, so each batch has at most 10 entries and ``limit`` bytes.
 
     The queue's own message limit bounds a batch too: never more than SQS's

@@ -177,3 +177,43 @@ def test_drift_and_generate_share_schema_loading_without_importing_each_other() 
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("command", [[], ["drift"]], ids=["generate", "drift"])
+def test_a_relative_schema_path_is_named_as_given(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    # Before, errors named `<cwd's folder>/nope.toml`: a path that exists nowhere.
+    monkeypatch.chdir(tmp_path)
+    assert main([*command, "--schema", "nope.toml"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nope.toml: 1 problem(s):\nnope.toml: file not found\n")
+    assert tmp_path.name not in err
+
+    bad = tmp_path / "schemas" / "invalid.toml"
+    bad.parent.mkdir()
+    shutil.copy(BAD / "invalid_toml.toml", bad)
+    assert main([*command, "--schema", "schemas/invalid.toml"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("schemas/invalid.toml: 1 problem(s):\nschemas/invalid.toml: invalid TOML")
+
+
+def test_codegen_on_a_python_without_tomllib_is_one_line_naming_3_11() -> None:
+    # python3.10 is not on this machine: a fresh interpreter where tomllib cannot be imported.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import runpy, sys; sys.modules['tomllib'] = None; sys.argv = ['codegen', '--check']; "
+            "runpy.run_module('codegen', run_name='__main__', alter_sys=True)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "python -m codegen needs Python 3.11 or newer" in result.stderr

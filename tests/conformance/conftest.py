@@ -4,7 +4,10 @@
 - ``moto``: the AWS adapters against moto in-process;
 - ``moto_server``: the AWS adapters over HTTP against the embedded moto server;
 - ``endpoint``: the AWS adapters against ``$STEREO_SPOT_TEST_ENDPOINT`` (LocalStack
-  or another AWS-compatible emulator), only when that variable is set.
+  or another AWS-compatible emulator), only when it is set. Each service may have
+  its own endpoint (dynalite for DynamoDB beside LocalStack for SQS and S3):
+  ``STEREO_SPOT_TEST_ENDPOINT_<SERVICE>``, else botocore's ``AWS_ENDPOINT_URL_<SERVICE>``,
+  else ``STEREO_SPOT_TEST_ENDPOINT`` (see ``endpoints_under_test``).
 
 Every bundle is built by ``adapters_from_env``, the way a service builds it.
 Resources are provisioned once per test module per backend with unique names
@@ -22,14 +25,14 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import requests
 
-from stereo_spot_aws_adapters._clients import get_client
+from stereo_spot_aws_adapters._clients import ENDPOINT_VARIABLES, SERVICES, ServiceName, get_client
 from stereo_spot_aws_adapters.devtools.embedded import EmbeddedMotoServer
 from stereo_spot_aws_adapters.devtools.provision import provision, teardown
 from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
@@ -43,13 +46,52 @@ from stereo_spot_shared.memory import (
 )
 
 ENDPOINT_VARIABLE = "STEREO_SPOT_TEST_ENDPOINT"
+SERVICE_ENDPOINT_VARIABLES: Mapping[ServiceName, str] = {
+    service: f"{ENDPOINT_VARIABLE}_{service.upper()}" for service in SERVICES
+}
 REGION = "us-east-1"
 WAIT_SECONDS = 1
 """Receivers long-poll this long: enough for moto, short enough to keep the suite fast."""
 
-BACKENDS = ["memory", "moto", "moto_server"] + (
-    ["endpoint"] if os.environ.get(ENDPOINT_VARIABLE) else []
-)
+Endpoints = Mapping[ServiceName, str]
+"""The endpoint each service's requests go to."""
+
+
+def endpoints_under_test(environ: Mapping[str, str]) -> Endpoints | None:
+    """Where the ``endpoint`` backend sends each service's requests; ``None``: it does not run.
+
+    Per service, the first set of ``STEREO_SPOT_TEST_ENDPOINT_<SERVICE>``,
+    botocore's ``AWS_ENDPOINT_URL_<SERVICE>`` and ``STEREO_SPOT_TEST_ENDPOINT``.
+    The backend runs when any ``STEREO_SPOT_TEST_ENDPOINT*`` variable is set, or
+    all three of botocore's; a service left without an endpoint is a usage
+    error, never a silent fall-back to AWS.
+    """
+
+    def value(name: str) -> str:
+        return environ.get(name, "").strip()
+
+    ours = [ENDPOINT_VARIABLE, *SERVICE_ENDPOINT_VARIABLES.values()]
+    if not any(value(name) for name in ours) and not all(
+        value(name) for name in ENDPOINT_VARIABLES.values()
+    ):
+        return None
+    endpoints: dict[ServiceName, str] = {}
+    for service in SERVICES:
+        candidates = (
+            SERVICE_ENDPOINT_VARIABLES[service],
+            ENDPOINT_VARIABLES[service],
+            ENDPOINT_VARIABLE,
+        )
+        found = next((value(name) for name in candidates if value(name)), None)
+        if found is None:
+            raise pytest.UsageError(f"no endpoint for {service}: set {' or '.join(candidates)}")
+        endpoints[service] = found
+    return endpoints
+
+
+# Read once, before any fixture clears the AWS_ENDPOINT_URL_* variables.
+ENDPOINTS = endpoints_under_test(os.environ)
+BACKENDS = ["memory", "moto", "moto_server"] + (["endpoint"] if ENDPOINTS else [])
 
 
 @dataclass
@@ -85,41 +127,42 @@ class Backend:
 
 
 def _aws_environment(
-    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], endpoint: str | None
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], endpoints: Endpoints | None
 ) -> None:
-    for name in (
-        "AWS_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_ENDPOINT_URL_DYNAMODB",
-        "AWS_ENDPOINT_URL_SQS",
-        "AWS_ENDPOINT_URL_S3",
-    ):
+    """Credentials, region and each service's endpoint (botocore's own variables)."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
+    for service, variable in ENDPOINT_VARIABLES.items():
+        if endpoints is None:
+            monkeypatch.delenv(variable, raising=False)
+        else:
+            monkeypatch.setenv(variable, endpoints[service])
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", os.environ.get("AWS_ACCESS_KEY_ID") or "testing")
     monkeypatch.setenv(
         "AWS_SECRET_ACCESS_KEY", os.environ.get("AWS_SECRET_ACCESS_KEY") or "testing"
     )
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    if endpoint is None:
-        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    else:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.delenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
 
 
-def _aws_backend(name: str, endpoint: str | None) -> Iterator[Backend]:
-    """Provision uniquely named resources, build the bundle from the environment, clean up."""
+def _aws_backend(name: str, endpoints: Endpoints | None) -> Iterator[Backend]:
+    """Provision uniquely named resources, build the bundle from the environment, clean up.
+
+    Every client (the bundle's, provisioning's, the suite's own) finds its
+    service's endpoint in botocore's ``AWS_ENDPOINT_URL_<SERVICE>``, as a service would.
+    """
     prefix = f"conf-{uuid.uuid4().hex[:8]}"
     with pytest.MonkeyPatch.context() as monkeypatch:
-        _aws_environment(monkeypatch, {}, endpoint)
-        environment = provision(prefix=prefix, region_name=REGION, endpoint_url=endpoint)
-        _aws_environment(monkeypatch, environment, endpoint)
+        _aws_environment(monkeypatch, {}, endpoints)
+        environment = provision(prefix=prefix, region_name=REGION)
+        _aws_environment(monkeypatch, environment, endpoints)
         monkeypatch.setenv("STORAGE_ADAPTER", "aws")
         adapters = adapters_from_env(wait_time_seconds=WAIT_SECONDS)
-        sqs = get_client("sqs", region_name=REGION, endpoint_url=endpoint)
-        s3 = get_client("s3", region_name=REGION, endpoint_url=endpoint)
+        sqs = get_client("sqs", region_name=REGION)
+        s3 = get_client("s3", region_name=REGION)
         created_queues: list[str] = []
         queue_urls = {
             queue: environment[f"{queue.upper()}_QUEUE_URL"]
@@ -157,7 +200,7 @@ def _aws_backend(name: str, endpoint: str | None) -> Iterator[Backend]:
         finally:
             for url in created_queues:
                 sqs.delete_queue(QueueUrl=url)
-            teardown(environment, region_name=REGION, endpoint_url=endpoint)
+            teardown(environment, region_name=REGION)
 
 
 def _memory_backend() -> Iterator[Backend]:
@@ -228,9 +271,10 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
                 yield backend
     elif name == "moto_server":
         endpoint = request.getfixturevalue("embedded_endpoint")
-        yield from _aws_backend(name, endpoint)
+        yield from _aws_backend(name, dict.fromkeys(SERVICES, endpoint))
     else:
-        yield from _aws_backend(name, os.environ[ENDPOINT_VARIABLE])
+        assert ENDPOINTS is not None
+        yield from _aws_backend(name, ENDPOINTS)
 
 
 @pytest.fixture

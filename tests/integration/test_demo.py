@@ -61,7 +61,7 @@ def stack() -> Iterator[tuple[str, dict[str, str]]]:
 
 def write_terraform_outputs(path: Path, environment: dict[str, str]) -> None:
     """The file `terraform output -json` writes."""
-    outputs = {
+    outputs: dict[str, object] = {
         resource.terraform_output: {
             "sensitive": False,
             "type": "string",
@@ -69,6 +69,10 @@ def write_terraform_outputs(path: Path, environment: dict[str, str]) -> None:
         }
         for resource in (*TABLES, *QUEUES, *BUCKETS)
     }
+    # Outputs the schema does not declare, of every type Terraform has: ignored.
+    outputs["subnet_ids"] = {"sensitive": False, "type": ["list", "string"], "value": ["a"]}
+    outputs["tags"] = {"sensitive": False, "type": ["map", "string"], "value": {"k": "v"}}
+    outputs["replicas"] = {"sensitive": False, "type": "number", "value": 3}
     path.write_text(json.dumps(outputs, indent=2), encoding="utf-8")
 
 
@@ -169,6 +173,7 @@ def test_smoke_walks_an_existing_stack_and_deletes_only_what_it_created(
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"endpoints: dynamodb {endpoint}, sqs {endpoint}, s3 {endpoint}" in result.stdout
+    assert "ignored (not declared by the schema): REPLICAS, SUBNET_IDS, TAGS" in result.stdout
     steps = numbered_steps(result.stdout)
     assert steps == [
         "load the Terraform outputs and build every adapter",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import boto3
 import pytest
@@ -110,3 +111,145 @@ def test_a_missing_queue_is_a_typed_error_not_a_traceback(
     assert raised.value.__cause__ is not None
     assert main(["dlq", gone, "--wait", "0"]) == 1
     assert "gone" in capsys.readouterr().err
+
+
+def dead_lettered(bodies: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """A source queue ($VIDEO_WORKER_QUEUE_URL, SQS's default 256 KiB limit) and its DLQ."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq = sqs.create_queue(QueueName="big-dlq")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    source = sqs.create_queue(
+        QueueName="big",
+        Attributes={
+            "MaximumMessageSize": "262144",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 3}),
+        },
+    )["QueueUrl"]
+    for body in bodies:
+        sqs.send_message(QueueUrl=dlq, MessageBody=body)
+    monkeypatch.setenv("VIDEO_WORKER_QUEUE_URL", source)
+    return source, dlq
+
+
+@pytest.mark.usefixtures("aws")
+def test_redrive_splits_batches_by_size_so_ten_200_kb_letters_all_move(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    letters = [f"{i}" + "x" * 200_000 for i in range(10)]
+    source, dlq = dead_lettered(letters, monkeypatch)
+
+    assert main(["dlq", "video_worker", "--redrive", "--limit", "10", "--wait", "0"]) == 0
+
+    assert "10 message(s) moved" in capsys.readouterr().out
+    assert sorted(map(str, bodies(source))) == sorted(letters)
+    assert bodies(dlq) == []
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_failed_send_names_the_source_queue_it_went_to_and_the_letter_stays(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from stereo_spot_aws_adapters._clients import get_client
+
+    source, dlq = dead_lettered(["one", "two"], monkeypatch)
+
+    def refused(**_: object) -> None:
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "no"}},
+            "SendMessageBatch",
+        )
+
+    with monkeypatch.context() as patched:
+        patched.setattr(get_client("sqs"), "send_message_batch", refused)
+        assert main(["dlq", "video_worker", "--redrive", "--wait", "0"]) == 1
+
+    out = capsys.readouterr().out
+    not_moved = [line for line in out.splitlines() if line.startswith("NOT moved")]
+    assert len(not_moved) == 2
+    for line in not_moved:
+        assert f"'{source}'" in line and "sqs:SendMessage" in line
+        assert f"'{dlq}'" not in line
+    assert sorted(map(str, bodies(dlq))) == ["one", "two"]
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_rejected_entry_names_the_source_queue_and_its_code(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stereo_spot_aws_adapters._clients import get_client
+
+    source, _ = dead_lettered(["one"], monkeypatch)
+    client = get_client("sqs")
+
+    def partly(**request: object) -> dict[str, object]:
+        entries = request["Entries"]
+        assert isinstance(entries, list)
+        return {
+            "Successful": [],
+            "Failed": [
+                {
+                    "Id": e["Id"],
+                    "SenderFault": True,
+                    "Code": "InvalidParameterValue",
+                    "Message": "too big",
+                }
+                for e in entries
+            ],
+        }
+
+    monkeypatch.setattr(client, "send_message_batch", partly)
+    assert main(["dlq", "video_worker", "--redrive", "--wait", "0"]) == 1
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("NOT moved"))
+    assert f"sqs:SendMessage to SQS queue '{source}' failed (InvalidParameterValue: too big)" in (
+        line
+    )
+
+
+@pytest.mark.usefixtures("aws")
+def test_dlq_reads_the_queue_url_from_an_env_file_like_smoke(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source, _ = dead_lettered(["one", "two"], monkeypatch)
+    monkeypatch.delenv("VIDEO_WORKER_QUEUE_URL")
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(
+        json.dumps(
+            {
+                "video_worker_queue_url": {"value": source, "type": "string", "sensitive": False},
+                "subnet_ids": {"value": ["a", "b"], "type": ["list", "string"]},
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert main(["dlq", "video_worker", "--env-file", str(outputs), "--wait", "0"]) == 0
+    assert "2 dead letter(s)" in capsys.readouterr().out
+
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"VIDEO_WORKER_QUEUE_URL={source}\n", encoding="utf-8")
+    assert (
+        main(["dlq", "video_worker", "--env-file", str(env_file), "--redrive", "--wait", "0"]) == 0
+    )
+    assert "2 message(s) moved" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("aws")
+def test_dlq_env_file_errors_are_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "nope.json"
+    assert main(["dlq", "chunking", "--env-file", str(missing)]) == 2
+    assert capsys.readouterr().err == f"error: Terraform outputs file not found: {missing}\n"
+
+    other = tmp_path / "other.env"
+    other.write_text("JOBS_TABLE_NAME=jobs\n", encoding="utf-8")
+    assert main(["dlq", "chunking", "--env-file", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "has no chunking_queue_url output" in err
+
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/q"
+    assert main(["dlq", url, "--env-file", str(other)]) == 2
+    assert "QUEUE is already a URL" in capsys.readouterr().err

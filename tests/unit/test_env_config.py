@@ -309,6 +309,32 @@ def test_load_declared_outputs_keeps_only_declared_variables(tmp_path: Path) -> 
     assert loaded.ignored == ("AWS_ENDPOINT_URL",)
 
 
+def test_undeclared_outputs_are_ignored_whatever_their_type(tmp_path: Path) -> None:
+    outputs = {
+        "jobs_table_name": {"value": "stack-jobs", "type": "string"},
+        "subnet_ids": {"value": ["subnet-a", "subnet-b"], "type": ["list", "string"]},
+        "tags": {"value": {"team": "video"}, "type": ["map", "string"]},
+        "debug": {"value": True, "type": "bool"},
+        "nothing": {"value": None},
+    }
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(outputs))
+
+    loaded = load_declared_outputs(path, env_config.VARIABLES)
+
+    assert loaded.values == {"JOBS_TABLE_NAME": "stack-jobs"}
+    assert loaded.ignored == ("DEBUG", "NOTHING", "SUBNET_IDS", "TAGS")
+
+
+def test_a_declared_output_that_is_not_text_is_still_a_configuration_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({"jobs_table_name": {"value": ["a", "b"]}}))
+    with pytest.raises(InvalidConfigurationError, match="output 'jobs_table_name' is not a string"):
+        load_declared_outputs(path, env_config.VARIABLES)
+
+
 def test_outputs_nested_too_deeply_are_a_configuration_error(tmp_path: Path) -> None:
     path = tmp_path / "outputs.json"
     path.write_text('{"jobs_table_name": ' + "[" * 100_000 + "]" * 100_000 + "}")

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import ClassVar
+from xml.sax.saxutils import escape
+
 import pytest
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError
 
 from stereo_spot_aws_adapters._clients import get_client
@@ -149,3 +155,74 @@ def test_an_endpoint_without_ttl_support_gets_a_warning_not_a_failure(
         )["Table"]["TableStatus"]
         == "ACTIVE"
     )
+
+
+class S3rverLike:
+    """An S3 that answers as s3rver does for the listings it lacks, at the HTTP level.
+
+    s3rver routes ``GET /bucket?uploads`` to ``NotImplemented`` (501) and
+    ``GET /bucket?versions`` to ``MethodNotAllowed`` (405); everything else is
+    served by moto here.
+    """
+
+    ANSWERS: ClassVar[dict[str, tuple[int, str, str]]] = {
+        "ListMultipartUploads": (
+            501,
+            "NotImplemented",
+            "A parameter you provided implies functionality that is not implemented",
+        ),
+        "ListObjectVersions": (
+            405,
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource.",
+        ),
+    }
+
+    def __init__(self, client: object) -> None:
+        self.refused: list[str] = []
+        events = client.meta.events  # type: ignore[attr-defined]
+        for operation in self.ANSWERS:
+            # First, so it answers before moto's in-process stub.
+            events.register_first(f"before-send.s3.{operation}", self._answer)
+
+    def _answer(self, request: AWSPreparedRequest, **kwargs: object) -> AWSResponse:
+        operation = str(kwargs["event_name"]).rsplit(".", 1)[-1]
+        status, code, message = self.ANSWERS[operation]
+        self.refused.append(operation)
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+            f"<Message>{message}</Message><Resource>{escape(request.url)}</Resource></Error>"
+        ).encode()
+        headers = HTTPHeaders()
+        headers["Content-Type"] = "application/xml"
+        return AWSResponse(request.url, status, headers, _Raw(body))
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: object) -> Iterator[bytes]:
+        yield self._body
+
+
+@pytest.mark.usefixtures("aws")
+def test_teardown_on_an_s3_without_multipart_or_version_listings_warns_and_leaves_no_bucket() -> (
+    None
+):
+    environment = provision(prefix="s3rver")
+    s3 = get_client("s3")
+    for bucket in BUCKETS:
+        s3.put_object(Bucket=environment[bucket.env_var], Key="input/a/source.mp4", Body=b"x")
+    fake = S3rverLike(s3)
+
+    with pytest.warns(EmulatorLimitationWarning) as warned:
+        teardown(environment)
+
+    assert set(fake.refused) == {"ListMultipartUploads", "ListObjectVersions"}
+    messages = [str(w.message) for w in warned]
+    assert any("does not support S3 ListMultipartUploads (NotImplemented)" in m for m in messages)
+    assert any("does not support S3 ListObjectVersions (MethodNotAllowed)" in m for m in messages)
+    assert s3.list_buckets()["Buckets"] == []
+    assert get_client("dynamodb").list_tables()["TableNames"] == []
+    assert get_client("sqs").list_queues().get("QueueUrls", []) == []

@@ -20,14 +20,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from stereo_spot_shared._messages import MAX_BATCH_ENTRIES
-from stereo_spot_shared.errors import InvalidConfigurationError
+from stereo_spot_shared._messages import MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES
+from stereo_spot_shared.errors import InvalidConfigurationError, StereoSpotError
 
 from .._errors import AwsCall, Resource
+from ..sqs import _plan_batches
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
-    from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef, MessageTypeDef
+    from mypy_boto3_sqs.type_defs import (
+        BatchResultErrorEntryTypeDef,
+        MessageAttributeValueTypeDef,
+        MessageTypeDef,
+    )
 
 __all__ = [
     "DeadLetter",
@@ -61,6 +66,7 @@ class RedriveResult:
     moved: list[str] = field(default_factory=list)  # message ids now on the source queue
     not_sent: list[str] = field(default_factory=list)  # still in the dead-letter queue
     not_deleted: list[str] = field(default_factory=list)  # sent, but also still dead-lettered
+    reasons: dict[str, str] = field(default_factory=dict)  # why each not_sent id was not sent
 
 
 def _queue(url: str) -> AwsCall:
@@ -177,48 +183,120 @@ def redrive(
     hide_seconds: int = 60,
     wait_time_seconds: int = 1,
 ) -> RedriveResult:
-    """Move up to ``limit`` dead letters back to ``queue_url``: send a copy, then delete."""
+    """Move up to ``limit`` dead letters back to ``queue_url``: send a copy, then delete.
+
+    Sends are batched by count (10) and by total size (the source queue's
+    ``MaximumMessageSize``), so large letters move too. A failed send names
+    ``queue_url``, where it went; a failed delete names the dead-letter queue.
+    """
     result = RedriveResult()
+    with _queue(queue_url):
+        batch_limit = _batch_bytes(client, queue_url)
+    unsent: list[MessageTypeDef] = []  # hidden until the end, so no letter is tried twice
     with _queue(dlq_url):
-        _redrive(client, dlq_url, queue_url, limit, hide_seconds, wait_time_seconds, result)
+        try:
+            for received in _receive(client, dlq_url, limit, hide_seconds, wait_time_seconds):
+                letters = [_Letter(message) for message in received]
+                for group in _plan_batches(letters, batch_limit):
+                    batch = [letters[i].message for i in group]
+                    unsent += _move(batch, client, dlq_url, queue_url, result)
+        finally:
+            _show_again(client, dlq_url, unsent)
     return result
 
 
-def _redrive(
+@dataclass(frozen=True)
+class _Letter:
+    """A received dead letter and its size as SQS counts it (body plus attributes)."""
+
+    message: MessageTypeDef
+
+    @property
+    def size(self) -> int:
+        total = len(self.message.get("Body", "").encode("utf-8"))
+        for name, value in _attributes(self.message).items():
+            binary = value.get("BinaryValue")
+            if isinstance(binary, bytes):
+                payload = len(binary)
+            else:
+                payload = len(value.get("StringValue", "").encode("utf-8"))
+            total += len(name.encode("utf-8")) + len(value["DataType"]) + payload
+        return total
+
+
+def _batch_bytes(client: SQSClient, queue_url: str) -> int:
+    """The most one SendMessageBatch to ``queue_url`` may carry: its own message limit."""
+    attributes = client.get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["MaximumMessageSize"]
+    ).get("Attributes", {})
+    return min(int(attributes.get("MaximumMessageSize", MAX_MESSAGE_BYTES)), MAX_MESSAGE_BYTES)
+
+
+def _move(
+    batch: list[MessageTypeDef],
     client: SQSClient,
     dlq_url: str,
     queue_url: str,
-    limit: int,
-    hide_seconds: int,
-    wait_time_seconds: int,
+    result: RedriveResult,
+) -> list[MessageTypeDef]:
+    """Send one batch to ``queue_url``, delete from the dead-letter queue what was sent.
+
+    Returns the letters that were not sent (still in the dead-letter queue).
+    """
+    by_id = {str(i): message for i, message in enumerate(batch)}
+    try:
+        with _queue(queue_url):
+            sent = client.send_message_batch(
+                QueueUrl=queue_url,
+                Entries=[
+                    {
+                        "Id": entry_id,
+                        "MessageBody": message["Body"],
+                        "MessageAttributes": _attributes(message),
+                    }
+                    for entry_id, message in by_id.items()
+                ],
+            )
+    except StereoSpotError as error:
+        # The whole request failed: every letter in it stays dead-lettered.
+        for message in batch:
+            _not_sent(result, message, str(error))
+        return batch
+    succeeded = [entry["Id"] for entry in sent.get("Successful", [])]
+    failed = sent.get("Failed", [])
+    for entry in failed:
+        _not_sent(result, by_id[entry["Id"]], _entry_failure(queue_url, entry))
+    if succeeded:
+        _delete_sent(client, dlq_url, by_id, succeeded, result)
+    return [by_id[entry["Id"]] for entry in failed]
+
+
+def _delete_sent(
+    client: SQSClient,
+    dlq_url: str,
+    by_id: dict[str, MessageTypeDef],
+    succeeded: list[str],
     result: RedriveResult,
 ) -> None:
-    for batch in _receive(client, dlq_url, limit, hide_seconds, wait_time_seconds):
-        by_id = {str(i): message for i, message in enumerate(batch)}
-        sent = client.send_message_batch(
-            QueueUrl=queue_url,
-            Entries=[
-                {
-                    "Id": entry_id,
-                    "MessageBody": message["Body"],
-                    "MessageAttributes": _attributes(message),
-                }
-                for entry_id, message in by_id.items()
-            ],
-        )
-        succeeded = [entry["Id"] for entry in sent.get("Successful", [])]
-        failed = [by_id[entry["Id"]] for entry in sent.get("Failed", [])]
-        result.not_sent += [m["MessageId"] for m in failed]
-        _show_again(client, dlq_url, failed)
-        if not succeeded:
-            continue
-        deleted = client.delete_message_batch(
-            QueueUrl=dlq_url,
-            Entries=[
-                {"Id": entry_id, "ReceiptHandle": by_id[entry_id]["ReceiptHandle"]}
-                for entry_id in succeeded
-            ],
-        )
-        gone = {entry["Id"] for entry in deleted.get("Successful", [])}
-        result.moved += [by_id[i]["MessageId"] for i in succeeded if i in gone]
-        result.not_deleted += [by_id[i]["MessageId"] for i in succeeded if i not in gone]
+    deleted = client.delete_message_batch(
+        QueueUrl=dlq_url,
+        Entries=[
+            {"Id": entry_id, "ReceiptHandle": by_id[entry_id]["ReceiptHandle"]}
+            for entry_id in succeeded
+        ],
+    )
+    gone = {entry["Id"] for entry in deleted.get("Successful", [])}
+    result.moved += [by_id[i]["MessageId"] for i in succeeded if i in gone]
+    result.not_deleted += [by_id[i]["MessageId"] for i in succeeded if i not in gone]
+
+
+def _entry_failure(queue_url: str, entry: BatchResultErrorEntryTypeDef) -> str:
+    return (
+        f"sqs:SendMessage to SQS queue {queue_url!r} failed "
+        f"({entry.get('Code', 'unknown')}: {entry.get('Message', 'no message')})"
+    )
+
+
+def _not_sent(result: RedriveResult, message: MessageTypeDef, reason: str) -> None:
+    result.not_sent.append(message["MessageId"])
+    result.reasons[message["MessageId"]] = reason

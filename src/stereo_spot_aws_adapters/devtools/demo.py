@@ -16,6 +16,7 @@ from typing import TextIO
 
 from stereo_spot_shared import interfaces
 from stereo_spot_shared.backends import STORAGE_ADAPTER, installed_backends
+from stereo_spot_shared.errors import InvalidConfigurationError, UnknownBackendError
 from stereo_spot_shared.generated.keys import INPUT_LAYOUT
 from stereo_spot_shared.memory import MemoryState
 
@@ -27,12 +28,63 @@ from .embedded import EmbeddedMotoServer
 from .provision import provision
 from .walk import WALK_STEPS, Step, Walk, WalkError, clean_up, run_steps
 
-__all__ = ["BACKENDS", "run_demo", "run_memory_demo", "run_smoke"]
+__all__ = [
+    "BACKENDS",
+    "demo_backend",
+    "require_smoke_backend",
+    "run_demo",
+    "run_memory_demo",
+    "run_smoke",
+]
 
 BACKENDS = ("aws", "memory")
 """What ``demo --backend`` accepts: an embedded moto server, or the in-memory backend."""
 
 DEMO_REGION = "us-east-1"
+
+
+def _storage_adapter() -> str | None:
+    """``$STORAGE_ADAPTER`` as the backends read it (lower-cased), or ``None`` when unset or blank."""
+    return os.environ.get(STORAGE_ADAPTER, "").strip().lower() or None
+
+
+def _unknown_backend(name: str, command: str) -> UnknownBackendError:
+    installed = sorted(installed_backends())
+    return UnknownBackendError(
+        f"{STORAGE_ADAPTER}={name!r} names no backend (installed: {', '.join(installed)}); "
+        f"{command} runs on {' or '.join(BACKENDS)}: fix or unset {STORAGE_ADAPTER}",
+        name,
+        installed,
+    )
+
+
+def demo_backend(explicit: str | None) -> str:
+    """The backend ``demo`` runs: ``--backend``, else ``$STORAGE_ADAPTER``, else ``aws``.
+
+    A ``$STORAGE_ADAPTER`` the demo cannot run is an ``UnknownBackendError``,
+    never silently replaced by the default.
+    """
+    if explicit is not None:
+        return explicit
+    selected = _storage_adapter()
+    if selected is None:
+        return "aws"
+    if selected not in BACKENDS:
+        raise _unknown_backend(selected, "demo")
+    return selected
+
+
+def require_smoke_backend() -> None:
+    """``smoke`` walks a deployed stack on ``aws``; any other ``$STORAGE_ADAPTER`` is an error."""
+    selected = _storage_adapter()
+    if selected is None or selected == "aws":
+        return
+    if selected not in BACKENDS:
+        raise _unknown_backend(selected, "smoke")
+    raise InvalidConfigurationError(
+        f"{STORAGE_ADAPTER}={selected!r}, but smoke walks a deployed stack on the aws backend: "
+        f"unset {STORAGE_ADAPTER} (or run `demo --backend {selected}`)"
+    )
 
 
 def run_demo(
@@ -83,37 +135,8 @@ class EmbeddedStack:
         )
 
     def route_uploads(self, walk: Walk) -> str:
-        # Terraform's bucket notification, recreated: new source videos go to chunking.
-        queue_url = walk.environment[env_config.CHUNKING_QUEUE_URL.name]
-        bucket = walk.environment[env_config.INPUT_BUCKET_NAME.name]
-        endpoint = self.server.endpoint_url
-        sqs = get_client("sqs", region_name=DEMO_REGION, endpoint_url=endpoint)
-        s3 = get_client("s3", region_name=DEMO_REGION, endpoint_url=endpoint)
-        arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        s3.put_bucket_notification_configuration(
-            Bucket=bucket,
-            NotificationConfiguration={
-                "QueueConfigurations": [
-                    {
-                        "QueueArn": arn,
-                        "Events": ["s3:ObjectCreated:*"],
-                        "Filter": {
-                            "Key": {
-                                "FilterRules": [
-                                    {"Name": "prefix", "Value": INPUT_LAYOUT.prefix},
-                                    {"Name": "suffix", "Value": INPUT_LAYOUT.suffix},
-                                ]
-                            }
-                        },
-                    }
-                ]
-            },
-        )
-        return (
-            f"s3://{bucket}/{INPUT_LAYOUT.prefix}*{INPUT_LAYOUT.suffix} -> "
-            f"{arn.rsplit(':', 1)[-1]} (ObjectCreated)"
+        return route_uploads(
+            walk.environment, region=DEMO_REGION, endpoint_url=self.server.endpoint_url
         )
 
     def configure_environment(self, walk: Walk) -> str:
@@ -122,6 +145,40 @@ class EmbeddedStack:
         os.environ["AWS_REGION"] = DEMO_REGION
         os.environ[STORAGE_ADAPTER] = "aws"
         return _build_adapters(walk, len(walk.environment))
+
+
+def route_uploads(environment: dict[str, str], *, region: str, endpoint_url: str) -> str:
+    """Terraform's bucket notification, recreated: new source videos go to chunking."""
+    queue_url = environment[env_config.CHUNKING_QUEUE_URL.name]
+    bucket = environment[env_config.INPUT_BUCKET_NAME.name]
+    sqs = get_client("sqs", region_name=region, endpoint_url=endpoint_url)
+    s3 = get_client("s3", region_name=region, endpoint_url=endpoint_url)
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {
+                        "Key": {
+                            "FilterRules": [
+                                {"Name": "prefix", "Value": INPUT_LAYOUT.prefix},
+                                {"Name": "suffix", "Value": INPUT_LAYOUT.suffix},
+                            ]
+                        }
+                    },
+                }
+            ]
+        },
+    )
+    return (
+        f"s3://{bucket}/{INPUT_LAYOUT.prefix}*{INPUT_LAYOUT.suffix} -> "
+        f"{arn.rsplit(':', 1)[-1]} (ObjectCreated)"
+    )
 
 
 def run_memory_demo(*, out: TextIO = sys.stdout) -> int:

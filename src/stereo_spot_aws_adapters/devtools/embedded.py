@@ -7,6 +7,7 @@ server starts. Every server in one process shares moto's in-memory state.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -22,6 +23,14 @@ _QUIET_LOGGERS = ("werkzeug", "moto")
 
 class MotoNotInstalledError(ImportError):
     """moto and flask (the `demo` extra) are needed for the embedded server but not installed."""
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Raise ``OSError`` if ``port`` is taken; werkzeug would print and ``sys.exit(1)`` instead."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the server binds: a port in TIME_WAIT is free to reuse.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
 
 
 class _OneRequestAtATime:
@@ -82,6 +91,8 @@ class EmbeddedMotoServer:
                 f"the embedded AWS server needs moto and flask ({error}); "
                 f"install it with: {DEMO_INSTALL_HINT}"
             ) from error
+        if self._requested_port:
+            _check_port_free(self.host, self._requested_port)
         for name in _QUIET_LOGGERS:
             logger = logging.getLogger(name)
             self._saved_levels[name] = logger.level

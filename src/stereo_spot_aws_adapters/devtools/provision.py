@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from .._clients import get_client
-from .._errors import error_code
+from .._errors import AwsCall, Resource, error_code
 from ..generated.resources import BUCKETS, QUEUES, TABLES
 
 if TYPE_CHECKING:
@@ -68,6 +68,8 @@ def provision(
     Existing resources are reused, so calling it twice is harmless. The result
     maps each resource's environment variable (``JOBS_TABLE_NAME``,
     ``CHUNKING_QUEUE_URL``, ...) to its table name, queue URL or bucket name.
+    A failure is a ``stereo_spot_shared.errors`` class naming the resource (no
+    credentials or region: ``InvalidConfigurationError``), botocore's error its cause.
     """
     dynamodb = get_client("dynamodb", region_name=region_name, endpoint_url=endpoint_url)
     sqs = get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
@@ -75,13 +77,16 @@ def provision(
     environment: dict[str, str] = {}
     for table in TABLES:
         name = resource_name(prefix, table.name)
-        _create_table(dynamodb, table, name)
+        with _table(name):
+            _create_table(dynamodb, table, name)
         environment[table.env_var] = name
     for queue in QUEUES:
-        environment[queue.env_var] = _create_queue(sqs, queue, prefix)
+        with _queue(resource_name(prefix, queue.name)):
+            environment[queue.env_var] = _create_queue(sqs, queue, prefix)
     for bucket in BUCKETS:
         name = resource_name(prefix, bucket.name)
-        _create_bucket(s3, name)
+        with _bucket(name):
+            _create_bucket(s3, name)
         environment[bucket.env_var] = name
     return environment
 
@@ -95,25 +100,44 @@ def teardown(
     """Delete the resources ``environment`` names (as ``provision`` returned it).
 
     Buckets are emptied first. Resources that are already gone are skipped;
-    variables that name no schema resource are ignored.
+    variables that name no schema resource are ignored. An endpoint without
+    ``ListMultipartUploads`` or ``ListObjectVersions`` (s3rver) gets an
+    ``EmulatorLimitationWarning`` and its buckets are emptied with what it has.
     """
     dynamodb = get_client("dynamodb", region_name=region_name, endpoint_url=endpoint_url)
     sqs = get_client("sqs", region_name=region_name, endpoint_url=endpoint_url)
     s3 = get_client("s3", region_name=region_name, endpoint_url=endpoint_url)
     for table in TABLES:
         if table.env_var in environment:
-            _delete_table(dynamodb, environment[table.env_var])
+            with _table(environment[table.env_var]):
+                _delete_table(dynamodb, environment[table.env_var])
     for queue in QUEUES:
         if queue.env_var in environment:
-            with _ignoring("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
-                sqs.delete_queue(QueueUrl=environment[queue.env_var])
+            urls = [environment[queue.env_var]]
             if queue.dead_letter_queue is not None:
-                dlq_url = _dead_letter_url(environment[queue.env_var], queue)
-                with _ignoring("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
-                    sqs.delete_queue(QueueUrl=dlq_url)
+                urls.append(_dead_letter_url(environment[queue.env_var], queue))
+            for url in urls:
+                with _queue(url), _ignoring(*_QUEUE_GONE):
+                    sqs.delete_queue(QueueUrl=url)
     for bucket in BUCKETS:
         if bucket.env_var in environment:
-            _delete_bucket(s3, environment[bucket.env_var])
+            with _bucket(environment[bucket.env_var]):
+                _delete_bucket(s3, environment[bucket.env_var])
+
+
+_QUEUE_GONE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
+
+
+def _table(name: str) -> AwsCall:
+    return AwsCall(Resource("dynamodb", "DynamoDB table", name))
+
+
+def _queue(name_or_url: str) -> AwsCall:
+    return AwsCall(Resource("sqs", "SQS queue", name_or_url))
+
+
+def _bucket(name: str) -> AwsCall:
+    return AwsCall(Resource("s3", "S3 bucket", name))
 
 
 def _create_table(client: DynamoDBClient, table: TableResource, name: str) -> None:
@@ -216,24 +240,77 @@ def _delete_table(client: DynamoDBClient, name: str) -> None:
 
 def _delete_bucket(client: S3Client, name: str) -> None:
     with _ignoring("NoSuchBucket"):
-        for uploads in client.get_paginator("list_multipart_uploads").paginate(Bucket=name):
-            for upload in uploads.get("Uploads", []):
-                client.abort_multipart_upload(
-                    Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"]
-                )
-        # Versions too: a versioned bucket cannot be deleted while any remain.
-        for versions in client.get_paginator("list_object_versions").paginate(Bucket=name):
-            doomed: list[ObjectIdentifierTypeDef] = [
-                {"Key": entry["Key"], "VersionId": entry["VersionId"]}
-                for entry in versions.get("Versions", [])
-            ]
-            doomed += [
-                {"Key": marker["Key"], "VersionId": marker["VersionId"]}
-                for marker in versions.get("DeleteMarkers", [])
-            ]
-            if doomed:
-                client.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
+        with _unless_unsupported(client, "ListMultipartUploads", name, "uploads left unaborted"):
+            for uploads in client.get_paginator("list_multipart_uploads").paginate(Bucket=name):
+                for upload in uploads.get("Uploads", []):
+                    client.abort_multipart_upload(
+                        Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
+        try:
+            _delete_object_versions(client, name)
+        except ClientError as error:
+            if not _unsupported(error):
+                raise
+            _warn_unsupported(
+                client, error, "ListObjectVersions", name, "objects deleted unversioned"
+            )
+            _delete_objects(client, name)
         client.delete_bucket(Bucket=name)
+
+
+def _delete_object_versions(client: S3Client, name: str) -> None:
+    # Versions too: a versioned bucket cannot be deleted while any remain.
+    for versions in client.get_paginator("list_object_versions").paginate(Bucket=name):
+        doomed: list[ObjectIdentifierTypeDef] = [
+            {"Key": entry["Key"], "VersionId": entry["VersionId"]}
+            for entry in versions.get("Versions", [])
+        ]
+        doomed += [
+            {"Key": marker["Key"], "VersionId": marker["VersionId"]}
+            for marker in versions.get("DeleteMarkers", [])
+        ]
+        if doomed:
+            client.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
+
+
+def _delete_objects(client: S3Client, name: str) -> None:
+    """Empty an unversioned bucket with ListObjectsV2 (what every S3 emulator has)."""
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
+        doomed: list[ObjectIdentifierTypeDef] = [
+            {"Key": entry["Key"]} for entry in page.get("Contents", [])
+        ]
+        if doomed:
+            client.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
+
+
+def _unsupported(error: ClientError) -> bool:
+    """An operation the endpoint does not implement (s3rver answers 501 or 405 for some)."""
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return error_code(error) in _UNSUPPORTED_OPERATION or status in (405, 501)
+
+
+def _warn_unsupported(
+    client: S3Client, error: ClientError, operation: str, bucket: str, consequence: str
+) -> None:
+    warnings.warn(
+        f"{client.meta.endpoint_url} does not support S3 {operation} ({error_code(error)}): "
+        f"bucket {bucket} was torn down without it ({consequence}).",
+        EmulatorLimitationWarning,
+        stacklevel=5,
+    )
+
+
+@contextlib.contextmanager
+def _unless_unsupported(
+    client: S3Client, operation: str, bucket: str, consequence: str
+) -> Iterator[None]:
+    """Skip the block, with a warning, when the endpoint does not implement ``operation``."""
+    try:
+        yield
+    except ClientError as error:
+        if not _unsupported(error):
+            raise
+        _warn_unsupported(client, error, operation, bucket, consequence)
 
 
 @contextlib.contextmanager
