@@ -75,7 +75,7 @@ drift: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src codegen tests benchmarks
 	$(BIN)/ruff format --check src codegen tests benchmarks
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src codegen tests/typing benchmarks

@@ -16,21 +16,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .iam.policy_files import render_policies
-from .model import types as m
-from .model.schema_file import DEFAULT_SCHEMA, load_schema
-from .render.docs import (
+from . import model as m
+from .iam import render_policies
+from .model import DEFAULT_SCHEMA, load_schema
+from .render import (
     LIFECYCLE_BEGIN,
     LIFECYCLE_END,
     MissingMarkersError,
+    WriteError,
+    diff_with_disk,
     fill_block,
+    generator_version,
     lifecycle_block,
+    render,
+    render_json_schema,
+    write,
 )
-from .render.jsonschema import render_json_schema
-from .render.sources import render
-from .render.version import generator_version
-from .render.write import WriteError, diff_with_disk, write
-from .schema.errors import SchemaError
+from .schema import SchemaError
 
 DEFAULT_OUT = Path("src")
 DEFAULT_JSON_SCHEMA = Path("schema/resources.schema.json")
@@ -82,7 +84,7 @@ def generate(
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["drift"]:
-        from .terraform.drift import main as drift_main
+        from .terraform import main as drift_main
 
         return drift_main(args[1:])
     options = _parser().parse_args(args)

@@ -3,7 +3,7 @@
 What a consumer may do is what the adapters it uses actually call:
 
 * an access pattern makes the DynamoDB operations of its kind (its
-  ``operations``, declared in ``codegen/kinds/<kind>.py``), on the table or, for an index query, on that
+  ``operations``, declared in ``codegen/model/kinds/<kind>.py``), on the table or, for an index query, on that
   index only;
 * a queue it receives from gets receive, delete and change-visibility; a
   queue it sends to gets send (the adapters never call GetQueueAttributes);
@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
-from ..model import types as m
+from .. import model as m
 
 ArnKind = Literal["table", "queue", "bucket"]
 

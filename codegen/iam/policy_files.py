@@ -14,9 +14,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..model import types as m
-from ..render.sources import environment
-from ..render.version import generator_version
+from .. import model as m
+from ..render import environment, generator_version
 from .permissions import PolicySpec, hcl_string, policies
 
 TERRAFORM_FILE = "consumer_policies.tf"

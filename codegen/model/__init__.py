@@ -1,1 +1,76 @@
-"""Stage 2: the typed, frozen model built from the schema, with the access-pattern kinds."""
+"""Stage 2, the model: the typed, frozen description of everything to generate.
+
+Takes: a schema file, through stage 1 (``load_schema(path)`` loads it, checks
+it and builds the model; ``build`` does the building from loaded data).
+Gives: ``SchemaSpec`` and the nodes it holds (``TableSpec``, ``QueueSpec``,
+``BucketSpec``, ``LayoutSpec``, ``ConsumerSpec``, ...), every decision already
+made; the access-pattern kinds (``KINDS``, one module each in ``kinds/``, all
+subclassing ``AccessPattern``); and the facts about generated code the later
+stages share: the names it binds (``names``), the hand-written runtime it may
+import (``runtime``), how schema values become Python literals (``literals``).
+
+Imports only stage 1 (``codegen.schema``).
+"""
+
+from .binding import Name, snake
+from .kinds import KINDS
+from .literals import escape_text, python_literal
+from .names import queue_parsers, table_models
+from .runtime import PACKAGE_REEXPORTS, RUNTIME_EXPORTS, check_imports
+from .schema_file import DEFAULT_SCHEMA, display_name, load_schema
+from .types import (
+    IN_PROGRESS_MARKER,
+    POLICY_PREFIX,
+    AccessPattern,
+    AttributeSpec,
+    BucketSpec,
+    ConsumerSpec,
+    GeneratorSpec,
+    IndexSpec,
+    KeySpec,
+    LayoutAccess,
+    LayoutField,
+    LayoutSpec,
+    LifecycleSpec,
+    NotificationRoute,
+    QueueSpec,
+    SchemaSpec,
+    TableAccess,
+    TableSpec,
+    policy_output_name,
+)
+
+__all__ = [
+    "DEFAULT_SCHEMA",
+    "IN_PROGRESS_MARKER",
+    "KINDS",
+    "PACKAGE_REEXPORTS",
+    "POLICY_PREFIX",
+    "RUNTIME_EXPORTS",
+    "AccessPattern",
+    "AttributeSpec",
+    "BucketSpec",
+    "ConsumerSpec",
+    "GeneratorSpec",
+    "IndexSpec",
+    "KeySpec",
+    "LayoutAccess",
+    "LayoutField",
+    "LayoutSpec",
+    "LifecycleSpec",
+    "Name",
+    "NotificationRoute",
+    "QueueSpec",
+    "SchemaSpec",
+    "TableAccess",
+    "TableSpec",
+    "check_imports",
+    "display_name",
+    "escape_text",
+    "load_schema",
+    "policy_output_name",
+    "python_literal",
+    "queue_parsers",
+    "snake",
+    "table_models",
+]

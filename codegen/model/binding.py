@@ -1,6 +1,6 @@
 """A name the generated code binds, and where the schema sets it.
 
-Its own module so that the pattern kinds (``codegen/kinds/``) can name what
+Its own module so that the pattern kinds (``kinds/``) can name what
 their methods bind without importing the name checks in ``names.py``.
 """
 

@@ -1,4 +1,4 @@
-"""Stage 3: turn validated schema data into the frozen model in ``model.py``.
+"""Stage 2: turn validated schema data into the frozen model in ``types.py``.
 
 All semantic checks live in this stage: references between sections, key
 types, and agreement with the pydantic models the generated code marshals.
@@ -18,9 +18,14 @@ from typing import Any, TypedDict, TypeVar, cast
 
 from pydantic import BaseModel
 
-from ..schema import spec
-from ..schema.errors import Problem, SchemaError
-from ..schema.validate import check_fields, check_list_of_tables, check_named_tables
+from ..schema import (
+    Problem,
+    SchemaError,
+    check_fields,
+    check_list_of_tables,
+    check_named_tables,
+    spec,
+)
 from . import types as m
 from .build_attributes import AttributeLookup, build_attributes
 from .build_checks import check_error_classes, check_unique_names

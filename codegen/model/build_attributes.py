@@ -7,8 +7,7 @@ from typing import cast
 
 from pydantic import BaseModel
 
-from ..schema import spec
-from ..schema.errors import Problem
+from ..schema import Problem, spec
 from . import types as m
 from .model_catalog import ModelCatalog
 from .pytypes import python_type

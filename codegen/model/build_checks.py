@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..schema.errors import Problem
+from ..schema import Problem
 from . import types as m
 from .kinds.update import TRANSITION_ERROR
 from .model_catalog import import_module

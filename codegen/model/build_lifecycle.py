@@ -6,9 +6,7 @@ from typing import TypedDict
 
 from pydantic import BaseModel
 
-from ..schema import spec
-from ..schema.errors import Problem
-from ..schema.validate import check_value
+from ..schema import Problem, check_value, spec
 from . import types as m
 from .build_attributes import AttributeLookup
 from .pytypes import enum_values

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..schema import spec
-from ..schema.errors import Problem
-from ..schema.validate import check_fields
+from ..schema import Problem, check_fields, spec
 from . import types as m
 from .layouts import build_layouts
 from .model_catalog import ModelCatalog

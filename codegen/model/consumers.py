@@ -1,4 +1,4 @@
-"""Stage 3 for ``[consumers.<name>]``: who uses which tables, queues and key layouts.
+"""Stage 2 for ``[consumers.<name>]``: who uses which tables, queues and key layouts.
 
 A consumer names resources that the rest of the schema declares; every
 reference is resolved here into the typed model (``ConsumerSpec``), and one
@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TypeVar, cast
 
-from ..schema import spec
-from ..schema.errors import Problem
-from ..schema.validate import check_fields, check_named_tables, check_value
+from ..schema import Problem, check_fields, check_named_tables, check_value, spec
 from . import types as m
 
 

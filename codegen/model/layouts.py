@@ -28,9 +28,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from ..schema import spec
-from ..schema.errors import Problem
-from ..schema.validate import check_fields, check_named_tables
+from ..schema import Problem, check_fields, check_named_tables, spec
 from . import types as m
 
 _NUMBER_SPEC = re.compile(r"^(?:0(?P<width>[1-9][0-9]?))?d$")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ..schema.errors import Problem
+from ..schema import Problem
 from . import types as m
 
 

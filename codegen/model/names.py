@@ -16,7 +16,7 @@ import keyword
 import unicodedata
 from dataclasses import dataclass
 
-from ..schema.errors import Problem
+from ..schema import Problem
 from . import types as m
 from .binding import Name, snake
 from .kinds import KINDS

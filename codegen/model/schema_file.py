@@ -1,4 +1,4 @@
-"""Stages 1-3 in one call: the schema file both commands (generate, drift) start from.
+"""Stages 1-2 in one call: the schema file both commands (generate, drift) start from.
 
 Kept apart from ``cli`` and ``drift`` so neither imports the other.
 """
@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..schema.errors import SchemaError
-from ..schema.load import load
-from ..schema.locate import SchemaLines
+from ..schema import SchemaError, SchemaLines, load
 from . import types as m
 from .build import build
 

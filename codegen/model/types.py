@@ -14,8 +14,7 @@ from typing import ClassVar, Literal, Protocol
 
 from pydantic import BaseModel
 
-from ..schema.errors import Problem
-from ..schema.spec import Field
+from ..schema import Field, Problem
 from .binding import Name
 from .literals import python_literal
 

@@ -8,7 +8,7 @@ drift from the transitions ``update(status=...)`` enforces.
 
 from __future__ import annotations
 
-from ..model import types as m
+from .. import model as m
 from .sources import environment
 
 LIFECYCLE_BEGIN = "<!-- BEGIN GENERATED: lifecycle diagrams (python -m codegen; DO NOT EDIT) -->"

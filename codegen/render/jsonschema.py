@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..model.kinds import KINDS
+from ..model import KINDS
 from ..schema import spec
 from .version import generator_version
 

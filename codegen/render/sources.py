@@ -1,4 +1,4 @@
-"""Stage 4: render the model into ``{path: source}`` — a pure function of the schema.
+"""Stage 3: render the model into ``{path: source}`` — a pure function of the schema.
 
 Writing and ``--check`` both call ``render``, so they can never disagree.
 Rendered text is formatted in memory by the pinned ruff in isolated mode,
@@ -17,11 +17,17 @@ from typing import Any
 
 import jinja2
 
-from ..model import types as m
-from ..model.binding import snake
-from ..model.literals import escape_text, python_literal
-from ..model.names import queue_parsers, table_models
-from ..model.runtime import PACKAGE_REEXPORTS, RUNTIME_EXPORTS, check_imports
+from .. import model as m
+from ..model import (
+    PACKAGE_REEXPORTS,
+    RUNTIME_EXPORTS,
+    check_imports,
+    escape_text,
+    python_literal,
+    queue_parsers,
+    snake,
+    table_models,
+)
 from .version import generator_version
 
 TEMPLATES = Path(__file__).parent / "templates"

@@ -142,7 +142,7 @@ PATTERN_COMMON_FIELDS: dict[str, Field] = {
     "kind": Field("string", "Which access pattern to generate.", True),
 }
 
-# Each kind's own fields and description live with the kind: codegen/kinds/<kind>.py.
+# Each kind's own fields and description live with the kind: codegen/model/kinds/<kind>.py.
 
 DEFAULT_MAX_MESSAGE_BYTES = 262_144
 """A queue's size limit when the schema leaves it out: what Terraform's AWS provider sets."""

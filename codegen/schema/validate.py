@@ -1,4 +1,4 @@
-"""Stage 2: check the loaded data's shape against ``spec.py``.
+"""Stage 1: check the loaded data's shape against ``spec.py``.
 
 Collects every problem instead of stopping at the first, so one run tells
 the author everything to fix.

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import types as m
-from ..schema.locate import SchemaLines
+from .. import model as m
+from ..schema import SchemaLines
 from .drift_findings import Finding, FindingKind, Location, quoted
 from .hcl import ResourceKind, TerraformModel, TfResource
 

@@ -20,11 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import types as m
-from ..model.schema_file import DEFAULT_SCHEMA, load_schema
-from ..render.version import generator_version
-from ..schema.errors import SchemaError
-from ..schema.locate import SchemaLines
+from .. import model as m
+from ..model import DEFAULT_SCHEMA, load_schema
+from ..render import generator_version
+from ..schema import SchemaError, SchemaLines
 from .comparison import Comparison, SchemaResource, schema_resources
 from .drift_findings import Finding, Location, quoted
 from .drift_notifications import compare_notifications

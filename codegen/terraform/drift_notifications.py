@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..model import types as m
+from .. import model as m
 from .comparison import Comparison
 from .drift_findings import Location, quoted
 from .hcl import TfBucketNotification, TfQueueNotification

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..iam.permissions import Condition, PolicySpec, policies
-from ..model.types import POLICY_PREFIX
+from ..iam import Condition, PolicySpec, policies
+from ..model import POLICY_PREFIX
 from .comparison import Comparison
 from .drift_findings import Location
 from .hcl import TfFile, _dicts, _expression, _labelled

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-import codegen.render.write
+import codegen.render.disk
 from codegen.cli import main
 from tests.golden.regenerate import BAD, read_tree, schema_path
 
@@ -138,7 +138,7 @@ def _fail_on_call(number: int, real: Callable[..., Any]) -> Callable[..., Any]:
 
 @pytest.mark.parametrize(
     ("target", "attribute"),
-    [(codegen.render.write.tempfile, "mkstemp"), (codegen.render.write.os, "replace")],
+    [(codegen.render.disk.tempfile, "mkstemp"), (codegen.render.disk.os, "replace")],
     ids=["while-writing", "while-swapping"],
 )
 def test_io_error_part_way_leaves_the_previous_tree_intact(

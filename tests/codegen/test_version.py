@@ -15,8 +15,8 @@ import tomllib
 
 import stereo_spot_aws_adapters
 import stereo_spot_shared
+from codegen.render import generated_files_on_disk
 from codegen.render.version import generator_version
-from codegen.render.write import generated_files_on_disk
 
 REPO = Path(__file__).resolve().parents[2]
 

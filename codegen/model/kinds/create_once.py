@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ...schema.errors import Problem
-from ...schema.spec import ATTRIBUTE_NAME, Field
+from ...schema import ATTRIBUTE_NAME, Field, Problem
 from .. import types as m
 from ..types import KEY_LOCALS, AccessPattern, TableContext, TableKeys, key_params
 

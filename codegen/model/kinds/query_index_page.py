@@ -9,8 +9,7 @@ from typing import ClassVar, cast
 
 from pydantic import BaseModel
 
-from ...schema.errors import Problem
-from ...schema.spec import CLASS_NAME, INDEX_NAME, Field
+from ...schema import CLASS_NAME, INDEX_NAME, Field, Problem
 from .. import types as m
 from ..binding import Name
 from ..literals import python_literal

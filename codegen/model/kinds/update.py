@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ...schema.errors import Problem
-from ...schema.spec import Field
+from ...schema import Field, Problem
 from .. import types as m
 from ..binding import Name
 from ..types import KEY_LOCALS, AccessPattern, TableContext, error_names, key_params

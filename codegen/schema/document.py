@@ -1,4 +1,4 @@
-"""Stage 1: read the schema file (TOML) into plain data."""
+"""Stage 1: read the schema file (TOML) into plain data, keeping its text for line numbers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stage 5: write the rendered files, or compare them with what is on disk.
+"""Stage 3: write the rendered files, or compare them with what is on disk.
 
 Generated files are recognised by their header, so a module whose resource
 left the schema is deleted on generation and reported by ``--check``. The
