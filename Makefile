@@ -12,7 +12,7 @@ UV_VENV := .venv-uv
 UV := $(UV_VENV)/bin/uv
 SYNC = $(UV) sync --locked --python $(PYTHON)
 
-.PHONY: test demo stack bench generate check drift lint typecheck checkov pytest distributions goldens install clean conformance lock test-latest test-lowest
+.PHONY: test demo stack bench generate check drift lint typecheck checkov pytest distributions goldens install clean conformance lock test-latest test-lowest docs docs-serve
 
 # Two distributions from one tree: stereo-spot-shared (packaging/stereo-spot-shared,
 # pydantic only) and stereo-spot-aws-adapters (this pyproject.toml, which depends on it).
@@ -62,9 +62,9 @@ PORT ?= 4566
 stack: $(DEMO_STAMP)
 	$(BIN)/python -m stereo_spot_aws_adapters stack --port $(PORT)
 
-## make test: codegen --check, drift check, ruff, import contracts, mypy --strict, checkov on infra/, pytest,
-## both wheels in scratch venvs
-test: check drift lint typecheck checkov pytest distributions
+## make test: codegen --check, drift check, ruff, import contracts, mypy --strict, checkov on infra/,
+## the docs site (strict), pytest (docs snippets included), both wheels in scratch venvs
+test: check drift lint typecheck checkov docs pytest distributions
 
 check: $(STAMP)
 	$(BIN)/python -m codegen --check
@@ -88,6 +88,15 @@ checkov: $(CHECKOV_STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto
 
+## make docs: build the documentation site into build/site; --strict fails on a broken link or anchor
+## (not --quiet: it hides the warnings that --strict counts)
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+## make docs-serve: the documentation site on http://127.0.0.1:8000, rebuilt on every edit
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
 ## make conformance [ENDPOINT=http://localhost:4566]: the conformance suite on every backend,
 ## plus an AWS-compatible endpoint (LocalStack, ...) when ENDPOINT is given
 conformance: $(STAMP)
@@ -104,10 +113,10 @@ distributions: $(STAMP)
 generate: $(STAMP)
 	$(BIN)/python -m codegen
 
-## make goldens: rewrite tests/golden/*/expected and the README drift examples after an intended change
+## make goldens: rewrite tests/golden/*/expected and the drift examples in docs/ after an intended change
 goldens: $(STAMP)
 	$(BIN)/python -m tests.golden.regenerate
-	$(BIN)/python -m tests.readme_drift_examples --write
+	$(BIN)/python -m tests.docs.drift_examples --write
 
 ## make bench: the benchmark suite; writes docs/benchmarks.md
 bench: $(STAMP)

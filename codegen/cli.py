@@ -37,7 +37,7 @@ from .schema import SchemaError
 DEFAULT_OUT = Path("src")
 DEFAULT_JSON_SCHEMA = Path("schema/resources.schema.json")
 DEFAULT_INFRA = Path("infra")
-DEFAULT_README = Path("README.md")  # holds the generated lifecycle diagrams
+DEFAULT_LIFECYCLE_DOC = Path("docs/concepts/lifecycle.md")  # holds the generated diagrams
 
 
 @dataclass(frozen=True)
@@ -54,22 +54,22 @@ def generate(
     out_dir: Path,
     json_schema: Path | None = None,
     infra_dir: Path | None = None,
-    readme: Path | None = None,
+    lifecycle_doc: Path | None = None,
 ) -> Generation:
-    """Render everything for this schema; pure: reads the schema (and ``readme``), writes nothing.
+    """Render everything for this schema; pure: reads the schema (and ``lifecycle_doc``), writes nothing.
 
-    ``json_schema``, ``infra_dir`` and ``readme`` add the editor JSON Schema, the
-    consumer policies and the README's generated lifecycle block when given.
+    ``json_schema``, ``infra_dir`` and ``lifecycle_doc`` add the editor JSON Schema, the
+    consumer policies and the docs page's generated lifecycle block when given.
     Raises ``SchemaError`` for a bad schema and ``MissingMarkersError`` for a
-    README without the lifecycle markers.
+    ``lifecycle_doc`` without the lifecycle markers.
     """
     schema = load_schema(schema_path)
     files = render(schema, out_dir)
     if json_schema is not None:
         files[json_schema] = render_json_schema()
-    if readme is not None:
-        files[readme] = fill_block(
-            readme.read_text(encoding="utf-8"),
+    if lifecycle_doc is not None:
+        files[lifecycle_doc] = fill_block(
+            lifecycle_doc.read_text(encoding="utf-8"),
             LIFECYCLE_BEGIN,
             LIFECYCLE_END,
             lifecycle_block(schema),
@@ -98,17 +98,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"--out {options.out}: not a directory (it names the source root)", file=sys.stderr)
         print("nothing was written", file=sys.stderr)
         return 2
-    readme = (
-        DEFAULT_README if options.schema == DEFAULT_SCHEMA and DEFAULT_README.is_file() else None
+    lifecycle_doc = (
+        DEFAULT_LIFECYCLE_DOC
+        if options.schema == DEFAULT_SCHEMA and DEFAULT_LIFECYCLE_DOC.is_file()
+        else None
     )
     try:
-        generation = generate(options.schema, options.out, json_schema, infra_dir, readme)
+        generation = generate(options.schema, options.out, json_schema, infra_dir, lifecycle_doc)
     except SchemaError as error:
         print(error.render(), file=sys.stderr)
         print("nothing was written", file=sys.stderr)
         return 2
     except MissingMarkersError as error:
-        print(f"{readme}: {error}", file=sys.stderr)
+        print(f"{lifecycle_doc}: {error}", file=sys.stderr)
         return 2
     try:
         if options.check:

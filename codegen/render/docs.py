@@ -1,4 +1,4 @@
-"""Generated sections of hand-written documents: the lifecycle diagrams in the README.
+"""Generated sections of hand-written documents: the lifecycle diagrams in docs/concepts/lifecycle.md.
 
 A document carries a block between ``BEGIN`` and ``END`` markers; ``python -m
 codegen`` rewrites what is between them from the schema and ``--check``

@@ -3,7 +3,7 @@
 Services catch these without importing any cloud SDK. Each one subclasses the
 built-in exception a caller would already expect (``LookupError``,
 ``ValueError``, ``TypeError``, ``KeyError``), so existing ``except`` clauses
-keep working. The README's "Errors" section is the table of when each is
+keep working. docs/reference/errors.md is the table of when each is
 raised and what to do about it.
 
 Three families:

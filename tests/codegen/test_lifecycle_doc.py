@@ -1,4 +1,4 @@
-"""The README's lifecycle diagram is generated from the schema and cannot drift."""
+"""The lifecycle diagram in docs/concepts/lifecycle.md is generated from the schema and cannot drift."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from codegen.render.docs import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+PAGE = Path("docs/concepts/lifecycle.md")
 
 
 def test_the_diagram_has_every_transition_of_the_schema_and_no_other() -> None:
@@ -35,10 +36,10 @@ def test_the_diagram_has_every_transition_of_the_schema_and_no_other() -> None:
     assert "chunking_complete --> failed" in arrows and "completed --> failed" not in arrows
 
 
-def test_the_readme_holds_the_current_diagram() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_lifecycle_page_holds_the_current_diagram() -> None:
+    page = (ROOT / PAGE).read_text(encoding="utf-8")
     schema = load_schema(ROOT / "schema" / "stereo_spot.toml")
-    assert fill_block(readme, LIFECYCLE_BEGIN, LIFECYCLE_END, lifecycle_block(schema)) == readme
+    assert fill_block(page, LIFECYCLE_BEGIN, LIFECYCLE_END, lifecycle_block(schema)) == page
 
 
 def test_fill_block_replaces_only_the_block() -> None:
@@ -53,9 +54,10 @@ def test_fill_block_replaces_only_the_block() -> None:
 def test_check_fails_on_a_hand_edited_diagram(tmp_path: Path) -> None:
     for folder in ("schema", "src"):
         shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("*.pyc"))
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    (tmp_path / "README.md").write_text(
-        readme.replace("    completed --> [*]\n", "    completed --> created\n"), encoding="utf-8"
+    page = (ROOT / PAGE).read_text(encoding="utf-8")
+    (tmp_path / PAGE).parent.mkdir(parents=True)
+    (tmp_path / PAGE).write_text(
+        page.replace("    completed --> [*]\n", "    completed --> created\n"), encoding="utf-8"
     )
 
     def codegen(*args: str) -> subprocess.CompletedProcess[str]:
@@ -73,7 +75,7 @@ def test_check_fails_on_a_hand_edited_diagram(tmp_path: Path) -> None:
     assert checked.returncode == 1, checked.stderr
     assert "+    completed --> [*]" in checked.stdout
     assert codegen().returncode == 0
-    assert (tmp_path / "README.md").read_text(encoding="utf-8") == readme
+    assert (tmp_path / PAGE).read_text(encoding="utf-8") == page
 
 
 def test_statuses_that_are_not_plain_words_get_declared_mermaid_states() -> None:

@@ -228,7 +228,7 @@ def _one_request_at_a_time(adapters: Adapters) -> None:
 
     moto's backends do not lock, so two concurrent conditional writes to one
     item can both succeed there, where DynamoDB lets exactly one through. The
-    guarantee is DynamoDB's; this restores it for moto (see the README).
+    guarantee is DynamoDB's; this restores it for moto (see docs/guides/local-stack.md).
     """
     lock = threading.Lock()
     clients = {id(c): c for c in (getattr(a, "_client", None) for a in vars(adapters).values())}

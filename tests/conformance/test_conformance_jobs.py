@@ -1,4 +1,4 @@
-"""Jobs and segment completions: the README's guarantees, on every backend."""
+"""Jobs and segment completions: the guarantees of docs/concepts/semantics.md, on every backend."""
 
 from __future__ import annotations
 

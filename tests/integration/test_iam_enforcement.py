@@ -82,7 +82,7 @@ REGION = "us-east-1"
 S3_NOTIFICATIONS = "s3_notifications"
 OPERATOR = "operator"
 
-# Which consumer performs each step of the walk (README, "Permissions").
+# Which consumer performs each step of the walk (docs/reference/schema.md, "Consumers and permissions").
 STEP_CONSUMERS: dict[str, str] = {
     "create the job": "web_ui",
     "upload the source through a presigned PUT": "web_ui",

@@ -2,7 +2,7 @@
 
 Importing the library's public modules must load neither
 ``stereo_spot_aws_adapters.devtools`` (the demo, smoke, walk, provisioning, the
-dlq tool) nor moto; the two old paths of the tools that the README named keep
+dlq tool) nor moto; the two old paths of the tools that the README once named keep
 working for one release, with a ``DeprecationWarning``.
 """
 
@@ -50,7 +50,7 @@ print(json.dumps({
 }))
 """
 
-# Old paths the README named (``provision()``, ``EmbeddedMotoServer``): thin re-exports.
+# Old paths the README once named (``provision()``, ``EmbeddedMotoServer``): thin re-exports.
 DEPRECATED_PATHS = {
     "stereo_spot_aws_adapters.provision": (
         "stereo_spot_aws_adapters.devtools.provision",

@@ -1,10 +1,11 @@
-"""The README's drift examples, reproduced: each edit applied to a copy of the repo.
+"""The drift examples of docs/guides/drift.md, reproduced: each edit applied to a copy of the repo.
 
-Every ```text block the README marks with ``<!-- drift-example: NAME -->`` is
+Every ```text block the page marks with ``<!-- drift-example: NAME -->`` is
 what ``python -m codegen drift`` prints after the edit ``EXAMPLES[NAME]`` makes
-to a scratch copy of ``schema/`` and ``infra/``. ``tests/codegen/
-test_readme_drift_examples.py`` checks them; ``python -m tests.readme_drift_examples
---write`` rewrites the blocks after a schema or Terraform change moved a line.
+to a scratch copy of ``schema/`` and ``infra/``. ``tests/docs/
+test_drift_examples.py`` checks them; ``python -m tests.docs.drift_examples
+--write`` (part of ``make goldens``) rewrites the blocks after a schema or
+Terraform change moved a line.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "docs" / "guides" / "drift.md"
 COMMAND = "$ python -m codegen drift"
 
 
@@ -103,7 +104,7 @@ def run(name: str) -> str:
     return f"{COMMAND}\n{done.stdout}{done.stderr}"
 
 
-def readme_blocks(text: str) -> dict[str, str]:
+def page_blocks(text: str) -> dict[str, str]:
     return {match["name"]: match["body"] for match in _BLOCK.finditer(text)}
 
 
@@ -113,12 +114,14 @@ def write() -> None:
     def current(match: re.Match[str]) -> str:
         return match.group(0).replace(match["body"], outputs[match["name"]])
 
-    README.write_text(_BLOCK.sub(current, README.read_text(encoding="utf-8")), encoding="utf-8")
+    PAGE.write_text(_BLOCK.sub(current, PAGE.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="rewrite the README blocks")
+    parser.add_argument(
+        "--write", action="store_true", help="rewrite the blocks in docs/guides/drift.md"
+    )
     if parser.parse_args().write:
         write()
     else:
