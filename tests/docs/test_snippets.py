@@ -22,7 +22,15 @@ import pytest
 import tomllib
 from markdown.extensions.toc import slugify
 
-from tests.docs.blocks import LANGUAGES, ROOT, RUN, Block, every_block, with_output
+from tests.docs.blocks import (
+    LANGUAGES,
+    ROOT,
+    RUN,
+    Block,
+    documents,
+    every_block,
+    with_output,
+)
 from tests.docs.conftest import LocalStack, base_environment
 
 BLOCKS = every_block()
@@ -163,3 +171,17 @@ def headings(path: Path) -> set[str]:
     text = path.read_text(encoding="utf-8")
     titles = [line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")]
     return {slugify(title.replace("`", ""), "-") for title in titles}
+
+
+def test_every_pip_install_of_ours_says_where_the_wheels_are() -> None:
+    """Nothing is published: installing our distributions needs the wheels' folder (or -e)."""
+    unusable = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in documents()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "pip install" in line
+        and "stereo-spot-" in line
+        and "--find-links" not in line
+        and " -e " not in line
+    ]
+    assert unusable == []
