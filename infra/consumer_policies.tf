@@ -131,7 +131,10 @@ data "aws_iam_policy_document" "consumer_media_worker" {
   statement {
     sid       = "ReadOutputObjects"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.output.arn}/jobs/*/segments/*.mp4"]
+    resources = [
+      "${aws_s3_bucket.output.arn}/jobs/*/segments/*.mp4",
+      "${aws_s3_bucket.output.arn}/jobs/*/final.mp4",
+    ]
   }
 
   statement {

@@ -27,7 +27,7 @@ from ..schema import (
     spec,
 )
 from . import types as m
-from .build_attributes import AttributeLookup, build_attributes
+from .build_attributes import AttributeLookup, StorageOnly, build_attributes
 from .build_checks import check_error_classes, check_unique_names
 from .build_lifecycle import LifecycleFields, build_lifecycle
 from .build_resources import build_bucket, build_queue, route_events
@@ -55,6 +55,7 @@ class TableFields(TypedDict, total=False):
     range_key: str
     ttl_attribute: str
     not_found_error: str
+    storage_only: list[str]
     # Sections, each checked where it is built.
     attributes: object
     indexes: object
@@ -138,9 +139,8 @@ def _build_table(
     model_cls = models.model(data["model"], f"{path}.model", problems) if "model" in data else None
     model_known = "model" not in raw or model_cls is not None
     lifecycle_data = _lifecycle_fields(data.get("lifecycle"), path, problems)
-    attribute = _attribute_lookup(
-        name, data.get("attributes"), model_cls, model_known, models, lifecycle_data, problems
-    )
+    storage = _storage_only(data, path, lifecycle_data)
+    attribute = _attribute_lookup(name, data, model_cls, model_known, models, storage, problems)
     hash_key, range_key, ttl = _table_keys(data, path, model_cls, attribute, problems)
     indexes = _build_indexes(data.get("indexes", []), path, attribute, problems)
     lifecycle = (
@@ -184,12 +184,24 @@ def _build_table(
         not_found_error=data.get("not_found_error", "ItemNotFoundError"),
         schema_path=path,
         lifecycle=lifecycle,
+        storage_only=storage.of(tuple(attribute.by_name.values()), has_model=model_cls is not None),
     )
 
 
 def _table_fields(raw: object, path: str, problems: list[Problem]) -> TableFields:
     data = check_fields(raw, spec.TABLE_FIELDS, path, problems, extra_keys=spec.TABLE_SECTIONS)
     return cast(TableFields, data)
+
+
+def _storage_only(data: TableFields, path: str, lifecycle: LifecycleFields | None) -> StorageOnly:
+    listed = data.get("storage_only")
+    return StorageOnly(
+        names=tuple(listed or ()),
+        declared=listed is not None,
+        keys=frozenset(data[k] for k in ("hash_key", "range_key") if k in data),
+        marker=lifecycle.get("in_progress_attribute") if lifecycle else None,
+        path=f"{path}.storage_only",
+    )
 
 
 def _lifecycle_fields(
@@ -209,26 +221,25 @@ def _lifecycle_fields(
 
 def _attribute_lookup(
     table: str,
-    raw: object,
+    data: TableFields,
     model_cls: type[BaseModel] | None,
     model_known: bool,
     models: ModelCatalog,
-    lifecycle: LifecycleFields | None,
+    storage: StorageOnly,
     problems: list[Problem],
 ) -> AttributeLookup:
     """The table's attributes, built once; every reference to one resolves through the lookup."""
-    derived = frozenset(
-        [lifecycle["in_progress_attribute"]]
-        if lifecycle and "in_progress_attribute" in lifecycle
-        else []
-    )
+    raw = data.get("attributes")
     attributes = build_attributes(
-        raw, f"tables.{table}", model_cls, model_known, models, problems, derived
+        raw, f"tables.{table}", model_cls, model_known, models, problems, storage
     )
     built = {a.name for a in attributes}
     # Declared but invalid (already reported): references to them are not new problems.
     invalid = frozenset(raw) - built if isinstance(raw, dict) else frozenset()
-    return AttributeLookup(table, attributes, invalid, problems)
+    lookup = AttributeLookup(table, attributes, invalid, problems)
+    for i, listed in enumerate(storage.names):
+        lookup(listed, f"{storage.path}[{i}]")
+    return lookup
 
 
 def _table_keys(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import cast
 
 from pydantic import BaseModel
@@ -67,9 +68,14 @@ def build_attributes(
     model_known: bool,
     models: ModelCatalog,
     problems: list[Problem],
-    derived: frozenset[str],
+    storage: StorageOnly,
 ) -> tuple[m.AttributeSpec, ...]:
-    """Every valid attribute of ``[<table>.attributes]``, in declaration order."""
+    """Every valid attribute of ``[<table>.attributes]``, in declaration order.
+
+    With a model, an attribute is a model field or declared storage-only; without
+    one, every attribute but the keys is storage-only (and must be listed if the
+    table lists any).
+    """
     path = f"{table_path}.attributes"
     if raw is None:
         problems.append(Problem(path, "required section is missing"))
@@ -94,12 +100,16 @@ def build_attributes(
         if model_cls is None:
             # Without a model the table stores bookkeeping attributes the
             # generated methods set themselves; none is read into a model.
+            storage.check_listed(attr_name, attr_path, problems)
             kind = _PLAIN_KINDS[declared]
             found: m.AttributeSpec | None = m.AttributeSpec(
                 attr_name, declared, kind, kind, False, attr_path
             )
-        elif attr_name in derived:
+        elif attr_name == storage.marker:
+            storage.check_listed(attr_name, attr_path, problems)
             found = _marker_attribute(attr_name, declared, attr_path, model_cls, problems)
+        elif attr_name in storage.names:
+            found = _storage_only_attribute(attr_name, declared, attr_path, model_cls, problems)
         else:
             found = _model_attribute(attr_name, declared, attr_path, model_cls, models, problems)
         if found is not None:
@@ -107,6 +117,57 @@ def build_attributes(
     if model_cls is not None:
         _check_every_field_stored(model_cls, raw, path, problems)
     return tuple(attributes)
+
+
+@dataclass(frozen=True)
+class StorageOnly:
+    """A table's ``storage_only`` list, as the attributes are checked against it."""
+
+    names: tuple[str, ...]  # as listed
+    declared: bool  # the table lists storage_only (then the list must be complete)
+    keys: frozenset[str]  # the table's key attributes: read by everyone, never storage-only
+    marker: str | None  # the lifecycle's in-progress attribute, if any
+    path: str  # where the list is: tables.<name>.storage_only
+
+    def of(self, attributes: tuple[m.AttributeSpec, ...], has_model: bool) -> tuple[str, ...]:
+        """The storage-only attributes, in declaration order: without a model, all but the keys."""
+        return tuple(
+            a.name
+            for a in attributes
+            if a.name in self.names or (not has_model and a.name not in self.keys)
+        )
+
+    def check_listed(self, name: str, attr_path: str, problems: list[Problem]) -> None:
+        """An attribute the generated code keeps for itself must be in a declared list."""
+        if name in self.keys or name in self.names:
+            return
+        if self.declared or name == self.marker:
+            problems.append(
+                Problem(
+                    attr_path,
+                    f"{name!r} is stored for the generated code's own use: list it in {self.path}",
+                )
+            )
+
+
+def _storage_only_attribute(
+    name: str,
+    dynamo_type: m.DynamoType,
+    path: str,
+    model_cls: type[BaseModel],
+    problems: list[Problem],
+) -> m.AttributeSpec | None:
+    """An attribute the generated code stores for its own use: never a model field."""
+    if name in model_cls.model_fields:
+        problems.append(
+            Problem(
+                path,
+                f"{model_cls.__name__}.{name} is a model field; a storage-only attribute is not",
+            )
+        )
+        return None
+    kind = _PLAIN_KINDS[dynamo_type]
+    return m.AttributeSpec(name, dynamo_type, kind, kind, True, path, derived=True)
 
 
 def _marker_attribute(

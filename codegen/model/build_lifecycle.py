@@ -19,6 +19,7 @@ class LifecycleFields(TypedDict, total=False):
     failure_status: str
     in_progress_attribute: str
     transitions: object  # a section: its shape is checked here
+    retries: object  # a section: its shape is checked here
 
 
 def build_lifecycle(
@@ -48,6 +49,9 @@ def build_lifecycle(
     failure = data["failure_status"]
     statuses.known(failure, f"{path}.failure_status")
     moves = _moves(data.get("transitions", {}), failure, statuses, f"{path}.transitions", problems)
+    retries = _retries(
+        data.get("retries", {}), failure, moves, statuses, f"{path}.retries", problems
+    )
     marker = None
     if "in_progress_attribute" in data:
         marker = attribute(data["in_progress_attribute"], f"{path}.in_progress_attribute", ("S",))
@@ -61,6 +65,7 @@ def build_lifecycle(
         failure_status=failure,
         in_progress_attribute=marker,
         schema_path=path,
+        retries=tuple(sorted(retries, key=lambda move: (order[move[0]], order[move[1]]))),
     )
 
 
@@ -113,3 +118,59 @@ def _moves(
         if source in sources and (source, failure) not in moves:
             moves.append((source, failure))
     return moves
+
+
+def _retries(
+    raw: object,
+    failure: str,
+    moves: list[tuple[str, str]],
+    statuses: _Statuses,
+    path: str,
+    problems: list[Problem],
+) -> list[tuple[str, str]]:
+    """Every (from, to) the retries declare: each goes back to a status the source is reached from."""
+    retries: list[tuple[str, str]] = []
+    if not isinstance(raw, dict):
+        problems.append(Problem(path, "expected a table of status = [earlier statuses]"))
+        return retries
+    for source, targets in raw.items():
+        where = f"{path}.{source}"
+        known_source = statuses.known(source, where)
+        if source == failure:
+            problems.append(Problem(where, "the failure status is final: no moves from it"))
+        elif known_source and source not in {s for s, _ in moves}:
+            problems.append(Problem(where, f"{source!r} is final: no moves from it, not even back"))
+        check_value(targets, spec.Field("string_list", ""), where, problems)
+        if not isinstance(targets, list):
+            continue
+        for i, target in enumerate(targets):
+            if not statuses.known(target, f"{where}[{i}]") or not known_source:
+                continue
+            if target == source:
+                problems.append(Problem(f"{where}[{i}]", "re-setting a status needs no retry"))
+            elif (source, target) in moves:
+                problems.append(Problem(f"{where}[{i}]", "already a transition"))
+            elif source not in _reached_from(target, moves):
+                problems.append(
+                    Problem(
+                        f"{where}[{i}]",
+                        f"a retry moves back: {source!r} is not reached from {target!r} "
+                        "through the transitions",
+                    )
+                )
+            else:
+                retries.append((source, str(target)))
+    return retries
+
+
+def _reached_from(start: str, moves: list[tuple[str, str]]) -> set[str]:
+    """Every status the transitions lead to from ``start``."""
+    reached: set[str] = set()
+    frontier = [start]
+    while frontier:
+        status = frontier.pop()
+        for source, target in moves:
+            if source == status and target not in reached:
+                reached.add(target)
+                frontier.append(target)
+    return reached

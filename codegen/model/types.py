@@ -127,6 +127,14 @@ class LifecycleSpec:
     failure_status: str
     in_progress_attribute: AttributeSpec | None
     schema_path: str
+    # (from, to): moves back to an earlier status so a step runs again. Allowed like
+    # transitions, but they neither start nor end the lifecycle.
+    retries: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def moves(self) -> tuple[tuple[str, str], ...]:
+        """Every (from, to) ``update`` allows besides re-setting a status: transitions, then retries."""
+        return self.transitions + self.retries
 
     @property
     def final(self) -> tuple[str, ...]:
@@ -158,9 +166,7 @@ class LifecycleSpec:
     def allowed_sources(self) -> dict[str, tuple[str, ...]]:
         """For each status: the statuses an update may find when setting it (itself included)."""
         return {
-            target: tuple(
-                s for s in self.statuses if s == target or (s, target) in self.transitions
-            )
+            target: tuple(s for s in self.statuses if s == target or (s, target) in self.moves)
             for target in self.statuses
         }
 
@@ -184,6 +190,9 @@ class TableSpec:
     not_found_error: str
     schema_path: str
     lifecycle: LifecycleSpec | None = None
+    # Attributes the generated code stores for its own use, in declaration order: never
+    # model fields; the shared models ignore them when they validate a raw item.
+    storage_only: tuple[str, ...] = ()
 
     @property
     def key_attributes(self) -> tuple[AttributeSpec, ...]:

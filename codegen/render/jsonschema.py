@@ -99,6 +99,11 @@ def _table() -> dict[str, Any]:
         "description": "status = [statuses it may move to]; a status with none is final.",
         "additionalProperties": _string_list(),
     }
+    retries = {
+        "type": "object",
+        "description": "status = [earlier statuses it may move back to, so a step runs again].",
+        "additionalProperties": _string_list(),
+    }
     table = _object(
         spec.TABLE_FIELDS,
         {
@@ -114,7 +119,9 @@ def _table() -> dict[str, Any]:
                 "minItems": 1,
                 "items": {"oneOf": _access_patterns()},
             },
-            "lifecycle": _object(spec.LIFECYCLE_FIELDS, {"transitions": transitions}),
+            "lifecycle": _object(
+                spec.LIFECYCLE_FIELDS, {"transitions": transitions, "retries": retries}
+            ),
         },
     )
     table["required"] = [*table["required"], "attributes", "access_patterns"]

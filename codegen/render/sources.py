@@ -182,7 +182,21 @@ def shared_modules(schema: m.SchemaSpec) -> list[SharedModule]:
             "runtime_imports": sorted(runtime),
         },
     )
-    return [keys, _adapters_module(schema), *_memory_modules(schema)]
+    return [keys, _adapters_module(schema), _stored_module(schema), *_memory_modules(schema)]
+
+
+def _stored_module(schema: m.SchemaSpec) -> SharedModule:
+    """Each table's storage-only attributes, and by model the names its validation ignores."""
+    by_model: dict[str, set[str]] = {}
+    for table in schema.tables:
+        if table.model is not None and table.storage_only:
+            by_model.setdefault(table.model, set()).update(table.storage_only)
+    return SharedModule(
+        "stored",
+        "stored.py.jinja",
+        ("STORAGE_ONLY_ATTRIBUTES", "STORAGE_ONLY_BY_MODEL"),
+        {"by_model": [(model, sorted(names)) for model, names in sorted(by_model.items())]},
+    )
 
 
 def _adapters_module(schema: m.SchemaSpec) -> SharedModule:

@@ -100,6 +100,13 @@ TABLE_FIELDS: dict[str, Field] = {
     "not_found_error": Field(
         "string", "Error class raised when an update addresses a missing item.", pattern=CLASS_NAME
     ),
+    "storage_only": Field(
+        "string_list",
+        "Attributes the generated code stores for its own use (index keys, leases, markers), "
+        "never model fields: the shared models ignore them in a raw item, and refuse any "
+        "other unknown attribute. Every attribute that is neither a key nor a model field "
+        "must be listed.",
+    ),
 }
 TABLE_SECTIONS = ("attributes", "indexes", "access_patterns", "lifecycle")
 
@@ -120,8 +127,12 @@ LIFECYCLE_FIELDS: dict[str, Field] = {
         pattern=ATTRIBUTE_NAME,
     ),
 }
-LIFECYCLE_SECTIONS = ("transitions",)
-"""``transitions``: status = [statuses it may move to]; a status with none is final."""
+LIFECYCLE_SECTIONS = ("transitions", "retries")
+"""``transitions``: status = [statuses it may move to]; a status with none is final.
+
+``retries``: status = [earlier statuses it may move back to, so a step runs again].
+A retry neither starts nor ends the lifecycle: it is allowed, and drawn, beside it.
+"""
 
 ATTRIBUTE_TYPES = ("S", "N", "B")
 

@@ -30,7 +30,10 @@ ProgressCallback = Callable[[int], None]
 
 @runtime_checkable
 class JobStore(Protocol):
-    def get(self, job_id: str) -> Job | None: ...
+    def get(self, job_id: str, *, consistent_read: bool = True) -> Job | None:
+        """The job, or None. Reads are always strongly consistent; ``consistent_read``
+        is accepted for the original's callers (its progress page) and changes nothing."""
+        ...
 
     def put(self, job: Job, /) -> None: ...
 

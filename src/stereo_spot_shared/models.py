@@ -5,7 +5,9 @@ Times are Unix seconds (``int``); nothing here knows about AWS.
 
 from __future__ import annotations
 
+import functools
 from enum import Enum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -39,6 +41,29 @@ class _Model(BaseModel):
     # defer_build: validators are built on first use, not at import, so a
     # process that imports the models but validates little starts faster.
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False, defer_build=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignore_storage_only(cls, data: Any) -> Any:
+        """Drop the attributes the adapters store for their own use (schema: ``storage_only``).
+
+        A raw item (a GetItem unmarshalled, a stream image) carries them beside
+        the model's fields; any other unknown key is still refused.
+        """
+        if type(data) is dict:
+            ignored = _storage_only(cls.__name__)
+            if ignored and not ignored.isdisjoint(data):
+                return {name: value for name, value in data.items() if name not in ignored}
+        return data
+
+
+@functools.cache
+def _storage_only(model: str) -> frozenset[str]:
+    """The storage-only attribute names of the tables storing ``model`` (generated from the schema)."""
+    # Imported on first validation, not at import: the generated modules import these models.
+    from .generated.stored import STORAGE_ONLY_BY_MODEL
+
+    return STORAGE_ONLY_BY_MODEL.get(model, frozenset())
 
 
 class Job(_Model):

@@ -31,8 +31,10 @@ def test_the_diagram_has_every_transition_of_the_schema_and_no_other() -> None:
 
     arrows = {line.strip() for line in block.splitlines() if "-->" in line}
     expected = {f"{a} --> {b}" for a, b in jobs.lifecycle.transitions}
+    expected |= {f"{a} --> {b}: retry" for a, b in jobs.lifecycle.retries}
     expected |= {"[*] --> created", "completed --> [*]", "failed --> [*]"}
     assert arrows == expected
+    assert "chunking_in_progress --> created: retry" in arrows, "a retry is drawn, as a retry"
     assert "chunking_complete --> failed" in arrows and "completed --> failed" not in arrows
 
 

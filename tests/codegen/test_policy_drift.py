@@ -72,6 +72,7 @@ def test_a_widened_resource_is_grant_extra_and_the_narrow_one_grant_missing(
     path = infra / POLICIES
     text = path.read_text()
     start = text.index('data "aws_iam_policy_document" "consumer_media_worker"')
+    start = text.index('sid       = "WriteOutputObjects"', start)
     old = '"${aws_s3_bucket.output.arn}/jobs/*/final.mp4"'
     at = text.index(old, start)
     path.write_text(text[:at] + '"${aws_s3_bucket.output.arn}/*"' + text[at + len(old) :])

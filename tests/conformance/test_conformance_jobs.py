@@ -243,3 +243,31 @@ def test_count_by_job_counts_the_partition_and_nothing_else(
     assert store.count_by_job(job_id) == 29
     with pytest.raises(InvalidArgumentError, match="job_id must not be empty"):
         store.count_by_job("")
+
+
+def test_get_accepts_consistent_read_and_always_reads_consistently(
+    backend: Backend, adapters: Adapters
+) -> None:
+    # The original's progress page asks for a consistent read (web-ui main.py:167 at ba8850c).
+    created = job(backend)
+    adapters.jobs.put(created)
+    adapters.jobs.update(created.job_id, status=JobStatus.CHUNKING_IN_PROGRESS)
+    moved = created.model_copy(update={"status": JobStatus.CHUNKING_IN_PROGRESS})
+    assert adapters.jobs.get(created.job_id, consistent_read=True) == moved
+    assert adapters.jobs.get(created.job_id, consistent_read=False) == moved
+    assert adapters.jobs.get(backend.unique("missing"), consistent_read=True) is None
+
+
+def test_a_failed_download_moves_chunking_back_to_created_for_a_retry(
+    backend: Backend, adapters: Adapters
+) -> None:
+    # The seed's media worker rolls back when the source cannot be read (chunking.py:50-52).
+    created = job(backend)
+    adapters.jobs.put(created)
+    adapters.jobs.update(created.job_id, status=JobStatus.CHUNKING_IN_PROGRESS)
+    adapters.jobs.update(created.job_id, status=JobStatus.CREATED)
+    assert adapters.jobs.get(created.job_id) == created
+    adapters.jobs.update(created.job_id, status=JobStatus.CHUNKING_IN_PROGRESS)
+    adapters.jobs.update(created.job_id, status=JobStatus.CHUNKING_COMPLETE, total_segments=2)
+    with pytest.raises(InvalidTransitionError, match="may not move to 'created'"):
+        adapters.jobs.update(created.job_id, status=JobStatus.CREATED)

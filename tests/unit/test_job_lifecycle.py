@@ -24,6 +24,7 @@ ALLOWED = {
     ("created", "failed"),
     ("chunking_in_progress", "failed"),
     ("chunking_complete", "failed"),
+    ("chunking_in_progress", "created"),  # a retry: the media worker could not read the upload
 }
 STATUSES = [status.value for status in JobStatus]
 FINAL = {"completed", "failed"}

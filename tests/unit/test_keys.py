@@ -53,7 +53,7 @@ def test_the_pipeline_layouts() -> None:
     assert build_segment_key("job-1", 3, 12, "anaglyph") == (
         "segments/job-1/00003_00012_anaglyph.mp4"
     )
-    assert build_segment_output_key("job-1", 3) == "jobs/job-1/segments/00003.mp4"
+    assert build_segment_output_key("job-1", 3) == "jobs/job-1/segments/3.mp4"
     assert build_final_key("job-1") == "jobs/job-1/final.mp4"
     # Wider than the padding: still one spelling, still in order.
     assert build_segment_key("j", 123456, 123457, "sbs") == "segments/j/123456_123457_sbs.mp4"
@@ -139,7 +139,8 @@ def test_parse_input_key(key: str, job_id: str | None) -> None:
 
 
 def test_output_layouts_parse() -> None:
-    assert parse_segment_output_key("jobs/j/segments/00007.mp4") == SegmentOutputKey("j", 7)
+    assert parse_segment_output_key("jobs/j/segments/7.mp4") == SegmentOutputKey("j", 7)
+    assert parse_segment_output_key("jobs/j/segments/00007.mp4") is None, "one spelling: unpadded"
     assert parse_segment_output_key("jobs/j/segments/007.mp4") is None
     assert parse_segment_output_key("jobs/j/final.mp4") is None
     assert parse_final_key("jobs/j/final.mp4") == "j"

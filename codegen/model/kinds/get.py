@@ -1,4 +1,9 @@
-"""``get(key) -> Model | None``: one strongly consistent GetItem."""
+"""``get(key, *, consistent_read=True) -> Model | None``: one strongly consistent GetItem.
+
+``consistent_read`` is accepted for callers written against the original
+interface (its progress page passes ``consistent_read=True``); reads are always
+strongly consistent, whatever it says.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +17,30 @@ from ..types import KEY_LOCALS, AccessPattern, key_params
 @dataclass(frozen=True)
 class GetPattern(AccessPattern):
     kind: ClassVar[str] = "get"
-    description: ClassVar[str] = "get(key) -> Model | None, strongly consistent."
+    description: ClassVar[str] = (
+        "get(key, *, consistent_read=True) -> Model | None, always strongly consistent."
+    )
     operations: ClassVar[tuple[str, ...]] = ("GetItem",)
-    method_locals: ClassVar[tuple[str, ...]] = (*KEY_LOCALS, "key", "response", "item")
-    memory_method_locals: ClassVar[tuple[str, ...]] = (*KEY_LOCALS, "record")
+    method_locals: ClassVar[tuple[str, ...]] = (
+        *KEY_LOCALS,
+        "consistent_read",
+        "bool",
+        "key",
+        "response",
+        "item",
+    )
+    memory_method_locals: ClassVar[tuple[str, ...]] = (
+        *KEY_LOCALS,
+        "consistent_read",
+        "bool",
+        "record",
+    )
 
     def signature(self, table: m.TableSpec, method: str | None = None) -> str:
-        return f"    def {self.name}(self, {key_params(table)}) -> {table.model} | None:"
+        return (
+            f"    def {self.name}(self, {key_params(table)}, *, consistent_read: bool = True)"
+            f" -> {table.model} | None:"
+        )
 
 
 KIND = GetPattern

@@ -28,7 +28,10 @@ else:
 __all__ = ["DynamoDBJobStore", "KEY_ATTRIBUTES", "job_from_item", "job_to_item"]
 
 _LIFECYCLE_SOURCES: dict[str, tuple[str, ...]] = {
-    "created": ("created",),
+    "created": (
+        "created",
+        "chunking_in_progress",
+    ),
     "chunking_in_progress": (
         "created",
         "chunking_in_progress",
@@ -195,8 +198,12 @@ class DynamoDBJobStore:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.table_name!r})"
 
-    def get(self, job_id: str) -> Job | None:
-        """The Job with this key, or ``None`` (strongly consistent read)."""
+    def get(self, job_id: str, *, consistent_read: bool = True) -> Job | None:
+        """The Job with this key, or ``None``.
+
+        Always a strongly consistent read: ``consistent_read`` is accepted for
+        callers of the original interface and changes nothing.
+        """
         key = {"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}}
         with self._aws:
             response = self._client.get_item(

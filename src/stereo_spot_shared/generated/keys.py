@@ -168,12 +168,12 @@ def parse_segment_key(bucket: str, key: str) -> VideoWorkerPayload | None:
 SEGMENT_OUTPUT_LAYOUT = KeyLayout(
     name="segment_output",
     bucket="output",
-    template="jobs/{job_id}/segments/{segment_index:05d}.mp4",
+    template="jobs/{job_id}/segments/{segment_index:d}.mp4",
     pattern=re.compile("jobs/(?P<job_id>[^/]+)/segments/(?P<segment_index>[0-9]+)\\.mp4"),
     prefix="jobs/",
     suffix=".mp4",
     notify_queue=None,
-    description="One converted segment, next to the job's final video.",
+    description="One converted segment, next to the job's final video; the index unpadded, as the video worker writes it.",
 )
 
 
@@ -183,7 +183,7 @@ def _segment_output_key(job_id: str, segment_index: int) -> str:
             "jobs/",
             key_text("job_id", job_id),
             "/segments/",
-            key_number("segment_index", segment_index, 5),
+            key_number("segment_index", segment_index, 0),
             ".mp4",
         )
     )

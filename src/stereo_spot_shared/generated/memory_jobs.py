@@ -17,7 +17,10 @@ from stereo_spot_shared.models import Job, JobListItem, JobStatus
 __all__ = ["MemoryJobsTable"]
 
 _LIFECYCLE_SOURCES: dict[str, tuple[str, ...]] = {
-    "created": ("created",),
+    "created": (
+        "created",
+        "chunking_in_progress",
+    ),
     "chunking_in_progress": (
         "created",
         "chunking_in_progress",
@@ -143,8 +146,11 @@ class MemoryJobsTable:
     def __repr__(self) -> str:
         return "MemoryJobsTable()"
 
-    def get(self, job_id: str) -> Job | None:
-        """The Job with this key, or ``None``."""
+    def get(self, job_id: str, *, consistent_read: bool = True) -> Job | None:
+        """The Job with this key, or ``None``.
+
+        Every read sees every earlier write; ``consistent_read`` changes nothing.
+        """
         record = self._table.get((_checks.require_str_key("job_id", job_id),))
         return None if record is None else _from_record(record)
 

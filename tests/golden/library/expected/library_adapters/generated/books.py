@@ -122,8 +122,12 @@ class BookCatalog:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.table_name!r})"
 
-    def get(self, isbn: str) -> Book | None:
-        """The Book with this key, or ``None`` (strongly consistent read)."""
+    def get(self, isbn: str, *, consistent_read: bool = True) -> Book | None:
+        """The Book with this key, or ``None``.
+
+        Always a strongly consistent read: ``consistent_read`` is accepted for
+        callers of the original interface and changes nothing.
+        """
         key = {"isbn": {"S": _dynamo.require_str_key("isbn", isbn)}}
         with self._aws:
             response = self._client.get_item(

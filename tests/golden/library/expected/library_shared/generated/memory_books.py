@@ -83,8 +83,11 @@ class MemoryBooksTable:
     def __repr__(self) -> str:
         return "MemoryBooksTable()"
 
-    def get(self, isbn: str) -> Book | None:
-        """The Book with this key, or ``None``."""
+    def get(self, isbn: str, *, consistent_read: bool = True) -> Book | None:
+        """The Book with this key, or ``None``.
+
+        Every read sees every earlier write; ``consistent_read`` changes nothing.
+        """
         record = self._table.get((_checks.require_str_key("isbn", isbn),))
         return None if record is None else _from_record(record)
 
