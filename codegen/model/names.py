@@ -114,15 +114,9 @@ METHOD_NAMES: dict[str, tuple[str, ...]] = {
     "layout_builder": ("str", "int", "key"),
     "layout_parser": ("str", "int", "bucket", "key", "found"),
 }
-SHARED_GENERATED_NAMES = (
-    "__all__",
-    "keys",
-    "LAYOUTS",
-    "STORAGE_ONLY_ATTRIBUTES",
-    "STORAGE_ONLY_BY_MODEL",
-)
-# Each table's storage-only attributes (generated/stored.py of the shared package).
-STORED_MODULE_NAMES = (
+SHARED_GENERATED_NAMES = ("__all__", "keys", "LAYOUTS")
+# Each table's storage-only attributes (storage_only.py of the shared package).
+STORAGE_ONLY_MODULE_NAMES = (
     "annotations",
     "__all__",
     "Mapping",
@@ -204,7 +198,7 @@ MEMORY_BACKEND_NAMES = (
     "ROUTES",
     "build_adapters",
 )
-SHARED_MODULES = ("keys", "adapters", "stored", "memory_backend")
+SHARED_MODULES = ("keys", "adapters", "memory_backend")
 # Locals and builtins each in-memory method body uses (keys as in METHOD_NAMES).
 MEMORY_METHOD_NAMES: dict[str, tuple[str, ...]] = {
     **{name: kind.memory_method_locals for name, kind in KINDS.items()},
@@ -328,8 +322,8 @@ def _layout_namespaces(schema: m.SchemaSpec) -> list[Namespace]:
         ),
         *_bundle_namespaces(schema),
         Namespace(
-            f"{shared}.generated.stored",
-            tuple(_always(STORED_MODULE_NAMES, "a name the stored module always defines")),
+            f"{shared}.storage_only",
+            tuple(_always(STORAGE_ONLY_MODULE_NAMES, "a name the storage_only module defines")),
         ),
     ]
     if not schema.layouts:

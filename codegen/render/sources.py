@@ -182,21 +182,16 @@ def shared_modules(schema: m.SchemaSpec) -> list[SharedModule]:
             "runtime_imports": sorted(runtime),
         },
     )
-    return [keys, _adapters_module(schema), _stored_module(schema), *_memory_modules(schema)]
+    return [keys, _adapters_module(schema), *_memory_modules(schema)]
 
 
-def _stored_module(schema: m.SchemaSpec) -> SharedModule:
-    """Each table's storage-only attributes, and by model the names its validation ignores."""
+def _storage_only_context(schema: m.SchemaSpec) -> dict[str, Any]:
+    """By model: the storage-only attributes of the tables storing it, which its validation ignores."""
     by_model: dict[str, set[str]] = {}
     for table in schema.tables:
         if table.model is not None and table.storage_only:
             by_model.setdefault(table.model, set()).update(table.storage_only)
-    return SharedModule(
-        "stored",
-        "stored.py.jinja",
-        ("STORAGE_ONLY_ATTRIBUTES", "STORAGE_ONLY_BY_MODEL"),
-        {"by_model": [(model, sorted(names)) for model, names in sorted(by_model.items())]},
-    )
+    return {"by_model": [(model, sorted(names)) for model, names in sorted(by_model.items())]}
 
 
 def _adapters_module(schema: m.SchemaSpec) -> SharedModule:
@@ -251,7 +246,16 @@ def _memory_modules(schema: m.SchemaSpec) -> list[SharedModule]:
 
 def _render_shared(schema: m.SchemaSpec, out_dir: Path, emit: Callable[..., None]) -> None:
     assert schema.generator.shared_package is not None
-    generated = out_dir.joinpath(*schema.generator.shared_package.split(".")) / "generated"
+    shared = out_dir.joinpath(*schema.generator.shared_package.split("."))
+    generated = shared / "generated"
+    # Beside the models, not under generated/ (whose modules import the models): the
+    # models read it when they validate, so it imports nothing of the package.
+    emit(
+        shared / "storage_only.py",
+        "storage_only.py.jinja",
+        exports=["STORAGE_ONLY_ATTRIBUTES", "STORAGE_ONLY_BY_MODEL"],
+        **_storage_only_context(schema),
+    )
     modules = shared_modules(schema)
     for module in modules:
         emit(

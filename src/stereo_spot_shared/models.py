@@ -60,8 +60,9 @@ class _Model(BaseModel):
 @functools.cache
 def _storage_only(model: str) -> frozenset[str]:
     """The storage-only attribute names of the tables storing ``model`` (generated from the schema)."""
-    # Imported on first validation, not at import: the generated modules import these models.
-    from .generated.stored import STORAGE_ONLY_BY_MODEL
+    # Read on first validation, not at import: the generator imports these models to
+    # write storage_only.py, which must not be needed before it exists.
+    from .storage_only import STORAGE_ONLY_BY_MODEL
 
     return STORAGE_ONLY_BY_MODEL.get(model, frozenset())
 

@@ -76,7 +76,8 @@ def test_every_module_level_name_is_catalogued(case: tuple[m.SchemaSpec, Path]) 
         checked += 1
     shared_modules = 0
     if schema.generator.shared_package is not None:
-        # generated/__init__, adapters, stored, memory_backend, one memory module per table, keys.
+        # generated/__init__, adapters, memory_backend, one memory module per table, keys,
+        # and storage_only beside the models.
         shared_modules = 4 + len(schema.tables) + (1 if schema.layouts else 0)
     assert checked == 4 + len(schema.tables) + shared_modules
 

@@ -29,7 +29,7 @@ from codegen.model import types as m
 from codegen.model.schema_file import load_schema
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters.devtools.provision import provision
-from stereo_spot_shared.generated.stored import STORAGE_ONLY_ATTRIBUTES
+from stereo_spot_shared.storage_only import STORAGE_ONLY_ATTRIBUTES
 from tests.interop.seed.trigger import unmarshall
 
 ROOT = Path(__file__).resolve().parents[2]

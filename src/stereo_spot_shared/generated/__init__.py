@@ -26,10 +26,6 @@ from stereo_spot_shared.generated.keys import (
     parse_segment_key,
     parse_segment_output_key,
 )
-from stereo_spot_shared.generated.stored import (
-    STORAGE_ONLY_ATTRIBUTES,
-    STORAGE_ONLY_BY_MODEL,
-)
 
 __all__ = [
     "Adapters",
@@ -40,8 +36,6 @@ __all__ = [
     "ReassemblyTriggeredTable",
     "SEGMENT_LAYOUT",
     "SEGMENT_OUTPUT_LAYOUT",
-    "STORAGE_ONLY_ATTRIBUTES",
-    "STORAGE_ONLY_BY_MODEL",
     "SegmentCompletionsTable",
     "SegmentOutputKey",
     "build_final_key",

@@ -24,10 +24,6 @@ from library_shared.generated.keys import (
     parse_hold_notice_key,
     parse_return_slip_key,
 )
-from library_shared.generated.stored import (
-    STORAGE_ONLY_ATTRIBUTES,
-    STORAGE_ONLY_BY_MODEL,
-)
 
 __all__ = [
     "Adapters",
@@ -39,8 +35,6 @@ __all__ = [
     "LoansTable",
     "RETURN_SLIP_LAYOUT",
     "ReturnSlipKey",
-    "STORAGE_ONLY_ATTRIBUTES",
-    "STORAGE_ONLY_BY_MODEL",
     "ShelfAuditsTable",
     "build_cover_key",
     "build_hold_notice_key",
