@@ -104,8 +104,9 @@ TABLE_FIELDS: dict[str, Field] = {
         "string_list",
         "Attributes the generated code stores for its own use (index keys, leases, markers), "
         "never model fields: the shared models ignore them in a raw item, and refuse any "
-        "other unknown attribute. Every attribute that is neither a key nor a model field "
-        "must be listed.",
+        "other unknown attribute. With a model, every attribute that is neither a key nor a "
+        "model field must be listed; without one, all but the keys are storage-only, and a "
+        "list, once given, must name them all.",
     ),
 }
 TABLE_SECTIONS = ("attributes", "indexes", "access_patterns", "lifecycle")
