@@ -76,8 +76,14 @@ class UpdatePattern(AccessPattern):
             if found is not None and ref in table.key_names:
                 problems.append(Problem(where, f"{ref!r} is a key attribute and cannot be updated"))
             elif found is not None and found.derived:
+                marker = table.lifecycle.in_progress_attribute if table.lifecycle else None
                 problems.append(
-                    Problem(where, f"{ref!r} is the lifecycle marker; updates of the status set it")
+                    Problem(
+                        where,
+                        f"{ref!r} is the lifecycle marker; updates of the status set it"
+                        if marker is not None and marker.name == ref
+                        else f"{ref!r} is storage-only: the generated code sets it",
+                    )
                 )
             elif found is not None:
                 fields.append(found)
