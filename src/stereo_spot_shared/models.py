@@ -6,6 +6,7 @@ Times are Unix seconds (``int``); nothing here knows about AWS.
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -44,17 +45,39 @@ class _Model(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _ignore_storage_only(cls, data: Any) -> Any:
-        """Drop the attributes the adapters store for their own use (schema: ``storage_only``).
+    def _read_stored_item(cls, data: Any) -> Any:
+        """A raw stored item as the model's fields, the way a consumer may have read it.
 
-        A raw item (a GetItem unmarshalled, a stream image) carries them beside
-        the model's fields; any other unknown key is still refused.
+        It may carry the attributes the adapters store for their own use (schema:
+        ``storage_only``): they are dropped, and any other unknown key is still
+        refused. boto3's ``TypeDeserializer`` (and its resource API) read every
+        number as a ``Decimal``: an integral one is an int here, anything else
+        stays as strict as before.
         """
-        if type(data) is dict:
-            ignored = _storage_only(cls.__name__)
-            if ignored and not ignored.isdisjoint(data):
-                return {name: value for name, value in data.items() if name not in ignored}
+        if type(data) is not dict:
+            return data
+        ignored = _storage_only(cls.__name__)
+        if (ignored and not ignored.isdisjoint(data)) or any(
+            type(value) is Decimal for value in data.values()
+        ):
+            return {name: _integral(value) for name, value in data.items() if name not in ignored}
         return data
+
+
+def _integral(value: object) -> object:
+    """An integral ``Decimal`` in DynamoDB's range as an int; any other value unchanged."""
+    if (
+        type(value) is Decimal
+        and value.is_finite()
+        and value.adjusted() <= _DYNAMODB_MAX_EXPONENT
+        and value == value.to_integral_value()
+    ):
+        return int(value)
+    return value
+
+
+_DYNAMODB_MAX_EXPONENT = 125
+"""DynamoDB numbers reach 9.9999...E+125: no stored integer has more digits."""
 
 
 @functools.cache

@@ -3,9 +3,10 @@
 Generated from the schema: for every table, items are written through our
 DynamoDB adapter, read back raw (``GetItem``) and validated with the table's
 model the ways the seed's consumers do it: the reassembly trigger's own
-unmarshalling (``reassembly-trigger/.../handler.py:52-64`` at ``dd40dad``), and
+unmarshalling (``reassembly-trigger/.../handler.py:52-64`` at ``dd40dad``),
 boto3's ``TypeDeserializer`` with numbers made ints (the original's
-``aws-adapters/.../job_events.py:20-35`` at ``3622c52``). Every attribute of a
+``aws-adapters/.../job_events.py:20-35`` at ``3622c52``), and plain
+``TypeDeserializer`` (every number a ``Decimal``, as boto3's resource API reads it). Every attribute of a
 raw item is a key, a model field or declared ``storage_only``; unknown ones are
 still refused. A table without a model is checked for the last rule only.
 """
@@ -115,6 +116,8 @@ def test_raw_items_validate_with_their_model_the_seeds_ways(
         _check_every_attribute_is_declared(table, raw)
         assert model.model_validate(unmarshall(raw)) == sample
         assert model.model_validate(_deserialize(raw)) == sample
+        # boto3's resource API and plain TypeDeserializer hand every number over as a Decimal.
+        assert model.model_validate(TypeDeserializer().deserialize({"M": raw})) == sample
         with pytest.raises(ValidationError, match="not_declared"):
             model.model_validate({**unmarshall(raw), "not_declared": "x"})
     assert set(table.storage_only) <= met, "every storage-only attribute was met and ignored"
