@@ -137,3 +137,15 @@ def test_tables_without_a_model_store_only_keys_and_declared_attributes(
     assert raws, "the writing patterns stored something"
     for raw in raws:
         _check_every_attribute_is_declared(table, raw)
+
+
+@pytest.mark.parametrize(
+    "number",
+    [Decimal("5.5"), Decimal("NaN"), Decimal("Infinity"), Decimal("1E+999999999"), 5.0, "5", True],
+    ids=repr,
+)
+def test_a_stored_number_is_read_as_an_int_only_when_it_is_one(number: object) -> None:
+    item = {"job_id": "j", "mode": "sbs", "status": "created"}
+    assert models.Job.model_validate({**item, "created_at": Decimal("5")}).created_at == 5
+    with pytest.raises(ValidationError):
+        models.Job.model_validate({**item, "created_at": number})
