@@ -9,6 +9,7 @@ seed's code path (``tests/interop/seed``); storage is only ours.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from stereo_spot_shared import build_segment_output_key, parse_segment_output_key
 from stereo_spot_shared.models import JobStatus
@@ -16,10 +17,10 @@ from tests.interop.conftest import Stack
 from tests.interop.seed import chunking, reassembly, trigger, video_worker, web_ui
 
 
-def _drain(turn: object, *args: object) -> int:
+def _drain(turn: Callable[..., int], *args: object) -> int:
     """Run one service's loop turn until its queue is empty; how many messages it took."""
     taken = 0
-    while (received := turn(*args)) > 0:  # type: ignore[operator]
+    while (received := turn(*args)) > 0:
         taken += received
     return taken
 

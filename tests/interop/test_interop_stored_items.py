@@ -50,7 +50,10 @@ def _samples(model: type[BaseModel], table: m.TableSpec) -> list[BaseModel]:
     for attribute in table.model_attributes:
         annotation = model.model_fields[attribute.name].annotation
         if attribute.python_kind == "enum":
-            enum = next(a for a in getattr(annotation, "__args__", (annotation,)) if a is not None)
+            members = getattr(annotation, "__args__", (annotation,))
+            enum: type[Enum] = next(
+                a for a in members if isinstance(a, type) and issubclass(a, Enum)
+            )
             enums[attribute.name] = enum
             value: Any = next(iter(enum))
         elif attribute.python_kind == "int":

@@ -49,7 +49,7 @@ class FfmpegMedia:
             check=True,
             capture_output=True,
         )
-        segments = []
+        segments: list[Path] = []
         while (path := out / f"segment_{len(segments):05d}.mp4").exists():
             segments.append(path)
         return segments, directory
