@@ -144,6 +144,10 @@ NOT_IN_THE_WALK: dict[str, dict[tuple[str, str], str]] = {
             "s3:GetObject",
             "ReadInputObjects",
         ): "the chunker downloads the source; the walk cuts it in memory",
+        (
+            "s3:GetObject",
+            "ReadOutputObjects",
+        ): "reassembly asks whether final.mp4 exists first (HeadObject); the walk does not",
         ("s3:ListBucket", "ListInputPrefixes"): _LISTING,
         ("s3:ListBucket", "ListOutputPrefixes"): _LISTING,
         ("s3:AbortMultipartUpload", "WriteInputObjects"): _ABORT,
