@@ -102,7 +102,7 @@ def test_done_work_deletes_its_message_and_completes_the_lease(
 
 def test_failed_work_gives_the_message_and_the_lease_back_at_once(adapters: Adapters) -> None:
     reassemble = page_worker()["reassemble"]
-    adapters.objects.delete(adapters.output_bucket, "jobs/job-1/segments/00001.mp4")
+    adapters.objects.delete(adapters.output_bucket, "jobs/job-1/segments/1.mp4")
     message = received(adapters, "job-1")
 
     with pytest.raises(ObjectNotFoundError):
