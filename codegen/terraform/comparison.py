@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .. import model as m
 from ..schema import SchemaLines
 from .drift_findings import Finding, FindingKind, Location, quoted
-from .hcl import ResourceKind, TerraformModel, TfResource
+from .hcl import ResourceKind, TerraformModel, TfResource, Unread
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,19 @@ class Comparison:
 
     def add(self, kind: FindingKind, message: str, terraform: Location, schema: Location) -> None:
         self.findings.append(Finding(kind, message, terraform, schema))
+
+    def unverifiable(self, unread: Unread) -> None:
+        """An expression that decides a compared value but could not be evaluated."""
+        self.findings.append(
+            Finding(
+                "unverifiable",
+                f"{unread.where} = {unread.expression}: {unread.reason}; "
+                "drift cannot tell whether it matches the schema",
+                Location(unread.file, unread.line, f"{unread.where} = {unread.expression}"),
+                Location(self.schema.display_name, None, "(not compared)"),
+                unread.kind,
+            )
+        )
 
     def at_schema(self, path: str, value: str | None = None, absent: bool = False) -> Location:
         if absent:

@@ -37,11 +37,13 @@ from .hcl import (
     TfQueue,
     TfResource,
     TfTable,
+    TfValue,
     read_outputs_json,
     read_terraform,
 )
 from .hcl import _reference as _reference_of
-from .policy_drift import TfPolicy, compare_policies, read_policies
+from .hcl_eval import UNVERIFIABLE_KINDS
+from .policy_drift import PolicyReading, compare_policies, read_policies
 
 DEFAULT_TERRAFORM = Path("infra")
 
@@ -70,13 +72,15 @@ def compare(
     schema: m.SchemaSpec,
     terraform: TerraformModel,
     lines: SchemaLines,
-    consumer_policies: tuple[TfPolicy, ...] | None = None,
+    consumer_policies: PolicyReading | None = None,
 ) -> list[Finding]:
     """Every difference between the schema and the Terraform, sorted by Terraform location.
 
     ``consumer_policies`` (``policy_drift.read_policies``) adds the IAM policy comparison.
     """
     run = Comparison(schema, terraform, lines)
+    for unread in terraform.unverifiable:
+        run.unverifiable(unread)
     if consumer_policies is not None:
         compare_policies(run, consumer_policies)
     targets: dict[tuple[str, str], SchemaResource] = {}
@@ -137,9 +141,16 @@ def _compare_queue(run: Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
     _compare_max_receive_count(run, queue, tf)
 
 
+def _unknown(*values: TfValue | None) -> bool:
+    """Whether one of the values could not be evaluated (and was reported as unverifiable)."""
+    return any(value is not None and not value.known for value in values)
+
+
 def _compare_visibility_timeout(run: Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
     resource = tf.resource
     setting = tf.visibility_timeout_seconds
+    if _unknown(setting):
+        return
     found = setting.value if setting else SQS_DEFAULT_VISIBILITY_TIMEOUT
     wanted = str(queue.visibility_timeout_seconds)
     if found != wanted:
@@ -160,6 +171,8 @@ def _compare_dead_letter_target(run: Comparison, queue: m.QueueSpec, tf: TfQueue
     """The redrive target names the schema's dead-letter queue, which Terraform declares."""
     resource = tf.resource
     target = tf.dead_letter_target
+    if _unknown(target):
+        return
     reference = _reference_of(target.value) if target else None
     found_dlq = reference.resource_name if reference else (target.value if target else None)
     if found_dlq != queue.dead_letter_queue or (
@@ -198,6 +211,8 @@ def _compare_dead_letter_target(run: Comparison, queue: m.QueueSpec, tf: TfQueue
 def _compare_max_receive_count(run: Comparison, queue: m.QueueSpec, tf: TfQueue) -> None:
     resource = tf.resource
     count = tf.max_receive_count
+    if _unknown(count):
+        return
     found_count = count.value if count else None
     wanted_count = str(queue.max_receive_count) if queue.max_receive_count is not None else None
     if found_count != wanted_count:
@@ -221,6 +236,8 @@ def _compare_max_receive_count(run: Comparison, queue: m.QueueSpec, tf: TfQueue)
 def _compare_queue_size(run: Comparison, queue: m.QueueSpec, tf: TfResource) -> None:
     """``max_message_size`` (the provider's 256 KiB when absent) must equal ``max_message_bytes``."""
     value = tf.argument("max_message_size")
+    if _unknown(value):
+        return
     found = value.value if value else str(SQS_DEFAULT_MAX_MESSAGE_SIZE)
     if found == str(queue.max_message_bytes):
         return
@@ -340,7 +357,7 @@ def _compare_table(run: Comparison, table: m.TableSpec, tf: TfTable) -> None:
     ):
         wanted = spec_key.name if spec_key else None
         found = tf_key.value if tf_key else None
-        if wanted == found:
+        if wanted == found or _unknown(tf_key):
             continue
         run.add(
             "key-mismatch",
@@ -364,7 +381,7 @@ def _compare_table(run: Comparison, table: m.TableSpec, tf: TfTable) -> None:
             continue
         block = tf.attribute(name)
         found = block.type.value if block and block.type else None
-        if found == attribute.dynamo_type:
+        if found == attribute.dynamo_type or (block is not None and _unknown(block.type)):
             continue
         run.add(
             "key-type-mismatch",
@@ -429,7 +446,7 @@ def _compare_index_keys(
         ("projection_type", index.projection, tf_index.projection_type),
     ):
         found = found_value.value if found_value else None
-        if found == wanted:
+        if found == wanted or _unknown(found_value):
             continue
         schema_role = "projection" if role == "projection_type" else role
         run.add(
@@ -490,6 +507,8 @@ def _compare_ttl(run: Comparison, table: m.TableSpec, tf: TfTable) -> None:
     wanted = table.ttl_attribute.name if table.ttl_attribute else None
     ttl = tf.ttl
     named = ttl.attribute_name if ttl else None
+    if ttl is not None and (ttl.enabled is None or _unknown(named)):
+        return  # reported as unverifiable
     found = named.value if named and ttl and ttl.enabled is not False else None
     if found == wanted:
         return
@@ -525,7 +544,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m codegen drift",
         description="Compare the resource schema with the Terraform that creates the resources.",
-        epilog="Exit codes: 0 in sync, 1 drift found, 2 an input cannot be read or parsed.",
+        epilog=(
+            "Exit codes: 0 in sync, 1 drift found or an expression could not be evaluated "
+            "(unverifiable), 2 an input cannot be read or parsed. See docs/guides/drift.md."
+        ),
     )
     parser.add_argument(
         "--version", action="version", version=f"python -m codegen drift {generator_version()}"
@@ -544,6 +566,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="a `terraform output -json` file; only output names are compared",
     )
+    parser.add_argument(
+        "--var-file",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a *.tfvars file, as `terraform plan -var-file` takes it (repeatable; later wins)",
+    )
+    parser.add_argument(
+        "--allow-unverifiable",
+        action="append",
+        default=[],
+        choices=UNVERIFIABLE_KINDS,
+        metavar="KIND",
+        help=(
+            "do not fail on expressions of this kind drift cannot evaluate; they are still "
+            f"listed (repeatable; one of: {', '.join(UNVERIFIABLE_KINDS)})"
+        ),
+    )
     options = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         schema = load_schema(options.schema)
@@ -554,21 +595,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.outputs_json is not None:
             terraform = read_outputs_json(options.outputs_json)
         else:
-            terraform = read_terraform(options.terraform)
+            terraform = read_terraform(options.terraform, options.var_file)
     except TerraformError as error:
         print(error, file=sys.stderr)
         print("nothing was compared", file=sys.stderr)
         return 2
     lines = SchemaLines(schema.source.read_text(encoding="utf-8"))
-    consumer_policies = None if terraform.names_only else read_policies(terraform.files)
-    findings = compare(schema, terraform, lines, consumer_policies)
+    consumer_policies = None if terraform.names_only else read_policies(terraform)
+    everything = compare(schema, terraform, lines, consumer_policies)
+    allowed = set(options.allow_unverifiable)
+    findings = [f for f in everything if f.unverifiable not in allowed or f.unverifiable is None]
+    skipped = [f for f in everything if f not in findings]
     scope = " (output names only)" if terraform.names_only else ""
-    if not findings:
+    if not everything:
         print(f"in sync: {_counts(schema)} checked against {terraform.source}{scope}")
         return 0
-    print("\n\n".join(f.render() for f in findings))
+    print("\n\n".join(f.render() for f in everything))
+    if not findings:
+        kinds = " ".join(f"--allow-unverifiable {k}" for k in sorted(allowed))
+        print(
+            f"\nno drift in what was compared, but {len(skipped)} expression(s) were not "
+            f"compared ({kinds}): {_counts(schema)} against {terraform.source}{scope}",
+            file=sys.stderr,
+        )
+        return 0
+    unverifiable = sum(1 for f in findings if f.kind == "unverifiable")
+    detail = f", {unverifiable} of them unverifiable" if unverifiable else ""
     print(
-        f"\ndrift: {len(findings)} finding(s) between {schema.display_name} and "
+        f"\ndrift: {len(findings)} finding(s){detail} between {schema.display_name} and "
         f"{terraform.source}{scope}",
         file=sys.stderr,
     )

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
+from .hcl_eval import UnverifiableKind
+
 FindingKind = Literal[
     "missing-output",  # a schema resource has no Terraform output
     "extra-output",  # an output names a table/queue/bucket the schema does not know
@@ -28,7 +30,10 @@ FindingKind = Literal[
     "notification-missing",  # a layout's notify_queue has no matching bucket notification
     "notification-extra",  # a bucket notification to a schema queue matches no layout
     "notification-filter-mismatch",  # a notification's filter_prefix / filter_suffix differs
-    "notification-events",  # a notification for a layout sends no ObjectCreated events
+    "notification-events",  # a notification's events miss a way objects are written, or add others
+    "policy-detached",  # a consumer's aws_iam_policy does not use its checked policy document
+    "role-extra-policy",  # a consumer's role has another policy: its grant is not the schema's
+    "unverifiable",  # an expression drift cannot evaluate: nothing was compared there
 ]
 
 
@@ -51,10 +56,12 @@ class Finding:
     message: str
     terraform: Location
     schema: Location
+    unverifiable: UnverifiableKind | None = None  # why, for kind "unverifiable"
 
     def render(self) -> str:
+        kind = f"{self.kind}: {self.unverifiable}" if self.unverifiable else self.kind
         return (
-            f"[{self.kind}] {self.message}\n"
+            f"[{kind}] {self.message}\n"
             f"  terraform: {self.terraform.render()}\n"
             f"  schema:    {self.schema.render()}"
         )

@@ -7,7 +7,11 @@ the layout's literal prefix and suffix. Compared in both directions: a layout
 without its block, a block without its layout, and a block whose filters or
 events differ, each reported with file:line on both sides.
 
-Notifications of buckets or queues the schema does not declare are left alone.
+The events must be ``s3:ObjectCreated:*`` or an equivalent set: every way the
+adapters write an object (PUT, presigned PUT, multipart) and nothing else. A
+bucket the schema does not declare may not notify a schema queue; a queue
+block whose target drift cannot resolve is unverifiable. Notifications to
+other queues are left alone.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Sequence
 from .. import model as m
 from .comparison import Comparison
 from .drift_findings import Location, quoted
-from .hcl import TfBucketNotification, TfQueueNotification
+from .hcl import TfBucketNotification, TfQueueNotification, Unread
 
 _Group = tuple[str, str]  # (schema bucket, schema queue)
 
@@ -35,12 +39,18 @@ def compare_notifications(run: Comparison) -> None:
     found: dict[_Group, list[tuple[TfBucketNotification, TfQueueNotification]]] = {}
     for notification in terraform.notifications:
         bucket = buckets.get(notification.bucket.resource_name) if notification.bucket else None
-        if bucket is None:
-            continue
-        notification_of.setdefault(bucket, notification)
+        if bucket is not None:
+            notification_of.setdefault(bucket, notification)
         for block in notification.queues:
-            queue = queues.get(block.queue.resource_name) if block.queue else None
-            if queue is not None:
+            if block.queue is None or block.queue.resource_type != "aws_sqs_queue":
+                _unknown_queue(run, notification, block)
+                continue
+            queue = queues.get(block.queue.resource_name)
+            if queue is None:
+                continue  # another queue: not the adapters' business
+            if bucket is None:
+                _foreign_bucket(run, notification, block, queue)
+            else:
                 found.setdefault((bucket, queue), []).append((notification, block))
     wanted: dict[_Group, list[m.LayoutSpec]] = {}
     for layout in schema.layouts:
@@ -122,20 +132,93 @@ def _check_filters(
         )
 
 
+CREATED_EVENTS = frozenset(
+    {
+        "s3:ObjectCreated:Put",
+        "s3:ObjectCreated:Post",
+        "s3:ObjectCreated:Copy",
+        "s3:ObjectCreated:CompleteMultipartUpload",
+    }
+)
+"""What ``s3:ObjectCreated:*`` stands for (S3's event types)."""
+
+WRITTEN_BY_ADAPTERS = frozenset(
+    {"s3:ObjectCreated:Put", "s3:ObjectCreated:CompleteMultipartUpload"}
+)
+"""How the adapters create objects: PUT and presigned PUT are ``Put``, large files ``CompleteMultipartUpload``."""
+
+
+def _events_problem(events: tuple[str, ...]) -> str | None:
+    """Why an event list is not ``s3:ObjectCreated:*`` or an equivalent set, else None."""
+    others = sorted(e for e in events if e != "s3:ObjectCreated:*" and e not in CREATED_EVENTS)
+    if others:
+        return f"{', '.join(others)} is not an object the adapters created"
+    covered = CREATED_EVENTS if "s3:ObjectCreated:*" in events else set(events)
+    missing = sorted(WRITTEN_BY_ADAPTERS - covered)
+    if missing:
+        return (
+            f"it misses {', '.join(missing)}: objects written that way (PUT and presigned PUT are "
+            "Put, multipart uploads CompleteMultipartUpload) would never be announced"
+        )
+    return None
+
+
 def _check_events(
     run: Comparison,
     layout: m.LayoutSpec,
     notification: TfBucketNotification,
     block: TfQueueNotification,
 ) -> None:
-    if any(event.startswith("s3:ObjectCreated:") for event in block.events):
+    if block.events is None:
+        return  # not evaluable: reported as unverifiable
+    problem = _events_problem(block.events)
+    if problem is None:
         return
     run.add(
         "notification-events",
-        f"{notification.resource.address} sends {block.queue_expression} no s3:ObjectCreated "
-        f"events (events = {list(block.events)}); layout {layout.name!r} announces new objects",
+        f"{notification.resource.address} sends {block.queue_expression} events = "
+        f"{list(block.events)}: {problem}; layout {layout.name!r} needs "
+        '["s3:ObjectCreated:*"] (or an equivalent set)',
         run.at_terraform(notification.resource, "queue { events }", block.line),
         run.at_schema(f"{layout.schema_path}.notify_queue", layout.notify_queue),
+    )
+
+
+def _unknown_queue(
+    run: Comparison, notification: TfBucketNotification, block: TfQueueNotification
+) -> None:
+    """A queue block whose target is not a queue resource's attribute: it may be a schema queue."""
+    if block.queue_expression == "(none)" or not block.queue_expression:
+        return
+    run.unverifiable(
+        Unread(
+            "computed",
+            notification.resource.file,
+            block.line,
+            f"{notification.resource.address}: queue queue_arn",
+            block.queue_expression,
+            "not an aws_sqs_queue attribute, so drift cannot tell whether it is a schema queue",
+        )
+    )
+
+
+def _foreign_bucket(
+    run: Comparison,
+    notification: TfBucketNotification,
+    block: TfQueueNotification,
+    queue: str,
+) -> None:
+    """A bucket the schema does not declare sends to a schema queue: nothing else may."""
+    bucket = notification.bucket
+    run.add(
+        "notification-extra",
+        f"{notification.resource.address} sends objects of "
+        f"{bucket if bucket else 'a bucket the schema does not declare'} to "
+        f"{block.queue_expression}; only the schema's layouts may notify queue {queue!r}",
+        run.at_terraform(
+            notification.resource, f"queue {{ queue_arn = {block.queue_expression} }}", block.line
+        ),
+        run.at_schema(f"queues.{queue}"),
     )
 
 

@@ -10,13 +10,29 @@ S3 buckets and their notifications to queues. ``read_outputs_json`` reads ``terr
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
 import hcl2
+
+from .hcl_eval import (
+    Evaluator,
+    FromEnvironment,
+    JsonValue,
+    Ref,
+    Scope,
+    UnverifiableError,
+    UnverifiableKind,
+    Value,
+    canonical,
+    from_python,
+    source_text,
+)
 
 ResourceKind = Literal["table", "queue", "bucket"]
 
@@ -45,10 +61,28 @@ class TerraformError(Exception):
 
 @dataclass(frozen=True)
 class TfValue:
-    """A literal attribute value (quotes removed) and the line it is on."""
+    """An attribute's value (evaluated, see ``hcl_eval``) and the line it is on.
+
+    ``known`` is False when the expression could not be evaluated: ``value`` is
+    then the expression as written, already reported as ``unverifiable``, and
+    comparisons leave it alone.
+    """
 
     value: str
     line: int | None
+    known: bool = True
+
+
+@dataclass(frozen=True)
+class Unread:
+    """An expression drift could not evaluate, where it is, and why."""
+
+    kind: UnverifiableKind
+    file: str
+    line: int | None
+    where: str  # e.g. "aws_sqs_queue.chunking: visibility_timeout_seconds"
+    expression: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -112,7 +146,7 @@ class TfIndex:
 @dataclass(frozen=True)
 class TfTtl:
     attribute_name: TfValue | None
-    enabled: bool | None  # None: not a literal (a variable), so assumed on
+    enabled: bool | None  # None: not evaluable (reported as unverifiable)
     line: int | None
 
 
@@ -145,7 +179,7 @@ class TfQueueNotification:
 
     queue: TfReference | None  # queue_arn, when it is one resource attribute
     queue_expression: str
-    events: tuple[str, ...]
+    events: tuple[str, ...] | None  # None: not evaluable (reported as unverifiable)
     filter_prefix: TfValue | None
     filter_suffix: TfValue | None
     line: int | None
@@ -186,6 +220,8 @@ class TerraformModel:
     notifications: tuple[TfBucketNotification, ...] = ()
     names_only: bool = False  # from `terraform output -json`: no resources to compare
     files: tuple[TfFile, ...] = ()  # every file, parsed once, in name order
+    unverifiable: tuple[Unread, ...] = ()  # what reading the compared values could not evaluate
+    evaluator: Evaluator | None = field(default=None, compare=False)
 
     def output(self, name: str) -> TfOutput | None:
         return next((o for o in self.outputs if o.name == name), None)
@@ -379,13 +415,6 @@ def _labelled(value: object) -> Iterator[tuple[str, dict[str, object]]]:
             yield _unquote(label), _dict(body)
 
 
-def _with_arguments(
-    resource: TfResource, body: dict[str, object], lines: _BlockLines | None, names: Sequence[str]
-) -> TfResource:
-    found = {name: value for name in names if (value := _value(body, name, lines)) is not None}
-    return replace(resource, arguments=found)
-
-
 def _value(body: dict[str, object], key: str, lines: _BlockLines | None) -> TfValue | None:
     if key not in body or body[key] is None:
         return None
@@ -397,79 +426,243 @@ def _reference(expression: str) -> TfReference | None:
     return TfReference(*found.groups()) if found else None
 
 
-def _table(resource: TfResource, body: dict[str, object], lines: _BlockLines | None) -> TfTable:
-    def nth(block_type: str, index: int) -> _BlockLines | None:
-        return lines.nth(block_type, index) if lines else None
+@dataclass(frozen=True)
+class Block:
+    """One block of a body, a ``dynamic`` one expanded: its body, lines and iterator scope."""
 
+    body: dict[str, object]
+    lines: _BlockLines | None
+    scope: Scope
+
+
+class Reader:
+    """Evaluates the values drift compares; what it cannot evaluate is collected as ``Unread``."""
+
+    def __init__(self, evaluator: Evaluator) -> None:
+        self.evaluator = evaluator
+        self.unread: list[Unread] = []
+
+    def note(
+        self, error: UnverifiableError, file: str, line: int | None, where: str, raw: object
+    ) -> None:
+        self.unread.append(Unread(error.kind, file, line, where, source_text(raw), error.reason))
+
+    def evaluate(
+        self, raw: object, scope: Scope, file: str, line: int | None, where: str
+    ) -> tuple[Value, bool]:
+        """(value, True), or (None, False) with the reason noted."""
+        try:
+            return self.evaluator.value(raw, scope), True
+        except UnverifiableError as error:
+            self.note(error, file, line, where, raw)
+            return None, False
+
+    def value(
+        self,
+        owner: TfResource,
+        block: Block,
+        key: str,
+        what: str | None = None,
+        *,
+        reference: bool = False,
+    ) -> TfValue | None:
+        """One argument as a string (``reference``: an address is a value too), or None if absent."""
+        raw = block.body.get(key)
+        if raw is None:
+            return None
+        line = block.lines.attributes.get(key) if block.lines else None
+        where = f"{owner.address}: {what or key}"
+        try:
+            value = self.evaluator.value(raw, block.scope)
+            if isinstance(value, Ref) and not reference:
+                raise UnverifiableError("computed", f"{value.text} is known only after apply")
+        except UnverifiableError as error:
+            self.note(error, owner.file, line or owner.line, where, raw)
+            return TfValue(source_text(raw), line, known=False)
+        return TfValue(canonical(value), line)
+
+    def strings(
+        self, owner: TfResource, block: Block, key: str, what: str | None = None
+    ) -> tuple[tuple[str, ...] | None, int | None]:
+        """A list argument as strings (addresses kept); None when not evaluable."""
+        raw = block.body.get(key)
+        line = block.lines.attributes.get(key) if block.lines else None
+        if raw is None:
+            return (), line
+        value, known = self.evaluate(
+            raw, block.scope, owner.file, line or owner.line, f"{owner.address}: {what or key}"
+        )
+        if not known:
+            return None, line
+        if not isinstance(value, list):
+            self.note(
+                UnverifiableError("expression", f"{canonical(value)} is not a list"),
+                owner.file,
+                line or owner.line,
+                f"{owner.address}: {what or key}",
+                raw,
+            )
+            return None, line
+        return tuple(canonical(v) for v in value), line
+
+    def blocks(self, owner: TfResource, parent: Block, block_type: str) -> tuple[list[Block], bool]:
+        """The ``block_type`` blocks of ``parent``, ``dynamic`` ones expanded; False if some could not be."""
+        found = [
+            Block(raw, parent.lines.nth(block_type, i) if parent.lines else None, parent.scope)
+            for i, raw in enumerate(_dicts(parent.body.get(block_type)))
+        ]
+        complete = True
+        dynamic_lines = (
+            [c for c in parent.lines.children if c.type == "dynamic"] if parent.lines else []
+        )
+        for entry in _dicts(parent.body.get("dynamic")):
+            for label, raw_body in entry.items():
+                if _unquote(label) != block_type:
+                    continue
+                body = _dict(raw_body)
+                lines = next(
+                    (c for c in dynamic_lines if c.labels == (block_type,) and c.line >= 0), None
+                )
+                if lines is not None:
+                    dynamic_lines.remove(lines)
+                expanded = self._expand(owner, parent.scope, block_type, body, lines)
+                if expanded is None:
+                    complete = False
+                else:
+                    found.extend(expanded)
+        return found, complete
+
+    def _expand(
+        self,
+        owner: TfResource,
+        scope: Scope,
+        block_type: str,
+        body: dict[str, object],
+        lines: _BlockLines | None,
+    ) -> list[Block] | None:
+        line = lines.line if lines else owner.line
+        where = f'{owner.address}: dynamic "{block_type}" for_each'
+        iterator = _expression(body.get("iterator", block_type))
+        contents = _dicts(body.get("content"))
+        if not contents:
+            self.note(
+                UnverifiableError("dynamic", "a dynamic block without content"),
+                owner.file,
+                line,
+                where,
+                body.get("for_each"),
+            )
+            return None
+        items, known = self.evaluate(body.get("for_each"), scope, owner.file, line, where)
+        if not known:
+            self.unread[-1] = replace(self.unread[-1], kind="dynamic")
+            return None
+        if isinstance(items, list):
+            pairs: list[tuple[Value, Value]] = [(Fraction(i), item) for i, item in enumerate(items)]
+        elif isinstance(items, dict):
+            pairs = list(items.items())
+        else:
+            self.note(
+                UnverifiableError("dynamic", f"for_each is {canonical(items)}, not a list or map"),
+                owner.file,
+                line,
+                where,
+                body.get("for_each"),
+            )
+            return None
+        content_lines = lines.child("content") if lines else None
+        return [
+            Block(contents[0], content_lines, {**scope, iterator: {"key": key, "value": value}})
+            for key, value in pairs
+        ]
+
+
+def _table(reader: Reader, resource: TfResource, top: Block) -> TfTable:
     attributes = tuple(
-        TfAttribute(_expression(raw.get("name")), _value(raw, "type", nth("attribute", i)))
-        for i, raw in enumerate(_dicts(body.get("attribute")))
+        TfAttribute(
+            _expression(block.body.get("name")),
+            reader.value(resource, block, "type", "attribute type"),
+        )
+        for block in reader.blocks(resource, top, "attribute")[0]
     )
     indexes: list[TfIndex] = []
-    for i, raw in enumerate(_dicts(body.get("global_secondary_index"))):
-        index_lines = nth("global_secondary_index", i)
-        name = _value(raw, "name", index_lines) or TfValue("", None)
-        non_key = raw.get("non_key_attributes")
+    for block in reader.blocks(resource, top, "global_secondary_index")[0]:
+        name = reader.value(resource, block, "name", "global_secondary_index name")
+        non_key, non_key_line = reader.strings(
+            resource, block, "non_key_attributes", "global_secondary_index non_key_attributes"
+        )
         indexes.append(
             TfIndex(
-                name=name,
-                hash_key=_value(raw, "hash_key", index_lines),
-                range_key=_value(raw, "range_key", index_lines),
-                projection_type=_value(raw, "projection_type", index_lines),
-                non_key_attributes=tuple(
-                    sorted(_expression(v) for v in non_key) if isinstance(non_key, list) else ()
+                name=name or TfValue("", None),
+                hash_key=reader.value(
+                    resource, block, "hash_key", "global_secondary_index hash_key"
                 ),
-                non_key_attributes_line=(
-                    index_lines.attributes.get("non_key_attributes") if index_lines else None
+                range_key=reader.value(
+                    resource, block, "range_key", "global_secondary_index range_key"
                 ),
-                line=index_lines.line if index_lines else None,
+                projection_type=reader.value(
+                    resource, block, "projection_type", "global_secondary_index projection_type"
+                ),
+                non_key_attributes=tuple(sorted(non_key or ())),
+                non_key_attributes_line=non_key_line,
+                line=block.lines.line if block.lines else None,
             )
         )
     ttl: TfTtl | None = None
-    ttl_blocks = _dicts(body.get("ttl"))
+    ttl_blocks = reader.blocks(resource, top, "ttl")[0]
     if ttl_blocks:
-        raw_ttl, ttl_lines = ttl_blocks[0], nth("ttl", 0)
-        enabled = raw_ttl.get("enabled", False)
+        block = ttl_blocks[0]
+        enabled = reader.value(resource, block, "enabled", "ttl enabled")
         ttl = TfTtl(
-            attribute_name=_value(raw_ttl, "attribute_name", ttl_lines),
-            enabled=enabled if isinstance(enabled, bool) else None,
-            line=ttl_lines.line if ttl_lines else None,
+            attribute_name=reader.value(resource, block, "attribute_name", "ttl attribute_name"),
+            enabled=(enabled.value == "true")
+            if enabled and enabled.known
+            else (None if enabled else False),
+            line=block.lines.line if block.lines else None,
         )
     return TfTable(
         resource=resource,
-        hash_key=_value(body, "hash_key", lines),
-        range_key=_value(body, "range_key", lines),
+        hash_key=reader.value(resource, top, "hash_key"),
+        range_key=reader.value(resource, top, "range_key"),
         attributes=attributes,
         indexes=tuple(indexes),
         ttl=ttl,
     )
 
 
-def _notification(
-    resource: TfResource, body: dict[str, object], lines: _BlockLines | None
-) -> TfBucketNotification:
+def _notification(reader: Reader, resource: TfResource, top: Block) -> TfBucketNotification:
     queues = []
-    for i, raw in enumerate(_dicts(body.get("queue"))):
-        block = lines.nth("queue", i) if lines else None
-        arn = _expression(raw.get("queue_arn"))
-        events = raw.get("events")
+    for block in reader.blocks(resource, top, "queue")[0]:
+        arn = reader.value(resource, block, "queue_arn", "queue queue_arn", reference=True)
+        events, _ = reader.strings(resource, block, "events", "queue events")
         queues.append(
             TfQueueNotification(
-                queue=_reference(arn),
-                queue_expression=arn,
-                events=tuple(_expression(e) for e in events) if isinstance(events, list) else (),
-                filter_prefix=_value(raw, "filter_prefix", block),
-                filter_suffix=_value(raw, "filter_suffix", block),
-                line=block.line if block else None,
+                queue=_reference(arn.value) if arn and arn.known else None,
+                queue_expression=arn.value if arn else "(none)",
+                events=events,
+                filter_prefix=reader.value(resource, block, "filter_prefix", "queue filter_prefix"),
+                filter_suffix=reader.value(resource, block, "filter_suffix", "queue filter_suffix"),
+                line=block.lines.line if block.lines else None,
             )
         )
+    bucket = reader.value(resource, top, "bucket", reference=True)
     return TfBucketNotification(
-        resource, _reference(_expression(body.get("bucket"))), tuple(queues)
+        resource, _reference(bucket.value) if bucket and bucket.known else None, tuple(queues)
     )
 
 
-def read_terraform(directory: Path) -> TerraformModel:
-    """Every ``*.tf`` file of ``directory`` (not its subdirectories: those are other modules)."""
+TFVARS_FILES = ("terraform.tfvars", "terraform.tfvars.json")
+AUTO_TFVARS = ("*.auto.tfvars", "*.auto.tfvars.json")
+
+
+def read_terraform(directory: Path, var_files: Sequence[Path] = ()) -> TerraformModel:
+    """Every ``*.tf`` file of ``directory`` (not its subdirectories: those are other modules).
+
+    Variables take their values as ``terraform plan`` would: the default, then
+    ``terraform.tfvars``, ``*.auto.tfvars`` (in name order), then ``var_files``
+    in the order given; ``TF_VAR_<name>`` in the environment makes a variable
+    unverifiable.
+    """
     source = directory.as_posix().rstrip("/") + "/"
     if not directory.is_dir():
         raise TerraformError(f"{source}: no such directory")
@@ -484,6 +677,11 @@ def read_terraform(directory: Path) -> TerraformModel:
         if parsed is not None:
             text, data = parsed
             found.add_file(display, text, data)
+    tfvars = [directory / name for name in TFVARS_FILES if (directory / name).exists()]
+    tfvars += sorted(p for pattern in AUTO_TFVARS for p in directory.glob(pattern))
+    for path in [*tfvars, *var_files]:
+        display = path.as_posix() if path in var_files else source + path.name
+        found.add_tfvars(path, display, problems)
     if problems:
         raise TerraformError("\n".join(problems))
     return found.model(source)
@@ -516,21 +714,22 @@ class _Collected:
     """What the files of one directory declare, gathered file by file."""
 
     outputs: list[TfOutput] = field(default_factory=list)
-    tables: list[TfTable] = field(default_factory=list)
-    queues: list[tuple[TfResource, dict[str, object], _BlockLines | None]] = field(
+    resources: list[tuple[TfResource, dict[str, object], _BlockLines | None]] = field(
         default_factory=list
     )
-    buckets: list[TfResource] = field(default_factory=list)
-    variables: dict[str, str] = field(default_factory=dict)
-    notifications: list[TfBucketNotification] = field(default_factory=list)
+    variables: dict[str, object] = field(default_factory=dict)
+    locals_: dict[str, object] = field(default_factory=dict)
     files: list[TfFile] = field(default_factory=list)
 
     def add_file(self, display: str, text: str, data: dict[str, object]) -> None:
         root = _scan_blocks(text)
         self.files.append(TfFile(display, data, root))
         for name, body in _labelled(data.get("variable")):
-            if body.get("default") is not None:
-                self.variables[name] = _expression(body["default"])
+            self.variables[name] = body.get("default")
+            if f"TF_VAR_{name}" in os.environ:
+                self.variables[name] = FromEnvironment(name)
+        for block in _dicts(data.get("locals")):
+            self.locals_.update(block)
         for name, body in _labelled(data.get("output")):
             self.outputs.append(_output(name, body, display, root.child("output", name)))
         for resource_type, by_name in _labelled(data.get("resource")):
@@ -538,26 +737,67 @@ class _Collected:
                 name = _unquote(label)
                 lines = root.child("resource", resource_type, name)
                 resource = TfResource(resource_type, name, display, lines.line if lines else None)
-                self.add_resource(resource, _dict(raw_body), lines)
+                self.resources.append((resource, _dict(raw_body), lines))
 
-    def add_resource(
-        self, resource: TfResource, body: dict[str, object], lines: _BlockLines | None
-    ) -> None:
-        """Keep a resource the drift check compares; ignore every other type."""
-        if resource.resource_type == NOTIFICATION_TYPE:
-            self.notifications.append(_notification(resource, body, lines))
+    def add_tfvars(self, path: Path, display: str, problems: list[str]) -> None:
+        """Values from a ``*.tfvars`` (HCL) or ``*.tfvars.json`` file, over earlier ones."""
+        if not path.is_file():
+            problems.append(f"{display}: no such file")
             return
-        kind = RESOURCE_KINDS.get(resource.resource_type)
-        if kind == "table":
-            self.tables.append(_table(resource, body, lines))
-        elif kind == "queue":
-            queue = _with_arguments(resource, body, lines, QUEUE_ARGUMENTS)
-            self.queues.append((queue, body, lines))
-        elif kind == "bucket":
-            self.buckets.append(resource)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(f"{display}: cannot read: {error}")
+            return
+        if path.name.endswith(".json"):
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as error:
+                problems.append(
+                    f"{display}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
+                )
+                return
+            if not isinstance(data, dict):
+                problems.append(f"{display}: expected an object of variable values")
+                return
+            values: dict[str, object] = {k: JsonValue(v) for k, v in data.items()}
+        else:
+            try:
+                values = _dict(hcl2.loads(text))
+            except Exception as error:  # python-hcl2 raises lark's errors
+                problems.append(f"{display}: cannot parse HCL: {str(error).strip()[:200]}")
+                return
+        for name, value in values.items():
+            if name in self.variables:
+                self.variables[name] = value
 
     def model(self, source: str) -> TerraformModel:
-        """The typed model; queues resolve ``var.x`` against every file's variables."""
+        """The typed model, every compared value evaluated (``hcl_eval``)."""
+        bodies = {(r.resource_type, r.name): body for r, body, _ in self.resources}
+
+        def resolve(resource_type: str, name: str, attribute: str) -> Value | None:
+            body = bodies.get((resource_type, name))
+            if body is None or attribute in ("arn", "id", "url") or attribute not in body:
+                return None
+            return evaluator.value(body[attribute])
+
+        evaluator = Evaluator(self.variables, self.locals_, resolve)
+        reader = Reader(evaluator)
+        tables: list[TfTable] = []
+        queues: list[TfQueue] = []
+        buckets: list[TfResource] = []
+        notifications: list[TfBucketNotification] = []
+        for resource, body, lines in self.resources:
+            top = Block(body, lines, {})
+            kind = RESOURCE_KINDS.get(resource.resource_type)
+            if resource.resource_type == NOTIFICATION_TYPE:
+                notifications.append(_notification(reader, resource, top))
+            elif kind == "table":
+                tables.append(_table(reader, resource, top))
+            elif kind == "queue":
+                queues.append(_queue(reader, resource, top))
+            elif kind == "bucket":
+                buckets.append(resource)
         outputs = self.outputs
         files_with_outputs = sorted(
             {o.file for o in outputs}, key=lambda f: (-_count(outputs, f), f)
@@ -566,14 +806,13 @@ class _Collected:
             source=source,
             outputs_file=files_with_outputs[0] if files_with_outputs else source,
             outputs=tuple(outputs),
-            tables=tuple(self.tables),
-            queues=tuple(
-                _queue(resource, body, lines, self.variables)
-                for resource, body, lines in self.queues
-            ),
-            buckets=tuple(self.buckets),
-            notifications=tuple(self.notifications),
+            tables=tuple(tables),
+            queues=tuple(queues),
+            buckets=tuple(buckets),
+            notifications=tuple(notifications),
             files=tuple(self.files),
+            unverifiable=tuple(reader.unread),
+            evaluator=evaluator,
         )
 
 
@@ -591,33 +830,45 @@ def _output(
     )
 
 
-_REDRIVE_FIELD = r'"?{name}"?\s*[=:]\s*\\?"?([^,}}\s"\\]+)'
-
-
-def _queue(
-    resource: TfResource,
-    body: dict[str, object],
-    lines: _BlockLines | None,
-    variables: dict[str, str],
-) -> TfQueue:
-    """A queue's settings; ``var.x`` is read as the variable's default (what an apply without overrides gets)."""
-
-    def resolved(value: TfValue | None) -> TfValue | None:
-        if value is not None and value.value.startswith("var."):
-            default = variables.get(value.value.removeprefix("var."))
-            return TfValue(default, value.line) if default is not None else value
-        return value
-
-    redrive = _value(body, "redrive_policy", lines)
+def _queue(reader: Reader, resource: TfResource, top: Block) -> TfQueue:
+    """A queue's settings, ``redrive_policy`` read from its ``jsonencode`` or JSON text."""
+    resource = replace(
+        resource,
+        arguments={
+            name: value
+            for name in QUEUE_ARGUMENTS
+            if (value := reader.value(resource, top, name)) is not None
+        },
+    )
+    redrive = reader.value(resource, top, "redrive_policy", reference=True)
     fields: dict[str, TfValue | None] = {"deadLetterTargetArn": None, "maxReceiveCount": None}
-    if redrive is not None:
-        for name in fields:
-            found = re.search(_REDRIVE_FIELD.format(name=name), redrive.value)
-            if found:
-                fields[name] = resolved(TfValue(found.group(1), redrive.line))
+    if redrive is not None and redrive.known:
+        try:
+            policy = json.loads(redrive.value)
+        except json.JSONDecodeError:
+            policy = None
+        if not isinstance(policy, dict):
+            reader.note(
+                UnverifiableError("expression", "redrive_policy is not a JSON object"),
+                resource.file,
+                redrive.line or resource.line,
+                f"{resource.address}: redrive_policy",
+                top.body.get("redrive_policy"),
+            )
+            fields = {name: TfValue(redrive.value, redrive.line, known=False) for name in fields}
+        else:
+            for name in fields:
+                if name in policy:
+                    value = policy[name]
+                    text = canonical(from_python(value))
+                    if text.startswith("${") and text.endswith("}"):
+                        text = text[2:-1]
+                    fields[name] = TfValue(text, redrive.line)
+    elif redrive is not None:
+        fields = {name: TfValue(redrive.value, redrive.line, known=False) for name in fields}
     return TfQueue(
         resource=resource,
-        visibility_timeout_seconds=resolved(_value(body, "visibility_timeout_seconds", lines)),
+        visibility_timeout_seconds=reader.value(resource, top, "visibility_timeout_seconds"),
         dead_letter_target=fields["deadLetterTargetArn"],
         max_receive_count=fields["maxReceiveCount"],
     )

@@ -125,7 +125,7 @@ def test_a_notification_of_other_events(infra: Path, capsys: pytest.CaptureFixtu
     [finding] = findings(out)
     assert finding.startswith(
         "[notification-events] aws_s3_bucket_notification.input sends aws_sqs_queue.chunking.arn "
-        "no s3:ObjectCreated events (events = ['s3:ObjectRemoved:*'])"
+        "events = ['s3:ObjectRemoved:*']: s3:ObjectRemoved:* is not an object the adapters created"
     )
     assert f"schema:    {SCHEMA_NAME}:{schema_line(INPUT_LAYOUT, 'notify_queue')} " in finding
 
