@@ -392,9 +392,24 @@ def _primary(tokens: _Tokens) -> Node:
     raise UnverifiableError("expression", f"cannot read {tokens.text!r} at {text!r}")
 
 
+def _skip_to(tokens: _Tokens, closing: str) -> None:
+    """Past the bracket that closes the one just opened."""
+    depth = 0
+    while tokens.peek()[0] != "end":
+        kind, text = tokens.take()
+        if kind == "op" and text in "([{":
+            depth += 1
+        elif kind == "op" and text in ")]}":
+            if depth == 0:
+                return
+            depth -= 1
+    raise UnverifiableError("expression", f"cannot read {tokens.text!r} (no {closing!r})")
+
+
 def _tuple(tokens: _Tokens) -> Node:
     if tokens.peek() == ("name", "for"):
-        raise UnverifiableError("expression", "a for expression")
+        _skip_to(tokens, "]")
+        return _unknown("expression", "a for expression")
     items: list[Node] = []
     while not tokens.accept("]"):
         items.append(_expression(tokens))
@@ -406,7 +421,8 @@ def _tuple(tokens: _Tokens) -> Node:
 
 def _object(tokens: _Tokens) -> Node:
     if tokens.peek() == ("name", "for"):
-        raise UnverifiableError("expression", "a for expression")
+        _skip_to(tokens, "}")
+        return _unknown("expression", "a for expression")
     entries: list[tuple[Node, Node]] = []
     while not tokens.accept("}"):
         kind, text = tokens.peek()
@@ -432,6 +448,13 @@ def _object(tokens: _Tokens) -> Node:
     return run
 
 
+def _unknown(kind: UnverifiableKind, reason: str) -> Node:
+    def run(ev: Evaluator, scope: Scope) -> Value:
+        raise UnverifiableError(kind, reason)
+
+    return run
+
+
 def _constant(value: Value) -> Node:
     return lambda ev, scope: value
 
@@ -452,7 +475,9 @@ def _traversal(root: str, tokens: _Tokens) -> Node:
         text = ".".join(parts)
         return lambda ev, scope: Ref(text)
     if root in ("each", "count", "path", "terraform", "self"):
-        raise UnverifiableError("expression", f"{root}.* (known per instance or per run)")
+        while tokens.accept("."):
+            tokens.take()
+        return _unknown("expression", f"{root}.* (known per instance or per run)")
     if tokens.peek() != ("op", "."):
         return lambda ev, scope: ev.iterator(root, scope)
     # A resource: TYPE.NAME[.ATTR]; an iterator: NAME.key / NAME.value.

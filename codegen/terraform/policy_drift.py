@@ -116,7 +116,7 @@ def read_policies(terraform: TerraformModel) -> PolicyReading:
     resources = list(_blocks_of(terraform, "resource"))
     found: list[TfPolicy] = []
     reading = PolicyReading(reader=reader)
-    values = _Values(reader)
+    values = _Values(reader, resources)
     for name, document in sorted(documents.items(), key=lambda d: (d[1].resource.file, d[0])):
         if not name.startswith(POLICY_PREFIX):
             continue
@@ -144,9 +144,10 @@ def _statements(
     for argument in ("source_policy_documents", "source_json"):
         for source in _included(reader, documents, document, argument, seen):
             merged.extend(source)
-    own, _ = reader.blocks(owner, document.body, "statement")
-    for statement in (_statement(reader, owner, block) for block in own):
-        merged = _overlay(merged, statement)
+    blocks, _ = reader.blocks(owner, document.body, "statement")
+    own = [_statement(reader, owner, block) for block in blocks]
+    own_sids = {s.sid for s in own if s.sid}
+    merged = [s for s in merged if s.sid not in own_sids] + own
     for argument in ("override_policy_documents", "override_json"):
         for override in _included(reader, documents, document, argument, seen):
             for statement in override:
@@ -277,10 +278,16 @@ class _Values:
     matters: when it might decide what a consumer's role is granted.
     """
 
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, resources: list[_Resource]) -> None:
         self.reader = reader
         self._cache: dict[tuple[str, str], Value | UnverifiableError] = {}
         self._noted: set[tuple[str, str]] = set()
+        self.role_names: dict[str, str] = {}  # a role's name -> its address
+        for item in resources:
+            if item.resource.resource_type == "aws_iam_role":
+                name = self.text(item, "name")
+                if name is not None:
+                    self.role_names[name] = item.resource.address
 
     def get(self, item: _Resource, key: str) -> Value | UnverifiableError:
         cache_key = (item.resource.address, key)
@@ -382,19 +389,19 @@ def _check_attachment(
             )
 
 
-def _role_key(value: Value) -> str:
-    """``aws_iam_role.x.name`` / ``.id`` / ``.arn`` all name the role ``aws_iam_role.x``."""
+def _role_key(values: _Values, value: Value) -> str:
+    """``aws_iam_role.x.id`` / ``.arn`` and the role's name all name the role ``aws_iam_role.x``."""
     text = canonical(value)
     if isinstance(value, Ref) and text.startswith("aws_iam_role."):
         return ".".join(text.split(".")[:2])
-    return text
+    return values.role_names.get(text, text)
 
 
 def _roles_of(
     values: _Values, resources: list[_Resource], policy_arns: set[str], users: list[_Resource]
 ) -> set[str]:
     roles = {
-        _role_key(values.noted(u, "role"))
+        _role_key(values, values.noted(u, "role"))
         for u in users
         if u.resource.resource_type == "aws_iam_role_policy"
     }
@@ -402,10 +409,10 @@ def _roles_of(
         kind = item.resource.resource_type
         if kind == "aws_iam_role_policy_attachment":
             if values.text(item, "policy_arn") in policy_arns:
-                roles.add(_role_key(values.noted(item, "role")))
+                roles.add(_role_key(values, values.noted(item, "role")))
         elif kind == "aws_iam_policy_attachment":
             if values.text(item, "policy_arn") in policy_arns:
-                roles.update(_role_key(r) for r in _list(values.noted(item, "roles")))
+                roles.update(_role_key(values, r) for r in _list(values.noted(item, "roles")))
         elif kind == "aws_iam_role":
             arns = {canonical(v) for v in _list(values.get(item, "managed_policy_arns"))}
             if arns & policy_arns:
@@ -424,14 +431,14 @@ def _policies_on(
     for item in resources:
         kind = item.resource.resource_type
         if kind in ROLE_POLICY_TYPES:
-            if _role_key(values.noted(item, "role")) != role:
+            if _role_key(values, values.noted(item, "role")) != role:
                 continue
             if kind == "aws_iam_role_policy":
                 yield item, "an inline policy"
             else:
                 yield item, canonical(values.noted(item, "policy_arn"))
         elif kind == "aws_iam_policy_attachment":
-            if role in {_role_key(r) for r in _list(values.noted(item, "roles"))}:
+            if role in {_role_key(values, r) for r in _list(values.noted(item, "roles"))}:
                 yield item, canonical(values.noted(item, "policy_arn"))
         elif kind == "aws_iam_role" and item.resource.address == role:
             for arn in _list(values.noted(item, "managed_policy_arns")):
