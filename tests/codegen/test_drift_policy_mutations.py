@@ -23,7 +23,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from codegen.drift import main
+from codegen.terraform.drift import main
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "schema" / "stereo_spot.toml"
