@@ -540,7 +540,7 @@ def _counts(schema: m.SchemaSpec) -> str:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m codegen drift",
         description="Compare the resource schema with the Terraform that creates the resources.",
@@ -585,7 +585,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"listed (repeatable; one of: {', '.join(UNVERIFIABLE_KINDS)})"
         ),
     )
-    options = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         schema = load_schema(options.schema)
     except SchemaError as error:
@@ -602,10 +606,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     lines = SchemaLines(schema.source.read_text(encoding="utf-8"))
     consumer_policies = None if terraform.names_only else read_policies(terraform)
-    everything = compare(schema, terraform, lines, consumer_policies)
-    allowed = set(options.allow_unverifiable)
-    findings = [f for f in everything if f.unverifiable not in allowed or f.unverifiable is None]
-    skipped = [f for f in everything if f not in findings]
+    findings = compare(schema, terraform, lines, consumer_policies)
+    return _report(schema, terraform, findings, set(options.allow_unverifiable))
+
+
+def _report(
+    schema: m.SchemaSpec, terraform: TerraformModel, everything: list[Finding], allowed: set[str]
+) -> int:
+    """Print every finding; 0 when none counts (in sync, or only allowed unverifiables), else 1.
+
+    Never "in sync" while an expression was not compared.
+    """
+    findings = [f for f in everything if f.unverifiable is None or f.unverifiable not in allowed]
     scope = " (output names only)" if terraform.names_only else ""
     if not everything:
         print(f"in sync: {_counts(schema)} checked against {terraform.source}{scope}")
@@ -614,7 +626,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not findings:
         kinds = " ".join(f"--allow-unverifiable {k}" for k in sorted(allowed))
         print(
-            f"\nno drift in what was compared, but {len(skipped)} expression(s) were not "
+            f"\nno drift in what was compared, but {len(everything)} expression(s) were not "
             f"compared ({kinds}): {_counts(schema)} against {terraform.source}{scope}",
             file=sys.stderr,
         )

@@ -354,7 +354,9 @@ def _check_attachment(
                     f"{resource.address}: policy",
                 )
             )
-    if not users:
+    if users:
+        _check_roles(values, reading, resources, consumer, users)
+    else:
         reading.problems.append(
             RoleProblem(
                 consumer,
@@ -366,7 +368,16 @@ def _check_attachment(
                 f"(nothing uses {document_json})",
             )
         )
-        return
+
+
+def _check_roles(
+    values: _Values,
+    reading: PolicyReading,
+    resources: list[_Resource],
+    consumer: str,
+    users: list[_Resource],
+) -> None:
+    """Every policy on a role the consumer's document is attached to, other than the document."""
     policy_arns = {
         f"{u.resource.address}.arn" for u in users if u.resource.resource_type == "aws_iam_policy"
     }
