@@ -156,12 +156,13 @@ class S3ObjectStorage:
         """Whether the object exists; errors other than "not found" (e.g. 403) are raised.
 
         A HEAD answer has no body, so a missing object and a missing bucket both
-        come back as a bare 404: on a 404 the bucket is checked (one more
-        request), and a missing bucket raises ``MissingResourceError``.
+        come back as a bare 404: on a 404 a one-byte GET of the key tells them
+        apart (its error body says ``NoSuchKey`` or ``NoSuchBucket``), with the
+        ``s3:GetObject`` the HEAD needed anyway; a missing bucket raises
+        ``MissingResourceError``.
         """
         check_object(bucket, key)
-        aws = self._aws(bucket)
-        with aws:
+        with self._aws(bucket):
             try:
                 self._client.head_object(Bucket=bucket, Key=key)
             except ClientError as exc:
@@ -169,7 +170,22 @@ class S3ObjectStorage:
                     raise
             else:
                 return True
-            self._client.head_bucket(Bucket=bucket)
+            return not self._key_is_missing(bucket, key)
+
+    def _key_is_missing(self, bucket: str, key: str) -> bool:
+        """After a bare 404: ``True`` if the key is missing, ``False`` if it exists by now.
+
+        A missing bucket raises (``NoSuchBucket``, mapped by the caller's ``_aws``).
+        """
+        try:
+            response = self._client.get_object(Bucket=bucket, Key=key, Range="bytes=0-0")
+        except ClientError as exc:
+            if error_code(exc) == "InvalidRange":  # an empty object: it exists
+                return False
+            if error_code(exc) == "NoSuchKey":
+                return True
+            raise
+        response["Body"].close()
         return False
 
     def delete(self, bucket: str, key: str) -> None:
@@ -253,8 +269,13 @@ class S3ObjectStorage:
                 if not _is_missing_key(exc):
                     raise
                 with aws:  # a bare 404 from HEAD: is it the object or the bucket?
-                    self._client.head_bucket(Bucket=bucket)
-                raise ObjectNotFoundError(bucket, key) from exc
+                    missing = self._key_is_missing(bucket, key)
+                if missing:
+                    raise ObjectNotFoundError(bucket, key) from exc
+                # Written between the HEAD and the probe: download what is there now.
+                self._client.download_file(
+                    bucket, key, target, Callback=progress, Config=self._transfer_config
+                )
 
     def _abort_multipart_uploads(self, bucket: str, key: str) -> None:
         """Abort every unfinished multipart upload of exactly this key.

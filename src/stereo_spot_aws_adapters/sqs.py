@@ -84,6 +84,10 @@ TRACE_HEADER_ATTRIBUTE: Final = "AWSTraceHeader"
 
 logger = logging.getLogger(__name__)
 
+UNKNOWN_QUEUE_WINDOW_SECONDS = 30
+"""How long ``processing`` hides a message per window when the receiver does not know the
+queue's visibility timeout (the SQS default); renewed every third of it."""
+
 _E = TypeVar("_E")
 _S = TypeVar("_S")
 
@@ -218,7 +222,8 @@ class SQSQueueReceiver:
         check_wait_time(wait_time_seconds)
         check_visibility_timeout(visibility_timeout_seconds)
         self.visibility_timeout_seconds = visibility_timeout_seconds
-        """The queue's visibility timeout (the schema's); read from the queue when ``None``."""
+        """The queue's visibility timeout (the schema's); when ``None``, ``processing`` holds
+        each message in windows of ``UNKNOWN_QUEUE_WINDOW_SECONDS`` it sets itself."""
         self.on_malformed = on_malformed
         """Called with the message id and error of each message ``receive`` skips as malformed."""
         self.queue_url = queue_url
@@ -278,11 +283,12 @@ class SQSQueueReceiver:
         """
         from stereo_spot_shared.processing import MessageWork  # first use: not at import
 
+        retry_delay = check_retry_delay(retry_delay_seconds)
         return MessageWork(
             self,
             message,
-            visibility_timeout_seconds=self._visibility_timeout(),
-            retry_delay_seconds=check_retry_delay(retry_delay_seconds),
+            visibility_timeout_seconds=self._visibility_timeout([message]),
+            retry_delay_seconds=retry_delay,
             handle_gone=receipt_handle_gone,
             span_name=self._span_name,
         )
@@ -299,23 +305,34 @@ class SQSQueueReceiver:
         """
         from stereo_spot_shared.processing import BatchWork  # first use: not at import
 
+        retry_delay = check_retry_delay(retry_delay_seconds)
         return BatchWork(
             self,
             messages,
-            visibility_timeout_seconds=self._visibility_timeout(),
-            retry_delay_seconds=check_retry_delay(retry_delay_seconds),
+            visibility_timeout_seconds=self._visibility_timeout(messages),
+            retry_delay_seconds=retry_delay,
             handle_gone=receipt_handle_gone,
             span_name=self._span_name,
         )
 
-    def _visibility_timeout(self) -> int:
-        if self.visibility_timeout_seconds is None:
-            with self._aws:
-                attributes = self._client.get_queue_attributes(
-                    QueueUrl=self.queue_url, AttributeNames=["VisibilityTimeout"]
-                ).get("Attributes", {})
-            self.visibility_timeout_seconds = int(attributes.get("VisibilityTimeout", "30"))
-        return self.visibility_timeout_seconds
+    def _visibility_timeout(self, messages: Sequence[QueueMessage]) -> int:
+        """The window ``processing`` keeps a message hidden for, renewed every third of it.
+
+        Without the queue's timeout (the schema's, which ``env_config`` passes), the
+        receiver does not ask the queue (``sqs:GetQueueAttributes`` is in no
+        consumer's policy): it sets each message's visibility to
+        ``UNKNOWN_QUEUE_WINDOW_SECONDS`` itself, with the ChangeMessageVisibility
+        it renews it with, so the window is known from the start.
+        """
+        if self.visibility_timeout_seconds is not None:
+            return self.visibility_timeout_seconds
+        for message in messages:
+            try:
+                self.change_visibility(message.receipt_handle, UNKNOWN_QUEUE_WINDOW_SECONDS)
+            except Exception as error:
+                if not receipt_handle_gone(error):
+                    raise  # a gone handle is the heartbeat's to report, as ``work.lost``
+        return UNKNOWN_QUEUE_WINDOW_SECONDS
 
     def delete(self, receipt_handle: str) -> None:
         """Delete a received message so it is not delivered again."""

@@ -135,13 +135,13 @@ METHODS: list[tuple[str, str, str, Call]] = [
     (
         "receiver.processing",
         "sqs",
-        "GetQueueAttributes",  # the visibility timeout, read once when not given
+        "ChangeMessageVisibility",  # its own window: the queue's timeout is not given
         lambda a: a.receiver.processing(QueueMessage("handle", "x")),
     ),
     (
         "receiver.processing_batch",
         "sqs",
-        "GetQueueAttributes",
+        "ChangeMessageVisibility",
         lambda a: a.receiver.processing_batch([QueueMessage("handle", "x")]),
     ),
     ("storage.upload", "s3", "PutObject", lambda a: a.storage.upload(a.bucket, "k", b"data")),

@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from stereo_spot_aws_adapters import ReassemblyTriggeredLock, SQSQueueReceiver, SQSQueueSender
+from stereo_spot_aws_adapters.sqs import UNKNOWN_QUEUE_WINDOW_SECONDS
 
 
 def beating_threads() -> list[str]:
@@ -60,16 +61,37 @@ def test_an_interrupted_block_stops_the_beat_and_gives_the_message_back(
     assert again.message_id == message.message_id and again.receive_count == 2
 
 
-def test_the_visibility_timeout_is_read_from_the_queue_when_not_given(queue_url: str) -> None:
+def test_without_the_timeout_processing_sets_its_own_window_and_never_asks_the_queue(
+    queue_url: str,
+) -> None:
+    # sqs:GetQueueAttributes is in no consumer's policy: an explicitly built receiver
+    # (README "Option 2") holds the message with the ChangeMessageVisibility it has.
     boto3.client("sqs", region_name="us-east-1").set_queue_attributes(
         QueueUrl=queue_url, Attributes={"VisibilityTimeout": "45"}
     )
     SQSQueueSender(queue_url).send("job")
-    receiver = SQSQueueReceiver(queue_url, wait_time_seconds=0)
+    client = boto3.client("sqs", region_name="us-east-1")
+    calls: list[tuple[str, dict[str, object]]] = []
+    client.meta.events.register(
+        "provide-client-params.sqs.*",
+        lambda params, model, **_: calls.append((model.name, dict(params))),
+    )
+    receiver = SQSQueueReceiver(queue_url, wait_time_seconds=0, client=client)
     (message,) = receiver.receive()
+    calls.clear()
     with receiver.processing(message):
-        pass
-    assert receiver.visibility_timeout_seconds == 45
+        assert calls == [
+            (
+                "ChangeMessageVisibility",
+                {
+                    "QueueUrl": queue_url,
+                    "ReceiptHandle": message.receipt_handle,
+                    "VisibilityTimeout": UNKNOWN_QUEUE_WINDOW_SECONDS,
+                },
+            )
+        ]
+    assert [name for name, _ in calls] == ["ChangeMessageVisibility", "DeleteMessageBatch"]
+    assert receiver.visibility_timeout_seconds is None  # still unknown, never read
 
 
 def test_bad_retry_delays_are_refused_before_anything_happens(queue_url: str) -> None:

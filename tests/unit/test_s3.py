@@ -14,7 +14,7 @@ import boto3
 import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 
 from stereo_spot_aws_adapters._clients import client_config, get_client
 from stereo_spot_aws_adapters.s3 import MAX_PRESIGN_SECONDS, S3ObjectStorage
@@ -153,19 +153,21 @@ def test_exists(storage: S3ObjectStorage) -> None:
 def stubbed_head_error(status: int, code: str, *, bucket_exists: bool = True) -> S3Client:
     """A client whose next HeadObject fails with this status (no network involved).
 
-    A following HeadBucket (how a bare 404 is told apart) succeeds or is a 404.
+    A following one-byte GetObject (how a bare 404 is told apart, with the s3:GetObject
+    the HEAD needs anyway: never a HeadBucket, which needs s3:ListBucket) says
+    NoSuchKey or NoSuchBucket.
     """
     client = boto3.client("s3", region_name="us-east-1")
     stubber = Stubber(client)
     stubber.add_client_error(
         "head_object", service_error_code=code, http_status_code=status, expected_params=None
     )
-    if bucket_exists:
-        stubber.add_response("head_bucket", {}, expected_params=None)
-    else:
-        stubber.add_client_error(
-            "head_bucket", service_error_code="404", http_status_code=404, expected_params=None
-        )
+    stubber.add_client_error(
+        "get_object",
+        service_error_code="NoSuchKey" if bucket_exists else "NoSuchBucket",
+        http_status_code=404,
+        expected_params={"Bucket": BUCKET, "Key": ANY, "Range": "bytes=0-0"},
+    )
     stubber.activate()
     return client
 
