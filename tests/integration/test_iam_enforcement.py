@@ -21,8 +21,11 @@ How far enforcement goes, per service (moto 5.2.5 and 5.2.6):
   teaches moto's DynamoDB handler the table (or index) ARN of each request —
   a ``_determine_resource`` like the one moto has for SQS — so resource scoping
   is enforced too.
-* Conditions (the ``s3:prefix`` of ListBucket) are not evaluated on requests:
-  checked against the policy document.
+* Conditions are not evaluated by moto at all. The test replaces moto's
+  decision with ``tests/integration/iam_evaluation.allowed`` (AWS's documented
+  evaluation, conditions included), given each request's context: a listing's
+  ``s3:prefix``. So a listing outside the read prefixes, or a HeadBucket (no
+  ``s3:prefix`` at all), is refused as AWS refuses it.
 
 The walk's S3 notifications are simulated by sends to the chunking and
 video-worker queues; S3 itself makes those in production (infra/notifications.tf),
@@ -45,6 +48,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
@@ -55,7 +59,7 @@ from moto.iam import access_control
 
 from codegen.iam.permissions import arn, policies, resolve
 from codegen.model.schema_file import load_schema
-from stereo_spot_aws_adapters import env_config
+from stereo_spot_aws_adapters import S3ObjectStorage, SQSQueueReceiver, SQSQueueSender, env_config
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters.devtools.provision import provision
 from stereo_spot_aws_adapters.devtools.walk import (
@@ -71,8 +75,9 @@ from stereo_spot_aws_adapters.devtools.walk import (
 from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
 from stereo_spot_aws_adapters.iam_actions import OPERATION_ACTIONS, action_for
 from stereo_spot_shared import adapters_from_env
-from stereo_spot_shared.errors import AccessDeniedError
+from stereo_spot_shared.errors import AccessDeniedError, ObjectNotFoundError, ServiceError
 from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
+from tests.integration.iam_evaluation import allowed
 
 pytestmark = pytest.mark.integration
 
@@ -174,26 +179,48 @@ def dynamodb_resource(handler: Any) -> str:
     return f"{table}/index/{body['IndexName']}" if "IndexName" in body else table
 
 
-class IAMActionRequest(access_control.IAMRequest):
-    """moto's request check, asking for the IAM action of the operation rather than its name."""
+def request_context(action: str, path: str) -> dict[str, str]:
+    """The condition keys of a request the generated policies test: ``s3:prefix`` of a listing.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        service, _, operation = self._action.partition(":")
-        self._action = action_for(service, operation)
+    S3 sets ``s3:prefix`` from a ListObjects request's ``prefix`` parameter; other
+    requests (a HEAD, a HeadBucket) have no such key.
+    """
+    query = parse_qs(urlsplit(path).query, keep_blank_values=True)
+    if action == "s3:ListBucket" and "prefix" in query:
+        return {"s3:prefix": query["prefix"][0]}
+    return {}
 
 
-class S3IAMActionRequest(access_control.S3IAMRequest):
-    """The same for S3: since moto 5.2.6 a HEAD asks for ``s3:HeadObject``, which IAM lacks.
+class EvaluatingRequest(access_control.IAMRequestBase):
+    """The request's IAM action (not its operation's name), authorized with conditions evaluated.
 
-    AWS authorizes HeadObject with ``s3:GetObject``; moto 5.2.5 asked for that (its
-    own action map), 5.2.6 asks for the operation's name, as it always did for SQS.
+    moto matches action and resource only; ``iam_evaluation.allowed`` also
+    evaluates each statement's Condition against the request's context.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         service, _, operation = self._action.partition(":")
         self._action = action_for(service, operation)
+
+    def check_action_permitted(self, resource: str) -> None:
+        context = request_context(self._action, self._path)
+        # moto hands out each user policy as {"policy_document": "<json>", ...}.
+        documents = [json.loads(p["policy_document"]) for p in self._access_key.collect_policies()]
+        if not any(allowed(d, self._action, resource, context) for d in documents):
+            self._raise_access_denied()
+
+
+class IAMActionRequest(EvaluatingRequest, access_control.IAMRequest):
+    """SQS and DynamoDB requests: moto asks for the operation's name (sqs:SendMessageBatch)."""
+
+
+class S3IAMActionRequest(EvaluatingRequest, access_control.S3IAMRequest):
+    """The same for S3: since moto 5.2.6 a HEAD asks for ``s3:HeadObject``, which IAM lacks.
+
+    AWS authorizes HeadObject with ``s3:GetObject``; moto 5.2.5 asked for that (its
+    own action map), 5.2.6 asks for the operation's name, as it always did for SQS.
+    """
 
 
 @dataclass
@@ -309,19 +336,8 @@ def stack(endpoint_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]
 
 
 def allows(document: dict[str, Any], action: str, resource: str, prefix: str | None = None) -> bool:
-    """Whether an Allow statement grants ``action`` on ``resource`` (our policies have no Deny)."""
-    for statement in document["Statement"]:
-        if statement["Effect"] != "Allow" or action not in statement["Action"]:
-            continue
-        if not any(fnmatch.fnmatchcase(resource, pattern) for pattern in statement["Resource"]):
-            continue
-        condition = statement.get("Condition")
-        if condition is None:
-            return True
-        patterns = condition.get("StringLike", {}).get("s3:prefix", [])
-        if prefix is not None and any(fnmatch.fnmatchcase(prefix, p) for p in patterns):
-            return True
-    return False
+    """Whether ``document`` grants ``action`` on ``resource``, conditions evaluated (``s3:prefix``)."""
+    return allowed(document, action, resource, {} if prefix is None else {"s3:prefix": prefix})
 
 
 def resources_of(service: str, operation: str, params: dict[str, Any]) -> list[str]:
@@ -494,3 +510,90 @@ def test_listing_is_limited_to_the_read_prefixes_in_the_document(stack: Stack) -
     assert allows(web_ui, "s3:ListBucket", bucket, prefix="input/job-1/")
     assert not allows(web_ui, "s3:ListBucket", bucket, prefix="segments/job-1/")
     assert not allows(web_ui, "s3:ListBucket", bucket)
+
+
+# --- both construction styles, error paths, conditions evaluated --------------------------
+
+
+@dataclass
+class Built:
+    """One consumer's adapters, built one way or the other."""
+
+    storage: S3ObjectStorage
+    receivers: dict[str, SQSQueueReceiver]
+
+
+def from_env(stack: Stack, consumer: str) -> Built:
+    """``env_config`` (``adapters_from_env``'s factories): the schema's timeouts are passed."""
+    factories = {
+        "chunking": env_config.chunking_queue_receiver_from_env,
+        "reassembly": env_config.reassembly_queue_receiver_from_env,
+        "video_worker": env_config.video_worker_queue_receiver_from_env,
+    }
+    return Built(
+        env_config.object_storage_from_env(),
+        {q: factories[q](wait_time_seconds=0) for q in RECEIVES[consumer]},
+    )
+
+
+def explicit(stack: Stack, consumer: str) -> Built:
+    """README "Option 2": names and URLs only, so the receiver knows no visibility timeout."""
+    urls = {q.name: stack.environment[q.env_var] for q in QUEUES}
+    return Built(
+        S3ObjectStorage(region_name=REGION),
+        {q: SQSQueueReceiver(urls[q], wait_time_seconds=0) for q in RECEIVES[consumer]},
+    )
+
+
+RECEIVES = {
+    "web_ui": (),
+    "media_worker": ("chunking", "reassembly"),
+    "video_worker": ("video_worker",),
+}
+# Who puts a message on each queue: S3 notifications, or the consumer that sends to it.
+SENDER = {
+    "chunking": S3_NOTIFICATIONS,
+    "video_worker": S3_NOTIFICATIONS,
+    "reassembly": "video_worker",
+}
+# A key each consumer may read that does not exist, and a prefix it may list.
+MISSING_READABLE = {
+    "web_ui": ("INPUT_BUCKET_NAME", "input/no-such-job/source.mp4", "input/"),
+    "media_worker": ("INPUT_BUCKET_NAME", "input/no-such-job/source.mp4", "input/"),
+    "video_worker": (
+        "INPUT_BUCKET_NAME",
+        "segments/no-such-job/00000_00001_sbs.mp4",
+        "segments/no-such-job/",
+    ),
+}
+
+
+@pytest.mark.parametrize("build", [from_env, explicit], ids=["env_config", "explicit"])
+@pytest.mark.parametrize("consumer", ["web_ui", "media_worker", "video_worker"])
+def test_each_consumer_under_its_policy_both_construction_styles_and_error_paths(
+    stack: Stack, tmp_path: Path, consumer: str, build: Callable[[Stack, str], Built]
+) -> None:
+    urls = {q.name: stack.environment[q.env_var] for q in QUEUES}
+    stack.use(consumer)
+    built = build(stack, consumer)
+    bucket_var, missing_key, prefix = MISSING_READABLE[consumer]
+    bucket = stack.environment[bucket_var]
+    # A missing key is False / ObjectNotFoundError, with only the s3:GetObject a read has
+    # (never HeadBucket, whose s3:ListBucket has no s3:prefix to match).
+    assert built.storage.exists(bucket, missing_key) is False
+    with pytest.raises(ObjectNotFoundError):
+        built.storage.download_file(bucket, missing_key, tmp_path / "missing.bin")
+    # Listing: the condition is evaluated on the request, inside and outside the prefix.
+    assert built.storage.list_object_keys(bucket, prefix) == []
+    assert refused(lambda: built.storage.list_object_keys(bucket, "")).action == "s3:ListBucket"
+    for queue, receiver in built.receivers.items():
+        assert receiver.receive() == []  # no message: an empty answer, not an error
+        stack.use(SENDER[queue])
+        SQSQueueSender(urls[queue]).send("{}")
+        stack.use(consumer)
+        (message,) = receiver.receive()
+        with receiver.processing(message) as work:  # no sqs:GetQueueAttributes
+            assert not work.lost
+        assert receiver.receive() == []  # deleted on success
+        with pytest.raises(ServiceError):  # a message already deleted: its handle is gone
+            receiver.delete(message.receipt_handle + "-gone")
