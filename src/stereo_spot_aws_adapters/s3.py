@@ -159,18 +159,41 @@ class S3ObjectStorage:
         come back as a bare 404: on a 404 a one-byte GET of the key tells them
         apart (its error body says ``NoSuchKey`` or ``NoSuchBucket``), with the
         ``s3:GetObject`` the HEAD needed anyway; a missing bucket raises
-        ``MissingResourceError``.
+        ``MissingResourceError``. S3 answers 403, not 404, for a missing key to a
+        caller who may not list the whole bucket: on a 403 the key itself is
+        listed (``_listed``), which the generated policies allow under a layout's
+        prefix; if that is refused too, the HEAD's ``AccessDeniedError`` is raised.
         """
         check_object(bucket, key)
         with self._aws(bucket):
             try:
                 self._client.head_object(Bucket=bucket, Key=key)
             except ClientError as exc:
+                if http_status(exc) == 403:
+                    listed = self._listed(bucket, key)
+                    if listed is None:
+                        raise
+                    return listed
                 if not _is_missing_key(exc):
                     raise
             else:
                 return True
             return not self._key_is_missing(bucket, key)
+
+    def _listed(self, bucket: str, key: str) -> bool | None:
+        """Whether a listing of exactly ``key`` shows it; ``None`` if listing is refused too.
+
+        ``s3:ListBucket`` with ``s3:prefix`` = the key: within a readable layout's
+        prefix, the generated policies grant it. The key, if present, is the first
+        of its own prefix (S3 lists in UTF-8 binary order).
+        """
+        try:
+            response = self._client.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+        except ClientError as exc:
+            if http_status(exc) == 403:
+                return None
+            raise
+        return any(item.get("Key") == key for item in response.get("Contents", []))
 
     def _key_is_missing(self, bucket: str, key: str) -> bool:
         """After a bare 404: ``True`` if the key is missing, ``False`` if it exists by now.
@@ -266,6 +289,12 @@ class S3ObjectStorage:
                     bucket, key, target, Callback=progress, Config=self._transfer_config
                 )
             except ClientError as exc:
+                if http_status(exc) == 403:  # a missing key, to a caller who may not list all?
+                    with aws:
+                        listed = self._listed(bucket, key)
+                    if listed is False:
+                        raise ObjectNotFoundError(bucket, key) from exc
+                    raise
                 if not _is_missing_key(exc):
                     raise
                 with aws:  # a bare 404 from HEAD: is it the object or the bucket?

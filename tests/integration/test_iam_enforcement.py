@@ -25,7 +25,9 @@ How far enforcement goes, per service (moto 5.2.5 and 5.2.6):
   decision with ``tests/integration/iam_evaluation.allowed`` (AWS's documented
   evaluation, conditions included), given each request's context: a listing's
   ``s3:prefix``. So a listing outside the read prefixes, or a HeadBucket (no
-  ``s3:prefix`` at all), is refused as AWS refuses it.
+  ``s3:prefix`` at all), is refused as AWS refuses it. A read of a missing key
+  is refused too (403, as S3 answers it) unless the caller may list the whole
+  bucket; moto alone would answer 404.
 
 The walk's S3 notifications are simulated by sends to the chunking and
 video-worker queues; S3 itself makes those in production (infra/notifications.tf),
@@ -56,6 +58,7 @@ from botocore.exceptions import ClientError
 from moto import settings
 from moto.dynamodb.responses import DynamoHandler
 from moto.iam import access_control
+from moto.s3.models import s3_backends
 
 from codegen.iam.permissions import arn, policies, resolve
 from codegen.model.schema_file import load_schema
@@ -209,6 +212,19 @@ class EvaluatingRequest(access_control.IAMRequestBase):
         documents = [json.loads(p["policy_document"]) for p in self._access_key.collect_policies()]
         if not any(allowed(d, self._action, resource, context) for d in documents):
             self._raise_access_denied()
+        if self._action == "s3:GetObject" and _missing_object(self.account_id, resource):
+            # S3 answers a read of a missing key with 404 only to a caller who may list
+            # the whole bucket (s3:ListBucket, no s3:prefix in this request); else 403.
+            bucket = resource.split("/", 1)[0]
+            if not any(allowed(d, "s3:ListBucket", bucket, {}) for d in documents):
+                self._raise_access_denied()
+
+
+def _missing_object(account: str, resource: str) -> bool:
+    """Whether ``arn:aws:s3:::bucket/key`` names a key of an existing bucket that is not there."""
+    bucket_name, _, key = resource.removeprefix("arn:aws:s3:::").partition("/")
+    bucket = s3_backends[account]["aws"].buckets.get(bucket_name)
+    return bucket is not None and bool(key) and key not in bucket.keys
 
 
 class IAMActionRequest(EvaluatingRequest, access_control.IAMRequest):

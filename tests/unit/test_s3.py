@@ -162,6 +162,13 @@ def stubbed_head_error(status: int, code: str, *, bucket_exists: bool = True) ->
     stubber.add_client_error(
         "head_object", service_error_code=code, http_status_code=status, expected_params=None
     )
+    if status == 403:  # then the key itself is listed, and that is refused too
+        stubber.add_client_error(
+            "list_objects_v2",
+            service_error_code="AccessDenied",
+            http_status_code=403,
+            expected_params={"Bucket": BUCKET, "Prefix": ANY, "MaxKeys": 1},
+        )
     stubber.add_client_error(
         "get_object",
         service_error_code="NoSuchKey" if bucket_exists else "NoSuchBucket",
@@ -180,6 +187,26 @@ def test_exists_lets_access_denied_propagate() -> None:
         storage.exists(BUCKET, "secret")
     assert caught.value.action == "s3:GetObject"
     assert isinstance(caught.value.__cause__, ClientError)
+
+
+@pytest.mark.parametrize(("listed", "expected"), [([], False), (["secret"], True)])
+def test_exists_on_a_403_lists_the_key_itself(listed: list[str], expected: bool) -> None:
+    # S3 answers 403 (not 404) for a missing key to a caller without s3:ListBucket on the
+    # whole bucket; the generated policies grant ListBucket only under a layout's prefix.
+    client = boto3.client("s3", region_name="us-east-1")
+    stubber = Stubber(client)
+    stubber.add_client_error(
+        "head_object", service_error_code="403", http_status_code=403, expected_params=None
+    )
+    stubber.add_response(
+        "list_objects_v2",
+        {"Contents": [{"Key": key} for key in listed]},
+        expected_params={"Bucket": BUCKET, "Prefix": "secret", "MaxKeys": 1},
+    )
+    stubber.activate()
+
+    assert S3ObjectStorage(client=client).exists(BUCKET, "secret") is expected
+    stubber.assert_no_pending_responses()
 
 
 def test_exists_is_false_on_a_bare_404() -> None:
