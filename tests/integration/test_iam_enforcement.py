@@ -62,7 +62,14 @@ from moto.s3.models import s3_backends
 
 from codegen.iam.permissions import arn, policies, resolve
 from codegen.model.schema_file import load_schema
-from stereo_spot_aws_adapters import S3ObjectStorage, SQSQueueReceiver, SQSQueueSender, env_config
+from stereo_spot_aws_adapters import (
+    DynamoDBJobStore,
+    DynamoSegmentCompletionStore,
+    S3ObjectStorage,
+    SQSQueueReceiver,
+    SQSQueueSender,
+    env_config,
+)
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters.devtools.provision import provision
 from stereo_spot_aws_adapters.devtools.walk import (
@@ -537,6 +544,8 @@ class Built:
 
     storage: S3ObjectStorage
     receivers: dict[str, SQSQueueReceiver]
+    jobs: DynamoDBJobStore
+    completions: DynamoSegmentCompletionStore
 
 
 def from_env(stack: Stack, consumer: str) -> Built:
@@ -549,6 +558,8 @@ def from_env(stack: Stack, consumer: str) -> Built:
     return Built(
         env_config.object_storage_from_env(),
         {q: factories[q](wait_time_seconds=0) for q in RECEIVES[consumer]},
+        env_config.job_store_from_env(),
+        env_config.segment_completion_store_from_env(),
     )
 
 
@@ -558,6 +569,10 @@ def explicit(stack: Stack, consumer: str) -> Built:
     return Built(
         S3ObjectStorage(region_name=REGION),
         {q: SQSQueueReceiver(urls[q], wait_time_seconds=0) for q in RECEIVES[consumer]},
+        DynamoDBJobStore(stack.environment["JOBS_TABLE_NAME"], region_name=REGION),
+        DynamoSegmentCompletionStore(
+            stack.environment["SEGMENT_COMPLETIONS_TABLE_NAME"], region_name=REGION
+        ),
     )
 
 
@@ -592,6 +607,13 @@ def test_each_consumer_under_its_policy_both_construction_styles_and_error_paths
     urls = {q.name: stack.environment[q.env_var] for q in QUEUES}
     stack.use(consumer)
     built = build(stack, consumer)
+    # Tables: a missing item or partition is None / empty, each read with its own grant.
+    if consumer in ("web_ui", "media_worker"):
+        assert built.jobs.get("no-such-job") is None
+    if consumer == "media_worker":
+        assert built.completions.count_by_job("no-such-job") == 0
+    if consumer in ("media_worker", "video_worker"):
+        assert built.completions.query_by_job("no-such-job") == []
     bucket_var, missing_key, prefix = MISSING_READABLE[consumer]
     bucket = stack.environment[bucket_var]
     # A missing key is False / ObjectNotFoundError, with only the s3:GetObject a read has
