@@ -471,6 +471,8 @@ class Reader:
         if raw is None:
             return None
         line = block.lines.attributes.get(key) if block.lines else None
+        if reference and _reference(source_text(raw)) is not None:
+            return TfValue(source_text(raw), line)  # an address, whatever that argument holds
         where = f"{owner.address}: {what or key}"
         try:
             value = self.evaluator.value(raw, block.scope)
@@ -661,7 +663,8 @@ def read_terraform(directory: Path, var_files: Sequence[Path] = ()) -> Terraform
     Variables take their values as ``terraform plan`` would: the default, then
     ``terraform.tfvars``, ``*.auto.tfvars`` (in name order), then ``var_files``
     in the order given; ``TF_VAR_<name>`` in the environment makes a variable
-    unverifiable.
+    unverifiable. Override files (``override.tf``, ``*_override.tf``) and
+    ``*.tf.json`` files, which Terraform reads too, are unverifiable.
     """
     source = directory.as_posix().rstrip("/") + "/"
     if not directory.is_dir():
@@ -671,7 +674,20 @@ def read_terraform(directory: Path, var_files: Sequence[Path] = ()) -> Terraform
         raise TerraformError(f"{source}: no *.tf files")
     problems: list[str] = []
     found = _Collected()
-    for path in files:
+    unread = [p for p in files if p.name == "override.tf" or p.name.endswith("_override.tf")]
+    for path in sorted([*unread, *directory.glob("*.tf.json")]):
+        found.notes.append(
+            Unread(
+                "expression",
+                source + path.name,
+                None,
+                path.name,
+                "(the whole file)",
+                "Terraform reads it too (JSON syntax, or an override merged into the blocks "
+                "it names); drift does not",
+            )
+        )
+    for path in (p for p in files if p not in unread):
         display = source + path.name
         parsed = _parse_file(path, display, problems)
         if parsed is not None:
@@ -720,6 +736,7 @@ class _Collected:
     variables: dict[str, object] = field(default_factory=dict)
     locals_: dict[str, object] = field(default_factory=dict)
     files: list[TfFile] = field(default_factory=list)
+    notes: list[Unread] = field(default_factory=list)  # files drift does not read
 
     def add_file(self, display: str, text: str, data: dict[str, object]) -> None:
         root = _scan_blocks(text)
@@ -790,6 +807,8 @@ class _Collected:
         for resource, body, lines in self.resources:
             top = Block(body, lines, {})
             kind = RESOURCE_KINDS.get(resource.resource_type)
+            if kind is not None or resource.resource_type == NOTIFICATION_TYPE:
+                _check_single(reader, resource, top)
             if resource.resource_type == NOTIFICATION_TYPE:
                 notifications.append(_notification(reader, resource, top))
             elif kind == "table":
@@ -811,8 +830,32 @@ class _Collected:
             buckets=tuple(buckets),
             notifications=tuple(notifications),
             files=tuple(self.files),
-            unverifiable=tuple(reader.unread),
+            unverifiable=tuple(self.notes + reader.unread),
             evaluator=evaluator,
+        )
+
+
+def _check_single(reader: Reader, resource: TfResource, top: Block) -> None:
+    """A compared resource is one resource: ``count = 1`` or neither ``count`` nor ``for_each``."""
+    count = reader.value(resource, top, "count")
+    if count is not None and count.known and count.value != "1":
+        reader.note(
+            UnverifiableError(
+                "expression", f"count = {count.value}: drift compares single resources"
+            ),
+            resource.file,
+            count.line or resource.line,
+            f"{resource.address}: count",
+            top.body.get("count"),
+        )
+    if "for_each" in top.body:
+        line = top.lines.attributes.get("for_each") if top.lines else None
+        reader.note(
+            UnverifiableError("expression", "for_each: drift compares single resources"),
+            resource.file,
+            line or resource.line,
+            f"{resource.address}: for_each",
+            top.body.get("for_each"),
         )
 
 

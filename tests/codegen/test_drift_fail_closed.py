@@ -150,7 +150,7 @@ def test_an_override_replacing_a_statement_is_seen(
     infra: Path,  # noqa: F811
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    (infra / "override.tf").write_text(
+    (infra / "wider.tf").write_text(
         'data "aws_iam_policy_document" "wider" {\n  statement {\n    sid = "JobsItems"\n'
         '    actions = ["dynamodb:*"]\n    resources = [aws_dynamodb_table.jobs.arn]\n  }\n}\n'
     )
@@ -457,3 +457,56 @@ def test_a_variable_set_in_the_environment_is_unverifiable(
     assert code == 1
     assert kinds(out) == ["unverifiable: variable"] * 3
     assert "var.dlq_max_receive_count is set by TF_VAR_dlq_max_receive_count" in out
+
+
+# --------------------------------------------------------------------------- what drift does not read
+
+
+def test_a_notification_naming_its_bucket_by_name_is_still_that_bucket(
+    infra: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    edit(
+        infra / "notifications.tf",
+        "bucket = aws_s3_bucket.input.id",
+        "bucket = aws_s3_bucket.input.bucket",
+    )
+    code, out, _ = drift(capsys, "--terraform", str(infra))
+    assert code == 0, out
+
+
+def test_count_on_a_compared_resource_is_unverifiable(
+    infra: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = infra / "sqs.tf"
+    edit(
+        path,
+        'resource "aws_sqs_queue" "reassembly" {',
+        'resource "aws_sqs_queue" "reassembly" {\n  count = 0',
+    )
+    code, out, _ = drift(capsys, "--terraform", str(infra))
+    assert code == 1
+    assert (
+        "[unverifiable: expression] aws_sqs_queue.reassembly: count = 0: count = 0: drift compares single resources"
+        in out
+    )
+
+
+@pytest.mark.parametrize("name", ["sqs_override.tf", "extra.tf.json"])
+def test_override_and_json_files_are_unverifiable(
+    infra: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+) -> None:
+    (infra / name).write_text(
+        '{"resource": {}}\n'
+        if name.endswith(".json")
+        else 'resource "aws_sqs_queue" "chunking" {\n  visibility_timeout_seconds = 5\n}\n'
+    )
+    code, out, _ = drift(capsys, "--terraform", str(infra))
+    assert code == 1
+    (finding,) = findings(out)
+    assert finding.startswith(
+        f"[unverifiable: expression] {name} = (the whole file): Terraform reads it too"
+    )
