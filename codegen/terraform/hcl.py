@@ -9,6 +9,7 @@ S3 buckets and their notifications to queues. ``read_outputs_json`` reads ``terr
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -703,6 +704,16 @@ def read_terraform(directory: Path, var_files: Sequence[Path] = ()) -> Terraform
     return found.model(source)
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> dict[str, object]:
+    """python-hcl2's parse of one file's text, cached: CI and tests read the same files again.
+
+    The result is shared between calls, so nothing may change it (nothing does: every
+    reader builds new values from it).
+    """
+    return _dict(hcl2.loads(text))
+
+
 def _parse_file(
     path: Path, display: str, problems: list[str]
 ) -> tuple[str, dict[str, object]] | None:
@@ -716,7 +727,7 @@ def _parse_file(
         problems.append(f"{display}: cannot read: {error}")
         return None
     try:
-        return text, _dict(hcl2.loads(text))
+        return text, _parsed(text)
     except Exception as error:  # python-hcl2 raises lark's errors, and others on odd input
         line, column = getattr(error, "line", None), getattr(error, "column", None)
         where = f"{display}:{line}:{column}" if line and column else display

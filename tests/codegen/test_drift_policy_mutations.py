@@ -136,7 +136,7 @@ def _every_move(test: Callable[[Mutation], None]) -> Callable[[Mutation], None]:
     return test
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutation=mutations)
 @_every_move
 def test_every_grant_changing_mutation_exits_1_and_every_faithful_move_is_in_sync(

@@ -599,11 +599,22 @@ MISSING_READABLE = {
 }
 
 
-@pytest.mark.parametrize("build", [from_env, explicit], ids=["env_config", "explicit"])
-@pytest.mark.parametrize("consumer", ["web_ui", "media_worker", "video_worker"])
 def test_each_consumer_under_its_policy_both_construction_styles_and_error_paths(
+    stack: Stack, tmp_path: Path
+) -> None:
+    # One stack for all six: provisioning it is most of the time.
+    for consumer in ("web_ui", "media_worker", "video_worker"):
+        for build in (from_env, explicit):
+            try:
+                exercise(stack, tmp_path, consumer, build)
+            except Exception as error:
+                raise AssertionError(f"{consumer}, adapters built by {build.__name__}") from error
+
+
+def exercise(
     stack: Stack, tmp_path: Path, consumer: str, build: Callable[[Stack, str], Built]
 ) -> None:
+    """Every kind of call ``consumer`` may make, error paths included, under its policy."""
     urls = {q.name: stack.environment[q.env_var] for q in QUEUES}
     stack.use(consumer)
     built = build(stack, consumer)
