@@ -1,7 +1,9 @@
 """Stage 5, drift: the schema compared with the Terraform that creates its resources.
 
 Takes: a schema file (through stage 2) and a Terraform directory or a
-``terraform output -json`` file (``hcl`` reads them, with file and line).
+``terraform output -json`` file (``hcl`` reads them, with file and line, and
+evaluates the compared values with ``hcl_eval``: variables, ``*.tfvars``,
+locals, expressions; what it cannot evaluate is an ``unverifiable`` finding).
 Gives: ``main(argv)``, the ``python -m codegen drift`` command; ``compare``,
 every ``Finding`` (tables, indexes, TTL, queues, outputs in ``drift``, S3
 notifications in ``drift_notifications``, consumer IAM policies against stage
