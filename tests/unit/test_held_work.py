@@ -30,7 +30,7 @@ def test_success_deletes_and_the_beat_stops(queue_url: str) -> None:
     (message,) = receiver.receive()
 
     with receiver.processing(message) as work:
-        assert beating_threads() == ["queue-visibility"]
+        assert beating_threads() == []  # the first beat is 20 s away: no thread yet
         assert work.message is message and not work.lost
 
     assert beating_threads() == []
@@ -100,7 +100,7 @@ def lock(table_names: dict[str, str]) -> ReassemblyTriggeredLock:
 def test_hold_completes_on_success(lock: ReassemblyTriggeredLock) -> None:
     lock.try_trigger("j")
     with lock.hold("j", lease_seconds=60) as lease:
-        assert lease.acquired and beating_threads() == ["lease-renewal:'j'"]
+        assert lease.acquired and beating_threads() == []  # the first renewal is 20 s away
     assert beating_threads() == []
     assert lease.completed
     assert not lock.try_acquire("j", owner="other")  # completed: never claimed again
@@ -142,6 +142,35 @@ def test_only_a_vanished_receipt_handle_counts_as_lost() -> None:
     assert receipt_handle_gone(WrappedError())  # a typed error carrying the service's code
     assert not receipt_handle_gone(client_error("ThrottlingException"))
     assert not receipt_handle_gone(ConnectionError("reset"))
+
+
+def test_blocks_that_end_before_their_first_beat_start_no_thread(queue_url: str) -> None:
+    """A worker loop pays for a heartbeat thread only when a beat is due (one shared timer)."""
+    sender = SQSQueueSender(queue_url)
+    receiver = SQSQueueReceiver(queue_url, wait_time_seconds=0, visibility_timeout_seconds=60)
+    threads_before = {t.ident for t in threading.enumerate()}
+    started: list[str] = []
+    for index in range(20):
+        sender.send(f"job-{index}")
+        (message,) = receiver.receive()
+        with receiver.processing(message):
+            started += beating_threads()
+    new_threads = [t.name for t in threading.enumerate() if t.ident not in threads_before]
+    assert started == []
+    assert new_threads in ([], ["heartbeat-timer"])
+
+
+def test_a_due_beat_starts_its_thread_and_stop_joins_it() -> None:
+    from stereo_spot_shared.heartbeat import Heartbeat
+
+    beats = threading.Event()
+    heartbeat = Heartbeat(lambda: beats.set() or True, 0.05, name="lease-renewal:'due'")
+    heartbeat.start()
+    assert beating_threads() == []  # not due yet
+    assert beats.wait(timeout=30)
+    assert beating_threads() == ["lease-renewal:'due'"]
+    heartbeat.stop()
+    assert beating_threads() == [] and not heartbeat.lost
 
 
 def test_a_failed_beat_and_a_lost_claim_are_warnings(caplog: pytest.LogCaptureFixture) -> None:
