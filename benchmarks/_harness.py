@@ -261,6 +261,9 @@ class Sizes:
     transfer_repeats: tuple[int, ...]
     """Repetitions per transfer size, in the order of ``transfer_sizes_mib``."""
     cold_starts: int
+    consumer_rounds: int
+    worker_messages: int
+    worker_rounds: int
 
 
 FULL = Sizes(
@@ -274,6 +277,9 @@ FULL = Sizes(
     transfer_sizes_mib=(256, 1024),
     transfer_repeats=(5, 1),
     cold_starts=15,
+    consumer_rounds=7,
+    worker_messages=500,
+    worker_rounds=15,
 )
 QUICK = Sizes(
     marshal_iterations=500,
@@ -286,6 +292,9 @@ QUICK = Sizes(
     transfer_sizes_mib=(1,),
     transfer_repeats=(1,),
     cold_starts=3,
+    consumer_rounds=2,
+    worker_messages=20,
+    worker_rounds=3,
 )
 
 

@@ -66,7 +66,7 @@ class Heartbeat:
         self._described = f" ({described})" if described else ""
         self._stopped = threading.Event()
         self._lost = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread: threading.Thread | None = None  # made when the first beat is due
         self._starting = threading.Lock()  # the timer starting the thread vs. stop()
         self._first_beat: int | None = None
 
@@ -84,13 +84,14 @@ class Heartbeat:
         if self._first_beat is not None:
             _timer().cancel(self._first_beat)
         with self._starting:  # the timer may be starting the thread right now
-            started = self._thread.ident is not None
-        if started and self._thread is not threading.current_thread():
-            self._thread.join()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
 
     def _first_beat_due(self) -> None:
         with self._starting:
             if not self._stopped.is_set():
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
 
     def _run(self) -> None:

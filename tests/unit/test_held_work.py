@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 
 import boto3
 import pytest
@@ -164,7 +165,12 @@ def test_a_due_beat_starts_its_thread_and_stop_joins_it() -> None:
     from stereo_spot_shared.heartbeat import Heartbeat
 
     beats = threading.Event()
-    heartbeat = Heartbeat(lambda: beats.set() or True, 0.05, name="lease-renewal:'due'")
+
+    def beat() -> bool:
+        beats.set()
+        return True
+
+    heartbeat = Heartbeat(beat, 0.05, name="lease-renewal:'due'")
     heartbeat.start()
     assert beating_threads() == []  # not due yet
     assert beats.wait(timeout=30)
@@ -202,3 +208,53 @@ def test_a_failed_beat_and_a_lost_claim_are_warnings(caplog: pytest.LogCaptureFi
     ]
     assert records[0].heartbeat == "lease-renewal:'job-9'"  # type: ignore[attr-defined]
     assert records[0].error_type == "ConnectionError"  # type: ignore[attr-defined]
+
+
+class _RecordingReceiver:
+    """A receiver that records what processing() asks of it; ``delete`` can be made to fail."""
+
+    def __init__(self, delete_error: Exception | None = None) -> None:
+        self.calls: list[tuple[str, object]] = []
+        self.delete_error = delete_error
+
+    def change_visibility(self, receipt_handle: str, seconds: int) -> None:
+        self.calls.append(("change_visibility", (receipt_handle, seconds)))
+
+    def delete(self, receipt_handle: str) -> None:
+        self.calls.append(("delete", receipt_handle))
+        if self.delete_error is not None:
+            raise self.delete_error
+
+    def delete_batch(self, receipt_handles: Sequence[str]) -> None:
+        self.calls.append(("delete_batch", list(receipt_handles)))
+
+
+def test_one_message_is_settled_with_one_delete_and_a_failure_is_still_a_batch_write_error() -> (
+    None
+):
+    from stereo_spot_shared.errors import BatchWriteError, RejectedRequestError
+    from stereo_spot_shared.interfaces import QueueMessage
+    from stereo_spot_shared.processing import MessageWork
+
+    receiver = _RecordingReceiver()
+    message = QueueMessage("handle-1", "body", message_id="m-1")
+    with MessageWork(receiver, message, visibility_timeout_seconds=60, handle_gone=lambda e: False):
+        pass
+    assert receiver.calls == [("delete", "handle-1")]  # DeleteMessage: cheaper than a batch of one
+
+    refused = RejectedRequestError(
+        "sqs:DeleteMessage was rejected (ReceiptHandleIsInvalid)",
+        action="sqs:DeleteMessage",
+        resource="SQS queue 'work'",
+        code="ReceiptHandleIsInvalid",
+    )
+    failing = _RecordingReceiver(delete_error=refused)
+    with (
+        pytest.raises(BatchWriteError) as failed,
+        MessageWork(failing, message, visibility_timeout_seconds=60, handle_gone=lambda e: False),
+    ):
+        pass
+    assert failed.value.failed == ("handle-1",)
+    assert failed.value.__cause__ is refused
+    assert "1 of 1 messages were not deleted" in str(failed.value)
+    assert "ReceiptHandleIsInvalid" in str(failed.value)
