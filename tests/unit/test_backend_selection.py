@@ -163,6 +163,7 @@ AWS_PATH_MODULES = {
     "stereo_spot_shared.interfaces",
     "stereo_spot_shared.leases",
     "stereo_spot_shared.message_attributes",
+    "stereo_spot_shared.queue_message",
     "stereo_spot_shared.tracing",
 }
 NEVER_ON_THE_AWS_PATH = (
