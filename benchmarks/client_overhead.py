@@ -21,7 +21,16 @@ import boto3
 from boto3.dynamodb.conditions import Key
 from mypy_boto3_dynamodb.client import DynamoDBClient
 
-from benchmarks._harness import Comparison, RowResult, Sizes, Stat, at_most, interleaved
+from benchmarks._harness import (
+    Comparison,
+    RowResult,
+    Sizes,
+    Stat,
+    at_most,
+    interleaved,
+    paired_ratio,
+    profile_note,
+)
 from benchmarks._pynamodb_models import pynamodb_models
 from benchmarks._samples import JOB_ID, sample_job
 from stereo_spot_aws_adapters._clients import client_config
@@ -152,6 +161,7 @@ def segment_store_result(calls: dict[str, Callable[[], object]]) -> list[object]
 
 def run(sizes: Sizes) -> RowResult:
     comparisons: list[Comparison] = []
+    profiles: list[str] = []
     with dynamo_stub(sizes.query_page_items) as endpoint:
         operations = _variants(endpoint)
         results: dict[str, dict[str, Stat]] = {}
@@ -170,6 +180,18 @@ def run(sizes: Sizes) -> RowResult:
                 for name, call in calls.items()
             }
             results[operation] = interleaved(measures, sizes.client_rounds)
+            for baseline, limit in (("raw", RAW_LIMIT), ("pynamodb", PYNAMODB_LIMIT)):
+                stats = results[operation]
+                if paired_ratio(stats["ours"], stats[baseline]) > limit:
+                    profiles.append(
+                        profile_note(
+                            f"Row 2 missed for `{operation}` against {baseline}: where ours "
+                            "spends more",
+                            calls["ours"],
+                            calls[baseline],
+                            sizes.client_iterations,
+                        )
+                    )
     for operation, stats in results.items():
         case = f"Client CPU per `{operation}`"
         if operation == "query_by_job":
@@ -217,4 +239,4 @@ def run(sizes: Sizes) -> RowResult:
         "attributes, enums as their values), saved, fetched and queried as its documentation "
         "shows, returning its own model instances."
     )
-    return RowResult(comparisons, [note])
+    return RowResult(comparisons, [note, *profiles])

@@ -18,7 +18,16 @@ from collections.abc import Callable
 from itertools import count
 
 from benchmarks._dynamo_stub import CANNED_MESSAGE_BODY
-from benchmarks._harness import Comparison, RowResult, Sizes, Stat, at_most, interleaved
+from benchmarks._harness import (
+    Comparison,
+    RowResult,
+    Sizes,
+    Stat,
+    at_most,
+    interleaved,
+    paired_ratio,
+    profile_note,
+)
 from benchmarks._samples import JOB_ID
 from benchmarks.client_overhead import dynamo_stub
 from stereo_spot_aws_adapters import ReassemblyTriggeredLock, SQSQueueReceiver
@@ -164,12 +173,45 @@ def _measure(loops: _Loops, sizes: Sizes, prepare: Callable[[int], None] | None)
     )
 
 
+def _profiles(
+    where: str,
+    loops: _Loops,
+    prepare: Callable[[int], None] | None,
+    missed: list[tuple[str, str, str]],
+    calls: int,
+) -> list[str]:
+    """A profile note per missed comparison: ours vs the hand-written step, same preparation."""
+
+    def prepared(step: Callable[[], None]) -> Callable[[], None]:
+        def call() -> None:
+            if prepare is not None:
+                prepare(1)  # in both profiles alike
+            step()
+
+        return call
+
+    return [
+        profile_note(
+            f"Row 7 missed on the {where} ({label}): where ours spends more",
+            prepared(getattr(loops, ours)),
+            prepared(getattr(loops, hand)),
+            calls,
+        )
+        for label, ours, hand in missed
+    ]
+
+
 def run(sizes: Sizes) -> RowResult:
+    profiles: list[str] = []
     with dynamo_stub(1) as endpoint:
         stub = _stub_loops(endpoint)
         on_stub = _measure(stub, sizes, None)
+        profiles += _profiles("stub", stub, None, _missed(on_stub), sizes.worker_messages)
     memory, prepare = _memory_loops()
     on_memory = _measure(memory, sizes, prepare)
+    profiles += _profiles(
+        "memory backend", memory, prepare, _missed(on_memory), sizes.worker_messages
+    )
     comparisons: list[Comparison] = []
     for backend, loops, stats in (
         ("canned-response stub (AWS adapters)", stub, on_stub),
@@ -213,4 +255,15 @@ def run(sizes: Sizes) -> RowResult:
         "memory, the queue is filled and the lease items created before each repetition, "
         "untimed, ten messages at a time."
     )
-    return RowResult(comparisons, [note])
+    return RowResult(comparisons, [note, *profiles])
+
+
+def _missed(stats: dict[str, Stat]) -> list[tuple[str, str, str]]:
+    """The (label, ours step, hand step) pairs whose ratio is over the limit."""
+    pairs = [("processing()", "ours", "hand"), ("processing() + hold()", "ours_hold", "hand_hold")]
+    keys = {"ours": "ours", "hand": "hand", "ours_hold": "ours hold", "hand_hold": "hand hold"}
+    return [
+        (label, ours, hand)
+        for label, ours, hand in pairs
+        if paired_ratio(stats[keys[ours]], stats[keys[hand]]) > LIMIT
+    ]
