@@ -45,6 +45,13 @@ PYNAMODB_LIMIT = 1.0
 """Never behind the typed library a user would pick instead."""
 JOBS_TABLE = "jobs"
 SEGMENTS_TABLE = "segment_completions"
+PYNAMODB_VALIDATION_NOTE = (
+    "Row 2, `{operation}` behind PynamoDB: PynamoDB builds its botocore client with "
+    "`parameter_validation=False`; ours (and the raw floor, on our client settings) keeps "
+    "botocore's parameter validation, so arguments the adapters do not check themselves still "
+    "fail with a typed error before any request. That validation is the `botocore/validate.py` "
+    "share of the profile below."
+)
 WARMUP_CALLS = 50
 """Calls per variant before measuring: the first ones load models and open connections."""
 
@@ -183,6 +190,8 @@ def run(sizes: Sizes) -> RowResult:
             for baseline, limit in (("raw", RAW_LIMIT), ("pynamodb", PYNAMODB_LIMIT)):
                 stats = results[operation]
                 if paired_ratio(stats["ours"], stats[baseline]) > limit:
+                    if baseline == "pynamodb":
+                        profiles.append(PYNAMODB_VALIDATION_NOTE.format(operation=operation))
                     profiles.append(
                         profile_note(
                             f"Row 2 missed for `{operation}` against {baseline}: where ours "

@@ -41,6 +41,16 @@ VISIBILITY_TIMEOUT = 900
 """The chunking queue's (the schema's): the first beat is 300 s away, as in production."""
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/stereo-spot-chunking"
 WARMUP = 50
+MEMORY_MISS_NOTE = (
+    "Row 7 on the memory backend: the hand-written step is a few dictionary operations under "
+    "one lock (receive, delete: about 10 µs), so 5% of it is half a microsecond, less than "
+    "entering and leaving any `with` block that owns an object. `processing()` adds, per "
+    "message, the `MessageWork` object, a `Heartbeat` (two `threading.Event`s) registered "
+    "with and cancelled from the shared timer (no thread), and the settling `delete`; `hold()` "
+    "adds a `HeldLease` with a heartbeat of its own; with "
+    "OpenTelemetry installed, one check whether a tracer provider is set. The profile below "
+    "shows those lines. On the AWS adapters the same overhead is a few percent of a request."
+)
 BATCH = 10
 
 
