@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ def _path_fingerprint() -> tuple[tuple[str, int], ...] | None:
             status = os.stat(entry or ".")
         except OSError:
             continue  # a missing entry (python311.zip, most often) holds nothing
-        if not os.path.isdir(entry or "."):
+        if not stat.S_ISDIR(status.st_mode):
             return None
         fingerprint.append((entry, status.st_mtime_ns))
     return tuple(fingerprint)

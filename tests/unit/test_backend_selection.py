@@ -240,3 +240,26 @@ def test_the_memory_path_imports_neither_the_aws_adapters_nor_the_key_layouts() 
     ):
         assert never not in modules
     assert not any(name.startswith("stereo_spot_aws_adapters") for name in modules)
+
+
+def test_a_distribution_inside_a_zip_on_the_path_is_seen_through_importlib_metadata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder reader cannot look into an archive, so a zip on sys.path uses the slow path."""
+    import zipfile
+
+    archive = tmp_path / "plugins.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr(
+            "zipped_backend-1.0.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: zipped-backend\nVersion: 1.0\n",
+        )
+        bundle.writestr(
+            "zipped_backend-1.0.dist-info/entry_points.txt",
+            "[stereo_spot.backends]\naws = zipped_backend:build_adapters\n",
+        )
+    monkeypatch.syspath_prepend(str(archive))
+    with pytest.raises(DuplicateBackendError) as duplicate:
+        adapters_from_env(backend="aws")
+    assert set(duplicate.value.distributions) == {"stereo-spot-aws-adapters", "zipped-backend"}
+    assert adapters_from_env(backend="memory").backend == "memory"
