@@ -13,7 +13,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import client_overhead, cold_start, marshalling, pagination, transfers
+from benchmarks import (
+    client_overhead,
+    cold_start,
+    consumer_tests,
+    marshalling,
+    pagination,
+    transfers,
+    worker_loop,
+)
 from benchmarks._harness import (
     FULL,
     QUICK,
@@ -30,6 +38,8 @@ ROWS: dict[int, tuple[str, Callable[[Sizes], RowResult]]] = {
     3: ("pagination", pagination.run),
     4: ("transfers", transfers.run),
     5: ("cold start", cold_start.run),
+    6: ("consumer unit tests", consumer_tests.run),
+    7: ("worker loop", worker_loop.run),
 }
 DEFAULT_OUTPUT = Path("docs/benchmarks.md")
 

@@ -1,4 +1,9 @@
-"""A loopback HTTP server answering DynamoDB calls with canned JSON, instantly.
+"""A loopback HTTP server answering DynamoDB and SQS calls with canned JSON, instantly.
+
+Both services speak the JSON protocol (``X-Amz-Target: <service>.<Operation>``),
+and no operation name is shared between them, so one table of canned bodies
+serves both. The SQS answers are one message per receive (``CANNED_MESSAGE``),
+and success for deletes and visibility changes.
 
 Run as ``python -m benchmarks._dynamo_stub --query-items N``; it prints its
 port on the first line of stdout and serves until killed. It runs in its own
@@ -8,6 +13,7 @@ process so that the client's CPU time is the client's alone.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import socket
 import sys
@@ -21,6 +27,16 @@ _TARGET_HEADER = b"x-amz-target"
 _LENGTH_HEADER = b"content-length"
 
 
+CANNED_MESSAGE_BODY = json.dumps({"job_id": JOB_ID, "segment_index": 7})
+CANNED_MESSAGE = {
+    "MessageId": "0f8e3c1a-0000-4c2e-9a61-000000000001",
+    "ReceiptHandle": "AQEB-canned-receipt-handle",
+    "MD5OfBody": hashlib.md5(CANNED_MESSAGE_BODY.encode()).hexdigest(),
+    "Body": CANNED_MESSAGE_BODY,
+    "Attributes": {"ApproximateReceiveCount": "1"},
+}
+
+
 def canned_responses(query_items: int) -> dict[bytes, bytes]:
     """Response bodies by operation name (the part of ``X-Amz-Target`` after the dot)."""
     items = [segment_completion_to_item(s) for s in sample_segments(query_items, job_id=JOB_ID)]
@@ -28,6 +44,11 @@ def canned_responses(query_items: int) -> dict[bytes, bytes]:
         b"PutItem": {},
         b"GetItem": {"Item": job_to_item(sample_job())},
         b"Query": {"Items": items, "Count": len(items), "ScannedCount": len(items)},
+        b"UpdateItem": {},
+        b"ReceiveMessage": {"Messages": [CANNED_MESSAGE]},
+        b"DeleteMessage": {},
+        b"DeleteMessageBatch": {"Successful": [{"Id": "0"}], "Failed": []},
+        b"ChangeMessageVisibility": {},
     }
     return {name: json.dumps(body).encode() for name, body in bodies.items()}
 

@@ -261,6 +261,9 @@ class Sizes:
     transfer_repeats: tuple[int, ...]
     """Repetitions per transfer size, in the order of ``transfer_sizes_mib``."""
     cold_starts: int
+    consumer_rounds: int
+    worker_messages: int
+    worker_rounds: int
 
 
 FULL = Sizes(
@@ -274,6 +277,9 @@ FULL = Sizes(
     transfer_sizes_mib=(256, 1024),
     transfer_repeats=(5, 1),
     cold_starts=15,
+    consumer_rounds=7,
+    worker_messages=500,
+    worker_rounds=15,
 )
 QUICK = Sizes(
     marshal_iterations=500,
@@ -286,6 +292,9 @@ QUICK = Sizes(
     transfer_sizes_mib=(1,),
     transfer_repeats=(1,),
     cold_starts=3,
+    consumer_rounds=2,
+    worker_messages=20,
+    worker_rounds=3,
 )
 
 
@@ -293,3 +302,61 @@ QUICK = Sizes(
 class RowResult:
     comparisons: list[Comparison]
     notes: list[str]
+
+
+def _function_label(key: tuple[str, int, str]) -> str:
+    filename, line, name = key
+    if filename == "~":  # a built-in
+        return name
+    parts = filename.replace("\\", "/").split("/")
+    for anchor in ("site-packages", "src", "lib"):
+        if anchor in parts:
+            parts = parts[len(parts) - parts[::-1].index(anchor) :]
+            break
+    return f"{'/'.join(parts[-3:])}:{line} `{name}`"
+
+
+def _self_times(call: Callable[[], object], calls: int) -> dict[str, float]:
+    """Self CPU time per call (µs) of every function ``call`` runs, under cProfile."""
+    import cProfile
+    import pstats
+    import time
+
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    for _ in range(calls):
+        call()
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    return {_function_label(key): values[2] / calls * 1e6 for key, values in stats.items()}
+
+
+def profile_note(
+    title: str,
+    ours: Callable[[], object],
+    baseline: Callable[[], object],
+    calls: int,
+    *,
+    top: int = 8,
+) -> str:
+    """Where ours spends more than the baseline: the functions with the largest extra self time.
+
+    Both run ``calls`` times under cProfile (CPU clock); profiling inflates every
+    number, so read the shares, not the absolute values.
+    """
+    mine = _self_times(ours, calls)
+    theirs = _self_times(baseline, calls)
+    total_mine, total_theirs = sum(mine.values()), sum(theirs.values())
+    extra = sorted(
+        ((name, mine.get(name, 0.0), theirs.get(name, 0.0)) for name in {*mine, *theirs}),
+        key=lambda entry: entry[2] - entry[1],
+    )[:top]
+    lines = [
+        f"{title} (cProfile, {calls:,} calls each; ours {total_mine:,.1f} µs per call under "
+        f"the profiler, baseline {total_theirs:,.1f} µs, {total_mine - total_theirs:+,.1f} µs):",
+        "",
+        "| Function (self time) | Ours µs/call | Baseline µs/call | Extra |",
+        "|---|---|---|---|",
+        *(f"| {name} | {o:,.2f} | {b:,.2f} | {o - b:+,.2f} |" for name, o, b in extra if o - b > 0),
+    ]
+    return "\n".join(lines)

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel
 
-from benchmarks._harness import RowResult, Sizes, at_most, interleaved
+from benchmarks._harness import RowResult, Sizes, at_most, interleaved, profile_note
 from benchmarks._samples import sample_job, sample_segment
 from stereo_spot_aws_adapters.generated.jobs import job_from_item, job_to_item
 from stereo_spot_aws_adapters.generated.segment_completions import (
@@ -100,4 +100,16 @@ def run(sizes: Sizes) -> RowResult:
         "model's constructor, the baseline converts the deserializer's `Decimal`s to `int` "
         "for the strict models."
     )
-    return RowResult(comparisons, [note])
+    notes = [note]
+    models = {"Job": (ours_job, job), "SegmentCompletion": (ours_segment, segment)}
+    for comparison, (kind, (ours, model)) in zip(comparisons, models.items(), strict=True):
+        if comparison.met is False:
+            notes.append(
+                profile_note(
+                    f"Row 1 missed for `{kind}`: where ours spends its time",
+                    lambda ours=ours, model=model: ours(model),  # type: ignore[misc]
+                    lambda model=model: boto3_round_trip(model),  # type: ignore[misc]
+                    n,
+                )
+            )
+    return RowResult(comparisons, notes)

@@ -114,7 +114,7 @@ METHOD_NAMES: dict[str, tuple[str, ...]] = {
     "layout_builder": ("str", "int", "key"),
     "layout_parser": ("str", "int", "bucket", "key", "found"),
 }
-SHARED_GENERATED_NAMES = ("__all__", "keys", "LAYOUTS")
+SHARED_GENERATED_NAMES = ("__all__", "keys", "LAYOUTS", *LAZY_PACKAGE_NAMES)
 # Each table's storage-only attributes (storage_only.py of the shared package).
 STORAGE_ONLY_MODULE_NAMES = (
     "annotations",

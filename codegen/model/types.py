@@ -18,6 +18,10 @@ from ..schema import Field, Problem
 from .binding import Name
 from .literals import python_literal
 
+FAST_NUMBER_BOUND = "1e38"
+"""Below this magnitude an int has at most 38 digits, all a DynamoDB number holds
+(``stereo_spot_shared._checks.MAX_NUMBER_DIGITS``)."""
+
 DynamoType = Literal["S", "N", "B"]
 PythonKind = Literal["str", "int", "bytes", "enum"]
 
@@ -63,6 +67,22 @@ class AttributeSpec:
         if self.python_kind == "int":
             return f'{{"N": _dynamo.to_number({python_literal(self.name)}, {value})}}'
         return f'{{"{self.dynamo_type}": {value}}}'
+
+    def field_to_attribute_value(self, value: str) -> str:
+        """``to_attribute_value`` of a model field's read; ``value`` may be evaluated more than once.
+
+        Every write marshals its model's ints: an int of magnitude below ``1e38``
+        has at most 38 digits, so it always fits a DynamoDB number and is turned
+        into text inline; only a larger one pays the call to ``to_number``'s digit
+        check. (A float literal: Python folds it into a constant, and compares it
+        with an int exactly; ``10**38`` would be computed on every write.)
+        """
+        if self.python_kind == "int":
+            return (
+                f'{{"N": str({value}) if -{FAST_NUMBER_BOUND} < {value} < {FAST_NUMBER_BOUND} '
+                f"else _dynamo.to_number({python_literal(self.name)}, {value})}}"
+            )
+        return self.to_attribute_value(value)
 
     def from_attribute_value(self, value: str) -> str:
         """The model field's value from the AttributeValue ``value`` (an enum: the model parses it)."""

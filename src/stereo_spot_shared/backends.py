@@ -10,14 +10,18 @@ function that returns the generated ``Adapters`` bundle.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Mapping
-from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
-from .errors import UnknownBackendError
+from ._backend_registry import ENTRY_POINT_GROUP, Registration, registrations
+from .errors import DuplicateBackendError, UnknownBackendError
 from .generated.adapters import Adapters
 
-ENTRY_POINT_GROUP = "stereo_spot.backends"
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
 STORAGE_ADAPTER = "STORAGE_ADAPTER"
 """The environment variable naming the backend."""
 DEFAULT_BACKEND = "aws"
@@ -27,7 +31,9 @@ BackendFactory = Callable[..., Adapters]
 
 
 def installed_backends() -> dict[str, EntryPoint]:
-    """Every backend an installed distribution registers, by name."""
+    """Every backend an installed distribution registers, by name (``importlib.metadata``'s view)."""
+    from importlib.metadata import entry_points
+
     return {entry.name: entry for entry in entry_points(group=ENTRY_POINT_GROUP)}
 
 
@@ -47,27 +53,48 @@ def adapters_from_env(
     naming every missing variable; ``memory`` needs nothing and returns a new,
     empty backend on each call. ``wait_time_seconds`` overrides every
     receiver's long-poll wait. An unknown name raises ``UnknownBackendError``
-    listing the installed backends.
+    listing the installed backends; a name two installed distributions
+    register raises ``DuplicateBackendError`` naming both.
     """
     name = selected_backend() if backend is None else backend.strip().lower()
-    available = installed_backends()
-    entry = available.get(name)
-    if entry is None:
-        installed = ", ".join(sorted(available)) or "none"
-        source = "backend" if backend is not None else f"{STORAGE_ADAPTER}={name!r}"
+    source = "backend" if backend is not None else f"{STORAGE_ADAPTER}={name!r}"
+    registered = registrations()
+    claims = registered.get(name, [])
+    if not claims:
+        installed = ", ".join(sorted(registered)) or "none"
         raise UnknownBackendError(
             f"{source}: no storage backend {name!r} is installed (installed: {installed}); "
             f"set {STORAGE_ADAPTER} to one of them, or install the package that provides it",
             name,
-            sorted(available),
+            sorted(registered),
         )
-    factory: BackendFactory = entry.load()
+    if len(claims) > 1:
+        described = ", ".join(f"{c.distribution} ({c.value})" for c in claims)
+        raise DuplicateBackendError(
+            f"{source}: backend {name!r} is registered by {len(claims)} installed "
+            f"distributions: {described}; none is chosen, uninstall the one not meant",
+            name,
+            [claim.distribution for claim in claims],
+        )
+    (claim,) = claims
+    factory = _load(claim)
     adapters = factory(wait_time_seconds=wait_time_seconds)
     if not isinstance(adapters, Adapters):
         raise TypeError(
-            f"backend {name!r} ({entry.value}) returned {type(adapters).__name__}, not Adapters"
+            f"backend {name!r} ({claim.value}) returned {type(adapters).__name__}, not Adapters"
         )
     return adapters
+
+
+def _load(claim: Registration) -> BackendFactory:
+    """What ``EntryPoint.load()`` returns for ``module:attribute [extras]``."""
+    target = claim.value.split("[", 1)[0].strip()
+    module_name, _, attributes = target.partition(":")
+    value: object = importlib.import_module(module_name.strip())
+    for attribute in filter(None, attributes.strip().split(".")):
+        value = getattr(value, attribute)
+    factory: BackendFactory = value  # type: ignore[assignment]
+    return factory
 
 
 __all__ = [

@@ -191,6 +191,18 @@ class UnknownBackendError(InvalidConfigurationError):
         self.installed: tuple[str, ...] = tuple(installed)
 
 
+class DuplicateBackendError(InvalidConfigurationError):
+    """Two installed distributions register the same backend name: neither is chosen.
+
+    ``distributions`` names both (or all) of them; uninstall the one not meant.
+    """
+
+    def __init__(self, message: str, backend: str, distributions: Sequence[str]) -> None:
+        super().__init__(message)
+        self.backend = backend
+        self.distributions: tuple[str, ...] = tuple(distributions)
+
+
 class BatchWriteError(StereoSpotError):
     """Some items of a batch could not be written after every retry.
 
@@ -208,6 +220,7 @@ __all__ = [
     "ArgumentTypeError",
     "BatchWriteError",
     "CorruptItemError",
+    "DuplicateBackendError",
     "EmptyMessageError",
     "InvalidArgumentError",
     "InvalidConfigurationError",

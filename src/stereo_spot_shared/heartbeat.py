@@ -1,16 +1,25 @@
 """A background beat that keeps a claim alive while a ``with`` block runs (cloud-agnostic).
 
 ``SQSQueueReceiver.processing`` extends message visibility with it and the
-generated locks' ``hold`` renews leases with it. The thread is a daemon and is
-always stopped and joined when the block exits (normally, by an exception, or
-by ``KeyboardInterrupt``), so a beat never outlives the block; a killed process
-simply stops beating and the claim lapses on its own.
+generated locks' ``hold`` renews leases with it. A heartbeat costs nothing
+until its first beat is due: one shared timer thread per process waits for
+every heartbeat's first beat, and only a heartbeat whose beat comes due gets a
+thread of its own (so a slow renewal never delays another claim's). Most blocks
+end long before that, so a worker loop starts no thread per message. The
+thread is a daemon and is always stopped and joined when the block exits
+(normally, by an exception, or by ``KeyboardInterrupt``), so a beat never
+outlives the block; a killed process simply stops beating and the claim lapses
+on its own.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 
 __all__ = ["Heartbeat", "beat_interval"]
@@ -57,47 +66,155 @@ class Heartbeat:
         self._described = f" ({described})" if described else ""
         self._stopped = threading.Event()
         self._lost = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread: threading.Thread | None = None  # made when the first beat is due
+        self._starting = threading.Lock()  # the timer starting the thread vs. stop()
+        self._first_beat: int | None = None
 
     @property
     def lost(self) -> bool:
         return self._lost.is_set()
 
     def start(self) -> None:
-        self._thread.start()
+        """Beat every ``interval`` from now on; the thread starts when the first beat is due."""
+        self._first_beat = _timer().schedule(self._interval, self._first_beat_due)
 
     def stop(self) -> None:
         """Stop beating and wait for an in-flight beat to finish."""
         self._stopped.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join()
+        if self._first_beat is not None:
+            _timer().cancel(self._first_beat)
+        with self._starting:  # the timer may be starting the thread right now
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+    def _first_beat_due(self) -> None:
+        with self._starting:
+            if not self._stopped.is_set():
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
 
     def _run(self) -> None:
-        while not self._stopped.wait(self._interval):
-            try:
-                alive = self._beat()
-            except Exception as error:  # a failed beat is retried at the next interval
+        # Started when the first beat is due: beat, then wait for the next one.
+        while not self._stopped.is_set() and self._beat_once():
+            if self._stopped.wait(self._interval):
+                return
+
+    def _beat_once(self) -> bool:
+        """One beat; ``False`` once the claim is lost (stop beating)."""
+        try:
+            alive = self._beat()
+        except Exception as error:  # a failed beat is retried at the next interval
+            logger.warning(
+                "%s%s: renewal failed (%s: %s); trying again in %.1f s",
+                self._name,
+                self._described,
+                type(error).__name__,
+                error,
+                self._interval,
+                extra={
+                    **self._context,
+                    "heartbeat": self._name,
+                    "error_type": type(error).__name__,
+                },
+            )
+            return True
+        if not alive:
+            if self._report_loss:
                 logger.warning(
-                    "%s%s: renewal failed (%s: %s); trying again in %.1f s",
+                    "%s%s: the claim is lost; stop the work, another worker may have it",
                     self._name,
                     self._described,
-                    type(error).__name__,
-                    error,
-                    self._interval,
-                    extra={
-                        **self._context,
-                        "heartbeat": self._name,
-                        "error_type": type(error).__name__,
-                    },
+                    extra={**self._context, "heartbeat": self._name},
                 )
-                continue
-            if not alive:
-                if self._report_loss:
-                    logger.warning(
-                        "%s%s: the claim is lost; stop the work, another worker may have it",
-                        self._name,
-                        self._described,
-                        extra={**self._context, "heartbeat": self._name},
-                    )
-                self._lost.set()
-                return
+            self._lost.set()
+            return False
+        return True
+
+
+class _Timer:
+    """One daemon thread calling each scheduled function when it is due (a process's first beats).
+
+    Scheduling and cancelling cost a lock and a heap entry, never a thread. A
+    due function runs on the timer's thread, so it must return quickly:
+    heartbeats only start their own thread there.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition(threading.Lock())
+        self._due: list[tuple[float, int]] = []  # (monotonic time, ticket), a heap
+        self._pending: dict[int, Callable[[], None]] = {}
+        self._tickets = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, delay: float, function: Callable[[], None]) -> int:
+        """Call ``function`` on the timer's thread in ``delay`` seconds; returns a ticket."""
+        with self._condition:
+            ticket = next(self._tickets)
+            heapq.heappush(self._due, (time.monotonic() + delay, ticket))
+            self._pending[ticket] = function
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="heartbeat-timer", daemon=True
+                )
+                self._thread.start()
+            elif self._due[0][1] == ticket:
+                self._condition.notify()  # sooner than what the thread waits for
+            return ticket
+
+    def cancel(self, ticket: int) -> None:
+        """Forget ``ticket`` if it has not run (a no-op once it has)."""
+        with self._condition:
+            if self._pending.pop(ticket, None) is not None and len(self._due) > 64 + 2 * len(
+                self._pending
+            ):
+                # Cancelled entries stay in the heap until due; drop them in bulk.
+                self._due = [entry for entry in self._due if entry[1] in self._pending]
+                heapq.heapify(self._due)
+
+    def _run(self) -> None:
+        with self._condition:
+            while True:
+                while self._due and self._due[0][1] not in self._pending:
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._condition.wait()
+                    continue
+                when, ticket = self._due[0]
+                delay = when - time.monotonic()
+                if delay > 0:
+                    self._condition.wait(delay)
+                    continue
+                heapq.heappop(self._due)
+                function = self._pending.pop(ticket)
+                self._condition.release()
+                try:
+                    function()
+                except Exception:
+                    logger.exception("heartbeat timer: a scheduled call failed")
+                finally:
+                    self._condition.acquire()
+
+
+_shared_timer: _Timer | None = None
+_shared_timer_lock = threading.Lock()
+
+
+def _timer() -> _Timer:
+    global _shared_timer
+    if _shared_timer is None:
+        with _shared_timer_lock:
+            if _shared_timer is None:
+                _shared_timer = _Timer()
+    return _shared_timer
+
+
+def _forget_timer_after_fork() -> None:
+    # The timer's thread does not exist in a forked child; the next start() makes a new one.
+    global _shared_timer, _shared_timer_lock
+    _shared_timer = None
+    _shared_timer_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_timer_after_fork)

@@ -29,9 +29,10 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol
 
+from .errors import BatchWriteError, StereoSpotError
 from .heartbeat import Heartbeat, beat_interval
 from .queue_message import QueueMessage
-from .tracing import continue_traces
+from .tracing import continue_traces, tracing_active
 
 __all__ = ["BatchWork", "MessageWork", "VisibilityControl"]
 
@@ -42,6 +43,8 @@ class VisibilityControl(Protocol):
     """What held messages need of a receiver."""
 
     def change_visibility(self, receipt_handle: str, seconds: int) -> None: ...
+
+    def delete(self, receipt_handle: str) -> None: ...
 
     def delete_batch(self, receipt_handles: Sequence[str]) -> None: ...
 
@@ -82,7 +85,8 @@ class _Holding:
         self._trace = contextlib.ExitStack()
 
     def _begin(self) -> None:
-        self._trace.enter_context(continue_traces(self._messages, self._span_name))
+        if tracing_active():  # without a configured tracer provider a span is a no-op
+            self._trace.enter_context(continue_traces(self._messages, self._span_name))
         if self._messages:
             self._heartbeat.start()
 
@@ -121,9 +125,22 @@ class _Holding:
         held = self._held()
         if not succeeded:
             self._show(held)
+        elif len(held) == 1:
+            self._delete_one(self._messages[held[0]].receipt_handle)
         elif held:
             # Raises the receiver's BatchWriteError naming any handle it could not delete.
             self._receiver.delete_batch([self._messages[p].receipt_handle for p in held])
+
+    def _delete_one(self, receipt_handle: str) -> None:
+        """One ``DeleteMessage`` (a batch of one costs more); a failure is a ``BatchWriteError`` too."""
+        try:
+            self._receiver.delete(receipt_handle)
+        except StereoSpotError as error:
+            raise BatchWriteError(
+                f"1 of 1 messages were not deleted ({error}); it will be delivered again "
+                "unless the receipt handle in .failed is deleted",
+                [receipt_handle],
+            ) from error
 
     def _show(self, positions: list[int]) -> None:
         """Make these messages visible again after the retry delay (best effort)."""

@@ -132,10 +132,24 @@ def continue_traces(messages: Sequence[QueueMessage], name: str) -> Iterator[Spa
         yield span
 
 
+def tracing_active() -> bool:
+    """Whether spans would be recorded: OpenTelemetry installed and a tracer provider set.
+
+    Without a provider (an SDK's) every span is a no-op, so ``processing()``
+    skips opening one. Asked on each block: a provider may be set at any time.
+    """
+    otel = _opentelemetry()
+    if otel is None:
+        return False
+    provider = otel.trace.get_tracer_provider()
+    return not isinstance(provider, (otel.trace.ProxyTracerProvider, otel.trace.NoOpTracerProvider))
+
+
 __all__ = [
     "TRACER_NAME",
     "continue_trace",
     "trace_carrier",
+    "tracing_active",
     "tracing_available",
     "with_trace_context",
 ]

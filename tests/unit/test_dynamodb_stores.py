@@ -493,3 +493,22 @@ def test_constructor_takes_table_name_region_endpoint_and_client(
     assert store._client is client
     with pytest.raises(ValueError, match="table_name must not be empty"):
         DynamoDBJobStore("")
+
+
+@pytest.mark.parametrize(
+    "value", [0, 7, 10**37, int(1e38) - 1, int(1e38), int(1e38) + 1, 10**38 - 1, 10**38 + 10**10]
+)
+def test_the_inline_number_fast_path_agrees_with_to_number(value: int) -> None:
+    """``job_to_item`` writes small ints inline; near 1e38 it must match ``to_number`` exactly."""
+    from stereo_spot_aws_adapters._dynamo import to_number
+    from stereo_spot_aws_adapters.generated.jobs import job_to_item
+    from stereo_spot_shared.errors import InvalidArgumentError
+
+    job = Job(job_id="j", mode=StereoMode.SBS, status=JobStatus.CREATED, created_at=value)
+    try:
+        expected = to_number("created_at", value)
+    except InvalidArgumentError:
+        with pytest.raises(InvalidArgumentError, match="more than 38 significant digits"):
+            job_to_item(job)
+    else:
+        assert job_to_item(job)["created_at"] == {"N": expected}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 
 import boto3
 import pytest
@@ -31,7 +32,7 @@ def test_success_deletes_and_the_beat_stops(queue_url: str) -> None:
     (message,) = receiver.receive()
 
     with receiver.processing(message) as work:
-        assert beating_threads() == ["queue-visibility"]
+        assert beating_threads() == []  # the first beat is 20 s away: no thread yet
         assert work.message is message and not work.lost
 
     assert beating_threads() == []
@@ -122,7 +123,7 @@ def lock(table_names: dict[str, str]) -> ReassemblyTriggeredLock:
 def test_hold_completes_on_success(lock: ReassemblyTriggeredLock) -> None:
     lock.try_trigger("j")
     with lock.hold("j", lease_seconds=60) as lease:
-        assert lease.acquired and beating_threads() == ["lease-renewal:'j'"]
+        assert lease.acquired and beating_threads() == []  # the first renewal is 20 s away
     assert beating_threads() == []
     assert lease.completed
     assert not lock.try_acquire("j", owner="other")  # completed: never claimed again
@@ -166,6 +167,40 @@ def test_only_a_vanished_receipt_handle_counts_as_lost() -> None:
     assert not receipt_handle_gone(ConnectionError("reset"))
 
 
+def test_blocks_that_end_before_their_first_beat_start_no_thread(queue_url: str) -> None:
+    """A worker loop pays for a heartbeat thread only when a beat is due (one shared timer)."""
+    sender = SQSQueueSender(queue_url)
+    receiver = SQSQueueReceiver(queue_url, wait_time_seconds=0, visibility_timeout_seconds=60)
+    threads_before = {t.ident for t in threading.enumerate()}
+    started: list[str] = []
+    for index in range(20):
+        sender.send(f"job-{index}")
+        (message,) = receiver.receive()
+        with receiver.processing(message):
+            started += beating_threads()
+    new_threads = [t.name for t in threading.enumerate() if t.ident not in threads_before]
+    assert started == []
+    assert new_threads in ([], ["heartbeat-timer"])
+
+
+def test_a_due_beat_starts_its_thread_and_stop_joins_it() -> None:
+    from stereo_spot_shared.heartbeat import Heartbeat
+
+    beats = threading.Event()
+
+    def beat() -> bool:
+        beats.set()
+        return True
+
+    heartbeat = Heartbeat(beat, 0.05, name="lease-renewal:'due'")
+    heartbeat.start()
+    assert beating_threads() == []  # not due yet
+    assert beats.wait(timeout=30)
+    assert beating_threads() == ["lease-renewal:'due'"]
+    heartbeat.stop()
+    assert beating_threads() == [] and not heartbeat.lost
+
+
 def test_a_failed_beat_and_a_lost_claim_are_warnings(caplog: pytest.LogCaptureFixture) -> None:
     from stereo_spot_shared.heartbeat import Heartbeat
 
@@ -195,3 +230,53 @@ def test_a_failed_beat_and_a_lost_claim_are_warnings(caplog: pytest.LogCaptureFi
     ]
     assert records[0].heartbeat == "lease-renewal:'job-9'"  # type: ignore[attr-defined]
     assert records[0].error_type == "ConnectionError"  # type: ignore[attr-defined]
+
+
+class _RecordingReceiver:
+    """A receiver that records what processing() asks of it; ``delete`` can be made to fail."""
+
+    def __init__(self, delete_error: Exception | None = None) -> None:
+        self.calls: list[tuple[str, object]] = []
+        self.delete_error = delete_error
+
+    def change_visibility(self, receipt_handle: str, seconds: int) -> None:
+        self.calls.append(("change_visibility", (receipt_handle, seconds)))
+
+    def delete(self, receipt_handle: str) -> None:
+        self.calls.append(("delete", receipt_handle))
+        if self.delete_error is not None:
+            raise self.delete_error
+
+    def delete_batch(self, receipt_handles: Sequence[str]) -> None:
+        self.calls.append(("delete_batch", list(receipt_handles)))
+
+
+def test_one_message_is_settled_with_one_delete_and_a_failure_is_still_a_batch_write_error() -> (
+    None
+):
+    from stereo_spot_shared.errors import BatchWriteError, RejectedRequestError
+    from stereo_spot_shared.interfaces import QueueMessage
+    from stereo_spot_shared.processing import MessageWork
+
+    receiver = _RecordingReceiver()
+    message = QueueMessage("handle-1", "body", message_id="m-1")
+    with MessageWork(receiver, message, visibility_timeout_seconds=60, handle_gone=lambda e: False):
+        pass
+    assert receiver.calls == [("delete", "handle-1")]  # DeleteMessage: cheaper than a batch of one
+
+    refused = RejectedRequestError(
+        "sqs:DeleteMessage was rejected (ReceiptHandleIsInvalid)",
+        action="sqs:DeleteMessage",
+        resource="SQS queue 'work'",
+        code="ReceiptHandleIsInvalid",
+    )
+    failing = _RecordingReceiver(delete_error=refused)
+    with (
+        pytest.raises(BatchWriteError) as failed,
+        MessageWork(failing, message, visibility_timeout_seconds=60, handle_gone=lambda e: False),
+    ):
+        pass
+    assert failed.value.failed == ("handle-1",)
+    assert failed.value.__cause__ is refused
+    assert "1 of 1 messages were not deleted" in str(failed.value)
+    assert "ReceiptHandleIsInvalid" in str(failed.value)

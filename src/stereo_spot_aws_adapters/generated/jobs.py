@@ -75,11 +75,23 @@ def job_to_item(job: Job) -> Item:
         "status": {"S": job.status._value_},
     }
     if job.created_at is not None:
-        item["created_at"] = {"N": _dynamo.to_number("created_at", job.created_at)}
+        item["created_at"] = {
+            "N": str(job.created_at)
+            if -1e38 < job.created_at < 1e38
+            else _dynamo.to_number("created_at", job.created_at)
+        }
     if job.total_segments is not None:
-        item["total_segments"] = {"N": _dynamo.to_number("total_segments", job.total_segments)}
+        item["total_segments"] = {
+            "N": str(job.total_segments)
+            if -1e38 < job.total_segments < 1e38
+            else _dynamo.to_number("total_segments", job.total_segments)
+        }
     if job.completed_at is not None:
-        item["completed_at"] = {"N": _dynamo.to_number("completed_at", job.completed_at)}
+        item["completed_at"] = {
+            "N": str(job.completed_at)
+            if -1e38 < job.completed_at < 1e38
+            else _dynamo.to_number("completed_at", job.completed_at)
+        }
     if job.failure_reason is not None:
         item["failure_reason"] = {"S": job.failure_reason}
     if item["status"]["S"] not in _LIFECYCLE_FINAL:

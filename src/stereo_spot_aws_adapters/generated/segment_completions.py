@@ -43,14 +43,22 @@ def segment_completion_to_item(segment_completion: SegmentCompletion) -> Item:
     item: Item = {
         "job_id": {"S": segment_completion.job_id},
         "segment_index": {
-            "N": _dynamo.to_number("segment_index", segment_completion.segment_index)
+            "N": str(segment_completion.segment_index)
+            if -1e38 < segment_completion.segment_index < 1e38
+            else _dynamo.to_number("segment_index", segment_completion.segment_index)
         },
         "output_s3_uri": {"S": segment_completion.output_s3_uri},
-        "completed_at": {"N": _dynamo.to_number("completed_at", segment_completion.completed_at)},
+        "completed_at": {
+            "N": str(segment_completion.completed_at)
+            if -1e38 < segment_completion.completed_at < 1e38
+            else _dynamo.to_number("completed_at", segment_completion.completed_at)
+        },
     }
     if segment_completion.total_segments is not None:
         item["total_segments"] = {
-            "N": _dynamo.to_number("total_segments", segment_completion.total_segments)
+            "N": str(segment_completion.total_segments)
+            if -1e38 < segment_completion.total_segments < 1e38
+            else _dynamo.to_number("total_segments", segment_completion.total_segments)
         }
     return item
 

@@ -36,11 +36,19 @@ def book_to_item(book: Book) -> Item:
         "isbn": {"S": book.isbn},
         "title": {"S": book.title},
         "author": {"S": book.author},
-        "published_year": {"N": _dynamo.to_number("published_year", book.published_year)},
+        "published_year": {
+            "N": str(book.published_year)
+            if -1e38 < book.published_year < 1e38
+            else _dynamo.to_number("published_year", book.published_year)
+        },
         "genre": {"S": book.genre._value_},
     }
     if book.copies is not None:
-        item["copies"] = {"N": _dynamo.to_number("copies", book.copies)}
+        item["copies"] = {
+            "N": str(book.copies)
+            if -1e38 < book.copies < 1e38
+            else _dynamo.to_number("copies", book.copies)
+        }
     if book.cover_thumbnail is not None:
         item["cover_thumbnail"] = {"B": book.cover_thumbnail}
     return item

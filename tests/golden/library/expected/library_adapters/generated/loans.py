@@ -58,13 +58,25 @@ def loan_to_item(loan: Loan) -> Item:
     """Write a Loan as a DynamoDB item; absent optional fields are omitted."""
     item: Item = {
         "member_id": {"S": loan.member_id},
-        "loan_number": {"N": _dynamo.to_number("loan_number", loan.loan_number)},
+        "loan_number": {
+            "N": str(loan.loan_number)
+            if -1e38 < loan.loan_number < 1e38
+            else _dynamo.to_number("loan_number", loan.loan_number)
+        },
         "isbn": {"S": loan.isbn},
         "state": {"S": loan.state._value_},
-        "due_at": {"N": _dynamo.to_number("due_at", loan.due_at)},
+        "due_at": {
+            "N": str(loan.due_at)
+            if -1e38 < loan.due_at < 1e38
+            else _dynamo.to_number("due_at", loan.due_at)
+        },
     }
     if loan.returned_at is not None:
-        item["returned_at"] = {"N": _dynamo.to_number("returned_at", loan.returned_at)}
+        item["returned_at"] = {
+            "N": str(loan.returned_at)
+            if -1e38 < loan.returned_at < 1e38
+            else _dynamo.to_number("returned_at", loan.returned_at)
+        }
     return item
 
 
