@@ -91,7 +91,10 @@ def test_without_the_timeout_processing_sets_its_own_window_and_never_asks_the_q
                 },
             )
         ]
-    assert [name for name, _ in calls] == ["ChangeMessageVisibility", "DeleteMessageBatch"]
+    assert [name for name, _ in calls] == [
+        "ChangeMessageVisibility",
+        "DeleteMessage",
+    ]  # one message, one delete
     assert receiver.visibility_timeout_seconds is None  # still unknown, never read
 
 
