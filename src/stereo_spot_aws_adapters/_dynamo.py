@@ -74,7 +74,7 @@ def storable_item(item: Item, key_names: Sequence[str]) -> Item:
         elif "N" in value:
             plain[name] = Decimal(value["N"])
         elif "B" in value:
-            plain[name] = bytes(cast("bytes", value["B"]))
+            plain[name] = bytes(value["B"])
         else:
             plain[name] = None  # BOOL / NULL: one byte each; models hold no other kind
     storable_record(plain, key_names)

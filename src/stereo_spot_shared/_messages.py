@@ -223,7 +223,9 @@ HANDLE_GONE_CODES = frozenset(
 """Error codes that mean a receipt handle no longer works (the message is not held any more)."""
 
 
-def not_deleted(queue_url: str, handles: Sequence[str], failures: Mapping[int, str]) -> BatchWriteError:
+def not_deleted(
+    queue_url: str, handles: Sequence[str], failures: Mapping[int, str]
+) -> BatchWriteError:
     """What ``delete_batch`` raises, on every backend, when some handles did not delete.
 
     SQS answers a batch entry by entry: the good handles of the same call are

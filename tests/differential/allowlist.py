@@ -38,7 +38,7 @@ DEPARTURES: dict[tuple[str, str], Departure] = {
             ),
             moto_does="deletes the message with any receipt handle it ever issued for it",
             checked_by=(
-                "tests/conformance/test_conformance_queues.py::"
+                "tests/conformance/test_conformance_departures.py::"
                 "test_a_stale_receipt_handle_deletes_nothing (endpoint backend)"
             ),
         ),
@@ -48,32 +48,22 @@ DEPARTURES: dict[tuple[str, str], Departure] = {
             aws_documents="as for delete: the entry succeeds and the message is not deleted",
             moto_does="deletes the message with any receipt handle it ever issued for it",
             checked_by=(
-                "tests/conformance/test_conformance_queues.py::"
+                "tests/conformance/test_conformance_departures.py::"
                 "test_a_stale_receipt_handle_deletes_nothing (endpoint backend)"
             ),
         ),
         Departure(
-            operation="delete",
-            situation="receipt handle of a deleted message",
+            operation="put",
+            situation="an item of 405,001 to 409,600 bytes",
             aws_documents=(
-                "DeleteMessage of a message already deleted succeeds (DeleteMessage API "
-                "reference: deleting is idempotent; a later delete with the same handle "
-                "is not an error)"
+                "The maximum item size in DynamoDB is 400 KB (409,600 bytes), counting "
+                "attribute names and values (DynamoDB Developer Guide, 'Item sizes and "
+                "formats'); both backends refuse larger items before any request"
             ),
-            moto_does="raises ReceiptHandleIsInvalid once no stored message has that handle",
+            moto_does="refuses items over 405,000 bytes with ValidationException",
             checked_by=(
-                "tests/conformance/test_conformance_queues.py::"
-                "test_deleting_twice_is_not_an_error (endpoint backend)"
-            ),
-        ),
-        Departure(
-            operation="delete_batch",
-            situation="receipt handle of a deleted message",
-            aws_documents="as for delete: the entry succeeds",
-            moto_does="reports the entry failed with ReceiptHandleIsInvalid",
-            checked_by=(
-                "tests/conformance/test_conformance_queues.py::"
-                "test_deleting_twice_is_not_an_error (endpoint backend)"
+                "tests/conformance/test_conformance_departures.py::"
+                "test_an_item_of_exactly_400_kb_is_stored (endpoint backend)"
             ),
         ),
     )

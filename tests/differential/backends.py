@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from stereo_spot_aws_adapters._clients import clear_client_cache, get_client
+from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters.devtools.provision import provision, teardown
 from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
 from stereo_spot_shared import Adapters, adapters_from_env
@@ -62,6 +62,7 @@ class Side:
     read_queues: Callable[[], dict[str, tuple[int, int]]]  # queue -> (visible, in flight)
     read_buckets: Callable[[], dict[str, dict[str, bytes]]]
     close: Callable[[], None] = lambda: None
+    reset: Callable[[], None] = lambda: None
 
     def neutral(self, text: str, memory: Side) -> str:
         """``text`` with this backend's resource names spelled as the memory backend spells them."""
@@ -84,7 +85,9 @@ def memory_side(clock: Clock) -> Side:
     lock.clock = lambda: int(clock())  # type: ignore[attr-defined]
     lock.owner_id = OWNER  # type: ignore[attr-defined]
     names = {table: table for table in TABLES}
-    names.update({q: f"memory://{state.id}/queues/{q}" for q in (*QUEUES, *DEAD_LETTER_QUEUES.values())})
+    names.update(
+        {q: f"memory://{state.id}/queues/{q}" for q in (*QUEUES, *DEAD_LETTER_QUEUES.values())}
+    )
     names.update({bucket: bucket for bucket in BUCKETS})
 
     def read_tables() -> dict[str, list[dict[str, Any]]]:
@@ -132,7 +135,6 @@ def aws_side(clock: Clock, endpoint: str | None) -> Side:
     monkeypatch = stack.enter_context(pytest.MonkeyPatch.context())
     if endpoint is not None:
         monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    clear_client_cache()
     prefix = f"diff-{uuid.uuid4().hex[:8]}"
     environment = provision(prefix=prefix, region_name=REGION, endpoint_url=endpoint)
     stack.callback(teardown, environment, region_name=REGION, endpoint_url=endpoint)
@@ -200,6 +202,22 @@ def aws_side(clock: Clock, endpoint: str | None) -> Side:
             buckets[bucket] = objects
         return buckets
 
+    def reset() -> None:
+        """Empty every table, queue and bucket: a new example on the same resources."""
+        keys = {"jobs": ("job_id",), "segment_completions": ("job_id", "segment_index")}
+        for table in TABLES:
+            key_names = keys.get(table, ("job_id",))
+            for page in dynamodb.get_paginator("scan").paginate(TableName=names[table]):
+                for item in page["Items"]:
+                    key = {name: item[name] for name in key_names}
+                    dynamodb.delete_item(TableName=names[table], Key=key)  # type: ignore[arg-type]
+        for queue in (*QUEUES, *DEAD_LETTER_QUEUES.values()):
+            sqs.purge_queue(QueueUrl=names[queue])
+        for bucket in BUCKETS:
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=names[bucket]):
+                for entry in page.get("Contents", []):
+                    s3.delete_object(Bucket=names[bucket], Key=entry["Key"])
+
     dead_letters: dict[str, QueueReceiver] = {
         queue: SQSQueueReceiver(
             names[dlq], wait_time_seconds=0, client=sqs, visibility_timeout_seconds=30
@@ -215,11 +233,12 @@ def aws_side(clock: Clock, endpoint: str | None) -> Side:
         read_queues,
         read_buckets,
         close=stack.close,
+        reset=reset,
     )
 
 
 def _plain(value: Mapping[str, Any]) -> Any:
-    (kind, inner), = value.items()
+    ((kind, inner),) = value.items()
     if kind == "S":
         return inner
     if kind == "N":

@@ -28,6 +28,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from stereo_spot_shared.errors import BatchWriteError
 from stereo_spot_shared.interfaces import QueueMessage
 from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
 from tests.differential import backends
@@ -45,7 +46,9 @@ ATTRIBUTE_VALUES = st.one_of(
     st.binary(min_size=1, max_size=5),
     st.integers(min_value=-(10**20), max_value=10**20),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
-    st.decimals(allow_nan=False, allow_infinity=False, places=2, max_value=10**6, min_value=-(10**6)),
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=2, max_value=10**6, min_value=-(10**6)
+    ),
     st.sampled_from([Decimal("2.0"), 1e20, Decimal("1E+3"), 0.1]),
 )
 ATTRIBUTES = st.one_of(
@@ -90,25 +93,47 @@ class LockstepMachine(RuleBasedStateMachine):
     """Drives a memory bundle and an AWS bundle with the same operations, compared each step."""
 
     endpoint: str | None = None
+    clock = Clock()
+    moto: Side | None = None
+    """moto's side, provisioned once per test and emptied before each example."""
 
     handles = Bundle("handles")
     tokens = Bundle("tokens")
 
     def __init__(self) -> None:
         super().__init__()
-        self.clock = Clock()
+        # Each example starts a day later: moto purges a queue at most once a minute.
+        self.clock.now += 86_400
         self.memory = backends.memory_side(self.clock)
-        self.aws = backends.aws_side(self.clock, self.endpoint)
+        if self.endpoint is not None:
+            # An endpoint's queues cannot be purged twice a minute: new resources each time.
+            self.aws = backends.aws_side(self.clock, self.endpoint)
+        else:
+            if LockstepMachine.moto is None:
+                LockstepMachine.moto = backends.aws_side(self.clock, None)
+            else:
+                LockstepMachine.moto.reset()
+            self.aws = LockstepMachine.moto
         self.sides = (self.memory, self.aws)
         self.counter = 0
         self.advanced = 0.0
 
     def teardown(self) -> None:
-        self.aws.close()
+        if self.endpoint is not None:
+            self.aws.close()
+
+    @classmethod
+    def close(cls) -> None:
+        """End the test: delete what was provisioned and leave moto."""
+        if cls.moto is not None:
+            cls.moto.close()
+            cls.moto = None
 
     # --- the lockstep ------------------------------------------------------------------
 
-    def both(self, call: Callable[[Side], Any], normalise: Callable[[Any], Any] = lambda v: v) -> Any:
+    def both(
+        self, call: Callable[[Side], Any], normalise: Callable[[Any], Any] = lambda v: v
+    ) -> Any:
         """Run ``call`` on each backend; fail unless both did the same. Returns memory's raw value."""
         COUNTS.steps += 1
         raw: dict[str, Any] = {}
@@ -117,23 +142,43 @@ class LockstepMachine(RuleBasedStateMachine):
             try:
                 value = call(side)
             except Exception as error:  # every public error, compared by type and message
-                outcomes.append(Outcome(error=(type(error).__name__, side.neutral(str(error), self.memory))))
+                outcomes.append(
+                    Outcome(error=(type(error).__name__, side.neutral(str(error), self.memory)))
+                )
                 raw[side.name] = error
             else:
                 outcomes.append(Outcome(value=normalise(value)))
                 raw[side.name] = value
         note(f"memory {outcomes[0]!r}; {self.aws.name} {outcomes[1]!r}")
-        assert outcomes[0] == outcomes[1], f"memory {outcomes[0]!r} but {self.aws.name} {outcomes[1]!r}"
+        assert outcomes[0] == outcomes[1], (
+            f"memory {outcomes[0]!r} but {self.aws.name} {outcomes[1]!r}"
+        )
         return raw
 
-    def departure(self, operation: str, situation: str, call: Callable[[Side], Any]) -> Any:
-        """An allow-listed situation on moto: run on memory only, count it, return its outcome."""
+    def departure(
+        self,
+        operation: str,
+        situation: str,
+        call: Callable[[Side], Any],
+        refused: tuple[str, ...] = (),
+    ) -> None:
+        """An allow-listed situation on moto: run on memory only, check AWS's documented answer.
+
+        The documented answer is success, except for the handles in ``refused``
+        (forged ones), which ``BatchWriteError.failed`` must list exactly.
+        """
         key = (operation, situation)
         assert key in DEPARTURES, f"no allow-list entry for {key}"
         label = f"{operation}: {situation}"
+        COUNTS.steps += 1
         COUNTS.allow_listed[label] = COUNTS.allow_listed.get(label, 0) + 1
         event(f"allow-listed moto departure: {label}")
-        return call(self.memory)
+        try:
+            call(self.memory)
+        except BatchWriteError as error:
+            assert refused and error.failed == refused, f"memory refused {error.failed}"
+        else:
+            assert not refused, f"memory accepted the forged handles {refused}"
 
     @invariant()
     def stored_state_is_the_same(self) -> None:
@@ -216,8 +261,11 @@ class LockstepMachine(RuleBasedStateMachine):
             )
         )
 
-    @rule(target=tokens, listing=st.sampled_from(["list_completed", "list_in_progress"]),
-          limit=st.integers(min_value=0, max_value=4))
+    @rule(
+        target=tokens,
+        listing=st.sampled_from(["list_completed", "list_in_progress"]),
+        limit=st.integers(min_value=0, max_value=4),
+    )
     def list_first_page(self, listing: str, limit: int) -> Any:
         raw = self.both(lambda side: getattr(side.adapters.jobs, listing)(limit))
         value = raw["memory"]
@@ -242,7 +290,13 @@ class LockstepMachine(RuleBasedStateMachine):
             st.none(),
             st.dictionaries(
                 st.sampled_from(["job_id", "status", "completed_at", "in_progress", "created_at"]),
-                st.one_of(st.text(max_size=3), st.integers(-2, 2), st.just("job-\ud800"), st.just("completed"), st.just("1")),
+                st.one_of(
+                    st.text(max_size=3),
+                    st.integers(-2, 2),
+                    st.just("job-\ud800"),
+                    st.just("completed"),
+                    st.just("1"),
+                ),
             ),
         ),
     )
@@ -251,7 +305,9 @@ class LockstepMachine(RuleBasedStateMachine):
 
     # --- segment completions --------------------------------------------------------------
 
-    def _completion(self, job_id: str, index: int, completed_at: int, uri: str) -> SegmentCompletion:
+    def _completion(
+        self, job_id: str, index: int, completed_at: int, uri: str
+    ) -> SegmentCompletion:
         return SegmentCompletion.model_construct(
             job_id=job_id,
             segment_index=index,
@@ -270,11 +326,7 @@ class LockstepMachine(RuleBasedStateMachine):
         completion = self._completion(job_id, index, completed_at, uri)
         self.both(lambda side: side.adapters.segment_completions.put(completion))
 
-    @rule(
-        items=st.lists(
-            st.tuples(JOB_IDS, st.integers(0, 5), TIMES), min_size=0, max_size=30
-        )
-    )
+    @rule(items=st.lists(st.tuples(JOB_IDS, st.integers(0, 5), TIMES), min_size=0, max_size=30))
     def put_many_completions(self, items: list[tuple[str, int, int]]) -> None:
         completions = [self._completion(j, i, t, "s3://b/k") for j, i, t in items]
         self.both(lambda side: side.adapters.segment_completions.put_many(completions))
@@ -299,7 +351,9 @@ class LockstepMachine(RuleBasedStateMachine):
 
     @rule(job_id=JOB_IDS, ttl=st.sampled_from([1, 60, 604800]))
     def try_trigger(self, job_id: str, ttl: int) -> None:
-        self.both(lambda side: side.adapters.reassembly_triggered.try_trigger(job_id, ttl_seconds=ttl))
+        self.both(
+            lambda side: side.adapters.reassembly_triggered.try_trigger(job_id, ttl_seconds=ttl)
+        )
 
     @rule(job_id=JOB_IDS, owner=OWNERS, lease=st.sampled_from([0, 1, 30, 900]))
     def try_acquire(self, job_id: str, owner: str, lease: int) -> None:
@@ -319,7 +373,9 @@ class LockstepMachine(RuleBasedStateMachine):
 
     @rule(job_id=JOB_IDS, owner=OWNERS, verb=st.sampled_from(["release", "complete"]))
     def release_or_complete(self, job_id: str, owner: str, verb: str) -> None:
-        self.both(lambda side: getattr(side.adapters.reassembly_triggered, verb)(job_id, owner=owner))
+        self.both(
+            lambda side: getattr(side.adapters.reassembly_triggered, verb)(job_id, owner=owner)
+        )
 
     @rule(job_id=JOB_IDS)
     def delete_lock(self, job_id: str) -> None:
@@ -341,7 +397,9 @@ class LockstepMachine(RuleBasedStateMachine):
     def send(self, queue: str, kind: str, size: int, attributes: dict[str, Any] | None) -> None:
         body = self._body(kind, size)
         self.both(
-            lambda side: getattr(side.adapters, f"{queue}_sender").send(body, attributes=attributes),
+            lambda side: getattr(side.adapters, f"{queue}_sender").send(
+                body, attributes=attributes
+            ),
             _an_id,
         )
 
@@ -367,7 +425,11 @@ class LockstepMachine(RuleBasedStateMachine):
     )
     def receive(self, queue: str, dead_letters: bool, max_messages: int) -> Any:
         def receive_on(side: Side) -> list[QueueMessage]:
-            receiver = side.dead_letters[queue] if dead_letters else getattr(side.adapters, f"{queue}_receiver")
+            receiver = (
+                side.dead_letters[queue]
+                if dead_letters
+                else getattr(side.adapters, f"{queue}_receiver")
+            )
             return receiver.receive(max_messages)
 
         raw = self.both(receive_on, lambda ms: [_received(m) for m in ms])
@@ -381,7 +443,10 @@ class LockstepMachine(RuleBasedStateMachine):
             handle = Handle(
                 name,
                 memory_message.body,
-                {"memory": memory_message.receipt_handle, self.aws.name: aws_message.receipt_handle},
+                {
+                    "memory": memory_message.receipt_handle,
+                    self.aws.name: aws_message.receipt_handle,
+                },
             )
             self._handles.append(handle)
             received.append(handle)
@@ -405,9 +470,7 @@ class LockstepMachine(RuleBasedStateMachine):
     def _situation(self, handle: Handle) -> str | None:
         if self.aws.name != "aws":
             return None  # a real endpoint is compared as it is
-        if handle.deleted:
-            return "receipt handle of a deleted message"
-        if handle.stale:
+        if handle.stale and not handle.deleted:
             return "stale receipt handle"
         return None
 
@@ -444,7 +507,8 @@ class LockstepMachine(RuleBasedStateMachine):
 
         situations = {s for s in map(self._situation, chosen) if s is not None}
         if situations:
-            self.departure("delete_batch", min(situations), delete_on)
+            forged = ("not-a-receipt-handle",) if bogus else ()
+            self.departure("delete_batch", min(situations), delete_on, forged)
         else:
             self.both(delete_on)
         for handle in chosen:
@@ -484,7 +548,9 @@ class LockstepMachine(RuleBasedStateMachine):
     )
     def presign(self, bucket: str, key: str, verb: str, expires: int) -> None:
         self.both(
-            lambda side: getattr(side.adapters.objects, verb)(side.names[bucket], key, expires_in=expires),
+            lambda side: getattr(side.adapters.objects, verb)(
+                side.names[bucket], key, expires_in=expires
+            ),
             lambda url: type(url).__name__,
         )
 
@@ -494,9 +560,7 @@ def _an_id(value: object) -> object:
 
 
 def _received(message: QueueMessage) -> tuple[object, ...]:
-    attributes = {
-        name: (type(value).__name__, value) for name, value in message.attributes.items()
-    }
+    attributes = {name: (type(value).__name__, value) for name, value in message.attributes.items()}
     return (message.body, attributes, message.receive_count)
 
 

@@ -35,4 +35,5 @@ def test_memory_and_aws_agree_step_by_step(target: str) -> None:
     try:
         LockstepMachine.TestCase().runTest()
     finally:
+        LockstepMachine.close()
         print(f"lockstep {target}: {COUNTS.steps} steps, allow-listed: {COUNTS.allow_listed}")

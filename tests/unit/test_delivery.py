@@ -11,8 +11,8 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 from moto.core.models import botocore_stubber
 
-from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
 from stereo_spot_aws_adapters._retry import BatchRetry
+from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
 from stereo_spot_shared.memory import MemoryQueueReceiver, MemoryQueueSender, MemoryState
 
 
@@ -96,3 +96,19 @@ def test_memory_messages_keep_their_stable_id_across_redelivery_and_dead_letteri
     assert receiver.receive(1) == []
     (dead,) = MemoryQueueReceiver(state, "dead", wait_time_seconds=0).receive(1)
     assert first.stable_id and first.stable_id == second.stable_id == dead.stable_id
+
+
+def test_a_redrive_by_the_dlq_tool_keeps_the_stable_id(aws: None) -> None:
+    from stereo_spot_aws_adapters.devtools.dead_letters import redrive
+
+    client = boto3.client("sqs", region_name="us-east-1")
+    dlq = client.create_queue(QueueName="letters")["QueueUrl"]
+    source = client.create_queue(QueueName="source")["QueueUrl"]
+    SQSQueueSender(dlq, client=client).send("letter")
+    (dead,) = SQSQueueReceiver(dlq, client=client, wait_time_seconds=0).receive(1)
+    client.change_message_visibility(
+        QueueUrl=dlq, ReceiptHandle=dead.receipt_handle, VisibilityTimeout=0
+    )
+    redrive(client, dlq, source, wait_time_seconds=0)
+    (back,) = SQSQueueReceiver(source, client=client, wait_time_seconds=0).receive(1)
+    assert back.body == "letter" and back.stable_id == dead.stable_id

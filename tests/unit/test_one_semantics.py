@@ -154,7 +154,9 @@ def test_a_page_token_naming_an_impossible_key_is_an_invalid_page_token(
     bundle: Adapters, job_id: str
 ) -> None:
     token: dict[str, Any] = {"job_id": job_id, "status": "completed", "completed_at": 5}
-    with pytest.raises(InvalidPageTokenError, match="page token for DynamoDBJobStore.list_completed"):
+    with pytest.raises(
+        InvalidPageTokenError, match="page token for DynamoDBJobStore.list_completed"
+    ):
         bundle.jobs.list_completed(2, token)
 
 
