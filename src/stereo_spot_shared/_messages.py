@@ -62,9 +62,15 @@ A custom type label (SQS allows ``String.<label>``) takes no attribute slot, and
 receivers that read only the marker's value (older releases) ignore it.
 """
 
+STABLE_ID_LENGTH = 32
+"""A stable id is a UUID4's 32 hex digits."""
+
 UTF8 = "utf-8"
 BASE64 = "base64"
 STRING_TYPE = "String"
+
+MARKER_TYPE_BYTES = len(STRING_TYPE) + len(".") + len(STABLE_ID_LABEL) + STABLE_ID_LENGTH
+"""The size of the encoding marker's DataType (``String.id-<stable id>``), counted in every message."""
 
 OWN_ATTRIBUTES = 1
 """Attribute slots every backend takes for itself: the encoding marker."""
@@ -129,7 +135,7 @@ def encode_body(
         len(text.encode("utf-8"))
         # The marker: its name, its type (which carries the stable id) and its value.
         + len(ENCODING_ATTRIBUTE)
-        + len(f"{STRING_TYPE}.{STABLE_ID_LABEL}{stable_id}")
+        + MARKER_TYPE_BYTES
         + len(encoding)
         + sum(attribute_size(name, value) for name, value in user_attributes.items())
     )

@@ -42,12 +42,20 @@ class Clock:
 
     def __init__(self, start: float = START) -> None:
         self.now = start
+        self._ticks = 0
 
     def __call__(self) -> float:
         return self.now
 
     def millis(self) -> float:
-        return self.now * 1000
+        """For moto: ``now`` plus a microsecond per reading.
+
+        moto makes a message visible once its clock is strictly past the
+        message's ``visible_at``; a frozen clock never is, so a visibility of 0
+        would never expire there. Real time always moves on a little.
+        """
+        self._ticks += 1
+        return self.now * 1000 + self._ticks / 1000
 
 
 @dataclass
@@ -122,7 +130,7 @@ def _moto(clock: Clock) -> Iterator[None]:
     from moto.sqs import models as sqs_models
 
     with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
-        monkeypatch.setattr(sqs_models, "unix_time", lambda dt=None: clock())
+        monkeypatch.setattr(sqs_models, "unix_time", lambda dt=None: clock.millis() / 1000)
         monkeypatch.setattr(sqs_models, "unix_time_millis", lambda dt=None: clock.millis())
         yield
 

@@ -37,3 +37,24 @@ def test_memory_and_aws_agree_step_by_step(target: str) -> None:
     finally:
         LockstepMachine.close()
         print(f"lockstep {target}: {COUNTS.steps} steps, allow-listed: {COUNTS.allow_listed}")
+
+
+def test_a_stale_receipt_handle_takes_the_allow_listed_path() -> None:
+    """The machine driven by hand through the one departure moto has for queues."""
+    LockstepMachine.endpoint = None
+    machine = LockstepMachine()
+    try:
+        before = COUNTS.allow_listed.get("delete: stale receipt handle", 0)
+        machine.send(queue="chunking", kind="str", size=0, attributes=None)
+        (first,) = machine.receive(queue="chunking", dead_letters=False, max_messages=1).values
+        machine.change_visibility(first, 0)
+        (second,) = machine.receive(queue="chunking", dead_letters=False, max_messages=1).values
+        assert first.stale and not second.stale
+        machine.delete(first)  # memory: accepted, deletes nothing; moto is not asked
+        machine.stored_state_is_the_same()
+        assert COUNTS.allow_listed["delete: stale receipt handle"] == before + 1
+        machine.delete(second)
+        machine.stored_state_is_the_same()
+    finally:
+        machine.teardown()
+        LockstepMachine.close()
