@@ -11,6 +11,7 @@ names it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Callable
@@ -19,8 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from hypothesis import event, note
-from hypothesis.errors import InvalidArgument
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
@@ -558,10 +559,8 @@ class LockstepMachine(RuleBasedStateMachine):
 
 def _outside_tests_too(report: Callable[[str], object], text: str) -> None:
     """``note`` or ``event`` when hypothesis runs the machine; nothing when a test drives it by hand."""
-    try:
+    with contextlib.suppress(InvalidArgument):
         report(text)
-    except InvalidArgument:
-        pass
 
 
 def _an_id(value: object) -> object:
