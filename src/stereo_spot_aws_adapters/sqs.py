@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
-from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+from botocore.exceptions import BotoCoreError, ConnectTimeoutError, EndpointConnectionError
 
 from stereo_spot_shared._messages import (
     BASE64,
@@ -95,12 +95,14 @@ RESPONSE_LOST = "ResponseLost"
 """The code of a send whose response never came: SQS may or may not have accepted it."""
 
 
-class _ResponseLostError(Exception):
-    """A SendMessageBatch request reached SQS, but no answer came back (or a 5xx did)."""
+class _ResponseLostError(BotoCoreError):
+    """A SendMessageBatch request reached SQS, but no answer came back (or a 5xx did).
 
-    def __init__(self, cause: object) -> None:
-        super().__init__(f"the response to a SendMessageBatch was lost: {cause}")
-        self.cause = cause
+    A botocore error, so that any other caller of a client this hook is on
+    (``dlq --redrive`` sharing it) has it mapped to the shared errors as usual.
+    """
+
+    fmt = "the response to a SendMessageBatch was lost: {cause}"
 
 
 def _no_blind_batch_resend(
@@ -116,9 +118,9 @@ def _no_blind_batch_resend(
     """
     if caught_exception is not None:
         if not isinstance(caught_exception, (EndpointConnectionError, ConnectTimeoutError)):
-            raise _ResponseLostError(caught_exception)
+            raise _ResponseLostError(cause=caught_exception)
     elif response is not None and response[0].status_code >= 500:
-        raise _ResponseLostError(f"HTTP {response[0].status_code}")
+        raise _ResponseLostError(cause=f"HTTP {response[0].status_code}")
 
 
 @dataclass
