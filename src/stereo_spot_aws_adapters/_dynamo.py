@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from botocore.exceptions import ClientError
@@ -26,6 +27,7 @@ from stereo_spot_shared._checks import (
     require_int,
     require_model,
     require_str_key,
+    storable_record,
     to_number,
 )
 from stereo_spot_shared._clock import default_owner_id, now
@@ -60,6 +62,23 @@ BATCH_WRITE_LIMIT = 25
 def table_resource(table_name: str, env_var: str, terraform_output: str) -> AwsCall:
     """The ``AwsCall`` a generated store wraps its requests in."""
     return AwsCall(Resource("dynamodb", "DynamoDB table", table_name, env_var, terraform_output))
+
+
+def storable_item(item: Item, key_names: Sequence[str]) -> Item:
+    """``item`` if DynamoDB would store it: the memory backend's check (``storable_record``),
+    on the item's plain values, before any request."""
+    plain: dict[str, object] = {}
+    for name, value in item.items():
+        if "S" in value:
+            plain[name] = value["S"]
+        elif "N" in value:
+            plain[name] = Decimal(value["N"])
+        elif "B" in value:
+            plain[name] = bytes(value["B"])
+        else:
+            plain[name] = None  # BOOL / NULL: one byte each; models hold no other kind
+    storable_record(plain, key_names)
+    return item
 
 
 def read_item(
@@ -125,6 +144,24 @@ def conditional_write(aws: AwsCall, write: Callable[[], object]) -> Refused | No
                 raise
             return Refused(error, _stored_item(error))
     return None
+
+
+def refused_item(
+    refused: Refused, client: DynamoDBClient, table_name: str, key: Item, aws: AwsCall
+) -> Item | None:
+    """The item a refused conditional write met; ``None`` when no item has ``key``.
+
+    DynamoDB returns it with the refusal (``ReturnValuesOnConditionCheckFailure=ALL_OLD``).
+    An emulator that ignores that parameter (dynalite) returns nothing, which
+    would read as "no such item"; then one strongly consistent read tells
+    "absent" from "refused".
+    """
+    if refused.stored is not None:
+        return refused.stored
+    with aws:
+        response = client.get_item(TableName=table_name, Key=key, ConsistentRead=True)
+    item = response.get("Item")
+    return dict(item) if item else None
 
 
 def one_of(name: str, allowed: Sequence[str], values: Item, placeholder: str) -> str:
@@ -397,10 +434,12 @@ __all__ = [
     "query_page",
     "query_pages",
     "read_item",
+    "refused_item",
     "require_bytes_key",
     "require_int",
     "require_model",
     "require_str_key",
+    "storable_item",
     "table_resource",
     "to_number",
 ]

@@ -21,7 +21,9 @@ import binascii
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
+
+from botocore.exceptions import BotoCoreError, ConnectTimeoutError, EndpointConnectionError
 
 from stereo_spot_shared._messages import (
     BASE64,
@@ -31,7 +33,6 @@ from stereo_spot_shared._messages import (
     MAX_MESSAGE_BYTES,
     MAX_VISIBILITY_TIMEOUT,
     MIN_MESSAGE_BYTES,
-    STRING_TYPE,
     UTF8,
     Attributes,
     OutgoingMessage,
@@ -44,6 +45,8 @@ from stereo_spot_shared._messages import (
     check_wait_time,
     encode_bodies,
     encode_body,
+    not_deleted,
+    stable_id_of,
 )
 from stereo_spot_shared.errors import (
     ArgumentTypeError,
@@ -92,6 +95,38 @@ _E = TypeVar("_E")
 _S = TypeVar("_S")
 
 
+RESPONSE_LOST = "ResponseLost"
+"""The code of a send whose response never came: SQS may or may not have accepted it."""
+
+
+class _ResponseLostError(BotoCoreError):
+    """A SendMessageBatch request reached SQS, but no answer came back (or a 5xx did).
+
+    A botocore error, so that any other caller of a client this hook is on
+    (``dlq --redrive`` sharing it) has it mapped to the shared errors as usual.
+    """
+
+    fmt = "the response to a SendMessageBatch was lost: {cause}"
+
+
+def _no_blind_batch_resend(
+    caught_exception: Exception | None = None, response: Any = None, **_: Any
+) -> None:
+    """botocore's ``needs-retry`` hook for SendMessageBatch: never resend a whole batch.
+
+    After a lost response botocore would resend every entry and return normally,
+    duplicating silently. This stops it; ``_run_batch`` resends the unconfirmed
+    entries itself, with the same entry ids and stable ids, and logs how many.
+    A connection that never opened sent nothing, and a 4xx throttle accepted
+    nothing: botocore retries those as usual.
+    """
+    if caught_exception is not None:
+        if not isinstance(caught_exception, (EndpointConnectionError, ConnectTimeoutError)):
+            raise _ResponseLostError(cause=caught_exception)
+    elif response is not None and response[0].status_code >= 500:
+        raise _ResponseLostError(cause=f"HTTP {response[0].status_code}")
+
+
 @dataclass
 class _BatchOutcome(Generic[_S]):
     succeeded: dict[str, _S] = field(default_factory=dict)
@@ -128,6 +163,11 @@ class SQSQueueSender:
         )
         self._retry = retry or BatchRetry()
         self._aws = resource_call("sqs", "SQS queue", queue_url, env_variable)
+        self._client.meta.events.register_first(
+            "needs-retry.sqs.SendMessageBatch",
+            _no_blind_batch_resend,
+            unique_id="stereo-spot-no-blind-batch-resend",
+        )
 
     def send(self, body: MessageBody, *, attributes: Attributes | None = None) -> str:
         """Send one message, with optional message attributes; return its message id.
@@ -162,6 +202,12 @@ class SQSQueueSender:
         before anything is sent. Entries SQS reports as failed are retried;
         those that still fail raise ``BatchWriteError`` whose ``failed`` holds
         exactly the bodies that were not sent.
+
+        Only unconfirmed entries are resent. When a response is lost (a
+        dropped connection, a timeout, a 5xx) the entries it carried are resent
+        with the same entry ids and stable ids: SQS may have accepted them, so
+        each may be delivered twice, and a WARNING gives the count. Consumers
+        deduplicate on ``QueueMessage.stable_id``.
         """
         bodies = list(bodies)
         outgoing = encode_bodies(bodies, self.max_message_bytes, attributes=attributes)
@@ -361,13 +407,7 @@ class SQSQueueReceiver:
             failures.update({int(key): code for key, code in outcome.failed.items()})
             error = outcome.error
         if failures:
-            codes = ", ".join(sorted(set(failures.values())))
-            raise BatchWriteError(
-                f"{len(failures)} of {len(handles)} messages were not deleted from "
-                f"{self.queue_url} ({codes}); they will be delivered again unless "
-                "the receipt handles in .failed are deleted",
-                [handles[index] for index in sorted(failures)],
-            ) from error
+            raise not_deleted(self.queue_url, handles, failures) from error
 
     def change_visibility(self, receipt_handle: str, seconds: int) -> None:
         """Hide a received message for ``seconds`` more (0 makes it visible at once)."""
@@ -389,7 +429,7 @@ class SQSQueueReceiver:
 def _to_wire(outgoing: OutgoingMessage) -> dict[str, MessageAttributeValueTypeDef]:
     """The message attributes as SQS takes them: the user's, then the encoding marker."""
     wire = {name: _value_to_wire(value) for name, value in outgoing.attributes.items()}
-    wire[ENCODING_ATTRIBUTE] = {"DataType": STRING_TYPE, "StringValue": outgoing.encoding}
+    wire[ENCODING_ATTRIBUTE] = {"DataType": outgoing.marker_type, "StringValue": outgoing.encoding}
     return wire
 
 
@@ -463,9 +503,19 @@ def _run_batch(
     outcome: _BatchOutcome[_S] = _BatchOutcome()
     last_code: dict[str, str] = {}
     queue_url = aws.resource.name
+    unconfirmed: set[str] = set()  # entries a lost response may have delivered
+    resent = 0
 
     def send_once(pending: dict[str, _E]) -> dict[str, _E]:
-        succeeded, failed = request(list(pending.values()))
+        nonlocal resent
+        resent += len(unconfirmed.intersection(pending))
+        try:
+            succeeded, failed = request(list(pending.values()))
+        except _ResponseLostError as lost:
+            unconfirmed.update(pending)
+            last_code.update(dict.fromkeys(pending, RESPONSE_LOST))
+            logger.debug("%s on %s", lost, queue_url)
+            return dict(pending)
         left = dict(pending)
         for entry_id, result in succeeded.items():
             if entry_id in left:
@@ -503,6 +553,21 @@ def _run_batch(
         )
 
     pending, error = retry_leftovers(dict(entries), send_once, retry, describe, AWS_ERRORS)
+    if resent:
+        logger.warning(
+            "resent %d %s entries on %s after a lost response; SQS may have accepted them "
+            "before, so up to %d duplicates can be delivered, each with its stable id",
+            resent,
+            action,
+            queue_url,
+            resent,
+            extra={
+                "queue_url": queue_url,
+                "batch_action": action,
+                "batch_size": len(entries),
+                "possible_duplicates": resent,
+            },
+        )
     if error is not None:
         outcome.failed.update(dict.fromkeys(pending, error_code(error)))
         outcome.error = service_error(error, aws.resource)
@@ -568,6 +633,7 @@ def _decode(message: MessageTypeDef) -> QueueMessage:
         message_id=message_id,
         receive_count=int(system.get("ApproximateReceiveCount", "1")),
         attributes=attributes,
+        stable_id=stable_id_of(marker.get("DataType") if marker is not None else None, message_id),
     )
 
 

@@ -7,7 +7,8 @@ Cloud-agnostic: nothing here knows about an SDK.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from .errors import ArgumentTypeError, InvalidArgumentError, InvalidPageTokenError
@@ -24,6 +25,12 @@ TokenType = Literal["S", "N"]
 
 MAX_KEY_BYTES = 2048
 """DynamoDB's limit on the UTF-8 size of a partition key value (sort keys: 1024)."""
+
+MAX_RANGE_KEY_BYTES = 1024
+"""DynamoDB's limit on the UTF-8 size of a sort key value."""
+
+MAX_ITEM_BYTES = 409_600
+"""DynamoDB's 400 KB item limit: attribute names plus values, counted as ``item_size`` does."""
 
 MAX_NUMBER_DIGITS = 38
 """DynamoDB numbers keep at most 38 significant digits; an int needing more is rejected."""
@@ -92,6 +99,64 @@ def storable_int(name: str, value: int) -> int:
     """``value`` if a DynamoDB number can hold it (``to_number``'s rule), for backends that keep ints."""
     to_number(name, value)
     return value
+
+
+def storable_record(record: Mapping[str, object], key_names: Sequence[str]) -> Mapping[str, object]:
+    """``record`` (plain values) if DynamoDB would store it; else ``InvalidArgumentError``.
+
+    Checked before any request, the same on every backend: the partition key
+    (``key_names[0]``) holds at most 2,048 bytes and the sort key at most
+    1,024, every string is valid Unicode, and the item is at most 400 KB as
+    DynamoDB counts it (``item_size``).
+    """
+    for position, name in enumerate(key_names):
+        limit = MAX_KEY_BYTES if position == 0 else MAX_RANGE_KEY_BYTES
+        value = record[name]
+        if isinstance(value, str):
+            require_str_key(name, value, max_bytes=limit)
+        elif isinstance(value, bytes):
+            require_bytes_key(name, value, max_bytes=limit)
+    size = item_size(record)
+    if size > MAX_ITEM_BYTES:
+        raise InvalidArgumentError(
+            f"item is {size} bytes as DynamoDB counts them (attribute names plus values); "
+            f"a DynamoDB item holds at most {MAX_ITEM_BYTES} (400 KB)"
+        )
+    return record
+
+
+def item_size(record: Mapping[str, object]) -> int:
+    """An item's size as DynamoDB counts it: each attribute's UTF-8 name plus its value.
+
+    A string counts its UTF-8 bytes, binary its bytes, a boolean or null one
+    byte, a number one byte per two significant digits plus one (leading and
+    trailing zeros dropped), as the DynamoDB Developer Guide ("Item sizes and
+    formats") gives it.
+    """
+    return sum(_utf8_bytes(name, name) + _value_size(name, value) for name, value in record.items())
+
+
+def _value_size(name: str, value: object) -> int:
+    if isinstance(value, str):
+        return _utf8_bytes(name, value)
+    if isinstance(value, bytes):
+        return len(value)
+    if value is None or isinstance(value, bool):
+        return 1
+    if isinstance(value, (int, Decimal)):
+        number = Decimal(value)
+        digits = "".join(map(str, number.as_tuple().digits)).strip("0") or "0"
+        return (len(digits) + 1) // 2 + 1
+    raise ArgumentTypeError(f"{name} holds a {type(value).__name__}, which DynamoDB cannot store")
+
+
+def _utf8_bytes(name: str, text: str) -> int:
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError as error:
+        raise InvalidArgumentError(
+            f"{name} is not valid Unicode ({error.reason} at index {error.start})"
+        ) from error
 
 
 def require_bytes_key(name: str, value: object, *, max_bytes: int = MAX_KEY_BYTES) -> bytes:
@@ -172,6 +237,11 @@ def check_page_token(
                 raise InvalidPageTokenError(
                     f"page token for {listing}: {name!r} must be a non-empty string"
                 )
+            try:
+                require_str_key(name, value)
+            except InvalidArgumentError as error:
+                # A lone surrogate or an over-long key: no listing ever returned it.
+                raise InvalidPageTokenError(f"page token for {listing}: {error}") from error
             if name in fixed and value != fixed[name]:
                 raise InvalidPageTokenError(
                     f"page token for {listing}: {name!r} is {value!r}, this listing reads {fixed[name]!r}"

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import base64
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ._checks import check_int
 from .errors import (
     ArgumentTypeError,
+    BatchWriteError,
     EmptyMessageError,
     InvalidArgumentError,
     MessageTooLargeError,
@@ -53,9 +55,22 @@ MAX_VISIBILITY_TIMEOUT = 43_200
 ENCODING_ATTRIBUTE = "stereo-spot-body-encoding"
 """Message attribute recording how the body was encoded: ``utf-8`` or ``base64``."""
 
+STABLE_ID_LABEL = "id-"
+"""The encoding marker's type is ``String.id-<stable id>``: the producer's id rides there.
+
+A custom type label (SQS allows ``String.<label>``) takes no attribute slot, and
+receivers that read only the marker's value (older releases) ignore it.
+"""
+
+STABLE_ID_LENGTH = 32
+"""A stable id is a UUID4's 32 hex digits."""
+
 UTF8 = "utf-8"
 BASE64 = "base64"
 STRING_TYPE = "String"
+
+MARKER_TYPE_BYTES = len(STRING_TYPE) + len(".") + len(STABLE_ID_LABEL) + STABLE_ID_LENGTH
+"""The size of the encoding marker's DataType (``String.id-<stable id>``), counted in every message."""
 
 OWN_ATTRIBUTES = 1
 """Attribute slots every backend takes for itself: the encoding marker."""
@@ -76,6 +91,13 @@ class OutgoingMessage:
     attributes: dict[str, MessageAttributeValue]
     """The caller's attributes plus the current trace context (never the encoding marker)."""
     size: int
+    stable_id: str
+    """Assigned here, once per message: every resend of it carries the same id."""
+
+    @property
+    def marker_type(self) -> str:
+        """The encoding marker's DataType, which carries the stable id."""
+        return f"{STRING_TYPE}.{STABLE_ID_LABEL}{self.stable_id}"
 
 
 def encode_body(
@@ -108,9 +130,13 @@ def encode_body(
             )
         text = body
         encoding = UTF8
+    stable_id = uuid.uuid4().hex
     size = (
         len(text.encode("utf-8"))
-        + attribute_size(ENCODING_ATTRIBUTE, encoding)
+        # The marker: its name, its type (which carries the stable id) and its value.
+        + len(ENCODING_ATTRIBUTE)
+        + MARKER_TYPE_BYTES
+        + len(encoding)
         + sum(attribute_size(name, value) for name, value in user_attributes.items())
     )
     if size > limit:
@@ -118,7 +144,9 @@ def encode_body(
             f"message is {size} bytes ({encoding}-encoded body plus attributes), over the queue's "
             f"limit of {limit} bytes; store the payload in S3 and send its key instead"
         )
-    return OutgoingMessage(text=text, encoding=encoding, attributes=user_attributes, size=size)
+    return OutgoingMessage(
+        text=text, encoding=encoding, attributes=user_attributes, size=size, stable_id=stable_id
+    )
 
 
 def encode_bodies(
@@ -145,6 +173,18 @@ def encode_bodies(
             # Same class, so callers' handlers still match; the index says which body.
             raise type(refused)(f"bodies[{index}]: {refused}") from refused
     return outgoing
+
+
+def stable_id_of(marker_type: str | None, message_id: str) -> str:
+    """The producer's stable id from the marker's DataType; SQS's message id when there is none.
+
+    Messages from other producers (S3 notifications, older releases) carry no
+    stable id; their SQS message id is stable across redeliveries of that message.
+    """
+    _, _, label = (marker_type or "").partition(".")
+    if label.startswith(STABLE_ID_LABEL) and len(label) > len(STABLE_ID_LABEL):
+        return label[len(STABLE_ID_LABEL) :]
+    return message_id
 
 
 def check_max_message_bytes(max_message_bytes: int) -> None:
@@ -187,6 +227,23 @@ HANDLE_GONE_CODES = frozenset(
     }
 )
 """Error codes that mean a receipt handle no longer works (the message is not held any more)."""
+
+
+def not_deleted(
+    queue_url: str, handles: Sequence[str], failures: Mapping[int, str]
+) -> BatchWriteError:
+    """What ``delete_batch`` raises, on every backend, when some handles did not delete.
+
+    SQS answers a batch entry by entry: the good handles of the same call are
+    deleted, and ``failures`` (index into ``handles`` -> error code) holds the rest.
+    """
+    codes = ", ".join(sorted(set(failures.values())))
+    return BatchWriteError(
+        f"{len(failures)} of {len(handles)} messages were not deleted from "
+        f"{queue_url} ({codes}); they will be delivered again unless "
+        "the receipt handles in .failed are deleted",
+        [handles[index] for index in sorted(failures)],
+    )
 
 
 def check_retry_delay(seconds: int) -> int:

@@ -14,7 +14,8 @@ that every backend refuses the same attributes before sending anything:
 
 Each attribute counts towards the message size limit: its name, its kind's
 name and its value (UTF-8 for strings and numbers, raw bytes for binary).
-A received Number comes back as ``int`` when it is integral, else ``Decimal``.
+A received Number comes back as ``int`` when it is integral, else ``Decimal``
+(``as_received``), on every backend: a ``float`` never comes back.
 """
 
 from __future__ import annotations
@@ -91,8 +92,20 @@ def check_attributes(
     for name, value in attributes.items():
         _check_name(name, reserved_names)
         _check_value(name, value)
-        checked[name] = value
+        checked[name] = as_received(value)
     return checked
+
+
+def as_received(value: MessageAttributeValue) -> MessageAttributeValue:
+    """``value`` as a receiver gets it back: a Number as ``int`` when integral, else ``Decimal``.
+
+    SQS keeps a Number as text, so ``Decimal("2.0")`` and ``2.0`` come back as
+    ``2`` and ``1e20`` as ``100000000000000000000``. Every backend hands
+    receivers this value, never the sender's ``float``.
+    """
+    if isinstance(value, (str, bytes)):
+        return value
+    return parse_number(number_text(value))
 
 
 def attribute_size(name: str, value: MessageAttributeValue) -> int:
@@ -179,6 +192,7 @@ def _check_value(name: str, value: object) -> None:
 __all__ = [
     "MAX_MESSAGE_ATTRIBUTES",
     "MessageAttributeValue",
+    "as_received",
     "attribute_size",
     "check_attributes",
     "data_type",

@@ -22,6 +22,12 @@ class QueueMessage:
     the rest are keywords a backend fills in on receive. ``attributes`` holds
     the message attributes the producer sent (a trace context among them) and,
     on SQS, the ``AWSTraceHeader`` system attribute when present.
+
+    ``stable_id`` is the id the producer gave the message when ``send`` or
+    ``send_batch`` was called: every copy of it carries the same one (a resend
+    after a lost response, a redelivery, a move to the dead-letter queue and
+    back), so a consumer that must act once deduplicates on it. Messages from
+    other producers have their SQS message id there.
     """
 
     receipt_handle: str
@@ -29,3 +35,4 @@ class QueueMessage:
     message_id: str = field(default="", kw_only=True)
     receive_count: int = field(default=1, kw_only=True)
     attributes: Mapping[str, MessageAttributeValue] = field(default_factory=dict, kw_only=True)
+    stable_id: str = field(default="", kw_only=True)

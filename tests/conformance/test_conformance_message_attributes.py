@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from stereo_spot_shared._messages import ENCODING_ATTRIBUTE, MAX_MESSAGE_BYTES
+from stereo_spot_shared._messages import ENCODING_ATTRIBUTE, MARKER_TYPE_BYTES, MAX_MESSAGE_BYTES
 from stereo_spot_shared.errors import InvalidArgumentError, MessageTooLargeError
 from stereo_spot_shared.interfaces import QueueReceiver, QueueSender
 from stereo_spot_shared.message_attributes import MessageAttributeValue, attribute_size
@@ -121,7 +121,7 @@ def test_attributes_count_towards_the_size_limit(
     queue: tuple[QueueSender, QueueReceiver],
 ) -> None:
     sender, receiver = queue
-    marker = len(ENCODING_ATTRIBUTE) + len("String") + len("utf-8")
+    marker = len(ENCODING_ATTRIBUTE) + MARKER_TYPE_BYTES + len("utf-8")
     attribute: dict[str, MessageAttributeValue] = {"blob": b"x" * 1000}
     assert attribute_size("blob", attribute["blob"]) == 4 + 6 + 1000
     room = MAX_MESSAGE_BYTES - marker - attribute_size("blob", attribute["blob"])

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from stereo_spot_shared.errors import (
+    BatchWriteError,
     MissingResourceError,
     ObjectNotFoundError,
     RejectedRequestError,
@@ -206,13 +207,14 @@ def test_a_failed_download_leaves_nothing_behind(adapters: Adapters, tmp_path: P
     assert [p.name for p in tmp_path.iterdir()] == ["out.mp4"]
 
 
-def test_delete_batch_checks_every_handle_before_deleting_any(adapters: Adapters) -> None:
+def test_delete_batch_answers_each_handle_alone_as_sqs_does(adapters: Adapters) -> None:
     adapters.chunking_sender.send_batch(["a", "b"])
     messages = adapters.chunking_receiver.receive(max_messages=10)
     assert len(messages) == 2
-    with pytest.raises(RejectedRequestError, match="ReceiptHandleIsInvalid"):
+    with pytest.raises(BatchWriteError, match="ReceiptHandleIsInvalid") as caught:
         adapters.chunking_receiver.delete_batch([messages[0].receipt_handle, "forged"])
+    assert caught.value.failed == ("forged",)
     state = adapters.objects.state  # type: ignore[attr-defined]
-    assert len(state.queue("chunking")) == 2, "nothing was deleted"
+    assert len(state.queue("chunking")) == 1, "the good handle of the call was deleted"
     adapters.chunking_receiver.delete_batch([m.receipt_handle for m in messages])
     assert state.queue("chunking") == {}

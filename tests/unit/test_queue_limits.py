@@ -16,6 +16,7 @@ from stereo_spot_aws_adapters import env_config
 from stereo_spot_aws_adapters.devtools.provision import provision
 from stereo_spot_aws_adapters.generated.resources import QUEUES
 from stereo_spot_aws_adapters.sqs import SQSQueueSender
+from stereo_spot_shared._messages import MARKER_TYPE_BYTES
 from stereo_spot_shared.errors import InvalidArgumentError, MessageTooLargeError
 
 KIB = 1024
@@ -80,8 +81,8 @@ def test_a_batch_of_bodies_near_the_limit_is_split_and_every_one_sent(
 
 def test_a_body_exactly_at_the_limit_is_sent(queues: dict[str, str]) -> None:
     sender = env_config.reassembly_queue_sender_from_env()
-    # Body plus the encoding attribute (name, "String", "utf-8") is exactly the limit.
-    overhead = len("stereo-spot-body-encoding") + len("String") + len("utf-8")
+    # Body plus the encoding attribute (name, "String.id-<stable id>", "utf-8") is exactly the limit.
+    overhead = len("stereo-spot-body-encoding") + MARKER_TYPE_BYTES + len("utf-8")
     sender.send("z" * (256 * KIB - overhead))
     with pytest.raises(MessageTooLargeError):
         sender.send("z" * (256 * KIB - overhead + 1))

@@ -18,6 +18,7 @@ from stereo_spot_aws_adapters.sqs import (
     SQSQueueReceiver,
     SQSQueueSender,
 )
+from stereo_spot_shared._messages import MARKER_TYPE_BYTES
 from stereo_spot_shared.errors import (
     AccessDeniedError,
     BatchWriteError,
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
 
 # Bytes our sender adds to every message: the encoding attribute's name, its
 # data type and its value (the value is "utf-8" for str and "base64" for bytes).
-STR_OVERHEAD = len(ENCODING_ATTRIBUTE) + len("String") + len("utf-8")
-BYTES_OVERHEAD = len(ENCODING_ATTRIBUTE) + len("String") + len("base64")
+STR_OVERHEAD = len(ENCODING_ATTRIBUTE) + MARKER_TYPE_BYTES + len("utf-8")
+BYTES_OVERHEAD = len(ENCODING_ATTRIBUTE) + MARKER_TYPE_BYTES + len("base64")
 
 
 @pytest.fixture(scope="module")

@@ -43,6 +43,7 @@ class UpdatePattern(AccessPattern):
         "removals",
         "condition",
         "requested",
+        "stored",
     )
     memory_method_locals: ClassVar[tuple[str, ...]] = (
         *KEY_LOCALS,

@@ -68,7 +68,10 @@ KEY_ATTRIBUTES = ("job_id",)
 
 
 def job_to_item(job: Job) -> Item:
-    """Write a Job as a DynamoDB item; absent optional fields are omitted."""
+    """Write a Job as a DynamoDB item; absent optional fields are omitted.
+
+    Raises ``InvalidArgumentError`` for an item DynamoDB would refuse (key or item size).
+    """
     item: Item = {
         "job_id": {"S": job.job_id},
         "mode": {"S": job.mode._value_},
@@ -96,7 +99,7 @@ def job_to_item(job: Job) -> Item:
         item["failure_reason"] = {"S": job.failure_reason}
     if item["status"]["S"] not in _LIFECYCLE_FINAL:
         item["in_progress"] = {"S": IN_PROGRESS_MARKER}
-    return item
+    return _dynamo.storable_item(item, KEY_ATTRIBUTES)
 
 
 def job_from_item(item: Item) -> Job:
@@ -305,18 +308,22 @@ class DynamoDBJobStore:
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
-                # On a refused move DynamoDB returns the stored item: one request, no re-read.
+                # On a refused move DynamoDB returns the stored item: one request, no re-read
+                # (an emulator that ignores this costs one consistent read: refused_item).
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             ),
         )
         if refused is None:
             return
-        if refused.stored is not None and requested is not None:
-            raise InvalidTransitionError(
-                job_id,
-                refused.stored.get("status", {}).get("S"),
-                requested,
-            ) from refused.error
+        if requested is not None:
+            # Refused, or absent? The item DynamoDB returned; one consistent read if none came.
+            stored = _dynamo.refused_item(refused, self._client, self.table_name, key, self._aws)
+            if stored is not None:
+                raise InvalidTransitionError(
+                    job_id,
+                    stored.get("status", {}).get("S"),
+                    requested,
+                ) from refused.error
         raise JobNotFoundError(job_id) from refused.error
 
     def delete(self, job_id: str) -> None:

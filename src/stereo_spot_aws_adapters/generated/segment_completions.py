@@ -39,7 +39,10 @@ KEY_ATTRIBUTES = (
 
 
 def segment_completion_to_item(segment_completion: SegmentCompletion) -> Item:
-    """Write a SegmentCompletion as a DynamoDB item; absent optional fields are omitted."""
+    """Write a SegmentCompletion as a DynamoDB item; absent optional fields are omitted.
+
+    Raises ``InvalidArgumentError`` for an item DynamoDB would refuse (key or item size).
+    """
     item: Item = {
         "job_id": {"S": segment_completion.job_id},
         "segment_index": {
@@ -60,7 +63,7 @@ def segment_completion_to_item(segment_completion: SegmentCompletion) -> Item:
             if -1e38 < segment_completion.total_segments < 1e38
             else _dynamo.to_number("total_segments", segment_completion.total_segments)
         }
-    return item
+    return _dynamo.storable_item(item, KEY_ATTRIBUTES)
 
 
 def segment_completion_from_item(item: Item) -> SegmentCompletion:

@@ -57,7 +57,10 @@ KEY_ATTRIBUTES = ("job_id",)
 
 
 def _to_record(job: Job) -> Record:
-    """A Job as a stored record; absent optional fields are left out."""
+    """A Job as a stored record; absent optional fields are left out.
+
+    Raises ``InvalidArgumentError`` for a record DynamoDB would refuse (key or item size).
+    """
     record: Record = {
         "job_id": job.job_id,
         "mode": job.mode.value,
@@ -73,6 +76,7 @@ def _to_record(job: Job) -> Record:
         record["failure_reason"] = job.failure_reason
     if job.status.value not in _LIFECYCLE_FINAL:
         record["in_progress"] = IN_PROGRESS_MARKER
+    _checks.storable_record(record, KEY_ATTRIBUTES)
     return record
 
 

@@ -21,7 +21,10 @@ KEY_ATTRIBUTES = (
 
 
 def _to_record(segment_completion: SegmentCompletion) -> Record:
-    """A SegmentCompletion as a stored record; absent optional fields are left out."""
+    """A SegmentCompletion as a stored record; absent optional fields are left out.
+
+    Raises ``InvalidArgumentError`` for a record DynamoDB would refuse (key or item size).
+    """
     record: Record = {
         "job_id": segment_completion.job_id,
         "segment_index": _checks.storable_int("segment_index", segment_completion.segment_index),
@@ -32,6 +35,7 @@ def _to_record(segment_completion: SegmentCompletion) -> Record:
         record["total_segments"] = _checks.storable_int(
             "total_segments", segment_completion.total_segments
         )
+    _checks.storable_record(record, KEY_ATTRIBUTES)
     return record
 
 

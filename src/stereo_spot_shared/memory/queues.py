@@ -29,6 +29,7 @@ from .._messages import (
     check_wait_time,
     encode_bodies,
     encode_body,
+    not_deleted,
 )
 from ..errors import RejectedRequestError
 from ..interfaces import MessageBody, QueueMessage
@@ -61,7 +62,9 @@ class MemoryQueueSender:
         and the current trace context is added the same way.
         """
         outgoing = encode_body(body, self.max_message_bytes, attributes=attributes)
-        return self.state.enqueue(self.queue, body, outgoing.size, outgoing.attributes)
+        return self.state.enqueue(
+            self.queue, body, outgoing.size, outgoing.attributes, outgoing.stable_id
+        )
 
     def send_payload(self, payload: BaseModel, *, attributes: Attributes | None = None) -> str:
         """Send a pydantic model as its JSON."""
@@ -83,7 +86,9 @@ class MemoryQueueSender:
         outgoing = encode_bodies(bodies, self.max_message_bytes, attributes=attributes)
         with self.state.lock:
             return [
-                self.state.enqueue(self.queue, body, message.size, message.attributes)
+                self.state.enqueue(
+                    self.queue, body, message.size, message.attributes, message.stable_id
+                )
                 for body, message in zip(bodies, outgoing, strict=True)
             ]
 
@@ -181,17 +186,26 @@ class MemoryQueueReceiver:
                 del self.state.queue(self.queue)[message.message_id]
 
     def delete_batch(self, receipt_handles: Sequence[str]) -> None:
-        """Delete many received messages."""
+        """Delete many received messages; handles not deleted raise ``BatchWriteError``.
+
+        As on SQS, each handle is answered alone: an invalid one fails its own
+        entry (listed in ``.failed``) and the good ones of the call are deleted.
+        """
         handles = list(receipt_handles)
         for handle in handles:
             check_receipt_handle(handle)
+        failures: dict[int, str] = {}
         with self.state.lock:
-            # Every handle is checked before any message is deleted.
-            found = [self._find(handle, "DeleteMessageBatch") for handle in handles]
             messages = self.state.queue(self.queue)
-            for message in found:
+            for index, handle in enumerate(handles):
+                if not self._issued_here(handle):
+                    failures[index] = "ReceiptHandleIsInvalid"
+                    continue
+                message = self._find(handle, "DeleteMessageBatch")
                 if message is not None:
                     messages.pop(message.message_id, None)
+        if failures:
+            raise not_deleted(self.queue_url, handles, failures)
 
     def change_visibility(self, receipt_handle: str, seconds: int) -> None:
         """Hide a received message for ``seconds`` more (0 makes it visible at once)."""
@@ -251,10 +265,14 @@ class MemoryQueueReceiver:
             message_id=message.message_id,
             receive_count=count,
             attributes=dict(message.attributes),
+            stable_id=message.stable_id,
         )
 
+    def _issued_here(self, receipt_handle: str) -> bool:
+        return receipt_handle.startswith(f"{self.state.id}:{self.queue}:")
+
     def _find(self, receipt_handle: str, action: str) -> QueuedMessage | None:
-        if not receipt_handle.startswith(f"{self.state.id}:{self.queue}:"):
+        if not self._issued_here(receipt_handle):
             # Worded as the AWS adapters word SQS's answer, which names the queue by URL.
             raise RejectedRequestError(
                 f"sqs:{action} on SQS queue {self.queue_url!r} was rejected "

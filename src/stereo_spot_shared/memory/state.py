@@ -101,14 +101,17 @@ class MemoryState:
         body: str | bytes,
         size: int,
         attributes: Mapping[str, MessageAttributeValue] | None = None,
+        stable_id: str | None = None,
     ) -> str:
         """Put one message on ``queue``, visible at once; returns its message id."""
+        message_id = str(uuid.uuid4())
         message = QueuedMessage(
-            str(uuid.uuid4()),
+            message_id,
             body,
             size,
             visible_at=self.clock(),
             attributes=dict(attributes or {}),
+            stable_id=stable_id or message_id,
         )
         with self.changed:
             self.queue(queue)[message.message_id] = message
@@ -147,6 +150,8 @@ class QueuedMessage:
     receipt_handle: str = ""
     attributes: dict[str, MessageAttributeValue] = field(default_factory=dict)
     """The sender's message attributes (trace context included), delivered with the body."""
+    stable_id: str = ""
+    """The producer's id for the message (``QueueMessage.stable_id``)."""
 
 
 @dataclass(frozen=True)

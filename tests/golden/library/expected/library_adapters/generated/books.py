@@ -31,7 +31,10 @@ KEY_ATTRIBUTES = ("isbn",)
 
 
 def book_to_item(book: Book) -> Item:
-    """Write a Book as a DynamoDB item; absent optional fields are omitted."""
+    """Write a Book as a DynamoDB item; absent optional fields are omitted.
+
+    Raises ``InvalidArgumentError`` for an item DynamoDB would refuse (key or item size).
+    """
     item: Item = {
         "isbn": {"S": book.isbn},
         "title": {"S": book.title},
@@ -51,7 +54,7 @@ def book_to_item(book: Book) -> Item:
         }
     if book.cover_thumbnail is not None:
         item["cover_thumbnail"] = {"B": book.cover_thumbnail}
-    return item
+    return _dynamo.storable_item(item, KEY_ATTRIBUTES)
 
 
 def book_from_item(item: Item) -> Book:

@@ -55,7 +55,10 @@ KEY_ATTRIBUTES = (
 
 
 def loan_to_item(loan: Loan) -> Item:
-    """Write a Loan as a DynamoDB item; absent optional fields are omitted."""
+    """Write a Loan as a DynamoDB item; absent optional fields are omitted.
+
+    Raises ``InvalidArgumentError`` for an item DynamoDB would refuse (key or item size).
+    """
     item: Item = {
         "member_id": {"S": loan.member_id},
         "loan_number": {
@@ -77,7 +80,7 @@ def loan_to_item(loan: Loan) -> Item:
             if -1e38 < loan.returned_at < 1e38
             else _dynamo.to_number("returned_at", loan.returned_at)
         }
-    return item
+    return _dynamo.storable_item(item, KEY_ATTRIBUTES)
 
 
 def loan_from_item(item: Item) -> Loan:
@@ -217,18 +220,22 @@ class LoanLedger:
                 ConditionExpression=condition,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
-                # On a refused move DynamoDB returns the stored item: one request, no re-read.
+                # On a refused move DynamoDB returns the stored item: one request, no re-read
+                # (an emulator that ignores this costs one consistent read: refused_item).
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             ),
         )
         if refused is None:
             return
-        if refused.stored is not None and requested is not None:
-            raise InvalidTransitionError(
-                {"member_id": member_id, "loan_number": loan_number},
-                refused.stored.get("state", {}).get("S"),
-                requested,
-            ) from refused.error
+        if requested is not None:
+            # Refused, or absent? The item DynamoDB returned; one consistent read if none came.
+            stored = _dynamo.refused_item(refused, self._client, self.table_name, key, self._aws)
+            if stored is not None:
+                raise InvalidTransitionError(
+                    {"member_id": member_id, "loan_number": loan_number},
+                    stored.get("state", {}).get("S"),
+                    requested,
+                ) from refused.error
         raise ItemNotFoundError(
             {"member_id": member_id, "loan_number": loan_number}
         ) from refused.error

@@ -20,7 +20,10 @@ KEY_ATTRIBUTES = ("isbn",)
 
 
 def _to_record(book: Book) -> Record:
-    """A Book as a stored record; absent optional fields are left out."""
+    """A Book as a stored record; absent optional fields are left out.
+
+    Raises ``InvalidArgumentError`` for a record DynamoDB would refuse (key or item size).
+    """
     record: Record = {
         "isbn": book.isbn,
         "title": book.title,
@@ -32,6 +35,7 @@ def _to_record(book: Book) -> Record:
         record["copies"] = _checks.storable_int("copies", book.copies)
     if book.cover_thumbnail is not None:
         record["cover_thumbnail"] = book.cover_thumbnail
+    _checks.storable_record(record, KEY_ATTRIBUTES)
     return record
 
 

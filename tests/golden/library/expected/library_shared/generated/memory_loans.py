@@ -43,7 +43,10 @@ KEY_ATTRIBUTES = (
 
 
 def _to_record(loan: Loan) -> Record:
-    """A Loan as a stored record; absent optional fields are left out."""
+    """A Loan as a stored record; absent optional fields are left out.
+
+    Raises ``InvalidArgumentError`` for a record DynamoDB would refuse (key or item size).
+    """
     record: Record = {
         "member_id": loan.member_id,
         "loan_number": _checks.storable_int("loan_number", loan.loan_number),
@@ -53,6 +56,7 @@ def _to_record(loan: Loan) -> Record:
     }
     if loan.returned_at is not None:
         record["returned_at"] = _checks.storable_int("returned_at", loan.returned_at)
+    _checks.storable_record(record, KEY_ATTRIBUTES)
     return record
 
 
