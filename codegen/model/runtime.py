@@ -52,6 +52,7 @@ AWS_RUNTIME = RuntimeContract(
             "default_owner_id",
             "delete_partition",
             "encode_page_token",
+            "fenced_update",
             "field_validator",
             "LazyModule",
             "now",
@@ -76,6 +77,7 @@ AWS_RUNTIME = RuntimeContract(
             "select_variables",
         ),
         "_events": ("parse_routed_event",),
+        "_leases": ("DynamoLeases",),
         "_resources": (
             "BucketResource",
             "IndexResource",
@@ -102,7 +104,7 @@ SHARED_RUNTIME = RuntimeContract(
             "require_str_key",
             "storable_int",
         ),
-        "_clock": ("default_owner_id",),
+        "_clock": ("ProcessOwner", "default_owner_id"),
         "_lazy": ("lazy_attributes",),
         "_keys": (
             "KeyLayout",
@@ -120,8 +122,17 @@ SHARED_RUNTIME = RuntimeContract(
             "QueueReceiverWithProcessing",
             "QueueSenderWithAttributes",
         ),
-        "leases": ("HeldLease",),
+        "leases": (
+            "Fence",
+            "FenceSource",
+            "HeldLease",
+            "LeaseAttributes",
+            "LeaseTiming",
+            "check_lease_seconds",
+            "fencing",
+        ),
         "memory": (
+            "MemoryLeases",
             "MemoryObjectStorage",
             "MemoryQueueReceiver",
             "MemoryQueueSender",
