@@ -94,7 +94,7 @@ data "aws_iam_policy_document" "consumer_media_worker" {
 
   statement {
     sid       = "ReassemblyTriggeredItems"
-    actions   = ["dynamodb:UpdateItem"]
+    actions   = ["dynamodb:ConditionCheckItem", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.reassembly_triggered.arn]
   }
 

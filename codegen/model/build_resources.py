@@ -33,6 +33,17 @@ def build_queue(
         problems.append(
             Problem(f"{path}.{missing}", f"a redrive policy needs both; {present} is set")
         )
+    margin, timeout = (
+        data.get("heartbeat_margin_seconds"),
+        data.get("visibility_timeout_seconds", 30),
+    )
+    if isinstance(margin, int) and isinstance(timeout, int) and 3 * margin > timeout:
+        problems.append(
+            Problem(
+                f"{path}.heartbeat_margin_seconds",
+                f"at most a third of visibility_timeout_seconds ({timeout}), got {margin}",
+            )
+        )
     if len(problems) > before:
         return None
     output = data["terraform_output"]
@@ -46,6 +57,7 @@ def build_queue(
         data.get("payload_model"),
         path,
         visibility_timeout_seconds=data.get("visibility_timeout_seconds", 30),
+        heartbeat_margin_seconds=data.get("heartbeat_margin_seconds"),
         max_receive_count=data.get("max_receive_count"),
         dead_letter_queue=data.get("dead_letter_queue"),
         max_message_bytes=data.get("max_message_bytes", spec.DEFAULT_MAX_MESSAGE_BYTES),

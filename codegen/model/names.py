@@ -87,6 +87,13 @@ TABLE_MODULE_NAMES = (
     "_models",
     "KEY_ATTRIBUTES",
     "HeldLease",
+    "DynamoLeases",
+    "ProcessOwner",
+    "Fence",
+    "FenceSource",
+    "LeaseAttributes",
+    "LeaseTiming",
+    "check_lease_seconds",
     "_LIFECYCLE_SOURCES",
     "_LIFECYCLE_FINAL",
     "IN_PROGRESS_MARKER",
@@ -101,6 +108,9 @@ TABLE_CLASS_NAMES = (
     "batch_retry",
     "clock",
     "owner_id",
+    "_owner",
+    "lease_timing",
+    "_leases",
     *(method for kind in KINDS.values() for method in kind.private_methods),
 )
 # Locals and builtins each generated method body uses, besides its schema-derived
@@ -154,6 +164,8 @@ ADAPTERS_MODULE_NAMES = (
     "Adapters",
     "TYPE_CHECKING",
     "HeldLease",
+    "Fence",
+    "FenceSource",
 )
 ADAPTERS_FIELDS = ("backend", "objects")
 MEMORY_TABLE_MODULE_NAMES = (
@@ -174,14 +186,33 @@ MEMORY_TABLE_MODULE_NAMES = (
     "_STARTED",
     "_OWNER",
     "_EXPIRES",
-    "_held_by",
+    "_TOKEN",
     "HeldLease",
+    "ProcessOwner",
+    "Fence",
+    "FenceSource",
+    "fencing",
+    "LeaseAttributes",
+    "LeaseTiming",
+    "check_lease_seconds",
+    "MemoryLeases",
     "InvalidTransitionError",
     "_LIFECYCLE_SOURCES",
     "_LIFECYCLE_FINAL",
     "IN_PROGRESS_MARKER",
 )
-MEMORY_CLASS_NAMES = ("__init__", "__repr__", "state", "table_name", "_table", "clock", "owner_id")
+MEMORY_CLASS_NAMES = (
+    "__init__",
+    "__repr__",
+    "state",
+    "table_name",
+    "_table",
+    "clock",
+    "owner_id",
+    "_owner",
+    "lease_timing",
+    "_leases",
+)
 MEMORY_BACKEND_NAMES = (
     "annotations",
     "__all__",

@@ -52,6 +52,7 @@ AWS_RUNTIME = RuntimeContract(
             "default_owner_id",
             "delete_partition",
             "encode_page_token",
+            "fenced_update",
             "field_validator",
             "LazyModule",
             "now",
@@ -78,6 +79,7 @@ AWS_RUNTIME = RuntimeContract(
             "select_variables",
         ),
         "_events": ("parse_routed_event",),
+        "_leases": ("DynamoLeases",),
         "_resources": (
             "BucketResource",
             "IndexResource",
@@ -105,7 +107,7 @@ SHARED_RUNTIME = RuntimeContract(
             "storable_int",
             "storable_record",
         ),
-        "_clock": ("default_owner_id",),
+        "_clock": ("ProcessOwner", "default_owner_id"),
         "_lazy": ("lazy_attributes",),
         "_keys": (
             "KeyLayout",
@@ -123,8 +125,17 @@ SHARED_RUNTIME = RuntimeContract(
             "QueueReceiverWithProcessing",
             "QueueSenderWithAttributes",
         ),
-        "leases": ("HeldLease",),
+        "leases": (
+            "Fence",
+            "FenceSource",
+            "HeldLease",
+            "LeaseAttributes",
+            "LeaseTiming",
+            "check_lease_seconds",
+            "fencing",
+        ),
         "memory": (
+            "MemoryLeases",
             "MemoryObjectStorage",
             "MemoryQueueReceiver",
             "MemoryQueueSender",

@@ -280,6 +280,16 @@ class TableSpec:
         """The class names an ``owner_id`` and hands out ``HeldLease`` contexts (a lease pattern)."""
         return any(p.holds_leases for p in self.patterns)
 
+    @property
+    def lease(self) -> AccessPattern | None:
+        """The table's lease pattern (``kinds.lease.LeasePattern``), or ``None``: one per lock table."""
+        return next((p for p in self.patterns if p.holds_leases), None)
+
+    @property
+    def fenced_writes(self) -> bool:
+        """Some method takes ``fence=`` (a write conditioned on a lease's token)."""
+        return any(p.fenced for p in self.patterns)
+
 
 @dataclass(frozen=True)
 class QueueSpec:
@@ -292,6 +302,7 @@ class QueueSpec:
     payload_model: str | None
     schema_path: str
     visibility_timeout_seconds: int = 30
+    heartbeat_margin_seconds: int | None = None  # None: the receiver's default
     max_receive_count: int | None = None  # with dead_letter_queue: the redrive policy
     dead_letter_queue: str | None = None
     # SQS MaximumMessageSize; the sender checks it before any request.
@@ -649,6 +660,7 @@ class AccessPattern:
     uses_page_token: ClassVar[bool] = False
     uses_clock: ClassVar[bool] = False
     holds_leases: ClassVar[bool] = False  # the class gets an owner_id; HeldLease is imported
+    fenced: ClassVar[bool] = False  # its write takes ``fence=`` (FenceSource is imported)
     writes_in_batches: ClassVar[bool] = False  # the class gets a ``batch_retry`` policy
     # Locals and builtins its method bodies use (checked by tests/codegen/test_generated_names).
     method_locals: ClassVar[tuple[str, ...]] = ()

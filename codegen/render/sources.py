@@ -218,6 +218,13 @@ def _adapters_module(schema: m.SchemaSpec) -> SharedModule:
             ],
             "models": sorted({name for table in schema.tables for name in table_models(table)}),
             "uses_leases": any(table.holds_leases for table in schema.tables),
+            "uses_fences": any(table.fenced_writes for table in schema.tables),
+            "lease_imports": sorted(
+                {
+                    *(["Fence", "HeldLease"] if any(t.holds_leases for t in schema.tables) else []),
+                    *(["FenceSource"] if any(t.fenced_writes for t in schema.tables) else []),
+                }
+            ),
         },
     )
 

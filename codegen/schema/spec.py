@@ -182,6 +182,13 @@ QUEUE_FIELDS: dict[str, Field] = {
         minimum=1,
         maximum=43200,
     ),
+    "heartbeat_margin_seconds": Field(
+        "integer",
+        "processing() counts a message lost this many seconds before its visibility deadline, "
+        "on the worker's monotonic clock (default: a tenth of the timeout, at most 30); at most "
+        "a third of visibility_timeout_seconds.",
+        minimum=1,
+    ),
     "max_receive_count": Field(
         "integer",
         "Receives before a message moves to dead_letter_queue (Terraform's redrive_policy maxReceiveCount).",

@@ -35,9 +35,11 @@ from stereo_spot_shared._lazy import LazyModule as LazyModule  # generated modul
 from stereo_spot_shared.errors import (
     CorruptItemError,
     InvalidPageTokenError,
+    LeaseLostError,
     StereoSpotError,
 )
 from stereo_spot_shared.interfaces import PageToken
+from stereo_spot_shared.leases import FenceSource, fencing
 
 from ._errors import AWS_ERRORS, AwsCall, Resource, error_code, error_message, service_error
 from ._retry import BatchRetry, retry_leftovers
@@ -46,8 +48,11 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import (
         AttributeValueTypeDef,
+        ConditionCheckTypeDef,
         QueryInputTypeDef,
         QueryOutputTypeDef,
+        UpdateItemInputTypeDef,
+        UpdateTypeDef,
     )
 
     Item = dict[str, AttributeValueTypeDef]
@@ -162,6 +167,70 @@ def refused_item(
         response = client.get_item(TableName=table_name, Key=key, ConsistentRead=True)
     item = response.get("Item")
     return dict(item) if item else None
+
+
+def fenced_update(
+    client: DynamoDBClient,
+    aws: AwsCall,
+    request: UpdateItemInputTypeDef,
+    fence: FenceSource | None,
+) -> Refused | None:
+    """One conditional UpdateItem, or with a ``fence`` the same update behind a lease check.
+
+    Fenced: one ``TransactWriteItems`` -- a ``ConditionCheck`` that the lease
+    item still carries the fence's token and owner, and the update -- so
+    DynamoDB itself refuses a zombie holder's write and writes nothing
+    (``LeaseLostError``). The update's own refused condition comes back as
+    ``Refused``, as from ``conditional_write``.
+    """
+    with fencing(fence) as held:
+        if held is None:
+            return conditional_write(aws, lambda: client.update_item(**request))
+        check: ConditionCheckTypeDef = {
+            "TableName": held.table_name,
+            "Key": {name: _attribute_value(value) for name, value in held.key.items()},
+            "ConditionExpression": "#t = :t AND #o = :o AND attribute_exists(#e)",
+            "ExpressionAttributeNames": {
+                "#t": held.token_attribute,
+                "#o": held.owner_attribute,
+                "#e": held.expires_attribute,
+            },
+            "ExpressionAttributeValues": {
+                ":t": {"N": str(held.token)},
+                ":o": {"S": held.owner},
+            },
+        }
+        update = cast("UpdateTypeDef", {k: v for k, v in request.items() if k != "ReturnValues"})
+        with aws:
+            try:
+                client.transact_write_items(
+                    TransactItems=[{"ConditionCheck": check}, {"Update": update}]
+                )
+            except ClientError as error:
+                if error_code(error) != "TransactionCanceledException":
+                    raise
+                reasons = cast(
+                    "list[Mapping[str, Any]]", error.response.get("CancellationReasons", [])
+                )
+                codes = [reason.get("Code") for reason in reasons]
+                if codes[:1] == ["ConditionalCheckFailed"]:
+                    raise LeaseLostError(held.table_name, held.key_value, held.token) from error
+                if codes[1:2] == ["ConditionalCheckFailed"]:
+                    item = reasons[1].get("Item")
+                    stored = (
+                        cast("Item", dict(item)) if isinstance(item, Mapping) and item else None
+                    )
+                    return Refused(error, stored)
+                raise
+    return None
+
+
+def _attribute_value(value: str | int | bytes) -> AttributeValueTypeDef:
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bytes):
+        return {"B": value}
+    return {"N": str(value)}
 
 
 def one_of(name: str, allowed: Sequence[str], values: Item, placeholder: str) -> str:
@@ -425,6 +494,7 @@ __all__ = [
     "encode_page_token",
     "error_message",
     "field_validator",
+    "fenced_update",
     "is_condition_failure",
     "is_validation_error",
     "now",

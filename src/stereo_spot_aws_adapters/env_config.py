@@ -149,6 +149,7 @@ def chunking_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueue
         wait_time_seconds=wait_time_seconds,
         env_variable=CHUNKING_QUEUE_URL,
         visibility_timeout_seconds=900,
+        heartbeat_margin_seconds=30,
     )
 
 
@@ -175,6 +176,7 @@ def video_worker_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQ
         wait_time_seconds=wait_time_seconds,
         env_variable=VIDEO_WORKER_QUEUE_URL,
         visibility_timeout_seconds=3600,
+        heartbeat_margin_seconds=60,
     )
 
 
@@ -201,6 +203,7 @@ def reassembly_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQue
         wait_time_seconds=wait_time_seconds,
         env_variable=REASSEMBLY_QUEUE_URL,
         visibility_timeout_seconds=1800,
+        heartbeat_margin_seconds=30,
     )
 
 

@@ -27,6 +27,9 @@ OPERATION_ACTIONS: Mapping[tuple[str, str], str] = MappingProxyType(
         ("dynamodb", "BatchWriteItem"): "dynamodb:BatchWriteItem",
         ("dynamodb", "BatchGetItem"): "dynamodb:BatchGetItem",
         ("dynamodb", "DescribeTable"): "dynamodb:DescribeTable",
+        # A TransactWriteItems is authorized item by item: a fenced write's lease check
+        # (its ConditionCheck) needs this action on the lock table, its Update UpdateItem.
+        ("dynamodb", "ConditionCheckItem"): "dynamodb:ConditionCheckItem",
         # SQS: the batch operations are authorized by their single-message actions.
         ("sqs", "SendMessage"): "sqs:SendMessage",
         ("sqs", "SendMessageBatch"): "sqs:SendMessage",

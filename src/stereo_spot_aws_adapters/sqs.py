@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
@@ -263,6 +264,7 @@ class SQSQueueReceiver:
         env_variable: EnvVariable | None = None,
         visibility_timeout_seconds: int | None = None,
         on_malformed: Callable[[str, MalformedEventError], None] | None = None,
+        heartbeat_margin_seconds: float | None = None,
     ) -> None:
         _check_queue_url(queue_url)
         check_wait_time(wait_time_seconds)
@@ -270,6 +272,9 @@ class SQSQueueReceiver:
         self.visibility_timeout_seconds = visibility_timeout_seconds
         """The queue's visibility timeout (the schema's); when ``None``, ``processing`` holds
         each message in windows of ``UNKNOWN_QUEUE_WINDOW_SECONDS`` it sets itself."""
+        self.heartbeat_margin_seconds = heartbeat_margin_seconds
+        """How long before its visibility deadline ``processing`` counts a message lost (the
+        schema's); a tenth of the timeout, at most 30 s, when ``None``."""
         self.on_malformed = on_malformed
         """Called with the message id and error of each message ``receive`` skips as malformed."""
         self.queue_url = queue_url
@@ -294,6 +299,7 @@ class SQSQueueReceiver:
         stereo_spot_aws_adapters dlq QUEUE`` lists it).
         """
         check_max_messages(max_messages)
+        sent_at = time.monotonic()  # each message's visibility deadline counts from here
         with self._aws:
             response = self._client.receive_message(
                 QueueUrl=self.queue_url,
@@ -305,7 +311,7 @@ class SQSQueueReceiver:
         received: list[QueueMessage] = []
         for message in response.get("Messages", []):
             try:
-                received.append(_decode(message))
+                received.append(_decode(message, sent_at))
             except MalformedEventError as error:
                 logger.warning(
                     "skipped a malformed message on %s, left for the dead-letter queue: %s",
@@ -337,6 +343,7 @@ class SQSQueueReceiver:
             retry_delay_seconds=retry_delay,
             handle_gone=receipt_handle_gone,
             span_name=self._span_name,
+            margin_seconds=self.heartbeat_margin_seconds,
         )
 
     def processing_batch(
@@ -359,6 +366,7 @@ class SQSQueueReceiver:
             retry_delay_seconds=retry_delay,
             handle_gone=receipt_handle_gone,
             span_name=self._span_name,
+            margin_seconds=self.heartbeat_margin_seconds,
         )
 
     def _visibility_timeout(self, messages: Sequence[QueueMessage]) -> int:
@@ -598,7 +606,7 @@ def _log_gave_up(queue_url: str, action: str, total: int, outcome: _BatchOutcome
     )
 
 
-def _decode(message: MessageTypeDef) -> QueueMessage:
+def _decode(message: MessageTypeDef, received_at: float | None = None) -> QueueMessage:
     message_id = message["MessageId"]
     raw = message["Body"]
     marker = message.get("MessageAttributes", {}).get(ENCODING_ATTRIBUTE)
@@ -634,6 +642,7 @@ def _decode(message: MessageTypeDef) -> QueueMessage:
         receive_count=int(system.get("ApproximateReceiveCount", "1")),
         attributes=attributes,
         stable_id=stable_id_of(marker.get("DataType") if marker is not None else None, message_id),
+        received_at=received_at,
     )
 
 

@@ -67,6 +67,26 @@ class InvalidTransitionError(StereoSpotError):
         self.requested = requested
 
 
+class LeaseLostError(StereoSpotError):
+    """A write fenced by a lease was refused: the lease is no longer this holder's.
+
+    Raised by a write given ``fence=`` (``jobs.update(..., fence=lease)``) when
+    the lease item no longer carries the holder's fencing token (another worker
+    took the lease over, or it was completed or released); the refusal is the
+    store's own condition, so nothing was written. Stop the work: another
+    worker owns it now. ``key`` is the lease's key, ``token`` the refused token.
+    """
+
+    def __init__(self, table_name: str, key: object, token: int) -> None:
+        super().__init__(
+            f"the lease on {key!r} in {table_name!r} no longer carries fencing token {token}; "
+            "nothing was written"
+        )
+        self.table_name = table_name
+        self.key = key
+        self.token = token
+
+
 class ObjectNotFoundError(NotFoundError):
     """No object exists at this bucket and key."""
 

@@ -5,8 +5,17 @@ generated locks' ``hold`` renews leases with it. A heartbeat costs nothing
 until its first beat is due: one shared timer thread per process waits for
 every heartbeat's first beat, and only a heartbeat whose beat comes due gets a
 thread of its own (so a slow renewal never delays another claim's). Most blocks
-end long before that, so a worker loop starts no thread per message. The
-thread is a daemon and is always stopped and joined when the block exits
+end long before that, so a worker loop starts no thread per message.
+
+A claim is lost by **deadline**, not only by an answer that says so. The
+heartbeat keeps the claim's deadline on a monotonic clock: each confirmed
+beat moves it to the moment that beat's request was *sent* plus the claim's
+lifetime. ``lost`` turns ``True`` once the deadline less a safety ``margin``
+has passed without a newer confirmation -- whatever the endpoint is doing
+(silent, slow, or the process was paused). A confirmation that arrives after
+that point does not bring the claim back: the block may already have stopped.
+
+The thread is a daemon and is always stopped and joined when the block exits
 (normally, by an exception, or by ``KeyboardInterrupt``), so a beat never
 outlives the block; a killed process simply stops beating and the claim lapses
 on its own.
@@ -26,26 +35,34 @@ __all__ = ["Heartbeat", "beat_interval"]
 
 logger = logging.getLogger(__name__)
 
+Clock = Callable[[], float]
+"""Seconds on a monotonic clock (``time.monotonic``); tests pass a fake one."""
+
 
 def beat_interval(lifetime_seconds: float) -> float:
     """How often to renew a claim that lapses after ``lifetime_seconds``: three times per lifetime.
 
     Two beats can fail (a slow request, a throttled call) before the claim lapses.
     """
-    return max(lifetime_seconds / 3, 0.05)
+    return max(lifetime_seconds / 3, 0.001)
 
 
 class Heartbeat:
     """Calls ``beat`` every ``interval`` seconds on a daemon thread until stopped.
 
-    ``beat`` returns ``False`` when the claim is gone for good (another owner
-    took it, the receipt handle expired): the heartbeat then logs one WARNING
-    (unless ``report_loss`` is ``False``: a ``beat`` that logs each loss itself,
-    naming what was lost), sets ``lost`` and stops. An exception from ``beat`` (a network error) is not
-    a loss: the next beat tries again, and if the claim lapses meanwhile that
-    beat returns ``False``. ``context`` (what the claim is on, e.g. a lease's
-    ``table_name``, ``lease_key`` and ``owner``) goes into both WARNINGs, in the
-    message and as ``extra`` fields.
+    ``beat`` returns ``True`` when the claim was extended by ``lifetime``
+    seconds, and ``False`` when it is gone for good (another owner took it, the
+    receipt handle expired): the heartbeat then logs one WARNING (unless
+    ``report_loss`` is ``False``: a ``beat`` that logs each loss itself, naming
+    what was lost), sets ``lost`` and stops. An exception from ``beat`` (a
+    network error) is not a loss by itself: the next beat tries again -- but
+    the deadline keeps running, and when it passes the claim is lost.
+
+    ``confirm(sent_at)`` records a confirmation whose request was sent at
+    ``sent_at`` (the acquire that started the claim, before ``start``).
+    ``context`` (what the claim is on, e.g. a lease's ``table_name``,
+    ``lease_key`` and ``owner``) goes into the WARNINGs, in the message and as
+    ``extra`` fields.
     """
 
     def __init__(
@@ -53,58 +70,72 @@ class Heartbeat:
         beat: Callable[[], bool],
         interval: float,
         *,
+        lifetime: float,
+        margin: float,
+        clock: Clock = time.monotonic,
         name: str,
         context: Mapping[str, object] | None = None,
         report_loss: bool = True,
     ) -> None:
         self._beat = beat
         self._interval = interval
+        self._lifetime = lifetime
+        self._margin = margin
+        self._clock = clock
         self._name = name
         self._context = dict(context or {})
         self._report_loss = report_loss
         described = ", ".join(f"{key}={value!r}" for key, value in self._context.items())
         self._described = f" ({described})" if described else ""
+        self._deadline: float | None = None  # until the first confirm: no deadline yet
+        self._state = threading.Lock()
         self._stopped = threading.Event()
         self._lost = threading.Event()
+        self._reported = False
+        self._why = ""
+        self._frozen: bool | None = None
         self._thread: threading.Thread | None = None  # made when the first beat is due
         self._starting = threading.Lock()  # the timer starting the thread vs. stop()
         self._first_beat: int | None = None
 
     @property
+    def deadline(self) -> float | None:
+        """When the claim lapses, on ``clock`` (``None`` before the first confirmation).
+
+        ``lost`` turns ``True`` ``margin`` seconds earlier.
+        """
+        return self._deadline
+
+    @property
     def lost(self) -> bool:
-        return self._lost.is_set()
+        """The claim is gone: refused by the endpoint, or its deadline less the margin has passed."""
+        if self._frozen is not None:
+            return self._frozen
+        with self._state:
+            lost = self._expired()
+        if lost:
+            self._report()  # once, whoever notices first: this reader or the beat
+        return lost
 
-    def start(self) -> None:
-        """Beat every ``interval`` from now on; the thread starts when the first beat is due."""
-        self._first_beat = _timer().schedule(self._interval, self._first_beat_due)
+    def confirm(self, sent_at: float) -> None:
+        """A request sent at ``sent_at`` extended the claim by ``lifetime`` seconds.
 
-    def stop(self) -> None:
-        """Stop beating and wait for an in-flight beat to finish."""
-        self._stopped.set()
-        if self._first_beat is not None:
-            _timer().cancel(self._first_beat)
-        with self._starting:  # the timer may be starting the thread right now
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
+        Ignored once the claim is lost: a late answer never brings it back.
+        """
+        with self._state:
+            if self._deadline is None:
+                self._deadline = sent_at + self._lifetime
+            elif not self._expired():
+                self._deadline = max(self._deadline, sent_at + self._lifetime)
 
-    def _first_beat_due(self) -> None:
-        with self._starting:
-            if not self._stopped.is_set():
-                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        # Started when the first beat is due: beat, then wait for the next one.
-        while not self._stopped.is_set() and self._beat_once():
-            if self._stopped.wait(self._interval):
-                return
-
-    def _beat_once(self) -> bool:
-        """One beat; ``False`` once the claim is lost (stop beating)."""
+    def beat_once(self) -> bool:
+        """One beat, on the caller's thread; ``False`` when the claim is lost (stop beating)."""
+        if self.lost:
+            return False
+        sent_at = self._clock()
         try:
             alive = self._beat()
-        except Exception as error:  # a failed beat is retried at the next interval
+        except Exception as error:  # retried at the next beat, while the deadline allows
             logger.warning(
                 "%s%s: renewal failed (%s: %s); trying again in %.1f s",
                 self._name,
@@ -120,16 +151,76 @@ class Heartbeat:
             )
             return True
         if not alive:
-            if self._report_loss:
-                logger.warning(
-                    "%s%s: the claim is lost; stop the work, another worker may have it",
-                    self._name,
-                    self._described,
-                    extra={**self._context, "heartbeat": self._name},
-                )
-            self._lost.set()
+            with self._state:
+                if not self._lost.is_set():
+                    self._why = "another worker may have it"
+                self._lost.set()
+            self._report()
             return False
+        self.confirm(sent_at)
         return True
+
+    def start(self) -> None:
+        """Beat from now on; the thread starts when the first beat is due (``next_wait``)."""
+        self._first_beat = _timer().schedule(self.next_wait(), self._first_beat_due)
+
+    def stop(self) -> None:
+        """Stop beating, wait for an in-flight beat to finish, and fix ``lost`` from now on."""
+        self._stopped.set()
+        if self._first_beat is not None:
+            _timer().cancel(self._first_beat)
+        with self._starting:  # the timer may be starting the thread right now
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        self._frozen = self.lost
+
+    def _first_beat_due(self) -> None:
+        with self._starting:
+            if not self._stopped.is_set():
+                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+                self._thread.start()
+
+    def _expired(self) -> bool:
+        """Lost by answer or by deadline; called with ``_state`` held. Once lost, always lost."""
+        deadline = self._deadline
+        lapsed = deadline is not None and self._clock() >= deadline - self._margin
+        if lapsed and not self._lost.is_set():
+            self._why = "no renewal was confirmed before its deadline"
+            self._lost.set()
+        return self._lost.is_set()
+
+    def _report(self) -> None:
+        with self._state:
+            if self._reported:
+                return
+            self._reported = True
+        why = self._why
+        if self._report_loss:
+            logger.warning(
+                "%s%s: the claim is lost (%s); stop the work",
+                self._name,
+                self._described,
+                why,
+                extra={**self._context, "heartbeat": self._name},
+            )
+
+    def next_wait(self) -> float:
+        """Seconds until the next beat: ``interval``, or sooner when the deadline is nearer.
+
+        A claim that began long before ``start`` (a message received during a
+        long poll) is renewed while half the time to its deadline remains.
+        """
+        if self._deadline is None:
+            return self._interval
+        remaining = self._deadline - self._margin - self._clock()
+        return max(min(self._interval, remaining / 2), 0.001)
+
+    def _run(self) -> None:
+        # Started when the first beat is due: beat, then wait for the next one.
+        while not self._stopped.is_set() and self.beat_once():
+            if self._stopped.wait(self.next_wait()):
+                return
 
 
 class _Timer:

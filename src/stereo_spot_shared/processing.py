@@ -14,7 +14,15 @@ whole timeout, until the ``with`` block ends:
 - an extension fails because the receipt handle is no longer valid (the
   message was redelivered or deleted elsewhere): the message is *lost* --
   ``work.lost`` says so, the block can stop early, and on exit a lost message
-  is neither deleted nor touched.
+  is neither deleted nor touched;
+- no extension was confirmed before the visibility deadline, less the queue's
+  heartbeat margin, on this worker's monotonic clock (a silent endpoint, a
+  paused process): every message is lost the same way. SQS may accept a stale
+  receipt handle, so this never waits for the endpoint to refuse one. The
+  deadline starts when the ``receive`` that returned the message was *sent*
+  (``QueueMessage.received_at``).
+
+A child process forked inside the block never settles it: the parent does.
 
 Cloud-agnostic: any receiver with ``change_visibility`` and ``delete_batch``
 (``QueueReceiver``) can hand these out, with a test telling a vanished receipt
@@ -25,16 +33,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol
 
-from .errors import BatchWriteError, StereoSpotError
+from . import _clock
+from .errors import BatchWriteError, InvalidConfigurationError, StereoSpotError
 from .heartbeat import Heartbeat, beat_interval
 from .queue_message import QueueMessage
 from .tracing import continue_traces, tracing_active
 
-__all__ = ["BatchWork", "MessageWork", "VisibilityControl"]
+__all__ = ["BatchWork", "MessageWork", "VisibilityControl", "check_holdable", "default_margin"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +63,29 @@ HandleGone = Callable[[BaseException], bool]
 """Whether an error from ``change_visibility`` means the receipt handle no longer works."""
 
 
+def default_margin(visibility_timeout_seconds: int) -> float:
+    """The heartbeat margin of a queue the schema gives none: a tenth of its timeout, at most 30 s."""
+    return min(visibility_timeout_seconds / 10, 30.0)
+
+
+def check_holdable(visibility_timeout_seconds: int, margin_seconds: float) -> None:
+    """Refuse, before any request, a timeout too short to keep a message hidden with this margin.
+
+    A visibility timeout of 0 (read from the queue) would make every
+    extension show the message to other workers at once.
+    """
+    if visibility_timeout_seconds < 1:
+        raise InvalidConfigurationError(
+            f"the queue's visibility timeout is {visibility_timeout_seconds} s: a message "
+            "cannot be held (each extension would make it visible at once); set it to 1 s or more"
+        )
+    if not 0 < margin_seconds <= visibility_timeout_seconds / 3:
+        raise InvalidConfigurationError(
+            f"heartbeat margin {margin_seconds:g} s must be above 0 and at most a third of the "
+            f"visibility timeout ({visibility_timeout_seconds} s)"
+        )
+
+
 class _Holding:
     """The messages one block holds, the heartbeat keeping them hidden, and the settling on exit."""
 
@@ -65,8 +98,16 @@ class _Holding:
         retry_delay_seconds: int,
         handle_gone: HandleGone,
         span_name: str = "process",
+        margin_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        margin = (
+            default_margin(visibility_timeout_seconds) if margin_seconds is None else margin_seconds
+        )
+        check_holdable(visibility_timeout_seconds, margin)
         self._receiver = receiver
+        self._clock = clock
+        self._generation = _clock.fork_generation()
         self._messages = list(messages)
         self._timeout = visibility_timeout_seconds
         self._retry_delay = retry_delay_seconds
@@ -77,6 +118,9 @@ class _Holding:
         self._heartbeat = Heartbeat(
             self._extend,
             beat_interval(visibility_timeout_seconds),
+            lifetime=visibility_timeout_seconds,
+            margin=margin,
+            clock=clock,
             name="queue-visibility",
             report_loss=False,
         )
@@ -87,8 +131,19 @@ class _Holding:
     def _begin(self) -> None:
         if tracing_active():  # without a configured tracer provider a span is a no-op
             self._trace.enter_context(continue_traces(self._messages, self._span_name))
+        received = [m.received_at for m in self._messages if m.received_at is not None]
+        # Hidden since the receive that returned them was sent (a hand-built message: from now).
+        self._heartbeat.confirm(min(received, default=self._clock()))
         if self._messages:
             self._heartbeat.start()
+
+    def _inherited(self) -> bool:
+        """This is a child forked inside the block: the parent holds the messages."""
+        return self._generation != _clock.fork_generation()
+
+    def _deadline_passed(self) -> bool:
+        """No extension was confirmed in time: every message may be another worker's now."""
+        return self._inherited() or (bool(self._messages) and self._heartbeat.lost)
 
     def _extend(self) -> bool:
         """One beat: extend every held message; ``False`` once none is held any more.
@@ -115,6 +170,8 @@ class _Holding:
         return bool(self._held())
 
     def _held(self) -> list[int]:
+        if self._deadline_passed():
+            return []
         return [
             position
             for position in range(len(self._messages))
@@ -157,6 +214,8 @@ class _Holding:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        if self._inherited():
+            return  # a forked child leaving its parent's block: the parent settles it
         self._heartbeat.stop()
         try:
             self._settle(succeeded=exc_type is None)
@@ -176,6 +235,8 @@ class MessageWork(_Holding):
         handle_gone: HandleGone,
         retry_delay_seconds: int = 0,
         span_name: str = "process",
+        margin_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(
             receiver,
@@ -184,13 +245,15 @@ class MessageWork(_Holding):
             retry_delay_seconds=retry_delay_seconds,
             handle_gone=handle_gone,
             span_name=span_name,
+            margin_seconds=margin_seconds,
+            clock=clock,
         )
         self.message = message
 
     @property
     def lost(self) -> bool:
-        """The message's receipt handle stopped working: another worker may be processing it."""
-        return bool(self._lost)
+        """The message may be another worker's: its handle stopped working, or its deadline passed."""
+        return bool(self._lost) or self._deadline_passed()
 
     def __enter__(self) -> MessageWork:
         self._begin()
@@ -209,6 +272,8 @@ class BatchWork(_Holding):
         handle_gone: HandleGone,
         retry_delay_seconds: int = 0,
         span_name: str = "process",
+        margin_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(
             receiver,
@@ -217,12 +282,20 @@ class BatchWork(_Holding):
             retry_delay_seconds=retry_delay_seconds,
             handle_gone=handle_gone,
             span_name=span_name,
+            margin_seconds=margin_seconds,
+            clock=clock,
         )
         self.messages: tuple[QueueMessage, ...] = tuple(messages)
 
     @property
     def lost(self) -> list[QueueMessage]:
-        """Messages whose receipt handles stopped working; they are left alone on exit."""
+        """Messages that may be another worker's now; they are left alone on exit.
+
+        Those whose receipt handles stopped working, or every message not given
+        back once the visibility deadline passed unconfirmed.
+        """
+        if self._deadline_passed():
+            return [m for p, m in enumerate(self._messages) if p not in self._given_back]
         return [self._messages[p] for p in sorted(self._lost)]
 
     def give_back(self, message: QueueMessage) -> None:

@@ -36,3 +36,6 @@ class QueueMessage:
     receive_count: int = field(default=1, kw_only=True)
     attributes: Mapping[str, MessageAttributeValue] = field(default_factory=dict, kw_only=True)
     stable_id: str = field(default="", kw_only=True)
+    received_at: float | None = field(default=None, kw_only=True, compare=False)
+    """When the ``receive`` that returned it was sent, on ``time.monotonic``: its visibility
+    deadline counts from then (``processing``). ``None`` for a message built by hand."""

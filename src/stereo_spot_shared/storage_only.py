@@ -22,6 +22,7 @@ STORAGE_ONLY_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
         "reassembly_started_at",
         "lease_owner",
         "lease_expires_at",
+        "lease_token",
     ),
 }
 """For each table: the attributes only the generated code reads, in declaration order."""

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from stereo_spot_shared import Adapters
+from stereo_spot_shared.leases import LeaseTiming
 from tests.conformance.conftest import Backend, another
 
 NOW = 1_800_000_000
@@ -67,7 +68,12 @@ def test_a_lapsed_lease_can_be_taken_over_and_only_the_holder_renews_releases_co
     assert lock.renew(job_id, lease_seconds=30, owner="a") is True  # now held until NOW + 50
     lock.clock = lambda: NOW + 45
     assert lock.try_acquire(job_id, owner="b") is False, "renewed, so not lapsed"
+    skew = int(lock.lease_timing.tolerated_skew_seconds)
     lock.clock = lambda: NOW + 51
+    assert lock.try_acquire(job_id, owner="b") is False, "lapsed, but a's clock may be behind"
+    lock.clock = lambda: NOW + 51 + skew
+    assert lock.try_acquire(job_id, owner="b") is False, "not yet a second past the skew"
+    lock.clock = lambda: NOW + 52 + skew
     assert lock.try_acquire(job_id, lease_seconds=30, owner="b") is True, "lapsed: taken over"
     assert lock.renew(job_id, owner="a") is False, "a lost it"
 
@@ -77,7 +83,7 @@ def test_a_lapsed_lease_can_be_taken_over_and_only_the_holder_renews_releases_co
     lock.clock = lambda: NOW + 10_000_000
     assert lock.try_acquire(job_id, owner="d") is False, "completed: never claimed again"
     assert lock.renew(job_id, owner="c") is False
-    with pytest.raises(ValueError, match="lease_seconds must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="lease_seconds must be from 1 to 604800, got 0"):
         lock.try_acquire(job_id, lease_seconds=0)
 
 
@@ -116,6 +122,7 @@ def test_a_lease_taken_over_under_hold_is_one_warning_naming_the_lease(
     backend: Backend, adapters: Adapters, caplog: pytest.LogCaptureFixture
 ) -> None:
     holder, rival = another(adapters.reassembly_triggered), another(adapters.reassembly_triggered)
+    holder.lease_timing = LeaseTiming(margin_seconds=0.1, tolerated_skew_seconds=0)
     holder.clock = lambda: NOW  # every renewal of the holder ends at NOW + 1
     rival.clock = lambda: NOW + 3600  # so to the rival the lease has always lapsed
     job_id = backend.unique("job")
@@ -130,12 +137,13 @@ def test_a_lease_taken_over_under_hold_is_one_warning_naming_the_lease(
         assert lease.lost
     assert not lease.completed
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert lease.owner.startswith("holder/"), "each block is its own owner"
     assert [(r.name, r.getMessage()) for r in warnings] == [
         (
             "stereo_spot_shared.heartbeat",
             f"lease-renewal:{job_id!r} (table_name={holder.table_name!r}, "
-            f"lease_key={job_id!r}, owner='holder'): "
-            "the claim is lost; stop the work, another worker may have it",
+            f"lease_key={job_id!r}, owner={lease.owner!r}): "
+            "the claim is lost (another worker may have it); stop the work",
         )
     ]
     assert rival.renew(job_id, owner="rival") is True, "the rival holds it"

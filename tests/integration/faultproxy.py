@@ -6,6 +6,10 @@ of the requests a ``match`` predicate selects are answered by the proxy itself
 with a fault: DynamoDB throttling, an HTTP 500, an S3 ``503 SlowDown``, or a
 connection closed without any response. A ``rewrite`` middleware can also
 change requests and responses (e.g. report some batch entries as failed).
+``delay_seconds`` holds every selected request that long before forwarding it,
+and ``go_silent(seconds)`` makes the proxy answer nothing for a window: each
+request arriving in it hangs until the window ends, then its connection is
+closed with no response (a partitioned or frozen endpoint).
 
 Headers are forwarded as the client sent them, Host included: the client signs
 for the proxy's host and port, and moto does not verify signatures.
@@ -19,6 +23,7 @@ import json
 import random
 import socket
 import threading
+import time
 import uuid
 import zlib
 from collections import Counter
@@ -135,6 +140,7 @@ class FaultProxy:
         max_faults_per_call: int | None = None,
         rewrite: Rewrite | None = None,
         serialize: bool = False,
+        delay_seconds: float = 0.0,
     ) -> None:
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"rate must be between 0 and 1, got {rate}")
@@ -149,6 +155,9 @@ class FaultProxy:
         self.match = match
         self.max_faults_per_call = max_faults_per_call
         self.rewrite = rewrite
+        self.delay_seconds = delay_seconds
+        self._silent_until = 0.0
+        self._silent_match: Callable[[ProxiedRequest], bool] | None = None
         self._random = random.Random(seed)
         self._lock = threading.Lock()
         self._upstream_lock: threading.Lock | None = threading.Lock() if serialize else None
@@ -203,6 +212,23 @@ class FaultProxy:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def go_silent(
+        self, seconds: float, *, match: Callable[[ProxiedRequest], bool] | None = None
+    ) -> None:
+        """Answer nothing (to the requests ``match`` selects) for ``seconds`` from now."""
+        with self._lock:
+            self._silent_match = match
+            self._silent_until = time.monotonic() + seconds
+
+    def silence(self, request: ProxiedRequest) -> float:
+        """Seconds ``request`` must hang unanswered (0: the proxy is not silent to it)."""
+        with self._lock:
+            remaining = self._silent_until - time.monotonic()
+            match = self._silent_match
+        if remaining <= 0 or (match is not None and not match(request)):
+            return 0.0
+        return remaining
 
     def choose_fault(self, request: ProxiedRequest) -> Fault | None:
         """The fault to answer ``request`` with, or ``None`` to forward it."""
@@ -301,7 +327,18 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             body=self._read_body(),
         )
         proxy = self.owner
-        fault = proxy.choose_fault(request)
+        hang = proxy.silence(request)
+        if hang > 0:
+            time.sleep(hang)
+            fault: Fault | None = Fault.DROP
+        else:
+            fault = proxy.choose_fault(request)
+            if (
+                fault is None
+                and proxy.delay_seconds
+                and (proxy.match is None or proxy.match(request))
+            ):
+                time.sleep(proxy.delay_seconds)
         if fault is Fault.DROP:
             # The client sees its connection closed with no response at all.
             self.close_connection = True

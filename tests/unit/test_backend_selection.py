@@ -138,6 +138,7 @@ AWS_PATH_MODULES = {
     "stereo_spot_aws_adapters._dynamo",
     "stereo_spot_aws_adapters._env",
     "stereo_spot_aws_adapters._errors",
+    "stereo_spot_aws_adapters._leases",  # the lock adapter's runtime (i21), built with the bundle
     "stereo_spot_aws_adapters._logging",
     "stereo_spot_aws_adapters._retry",
     "stereo_spot_aws_adapters.iam_actions",

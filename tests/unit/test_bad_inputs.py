@@ -235,7 +235,7 @@ BAD_INPUTS: list[tuple[str, Call, type[BaseException], str]] = [
         "lease-seconds-zero",
         lambda w: w.lock.try_acquire("job-1", lease_seconds=0),
         InvalidArgumentError,
-        r"lease_seconds must be at least 1, got 0",
+        r"lease_seconds must be from 1 to 604800, got 0",
     ),
     (
         "max-messages-11",
@@ -291,7 +291,7 @@ BAD_INPUTS: list[tuple[str, Call, type[BaseException], str]] = [
         "renew-lease-zero",
         lambda w: w.lock.renew("job-1", lease_seconds=0),
         InvalidArgumentError,
-        r"lease_seconds must be at least 1, got 0",
+        r"lease_seconds must be from 1 to 604800, got 0",
     ),
     (
         "release-empty",

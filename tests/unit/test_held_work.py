@@ -195,7 +195,7 @@ def test_a_due_beat_starts_its_thread_and_stop_joins_it() -> None:
         beats.set()
         return True
 
-    heartbeat = Heartbeat(beat, 0.05, name="lease-renewal:'due'")
+    heartbeat = Heartbeat(beat, 0.05, lifetime=60, margin=1, name="lease-renewal:'due'")
     heartbeat.start()
     assert beating_threads() == []  # not due yet
     assert beats.wait(timeout=30)
@@ -208,28 +208,26 @@ def test_a_failed_beat_and_a_lost_claim_are_warnings(caplog: pytest.LogCaptureFi
     from stereo_spot_shared.heartbeat import Heartbeat
 
     outcomes: list[object] = [ConnectionError("reset by peer"), True, False]
-    done = threading.Event()
 
     def beat() -> bool:
         outcome = outcomes.pop(0)
-        if not outcomes:
-            done.set()
         if isinstance(outcome, Exception):
             raise outcome
         return bool(outcome)
 
-    heartbeat = Heartbeat(beat, 0.01, name="lease-renewal:'job-9'")
+    heartbeat = Heartbeat(
+        beat, 0.01, lifetime=10, margin=1, clock=lambda: 0.0, name="lease-renewal:'job-9'"
+    )
+    heartbeat.confirm(0.0)
     with caplog.at_level(logging.WARNING, logger="stereo_spot_shared"):
-        heartbeat.start()
-        assert done.wait(timeout=30)
-        heartbeat.stop()
+        assert [heartbeat.beat_once() for _ in range(3)] == [True, True, False]
 
     assert heartbeat.lost
     records = [r for r in caplog.records if r.name == "stereo_spot_shared.heartbeat"]
     assert [r.getMessage() for r in records] == [
         "lease-renewal:'job-9': renewal failed (ConnectionError: reset by peer); "
         "trying again in 0.0 s",
-        "lease-renewal:'job-9': the claim is lost; stop the work, another worker may have it",
+        "lease-renewal:'job-9': the claim is lost (another worker may have it); stop the work",
     ]
     assert records[0].heartbeat == "lease-renewal:'job-9'"  # type: ignore[attr-defined]
     assert records[0].error_type == "ConnectionError"  # type: ignore[attr-defined]

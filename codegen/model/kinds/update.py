@@ -30,8 +30,11 @@ class UpdatePattern(AccessPattern):
         ),
     }
     operations: ClassVar[tuple[str, ...]] = ("UpdateItem",)
+    fenced: ClassVar[bool] = True
     method_locals: ClassVar[tuple[str, ...]] = (
         *KEY_LOCALS,
+        "fence",
+        "request",
         "key",
         "names",
         "values",
@@ -47,6 +50,8 @@ class UpdatePattern(AccessPattern):
     )
     memory_method_locals: ClassVar[tuple[str, ...]] = (
         *KEY_LOCALS,
+        "fence",
+        "held",
         "key",
         "changes",
         "record",
@@ -97,7 +102,10 @@ class UpdatePattern(AccessPattern):
             f"{a.name}: {a.python_type}{' | str' if a.python_kind == 'enum' else ''} | None = None, "
             for a in self.fields
         )
-        return f"    def {self.name}(self, {key_params(table)}, *, {keywords}) -> None:"
+        return (
+            f"    def {self.name}(self, {key_params(table)}, *, {keywords}"
+            "fence: FenceSource | None = None) -> None:"
+        )
 
     def parameters(
         self, table: m.TableSpec, keys: tuple[Name, ...], model: tuple[Name, ...]

@@ -13,6 +13,7 @@ from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_shared.errors import InvalidTransitionError, JobNotFoundError
 from stereo_spot_shared.interfaces import PageToken
+from stereo_spot_shared.leases import FenceSource
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -246,6 +247,7 @@ class DynamoDBJobStore:
         total_segments: int | None = None,
         completed_at: int | None = None,
         failure_reason: str | None = None,
+        fence: FenceSource | None = None,
     ) -> None:
         """Set the given fields on an existing Job; ``None`` leaves a field alone.
 
@@ -257,6 +259,10 @@ class DynamoDBJobStore:
         requested one. Setting the value it already has succeeds (a retry is safe);
         any other move raises ``InvalidTransitionError`` naming the current and
         requested values, and writes nothing.
+
+        With ``fence=lease`` (a ``HeldLease``), the write happens only while the
+        lease still carries the holder's fencing token: DynamoDB checks it in
+        the same transaction and ``LeaseLostError`` means nothing was written.
         """
         key: Item = {"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}}
         names: dict[str, str] = {"#key": "job_id"}
@@ -297,21 +303,23 @@ class DynamoDBJobStore:
             assignments.append("#failure_reason = :failure_reason")
         if not assignments:
             return
-        refused = _dynamo.conditional_write(
+        refused = _dynamo.fenced_update(
+            self._client,
             self._aws,
-            lambda: self._client.update_item(
-                TableName=self.table_name,
-                Key=key,
-                UpdateExpression="SET "
+            {
+                "TableName": self.table_name,
+                "Key": key,
+                "UpdateExpression": "SET "
                 + ", ".join(assignments)
                 + (" REMOVE " + ", ".join(removals) if removals else ""),
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
                 # On a refused move DynamoDB returns the stored item: one request, no re-read
                 # (an emulator that ignores this costs one consistent read: refused_item).
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            ),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            },
+            fence,
         )
         if refused is None:
             return

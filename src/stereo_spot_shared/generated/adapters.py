@@ -24,7 +24,7 @@ from stereo_spot_shared.interfaces import (
 )
 
 if TYPE_CHECKING:
-    from stereo_spot_shared.leases import HeldLease
+    from stereo_spot_shared.leases import Fence, FenceSource, HeldLease
 
     # Annotations only: the bundle's Protocols do not import the models (or pydantic).
     from stereo_spot_shared.models import Job, JobListItem, JobStatus, SegmentCompletion
@@ -47,6 +47,7 @@ class JobsTable(JobStore, Protocol):
         total_segments: int | None = None,
         completed_at: int | None = None,
         failure_reason: str | None = None,
+        fence: FenceSource | None = None,
     ) -> None: ...
 
     def delete(self, job_id: str) -> None: ...
@@ -87,11 +88,25 @@ class ReassemblyTriggeredTable(ReassemblyLock, Protocol):
         self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None
     ) -> bool: ...
 
+    def acquire_token(
+        self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None
+    ) -> int | None: ...
+
     def renew(self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None) -> bool: ...
 
-    def release(self, job_id: str, *, owner: str | None = None) -> bool: ...
+    def renew_token(
+        self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None
+    ) -> int | None: ...
 
-    def complete(self, job_id: str, *, owner: str | None = None) -> bool: ...
+    def release(
+        self, job_id: str, *, owner: str | None = None, token: int | None = None
+    ) -> bool: ...
+
+    def complete(
+        self, job_id: str, *, owner: str | None = None, token: int | None = None
+    ) -> bool: ...
+
+    def fence(self, job_id: str, *, owner: str, token: int) -> Fence: ...
 
     def hold(
         self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None

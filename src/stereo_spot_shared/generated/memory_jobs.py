@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from stereo_spot_shared import _checks
 from stereo_spot_shared.errors import InvalidTransitionError, JobNotFoundError
 from stereo_spot_shared.interfaces import PageToken
+from stereo_spot_shared.leases import FenceSource, fencing
 from stereo_spot_shared.memory import MemoryState, MemoryTable, Record
 from stereo_spot_shared.models import Job, JobListItem, JobStatus
 
@@ -171,6 +172,7 @@ class MemoryJobsTable:
         total_segments: int | None = None,
         completed_at: int | None = None,
         failure_reason: str | None = None,
+        fence: FenceSource | None = None,
     ) -> None:
         """Set the given fields on an existing Job; ``None`` leaves a field alone.
 
@@ -179,6 +181,8 @@ class MemoryJobsTable:
         ``status`` moves only as the schema's lifecycle allows;
         setting the value it already has succeeds, any other move raises
         ``InvalidTransitionError`` and writes nothing.
+        With ``fence=lease``, the write happens only while the lease still
+        carries the holder's fencing token (``LeaseLostError``: nothing written).
         """
         key = (_checks.require_str_key("job_id", job_id),)
         changes: Record = {}
@@ -204,12 +208,14 @@ class MemoryJobsTable:
         if not changes:
             return
         allowed = () if requested is None else _LIFECYCLE_SOURCES[requested]
-        changed, current = self._table.update_where(
-            key,
-            lambda record: requested is None or record.get("status") in allowed,
-            changes,
-            removals,
-        )
+        with fencing(fence) as held:
+            changed, current = self._table.update_where(
+                key,
+                lambda record: requested is None or record.get("status") in allowed,
+                changes,
+                removals,
+                fence=held,
+            )
         if changed:
             return
         if current is not None and requested is not None:

@@ -9,22 +9,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from stereo_spot_shared import _checks
-from stereo_spot_shared._clock import default_owner_id
-from stereo_spot_shared.leases import HeldLease
-from stereo_spot_shared.memory import MemoryState, MemoryTable, Record
+from stereo_spot_shared._clock import ProcessOwner
+from stereo_spot_shared.leases import (
+    Fence,
+    HeldLease,
+    LeaseAttributes,
+    LeaseTiming,
+    check_lease_seconds,
+)
+from stereo_spot_shared.memory import MemoryLeases, MemoryState, MemoryTable, Record
 
 __all__ = ["MemoryReassemblyTriggeredTable"]
 
 KEY_ATTRIBUTES = ("job_id",)
-
 _STARTED = "reassembly_started_at"
 _OWNER = "lease_owner"
 _EXPIRES = "lease_expires_at"
-
-
-def _held_by(record: Record, owner: str) -> bool:
-    """Whether ``owner`` holds a lease on the record (a completed claim has no expiry left)."""
-    return record.get(_OWNER) == owner and _EXPIRES in record
+_TOKEN = "lease_token"
 
 
 class MemoryReassemblyTriggeredTable:
@@ -39,7 +40,19 @@ class MemoryReassemblyTriggeredTable:
         self.table_name = "reassembly_triggered"
         self._table = MemoryTable(state, "reassembly_triggered", KEY_ATTRIBUTES)
         self.clock: Callable[[], int] = state.now
-        self.owner_id = owner_id or default_owner_id()
+        self._owner = ProcessOwner(owner_id)
+        self.lease_timing = LeaseTiming(10, 60)
+        """The schema's lease margin and tolerated clock skew (set per instance to tune)."""
+        self._leases = MemoryLeases(
+            self._table,
+            LeaseAttributes(
+                _STARTED,
+                _OWNER,
+                _EXPIRES,
+                _TOKEN,
+                "ttl",
+            ),
+        )
 
     def __repr__(self) -> str:
         return "MemoryReassemblyTriggeredTable()"
@@ -54,10 +67,8 @@ class MemoryReassemblyTriggeredTable:
             "triggered_at": now,
             "ttl": expires,
         }
-        ttl = "ttl"
-        return self._table.put_if(
-            record, lambda current: current is None or (ttl in current and current[ttl] < now)
-        )
+        # An expired marker counts as absent, but one whose lease is live is never overwritten.
+        return self._leases.trigger(record, now=now, cutoff=self.lease_timing.takeover_cutoff(now))
 
     def delete(self, job_id: str) -> None:
         """Remove the record with this key; removing a missing record is not an error."""
@@ -68,18 +79,24 @@ class MemoryReassemblyTriggeredTable:
     ) -> bool:
         """Claim this job_id for ``lease_seconds``; ``True`` for exactly one caller.
 
-        Succeeds only when the record exists and is unclaimed, or its lease has
-        lapsed. ``False`` when someone else holds it or the record is missing.
+        Succeeds only when the record exists (its marker not expired) and is
+        unclaimed, or its lease lapsed more than the tolerated skew ago.
+        ``False`` when someone else holds it or the record is missing.
         """
-        _checks.require_int("lease_seconds", lease_seconds, minimum=1)
+        return self.acquire_token(job_id, lease_seconds=lease_seconds, owner=owner) is not None
+
+    def acquire_token(
+        self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None
+    ) -> int | None:
+        """``try_acquire``, returning the new lease's fencing token (``None``: not acquired)."""
+        check_lease_seconds(lease_seconds)
         now = self.clock()
-        expires = _checks.storable_int("lease_seconds", now + lease_seconds)
-        return self._table.update_if(
+        return self._leases.acquire(
             (_checks.require_str_key("job_id", job_id),),
-            lambda record: (
-                _STARTED not in record or (_EXPIRES in record and record[_EXPIRES] < now)
-            ),
-            {_STARTED: now, _OWNER: owner or self.owner_id, _EXPIRES: expires},
+            now=now,
+            expires=now + lease_seconds,
+            owner=owner or self.owner_id,
+            cutoff=self.lease_timing.takeover_cutoff(now),
         )
 
     def renew(self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None) -> bool:
@@ -87,46 +104,69 @@ class MemoryReassemblyTriggeredTable:
 
         Nothing is logged: the caller acts on ``False`` (``hold`` logs the loss once).
         """
-        _checks.require_int("lease_seconds", lease_seconds, minimum=1)
-        holder = owner or self.owner_id
-        expires = _checks.storable_int("lease_seconds", self.clock() + lease_seconds)
-        return self._table.update_if(
+        return self.renew_token(job_id, lease_seconds=lease_seconds, owner=owner) is not None
+
+    def renew_token(
+        self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None
+    ) -> int | None:
+        """``renew``, returning the lease's new fencing token (``None``: no longer this owner's)."""
+        check_lease_seconds(lease_seconds)
+        return self._leases.renew(
             (_checks.require_str_key("job_id", job_id),),
-            lambda record: _held_by(record, holder),
-            {_EXPIRES: expires},
+            expires=self.clock() + lease_seconds,
+            owner=owner or self.owner_id,
         )
 
-    def release(self, job_id: str, *, owner: str | None = None) -> bool:
-        """Give up a lease this owner holds so another caller can claim it at once."""
-        holder = owner or self.owner_id
-        return self._table.update_if(
+    def release(self, job_id: str, *, owner: str | None = None, token: int | None = None) -> bool:
+        """Give up a lease this owner holds (with ``token``: only while it is current) so another caller can claim it at once."""
+        return self._leases.settle(
             (_checks.require_str_key("job_id", job_id),),
-            lambda record: _held_by(record, holder),
-            {},
-            (_STARTED, _OWNER, _EXPIRES),
+            owner=owner or self.owner_id,
+            token=token,
+            removals=(_STARTED, _OWNER, _EXPIRES),
         )
 
-    def complete(self, job_id: str, *, owner: str | None = None) -> bool:
-        """Make this owner's claim permanent: the work is done and is never claimed again."""
-        holder = owner or self.owner_id
-        return self._table.update_if(
+    def complete(self, job_id: str, *, owner: str | None = None, token: int | None = None) -> bool:
+        """Make this owner's claim permanent (with ``token``: only while it is current); never claimed again."""
+        return self._leases.settle(
             (_checks.require_str_key("job_id", job_id),),
-            lambda record: _held_by(record, holder),
-            {},
-            (_EXPIRES,),
+            owner=owner or self.owner_id,
+            token=token,
+            removals=(_EXPIRES,),
+        )
+
+    def fence(self, job_id: str, *, owner: str, token: int) -> Fence:
+        """What a write given ``fence=`` checks: this lease still carries ``token`` and ``owner``."""
+        return Fence(
+            self.table_name,
+            {"job_id": job_id},
+            token_attribute=_TOKEN,
+            token=token,
+            owner_attribute=_OWNER,
+            owner=owner,
+            expires_attribute=_EXPIRES,
         )
 
     def hold(
         self, job_id: str, *, lease_seconds: int = 900, owner: str | None = None
     ) -> HeldLease[str]:
         """Hold the lease for a whole ``with`` block, renewed in the background (``HeldLease``)."""
-        _checks.require_int("lease_seconds", lease_seconds, minimum=1)
+        check_lease_seconds(lease_seconds, margin_seconds=self.lease_timing.margin_seconds)
         _checks.require_str_key("job_id", job_id)
+        # The backend's one clock times the block's deadline, as it times the lease.
         return HeldLease(
             self,
-            self.try_acquire,
             job_id,
             lease_seconds=lease_seconds,
             owner=owner or self.owner_id,
-            table_name=self.table_name,
+            clock=self.state.clock,
         )
+
+    @property
+    def owner_id(self) -> str:
+        """This lock object's owner id in this process (a forked child gets a fresh one)."""
+        return self._owner.current()
+
+    @owner_id.setter
+    def owner_id(self, owner_id: str) -> None:
+        self._owner = ProcessOwner(owner_id)

@@ -7,12 +7,14 @@ owns its own ``MemoryState``: two bundles never share data. Nothing here
 imports a cloud SDK.
 """
 
+from .leases import MemoryLeases
 from .objects import MemoryObjectStorage, MemoryURLHandler
 from .queues import MemoryQueueReceiver, MemoryQueueSender
 from .state import MemoryState, NotificationRoute, Record
 from .tables import MemoryTable
 
 __all__ = [
+    "MemoryLeases",
     "MemoryObjectStorage",
     "MemoryQueueReceiver",
     "MemoryQueueSender",

@@ -111,6 +111,7 @@ class MemoryQueueReceiver:
         visibility_timeout_seconds: int | None = None,
         dead_letter_queue: str | None = None,
         max_receive_count: int | None = None,
+        heartbeat_margin_seconds: float | None = None,
     ) -> None:
         check_wait_time(wait_time_seconds)
         check_visibility_timeout(visibility_timeout_seconds)
@@ -122,6 +123,8 @@ class MemoryQueueReceiver:
         self.queue_url = f"memory://{state.id}/queues/{queue}"
         self.wait_time_seconds = wait_time_seconds
         self.visibility_timeout_seconds = visibility_timeout_seconds or state.visibility_timeout
+        self.heartbeat_margin_seconds = heartbeat_margin_seconds
+        """As ``SQSQueueReceiver.heartbeat_margin_seconds``; deadlines run on ``state.clock``."""
         self.dead_letter_queue = dead_letter_queue
         self.max_receive_count = max_receive_count
         # The consumer span ``processing`` opens, named as SQSQueueReceiver names it.
@@ -162,6 +165,8 @@ class MemoryQueueReceiver:
             retry_delay_seconds=check_retry_delay(retry_delay_seconds),
             handle_gone=_handle_gone,
             span_name=self._span_name,
+            margin_seconds=self.heartbeat_margin_seconds,
+            clock=self.state.clock,
         )
 
     def processing_batch(
@@ -175,6 +180,8 @@ class MemoryQueueReceiver:
             retry_delay_seconds=check_retry_delay(retry_delay_seconds),
             handle_gone=_handle_gone,
             span_name=self._span_name,
+            margin_seconds=self.heartbeat_margin_seconds,
+            clock=self.state.clock,
         )
 
     def delete(self, receipt_handle: str) -> None:
@@ -266,6 +273,7 @@ class MemoryQueueReceiver:
             receive_count=count,
             attributes=dict(message.attributes),
             stable_id=message.stable_id,
+            received_at=now,
         )
 
     def _issued_here(self, receipt_handle: str) -> bool:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..errors import InvalidPageTokenError
+from ..errors import InvalidPageTokenError, LeaseLostError
 from ..interfaces import PageToken
+from ..leases import Fence
 from .state import MemoryState, Record
 
 Key = tuple[object, ...]
@@ -74,13 +75,18 @@ class MemoryTable:
         condition: Callable[[Record], bool],
         changes: Mapping[str, object],
         removals: Sequence[str] = (),
+        *,
+        fence: Fence | None = None,
     ) -> tuple[bool, Record | None]:
         """``update_if``, also returning the record as it was (``None``: there was none).
 
         What DynamoDB's ``ReturnValuesOnConditionCheckFailure`` gives: a refused
-        change can say why without reading again.
+        change can say why without reading again. With a ``fence``, the change
+        happens only while the fence's lease still carries its token
+        (``LeaseLostError`` otherwise), in the same atomic step.
         """
         with self.state.lock:
+            check_fence(self.state, fence)
             current = self._records.get(key)
             if current is None or not condition(current):
                 return False, None if current is None else dict(current)
@@ -154,6 +160,24 @@ class MemoryTable:
                 raise InvalidPageTokenError(f"cannot encode key attribute {name!r} in a page token")
             token[name] = item
         return page, token
+
+
+def check_fence(state: MemoryState, fence: Fence | None) -> None:
+    """Raise ``LeaseLostError`` unless the fence's lease item still carries its token.
+
+    Call with ``state.lock`` held, in the same atomic step as the write it guards.
+    """
+    if fence is None:
+        return
+    record = state.table(fence.table_name).get(tuple(fence.key.values()))
+    current = (
+        record is not None
+        and record.get(fence.token_attribute) == fence.token
+        and record.get(fence.owner_attribute) == fence.owner
+        and fence.expires_attribute in record
+    )
+    if not current:
+        raise LeaseLostError(fence.table_name, fence.key_value, fence.token)
 
 
 def _sortable(value: object) -> Any:

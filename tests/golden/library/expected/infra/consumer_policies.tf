@@ -88,13 +88,13 @@ data "aws_iam_policy_document" "consumer_cataloguer" {
 
   statement {
     sid       = "HoldsItems"
-    actions   = ["dynamodb:UpdateItem"]
+    actions   = ["dynamodb:ConditionCheckItem", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.holds.arn]
   }
 
   statement {
     sid       = "ShelfAuditsItems"
-    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem"]
+    actions   = ["dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.shelf_audits.arn]
   }
 

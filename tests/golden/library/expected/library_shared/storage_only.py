@@ -21,6 +21,7 @@ STORAGE_ONLY_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
         "fetch_started_at",
         "clerk",
         "fetch_expires_at",
+        "fetch_token",
     ),
     "shelf_audits": (
         "expires_at",
@@ -28,6 +29,7 @@ STORAGE_ONLY_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
         "audit_started_at",
         "auditor",
         "audit_expires_at",
+        "audit_token",
     ),
 }
 """For each table: the attributes only the generated code reads, in declaration order."""

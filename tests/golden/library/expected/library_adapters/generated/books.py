@@ -13,6 +13,7 @@ from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_shared.errors import ItemNotFoundError
 from stereo_spot_shared.interfaces import PageToken
+from stereo_spot_shared.leases import FenceSource
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -170,11 +171,16 @@ class BookCatalog:
         *,
         copies: int | None = None,
         genre: Genre | str | None = None,
+        fence: FenceSource | None = None,
     ) -> None:
         """Set the given fields on an existing Book; ``None`` leaves a field alone.
 
         Raises ``ItemNotFoundError`` (and writes nothing) when no item has
         this key. Values are validated as the model validates them, before any request.
+
+        With ``fence=lease`` (a ``HeldLease``), the write happens only while the
+        lease still carries the holder's fencing token: DynamoDB checks it in
+        the same transaction and ``LeaseLostError`` means nothing was written.
         """
         key: Item = {"isbn": {"S": _dynamo.require_str_key("isbn", isbn)}}
         names: dict[str, str] = {"#key": "isbn"}
@@ -190,16 +196,18 @@ class BookCatalog:
             assignments.append("#genre = :genre")
         if not assignments:
             return
-        refused = _dynamo.conditional_write(
+        refused = _dynamo.fenced_update(
+            self._client,
             self._aws,
-            lambda: self._client.update_item(
-                TableName=self.table_name,
-                Key=key,
-                UpdateExpression="SET " + ", ".join(assignments),
-                ConditionExpression="attribute_exists(#key)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            ),
+            {
+                "TableName": self.table_name,
+                "Key": key,
+                "UpdateExpression": "SET " + ", ".join(assignments),
+                "ConditionExpression": "attribute_exists(#key)",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            },
+            fence,
         )
         if refused is None:
             return

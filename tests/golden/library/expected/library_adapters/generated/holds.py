@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
-from stereo_spot_shared.leases import HeldLease
+from stereo_spot_aws_adapters._leases import DynamoLeases
+from stereo_spot_shared._clock import ProcessOwner
+from stereo_spot_shared.leases import (
+    Fence,
+    HeldLease,
+    LeaseAttributes,
+    LeaseTiming,
+    check_lease_seconds,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -43,7 +51,22 @@ class HoldRegister:
         )
         self._aws = _dynamo.table_resource(self.table_name, "HOLDS_TABLE_NAME", "holds_table_name")
         self.clock: Callable[[], int] = _dynamo.now
-        self.owner_id = owner_id or _dynamo.default_owner_id()
+        self._owner = ProcessOwner(owner_id)
+        self.lease_timing = LeaseTiming(10, 30)
+        """The schema's lease margin and tolerated clock skew (set per instance to tune)."""
+        self._leases = DynamoLeases(
+            self._client,
+            self._aws,
+            self.table_name,
+            "copy_id",
+            LeaseAttributes(
+                "fetch_started_at",
+                "clerk",
+                "fetch_expires_at",
+                "fetch_token",
+                None,
+            ),
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.table_name!r})"
@@ -51,40 +74,42 @@ class HoldRegister:
     def try_place(self, copy_id: str) -> bool:
         """Mark this copy_id once; ``True`` only for the first caller."""
         now = self.clock()
-        refused = _dynamo.conditional_write(
-            self._aws,
-            lambda: self._client.put_item(
-                TableName=self.table_name,
-                Item={
-                    "copy_id": {"S": _dynamo.require_str_key("copy_id", copy_id)},
-                    "placed_at": {"N": str(now)},
-                },
-                ConditionExpression="attribute_not_exists(#key)",
-                ExpressionAttributeNames={"#key": "copy_id"},
-            ),
+        # An expired marker counts as absent, but one whose lease is live is never overwritten.
+        return self._leases.trigger(
+            {
+                "copy_id": {"S": _dynamo.require_str_key("copy_id", copy_id)},
+                "placed_at": {"N": str(now)},
+            },
+            now=now,
+            cutoff=self.lease_timing.takeover_cutoff(now),
         )
-        return refused is None
 
     def try_fetch(
         self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None
     ) -> bool:
         """Claim this copy_id for ``lease_seconds``; ``True`` for exactly one caller.
 
-        One conditional update: it succeeds only when the item exists and is
-        unclaimed, or its lease has lapsed (a crashed holder never blocks it
-        for good). ``False`` when someone else holds it or the item is missing.
+        One conditional update: it succeeds only when the item exists (its
+        marker not expired) and is unclaimed, or its lease lapsed more than
+        ``lease_timing.tolerated_skew_seconds`` ago by this worker's clock (a
+        crashed holder never blocks it for good). ``False`` when someone else
+        holds it or the item is missing. ``acquire_token`` also returns the
+        lease's fencing token.
         """
-        _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
+        return self.acquire_token(copy_id, lease_seconds=lease_seconds, owner=owner) is not None
+
+    def acquire_token(
+        self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None
+    ) -> int | None:
+        """``try_fetch``, returning the new lease's fencing token (``None``: not acquired)."""
+        check_lease_seconds(lease_seconds)
         now = self.clock()
-        return self._conditional_update(
-            copy_id,
-            "SET #started = :now, #owner = :owner, #expires = :expires",
-            "attribute_exists(#key) AND (attribute_not_exists(#started) OR #expires < :now)",
-            {
-                ":now": {"N": str(now)},
-                ":owner": {"S": owner or self.owner_id},
-                ":expires": {"N": _dynamo.to_number("lease_seconds", now + lease_seconds)},
-            },
+        return self._leases.acquire(
+            self._lease_key(copy_id),
+            now=now,
+            expires=now + lease_seconds,
+            owner=owner or self.owner_id,
+            cutoff=self.lease_timing.takeover_cutoff(now),
         )
 
     def renew(self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None) -> bool:
@@ -92,33 +117,47 @@ class HoldRegister:
 
         Nothing is logged: the caller acts on ``False`` (``hold`` logs the loss once).
         """
-        _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
-        return self._conditional_update(
-            copy_id,
-            "SET #expires = :expires",
-            "#owner = :owner AND attribute_exists(#expires)",
-            {
-                ":owner": {"S": owner or self.owner_id},
-                ":expires": {"N": _dynamo.to_number("lease_seconds", self.clock() + lease_seconds)},
-            },
+        return self.renew_token(copy_id, lease_seconds=lease_seconds, owner=owner) is not None
+
+    def renew_token(
+        self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None
+    ) -> int | None:
+        """``renew``, returning the lease's new fencing token (``None``: no longer this owner's)."""
+        check_lease_seconds(lease_seconds)
+        return self._leases.renew(
+            self._lease_key(copy_id),
+            expires=self.clock() + lease_seconds,
+            owner=owner or self.owner_id,
         )
 
-    def release(self, copy_id: str, *, owner: str | None = None) -> bool:
-        """Give up a lease this owner holds so another caller can claim it at once."""
-        return self._conditional_update(
-            copy_id,
-            "REMOVE #started, #owner, #expires",
-            "#owner = :owner AND attribute_exists(#expires)",
-            {":owner": {"S": owner or self.owner_id}},
+    def release(self, copy_id: str, *, owner: str | None = None, token: int | None = None) -> bool:
+        """Give up a lease this owner holds (with ``token``: only while it is current) so another caller can claim it at once."""
+        return self._leases.settle(
+            self._lease_key(copy_id),
+            owner=owner or self.owner_id,
+            token=token,
+            remove="#started, #owner, #expires",
         )
 
-    def complete(self, copy_id: str, *, owner: str | None = None) -> bool:
-        """Make this owner's claim permanent: the work is done and is never claimed again."""
-        return self._conditional_update(
-            copy_id,
-            "REMOVE #expires",
-            "#owner = :owner AND attribute_exists(#expires)",
-            {":owner": {"S": owner or self.owner_id}},
+    def complete(self, copy_id: str, *, owner: str | None = None, token: int | None = None) -> bool:
+        """Make this owner's claim permanent (with ``token``: only while it is current); never claimed again."""
+        return self._leases.settle(
+            self._lease_key(copy_id),
+            owner=owner or self.owner_id,
+            token=token,
+            remove="#expires",
+        )
+
+    def fence(self, copy_id: str, *, owner: str, token: int) -> Fence:
+        """What a write given ``fence=`` checks: this lease still carries ``token`` and ``owner``."""
+        return Fence(
+            self.table_name,
+            {"copy_id": copy_id},
+            token_attribute="fetch_token",
+            token=token,
+            owner_attribute="clerk",
+            owner=owner,
+            expires_attribute="fetch_expires_at",
         )
 
     def hold(
@@ -126,41 +165,24 @@ class HoldRegister:
     ) -> HeldLease[str]:
         """Hold the lease for a whole ``with`` block, renewed in the background.
 
-        ``with lock.hold(job_id, lease_seconds=60) as lease:`` -- check
+        ``with lock.hold(copy_id, lease_seconds=60) as lease:`` -- check
         ``lease.acquired`` first (someone else may hold it) and ``lease.lost``
-        while working. A normal exit completes the lease; an exception releases
-        it and propagates. See ``stereo_spot_shared.leases.HeldLease``.
+        while working; pass ``fence=lease`` to the writes that finish the job.
+        A normal exit completes the lease; an exception releases it and
+        propagates. See ``stereo_spot_shared.leases.HeldLease``.
         """
-        _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
+        check_lease_seconds(lease_seconds, margin_seconds=self.lease_timing.margin_seconds)
         _dynamo.require_str_key("copy_id", copy_id)
-        return HeldLease(
-            self,
-            self.try_fetch,
-            copy_id,
-            lease_seconds=lease_seconds,
-            owner=owner or self.owner_id,
-            table_name=self.table_name,
-        )
+        return HeldLease(self, copy_id, lease_seconds=lease_seconds, owner=owner or self.owner_id)
 
-    def _conditional_update(self, copy_id: str, update: str, condition: str, values: Item) -> bool:
-        # DynamoDB rejects unused placeholders, so pass only the names used.
-        names = {
-            "#key": "copy_id",
-            "#started": "fetch_started_at",
-            "#owner": "clerk",
-            "#expires": "fetch_expires_at",
-        }
-        expression = update + " " + condition
-        key = {"copy_id": {"S": _dynamo.require_str_key("copy_id", copy_id)}}
-        refused = _dynamo.conditional_write(
-            self._aws,
-            lambda: self._client.update_item(
-                TableName=self.table_name,
-                Key=key,
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
-                ExpressionAttributeValues=values,
-            ),
-        )
-        return refused is None
+    @property
+    def owner_id(self) -> str:
+        """This lock object's owner id in this process (a forked child gets a fresh one)."""
+        return self._owner.current()
+
+    @owner_id.setter
+    def owner_id(self, owner_id: str) -> None:
+        self._owner = ProcessOwner(owner_id)
+
+    def _lease_key(self, copy_id: str) -> Item:
+        return {"copy_id": {"S": _dynamo.require_str_key("copy_id", copy_id)}}

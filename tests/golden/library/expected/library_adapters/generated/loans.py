@@ -13,6 +13,7 @@ from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
 from stereo_spot_aws_adapters._retry import BatchRetry
 from stereo_spot_shared.errors import BatchWriteError, InvalidTransitionError, ItemNotFoundError
+from stereo_spot_shared.leases import FenceSource
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -171,6 +172,7 @@ class LoanLedger:
         *,
         state: LoanState | str | None = None,
         returned_at: int | None = None,
+        fence: FenceSource | None = None,
     ) -> None:
         """Set the given fields on an existing Loan; ``None`` leaves a field alone.
 
@@ -182,6 +184,10 @@ class LoanLedger:
         requested one. Setting the value it already has succeeds (a retry is safe);
         any other move raises ``InvalidTransitionError`` naming the current and
         requested values, and writes nothing.
+
+        With ``fence=lease`` (a ``HeldLease``), the write happens only while the
+        lease still carries the holder's fencing token: DynamoDB checks it in
+        the same transaction and ``LeaseLostError`` means nothing was written.
         """
         key: Item = {
             "member_id": {"S": _dynamo.require_str_key("member_id", member_id)},
@@ -209,21 +215,23 @@ class LoanLedger:
             assignments.append("#returned_at = :returned_at")
         if not assignments:
             return
-        refused = _dynamo.conditional_write(
+        refused = _dynamo.fenced_update(
+            self._client,
             self._aws,
-            lambda: self._client.update_item(
-                TableName=self.table_name,
-                Key=key,
-                UpdateExpression="SET "
+            {
+                "TableName": self.table_name,
+                "Key": key,
+                "UpdateExpression": "SET "
                 + ", ".join(assignments)
                 + (" REMOVE " + ", ".join(removals) if removals else ""),
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
                 # On a refused move DynamoDB returns the stored item: one request, no re-read
                 # (an emulator that ignores this costs one consistent read: refused_item).
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            ),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            },
+            fence,
         )
         if refused is None:
             return

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 
 from stereo_spot_aws_adapters import _dynamo
 from stereo_spot_aws_adapters._clients import get_client
-from stereo_spot_shared.leases import HeldLease
+from stereo_spot_aws_adapters._leases import DynamoLeases
+from stereo_spot_shared._clock import ProcessOwner
+from stereo_spot_shared.leases import (
+    Fence,
+    HeldLease,
+    LeaseAttributes,
+    LeaseTiming,
+    check_lease_seconds,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -45,7 +53,22 @@ class ShelfAuditLock:
             self.table_name, "SHELF_AUDITS_TABLE_NAME", "shelf_audits_table_name"
         )
         self.clock: Callable[[], int] = _dynamo.now
-        self.owner_id = owner_id or _dynamo.default_owner_id()
+        self._owner = ProcessOwner(owner_id)
+        self.lease_timing = LeaseTiming(20, 0)
+        """The schema's lease margin and tolerated clock skew (set per instance to tune)."""
+        self._leases = DynamoLeases(
+            self._client,
+            self._aws,
+            self.table_name,
+            "shelf_number",
+            LeaseAttributes(
+                "audit_started_at",
+                "auditor",
+                "audit_expires_at",
+                "audit_token",
+                "expires_at",
+            ),
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.table_name!r})"
@@ -59,42 +82,45 @@ class ShelfAuditLock:
         _dynamo.require_int("ttl_seconds", ttl_seconds, minimum=1)
         now = self.clock()
         expires = _dynamo.to_number("ttl_seconds", now + ttl_seconds)
-        refused = _dynamo.conditional_write(
-            self._aws,
-            lambda: self._client.put_item(
-                TableName=self.table_name,
-                Item={
-                    "shelf_number": {"N": str(_dynamo.require_int("shelf_number", shelf_number))},
-                    "requested_at": {"N": str(now)},
-                    "expires_at": {"N": expires},
-                },
-                ConditionExpression="attribute_not_exists(#key) OR #ttl < :now",
-                ExpressionAttributeNames={"#key": "shelf_number", "#ttl": "expires_at"},
-                ExpressionAttributeValues={":now": {"N": str(now)}},
-            ),
+        # An expired marker counts as absent, but one whose lease is live is never overwritten.
+        return self._leases.trigger(
+            {
+                "shelf_number": {"N": str(_dynamo.require_int("shelf_number", shelf_number))},
+                "requested_at": {"N": str(now)},
+                "expires_at": {"N": expires},
+            },
+            now=now,
+            cutoff=self.lease_timing.takeover_cutoff(now),
         )
-        return refused is None
 
     def try_acquire(
         self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None
     ) -> bool:
         """Claim this shelf_number for ``lease_seconds``; ``True`` for exactly one caller.
 
-        One conditional update: it succeeds only when the item exists and is
-        unclaimed, or its lease has lapsed (a crashed holder never blocks it
-        for good). ``False`` when someone else holds it or the item is missing.
+        One conditional update: it succeeds only when the item exists (its
+        marker not expired) and is unclaimed, or its lease lapsed more than
+        ``lease_timing.tolerated_skew_seconds`` ago by this worker's clock (a
+        crashed holder never blocks it for good). ``False`` when someone else
+        holds it or the item is missing. ``acquire_token`` also returns the
+        lease's fencing token.
         """
-        _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
+        return (
+            self.acquire_token(shelf_number, lease_seconds=lease_seconds, owner=owner) is not None
+        )
+
+    def acquire_token(
+        self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None
+    ) -> int | None:
+        """``try_acquire``, returning the new lease's fencing token (``None``: not acquired)."""
+        check_lease_seconds(lease_seconds)
         now = self.clock()
-        return self._conditional_update(
-            shelf_number,
-            "SET #started = :now, #owner = :owner, #expires = :expires",
-            "attribute_exists(#key) AND (attribute_not_exists(#started) OR #expires < :now)",
-            {
-                ":now": {"N": str(now)},
-                ":owner": {"S": owner or self.owner_id},
-                ":expires": {"N": _dynamo.to_number("lease_seconds", now + lease_seconds)},
-            },
+        return self._leases.acquire(
+            self._lease_key(shelf_number),
+            now=now,
+            expires=now + lease_seconds,
+            owner=owner or self.owner_id,
+            cutoff=self.lease_timing.takeover_cutoff(now),
         )
 
     def renew(
@@ -104,33 +130,51 @@ class ShelfAuditLock:
 
         Nothing is logged: the caller acts on ``False`` (``hold`` logs the loss once).
         """
-        _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
-        return self._conditional_update(
-            shelf_number,
-            "SET #expires = :expires",
-            "#owner = :owner AND attribute_exists(#expires)",
-            {
-                ":owner": {"S": owner or self.owner_id},
-                ":expires": {"N": _dynamo.to_number("lease_seconds", self.clock() + lease_seconds)},
-            },
+        return self.renew_token(shelf_number, lease_seconds=lease_seconds, owner=owner) is not None
+
+    def renew_token(
+        self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None
+    ) -> int | None:
+        """``renew``, returning the lease's new fencing token (``None``: no longer this owner's)."""
+        check_lease_seconds(lease_seconds)
+        return self._leases.renew(
+            self._lease_key(shelf_number),
+            expires=self.clock() + lease_seconds,
+            owner=owner or self.owner_id,
         )
 
-    def release(self, shelf_number: int, *, owner: str | None = None) -> bool:
-        """Give up a lease this owner holds so another caller can claim it at once."""
-        return self._conditional_update(
-            shelf_number,
-            "REMOVE #started, #owner, #expires",
-            "#owner = :owner AND attribute_exists(#expires)",
-            {":owner": {"S": owner or self.owner_id}},
+    def release(
+        self, shelf_number: int, *, owner: str | None = None, token: int | None = None
+    ) -> bool:
+        """Give up a lease this owner holds (with ``token``: only while it is current) so another caller can claim it at once."""
+        return self._leases.settle(
+            self._lease_key(shelf_number),
+            owner=owner or self.owner_id,
+            token=token,
+            remove="#started, #owner, #expires",
         )
 
-    def complete(self, shelf_number: int, *, owner: str | None = None) -> bool:
-        """Make this owner's claim permanent: the work is done and is never claimed again."""
-        return self._conditional_update(
-            shelf_number,
-            "REMOVE #expires",
-            "#owner = :owner AND attribute_exists(#expires)",
-            {":owner": {"S": owner or self.owner_id}},
+    def complete(
+        self, shelf_number: int, *, owner: str | None = None, token: int | None = None
+    ) -> bool:
+        """Make this owner's claim permanent (with ``token``: only while it is current); never claimed again."""
+        return self._leases.settle(
+            self._lease_key(shelf_number),
+            owner=owner or self.owner_id,
+            token=token,
+            remove="#expires",
+        )
+
+    def fence(self, shelf_number: int, *, owner: str, token: int) -> Fence:
+        """What a write given ``fence=`` checks: this lease still carries ``token`` and ``owner``."""
+        return Fence(
+            self.table_name,
+            {"shelf_number": shelf_number},
+            token_attribute="audit_token",
+            token=token,
+            owner_attribute="auditor",
+            owner=owner,
+            expires_attribute="audit_expires_at",
         )
 
     def hold(
@@ -138,43 +182,26 @@ class ShelfAuditLock:
     ) -> HeldLease[int]:
         """Hold the lease for a whole ``with`` block, renewed in the background.
 
-        ``with lock.hold(job_id, lease_seconds=60) as lease:`` -- check
+        ``with lock.hold(shelf_number, lease_seconds=60) as lease:`` -- check
         ``lease.acquired`` first (someone else may hold it) and ``lease.lost``
-        while working. A normal exit completes the lease; an exception releases
-        it and propagates. See ``stereo_spot_shared.leases.HeldLease``.
+        while working; pass ``fence=lease`` to the writes that finish the job.
+        A normal exit completes the lease; an exception releases it and
+        propagates. See ``stereo_spot_shared.leases.HeldLease``.
         """
-        _dynamo.require_int("lease_seconds", lease_seconds, minimum=1)
+        check_lease_seconds(lease_seconds, margin_seconds=self.lease_timing.margin_seconds)
         _dynamo.require_int("shelf_number", shelf_number)
         return HeldLease(
-            self,
-            self.try_acquire,
-            shelf_number,
-            lease_seconds=lease_seconds,
-            owner=owner or self.owner_id,
-            table_name=self.table_name,
+            self, shelf_number, lease_seconds=lease_seconds, owner=owner or self.owner_id
         )
 
-    def _conditional_update(
-        self, shelf_number: int, update: str, condition: str, values: Item
-    ) -> bool:
-        # DynamoDB rejects unused placeholders, so pass only the names used.
-        names = {
-            "#key": "shelf_number",
-            "#started": "audit_started_at",
-            "#owner": "auditor",
-            "#expires": "audit_expires_at",
-        }
-        expression = update + " " + condition
-        key = {"shelf_number": {"N": str(_dynamo.require_int("shelf_number", shelf_number))}}
-        refused = _dynamo.conditional_write(
-            self._aws,
-            lambda: self._client.update_item(
-                TableName=self.table_name,
-                Key=key,
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeNames={k: v for k, v in names.items() if k in expression},
-                ExpressionAttributeValues=values,
-            ),
-        )
-        return refused is None
+    @property
+    def owner_id(self) -> str:
+        """This lock object's owner id in this process (a forked child gets a fresh one)."""
+        return self._owner.current()
+
+    @owner_id.setter
+    def owner_id(self, owner_id: str) -> None:
+        self._owner = ProcessOwner(owner_id)
+
+    def _lease_key(self, shelf_number: int) -> Item:
+        return {"shelf_number": {"N": str(_dynamo.require_int("shelf_number", shelf_number))}}

@@ -23,7 +23,7 @@ from stereo_spot_shared.interfaces import (
 if TYPE_CHECKING:
     # Annotations only: the bundle's Protocols do not import the models (or pydantic).
     from library_models import Book, BookSummary, Genre, Loan, LoanState
-    from stereo_spot_shared.leases import HeldLease
+    from stereo_spot_shared.leases import Fence, FenceSource, HeldLease
 
 __all__ = ["Adapters", "BooksTable", "HoldsTable", "LoansTable", "ShelfAuditsTable"]
 
@@ -43,6 +43,7 @@ class BooksTable(Protocol):
         *,
         copies: int | None = None,
         genre: Genre | str | None = None,
+        fence: FenceSource | None = None,
     ) -> None: ...
 
     def by_author(
@@ -64,6 +65,7 @@ class LoansTable(Protocol):
         *,
         state: LoanState | str | None = None,
         returned_at: int | None = None,
+        fence: FenceSource | None = None,
     ) -> None: ...
 
     def history(self, member_id: str) -> list[Loan]: ...
@@ -82,13 +84,27 @@ class HoldsTable(Protocol):
         self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None
     ) -> bool: ...
 
+    def acquire_token(
+        self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None
+    ) -> int | None: ...
+
     def renew(
         self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None
     ) -> bool: ...
 
-    def release(self, copy_id: str, *, owner: str | None = None) -> bool: ...
+    def renew_token(
+        self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None
+    ) -> int | None: ...
 
-    def complete(self, copy_id: str, *, owner: str | None = None) -> bool: ...
+    def release(
+        self, copy_id: str, *, owner: str | None = None, token: int | None = None
+    ) -> bool: ...
+
+    def complete(
+        self, copy_id: str, *, owner: str | None = None, token: int | None = None
+    ) -> bool: ...
+
+    def fence(self, copy_id: str, *, owner: str, token: int) -> Fence: ...
 
     def hold(
         self, copy_id: str, *, lease_seconds: int = 300, owner: str | None = None
@@ -104,13 +120,27 @@ class ShelfAuditsTable(Protocol):
         self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None
     ) -> bool: ...
 
+    def acquire_token(
+        self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None
+    ) -> int | None: ...
+
     def renew(
         self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None
     ) -> bool: ...
 
-    def release(self, shelf_number: int, *, owner: str | None = None) -> bool: ...
+    def renew_token(
+        self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None
+    ) -> int | None: ...
 
-    def complete(self, shelf_number: int, *, owner: str | None = None) -> bool: ...
+    def release(
+        self, shelf_number: int, *, owner: str | None = None, token: int | None = None
+    ) -> bool: ...
+
+    def complete(
+        self, shelf_number: int, *, owner: str | None = None, token: int | None = None
+    ) -> bool: ...
+
+    def fence(self, shelf_number: int, *, owner: str, token: int) -> Fence: ...
 
     def hold(
         self, shelf_number: int, *, lease_seconds: int = 600, owner: str | None = None

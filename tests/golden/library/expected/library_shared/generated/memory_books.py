@@ -12,6 +12,7 @@ from library_models import Book, BookSummary, Genre
 from stereo_spot_shared import _checks
 from stereo_spot_shared.errors import ItemNotFoundError
 from stereo_spot_shared.interfaces import PageToken
+from stereo_spot_shared.leases import FenceSource, fencing
 from stereo_spot_shared.memory import MemoryState, MemoryTable, Record
 
 __all__ = ["MemoryBooksTable"]
@@ -110,11 +111,14 @@ class MemoryBooksTable:
         *,
         copies: int | None = None,
         genre: Genre | str | None = None,
+        fence: FenceSource | None = None,
     ) -> None:
         """Set the given fields on an existing Book; ``None`` leaves a field alone.
 
         Raises ``ItemNotFoundError`` (and writes nothing) when no record has
         this key. Values are validated as the model validates them.
+        With ``fence=lease``, the write happens only while the lease still
+        carries the holder's fencing token (``LeaseLostError``: nothing written).
         """
         key = (_checks.require_str_key("isbn", isbn),)
         changes: Record = {}
@@ -124,8 +128,9 @@ class MemoryBooksTable:
             changes["genre"] = _CHECK_GENRE(genre).value
         if not changes:
             return
-        if not self._table.update_where(key, lambda record: True, changes)[0]:
-            raise ItemNotFoundError(isbn)
+        with fencing(fence) as held:
+            if not self._table.update_where(key, lambda record: True, changes, fence=held)[0]:
+                raise ItemNotFoundError(isbn)
 
     def by_author(
         self, author: str, limit: int, exclusive_start_key: Mapping[str, object] | None = None

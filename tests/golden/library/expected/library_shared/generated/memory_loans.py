@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from library_models import Loan, LoanState
 from stereo_spot_shared import _checks
 from stereo_spot_shared.errors import InvalidTransitionError, ItemNotFoundError
+from stereo_spot_shared.leases import FenceSource, fencing
 from stereo_spot_shared.memory import MemoryState, MemoryTable, Record
 
 __all__ = ["MemoryLoansTable"]
@@ -110,6 +111,7 @@ class MemoryLoansTable:
         *,
         state: LoanState | str | None = None,
         returned_at: int | None = None,
+        fence: FenceSource | None = None,
     ) -> None:
         """Set the given fields on an existing Loan; ``None`` leaves a field alone.
 
@@ -118,6 +120,8 @@ class MemoryLoansTable:
         ``state`` moves only as the schema's lifecycle allows;
         setting the value it already has succeeds, any other move raises
         ``InvalidTransitionError`` and writes nothing.
+        With ``fence=lease``, the write happens only while the lease still
+        carries the holder's fencing token (``LeaseLostError``: nothing written).
         """
         key = (
             _checks.require_str_key("member_id", member_id),
@@ -136,12 +140,14 @@ class MemoryLoansTable:
         if not changes:
             return
         allowed = () if requested is None else _LIFECYCLE_SOURCES[requested]
-        changed, current = self._table.update_where(
-            key,
-            lambda record: requested is None or record.get("state") in allowed,
-            changes,
-            removals,
-        )
+        with fencing(fence) as held:
+            changed, current = self._table.update_where(
+                key,
+                lambda record: requested is None or record.get("state") in allowed,
+                changes,
+                removals,
+                fence=held,
+            )
         if changed:
             return
         if current is not None and requested is not None:
