@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import tomllib
 from pathlib import Path
 from types import FrameType
 from typing import Any
+
+import tomllib
 
 _SCALARS = (str, int, float, bool, bytes, type(None))
 _SHARED = ("Problem", "ModelCatalog", "AttributeLookup", "TableContext")  # not the value's
