@@ -1,7 +1,7 @@
 """Follow one schema value from the TOML to the built model, and count how often the
 builders go back into stage 1 (docs/concepts/architecture.md, "The border").
 
-    .venv/bin/python tools/trace_schema_value.py tables.jobs.indexes.0 [schema/stereo_spot.toml] [-v]
+    PYTHONPATH=. .venv/bin/python tools/trace_schema_value.py tables.jobs.indexes.0 [schema/stereo_spot.toml] [-v]
 
 Every codegen call that takes the value, or an object built from it (taint follows
 return values), is recorded with its call stack, until a ``TableSpec`` holding it is
