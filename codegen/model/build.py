@@ -1,11 +1,16 @@
-"""Stage 2: turn validated schema data into the frozen model in ``types.py``.
+"""Stage 2: turn stage 1's typed sections into the frozen model in ``types.py``.
 
-All semantic checks live in this stage: references between sections, key
-types, and agreement with the pydantic models the generated code marshals.
-Every problem is collected; ``SchemaError`` lists them all. This module holds
-the entry point and the tables; the other parts are ``build_attributes``,
-``build_lifecycle``, ``build_resources`` (queues, buckets), ``build_checks``
-(rules across resources) and ``model_catalog`` (the user's Python modules).
+Stage 1 (``codegen.schema.parse``, in ``parsing.py``) has checked every section's shape; this
+stage never sees raw TOML and calls no validator. It reports each section's
+shape problems where it reaches that section, so one run lists every problem
+in the order the schema is read, and adds the problems only the model can
+see: references between sections, key types, agreement with the pydantic
+models the generated code marshals. The checks that need the whole schema
+(name clashes, cross-references of layouts) run once, last
+(``build_checks.check_whole_schema``). This module holds the entry point and
+the tables; the other parts are ``build_attributes``, ``build_lifecycle``,
+``build_resources`` (queues, buckets), ``build_checks`` and ``model_catalog``
+(the user's Python modules).
 """
 
 from __future__ import annotations
@@ -14,35 +19,27 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypedDict, TypeVar, cast
+from typing import TypedDict, TypeVar, cast
 
 from pydantic import BaseModel
 
-from ..schema import (
-    Problem,
-    SchemaError,
-    check_fields,
-    check_list_of_tables,
-    check_named_tables,
-    spec,
-)
+from ..schema import ParsedSchema, Problem, SchemaError
+from ..schema import sections as s
 from . import types as m
 from .build_attributes import AttributeLookup, StorageOnly, build_attributes
-from .build_checks import check_error_classes, check_unique_names
+from .build_checks import check_error_classes, check_whole_schema
 from .build_lifecycle import LifecycleFields, build_lifecycle
 from .build_resources import build_bucket, build_queue, route_events
 from .consumers import build_consumers
 from .kinds import KINDS, AccessPattern, TableContext
-from .layouts import check_layouts
 from .model_catalog import ModelCatalog
-from .names import check_names
 from .runtime import DEFAULT_RUNTIME, DEFAULT_SHARED_RUNTIME
 
 _Built = TypeVar("_Built")
 
 
 class TableFields(TypedDict, total=False):
-    """``[tables.<name>]`` after ``check_fields``: each key present is valid."""
+    """``[tables.<name>]``'s values from stage 1: each key present is valid."""
 
     description: str
     class_name: str
@@ -56,31 +53,24 @@ class TableFields(TypedDict, total=False):
     ttl_attribute: str
     not_found_error: str
     storage_only: list[str]
-    # Sections, each checked where it is built.
-    attributes: object
-    indexes: object
-    access_patterns: object
-    lifecycle: object
 
 
-def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
-    """The model of a loaded schema; raises ``SchemaError`` listing every problem."""
-    problems: list[Problem] = []
-    for key in raw:
-        if key not in spec.TOP_LEVEL_SECTIONS:
-            allowed = ", ".join(spec.TOP_LEVEL_SECTIONS)
-            problems.append(Problem(key, f"unknown section (allowed: {allowed})"))
-    generator = _build_generator(raw.get("generator"), source, problems)
+def build(parsed: ParsedSchema, source: Path, display_name: str) -> m.SchemaSpec:
+    """The model of a parsed schema; raises ``SchemaError`` listing every problem."""
+    problems: list[Problem] = list(parsed.root_problems)
+    generator = _build_generator(parsed.generator, source, problems)
     if generator is None:
         # Without the package and the models nothing else can be checked.
         raise SchemaError(display_name, problems)
     models = ModelCatalog(generator, problems)
-    declared = {"tables": check_named_tables(raw.get("tables", {}), "tables", problems)}
-    tables = _present(_build_table(n, v, models, problems) for n, v in declared["tables"].items())
-    declared["queues"] = check_named_tables(raw.get("queues", {}), "queues", problems)
-    queues = _present(build_queue(n, v, models, problems) for n, v in declared["queues"].items())
-    declared["buckets"] = check_named_tables(raw.get("buckets", {}), "buckets", problems)
-    buckets = _present(build_bucket(n, v, models, problems) for n, v in declared["buckets"].items())
+    problems += parsed.tables.problems
+    tables = _present(_build_table(t, models, problems) for t in parsed.tables.entries.values())
+    problems += parsed.queues.problems
+    queues = _present(build_queue(n, q, models, problems) for n, q in parsed.queues.entries.items())
+    problems += parsed.buckets.problems
+    buckets = _present(
+        build_bucket(n, b, models, problems) for n, b in parsed.buckets.entries.items()
+    )
     check_error_classes(generator, tables, problems)
     schema = m.SchemaSpec(
         source=source,
@@ -90,15 +80,13 @@ def build(raw: dict[str, Any], source: Path, display_name: str) -> m.SchemaSpec:
         queues=tuple(route_events(q, buckets) for q in queues),
         buckets=buckets,
     )
-    names = {section: frozenset(resources) for section, resources in declared.items()}
-    schema = replace(
-        schema, consumers=build_consumers(raw.get("consumers", {}), schema, names, problems)
-    )
-    if not problems:
-        check_unique_names(schema, problems)
-        check_layouts(schema, problems)
-    if not problems:
-        problems += check_names(schema)
+    names = {
+        "tables": parsed.tables.names,
+        "queues": parsed.queues.names,
+        "buckets": parsed.buckets.names,
+    }
+    schema = replace(schema, consumers=build_consumers(parsed.consumers, schema, names, problems))
+    check_whole_schema(schema, problems)
     if problems:
         raise SchemaError(display_name, problems)
     return schema
@@ -109,11 +97,13 @@ def _present(built: Iterable[_Built | None]) -> tuple[_Built, ...]:
     return tuple(resource for resource in built if resource is not None)
 
 
-def _build_generator(raw: object, source: Path, problems: list[Problem]) -> m.GeneratorSpec | None:
-    if raw is None:
-        problems.append(Problem("generator", "required section is missing"))
-        return None
-    data = check_fields(raw, spec.GENERATOR_FIELDS, "generator", problems)
+def _build_generator(
+    fields: s.Fields | None, source: Path, problems: list[Problem]
+) -> m.GeneratorSpec | None:
+    if fields is None:
+        return None  # the missing section is one of stage 1's root problems
+    problems += fields.problems
+    data = fields.values
     if "package" not in data or "models_module" not in data:
         return None
     return m.GeneratorSpec(
@@ -128,42 +118,64 @@ def _build_generator(raw: object, source: Path, problems: list[Problem]) -> m.Ge
 
 
 def _build_table(
-    name: str, raw: object, models: ModelCatalog, problems: list[Problem]
+    table: s.Table, models: ModelCatalog, problems: list[Problem]
 ) -> m.TableSpec | None:
-    path = f"tables.{name}"
+    name, path = table.name, table.path
     before = len(problems)
-    if not isinstance(raw, dict):
-        problems.append(Problem(path, "expected a table"))
+    problems += table.problems
+    if table.fields is None:
         return None
-    data = _table_fields(raw, path, problems)
+    problems += table.fields.problems
+    data = cast(TableFields, table.fields.values)
+    written = table.fields.written
     model_cls = models.model(data["model"], f"{path}.model", problems) if "model" in data else None
-    model_known = "model" not in raw or model_cls is not None
-    lifecycle_data = _lifecycle_fields(data.get("lifecycle"), path, problems)
+    model_known = "model" not in written or model_cls is not None
+    lifecycle_data = _lifecycle_fields(table.lifecycle, problems)
     storage = _storage_only(data, path, lifecycle_data)
-    attribute = _attribute_lookup(name, data, model_cls, model_known, models, storage, problems)
+    attribute = _attribute_lookup(
+        name, table.attributes, model_cls, model_known, models, storage, problems
+    )
     hash_key, range_key, ttl = _table_keys(data, path, model_cls, attribute, problems)
-    indexes = _build_indexes(data.get("indexes", []), path, attribute, problems)
+    indexes = _build_indexes(table.indexes, attribute, problems)
     lifecycle = (
-        build_lifecycle(lifecycle_data, f"{path}.lifecycle", model_cls, attribute, problems)
-        if lifecycle_data is not None
+        build_lifecycle(table.lifecycle, model_cls, attribute, problems)
+        if table.lifecycle is not None
         else None
     )
     context = TableContext(
         name=name,
         model_cls=model_cls,
-        names_model="model" in raw,
-        names_range_key="range_key" in raw,
-        names_ttl="ttl_attribute" in raw,
+        names_model="model" in written,
+        names_range_key="range_key" in written,
+        names_ttl="ttl_attribute" in written,
         key_names=frozenset(k.name for k in (hash_key, range_key) if k is not None),
         indexes={index.name: index for index in indexes},
-        declared_indexes=_declared_index_names(data.get("indexes")),
+        declared_indexes=table.declared_indexes,
         lifecycle=lifecycle,
         attribute=attribute,
         models=models,
     )
-    patterns = _build_patterns(data.get("access_patterns", []), path, context, problems)
+    patterns = _build_patterns(table.patterns, context, problems)
     if hash_key is None or len(problems) > before:
         return None
+    built = _table_spec(
+        name, path, data, attribute, (hash_key, range_key, ttl), indexes, patterns, lifecycle
+    )
+    attributes = tuple(attribute.by_name.values())
+    return replace(built, storage_only=storage.of(attributes, has_model=model_cls is not None))
+
+
+def _table_spec(
+    name: str,
+    path: str,
+    data: TableFields,
+    attribute: AttributeLookup,
+    keys: tuple[m.AttributeSpec, m.AttributeSpec | None, m.AttributeSpec | None],
+    indexes: tuple[m.IndexSpec, ...],
+    patterns: tuple[AccessPattern, ...],
+    lifecycle: m.LifecycleSpec | None,
+) -> m.TableSpec:
+    hash_key, range_key, ttl = keys
     output = data["terraform_output"]
     return m.TableSpec(
         name=name,
@@ -184,13 +196,7 @@ def _build_table(
         not_found_error=data.get("not_found_error", "ItemNotFoundError"),
         schema_path=path,
         lifecycle=lifecycle,
-        storage_only=storage.of(tuple(attribute.by_name.values()), has_model=model_cls is not None),
     )
-
-
-def _table_fields(raw: object, path: str, problems: list[Problem]) -> TableFields:
-    data = check_fields(raw, spec.TABLE_FIELDS, path, problems, extra_keys=spec.TABLE_SECTIONS)
-    return cast(TableFields, data)
 
 
 def _storage_only(data: TableFields, path: str, lifecycle: LifecycleFields | None) -> StorageOnly:
@@ -205,23 +211,17 @@ def _storage_only(data: TableFields, path: str, lifecycle: LifecycleFields | Non
 
 
 def _lifecycle_fields(
-    raw: object, table_path: str, problems: list[Problem]
+    lifecycle: s.Lifecycle | None, problems: list[Problem]
 ) -> LifecycleFields | None:
-    if raw is None:
+    if lifecycle is None:
         return None
-    data = check_fields(
-        raw,
-        spec.LIFECYCLE_FIELDS,
-        f"{table_path}.lifecycle",
-        problems,
-        extra_keys=spec.LIFECYCLE_SECTIONS,
-    )
-    return cast(LifecycleFields, data)
+    problems += lifecycle.fields.problems
+    return cast(LifecycleFields, lifecycle.fields.values)
 
 
 def _attribute_lookup(
     table: str,
-    data: TableFields,
+    section: s.Attributes | None,
     model_cls: type[BaseModel] | None,
     model_known: bool,
     models: ModelCatalog,
@@ -229,13 +229,11 @@ def _attribute_lookup(
     problems: list[Problem],
 ) -> AttributeLookup:
     """The table's attributes, built once; every reference to one resolves through the lookup."""
-    raw = data.get("attributes")
-    attributes = build_attributes(
-        raw, f"tables.{table}", model_cls, model_known, models, problems, storage
-    )
-    built = {a.name for a in attributes}
+    if section is None:
+        return AttributeLookup(table, (), frozenset(), problems)
+    attributes = build_attributes(section, model_cls, model_known, models, problems, storage)
     # Declared but invalid (already reported): references to them are not new problems.
-    invalid = frozenset(raw) - built if isinstance(raw, dict) else frozenset()
+    invalid = section.written - {a.name for a in attributes}
     lookup = AttributeLookup(table, attributes, invalid, problems)
     for i, listed in enumerate(storage.names):
         lookup(listed, f"{storage.path}[{i}]")
@@ -268,13 +266,13 @@ def _table_keys(
 
 
 def _build_indexes(
-    raw: object, table_path: str, attribute: AttributeLookup, problems: list[Problem]
+    section: s.Listed[s.Fields], attribute: AttributeLookup, problems: list[Problem]
 ) -> tuple[m.IndexSpec, ...]:
-    path = f"{table_path}.indexes"
+    problems += section.problems
     indexes = tuple(
         index
-        for i, raw_index in enumerate(check_list_of_tables(raw, path, problems))
-        if (index := _build_index(raw_index, f"{path}[{i}]", attribute, problems)) is not None
+        for fields in section.items
+        if (index := _build_index(fields, attribute, problems)) is not None
     )
     index_names = Counter(index.name for index in indexes)
     for index in indexes:
@@ -286,12 +284,13 @@ def _build_indexes(
 
 
 def _build_index(
-    raw: object, path: str, attribute: AttributeLookup, problems: list[Problem]
+    fields: s.Fields, attribute: AttributeLookup, problems: list[Problem]
 ) -> m.IndexSpec | None:
-    before = len(problems)
-    data = check_fields(raw, spec.INDEX_FIELDS, path, problems)
-    if len(problems) > before:
+    path, data = fields.path, fields.values
+    problems += fields.problems
+    if fields.problems:
         return None
+    before = len(problems)
     hash_key = attribute(data["hash_key"], f"{path}.hash_key") if "hash_key" in data else None
     range_key = attribute(data["range_key"], f"{path}.range_key") if "range_key" in data else None
     projection = data["projection"]
@@ -311,41 +310,22 @@ def _build_index(
     return m.IndexSpec(data["name"], hash_key, range_key, projection, non_key, path)
 
 
-def _declared_index_names(raw: object) -> frozenset[str]:
-    """Every index name the schema declares, valid or not."""
-    if not isinstance(raw, list):
-        return frozenset()
-    return frozenset(str(i.get("name")) for i in raw if isinstance(i, dict))
-
-
 def _build_patterns(
-    raw: object, table_path: str, table: TableContext, problems: list[Problem]
+    section: s.Listed[s.Pattern], table: TableContext, problems: list[Problem]
 ) -> tuple[AccessPattern, ...]:
-    path = f"{table_path}.access_patterns"
-    raw_patterns = check_list_of_tables(raw, path, problems)
-    if not raw_patterns:
-        problems.append(Problem(path, "a table needs at least one access pattern"))
-    built = (
-        _build_pattern(raw_pattern, f"{path}[{i}]", table, problems)
-        for i, raw_pattern in enumerate(raw_patterns)
-    )
+    problems += section.problems
+    built = (_build_pattern(pattern, table, problems) for pattern in section.items)
     return tuple(pattern for pattern in built if pattern is not None)
 
 
 def _build_pattern(
-    raw: object, path: str, table: TableContext, problems: list[Problem]
+    pattern: s.Pattern, table: TableContext, problems: list[Problem]
 ) -> AccessPattern | None:
-    """One access pattern: its kind checks its fields and the table, then builds it."""
-    if not isinstance(raw, dict):
-        problems.append(Problem(path, "expected a table"))
+    """One access pattern: its kind checks the table, then builds it."""
+    problems += pattern.problems
+    if pattern.kind is None or pattern.problems:
         return None
-    kind_name = raw.get("kind")
-    kind = KINDS.get(kind_name) if isinstance(kind_name, str) else None
-    if kind is None:
-        problems.append(Problem(f"{path}.kind", f"{kind_name!r} is not one of {', '.join(KINDS)}"))
+    kind = KINDS[pattern.kind]
+    if not kind.admits(table, pattern.path, problems):
         return None
-    before = len(problems)
-    data = check_fields(raw, {**spec.PATTERN_COMMON_FIELDS, **kind.schema_fields}, path, problems)
-    if len(problems) > before or not kind.admits(table, path, problems):
-        return None
-    return kind.build(data["name"], data, path, table, problems)
+    return kind.build(pattern.values["name"], pattern.values, pattern.path, table, problems)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Set
 from dataclasses import dataclass
 from typing import cast
 
 from pydantic import BaseModel
 
-from ..schema import Problem, spec
+from ..schema import Problem
+from ..schema import sections as s
 from . import types as m
 from .model_catalog import ModelCatalog
 from .pytypes import python_type
@@ -62,8 +63,7 @@ class AttributeLookup:
 
 
 def build_attributes(
-    raw: object,
-    table_path: str,
+    section: s.Attributes,
     model_cls: type[BaseModel] | None,
     model_known: bool,
     models: ModelCatalog,
@@ -76,27 +76,19 @@ def build_attributes(
     one, every attribute but the keys is storage-only (and must be listed if the
     table lists any).
     """
-    path = f"{table_path}.attributes"
-    if raw is None:
-        problems.append(Problem(path, "required section is missing"))
-        return ()
-    if not isinstance(raw, dict) or not raw:
-        problems.append(Problem(path, 'expected a table of attribute = "S" | "N" | "B"'))
-        return ()
+    path = section.path
+    problems += section.problems
+    if section.problems:
+        return ()  # missing, or not a table of name = type
     if not model_known:
         return ()  # the model could not be loaded (reported): nothing to check against
     attributes: list[m.AttributeSpec] = []
-    for attr_name, dynamo_type in raw.items():
-        attr_path = f"{path}.{attr_name}"
-        if dynamo_type not in spec.ATTRIBUTE_TYPES:
-            problems.append(
-                Problem(
-                    attr_path,
-                    f"type must be one of {', '.join(spec.ATTRIBUTE_TYPES)}, got {dynamo_type!r}",
-                )
-            )
+    for entry in section.entries:
+        attr_name, attr_path = entry.name, entry.path
+        problems += entry.problems
+        if entry.dynamo_type is None:
             continue
-        declared = cast(m.DynamoType, dynamo_type)
+        declared = cast(m.DynamoType, entry.dynamo_type)
         if model_cls is None:
             # Without a model the table stores bookkeeping attributes the
             # generated methods set themselves; none is read into a model.
@@ -115,7 +107,7 @@ def build_attributes(
         if found is not None:
             attributes.append(found)
     if model_cls is not None:
-        _check_every_field_stored(model_cls, raw, path, problems)
+        _check_every_field_stored(model_cls, section.written, path, problems)
     return tuple(attributes)
 
 
@@ -231,10 +223,10 @@ def _model_attribute(
 
 
 def _check_every_field_stored(
-    model_cls: type[BaseModel], raw: Mapping[str, object], path: str, problems: list[Problem]
+    model_cls: type[BaseModel], written: Set[str], path: str, problems: list[Problem]
 ) -> None:
     for field_name in model_cls.model_fields:
-        if field_name not in raw:
+        if field_name not in written:
             problems.append(
                 Problem(
                     path,

@@ -1,11 +1,29 @@
-"""Checks across the built resources: names they share, error classes they import."""
+"""Checks across the built resources: names they share, error classes they import.
+
+``check_whole_schema`` is the one step that needs the whole schema built: it
+runs last, once, and only when every section built cleanly (a clash with a
+resource that failed to build would be noise).
+"""
 
 from __future__ import annotations
 
 from ..schema import Problem
 from . import types as m
 from .kinds.update import TRANSITION_ERROR
+from .layouts import check_layouts
 from .model_catalog import import_module
+from .names import check_names
+
+
+def check_whole_schema(schema: m.SchemaSpec, problems: list[Problem]) -> None:
+    """Name clashes and cross-references: Terraform outputs and env vars, layouts and the
+    queues they notify, then every name the generated code binds."""
+    if problems:
+        return
+    check_unique_names(schema, problems)
+    check_layouts(schema, problems)
+    if not problems:
+        problems += check_names(schema)
 
 
 def check_error_classes(

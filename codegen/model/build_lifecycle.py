@@ -2,36 +2,35 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import TypedDict, cast
 
 from pydantic import BaseModel
 
-from ..schema import Problem, check_value, spec
+from ..schema import Problem
+from ..schema import sections as s
 from . import types as m
 from .build_attributes import AttributeLookup
 from .pytypes import enum_values
 
 
 class LifecycleFields(TypedDict, total=False):
-    """``[tables.<name>.lifecycle]`` after ``check_fields``: each key present is valid."""
+    """``[tables.<name>.lifecycle]``'s values from stage 1: each key present is valid."""
 
     attribute: str
     failure_status: str
     in_progress_attribute: str
-    transitions: object  # a section: its shape is checked here
-    retries: object  # a section: its shape is checked here
 
 
 def build_lifecycle(
-    data: LifecycleFields,
-    path: str,
+    section: s.Lifecycle,
     model_cls: type[BaseModel] | None,
     attribute: AttributeLookup,
     problems: list[Problem],
 ) -> m.LifecycleSpec | None:
+    path, data = section.fields.path, cast(LifecycleFields, section.fields.values)
     before = len(problems)
     if "attribute" not in data or "failure_status" not in data:
-        return None  # reported by check_fields
+        return None  # a missing key: reported by stage 1
     if model_cls is None:
         problems.append(Problem(path, "a lifecycle needs the table to name a model"))
         return None
@@ -48,10 +47,8 @@ def build_lifecycle(
     statuses = _Statuses(status, enum_values(model_cls, status.name), problems)
     failure = data["failure_status"]
     statuses.known(failure, f"{path}.failure_status")
-    moves = _moves(data.get("transitions", {}), failure, statuses, f"{path}.transitions", problems)
-    retries = _retries(
-        data.get("retries", {}), failure, moves, statuses, f"{path}.retries", problems
-    )
+    moves = _moves(section, failure, statuses, problems)
+    retries = _retries(section.moves["retries"], failure, moves, statuses, problems)
     marker = None
     if "in_progress_attribute" in data:
         marker = attribute(data["in_progress_attribute"], f"{path}.in_progress_attribute", ("S",))
@@ -92,26 +89,28 @@ class _Statuses:
 
 
 def _moves(
-    raw: object, failure: str, statuses: _Statuses, path: str, problems: list[Problem]
+    section: s.Lifecycle, failure: str, statuses: _Statuses, problems: list[Problem]
 ) -> list[tuple[str, str]]:
     """Every (from, to) the transitions declare, plus a move to the failure status from each source."""
     moves: list[tuple[str, str]] = []
-    if not isinstance(raw, dict):
-        problems.append(Problem(path, "expected a table of status = [statuses]"))
-        raw = {}
-    for source, targets in raw.items():
-        where = f"{path}.{source}"
+    transitions = section.moves["transitions"]
+    problems += transitions.problems
+    for transition in transitions.entries:
+        source, where = transition.source, transition.path
         statuses.known(source, where)
-        check_value(targets, spec.Field("string_list", ""), where, problems)
-        if not isinstance(targets, list):
+        problems += transition.problems
+        if transition.targets is None:
             continue
-        for i, target in enumerate(targets):
+        for i, target in enumerate(transition.targets):
             if statuses.known(target, f"{where}[{i}]") and target == source:
                 problems.append(Problem(f"{where}[{i}]", "re-setting a status needs no transition"))
             moves.append((source, str(target)))
-    if failure in raw:
+    if failure in transitions.sources:
         problems.append(
-            Problem(f"{path}.{failure}", "the failure status is final: no moves from it")
+            Problem(
+                f"{transitions.path}.{failure}",
+                "the failure status is final: no moves from it",
+            )
         )
     sources = {source for source, _ in moves}
     for source in statuses.values:
@@ -121,27 +120,24 @@ def _moves(
 
 
 def _retries(
-    raw: object,
+    section: s.Moves,
     failure: str,
     moves: list[tuple[str, str]],
     statuses: _Statuses,
-    path: str,
     problems: list[Problem],
 ) -> list[tuple[str, str]]:
     """Every (from, to) the retries declare: each goes back to a status the source is reached from."""
     retries: list[tuple[str, str]] = []
-    if not isinstance(raw, dict):
-        problems.append(Problem(path, "expected a table of status = [earlier statuses]"))
-        return retries
-    for source, targets in raw.items():
-        where = f"{path}.{source}"
+    problems += section.problems
+    for retry in section.entries:
+        source, where, targets = retry.source, retry.path, retry.targets
         known_source = statuses.known(source, where)
         if source == failure:
             problems.append(Problem(where, "the failure status is final: no moves from it"))
-        elif known_source and source not in {s for s, _ in moves}:
+        elif known_source and source not in {src for src, _ in moves}:
             problems.append(Problem(where, f"{source!r} is final: no moves from it, not even back"))
-        check_value(targets, spec.Field("string_list", ""), where, problems)
-        if not isinstance(targets, list):
+        problems += retry.problems
+        if targets is None:
             continue
         for i, target in enumerate(targets):
             if not statuses.known(target, f"{where}[{i}]") or not known_source:
@@ -150,7 +146,7 @@ def _retries(
                 problems.append(Problem(f"{where}[{i}]", "re-setting a status needs no retry"))
             elif (source, target) in moves:
                 problems.append(Problem(f"{where}[{i}]", "already a transition"))
-            elif source not in _reached_from(target, moves):
+            elif source not in _reached_from(str(target), moves):  # a known status: a str
                 problems.append(
                     Problem(
                         f"{where}[{i}]",

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..schema import Problem, check_fields, spec
+from ..schema import Problem, spec
+from ..schema import sections as s
 from . import types as m
 from .layouts import build_layouts
 from .model_catalog import ModelCatalog
 
 
 def build_queue(
-    name: str, raw: object, models: ModelCatalog, problems: list[Problem]
+    name: str, fields: s.Fields, models: ModelCatalog, problems: list[Problem]
 ) -> m.QueueSpec | None:
-    path = f"queues.{name}"
+    path, data = fields.path, fields.values
     before = len(problems)
-    data = check_fields(raw, spec.QUEUE_FIELDS, path, problems)
+    problems += fields.problems
     if "payload_model" in data:
         models.model(data["payload_model"], f"{path}.payload_model", problems)
         if "event_source" in data:
@@ -81,12 +82,12 @@ def route_events(queue: m.QueueSpec, buckets: tuple[m.BucketSpec, ...]) -> m.Que
 
 
 def build_bucket(
-    name: str, raw: object, models: ModelCatalog, problems: list[Problem]
+    name: str, bucket: s.Bucket, models: ModelCatalog, problems: list[Problem]
 ) -> m.BucketSpec | None:
-    path = f"buckets.{name}"
+    path, data = bucket.fields.path, bucket.fields.values
     before = len(problems)
-    data = check_fields(raw, spec.BUCKET_FIELDS, path, problems, extra_keys=spec.BUCKET_SECTIONS)
-    layouts = build_layouts(name, data.get("layouts", {}), f"{path}.layouts", models, problems)
+    problems += bucket.fields.problems
+    layouts = build_layouts(name, bucket.layouts, models, problems)
     if len(problems) > before:
         return None
     output = data["terraform_output"]

@@ -9,14 +9,15 @@ consumer gets is derived from this model alone (``permissions.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TypeVar, cast
+from typing import TypeVar
 
-from ..schema import Problem, check_fields, check_named_tables, check_value, spec
+from ..schema import Problem
+from ..schema import sections as s
 from . import types as m
 
 
 def build_consumers(
-    raw: object,
+    section: s.Named[s.Consumer],
     schema: m.SchemaSpec,
     declared: Mapping[str, frozenset[str]],
     problems: list[Problem],
@@ -25,8 +26,10 @@ def build_consumers(
     not, so references to one that is declared but invalid (already reported) are not
     reported again."""
     consumers = []
-    for name, value in check_named_tables(raw, "consumers", problems).items():
-        consumer = _Resolver(schema, declared, f"consumers.{name}", problems).consumer(name, value)
+    problems += section.problems
+    for name, entry in section.entries.items():
+        resolver = _Resolver(schema, declared, entry.fields.path, problems)
+        consumer = resolver.consumer(name, entry)
         if consumer is not None:
             consumers.append(consumer)
     return tuple(consumers)
@@ -48,12 +51,11 @@ class _Resolver:
         self.path = path
         self.problems = problems
 
-    def consumer(self, name: str, raw: object) -> m.ConsumerSpec | None:
+    def consumer(self, name: str, entry: s.Consumer) -> m.ConsumerSpec | None:
         before = len(self.problems)
-        data = check_fields(
-            raw, spec.CONSUMER_FIELDS, self.path, self.problems, extra_keys=spec.CONSUMER_SECTIONS
-        )
-        tables = self._tables(data.get("tables", {}))
+        self.problems += entry.fields.problems
+        data = entry.fields.values
+        tables = self._tables(entry.tables)
         sends_to = self._queues(data.get("sends_to", []), "sends_to")
         receives_from = self._queues(data.get("receives_from", []), "receives_from")
         reads = self._layouts(data.get("reads", []), "reads")
@@ -102,22 +104,22 @@ class _Resolver:
                 )
         return found
 
-    def _tables(self, raw: object) -> tuple[m.TableAccess, ...]:
-        section = f"{self.path}.tables"
+    def _tables(self, section: s.Named[s.TableGrant]) -> tuple[m.TableAccess, ...]:
         tables = {t.name: t for t in self.schema.tables}
         found: list[m.TableAccess] = []
-        for table_name, pattern_names in check_named_tables(raw, section, self.problems).items():
-            path = f"{section}.{table_name}"
+        self.problems += section.problems
+        for table_name, grant in section.entries.items():
+            path, pattern_names = grant.path, grant.patterns
             before = len(self.problems)
-            check_value(pattern_names, spec.Field("string_list", ""), path, self.problems)
-            if len(self.problems) > before:
+            self.problems += grant.problems
+            if pattern_names is None:
                 continue
             table = self._known("tables", tables, table_name, path)
             if table is None:
                 continue
             by_name = {p.name: p for p in table.patterns}
             patterns = []
-            for i, pattern_name in enumerate(cast(list[str], pattern_names)):  # checked above
+            for i, pattern_name in enumerate(pattern_names):
                 pattern = by_name.get(pattern_name)
                 if pattern is None:
                     self.problems.append(

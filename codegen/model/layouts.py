@@ -28,7 +28,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from ..schema import Problem, check_fields, check_named_tables, spec
+from ..schema import Problem, spec
+from ..schema import sections as s
 from . import types as m
 
 _NUMBER_SPEC = re.compile(r"^(?:0(?P<width>[1-9][0-9]?))?d$")
@@ -43,11 +44,12 @@ class ModelLookup(Protocol):
 
 
 def build_layouts(
-    bucket: str, raw: object, path: str, models: ModelLookup, problems: list[Problem]
+    bucket: str, section: s.Named[s.Fields], models: ModelLookup, problems: list[Problem]
 ) -> tuple[m.LayoutSpec, ...]:
     layouts = []
-    for name, value in check_named_tables(raw, path, problems).items():
-        layout = _build_layout(bucket, name, value, f"{path}.{name}", models, problems)
+    problems += section.problems
+    for name, fields in section.entries.items():
+        layout = _build_layout(bucket, name, fields, models, problems)
         if layout is not None:
             layouts.append(layout)
     return tuple(layouts)
@@ -101,10 +103,11 @@ def check_layouts(schema: m.SchemaSpec, problems: list[Problem]) -> None:
 
 
 def _build_layout(
-    bucket: str, name: str, raw: object, path: str, models: ModelLookup, problems: list[Problem]
+    bucket: str, name: str, fields: s.Fields, models: ModelLookup, problems: list[Problem]
 ) -> m.LayoutSpec | None:
+    path, data = fields.path, fields.values
     before = len(problems)
-    data = check_fields(raw, spec.LAYOUT_FIELDS, path, problems)
+    problems += fields.problems
     if "template" not in data:
         return None
     model_cls = models.model(data["model"], f"{path}.model", problems) if "model" in data else None

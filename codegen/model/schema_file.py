@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..schema import SchemaError, SchemaLines, load
+from ..schema import SchemaError, SchemaLines, load, parse
 from . import types as m
 from .build import build
+from .kinds import KINDS
 
 DEFAULT_SCHEMA = Path("schema/stereo_spot.toml")
 
@@ -27,11 +28,13 @@ def error_name(schema_path: Path) -> str:
 
 
 def load_schema(schema_path: Path) -> m.SchemaSpec:
-    """Load, validate and build; raises ``SchemaError`` listing every problem, each with its line."""
+    """Load, parse (stage 1) and build (stage 2); raises ``SchemaError`` listing every
+    problem, each with its line."""
     name = display_name(schema_path)
     document = load(schema_path, error_name(schema_path))
+    parsed = parse(document.data, {kind: KINDS[kind].schema_fields for kind in KINDS})
     try:
-        return build(document.data, schema_path, name)
+        return build(parsed, schema_path, name)
     except SchemaError as error:
         located = error.located(SchemaLines(document.text))
         raise SchemaError(error_name(schema_path), located.problems) from None

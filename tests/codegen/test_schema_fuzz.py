@@ -29,12 +29,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codegen.cli import main
-from codegen.model import names
+from codegen.model import KINDS, names
 from codegen.model.build import build
 from codegen.model.literals import escape_text
 from codegen.render.sources import first_party, format_sources, render_unformatted
 from codegen.render.version import generator_version
-from codegen.schema import spec
+from codegen.schema import parse, spec
 from codegen.schema.errors import SchemaError
 from tests.golden.regenerate import schema_path
 
@@ -270,7 +270,8 @@ class Recorder:
 
 def check_generated(raw: dict[str, Any], display_name: str, *, formatted: bool) -> None:
     try:
-        schema = build(raw, LIBRARY, display_name)
+        parsed = parse(raw, {kind: KINDS[kind].schema_fields for kind in KINDS})
+        schema = build(parsed, LIBRARY, display_name)
     except SchemaError as error:
         assert error.problems, "a SchemaError names at least one problem"
         return
