@@ -153,6 +153,11 @@ NOT_IN_THE_WALK: dict[str, dict[tuple[str, str], str]] = {
         ("s3:ListBucket", "ListOutputPrefixes"): _LISTING,
     },
     "media_worker": {
+        ("dynamodb:ConditionCheckItem", "ReassemblyTriggeredItems"): (
+            "a fenced job update (update(..., fence=lease)) checks the lease in one "
+            "TransactWriteItems; the walk's updates are unfenced, and moto authorizes a "
+            "transaction as one action, not per item as AWS does"
+        ),
         ("sqs:ChangeMessageVisibility", "ReceiveChunkingQueue"): _RELEASE,
         ("sqs:ChangeMessageVisibility", "ReceiveReassemblyQueue"): _RELEASE,
         (
