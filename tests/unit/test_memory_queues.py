@@ -1,0 +1,302 @@
+"""The in-memory queue's delivery rules, on a fake clock: hidden, visible again, dead-lettered.
+
+``tests/conformance/`` proves the memory queue answers as SQS does; these pin
+its edges (the exact second a message comes back, which handle still works,
+when a message moves to its dead-letter queue) with no waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from pydantic import BaseModel
+
+from stereo_spot_shared._messages import MAX_MESSAGE_BYTES
+from stereo_spot_shared.errors import InvalidArgumentError, RejectedRequestError
+from stereo_spot_shared.memory.queues import MemoryQueueReceiver, MemoryQueueSender
+from stereo_spot_shared.memory.state import MemoryState
+from stereo_spot_shared.processing import BatchWork, MessageWork
+
+START = 1_800_000_000.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def state(clock: Clock) -> MemoryState:
+    return MemoryState(queues=["work", "dead"], clock=clock, visibility_timeout=30)
+
+
+@pytest.fixture
+def sender(state: MemoryState) -> MemoryQueueSender:
+    return MemoryQueueSender(state, "work")
+
+
+def receiver_of(state: MemoryState, **options: object) -> MemoryQueueReceiver:
+    return MemoryQueueReceiver(state, "work", wait_time_seconds=0, **options)  # type: ignore[arg-type]
+
+
+class Payload(BaseModel):
+    job_id: str
+
+
+def test_names_and_urls(state: MemoryState, sender: MemoryQueueSender) -> None:
+    receiver = receiver_of(state)
+    assert sender.queue_url == receiver.queue_url == f"memory://{state.id}/queues/work"
+    assert repr(sender) == "MemoryQueueSender('work')"
+    assert repr(receiver) == "MemoryQueueReceiver('work')"
+    assert (sender.queue, sender.max_message_bytes) == ("work", MAX_MESSAGE_BYTES)
+    assert (receiver.queue, receiver.wait_time_seconds) == ("work", 0)
+
+
+def test_sent_messages_are_received_in_order_up_to_max_messages(
+    state: MemoryState, sender: MemoryQueueSender
+) -> None:
+    first = sender.send("a", attributes={"job_id": "j"})
+    rest = sender.send_batch(["b", b"c"], attributes=[None, {"k": "v"}])
+    sender.send_payload(Payload(job_id="j2"))
+    receiver = receiver_of(state)
+    received = receiver.receive(max_messages=3)
+    assert [m.message_id for m in received] == [first, *rest]
+    assert [m.body for m in received] == ["a", "b", b"c"]
+    assert [m.receive_count for m in received] == [1, 1, 1]
+    assert received[0].attributes["job_id"] == "j"
+    assert "k" in received[2].attributes and "k" not in received[1].attributes
+    assert len({m.receipt_handle for m in received}) == 3
+    assert all(m.receipt_handle.startswith(f"{state.id}:work:") for m in received)
+    (payload,) = receiver.receive(max_messages=10)
+    assert payload.body == '{"job_id":"j2"}'
+    assert receiver.receive(max_messages=10) == []
+
+
+def test_a_bad_batch_sends_nothing(state: MemoryState) -> None:
+    sender = MemoryQueueSender(state, "work", max_message_bytes=2048)
+    assert sender.max_message_bytes == 2048
+    with pytest.raises(InvalidArgumentError):
+        sender.send_batch(["ok", "x" * 2049])
+    with pytest.raises(InvalidArgumentError):
+        sender.send("x" * 2049)
+    sender.send("x" * 1000)
+    assert [m.body for m in state.queue("work").values()] == ["x" * 1000]
+
+
+def test_a_message_is_hidden_for_exactly_the_visibility_timeout(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock
+) -> None:
+    sender.send("job")
+    receiver = receiver_of(state)
+    assert receiver.visibility_timeout_seconds == 30  # the backend's default
+    (first,) = receiver.receive()
+    clock.now = START + 29.999
+    assert receiver.receive() == []
+    clock.now = START + 30
+    (second,) = receiver.receive()
+    assert (second.message_id, second.receive_count) == (first.message_id, 2)
+    assert second.receipt_handle != first.receipt_handle
+
+
+def test_a_receivers_own_visibility_timeout_wins(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock
+) -> None:
+    sender.send("job")
+    receiver = receiver_of(state, visibility_timeout_seconds=5)
+    assert receiver.visibility_timeout_seconds == 5
+    receiver.receive()
+    clock.now = START + 5
+    assert len(receiver.receive()) == 1
+
+
+def test_only_the_latest_receipt_handle_deletes(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock
+) -> None:
+    sender.send("job")
+    receiver = receiver_of(state)
+    (old,) = receiver.receive()
+    clock.now += 30
+    (new,) = receiver.receive()
+    receiver.delete(old.receipt_handle)  # accepted, does nothing
+    assert len(state.queue("work")) == 1
+    receiver.delete(new.receipt_handle)
+    assert state.queue("work") == {}
+    receiver.delete(new.receipt_handle)  # gone already: accepted
+
+
+def test_delete_batch_deletes_what_its_latest_handles_name(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock
+) -> None:
+    sender.send_batch(["a", "b", "c"])
+    receiver = receiver_of(state)
+    a, b, c = receiver.receive(max_messages=3)
+    receiver.delete_batch([a.receipt_handle, c.receipt_handle, c.receipt_handle])
+    assert [m.body for m in state.queue("work").values()] == ["b"]
+    with pytest.raises(RejectedRequestError):
+        receiver.delete_batch([b.receipt_handle, "forged"])
+    assert [m.body for m in state.queue("work").values()] == ["b"]
+
+
+def test_a_foreign_receipt_handle_is_refused_as_sqs_refuses_it(state: MemoryState) -> None:
+    receiver = receiver_of(state)
+    other = MemoryQueueReceiver(state, "dead", wait_time_seconds=0)
+    with pytest.raises(RejectedRequestError) as raised:
+        receiver.delete(f"{state.id}:dead:x")
+    error = raised.value
+    assert str(error) == (
+        f"sqs:DeleteMessage on SQS queue {receiver.queue_url!r} was rejected "
+        "(ReceiptHandleIsInvalid: The input receipt handle is invalid.)"
+    )
+    assert (error.action, error.code) == ("sqs:DeleteMessage", "ReceiptHandleIsInvalid")
+    assert error.resource == f"SQS queue {receiver.queue_url!r}"
+    with pytest.raises(RejectedRequestError, match="sqs:DeleteMessageBatch"):
+        receiver.delete_batch([f"{state.id}:dead:x"])
+    with pytest.raises(RejectedRequestError, match="sqs:ChangeMessageVisibility"):
+        receiver.change_visibility(f"{state.id}:dead:x", 0)
+    other.delete(f"{state.id}:dead:x")  # its own queue's shape: accepted
+
+
+def test_change_visibility_hides_for_the_seconds_given_counting_from_now(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock
+) -> None:
+    sender.send("job")
+    receiver = receiver_of(state)
+    (message,) = receiver.receive()
+    clock.now = START + 10
+    receiver.change_visibility(message.receipt_handle, 100)
+    clock.now = START + 109
+    assert receiver.receive() == []
+    clock.now = START + 110
+    (again,) = receiver.receive()
+    receiver.change_visibility(again.receipt_handle, 0)  # visible at once
+    (third,) = receiver.receive()
+    assert third.receive_count == 3
+
+
+def test_change_visibility_of_a_message_not_in_flight_is_refused(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock
+) -> None:
+    sender.send_batch(["a", "b"])
+    receiver = receiver_of(state)
+    a, b = receiver.receive(max_messages=2)
+    receiver.delete(a.receipt_handle)
+    for handle in (a.receipt_handle, f"{state.id}:work:none"):
+        with pytest.raises(RejectedRequestError) as raised:
+            receiver.change_visibility(handle, 10)
+        assert raised.value.code == "MessageNotInflight"
+        assert raised.value.action == "sqs:ChangeMessageVisibility"
+        assert str(raised.value) == (
+            f"sqs:ChangeMessageVisibility on SQS queue {receiver.queue_url!r} was rejected "
+            f"(MessageNotInflight: receipt handle {handle!r} names no message "
+            "in flight: deleted, visible again, or received since)"
+        )
+    clock.now = START + 30  # b is visible again, exactly now: no longer in flight
+    with pytest.raises(RejectedRequestError, match="MessageNotInflight"):
+        receiver.change_visibility(b.receipt_handle, 10)
+    clock.now = START + 29  # one second earlier it was still held
+    receiver.change_visibility(b.receipt_handle, 10)
+
+
+def test_visibility_arguments_are_checked_before_anything_changes(
+    state: MemoryState, sender: MemoryQueueSender
+) -> None:
+    sender.send("job")
+    receiver = receiver_of(state)
+    (message,) = receiver.receive()
+    with pytest.raises(InvalidArgumentError):
+        receiver.change_visibility(message.receipt_handle, 43_201)
+    receiver.change_visibility(message.receipt_handle, 43_200)
+    with pytest.raises(InvalidArgumentError):
+        receiver.receive(max_messages=11)
+    with pytest.raises(InvalidArgumentError):
+        MemoryQueueReceiver(state, "work", wait_time_seconds=21)
+    with pytest.raises(InvalidArgumentError):
+        MemoryQueueReceiver(state, "work", visibility_timeout_seconds=0)
+
+
+def test_a_message_received_max_receive_count_times_moves_to_the_dead_letter_queue(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="stereo_spot_shared")
+    message_id = sender.send("poison")
+    receiver = receiver_of(state, dead_letter_queue="dead", max_receive_count=2)
+    receiver.receive()
+    clock.now += 30
+    (second,) = receiver.receive()
+    assert second.receive_count == 2
+    clock.now += 29
+    assert receiver.receive() == []
+    assert list(state.queue("work")) == [message_id]  # still hidden: not moved yet
+    clock.now += 1
+    assert receiver.receive() == []
+    assert state.queue("work") == {}
+    (moved,) = state.queue("dead").values()
+    assert (moved.message_id, moved.receipt_handle) == (message_id, "")
+    (dead,) = MemoryQueueReceiver(state, "dead", wait_time_seconds=0).receive()
+    assert (dead.message_id, dead.body, dead.receive_count) == (message_id, "poison", 3)
+    (record,) = [r for r in caplog.records if r.name == "stereo_spot_shared.memory.queues"]
+    assert record.getMessage() == (
+        f"memory queue work: message {message_id} moved to dead after 2 receives"
+    )
+    assert (record.queue, record.dead_letter_queue, record.receive_count) == ("work", "dead", 2)  # type: ignore[attr-defined]
+    assert record.message_id == message_id  # type: ignore[attr-defined]
+    assert receiver.delete(second.receipt_handle) is None  # its handle no longer names it
+
+
+@pytest.mark.parametrize("options", [{}, {"dead_letter_queue": "dead"}, {"max_receive_count": 1}])
+def test_without_a_redrive_policy_a_message_comes_back_for_ever(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock, options: dict[str, object]
+) -> None:
+    sender.send("again")
+    receiver = receiver_of(state, **options)
+    for count in range(1, 4):
+        (message,) = receiver.receive()
+        assert message.receive_count == count
+        clock.now += 30
+    assert state.queue("dead") == {}
+
+
+def test_processing_holds_with_the_receivers_timeout_and_span_name(
+    state: MemoryState, sender: MemoryQueueSender
+) -> None:
+    sender.send_batch(["a", "b"])
+    receiver = receiver_of(state, visibility_timeout_seconds=40)
+    a, b = receiver.receive(max_messages=2)
+    work = receiver.processing(a, retry_delay_seconds=3)
+    assert isinstance(work, MessageWork) and work.message is a
+    assert (work._timeout, work._retry_delay, work._span_name) == (40, 3, "work process")
+    batch = receiver.processing_batch([a, b])
+    assert isinstance(batch, BatchWork) and batch.messages == (a, b)
+    assert (batch._timeout, batch._retry_delay, batch._span_name) == (40, 0, "work process")
+    assert receiver.processing(a)._retry_delay == 0
+    with pytest.raises(InvalidArgumentError):
+        receiver.processing(a, retry_delay_seconds=-1)
+    with pytest.raises(InvalidArgumentError):
+        receiver.processing_batch([a], retry_delay_seconds=43_201)
+
+
+def test_a_vanished_handle_counts_as_lost_under_processing(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock
+) -> None:
+    from stereo_spot_shared.memory.queues import _handle_gone
+
+    sender.send("job")
+    receiver = receiver_of(state)
+    (message,) = receiver.receive()
+    receiver.delete(message.receipt_handle)
+    with pytest.raises(RejectedRequestError) as not_in_flight:
+        receiver.change_visibility(message.receipt_handle, 10)
+    with pytest.raises(RejectedRequestError) as invalid:
+        receiver.delete("forged")
+    assert _handle_gone(not_in_flight.value) and _handle_gone(invalid.value)
+    assert not _handle_gone(ConnectionError("reset"))
+    assert not _handle_gone(RejectedRequestError("x", action="a", resource="r", code="Throttled"))
