@@ -130,10 +130,10 @@ def test_more_than_38_significant_digits_are_refused(value: int) -> None:
     assert str(raised.value) == (
         f"n = {text[:12]}... has more than 38 significant digits, more than a DynamoDB number holds"
     )
-    with pytest.raises(InvalidArgumentError):
-        storable_int("n", value)
-    with pytest.raises(InvalidArgumentError):
-        require_int("n", value)
+    with pytest.raises(InvalidArgumentError, match=r"^total = .* significant digits"):
+        storable_int("total", value)
+    with pytest.raises(InvalidArgumentError, match=r"^count = .* significant digits"):
+        require_int("count", value)
 
 
 @pytest.mark.parametrize(

@@ -300,3 +300,19 @@ def test_a_vanished_handle_counts_as_lost_under_processing(
     assert _handle_gone(not_in_flight.value) and _handle_gone(invalid.value)
     assert not _handle_gone(ConnectionError("reset"))
     assert not _handle_gone(RejectedRequestError("x", action="a", resource="r", code="Throttled"))
+
+
+def test_a_message_given_back_is_visible_at_once_the_others_stay_hidden(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock
+) -> None:
+    sender.send_batch(["a", "b", "c"])
+    receiver = receiver_of(state)
+    held = receiver.receive(max_messages=3)
+    with receiver.processing_batch(held) as work:
+        work.give_back(held[1])
+        # The same instant on the fake clock: no timeout can have lapsed.
+        (again,) = receiver.receive(max_messages=10)
+        assert (again.body, again.receive_count) == ("b", 2)
+        receiver.delete(again.receipt_handle)
+    clock.now += 30
+    assert receiver.receive(max_messages=10) == []  # a and c were deleted on success

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import traceback
 from collections.abc import Iterator, Sequence
 
 import pytest
@@ -82,7 +83,9 @@ def traces(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
         try:
             yield None
         except BaseException as error:
-            seen.append(("exit", type(error).__name__))
+            # The block's own exception, with the traceback down to where it was raised.
+            frames = [frame.name for frame in traceback.extract_tb(error.__traceback__)]
+            seen.append(("exit", type(error).__name__, str(error), "fail" in frames))
             raise
         seen.append(("exit", None))
 
@@ -101,6 +104,7 @@ def one(receiver: FakeReceiver, retry_delay_seconds: int = 0) -> MessageWork:
         visibility_timeout_seconds=TIMEOUT,
         handle_gone=handle_gone,
         retry_delay_seconds=retry_delay_seconds,
+        span_name="jobs process",
     )
 
 
@@ -141,7 +145,11 @@ def test_the_beat_extends_by_the_whole_timeout_and_success_deletes(
     assert intervals == [TIMEOUT]
     assert set(receiver.changes) == {("handle-a", TIMEOUT)}
     assert receiver.deleted == [["handle-a"]]
-    assert traces == [("enter", ["id-a"], "process"), ("exit", None)]
+    assert traces == [("enter", ["id-a"], "jobs process"), ("exit", None)]
+
+
+def fail(error: BaseException) -> None:
+    raise error
 
 
 @pytest.mark.parametrize("interruption", [RuntimeError("boom"), KeyboardInterrupt()])
@@ -150,12 +158,12 @@ def test_a_failed_block_shows_the_message_after_the_retry_delay(
 ) -> None:
     receiver = FakeReceiver()
     with pytest.raises(type(interruption)), one(receiver, retry_delay_seconds=7):
-        raise interruption
+        fail(interruption)
     assert beating() == []
     assert receiver.changes[-1] == ("handle-a", 7)
     assert [c for c in receiver.changes if c[1] != TIMEOUT] == [("handle-a", 7)]
     assert receiver.deleted == []
-    assert traces[-1] == ("exit", type(interruption).__name__)
+    assert traces[-1] == ("exit", type(interruption).__name__, str(interruption), True)
 
 
 def test_showing_again_is_best_effort_and_the_blocks_error_propagates(
@@ -260,7 +268,10 @@ def test_a_message_given_back_is_not_shown_again_when_the_block_fails(
 
 def test_give_back_refuses_a_stranger(intervals: list[float]) -> None:
     receiver = FakeReceiver()
-    with batch(receiver, "a") as work, pytest.raises(ValueError, match="not part of the batch"):
+    with (
+        batch(receiver, "a") as work,
+        pytest.raises(ValueError, match="^give_back: this message is not part of the batch$"),
+    ):
         work.give_back(message("z"))
 
 
@@ -299,11 +310,14 @@ def test_an_empty_batch_runs_no_beat_and_deletes_nothing(
     assert receiver.changes == [] and receiver.deleted == []
 
 
-def test_the_default_retry_delay_is_zero(intervals: list[float]) -> None:
+@pytest.mark.parametrize("kind", [MessageWork, BatchWork])
+def test_by_default_a_failure_shows_the_message_at_once_in_a_process_span(
+    intervals: list[float], traces: list[tuple[object, ...]], kind: type[MessageWork | BatchWork]
+) -> None:
     receiver = FakeReceiver()
-    work = BatchWork(
-        receiver, [message("a")], visibility_timeout_seconds=TIMEOUT, handle_gone=handle_gone
-    )
+    held = message("a") if kind is MessageWork else [message("a")]
+    work = kind(receiver, held, visibility_timeout_seconds=TIMEOUT, handle_gone=handle_gone)  # type: ignore[arg-type]
     with pytest.raises(RuntimeError), work:
         raise RuntimeError("boom")
     assert receiver.changes[-1] == ("handle-a", 0)
+    assert traces[0] == ("enter", ["id-a"], "process")
