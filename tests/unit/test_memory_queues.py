@@ -8,6 +8,7 @@ when a message moves to its dead-letter queue) with no waiting.
 from __future__ import annotations
 
 import logging
+import threading
 
 import pytest
 from pydantic import BaseModel
@@ -194,6 +195,7 @@ def test_change_visibility_of_a_message_not_in_flight_is_refused(
             receiver.change_visibility(handle, 10)
         assert raised.value.code == "MessageNotInflight"
         assert raised.value.action == "sqs:ChangeMessageVisibility"
+        assert raised.value.resource == f"SQS queue {receiver.queue_url!r}"
         assert str(raised.value) == (
             f"sqs:ChangeMessageVisibility on SQS queue {receiver.queue_url!r} was rejected "
             f"(MessageNotInflight: receipt handle {handle!r} names no message "
@@ -316,3 +318,108 @@ def test_a_message_given_back_is_visible_at_once_the_others_stay_hidden(
         receiver.delete(again.receipt_handle)
     clock.now += 30
     assert receiver.receive(max_messages=10) == []  # a and c were deleted on success
+
+
+class SteppingCondition:
+    """Stands in for ``state.changed``: a wait returns at once, stepping the fake clock by its timeout.
+
+    Records every timeout ``receive`` asks for, so its waits are checked without waiting.
+    """
+
+    def __init__(self, state: MemoryState, clock: Clock) -> None:
+        self.inner = state.changed
+        self.clock = clock
+        self.waits: list[float | None] = []
+        self.on_wait: list[object] = []  # callables run during the next waits, one each
+
+    def __enter__(self) -> bool:
+        return self.inner.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.inner.__exit__(*exc)  # type: ignore[arg-type]
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout)
+        if len(self.waits) > 5:
+            raise AssertionError("receive keeps waiting")
+        if self.on_wait:
+            self.on_wait.pop(0)()  # type: ignore[operator]
+        elif timeout is not None:
+            self.clock.now += timeout
+        return False
+
+    def notify_all(self) -> None:
+        self.inner.notify_all()
+
+
+def test_receive_wakes_when_the_next_hidden_message_becomes_visible(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock
+) -> None:
+    sender.send("job")
+    receiver_of(state, visibility_timeout_seconds=5).receive()  # hidden for 5 s
+    changed = SteppingCondition(state, clock)
+    state.changed = changed  # type: ignore[assignment]
+    waiting = MemoryQueueReceiver(state, "work", wait_time_seconds=20)
+    (again,) = waiting.receive()
+    assert again.receive_count == 2
+    assert changed.waits == [5]  # not the whole 20 s: woken for the message
+
+
+def test_receive_waits_up_to_its_wait_time_for_a_new_message(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock
+) -> None:
+    changed = SteppingCondition(state, clock)
+    state.changed = changed  # type: ignore[assignment]
+    changed.on_wait.append(lambda: sender.send("arrived while waiting"))
+    waiting = MemoryQueueReceiver(state, "work", wait_time_seconds=1)
+    (message,) = waiting.receive()
+    assert message.body == "arrived while waiting"
+    (wait,) = changed.waits
+    assert wait is not None and 0 < wait <= 1
+
+
+def test_receive_takes_one_message_by_default_and_waits_20_s_by_default(
+    state: MemoryState, sender: MemoryQueueSender
+) -> None:
+    sender.send_batch(["a", "b"])
+    assert MemoryQueueReceiver(state, "work").wait_time_seconds == 20
+    assert [m.body for m in receiver_of(state).receive()] == ["a"]
+
+
+def test_sizes_and_attributes_are_kept_with_each_message(
+    state: MemoryState, sender: MemoryQueueSender
+) -> None:
+    sender.send("abc")
+    sender.send_batch(["de"])
+    sender.send_payload(Payload(job_id="j"), attributes={"kind": "payload"})
+    sizes = [m.size for m in state.queue("work").values()]
+    assert sizes[0] >= 3 and sizes[1] >= 2 and sizes[2] >= len('{"job_id":"j"}')
+    assert all(isinstance(size, int) for size in sizes)
+    *_, payload = receiver_of(state).receive(max_messages=3)
+    assert payload.attributes["kind"] == "payload"
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_processing_keeps_the_message_hidden_and_notices_when_it_is_deleted_elsewhere(
+    state: MemoryState,
+    sender: MemoryQueueSender,
+    monkeypatch: pytest.MonkeyPatch,
+    batch: bool,
+) -> None:
+    from stereo_spot_shared import processing
+
+    monkeypatch.setattr(processing, "beat_interval", lambda _: 0.001)
+    sender.send_batch(["kept", "taken"])
+    receiver = receiver_of(state)
+    kept, taken = receiver.receive(max_messages=2)
+    work = receiver.processing_batch([taken]) if batch else receiver.processing(taken)
+    with work:
+        receiver.delete(taken.receipt_handle)  # someone else finished it
+        for _ in range(10_000):
+            if work.lost:
+                break
+            threading.Event().wait(0.001)
+        assert work.lost
+    with receiver.processing(kept):
+        pass
+    assert state.queue("work") == {}  # kept was deleted on success
