@@ -11,7 +11,10 @@ killed, survived and timed out, the score, and every survivor with the reason
 it is equivalent, read from ``tests/mutation_equivalents.toml``. A survivor
 with no reason there, or a score below the target, makes the run fail.
 
-    python -m tests.mutation [--budget SECONDS] [--workers N] [--no-write] [module ...]
+    python -m tests.mutation [--budget SECONDS] [--workers N] [--no-write] [--report-only] [module ...]
+
+``--report-only`` renders the last run's results again (the date is the run's), for
+when a survivor's reason was added to ``tests/mutation_equivalents.toml`` after it.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class Outcome:
     other: dict[str, int] = field(default_factory=dict)  # no tests, suspicious, not run
     seconds: float = 0.0
     complete: bool = True
+    started: str = ""  # UTC, when mutmut started on this module
 
     @property
     def tried(self) -> int:
@@ -126,6 +130,7 @@ def run_module(
     names = [f"{prefix}.x_{function}__mutmut_*" for function in module.functions]
     command = [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(workers)]
     started = time.monotonic()
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     log = (directory / "mutmut.log").open("w")
     complete = True
     try:
@@ -136,18 +141,23 @@ def run_module(
         complete = False
     finally:
         log.close()
-    outcome = collect(module, directory, prefix)
-    outcome.seconds = time.monotonic() - started
-    outcome.complete = complete
-    return outcome
+    seconds = time.monotonic() - started
+    (directory / "run.json").write_text(
+        json.dumps({"seconds": seconds, "complete": complete, "started": when})
+    )
+    return collect(module, directory, prefix)
 
 
 def collect(module: Module, directory: Path, prefix: str) -> Outcome:
     meta = directory / "mutants" / "src" / f"{module.path}.meta"
     outcome = Outcome(module)
-    if not meta.exists():
+    run = directory / "run.json"
+    if not meta.exists() or not run.exists():
         outcome.complete = False
         return outcome
+    recorded = json.loads(run.read_text())
+    outcome.seconds, outcome.complete = recorded["seconds"], recorded["complete"]
+    outcome.started = recorded["started"]
     codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
     wanted = tuple(f"{prefix}.x_{function}__mutmut_" for function in module.functions)
     for mutant, code in sorted(codes.items()):
@@ -208,6 +218,8 @@ def render(outcomes: list[Outcome], reasons: dict[str, str], when: str) -> str:
     ]
     for outcome in outcomes:
         note = "" if outcome.complete else " (cut short by the budget)"
+        if not outcome.started:
+            note = " (no result: not run)"
         other = "".join(f", {count} {kind}" for kind, count in sorted(outcome.other.items()))
         lines.append(
             f"| `{outcome.module.name}`{note} | {outcome.generated}{other} | {outcome.killed} "
@@ -234,6 +246,11 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=900, help="seconds per module at most")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--no-write", action="store_true", help="print, do not write docs/")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="render the last run's results again (after explaining a survivor), run nothing",
+    )
     arguments = parser.parse_args()
 
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -241,11 +258,13 @@ def main() -> int:
         m for m in load_modules(pyproject) if not arguments.modules or m.name in arguments.modules
     ]
     reasons: dict[str, str] = tomllib.loads(EQUIVALENTS.read_text())["equivalent"]
-    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     outcomes = []
     for module in modules:
         print(f"mutation: {module.name} against {' '.join(module.tests)}", flush=True)
-        outcome = run_module(module, pyproject, arguments.budget, arguments.workers)
+        if arguments.report_only:
+            outcome = collect(module, SCRATCH / _slug(module), mutant_prefix(module))
+        else:
+            outcome = run_module(module, pyproject, arguments.budget, arguments.workers)
         outcomes.append(outcome)
         print(
             f"  {outcome.generated} generated, {outcome.killed} killed, "
@@ -255,6 +274,7 @@ def main() -> int:
         )
         for mutant in outcome.survived:
             print(f"    survived: {mutant}{'' if mutant in reasons else '  (not explained)'}")
+    when = min((o.started for o in outcomes if o.started), default="(no run)")
     report = render(outcomes, reasons, when)
     if arguments.no_write:
         print(report)
