@@ -226,6 +226,19 @@ def render(outcomes: list[Outcome], reasons: dict[str, str], when: str) -> str:
             f"| {len(outcome.survived)} | {outcome.timed_out} | {outcome.score:.1f} % "
             f"| {outcome.seconds:.0f} |"
         )
+    total = sum(o.seconds for o in outcomes)
+    lines += [
+        "",
+        f"The whole run took {total / 60:.0f} minutes on 2 cores. Run it with",
+        "`make mutation` (each module at most `MUTATION_BUDGET` seconds, 900 by default;",
+        "a module cut short fails the run) or one row at a time with",
+        "`.venv/bin/python -m tests.mutation --no-write 'stereo_spot_shared/leases.py'`. The scratch",
+        "copies stay in `build/mutation/<module>/`: `mutmut show NAME` there prints a mutant.",
+        "",
+        "Excluded from mutation, with `# pragma: no mutate`: the one `typing.cast` line in",
+        "`_checks.field_validator` (its type string is read by mypy only, so every mutant",
+        "of it is equivalent).",
+    ]
     lines += ["", "## Tests paired with each module", ""]
     for outcome in outcomes:
         tests = ", ".join(f"`{test}`" for test in outcome.module.tests)
