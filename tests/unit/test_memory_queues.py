@@ -139,11 +139,8 @@ def test_delete_batch_deletes_what_its_latest_handles_name(
 ) -> None:
     sender.send_batch(["a", "b", "c"])
     receiver = receiver_of(state)
-    a, b, c = receiver.receive(max_messages=3)
-    receiver.delete_batch([a.receipt_handle, c.receipt_handle, c.receipt_handle])
-    assert [m.body for m in state.queue("work").values()] == ["b"]
-    with pytest.raises(RejectedRequestError):
-        receiver.delete_batch([b.receipt_handle, "forged"])
+    a, _, c = receiver.receive(max_messages=3)
+    receiver.delete_batch([a.receipt_handle, c.receipt_handle])
     assert [m.body for m in state.queue("work").values()] == ["b"]
 
 
@@ -159,11 +156,9 @@ def test_a_foreign_receipt_handle_is_refused_as_sqs_refuses_it(state: MemoryStat
     )
     assert (error.action, error.code) == ("sqs:DeleteMessage", "ReceiptHandleIsInvalid")
     assert error.resource == f"SQS queue {receiver.queue_url!r}"
-    with pytest.raises(RejectedRequestError, match="sqs:DeleteMessageBatch"):
-        receiver.delete_batch([f"{state.id}:dead:x"])
     with pytest.raises(RejectedRequestError, match="sqs:ChangeMessageVisibility"):
         receiver.change_visibility(f"{state.id}:dead:x", 0)
-    other.delete(f"{state.id}:dead:x")  # its own queue's shape: accepted
+    other.delete(f"{state.id}:dead:x")  # its own queue's handle shape: accepted
 
 
 def test_change_visibility_hides_for_the_seconds_given_counting_from_now(

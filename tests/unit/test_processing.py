@@ -48,6 +48,9 @@ class FakeReceiver:
     def delete_batch(self, receipt_handles: Sequence[str]) -> None:
         self.deleted.append(list(receipt_handles))
 
+    def delete(self, receipt_handle: str) -> None:  # one message: DeleteMessage
+        self.deleted.append([receipt_handle])
+
     def wait_for_changes(self, count: int) -> None:
         with self.changed:
             assert self.changed.wait_for(lambda: len(self.changes) >= count, timeout=WAIT)
@@ -90,6 +93,7 @@ def traces(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, ...]]:
         seen.append(("exit", None))
 
     monkeypatch.setattr(processing, "continue_traces", spy)
+    monkeypatch.setattr(processing, "tracing_active", lambda: True)
     return seen
 
 
