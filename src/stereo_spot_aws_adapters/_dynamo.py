@@ -121,8 +121,9 @@ def _stored_item(error: ClientError) -> Item | None:
 
     ``None`` when no item has the key, so the caller can tell "missing" from "refused".
     """
-    item = cast("Mapping[str, Any]", error.response).get("Item")
-    return cast("Item", dict(item)) if isinstance(item, Mapping) and item else None
+    response: Mapping[str, Any] = error.response
+    item = response.get("Item")
+    return dict(item) if isinstance(item, Mapping) and item else None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ Each test gets its own queue pair, so no test sees another's messages.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -13,7 +14,7 @@ from stereo_spot_aws_adapters.generated.queues import (
     parse_chunking_event,
     parse_reassembly_payload,
 )
-from stereo_spot_shared import Adapters
+from stereo_spot_shared import Adapters, processing
 from stereo_spot_shared._messages import MAX_MESSAGE_BYTES
 from stereo_spot_shared.errors import EmptyMessageError, MessageTooLargeError, RejectedRequestError
 from stereo_spot_shared.interfaces import QueueMessage, QueueReceiver, QueueSender
@@ -186,13 +187,25 @@ def test_an_upload_under_a_routed_prefix_puts_the_s3_notification_on_the_queue(
 
 
 def test_processing_deletes_on_success_and_gives_the_message_back_on_error(
-    queue: tuple[QueueSender, QueueReceiver],
+    queue: tuple[QueueSender, QueueReceiver], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sender, receiver = queue
     sender.send_batch(["ok", "fails"])
     messages = {m.body: m for m in receive_all(receiver, 2)}
+    # Beats every millisecond, so `not work.lost` is asserted after extensions really ran.
+    monkeypatch.setattr(processing, "beat_interval", lambda _: 0.001)
+    extended = threading.Semaphore(0)
+    extend = receiver.change_visibility
+
+    def counted(receipt_handle: str, seconds: int) -> None:
+        extend(receipt_handle, seconds)
+        extended.release()
+
+    monkeypatch.setattr(receiver, "change_visibility", counted)
     with receiver.processing(messages["ok"]) as work:  # type: ignore[attr-defined]
+        assert extended.acquire(timeout=30) and extended.acquire(timeout=30)
         assert not work.lost
+    monkeypatch.undo()
     with pytest.raises(RuntimeError), receiver.processing(messages["fails"]):  # type: ignore[attr-defined]
         raise RuntimeError("the work failed")
     (again,) = receive_all(receiver, 1)

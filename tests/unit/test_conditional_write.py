@@ -70,3 +70,34 @@ def test_every_other_error_is_mapped_with_botocores_error_kept(dynamodb: Any) ->
         put_once(dynamodb, "no-such-table", "x")
     assert isinstance(caught.value.__cause__, ClientError)
     assert "$MARKS_TABLE" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("response_item", "stored"),
+    [
+        ({"id": {"S": "a"}}, {"id": {"S": "a"}}),
+        ({}, None),  # an empty item is no item
+        (None, None),
+        ([["id", {"S": "a"}]], None),  # not a mapping: not an item
+    ],
+)
+def test_the_stored_item_is_read_from_a_refusal(response_item: object, stored: object) -> None:
+    response: dict[str, Any] = {"Error": {"Code": "ConditionalCheckFailedException"}}
+    if response_item is not None:
+        response["Item"] = response_item
+    error = ClientError(response, "PutItem")  # type: ignore[arg-type]
+    refused = _dynamo.conditional_write(AWS, lambda: _raise(error))
+    assert refused == _dynamo.Refused(error, stored)  # type: ignore[arg-type]
+
+
+def test_only_a_failed_condition_is_a_refusal() -> None:
+    def client_error(code: str) -> ClientError:
+        return ClientError({"Error": {"Code": code, "Message": ""}}, "PutItem")
+
+    assert _dynamo.is_condition_failure(client_error("ConditionalCheckFailedException"))
+    assert not _dynamo.is_condition_failure(client_error("TransactionConflictException"))
+    assert _dynamo.conditional_write(AWS, lambda: None) is None
+
+
+def _raise(error: BaseException) -> None:
+    raise error

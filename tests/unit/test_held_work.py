@@ -11,6 +11,7 @@ import pytest
 
 from stereo_spot_aws_adapters import ReassemblyTriggeredLock, SQSQueueReceiver, SQSQueueSender
 from stereo_spot_aws_adapters.sqs import UNKNOWN_QUEUE_WINDOW_SECONDS
+from stereo_spot_shared import processing
 
 
 def beating_threads() -> list[str]:
@@ -26,13 +27,25 @@ def queue_url(aws: None) -> str:
     return boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="work")["QueueUrl"]
 
 
-def test_success_deletes_and_the_beat_stops(queue_url: str) -> None:
+def test_success_deletes_and_the_beat_stops(
+    queue_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     SQSQueueSender(queue_url).send("job")
     receiver = SQSQueueReceiver(queue_url, wait_time_seconds=0, visibility_timeout_seconds=60)
     (message,) = receiver.receive()
+    # Beats every millisecond, so `not work.lost` is asserted after extensions really ran.
+    monkeypatch.setattr(processing, "beat_interval", lambda _: 0.001)
+    extended = threading.Semaphore(0)
+    extend = receiver.change_visibility
+
+    def counted(receipt_handle: str, seconds: int) -> None:
+        extend(receipt_handle, seconds)
+        extended.release()
+
+    monkeypatch.setattr(receiver, "change_visibility", counted)
 
     with receiver.processing(message) as work:
-        assert beating_threads() == []  # the first beat is 20 s away: no thread yet
+        assert extended.acquire(timeout=30) and extended.acquire(timeout=30)
         assert work.message is message and not work.lost
 
     assert beating_threads() == []
@@ -144,11 +157,15 @@ def test_hold_releases_on_an_interruption(
 
 
 def test_hold_of_a_missing_item_is_not_acquired_and_runs_no_beat(
-    lock: ReassemblyTriggeredLock,
+    lock: ReassemblyTriggeredLock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    settled: list[str] = []
+    monkeypatch.setattr(lock, "complete", lambda *_, **__: settled.append("complete"))
+    monkeypatch.setattr(lock, "release", lambda *_, **__: settled.append("release"))
     with lock.hold("never-triggered", lease_seconds=60) as lease:
         assert not lease.acquired and beating_threads() == []
     assert not lease.completed
+    assert settled == []  # a lease never acquired is neither completed nor released
     with pytest.raises(ValueError):
         lock.hold("j", lease_seconds=0)
 
