@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
-from botocore.exceptions import BotoCoreError, ConnectTimeoutError, EndpointConnectionError
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError, HTTPClientError
 
 from stereo_spot_shared._messages import (
     BASE64,
@@ -100,14 +100,15 @@ RESPONSE_LOST = "ResponseLost"
 """The code of a send whose response never came: SQS may or may not have accepted it."""
 
 
-class _ResponseLostError(BotoCoreError):
+class _ResponseLostError(HTTPClientError):
     """A SendMessageBatch request reached SQS, but no answer came back (or a 5xx did).
 
-    A botocore error, so that any other caller of a client this hook is on
-    (``dlq --redrive`` sharing it) has it mapped to the shared errors as usual.
+    A botocore transport error, so that any other caller of a client this hook is
+    on (``dlq --redrive`` sharing it) has it mapped to the shared errors as usual:
+    ``RetryableServiceError``, as for any answer that never came.
     """
 
-    fmt = "the response to a SendMessageBatch was lost: {cause}"
+    fmt = "the response to a SendMessageBatch was lost: {error}"
 
 
 def _no_blind_batch_resend(
@@ -123,9 +124,9 @@ def _no_blind_batch_resend(
     """
     if caught_exception is not None:
         if not isinstance(caught_exception, (EndpointConnectionError, ConnectTimeoutError)):
-            raise _ResponseLostError(cause=caught_exception)
+            raise _ResponseLostError(error=caught_exception)
     elif response is not None and response[0].status_code >= 500:
-        raise _ResponseLostError(cause=f"HTTP {response[0].status_code}")
+        raise _ResponseLostError(error=f"HTTP {response[0].status_code}")
 
 
 @dataclass
@@ -133,6 +134,9 @@ class _BatchOutcome(Generic[_S]):
     succeeded: dict[str, _S] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)  # entry id -> error code
     error: StereoSpotError | None = None  # request-level error that stopped it (mapped)
+    lost: StereoSpotError | None = (
+        None  # the last lost response (mapped), if entries gave up on one
+    )
 
 
 class SQSQueueSender:
@@ -215,6 +219,7 @@ class SQSQueueSender:
         message_ids: dict[int, str] = {}
         failures: dict[int, str] = {}
         error: StereoSpotError | None = None
+        lost: StereoSpotError | None = None
         for group in _plan_batches(outgoing, self.max_message_bytes):
             if error is not None:
                 # The queue just refused a whole request; later ones would fail alike.
@@ -232,13 +237,14 @@ class SQSQueueSender:
             message_ids.update({int(key): value for key, value in outcome.succeeded.items()})
             failures.update({int(key): code for key, code in outcome.failed.items()})
             error = outcome.error
+            lost = lost or outcome.lost
         if failures:
             codes = ", ".join(sorted(set(failures.values())))
             raise BatchWriteError(
                 f"{len(failures)} of {len(bodies)} messages were not sent to {self.queue_url} "
                 f"({codes}); the others were sent, so retry only the bodies in .failed",
                 [bodies[index] for index in sorted(failures)],
-            ) from error
+            ) from (error or lost)
         return [message_ids[index] for index in range(len(bodies))]
 
     def _send_entries(
@@ -522,6 +528,7 @@ def _run_batch(
         except _ResponseLostError as lost:
             unconfirmed.update(pending)
             last_code.update(dict.fromkeys(pending, RESPONSE_LOST))
+            outcome.lost = service_error(lost, aws.resource)
             logger.debug("%s on %s", lost, queue_url)
             return dict(pending)
         left = dict(pending)
@@ -583,6 +590,8 @@ def _run_batch(
         outcome.failed.update(
             {entry_id: last_code.get(entry_id, "NoResult") for entry_id in pending}
         )
+        if RESPONSE_LOST not in (last_code.get(entry_id) for entry_id in pending):
+            outcome.lost = None  # a later answer settled what the lost response left
     if outcome.failed:
         _log_gave_up(queue_url, action, len(entries), outcome)
     return outcome
