@@ -44,7 +44,8 @@ def canned_responses(query_items: int) -> dict[bytes, bytes]:
         b"PutItem": {},
         b"GetItem": {"Item": job_to_item(sample_job())},
         b"Query": {"Items": items, "Count": len(items), "ScannedCount": len(items)},
-        b"UpdateItem": {},
+        # The lease pattern's conditional writes return the new fencing token (ALL_NEW/UPDATED_NEW).
+        b"UpdateItem": {"Attributes": {"lease_token": {"N": "1"}}},
         b"ReceiveMessage": {"Messages": [CANNED_MESSAGE]},
         b"DeleteMessage": {},
         b"DeleteMessageBatch": {"Successful": [{"Id": "0"}], "Failed": []},
