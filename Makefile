@@ -12,7 +12,7 @@ UV_VENV := .venv-uv
 UV := $(UV_VENV)/bin/uv
 SYNC = $(UV) sync --locked --python $(PYTHON)
 
-.PHONY: test demo stack bench mutation generate check drift lint typecheck checkov pytest distributions goldens install clean conformance lock test-latest test-lowest docs docs-serve
+.PHONY: test demo stack bench mutation generate check drift lint typecheck checkov pytest distributions goldens install clean conformance lock test-latest test-lowest docs docs-serve original-tests
 
 # Two distributions from one tree: stereo-spot-shared (packaging/stereo-spot-shared,
 # pydantic only) and stereo-spot-aws-adapters (this pyproject.toml, which depends on it).
@@ -108,6 +108,13 @@ distributions: $(STAMP)
 	mkdir -p build
 	$(UV) export --locked --quiet --no-hashes --no-header --no-emit-workspace --extra dev -o build/constraints.txt
 	DISTRIBUTIONS_CONSTRAINTS=build/constraints.txt $(BIN)/python -m tests.distributions
+
+## make original-tests REV=b622b25 ORIGINAL=/path/to/stereo-spot: the original monorepo's own
+## tests at REV, unchanged, against our two wheels in a scratch venv; passed/total per package
+## (ORIGINAL: a clone or bare git dir of alexpialetski/stereo-spot). Not in make test.
+original-tests: distributions
+	@test -n "$(REV)" && test -n "$(ORIGINAL)" || { echo "usage: make original-tests REV=<rev> ORIGINAL=<clone>"; exit 2; }
+	$(BIN)/python -m tests.original --rev $(REV) --original $(ORIGINAL) --uv $(UV) --json build/original-$(REV).json
 
 ## make generate: regenerate the adapters after editing schema/ or codegen/templates/
 generate: $(STAMP)
