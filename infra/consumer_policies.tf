@@ -25,6 +25,18 @@ data "aws_iam_policy_document" "consumer_web_ui" {
   }
 
   statement {
+    sid       = "SendIngestQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.ingest.arn]
+  }
+
+  statement {
+    sid       = "SendDeletionQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.deletion.arn]
+  }
+
+  statement {
     sid       = "ReadInputObjects"
     actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.input.arn}/input/*/source.mp4"]
@@ -108,6 +120,18 @@ data "aws_iam_policy_document" "consumer_media_worker" {
     sid       = "ReceiveReassemblyQueue"
     actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
     resources = [aws_sqs_queue.reassembly.arn]
+  }
+
+  statement {
+    sid       = "ReceiveIngestQueue"
+    actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
+    resources = [aws_sqs_queue.ingest.arn]
+  }
+
+  statement {
+    sid       = "ReceiveDeletionQueue"
+    actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
+    resources = [aws_sqs_queue.deletion.arn]
   }
 
   statement {

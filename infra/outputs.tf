@@ -31,6 +31,16 @@ output "reassembly_queue_url" {
   value       = aws_sqs_queue.reassembly.url
 }
 
+output "ingest_queue_url" {
+  description = "SQS ingest queue URL (env INGEST_QUEUE_URL)."
+  value       = aws_sqs_queue.ingest.url
+}
+
+output "deletion_queue_url" {
+  description = "SQS deletion queue URL (env DELETION_QUEUE_URL)."
+  value       = aws_sqs_queue.deletion.url
+}
+
 output "input_bucket_name" {
   description = "S3 input bucket (env INPUT_BUCKET_NAME)."
   value       = aws_s3_bucket.input.id

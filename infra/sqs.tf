@@ -67,3 +67,47 @@ resource "aws_sqs_queue" "reassembly" {
     maxReceiveCount     = var.dlq_max_receive_count
   })
 }
+
+# URL ingest (optional in the schema: a deployment may leave it out; here it is
+# always created). Downloading a source from a URL can take 20 minutes.
+resource "aws_sqs_queue" "ingest_dlq" {
+  name                      = "${var.name_prefix}-ingest-dlq"
+  max_message_size          = 262144
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_sqs_queue" "ingest" {
+  name                       = "${var.name_prefix}-ingest"
+  max_message_size           = 262144
+  visibility_timeout_seconds = var.ingest_visibility_timeout_seconds
+  receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.ingest_dlq.arn
+    maxReceiveCount     = var.dlq_max_receive_count
+  })
+}
+
+# Job removal: the web UI marks a job deleted and queues it; the media worker
+# deletes its objects and records.
+resource "aws_sqs_queue" "deletion_dlq" {
+  name                      = "${var.name_prefix}-deletion-dlq"
+  max_message_size          = 262144
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_sqs_queue" "deletion" {
+  name                       = "${var.name_prefix}-deletion"
+  max_message_size           = 262144
+  visibility_timeout_seconds = var.deletion_visibility_timeout_seconds
+  receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.deletion_dlq.arn
+    maxReceiveCount     = var.dlq_max_receive_count
+  })
+}

@@ -22,6 +22,18 @@ variable "video_worker_visibility_timeout_seconds" {
   default     = 3600
 }
 
+variable "ingest_visibility_timeout_seconds" {
+  description = "Downloading a job's source from a URL into the input bucket."
+  type        = number
+  default     = 1200
+}
+
+variable "deletion_visibility_timeout_seconds" {
+  description = "Deleting a job's objects and records."
+  type        = number
+  default     = 600
+}
+
 variable "reassembly_visibility_timeout_seconds" {
   description = "Concatenating every converted segment into the final video."
   type        = number

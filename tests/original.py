@@ -38,10 +38,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEELS = ROOT / "build" / "distributions"
@@ -267,8 +268,13 @@ def measure(args: argparse.Namespace) -> int:
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"rev": args.rev, "packages": rows, "passed": passed, "total": total,
-                 "failing": regressions},
+                {
+                    "rev": args.rev,
+                    "packages": rows,
+                    "passed": passed,
+                    "total": total,
+                    "failing": regressions,
+                },
                 indent=2,
             )
             + "\n"

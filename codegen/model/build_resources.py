@@ -63,6 +63,7 @@ def build_queue(
         dead_letter_queue=data.get("dead_letter_queue"),
         max_message_bytes=data.get("max_message_bytes", spec.DEFAULT_MAX_MESSAGE_BYTES),
         max_message_bytes_declared="max_message_bytes" in data,
+        optional=data.get("optional", False),
     )
 
 

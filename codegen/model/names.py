@@ -50,6 +50,7 @@ ENV_CONFIG_NAMES = (
     "EnvVariable",
     "check_variables",
     "load_terraform_outputs",
+    "optional_env",
     "require_env",
     "select_variables",
     "S3ObjectStorage",
@@ -507,6 +508,14 @@ def _env_config_globals(schema: m.SchemaSpec, classes: list[Name]) -> list[Name]
                     queue.schema_path,
                 )
             )
+            if queue.optional:
+                env_globals.append(
+                    Name(
+                        f"{queue.name}_queue_{role}_from_env_or_none",
+                        f"{role} factory of the optional queue",
+                        queue.schema_path,
+                    )
+                )
     env_globals += [
         Name(f"{b.name}_bucket_name", "function of the bucket", b.schema_path)
         for b in schema.buckets

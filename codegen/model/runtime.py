@@ -75,6 +75,7 @@ AWS_RUNTIME = RuntimeContract(
             "EnvVariable",
             "check_variables",
             "load_terraform_outputs",
+            "optional_env",
             "require_env",
             "select_variables",
         ),

@@ -311,6 +311,9 @@ class QueueSpec:
     # The buckets whose S3 notifications the queue's parser accepts: the buckets of the
     # layouts whose notify_queue is this queue (event_source = "s3").
     event_buckets: tuple[BucketSpec, ...] = ()
+    # A deployment may leave it out: not in VARIABLES, _or_none factories, a bundle field
+    # that may be None.
+    optional: bool = False
 
     @property
     def carries_s3_events(self) -> bool:

@@ -297,7 +297,7 @@ def _queue_exports(schema: m.SchemaSpec) -> list[str]:
 def _variable_names(schema: m.SchemaSpec) -> list[str]:
     return (
         [t.env_var for t in schema.tables]
-        + [q.env_var for q in schema.queues]
+        + [q.env_var for q in schema.queues if not q.optional]
         + [b.env_var for b in schema.buckets]
     )
 
@@ -307,9 +307,15 @@ def _env_exports(schema: m.SchemaSpec) -> list[str]:
     if schema.generator.shared_package is not None:
         names.append("build_adapters")  # the aws backend: it returns the shared Adapters bundle
     names += _variable_names(schema)
+    names += [q.env_var for q in schema.queues if q.optional]
     names += [t.factory for t in schema.tables]
     for queue in schema.queues:
         names += [f"{queue.name}_queue_sender_from_env", f"{queue.name}_queue_receiver_from_env"]
+        if queue.optional:
+            names += [
+                f"{queue.name}_queue_sender_from_env_or_none",
+                f"{queue.name}_queue_receiver_from_env_or_none",
+            ]
     names += [f"{b.name}_bucket_name" for b in schema.buckets]
     return names
 

@@ -175,6 +175,11 @@ QUEUE_FIELDS: dict[str, Field] = {
     ),
     "event_source": Field("string", "The queue is fed by S3 event notifications.", enum=("s3",)),
     "payload_model": Field("string", "Model every message body is (JSON).", pattern=CLASS_NAME),
+    "optional": Field(
+        "boolean",
+        "A deployment may leave the queue out: its variable is not in VARIABLES, the factories "
+        "get _or_none forms (None when the variable is unset) and the bundle's fields may be None.",
+    ),
     "visibility_timeout_seconds": Field(
         "integer",
         "How long a received message stays hidden (default 30, SQS's); processing() heartbeats "

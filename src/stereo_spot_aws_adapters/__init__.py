@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         DynamoSegmentCompletionStore,
         ReassemblyTriggeredLock,
         parse_chunking_event,
+        parse_deletion_payload,
         parse_reassembly_payload,
         parse_video_worker_event,
     )
@@ -39,6 +40,7 @@ __all__ = [
     "SQSQueueReceiver",
     "SQSQueueSender",
     "parse_chunking_event",
+    "parse_deletion_payload",
     "parse_reassembly_payload",
     "parse_video_worker_event",
 ]
@@ -48,6 +50,7 @@ _ORIGINS = {
     "DynamoSegmentCompletionStore": "stereo_spot_aws_adapters.generated",
     "ReassemblyTriggeredLock": "stereo_spot_aws_adapters.generated",
     "parse_chunking_event": "stereo_spot_aws_adapters.generated",
+    "parse_deletion_payload": "stereo_spot_aws_adapters.generated",
     "parse_reassembly_payload": "stereo_spot_aws_adapters.generated",
     "parse_video_worker_event": "stereo_spot_aws_adapters.generated",
     "__version__": "stereo_spot_aws_adapters._version",

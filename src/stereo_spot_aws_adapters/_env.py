@@ -40,6 +40,12 @@ def require_env(variable: EnvVariable, environ: Mapping[str, str] | None = None)
     return value
 
 
+def optional_env(variable: EnvVariable, environ: Mapping[str, str] | None = None) -> str | None:
+    """The variable's value, or ``None`` when it is missing or blank (an optional resource)."""
+    value = (os.environ if environ is None else environ).get(variable.name, "").strip()
+    return value or None
+
+
 def check_variables(
     variables: Iterable[EnvVariable], environ: Mapping[str, str] | None = None
 ) -> None:

@@ -16,6 +16,7 @@ from stereo_spot_aws_adapters._env import (
     EnvVariable,
     check_variables,
     load_terraform_outputs,
+    optional_env,
     require_env,
     select_variables,
 )
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHUNKING_QUEUE_URL",
+    "DELETION_QUEUE_URL",
+    "INGEST_QUEUE_URL",
     "INPUT_BUCKET_NAME",
     "JOBS_TABLE_NAME",
     "OUTPUT_BUCKET_NAME",
@@ -44,6 +47,14 @@ __all__ = [
     "check_environment",
     "chunking_queue_receiver_from_env",
     "chunking_queue_sender_from_env",
+    "deletion_queue_receiver_from_env",
+    "deletion_queue_receiver_from_env_or_none",
+    "deletion_queue_sender_from_env",
+    "deletion_queue_sender_from_env_or_none",
+    "ingest_queue_receiver_from_env",
+    "ingest_queue_receiver_from_env_or_none",
+    "ingest_queue_sender_from_env",
+    "ingest_queue_sender_from_env_or_none",
     "input_bucket_name",
     "job_store_from_env",
     "load_terraform_outputs",
@@ -78,6 +89,12 @@ VIDEO_WORKER_QUEUE_URL = EnvVariable(
 )
 REASSEMBLY_QUEUE_URL = EnvVariable(
     "REASSEMBLY_QUEUE_URL", "reassembly_queue_url", "URL of the SQS reassembly queue"
+)
+INGEST_QUEUE_URL = EnvVariable(
+    "INGEST_QUEUE_URL", "ingest_queue_url", "URL of the SQS ingest queue"
+)
+DELETION_QUEUE_URL = EnvVariable(
+    "DELETION_QUEUE_URL", "deletion_queue_url", "URL of the SQS deletion queue"
 )
 INPUT_BUCKET_NAME = EnvVariable(
     "INPUT_BUCKET_NAME", "input_bucket_name", "name of the S3 input bucket"
@@ -207,6 +224,86 @@ def reassembly_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQue
     )
 
 
+def ingest_queue_sender_from_env() -> SQSQueueSender:
+    """``SQSQueueSender`` for the ingest queue at ``$INGEST_QUEUE_URL``."""
+    from stereo_spot_aws_adapters.sqs import SQSQueueSender
+
+    return SQSQueueSender(
+        require_env(INGEST_QUEUE_URL), max_message_bytes=262144, env_variable=INGEST_QUEUE_URL
+    )
+
+
+def ingest_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+    """``SQSQueueReceiver`` for the ingest queue at ``$INGEST_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (1200 s).
+    """
+    from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
+
+    return SQSQueueReceiver(
+        require_env(INGEST_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        env_variable=INGEST_QUEUE_URL,
+        visibility_timeout_seconds=1200,
+    )
+
+
+def ingest_queue_sender_from_env_or_none() -> SQSQueueSender | None:
+    """The ingest queue's sender, or ``None`` when ``$INGEST_QUEUE_URL`` is unset (an optional queue)."""
+    if not optional_env(INGEST_QUEUE_URL):
+        return None
+    return ingest_queue_sender_from_env()
+
+
+def ingest_queue_receiver_from_env_or_none(
+    *, wait_time_seconds: int = 20
+) -> SQSQueueReceiver | None:
+    """The ingest queue's receiver, or ``None`` when ``$INGEST_QUEUE_URL`` is unset (an optional queue)."""
+    if not optional_env(INGEST_QUEUE_URL):
+        return None
+    return ingest_queue_receiver_from_env(wait_time_seconds=wait_time_seconds)
+
+
+def deletion_queue_sender_from_env() -> SQSQueueSender:
+    """``SQSQueueSender`` for the deletion queue at ``$DELETION_QUEUE_URL``."""
+    from stereo_spot_aws_adapters.sqs import SQSQueueSender
+
+    return SQSQueueSender(
+        require_env(DELETION_QUEUE_URL), max_message_bytes=262144, env_variable=DELETION_QUEUE_URL
+    )
+
+
+def deletion_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+    """``SQSQueueReceiver`` for the deletion queue at ``$DELETION_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (600 s).
+    """
+    from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
+
+    return SQSQueueReceiver(
+        require_env(DELETION_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        env_variable=DELETION_QUEUE_URL,
+        visibility_timeout_seconds=600,
+    )
+
+
+def deletion_queue_sender_from_env_or_none() -> SQSQueueSender | None:
+    """The deletion queue's sender, or ``None`` when ``$DELETION_QUEUE_URL`` is unset (an optional queue)."""
+    if not optional_env(DELETION_QUEUE_URL):
+        return None
+    return deletion_queue_sender_from_env()
+
+
+def deletion_queue_receiver_from_env_or_none(
+    *, wait_time_seconds: int = 20
+) -> SQSQueueReceiver | None:
+    """The deletion queue's receiver, or ``None`` when ``$DELETION_QUEUE_URL`` is unset (an optional queue)."""
+    if not optional_env(DELETION_QUEUE_URL):
+        return None
+    return deletion_queue_receiver_from_env(wait_time_seconds=wait_time_seconds)
+
+
 def object_storage_from_env() -> S3ObjectStorage:
     """``S3ObjectStorage`` for this region and endpoint (bucket names come separately)."""
     from stereo_spot_aws_adapters.s3 import S3ObjectStorage
@@ -254,6 +351,14 @@ def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
         ),
         reassembly_sender=reassembly_queue_sender_from_env(),
         reassembly_receiver=reassembly_queue_receiver_from_env(
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+        ),
+        ingest_sender=ingest_queue_sender_from_env_or_none(),
+        ingest_receiver=ingest_queue_receiver_from_env_or_none(
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+        ),
+        deletion_sender=deletion_queue_sender_from_env_or_none(),
+        deletion_receiver=deletion_queue_receiver_from_env_or_none(
             wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
         ),
         input_bucket=input_bucket_name(),

@@ -8,9 +8,9 @@ from __future__ import annotations
 import functools
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 KEY_SEGMENT_PATTERN = r"^[^/]+$"
 """A job id is one object-key path segment: non-empty, without ``/``.
@@ -32,10 +32,13 @@ class JobStatus(str, Enum):
     """Where a job is in the pipeline."""
 
     CREATED = "created"
+    INGESTING = "ingesting"
     CHUNKING_IN_PROGRESS = "chunking_in_progress"
     CHUNKING_COMPLETE = "chunking_complete"
+    REASSEMBLING = "reassembling"
     COMPLETED = "completed"
     FAILED = "failed"
+    DELETED = "deleted"
 
 
 class _Model(BaseModel):
@@ -100,6 +103,9 @@ class Job(_Model):
     total_segments: int | None = Field(default=None, ge=0, strict=True)
     completed_at: int | None = Field(default=None, ge=0, strict=True)
     failure_reason: str | None = Field(default=None, min_length=1, strict=True)
+    title: str | None = Field(default=None, strict=True)
+    uploaded_at: int | None = Field(default=None, ge=0, strict=True)
+    source_file_size_bytes: int | None = Field(default=None, ge=0, strict=True)
 
 
 class JobListItem(_Model):
@@ -108,6 +114,9 @@ class JobListItem(_Model):
     job_id: str = Field(min_length=1, pattern=KEY_SEGMENT_PATTERN, strict=True)
     mode: StereoMode
     completed_at: int = Field(ge=0, strict=True)
+    title: str | None = Field(default=None, strict=True)
+    uploaded_at: int | None = Field(default=None, ge=0, strict=True)
+    source_file_size_bytes: int | None = Field(default=None, ge=0, strict=True)
 
 
 class SegmentCompletion(_Model):
@@ -151,6 +160,41 @@ class ReassemblyPayload(_Model):
     job_id: str = Field(min_length=1, pattern=KEY_SEGMENT_PATTERN, strict=True)
 
 
+class DeletionPayload(_Model):
+    """Body of a deletion-queue message: the job whose objects and records are removed."""
+
+    job_id: str = Field(min_length=1, pattern=KEY_SEGMENT_PATTERN, strict=True)
+
+
+class YoutubeIngestPayload(_Model):
+    """Body of an ingest-queue message: a job's source to download from a URL (yt-dlp)."""
+
+    source_type: Literal["youtube"] = "youtube"
+    job_id: str = Field(min_length=1, pattern=KEY_SEGMENT_PATTERN, strict=True)
+    source_url: str = Field(min_length=1, strict=True)
+
+
+IngestPayloadUnion = YoutubeIngestPayload
+"""Every ingest payload variant (one so far); a new source type joins this union."""
+
+IngestPayload = Annotated[IngestPayloadUnion, Field(discriminator="source_type")]
+"""The ingest-queue body, told apart by ``source_type``."""
+
+
+@functools.cache
+def _ingest_payload() -> TypeAdapter[IngestPayloadUnion]:
+    # Built on first use, like the models' validators (defer_build).
+    return TypeAdapter(IngestPayload)
+
+
+def parse_ingest_payload(data: dict[str, Any]) -> IngestPayloadUnion | None:
+    """The ingest payload ``data`` holds, or ``None`` when it is not a valid one."""
+    try:
+        return _ingest_payload().validate_python(data)
+    except ValidationError:
+        return None
+
+
 SegmentKeyPayload = VideoWorkerPayload
 """The name the original shared types gave the video-worker payload (a segment key, parsed)."""
 
@@ -179,6 +223,9 @@ __all__ = [
     "ChunkingPayload",
     "CreateJobRequest",
     "CreateJobResponse",
+    "DeletionPayload",
+    "IngestPayload",
+    "IngestPayloadUnion",
     "Job",
     "JobListItem",
     "JobStatus",
@@ -188,4 +235,6 @@ __all__ = [
     "SegmentKeyPayload",
     "StereoMode",
     "VideoWorkerPayload",
+    "YoutubeIngestPayload",
+    "parse_ingest_payload",
 ]

@@ -20,7 +20,7 @@ from codegen.terraform.drift import main
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "schema" / "stereo_spot.toml"
 SCHEMA_NAME = "schema/stereo_spot.toml"
-SUMMARY = "3 tables, 3 queues, 2 buckets, 3 consumer policies"
+SUMMARY = "3 tables, 5 queues, 2 buckets, 3 consumer policies"
 
 
 @pytest.fixture
@@ -403,6 +403,8 @@ ALL_OUTPUTS = [
     "chunking_queue_url",
     "video_worker_queue_url",
     "reassembly_queue_url",
+    "ingest_queue_url",
+    "deletion_queue_url",
     "input_bucket_name",
     "output_bucket_name",
 ]

@@ -42,6 +42,9 @@ created_at = "N"
 total_segments = "N"
 completed_at = "N"
 failure_reason = "S"
+title = "S"
+uploaded_at = "N"
+source_file_size_bytes = "N"
 
 [[tables.job_archive.access_patterns]]
 name = "fetch"

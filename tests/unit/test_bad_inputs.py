@@ -122,8 +122,8 @@ BAD_INPUTS: list[tuple[str, Call, type[BaseException], str]] = [
         "status-int",
         lambda w: w.jobs.update("job-1", status=5),  # type: ignore[arg-type]
         ArgumentTypeError,
-        r"status for Job: Input should be 'created', 'chunking_in_progress', "
-        r"'chunking_complete', 'completed' or 'failed' \(got 5\)",
+        r"status for Job: Input should be 'created', 'ingesting', 'chunking_in_progress', "
+        r"'chunking_complete', 'reassembling', 'completed', 'failed' or 'deleted' \(got 5\)",
     ),
     (
         "total-segments-str",

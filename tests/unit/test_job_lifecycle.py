@@ -16,18 +16,32 @@ from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoM
 
 # Written out by hand from schema/stereo_spot.toml, so a schema edit that changes
 # the lifecycle has to change this test too.
-PIPELINE = ["created", "chunking_in_progress", "chunking_complete", "completed"]
+PIPELINE = [
+    "created",
+    "ingesting",
+    "chunking_in_progress",
+    "chunking_complete",
+    "reassembling",
+    "completed",
+]
 ALLOWED = {
     ("created", "chunking_in_progress"),
+    ("created", "ingesting"),
+    ("ingesting", "chunking_in_progress"),
     ("chunking_in_progress", "chunking_complete"),
     ("chunking_complete", "completed"),
+    ("chunking_complete", "reassembling"),
+    ("reassembling", "completed"),
     ("created", "failed"),
+    ("ingesting", "failed"),
     ("chunking_in_progress", "failed"),
     ("chunking_complete", "failed"),
+    ("reassembling", "failed"),
     ("chunking_in_progress", "created"),  # a retry: the media worker could not read the upload
 }
 STATUSES = [status.value for status in JobStatus]
-FINAL = {"completed", "failed"}
+# deleted: no move into it yet (a job is put as deleted), none out of it.
+FINAL = {"completed", "failed", "deleted"}
 
 
 def raw_items(table_name: str) -> list[dict[str, Any]]:
@@ -51,7 +65,7 @@ def job(job_id: str, status: str, created_at: int = 1_000) -> Job:
 
 
 def test_statuses_include_failed() -> None:
-    assert [*PIPELINE, "failed"] == STATUSES
+    assert [*PIPELINE, "failed", "deleted"] == STATUSES
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from stereo_spot_aws_adapters.generated.jobs import DynamoDBJobStore
     from stereo_spot_aws_adapters.generated.queues import (
         parse_chunking_event,
+        parse_deletion_payload,
         parse_reassembly_payload,
         parse_video_worker_event,
     )
@@ -27,6 +28,7 @@ __all__ = [
     "ReassemblyTriggeredLock",
     "TABLES",
     "parse_chunking_event",
+    "parse_deletion_payload",
     "parse_reassembly_payload",
     "parse_video_worker_event",
 ]
@@ -36,6 +38,7 @@ _ORIGINS = {
     "ReassemblyTriggeredLock": "stereo_spot_aws_adapters.generated.reassembly_triggered",
     "DynamoSegmentCompletionStore": "stereo_spot_aws_adapters.generated.segment_completions",
     "parse_chunking_event": "stereo_spot_aws_adapters.generated.queues",
+    "parse_deletion_payload": "stereo_spot_aws_adapters.generated.queues",
     "parse_reassembly_payload": "stereo_spot_aws_adapters.generated.queues",
     "parse_video_worker_event": "stereo_spot_aws_adapters.generated.queues",
     "BUCKETS": "stereo_spot_aws_adapters.generated.resources",

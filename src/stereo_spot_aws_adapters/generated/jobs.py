@@ -33,24 +33,37 @@ _LIFECYCLE_SOURCES: dict[str, tuple[str, ...]] = {
         "created",
         "chunking_in_progress",
     ),
+    "ingesting": (
+        "created",
+        "ingesting",
+    ),
     "chunking_in_progress": (
         "created",
+        "ingesting",
         "chunking_in_progress",
     ),
     "chunking_complete": (
         "chunking_in_progress",
         "chunking_complete",
     ),
+    "reassembling": (
+        "chunking_complete",
+        "reassembling",
+    ),
     "completed": (
         "chunking_complete",
+        "reassembling",
         "completed",
     ),
     "failed": (
         "created",
+        "ingesting",
         "chunking_in_progress",
         "chunking_complete",
+        "reassembling",
         "failed",
     ),
+    "deleted": ("deleted",),
 }
 """For each status: the values an update may find when setting it (itself included)."""
 
@@ -58,6 +71,7 @@ _LIFECYCLE_FINAL = frozenset(
     {
         "completed",
         "failed",
+        "deleted",
     }
 )
 """Status values nothing moves on from."""
@@ -98,6 +112,20 @@ def job_to_item(job: Job) -> Item:
         }
     if job.failure_reason is not None:
         item["failure_reason"] = {"S": job.failure_reason}
+    if job.title is not None:
+        item["title"] = {"S": job.title}
+    if job.uploaded_at is not None:
+        item["uploaded_at"] = {
+            "N": str(job.uploaded_at)
+            if -1e38 < job.uploaded_at < 1e38
+            else _dynamo.to_number("uploaded_at", job.uploaded_at)
+        }
+    if job.source_file_size_bytes is not None:
+        item["source_file_size_bytes"] = {
+            "N": str(job.source_file_size_bytes)
+            if -1e38 < job.source_file_size_bytes < 1e38
+            else _dynamo.to_number("source_file_size_bytes", job.source_file_size_bytes)
+        }
     if item["status"]["S"] not in _LIFECYCLE_FINAL:
         item["in_progress"] = {"S": IN_PROGRESS_MARKER}
     return _dynamo.storable_item(item, KEY_ATTRIBUTES)
@@ -118,6 +146,12 @@ def job_from_item(item: Item) -> Job:
         fields["completed_at"] = int(item["completed_at"]["N"])
     if "failure_reason" in item:
         fields["failure_reason"] = item["failure_reason"]["S"]
+    if "title" in item:
+        fields["title"] = item["title"]["S"]
+    if "uploaded_at" in item:
+        fields["uploaded_at"] = int(item["uploaded_at"]["N"])
+    if "source_file_size_bytes" in item:
+        fields["source_file_size_bytes"] = int(item["source_file_size_bytes"]["N"])
     # The model's own validator (what model_validate runs) without its keyword
     # handling: every read passes here, and it is most of a read's cost. An absent
     # optional attribute is left to its default, None (the generator checks that).
@@ -131,6 +165,11 @@ _CHECK_STATUS = _dynamo.field_validator(lambda: _models.Job, "status")
 _CHECK_TOTAL_SEGMENTS = _dynamo.field_validator(lambda: _models.Job, "total_segments")
 _CHECK_COMPLETED_AT = _dynamo.field_validator(lambda: _models.Job, "completed_at")
 _CHECK_FAILURE_REASON = _dynamo.field_validator(lambda: _models.Job, "failure_reason")
+_CHECK_TITLE = _dynamo.field_validator(lambda: _models.Job, "title")
+_CHECK_UPLOADED_AT = _dynamo.field_validator(lambda: _models.Job, "uploaded_at")
+_CHECK_SOURCE_FILE_SIZE_BYTES = _dynamo.field_validator(
+    lambda: _models.Job, "source_file_size_bytes"
+)
 
 
 def _list_completed_item(item: Item) -> JobListItem:
@@ -140,6 +179,12 @@ def _list_completed_item(item: Item) -> JobListItem:
         "mode": item["mode"]["S"],
         "completed_at": int(item["completed_at"]["N"]),
     }
+    if "title" in item:
+        fields["title"] = item["title"]["S"]
+    if "uploaded_at" in item:
+        fields["uploaded_at"] = int(item["uploaded_at"]["N"])
+    if "source_file_size_bytes" in item:
+        fields["source_file_size_bytes"] = int(item["source_file_size_bytes"]["N"])
     # The model's own validator (what model_validate runs) without its keyword
     # handling: every read passes here, and it is most of a read's cost. An absent
     # optional attribute is left to its default, None (the generator checks that).
@@ -173,6 +218,12 @@ def _list_in_progress_item(item: Item) -> Job:
         fields["completed_at"] = int(item["completed_at"]["N"])
     if "failure_reason" in item:
         fields["failure_reason"] = item["failure_reason"]["S"]
+    if "title" in item:
+        fields["title"] = item["title"]["S"]
+    if "uploaded_at" in item:
+        fields["uploaded_at"] = int(item["uploaded_at"]["N"])
+    if "source_file_size_bytes" in item:
+        fields["source_file_size_bytes"] = int(item["source_file_size_bytes"]["N"])
     # The model's own validator (what model_validate runs) without its keyword
     # handling: every read passes here, and it is most of a read's cost. An absent
     # optional attribute is left to its default, None (the generator checks that).
@@ -247,6 +298,9 @@ class DynamoDBJobStore:
         total_segments: int | None = None,
         completed_at: int | None = None,
         failure_reason: str | None = None,
+        title: str | None = None,
+        uploaded_at: int | None = None,
+        source_file_size_bytes: int | None = None,
         fence: FenceSource | None = None,
     ) -> None:
         """Set the given fields on an existing Job; ``None`` leaves a field alone.
@@ -301,6 +355,24 @@ class DynamoDBJobStore:
             names["#failure_reason"] = "failure_reason"
             values[":failure_reason"] = {"S": _CHECK_FAILURE_REASON(failure_reason)}
             assignments.append("#failure_reason = :failure_reason")
+        if title is not None:
+            names["#title"] = "title"
+            values[":title"] = {"S": _CHECK_TITLE(title)}
+            assignments.append("#title = :title")
+        if uploaded_at is not None:
+            names["#uploaded_at"] = "uploaded_at"
+            values[":uploaded_at"] = {
+                "N": _dynamo.to_number("uploaded_at", _CHECK_UPLOADED_AT(uploaded_at))
+            }
+            assignments.append("#uploaded_at = :uploaded_at")
+        if source_file_size_bytes is not None:
+            names["#source_file_size_bytes"] = "source_file_size_bytes"
+            values[":source_file_size_bytes"] = {
+                "N": _dynamo.to_number(
+                    "source_file_size_bytes", _CHECK_SOURCE_FILE_SIZE_BYTES(source_file_size_bytes)
+                )
+            }
+            assignments.append("#source_file_size_bytes = :source_file_size_bytes")
         if not assignments:
             return
         refused = _dynamo.fenced_update(

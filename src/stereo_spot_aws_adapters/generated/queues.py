@@ -7,10 +7,15 @@ from collections.abc import Collection
 
 from stereo_spot_aws_adapters._env import EnvVariable
 from stereo_spot_aws_adapters._events import parse_routed_event
-from stereo_spot_shared.models import ReassemblyPayload
+from stereo_spot_shared.models import DeletionPayload, ReassemblyPayload
 from stereo_spot_shared.s3_events import S3ObjectRef, parse_payload
 
-__all__ = ["parse_chunking_event", "parse_reassembly_payload", "parse_video_worker_event"]
+__all__ = [
+    "parse_chunking_event",
+    "parse_deletion_payload",
+    "parse_reassembly_payload",
+    "parse_video_worker_event",
+]
 
 _CHUNKING_BUCKETS = (
     EnvVariable("INPUT_BUCKET_NAME", "input_bucket_name", "name of the S3 input bucket"),
@@ -48,3 +53,8 @@ def parse_video_worker_event(
 def parse_reassembly_payload(body: str | bytes) -> ReassemblyPayload:
     """The ``ReassemblyPayload`` a reassembly message carries."""
     return parse_payload(body, ReassemblyPayload)
+
+
+def parse_deletion_payload(body: str | bytes) -> DeletionPayload:
+    """The ``DeletionPayload`` a deletion message carries."""
+    return parse_payload(body, DeletionPayload)

@@ -78,6 +78,24 @@ QUEUES: tuple[QueueResource, ...] = (
         dead_letter_queue="reassembly_dlq",
         max_receive_count=5,
     ),
+    QueueResource(
+        "ingest",
+        "ingest_queue_url",
+        "INGEST_QUEUE_URL",
+        max_message_bytes=262144,
+        visibility_timeout_seconds=1200,
+        dead_letter_queue="ingest_dlq",
+        max_receive_count=5,
+    ),
+    QueueResource(
+        "deletion",
+        "deletion_queue_url",
+        "DELETION_QUEUE_URL",
+        max_message_bytes=262144,
+        visibility_timeout_seconds=600,
+        dead_letter_queue="deletion_dlq",
+        max_receive_count=5,
+    ),
 )
 
 BUCKETS: tuple[BucketResource, ...] = (

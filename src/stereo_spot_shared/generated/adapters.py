@@ -47,6 +47,9 @@ class JobsTable(JobStore, Protocol):
         total_segments: int | None = None,
         completed_at: int | None = None,
         failure_reason: str | None = None,
+        title: str | None = None,
+        uploaded_at: int | None = None,
+        source_file_size_bytes: int | None = None,
         fence: FenceSource | None = None,
     ) -> None: ...
 
@@ -128,5 +131,9 @@ class Adapters:
     video_worker_receiver: QueueReceiverWithProcessing
     reassembly_sender: QueueSenderWithAttributes
     reassembly_receiver: QueueReceiverWithProcessing
+    ingest_sender: QueueSenderWithAttributes | None
+    ingest_receiver: QueueReceiverWithProcessing | None
+    deletion_sender: QueueSenderWithAttributes | None
+    deletion_receiver: QueueReceiverWithProcessing | None
     input_bucket: str
     output_bucket: str

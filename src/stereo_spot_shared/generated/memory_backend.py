@@ -31,6 +31,10 @@ QUEUES: tuple[str, ...] = (
     "video_worker_dlq",
     "reassembly",
     "reassembly_dlq",
+    "ingest",
+    "ingest_dlq",
+    "deletion",
+    "deletion_dlq",
 )
 """Every queue, dead-letter queues included."""
 BUCKETS: tuple[str, ...] = (
@@ -91,6 +95,24 @@ def build_adapters(
             visibility_timeout_seconds=1800,
             heartbeat_margin_seconds=30,
             dead_letter_queue="reassembly_dlq",
+            max_receive_count=5,
+        ),
+        ingest_sender=MemoryQueueSender(state, "ingest", max_message_bytes=262144),
+        ingest_receiver=MemoryQueueReceiver(
+            state,
+            "ingest",
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds,
+            visibility_timeout_seconds=1200,
+            dead_letter_queue="ingest_dlq",
+            max_receive_count=5,
+        ),
+        deletion_sender=MemoryQueueSender(state, "deletion", max_message_bytes=262144),
+        deletion_receiver=MemoryQueueReceiver(
+            state,
+            "deletion",
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds,
+            visibility_timeout_seconds=600,
+            dead_letter_queue="deletion_dlq",
             max_receive_count=5,
         ),
         input_bucket="input",

@@ -22,24 +22,37 @@ _LIFECYCLE_SOURCES: dict[str, tuple[str, ...]] = {
         "created",
         "chunking_in_progress",
     ),
+    "ingesting": (
+        "created",
+        "ingesting",
+    ),
     "chunking_in_progress": (
         "created",
+        "ingesting",
         "chunking_in_progress",
     ),
     "chunking_complete": (
         "chunking_in_progress",
         "chunking_complete",
     ),
+    "reassembling": (
+        "chunking_complete",
+        "reassembling",
+    ),
     "completed": (
         "chunking_complete",
+        "reassembling",
         "completed",
     ),
     "failed": (
         "created",
+        "ingesting",
         "chunking_in_progress",
         "chunking_complete",
+        "reassembling",
         "failed",
     ),
+    "deleted": ("deleted",),
 }
 """For each status: the values an update may find when setting it (itself included)."""
 
@@ -47,6 +60,7 @@ _LIFECYCLE_FINAL = frozenset(
     {
         "completed",
         "failed",
+        "deleted",
     }
 )
 """Status values nothing moves on from."""
@@ -75,6 +89,14 @@ def _to_record(job: Job) -> Record:
         record["completed_at"] = _checks.storable_int("completed_at", job.completed_at)
     if job.failure_reason is not None:
         record["failure_reason"] = job.failure_reason
+    if job.title is not None:
+        record["title"] = job.title
+    if job.uploaded_at is not None:
+        record["uploaded_at"] = _checks.storable_int("uploaded_at", job.uploaded_at)
+    if job.source_file_size_bytes is not None:
+        record["source_file_size_bytes"] = _checks.storable_int(
+            "source_file_size_bytes", job.source_file_size_bytes
+        )
     if job.status.value not in _LIFECYCLE_FINAL:
         record["in_progress"] = IN_PROGRESS_MARKER
     _checks.storable_record(record, KEY_ATTRIBUTES)
@@ -91,6 +113,9 @@ def _from_record(record: Record) -> Job:
         total_segments=record.get("total_segments"),
         completed_at=record.get("completed_at"),
         failure_reason=record.get("failure_reason"),
+        title=record.get("title"),
+        uploaded_at=record.get("uploaded_at"),
+        source_file_size_bytes=record.get("source_file_size_bytes"),
     )
 
 
@@ -98,6 +123,9 @@ _CHECK_STATUS = _checks.field_validator(Job, "status")
 _CHECK_TOTAL_SEGMENTS = _checks.field_validator(Job, "total_segments")
 _CHECK_COMPLETED_AT = _checks.field_validator(Job, "completed_at")
 _CHECK_FAILURE_REASON = _checks.field_validator(Job, "failure_reason")
+_CHECK_TITLE = _checks.field_validator(Job, "title")
+_CHECK_UPLOADED_AT = _checks.field_validator(Job, "uploaded_at")
+_CHECK_SOURCE_FILE_SIZE_BYTES = _checks.field_validator(Job, "source_file_size_bytes")
 
 
 def _list_completed_item(record: Record) -> JobListItem:
@@ -106,6 +134,9 @@ def _list_completed_item(record: Record) -> JobListItem:
         job_id=record["job_id"],
         mode=record["mode"],
         completed_at=record["completed_at"],
+        title=record.get("title"),
+        uploaded_at=record.get("uploaded_at"),
+        source_file_size_bytes=record.get("source_file_size_bytes"),
     )
 
 
@@ -126,6 +157,9 @@ def _list_in_progress_item(record: Record) -> Job:
         total_segments=record.get("total_segments"),
         completed_at=record.get("completed_at"),
         failure_reason=record.get("failure_reason"),
+        title=record.get("title"),
+        uploaded_at=record.get("uploaded_at"),
+        source_file_size_bytes=record.get("source_file_size_bytes"),
     )
 
 
@@ -172,6 +206,9 @@ class MemoryJobsTable:
         total_segments: int | None = None,
         completed_at: int | None = None,
         failure_reason: str | None = None,
+        title: str | None = None,
+        uploaded_at: int | None = None,
+        source_file_size_bytes: int | None = None,
         fence: FenceSource | None = None,
     ) -> None:
         """Set the given fields on an existing Job; ``None`` leaves a field alone.
@@ -205,6 +242,16 @@ class MemoryJobsTable:
             )
         if failure_reason is not None:
             changes["failure_reason"] = _CHECK_FAILURE_REASON(failure_reason)
+        if title is not None:
+            changes["title"] = _CHECK_TITLE(title)
+        if uploaded_at is not None:
+            changes["uploaded_at"] = _checks.storable_int(
+                "uploaded_at", _CHECK_UPLOADED_AT(uploaded_at)
+            )
+        if source_file_size_bytes is not None:
+            changes["source_file_size_bytes"] = _checks.storable_int(
+                "source_file_size_bytes", _CHECK_SOURCE_FILE_SIZE_BYTES(source_file_size_bytes)
+            )
         if not changes:
             return
         allowed = () if requested is None else _LIFECYCLE_SOURCES[requested]

@@ -1,0 +1,90 @@
+"""The names the original's later services import: optional queues, ingest payloads, job fields."""
+
+from __future__ import annotations
+
+import pytest
+
+from stereo_spot_aws_adapters import env_config
+from stereo_spot_aws_adapters.devtools.provision import provision
+from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
+from stereo_spot_shared import (
+    DeletionPayload,
+    YoutubeIngestPayload,
+    adapters_from_env,
+    parse_ingest_payload,
+)
+from stereo_spot_shared.models import Job, JobStatus, StereoMode
+
+OPTIONAL = ("INGEST_QUEUE_URL", "DELETION_QUEUE_URL")
+
+
+def test_optional_queues_are_not_required_by_a_deployment() -> None:
+    names = {variable.name for variable in env_config.VARIABLES}
+    assert not names & set(OPTIONAL)
+    assert {"CHUNKING_QUEUE_URL", "REASSEMBLY_QUEUE_URL"} <= names
+
+
+def test_or_none_factories_give_none_when_unset_and_adapters_when_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in OPTIONAL:
+        monkeypatch.delenv(name, raising=False)
+    assert env_config.ingest_queue_sender_from_env_or_none() is None
+    assert env_config.ingest_queue_receiver_from_env_or_none() is None
+    assert env_config.deletion_queue_sender_from_env_or_none() is None
+    monkeypatch.setenv("INGEST_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/1/p-ingest")
+    assert isinstance(env_config.ingest_queue_sender_from_env_or_none(), SQSQueueSender)
+    receiver = env_config.ingest_queue_receiver_from_env_or_none(wait_time_seconds=3)
+    assert isinstance(receiver, SQSQueueReceiver)
+    assert receiver.wait_time_seconds == 3
+
+
+def test_the_aws_bundle_builds_without_the_optional_queues(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outputs = provision(prefix="opt")
+    for name, value in outputs.items():
+        monkeypatch.setenv(name, value)
+    for name in OPTIONAL:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("STORAGE_ADAPTER", "aws")
+    adapters = adapters_from_env(wait_time_seconds=0)
+    assert adapters.ingest_sender is None and adapters.deletion_receiver is None
+    assert isinstance(adapters.chunking_sender, SQSQueueSender)
+    # provision made the optional queues too: set, they are built.
+    monkeypatch.setenv("INGEST_QUEUE_URL", outputs["INGEST_QUEUE_URL"])
+    sender = adapters_from_env(wait_time_seconds=0).ingest_sender
+    assert isinstance(sender, SQSQueueSender)
+
+
+def test_the_memory_bundle_has_the_optional_queues(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STORAGE_ADAPTER", "memory")
+    adapters = adapters_from_env()
+    assert adapters.ingest_sender is not None and adapters.ingest_receiver is not None
+    adapters.ingest_sender.send(YoutubeIngestPayload(job_id="j", source_url="u").model_dump_json())
+    (message,) = adapters.ingest_receiver.receive(max_messages=1)
+    assert parse_ingest_payload(YoutubeIngestPayload.model_validate_json(message.body).model_dump())
+
+
+def test_parse_ingest_payload_takes_a_youtube_payload_and_refuses_the_rest() -> None:
+    parsed = parse_ingest_payload({"source_type": "youtube", "job_id": "j", "source_url": "u"})
+    assert parsed == YoutubeIngestPayload(job_id="j", source_url="u")
+    assert parse_ingest_payload({"source_type": "vimeo", "job_id": "j", "source_url": "u"}) is None
+    assert parse_ingest_payload({"job_id": "j"}) is None
+    assert DeletionPayload(job_id="j").job_id == "j"
+
+
+@pytest.mark.parametrize("backend", ["memory"])
+def test_title_upload_time_and_size_are_set_through_update(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STORAGE_ADAPTER", backend)
+    jobs = adapters_from_env().jobs
+    jobs.put(Job(job_id="j", mode=StereoMode.SBS, status=JobStatus.CREATED))
+    jobs.update("j", title="clip", uploaded_at=5, source_file_size_bytes=1024)
+    job = jobs.get("j")
+    assert job is not None
+    assert (job.title, job.uploaded_at, job.source_file_size_bytes) == ("clip", 5, 1024)
+    jobs.update("j", status=JobStatus.INGESTING)
+    jobs.update("j", status=JobStatus.CHUNKING_IN_PROGRESS)
+    assert jobs.get("j").status is JobStatus.CHUNKING_IN_PROGRESS  # type: ignore[union-attr]
