@@ -82,6 +82,16 @@ class Outcome:
     passed: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)  # test id -> first line of why
     skipped: set[str] = field(default_factory=set)
+    # Why a test module (or the whole package, key "") could not be collected.
+    uncollected: dict[str, str] = field(default_factory=dict)
+
+    def why_not_run(self, test: str) -> str:
+        """The collection error of the module ``test`` is in, or of the package."""
+        classname = test.split("::")[1] if test.count("::") >= 1 else ""
+        for name in (classname, classname.rsplit(".", 1)[0], ""):
+            if name in self.uncollected:
+                return f"not collected: {self.uncollected[name]}"
+        return "not collected"
 
     @property
     def total(self) -> int:
@@ -161,7 +171,7 @@ def clean_env() -> dict[str, str]:
 
 
 def run_tests(python: Path, project: Path, report: Path) -> Outcome:
-    subprocess.run(
+    result = subprocess.run(
         [
             str(python),
             "-m",
@@ -180,17 +190,21 @@ def run_tests(python: Path, project: Path, report: Path) -> Outcome:
         cwd=project,
         env=clean_env(),
         capture_output=True,
+        text=True,
         check=False,
     )
     outcome = Outcome()
-    if not report.exists():
-        outcome.failed[f"{project.name}::<no report>"] = "pytest did not write a report"
+    if not report.exists():  # a conftest that does not import stops pytest before the report
+        outcome.uncollected[""] = first_error_line(result.stdout + result.stderr)
         return outcome
     for case in ElementTree.parse(report).getroot().iter("testcase"):
-        name = f"{project.name}::{case.get('classname', '')}::{case.get('name', '')}"
         problem = case.find("failure")
         if problem is None:
             problem = case.find("error")
+        if not case.get("classname") and problem is not None:  # a module that did not import
+            outcome.uncollected[case.get("name", "")] = first_error_line(problem.text or "")
+            continue
+        name = f"{project.name}::{case.get('classname', '')}::{case.get('name', '')}"
         if problem is not None:
             message = (problem.get("message") or problem.text or "").strip().splitlines()
             outcome.failed[name] = message[0][:200] if message else ""
@@ -199,6 +213,13 @@ def run_tests(python: Path, project: Path, report: Path) -> Outcome:
         else:
             outcome.passed.add(name)
     return outcome
+
+
+def first_error_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.startswith("E "):
+            return line[1:].strip()[:200]
+    return text.strip().splitlines()[0][:200] if text.strip() else "no output"
 
 
 def main() -> int:
@@ -253,7 +274,7 @@ def measure(args: argparse.Namespace) -> int:
             reference = run_tests(reference_python, packages / name, work / f"ref-{name}.xml")
             total = reference.total
             for test in sorted(reference.passed - ours.passed):
-                regressions[test] = ours.failed.get(test, "not collected")
+                regressions[test] = ours.failed.get(test) or ours.why_not_run(test)
         else:
             total = ours.total
         rows.append({"package": name, "passed": len(ours.passed), "total": total})
