@@ -222,7 +222,7 @@ def test_the_consumers_own_attachment_is_in_sync(
     code, out, _ = drift(capsys, "--terraform", str(infra))
     assert (code, kinds(out)) == (
         0,
-        [f"in sync: 3 tables, 3 queues, 2 buckets, 3 consumer policies checked against {infra}/"],
+        [f"in sync: 3 tables, 5 queues, 2 buckets, 3 consumer policies checked against {infra}/"],
     )
 
 
@@ -335,7 +335,7 @@ def test_an_auto_tfvars_file_sets_the_max_receive_count(
     (infra / "terraform.auto.tfvars").write_text("dlq_max_receive_count = 1\n")
     code, out, _ = drift(capsys, "--terraform", str(infra))
     assert code == 1
-    assert kinds(out) == ["redrive-mismatch"] * 3
+    assert kinds(out) == ["redrive-mismatch"] * 5  # one per queue with a redrive policy
     assert "aws_sqs_queue.chunking redrive_policy maxReceiveCount is 1; the schema says 5" in out
 
 
@@ -455,7 +455,7 @@ def test_a_variable_set_in_the_environment_is_unverifiable(
     monkeypatch.setenv("TF_VAR_dlq_max_receive_count", "1")
     code, out, _ = drift(capsys, "--terraform", str(infra))
     assert code == 1
-    assert kinds(out) == ["unverifiable: variable"] * 3
+    assert kinds(out) == ["unverifiable: variable"] * 5  # one per queue with a redrive policy
     assert "var.dlq_max_receive_count is set by TF_VAR_dlq_max_receive_count" in out
 
 
