@@ -56,6 +56,7 @@ ENV_CONFIG_NAMES = (
     "S3ObjectStorage",
     "SQSQueueReceiver",
     "SQSQueueSender",
+    "OPTIONAL_VARIABLES",
     "VARIABLES",
     "check_environment",
     "object_storage_from_env",

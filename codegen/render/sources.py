@@ -104,6 +104,7 @@ def render_unformatted(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
         package_dir / "env_config.py",
         "env_config.py.jinja",
         variable_names=_variable_names(schema),
+        optional_variable_names=_optional_variable_names(schema),
         exports=sorted(_env_exports(schema)),
     )
     emit(
@@ -302,12 +303,16 @@ def _variable_names(schema: m.SchemaSpec) -> list[str]:
     )
 
 
+def _optional_variable_names(schema: m.SchemaSpec) -> list[str]:
+    return [q.env_var for q in schema.queues if q.optional]
+
+
 def _env_exports(schema: m.SchemaSpec) -> list[str]:
-    names = ["VARIABLES", "check_environment", "load_terraform_outputs", "object_storage_from_env"]
+    names = ["OPTIONAL_VARIABLES", "VARIABLES", "check_environment", "load_terraform_outputs", "object_storage_from_env"]
     if schema.generator.shared_package is not None:
         names.append("build_adapters")  # the aws backend: it returns the shared Adapters bundle
     names += _variable_names(schema)
-    names += [q.env_var for q in schema.queues if q.optional]
+    names += _optional_variable_names(schema)
     names += [t.factory for t in schema.tables]
     for queue in schema.queues:
         names += [f"{queue.name}_queue_sender_from_env", f"{queue.name}_queue_receiver_from_env"]

@@ -37,6 +37,7 @@ __all__ = [
     "INGEST_QUEUE_URL",
     "INPUT_BUCKET_NAME",
     "JOBS_TABLE_NAME",
+    "OPTIONAL_VARIABLES",
     "OUTPUT_BUCKET_NAME",
     "REASSEMBLY_QUEUE_URL",
     "REASSEMBLY_TRIGGERED_TABLE_NAME",
@@ -114,6 +115,13 @@ VARIABLES: tuple[EnvVariable, ...] = (
     OUTPUT_BUCKET_NAME,
 )
 """Every variable a full deployment sets, in schema order."""
+
+OPTIONAL_VARIABLES: tuple[EnvVariable, ...] = (
+    INGEST_QUEUE_URL,
+    DELETION_QUEUE_URL,
+)
+"""The variables of the optional resources, in schema order: a deployment may leave
+them unset, so ``check_environment()`` does not ask for them."""
 
 
 def check_environment(names: Iterable[str] | None = None) -> None:

@@ -76,9 +76,11 @@ def test_stack_writes_outputs_and_env_that_a_service_smoke_and_dlq_use(
     outputs = tmp_path / "outputs.json"
     env_file = tmp_path / ".env"
 
-    declared = load_declared_outputs(outputs, env_config.VARIABLES)
+    # Every resource the stack provisioned, the optional ones too, and nothing else.
+    every = (*env_config.VARIABLES, *env_config.OPTIONAL_VARIABLES)
+    declared = load_declared_outputs(outputs, every)
     assert declared.ignored == ()
-    assert sorted(declared.values) == sorted(v.name for v in env_config.VARIABLES)
+    assert sorted(declared.values) == sorted(v.name for v in every)
     assert all(entry["type"] == "string" for entry in json.loads(outputs.read_text()).values())
     assert env_file.read_text().splitlines()[0] == MARKER
     sourced = load_terraform_outputs(env_file)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -144,7 +145,7 @@ class EmbeddedStack:
         override_endpoints(self.server.endpoint_url)
         os.environ["AWS_REGION"] = DEMO_REGION
         os.environ[STORAGE_ADAPTER] = "aws"
-        return _build_adapters(walk, len(walk.environment))
+        return _build_adapters(walk, walk.environment)
 
 
 def route_uploads(environment: dict[str, str], *, region: str, endpoint_url: str) -> str:
@@ -256,14 +257,17 @@ def run_smoke(
     def configure_environment(walk: Walk) -> str:
         # Only the variables the schema declares: a stray AWS_ENDPOINT_URL in the
         # file must not send signed requests somewhere else.
-        outputs = load_declared_outputs(env_file, env_config.VARIABLES)
+        # The optional resources' variables are declared too: set when the file has them.
+        outputs = load_declared_outputs(
+            env_file, (*env_config.VARIABLES, *env_config.OPTIONAL_VARIABLES)
+        )
         os.environ.update(outputs.values)
         if endpoint_url:
             override_endpoints(endpoint_url)
         if region:
             os.environ["AWS_REGION"] = region
         os.environ[STORAGE_ADAPTER] = "aws"
-        built = _build_adapters(walk, len(outputs.values), source=env_file)
+        built = _build_adapters(walk, outputs.values, source=env_file)
         if outputs.ignored:
             built += f"; ignored (not declared by the schema): {', '.join(outputs.ignored)}"
         return built
@@ -294,12 +298,15 @@ def endpoints_in_use() -> dict[str, str]:
     return {service: get_client(service).meta.endpoint_url for service in SERVICES}
 
 
-def _build_adapters(walk: Walk, variable_count: int, *, source: str = "") -> str:
+def _build_adapters(walk: Walk, values: Mapping[str, str], *, source: str = "") -> str:
     env_config.check_environment()
     walk.build_adapters()
     origin = f" from {source}" if source else ""
+    optional = sorted(v.name for v in env_config.OPTIONAL_VARIABLES if v.name in values)
+    required = len(values) - len(optional)
+    also = f" and {len(optional)} optional ({', '.join(optional)})" if optional else ""
     endpoints = ", ".join(f"{service} {url}" for service, url in endpoints_in_use().items())
     return (
-        f"{variable_count} variables{origin}; check_environment() passed; "
+        f"{required} variables{also}{origin}; check_environment() passed; "
         f"adapters built by adapters_from_env(); endpoints: {endpoints}"
     )

@@ -89,7 +89,8 @@ def terraform_outputs(environment: dict[str, str]) -> dict[str, dict[str, object
             "type": "string",
             "value": environment[variable.name],
         }
-        for variable in env_config.VARIABLES
+        for variable in (*env_config.VARIABLES, *env_config.OPTIONAL_VARIABLES)
+        if variable.name in environment
     }
 
 

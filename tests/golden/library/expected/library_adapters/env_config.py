@@ -37,6 +37,7 @@ __all__ = [
     "HOLDS_TABLE_NAME",
     "LIBRARY_COVERS_BUCKET",
     "LIBRARY_LOANS_TABLE",
+    "OPTIONAL_VARIABLES",
     "RETURNS_QUEUE_URL",
     "SHELF_AUDITS_TABLE_NAME",
     "VARIABLES",
@@ -87,6 +88,10 @@ VARIABLES: tuple[EnvVariable, ...] = (
     LIBRARY_COVERS_BUCKET,
 )
 """Every variable a full deployment sets, in schema order."""
+
+OPTIONAL_VARIABLES: tuple[EnvVariable, ...] = ()
+"""The variables of the optional resources, in schema order: a deployment may leave
+them unset, so ``check_environment()`` does not ask for them."""
 
 
 def check_environment(names: Iterable[str] | None = None) -> None:
