@@ -71,6 +71,8 @@ if TYPE_CHECKING:
         ReassemblyLock,
         SegmentCompletionStore,
     )
+    from .keys import parse_output_segment_key
+    from .logging_config import configure_logging
     from .models import (
         KEY_SEGMENT_PATTERN,
         ChunkingPayload,
@@ -163,6 +165,7 @@ __all__ = [
     "YoutubeIngestPayload",
     "adapters_from_env",
     "__version__",
+    "configure_logging",
     "build_final_key",
     "build_input_key",
     "build_segment_key",
@@ -170,6 +173,7 @@ __all__ = [
     "parse_final_key",
     "parse_ingest_payload",
     "parse_input_key",
+    "parse_output_segment_key",
     "parse_payload",
     "parse_s3_event",
     "parse_segment_key",
@@ -178,6 +182,8 @@ __all__ = [
 
 # Where each public name is defined; read on first access by ``__getattr__``.
 _ORIGINS = {
+    "configure_logging": ".logging_config",
+    "parse_output_segment_key": ".keys",
     "KeyLayout": "._keys",
     "adapters_from_env": ".backends",
     "AccessDeniedError": ".errors",

@@ -88,3 +88,34 @@ def test_title_upload_time_and_size_are_set_through_update(
     jobs.update("j", status=JobStatus.INGESTING)
     jobs.update("j", status=JobStatus.CHUNKING_IN_PROGRESS)
     assert jobs.get("j").status is JobStatus.CHUNKING_IN_PROGRESS  # type: ignore[union-attr]
+
+
+def test_configure_logging_sets_the_original_format_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import logging
+
+    from stereo_spot_shared import configure_logging
+    from stereo_spot_shared.logging_config import LOG_FORMAT
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(root, "level", logging.WARNING)
+    configure_logging()
+    [handler] = root.handlers
+    assert handler.formatter is not None and handler.formatter._fmt == LOG_FORMAT
+    assert root.level == logging.INFO
+    # An application's own configuration wins: a second call adds nothing.
+    configure_logging(logging.DEBUG)
+    assert root.handlers == [handler]
+
+
+def test_parse_output_segment_key_is_the_segment_output_layout_with_the_bucket_unread() -> None:
+    from stereo_spot_shared import build_segment_output_key, parse_output_segment_key
+
+    assert parse_output_segment_key("any", build_segment_output_key("job-abc", 42)) == (
+        "job-abc",
+        42,
+    )
+    for key in ("jobs/job-abc/final.mp4", "jobs//segments/0.mp4", "jobs/j/segments/-1.mp4"):
+        assert parse_output_segment_key("b", key) is None
