@@ -212,6 +212,12 @@ output "consumer_media_worker_policy_arn" {
 # video_worker: see [consumers.video_worker] in schema/stereo_spot.toml.
 data "aws_iam_policy_document" "consumer_video_worker" {
   statement {
+    sid       = "JobsItems"
+    actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.jobs.arn]
+  }
+
+  statement {
     sid       = "SegmentCompletionsItems"
     actions   = ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:Query"]
     resources = [aws_dynamodb_table.segment_completions.arn]
@@ -227,6 +233,18 @@ data "aws_iam_policy_document" "consumer_video_worker" {
     sid       = "ReceiveVideoWorkerQueue"
     actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
     resources = [aws_sqs_queue.video_worker.arn]
+  }
+
+  statement {
+    sid       = "ReceiveOutputEventsQueue"
+    actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
+    resources = [aws_sqs_queue.output_events.arn]
+  }
+
+  statement {
+    sid       = "ReceiveSegmentOutputQueue"
+    actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
+    resources = [aws_sqs_queue.segment_output.arn]
   }
 
   statement {
@@ -275,4 +293,48 @@ resource "aws_iam_policy" "consumer_video_worker" {
 output "consumer_video_worker_policy_arn" {
   description = "IAM policy for video_worker: attach it to that service's role."
   value       = aws_iam_policy.consumer_video_worker.arn
+}
+
+# job_worker: see [consumers.job_worker] in schema/stereo_spot.toml.
+data "aws_iam_policy_document" "consumer_job_worker" {
+  statement {
+    sid       = "JobsItems"
+    actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.jobs.arn]
+  }
+
+  statement {
+    sid       = "SegmentCompletionsItems"
+    actions   = ["dynamodb:PutItem", "dynamodb:Query"]
+    resources = [aws_dynamodb_table.segment_completions.arn]
+  }
+
+  statement {
+    sid       = "ReassemblyTriggeredItems"
+    actions   = ["dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.reassembly_triggered.arn]
+  }
+
+  statement {
+    sid       = "ReceiveJobStatusEventsQueue"
+    actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
+    resources = [aws_sqs_queue.job_status_events.arn]
+  }
+
+  statement {
+    sid       = "SendReassemblyQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.reassembly.arn]
+  }
+}
+
+resource "aws_iam_policy" "consumer_job_worker" {
+  name        = "${var.name_prefix}-job-worker"
+  description = "Job worker: records segment completions from output-bucket events, updates job status, triggers reassembly."
+  policy      = data.aws_iam_policy_document.consumer_job_worker.json
+}
+
+output "consumer_job_worker_policy_arn" {
+  description = "IAM policy for job_worker: attach it to that service's role."
+  value       = aws_iam_policy.consumer_job_worker.arn
 }

@@ -41,6 +41,21 @@ output "deletion_queue_url" {
   value       = aws_sqs_queue.deletion.url
 }
 
+output "output_events_queue_url" {
+  description = "SQS output_events queue URL (env OUTPUT_EVENTS_QUEUE_URL)."
+  value       = aws_sqs_queue.output_events.url
+}
+
+output "segment_output_queue_url" {
+  description = "SQS segment_output queue URL (env SEGMENT_OUTPUT_QUEUE_URL)."
+  value       = aws_sqs_queue.segment_output.url
+}
+
+output "job_status_events_queue_url" {
+  description = "SQS job_status_events queue URL (env JOB_STATUS_EVENTS_QUEUE_URL)."
+  value       = aws_sqs_queue.job_status_events.url
+}
+
 output "input_bucket_name" {
   description = "S3 input bucket (env INPUT_BUCKET_NAME)."
   value       = aws_s3_bucket.input.id

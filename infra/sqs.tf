@@ -111,3 +111,67 @@ resource "aws_sqs_queue" "deletion" {
     maxReceiveCount     = var.dlq_max_receive_count
   })
 }
+
+# The output bucket's events (optional in the schema; here always created): the
+# original's later video worker reads converted segments and inference results here.
+resource "aws_sqs_queue" "output_events_dlq" {
+  name                      = "${var.name_prefix}-output-events-dlq"
+  max_message_size          = 262144
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_sqs_queue" "output_events" {
+  name                       = "${var.name_prefix}-output-events"
+  max_message_size           = 262144
+  visibility_timeout_seconds = var.output_events_visibility_timeout_seconds
+  receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.output_events_dlq.arn
+    maxReceiveCount     = var.dlq_max_receive_count
+  })
+}
+
+# The original's earlier output-events queue (its revisions up to f0f2746).
+resource "aws_sqs_queue" "segment_output_dlq" {
+  name                      = "${var.name_prefix}-segment-output-dlq"
+  max_message_size          = 262144
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_sqs_queue" "segment_output" {
+  name                       = "${var.name_prefix}-segment-output"
+  max_message_size           = 262144
+  visibility_timeout_seconds = var.segment_output_visibility_timeout_seconds
+  receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.segment_output_dlq.arn
+    maxReceiveCount     = var.dlq_max_receive_count
+  })
+}
+
+# The job worker's copy of the output bucket's events.
+resource "aws_sqs_queue" "job_status_events_dlq" {
+  name                      = "${var.name_prefix}-job-status-events-dlq"
+  max_message_size          = 262144
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_sqs_queue" "job_status_events" {
+  name                       = "${var.name_prefix}-job-status-events"
+  max_message_size           = 262144
+  visibility_timeout_seconds = var.job_status_events_visibility_timeout_seconds
+  receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.job_status_events_dlq.arn
+    maxReceiveCount     = var.dlq_max_receive_count
+  })
+}

@@ -34,6 +34,24 @@ variable "deletion_visibility_timeout_seconds" {
   default     = 600
 }
 
+variable "output_events_visibility_timeout_seconds" {
+  description = "The output bucket's events (converted segments, inference results): one DynamoDB write each."
+  type        = number
+  default     = 120
+}
+
+variable "segment_output_visibility_timeout_seconds" {
+  description = "The original's earlier name for the output-events queue."
+  type        = number
+  default     = 120
+}
+
+variable "job_status_events_visibility_timeout_seconds" {
+  description = "The job worker: a completion write, a status update and the reassembly trigger."
+  type        = number
+  default     = 120
+}
+
 variable "reassembly_visibility_timeout_seconds" {
   description = "Concatenating every converted segment into the final video."
   type        = number

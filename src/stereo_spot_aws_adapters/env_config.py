@@ -37,11 +37,14 @@ __all__ = [
     "INGEST_QUEUE_URL",
     "INPUT_BUCKET_NAME",
     "JOBS_TABLE_NAME",
+    "JOB_STATUS_EVENTS_QUEUE_URL",
     "OPTIONAL_VARIABLES",
     "OUTPUT_BUCKET_NAME",
+    "OUTPUT_EVENTS_QUEUE_URL",
     "REASSEMBLY_QUEUE_URL",
     "REASSEMBLY_TRIGGERED_TABLE_NAME",
     "SEGMENT_COMPLETIONS_TABLE_NAME",
+    "SEGMENT_OUTPUT_QUEUE_URL",
     "VARIABLES",
     "VIDEO_WORKER_QUEUE_URL",
     "build_adapters",
@@ -57,14 +60,26 @@ __all__ = [
     "ingest_queue_sender_from_env",
     "ingest_queue_sender_from_env_or_none",
     "input_bucket_name",
+    "job_status_events_queue_receiver_from_env",
+    "job_status_events_queue_receiver_from_env_or_none",
+    "job_status_events_queue_sender_from_env",
+    "job_status_events_queue_sender_from_env_or_none",
     "job_store_from_env",
     "load_terraform_outputs",
     "object_storage_from_env",
     "output_bucket_name",
+    "output_events_queue_receiver_from_env",
+    "output_events_queue_receiver_from_env_or_none",
+    "output_events_queue_sender_from_env",
+    "output_events_queue_sender_from_env_or_none",
     "reassembly_queue_receiver_from_env",
     "reassembly_queue_sender_from_env",
     "reassembly_triggered_lock_from_env",
     "segment_completion_store_from_env",
+    "segment_output_queue_receiver_from_env",
+    "segment_output_queue_receiver_from_env_or_none",
+    "segment_output_queue_sender_from_env",
+    "segment_output_queue_sender_from_env_or_none",
     "video_worker_queue_receiver_from_env",
     "video_worker_queue_sender_from_env",
 ]
@@ -97,6 +112,17 @@ INGEST_QUEUE_URL = EnvVariable(
 DELETION_QUEUE_URL = EnvVariable(
     "DELETION_QUEUE_URL", "deletion_queue_url", "URL of the SQS deletion queue"
 )
+OUTPUT_EVENTS_QUEUE_URL = EnvVariable(
+    "OUTPUT_EVENTS_QUEUE_URL", "output_events_queue_url", "URL of the SQS output_events queue"
+)
+SEGMENT_OUTPUT_QUEUE_URL = EnvVariable(
+    "SEGMENT_OUTPUT_QUEUE_URL", "segment_output_queue_url", "URL of the SQS segment_output queue"
+)
+JOB_STATUS_EVENTS_QUEUE_URL = EnvVariable(
+    "JOB_STATUS_EVENTS_QUEUE_URL",
+    "job_status_events_queue_url",
+    "URL of the SQS job_status_events queue",
+)
 INPUT_BUCKET_NAME = EnvVariable(
     "INPUT_BUCKET_NAME", "input_bucket_name", "name of the S3 input bucket"
 )
@@ -119,6 +145,9 @@ VARIABLES: tuple[EnvVariable, ...] = (
 OPTIONAL_VARIABLES: tuple[EnvVariable, ...] = (
     INGEST_QUEUE_URL,
     DELETION_QUEUE_URL,
+    OUTPUT_EVENTS_QUEUE_URL,
+    SEGMENT_OUTPUT_QUEUE_URL,
+    JOB_STATUS_EVENTS_QUEUE_URL,
 )
 """The variables of the optional resources, in schema order: a deployment may leave
 them unset, so ``check_environment()`` does not ask for them."""
@@ -312,6 +341,132 @@ def deletion_queue_receiver_from_env_or_none(
     return deletion_queue_receiver_from_env(wait_time_seconds=wait_time_seconds)
 
 
+def output_events_queue_sender_from_env() -> SQSQueueSender:
+    """``SQSQueueSender`` for the output_events queue at ``$OUTPUT_EVENTS_QUEUE_URL``."""
+    from stereo_spot_aws_adapters.sqs import SQSQueueSender
+
+    return SQSQueueSender(
+        require_env(OUTPUT_EVENTS_QUEUE_URL),
+        max_message_bytes=262144,
+        env_variable=OUTPUT_EVENTS_QUEUE_URL,
+    )
+
+
+def output_events_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+    """``SQSQueueReceiver`` for the output_events queue at ``$OUTPUT_EVENTS_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (120 s).
+    """
+    from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
+
+    return SQSQueueReceiver(
+        require_env(OUTPUT_EVENTS_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        env_variable=OUTPUT_EVENTS_QUEUE_URL,
+        visibility_timeout_seconds=120,
+    )
+
+
+def output_events_queue_sender_from_env_or_none() -> SQSQueueSender | None:
+    """The output_events queue's sender, or ``None`` when ``$OUTPUT_EVENTS_QUEUE_URL`` is unset (an optional queue)."""
+    if not optional_env(OUTPUT_EVENTS_QUEUE_URL):
+        return None
+    return output_events_queue_sender_from_env()
+
+
+def output_events_queue_receiver_from_env_or_none(
+    *, wait_time_seconds: int = 20
+) -> SQSQueueReceiver | None:
+    """The output_events queue's receiver, or ``None`` when ``$OUTPUT_EVENTS_QUEUE_URL`` is unset (an optional queue)."""
+    if not optional_env(OUTPUT_EVENTS_QUEUE_URL):
+        return None
+    return output_events_queue_receiver_from_env(wait_time_seconds=wait_time_seconds)
+
+
+def segment_output_queue_sender_from_env() -> SQSQueueSender:
+    """``SQSQueueSender`` for the segment_output queue at ``$SEGMENT_OUTPUT_QUEUE_URL``."""
+    from stereo_spot_aws_adapters.sqs import SQSQueueSender
+
+    return SQSQueueSender(
+        require_env(SEGMENT_OUTPUT_QUEUE_URL),
+        max_message_bytes=262144,
+        env_variable=SEGMENT_OUTPUT_QUEUE_URL,
+    )
+
+
+def segment_output_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+    """``SQSQueueReceiver`` for the segment_output queue at ``$SEGMENT_OUTPUT_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (120 s).
+    """
+    from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
+
+    return SQSQueueReceiver(
+        require_env(SEGMENT_OUTPUT_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        env_variable=SEGMENT_OUTPUT_QUEUE_URL,
+        visibility_timeout_seconds=120,
+    )
+
+
+def segment_output_queue_sender_from_env_or_none() -> SQSQueueSender | None:
+    """The segment_output queue's sender, or ``None`` when ``$SEGMENT_OUTPUT_QUEUE_URL`` is unset (an optional queue)."""
+    if not optional_env(SEGMENT_OUTPUT_QUEUE_URL):
+        return None
+    return segment_output_queue_sender_from_env()
+
+
+def segment_output_queue_receiver_from_env_or_none(
+    *, wait_time_seconds: int = 20
+) -> SQSQueueReceiver | None:
+    """The segment_output queue's receiver, or ``None`` when ``$SEGMENT_OUTPUT_QUEUE_URL`` is unset (an optional queue)."""
+    if not optional_env(SEGMENT_OUTPUT_QUEUE_URL):
+        return None
+    return segment_output_queue_receiver_from_env(wait_time_seconds=wait_time_seconds)
+
+
+def job_status_events_queue_sender_from_env() -> SQSQueueSender:
+    """``SQSQueueSender`` for the job_status_events queue at ``$JOB_STATUS_EVENTS_QUEUE_URL``."""
+    from stereo_spot_aws_adapters.sqs import SQSQueueSender
+
+    return SQSQueueSender(
+        require_env(JOB_STATUS_EVENTS_QUEUE_URL),
+        max_message_bytes=262144,
+        env_variable=JOB_STATUS_EVENTS_QUEUE_URL,
+    )
+
+
+def job_status_events_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+    """``SQSQueueReceiver`` for the job_status_events queue at ``$JOB_STATUS_EVENTS_QUEUE_URL``.
+
+    Its ``processing`` heartbeat uses the schema's visibility timeout (120 s).
+    """
+    from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
+
+    return SQSQueueReceiver(
+        require_env(JOB_STATUS_EVENTS_QUEUE_URL),
+        wait_time_seconds=wait_time_seconds,
+        env_variable=JOB_STATUS_EVENTS_QUEUE_URL,
+        visibility_timeout_seconds=120,
+    )
+
+
+def job_status_events_queue_sender_from_env_or_none() -> SQSQueueSender | None:
+    """The job_status_events queue's sender, or ``None`` when ``$JOB_STATUS_EVENTS_QUEUE_URL`` is unset (an optional queue)."""
+    if not optional_env(JOB_STATUS_EVENTS_QUEUE_URL):
+        return None
+    return job_status_events_queue_sender_from_env()
+
+
+def job_status_events_queue_receiver_from_env_or_none(
+    *, wait_time_seconds: int = 20
+) -> SQSQueueReceiver | None:
+    """The job_status_events queue's receiver, or ``None`` when ``$JOB_STATUS_EVENTS_QUEUE_URL`` is unset (an optional queue)."""
+    if not optional_env(JOB_STATUS_EVENTS_QUEUE_URL):
+        return None
+    return job_status_events_queue_receiver_from_env(wait_time_seconds=wait_time_seconds)
+
+
 def object_storage_from_env() -> S3ObjectStorage:
     """``S3ObjectStorage`` for this region and endpoint (bucket names come separately)."""
     from stereo_spot_aws_adapters.s3 import S3ObjectStorage
@@ -367,6 +522,18 @@ def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
         ),
         deletion_sender=deletion_queue_sender_from_env_or_none(),
         deletion_receiver=deletion_queue_receiver_from_env_or_none(
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+        ),
+        output_events_sender=output_events_queue_sender_from_env_or_none(),
+        output_events_receiver=output_events_queue_receiver_from_env_or_none(
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+        ),
+        segment_output_sender=segment_output_queue_sender_from_env_or_none(),
+        segment_output_receiver=segment_output_queue_receiver_from_env_or_none(
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+        ),
+        job_status_events_sender=job_status_events_queue_sender_from_env_or_none(),
+        job_status_events_receiver=job_status_events_queue_receiver_from_env_or_none(
             wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
         ),
         input_bucket=input_bucket_name(),

@@ -16,11 +16,18 @@ from pathlib import Path
 import pytest
 
 from codegen.terraform.drift import main
+from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "schema" / "stereo_spot.toml"
 SCHEMA_NAME = "schema/stereo_spot.toml"
-SUMMARY = "3 tables, 5 queues, 2 buckets, 3 consumer policies"
+# What the drift check counts, from the schema (the generated resource lists, and
+# one generated policy per consumer), so a resource added to the schema needs no edit here.
+CONSUMER_COUNT = len(list((REPO / "infra" / "policies").glob("*.json")))
+SUMMARY = (
+    f"{len(TABLES)} tables, {len(QUEUES)} queues, {len(BUCKETS)} buckets, "
+    f"{CONSUMER_COUNT} consumer policies"
+)
 
 
 @pytest.fixture
@@ -396,18 +403,7 @@ def write_outputs_json(path: Path, names: list[str]) -> Path:
     return path
 
 
-ALL_OUTPUTS = [
-    "jobs_table_name",
-    "segment_completions_table_name",
-    "reassembly_triggered_table_name",
-    "chunking_queue_url",
-    "video_worker_queue_url",
-    "reassembly_queue_url",
-    "ingest_queue_url",
-    "deletion_queue_url",
-    "input_bucket_name",
-    "output_bucket_name",
-]
+ALL_OUTPUTS = [resource.terraform_output for resource in (*TABLES, *QUEUES, *BUCKETS)]
 
 
 def test_outputs_json_in_sync(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

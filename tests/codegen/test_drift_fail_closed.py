@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from stereo_spot_aws_adapters.generated.resources import QUEUES
 from tests.codegen.test_drift import (  # the fixtures and helpers of the table drift tests
     SCHEMA_NAME,
+    SUMMARY,
     drift,
     edit,
     findings,
@@ -20,6 +22,7 @@ from tests.codegen.test_drift import (  # the fixtures and helpers of the table 
 )
 
 POLICIES = "consumer_policies.tf"
+REDRIVEN = sum(queue.dead_letter_queue is not None for queue in QUEUES)
 WEB_UI_DOCUMENT = 'data "aws_iam_policy_document" "consumer_web_ui" {'
 WEB_UI_PATH = f"{SCHEMA_NAME}:"
 
@@ -222,7 +225,7 @@ def test_the_consumers_own_attachment_is_in_sync(
     code, out, _ = drift(capsys, "--terraform", str(infra))
     assert (code, kinds(out)) == (
         0,
-        [f"in sync: 3 tables, 5 queues, 2 buckets, 3 consumer policies checked against {infra}/"],
+        [f"in sync: {SUMMARY} checked against {infra}/"],
     )
 
 
@@ -335,7 +338,7 @@ def test_an_auto_tfvars_file_sets_the_max_receive_count(
     (infra / "terraform.auto.tfvars").write_text("dlq_max_receive_count = 1\n")
     code, out, _ = drift(capsys, "--terraform", str(infra))
     assert code == 1
-    assert kinds(out) == ["redrive-mismatch"] * 5  # one per queue with a redrive policy
+    assert kinds(out) == ["redrive-mismatch"] * REDRIVEN  # one per queue with a redrive policy
     assert "aws_sqs_queue.chunking redrive_policy maxReceiveCount is 1; the schema says 5" in out
 
 
@@ -455,7 +458,7 @@ def test_a_variable_set_in_the_environment_is_unverifiable(
     monkeypatch.setenv("TF_VAR_dlq_max_receive_count", "1")
     code, out, _ = drift(capsys, "--terraform", str(infra))
     assert code == 1
-    assert kinds(out) == ["unverifiable: variable"] * 5  # one per queue with a redrive policy
+    assert kinds(out) == ["unverifiable: variable"] * REDRIVEN  # one per queue with a redrive policy
     assert "var.dlq_max_receive_count is set by TF_VAR_dlq_max_receive_count" in out
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.codegen.test_drift import (  # the fixtures and helpers of the table drift tests
+    CONSUMER_COUNT,
     SCHEMA_NAME,
     cut_block,
     drift,
@@ -33,7 +34,7 @@ def test_the_committed_policies_are_in_sync(
 ) -> None:
     code, out, _ = drift(capsys, "--terraform", str(infra))
     assert code == 0, out
-    assert "3 consumer policies" in out
+    assert f"{CONSUMER_COUNT} consumer policies" in out
 
 
 def test_an_action_terraform_adds_is_grant_extra(
@@ -53,7 +54,7 @@ def test_an_action_terraform_adds_is_grant_extra(
     code, out, _ = drift(capsys, "--terraform", str(infra))
     assert code == 1
     (finding,) = findings(out)
-    line = line_of(path, '"dynamodb:UpdateItem"]', after="consumer_video_worker")
+    line = line_of(path, '"dynamodb:Query", "dynamodb:UpdateItem"]', after="consumer_video_worker")
     assert finding == (
         "[grant-extra] consumer_video_worker statement 'SegmentCompletionsItems' grants "
         "dynamodb:UpdateItem on aws_dynamodb_table.segment_completions.arn, which the schema "

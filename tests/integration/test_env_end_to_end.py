@@ -29,8 +29,9 @@ __all__ = ["deployment"]  # the imported fixture is used by name
 
 def test_every_variable_is_set(deployment: dict[str, str]) -> None:
     env_config.check_environment()
-    # A full deployment also provisions the optional queues, which VARIABLES leaves out.
-    optional = {"INGEST_QUEUE_URL", "DELETION_QUEUE_URL"}
+    # A full deployment also provisions the optional resources, which VARIABLES leaves out.
+    optional = {variable.name for variable in env_config.OPTIONAL_VARIABLES}
+    assert {"INGEST_QUEUE_URL", "OUTPUT_EVENTS_QUEUE_URL"} <= optional
     assert set(deployment) == {variable.name for variable in env_config.VARIABLES} | optional
 
 

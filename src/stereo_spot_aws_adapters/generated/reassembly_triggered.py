@@ -94,6 +94,26 @@ class ReassemblyTriggeredLock:
             cutoff=self.lease_timing.takeover_cutoff(now),
         )
 
+    def try_create_triggered(self, job_id: str, *, ttl_seconds: int = 7776000) -> bool:
+        """Mark this job_id once; ``True`` only for the first caller.
+
+        The marker expires after ``ttl_seconds`` (DynamoDB TTL on ``ttl``);
+        an expired marker counts as absent.
+        """
+        _dynamo.require_int("ttl_seconds", ttl_seconds, minimum=1)
+        now = self.clock()
+        expires = _dynamo.to_number("ttl_seconds", now + ttl_seconds)
+        # An expired marker counts as absent, but one whose lease is live is never overwritten.
+        return self._leases.trigger(
+            {
+                "job_id": {"S": _dynamo.require_str_key("job_id", job_id)},
+                "triggered_at": {"N": str(now)},
+                "ttl": {"N": expires},
+            },
+            now=now,
+            cutoff=self.lease_timing.takeover_cutoff(now),
+        )
+
     def delete(self, job_id: str) -> None:
         """Remove the item with this key; removing a missing item is not an error."""
         key = {"job_id": {"S": _dynamo.require_str_key("job_id", job_id)}}

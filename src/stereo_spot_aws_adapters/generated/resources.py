@@ -96,6 +96,33 @@ QUEUES: tuple[QueueResource, ...] = (
         dead_letter_queue="deletion_dlq",
         max_receive_count=5,
     ),
+    QueueResource(
+        "output_events",
+        "output_events_queue_url",
+        "OUTPUT_EVENTS_QUEUE_URL",
+        max_message_bytes=262144,
+        visibility_timeout_seconds=120,
+        dead_letter_queue="output_events_dlq",
+        max_receive_count=5,
+    ),
+    QueueResource(
+        "segment_output",
+        "segment_output_queue_url",
+        "SEGMENT_OUTPUT_QUEUE_URL",
+        max_message_bytes=262144,
+        visibility_timeout_seconds=120,
+        dead_letter_queue="segment_output_dlq",
+        max_receive_count=5,
+    ),
+    QueueResource(
+        "job_status_events",
+        "job_status_events_queue_url",
+        "JOB_STATUS_EVENTS_QUEUE_URL",
+        max_message_bytes=262144,
+        visibility_timeout_seconds=120,
+        dead_letter_queue="job_status_events_dlq",
+        max_receive_count=5,
+    ),
 )
 
 BUCKETS: tuple[BucketResource, ...] = (

@@ -85,6 +85,8 @@ class ReassemblyTriggeredTable(ReassemblyLock, Protocol):
 
     def try_trigger(self, job_id: str, *, ttl_seconds: int = 604800) -> bool: ...
 
+    def try_create_triggered(self, job_id: str, *, ttl_seconds: int = 7776000) -> bool: ...
+
     def delete(self, job_id: str) -> None: ...
 
     def try_acquire(
@@ -135,5 +137,11 @@ class Adapters:
     ingest_receiver: QueueReceiverWithProcessing | None
     deletion_sender: QueueSenderWithAttributes | None
     deletion_receiver: QueueReceiverWithProcessing | None
+    output_events_sender: QueueSenderWithAttributes | None
+    output_events_receiver: QueueReceiverWithProcessing | None
+    segment_output_sender: QueueSenderWithAttributes | None
+    segment_output_receiver: QueueReceiverWithProcessing | None
+    job_status_events_sender: QueueSenderWithAttributes | None
+    job_status_events_receiver: QueueReceiverWithProcessing | None
     input_bucket: str
     output_bucket: str

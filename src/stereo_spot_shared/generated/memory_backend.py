@@ -35,6 +35,12 @@ QUEUES: tuple[str, ...] = (
     "ingest_dlq",
     "deletion",
     "deletion_dlq",
+    "output_events",
+    "output_events_dlq",
+    "segment_output",
+    "segment_output_dlq",
+    "job_status_events",
+    "job_status_events_dlq",
 )
 """Every queue, dead-letter queues included."""
 BUCKETS: tuple[str, ...] = (
@@ -113,6 +119,35 @@ def build_adapters(
             wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds,
             visibility_timeout_seconds=600,
             dead_letter_queue="deletion_dlq",
+            max_receive_count=5,
+        ),
+        output_events_sender=MemoryQueueSender(state, "output_events", max_message_bytes=262144),
+        output_events_receiver=MemoryQueueReceiver(
+            state,
+            "output_events",
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds,
+            visibility_timeout_seconds=120,
+            dead_letter_queue="output_events_dlq",
+            max_receive_count=5,
+        ),
+        segment_output_sender=MemoryQueueSender(state, "segment_output", max_message_bytes=262144),
+        segment_output_receiver=MemoryQueueReceiver(
+            state,
+            "segment_output",
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds,
+            visibility_timeout_seconds=120,
+            dead_letter_queue="segment_output_dlq",
+            max_receive_count=5,
+        ),
+        job_status_events_sender=MemoryQueueSender(
+            state, "job_status_events", max_message_bytes=262144
+        ),
+        job_status_events_receiver=MemoryQueueReceiver(
+            state,
+            "job_status_events",
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds,
+            visibility_timeout_seconds=120,
+            dead_letter_queue="job_status_events_dlq",
             max_receive_count=5,
         ),
         input_bucket="input",

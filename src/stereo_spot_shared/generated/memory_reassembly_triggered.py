@@ -70,6 +70,19 @@ class MemoryReassemblyTriggeredTable:
         # An expired marker counts as absent, but one whose lease is live is never overwritten.
         return self._leases.trigger(record, now=now, cutoff=self.lease_timing.takeover_cutoff(now))
 
+    def try_create_triggered(self, job_id: str, *, ttl_seconds: int = 7776000) -> bool:
+        """Mark this job_id once; ``True`` only for the first caller (an expired marker counts as absent)."""
+        _checks.require_int("ttl_seconds", ttl_seconds, minimum=1)
+        now = self.clock()
+        expires = _checks.storable_int("ttl_seconds", now + ttl_seconds)
+        record: Record = {
+            "job_id": _checks.require_str_key("job_id", job_id),
+            "triggered_at": now,
+            "ttl": expires,
+        }
+        # An expired marker counts as absent, but one whose lease is live is never overwritten.
+        return self._leases.trigger(record, now=now, cutoff=self.lease_timing.takeover_cutoff(now))
+
     def delete(self, job_id: str) -> None:
         """Remove the record with this key; removing a missing record is not an error."""
         self._table.delete((_checks.require_str_key("job_id", job_id),))
