@@ -230,6 +230,12 @@ data "aws_iam_policy_document" "consumer_video_worker" {
   }
 
   statement {
+    sid       = "InferenceInvocationsItems"
+    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.inference_invocations.arn]
+  }
+
+  statement {
     sid       = "ReceiveVideoWorkerQueue"
     actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
     resources = [aws_sqs_queue.video_worker.arn]
@@ -313,6 +319,12 @@ data "aws_iam_policy_document" "consumer_job_worker" {
     sid       = "ReassemblyTriggeredItems"
     actions   = ["dynamodb:PutItem"]
     resources = [aws_dynamodb_table.reassembly_triggered.arn]
+  }
+
+  statement {
+    sid       = "InferenceInvocationsItems"
+    actions   = ["dynamodb:DeleteItem", "dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.inference_invocations.arn]
   }
 
   statement {

@@ -16,6 +16,11 @@ output "reassembly_triggered_table_name" {
   value       = aws_dynamodb_table.reassembly_triggered.name
 }
 
+output "inference_invocations_table_name" {
+  description = "DynamoDB inference-invocations table (env INFERENCE_INVOCATIONS_TABLE_NAME)."
+  value       = aws_dynamodb_table.inference_invocations.name
+}
+
 output "chunking_queue_url" {
   description = "SQS chunking queue URL (env CHUNKING_QUEUE_URL)."
   value       = aws_sqs_queue.chunking.url

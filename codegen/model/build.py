@@ -53,6 +53,7 @@ class TableFields(TypedDict, total=False):
     ttl_attribute: str
     not_found_error: str
     storage_only: list[str]
+    optional: bool
 
 
 def build(parsed: ParsedSchema, source: Path, display_name: str) -> m.SchemaSpec:
@@ -196,6 +197,7 @@ def _table_spec(
         not_found_error=data.get("not_found_error", "ItemNotFoundError"),
         schema_path=path,
         lifecycle=lifecycle,
+        optional=data.get("optional", False),
     )
 
 

@@ -213,6 +213,9 @@ class TableSpec:
     # Attributes the generated code stores for its own use, in declaration order: never
     # model fields; the shared models ignore them when they validate a raw item.
     storage_only: tuple[str, ...] = ()
+    # A deployment may leave it out: not in VARIABLES, its factory returns None when
+    # the variable is unset, and the bundle's field may be None.
+    optional: bool = False
 
     @property
     def key_attributes(self) -> tuple[AttributeSpec, ...]:

@@ -297,14 +297,16 @@ def _queue_exports(schema: m.SchemaSpec) -> list[str]:
 
 def _variable_names(schema: m.SchemaSpec) -> list[str]:
     return (
-        [t.env_var for t in schema.tables]
+        [t.env_var for t in schema.tables if not t.optional]
         + [q.env_var for q in schema.queues if not q.optional]
         + [b.env_var for b in schema.buckets]
     )
 
 
 def _optional_variable_names(schema: m.SchemaSpec) -> list[str]:
-    return [q.env_var for q in schema.queues if q.optional]
+    return [t.env_var for t in schema.tables if t.optional] + [
+        q.env_var for q in schema.queues if q.optional
+    ]
 
 
 def _env_exports(schema: m.SchemaSpec) -> list[str]:

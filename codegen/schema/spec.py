@@ -100,6 +100,12 @@ TABLE_FIELDS: dict[str, Field] = {
     "not_found_error": Field(
         "string", "Error class raised when an update addresses a missing item.", pattern=CLASS_NAME
     ),
+    "optional": Field(
+        "boolean",
+        "A deployment may leave the table out: its variable is not in VARIABLES, its factory "
+        "returns None when the variable is unset (as the original's inference-invocations "
+        "factory does) and the bundle's field may be None.",
+    ),
     "storage_only": Field(
         "string_list",
         "Attributes the generated code stores for its own use (index keys, leases, markers), "

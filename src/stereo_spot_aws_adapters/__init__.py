@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from stereo_spot_aws_adapters.generated import (
         DynamoDBJobStore,
         DynamoSegmentCompletionStore,
+        InferenceInvocationsStore,
         ReassemblyTriggeredLock,
         parse_chunking_event,
         parse_deletion_payload,
@@ -34,6 +35,7 @@ __all__ = [
     "BatchRetry",
     "DynamoDBJobStore",
     "DynamoSegmentCompletionStore",
+    "InferenceInvocationsStore",
     "MAX_MESSAGE_BYTES",
     "ReassemblyTriggeredLock",
     "S3ObjectStorage",
@@ -48,6 +50,7 @@ __all__ = [
 _ORIGINS = {
     "DynamoDBJobStore": "stereo_spot_aws_adapters.generated",
     "DynamoSegmentCompletionStore": "stereo_spot_aws_adapters.generated",
+    "InferenceInvocationsStore": "stereo_spot_aws_adapters.generated",
     "ReassemblyTriggeredLock": "stereo_spot_aws_adapters.generated",
     "parse_chunking_event": "stereo_spot_aws_adapters.generated",
     "parse_deletion_payload": "stereo_spot_aws_adapters.generated",

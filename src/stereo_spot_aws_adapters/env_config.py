@@ -24,6 +24,7 @@ from stereo_spot_aws_adapters._env import (
 # Each factory imports its adapter's module when first called, so a service
 # pays at import only for the adapters it builds.
 if TYPE_CHECKING:
+    from stereo_spot_aws_adapters.generated.inference_invocations import InferenceInvocationsStore
     from stereo_spot_aws_adapters.generated.jobs import DynamoDBJobStore
     from stereo_spot_aws_adapters.generated.reassembly_triggered import ReassemblyTriggeredLock
     from stereo_spot_aws_adapters.generated.segment_completions import DynamoSegmentCompletionStore
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHUNKING_QUEUE_URL",
     "DELETION_QUEUE_URL",
+    "INFERENCE_INVOCATIONS_TABLE_NAME",
     "INGEST_QUEUE_URL",
     "INPUT_BUCKET_NAME",
     "JOBS_TABLE_NAME",
@@ -55,6 +57,7 @@ __all__ = [
     "deletion_queue_receiver_from_env_or_none",
     "deletion_queue_sender_from_env",
     "deletion_queue_sender_from_env_or_none",
+    "inference_invocations_store_from_env",
     "ingest_queue_receiver_from_env",
     "ingest_queue_receiver_from_env_or_none",
     "ingest_queue_sender_from_env",
@@ -96,6 +99,11 @@ REASSEMBLY_TRIGGERED_TABLE_NAME = EnvVariable(
     "REASSEMBLY_TRIGGERED_TABLE_NAME",
     "reassembly_triggered_table_name",
     "name of the DynamoDB reassembly_triggered table",
+)
+INFERENCE_INVOCATIONS_TABLE_NAME = EnvVariable(
+    "INFERENCE_INVOCATIONS_TABLE_NAME",
+    "inference_invocations_table_name",
+    "name of the DynamoDB inference_invocations table",
 )
 CHUNKING_QUEUE_URL = EnvVariable(
     "CHUNKING_QUEUE_URL", "chunking_queue_url", "URL of the SQS chunking queue"
@@ -143,6 +151,7 @@ VARIABLES: tuple[EnvVariable, ...] = (
 """Every variable a full deployment sets, in schema order."""
 
 OPTIONAL_VARIABLES: tuple[EnvVariable, ...] = (
+    INFERENCE_INVOCATIONS_TABLE_NAME,
     INGEST_QUEUE_URL,
     DELETION_QUEUE_URL,
     OUTPUT_EVENTS_QUEUE_URL,
@@ -180,6 +189,16 @@ def reassembly_triggered_lock_from_env() -> ReassemblyTriggeredLock:
     from stereo_spot_aws_adapters.generated.reassembly_triggered import ReassemblyTriggeredLock
 
     return ReassemblyTriggeredLock(require_env(REASSEMBLY_TRIGGERED_TABLE_NAME))
+
+
+def inference_invocations_store_from_env() -> InferenceInvocationsStore | None:
+    """``InferenceInvocationsStore`` on the table named by ``$INFERENCE_INVOCATIONS_TABLE_NAME``, or ``None`` when it is unset (an optional table)."""
+    table_name = optional_env(INFERENCE_INVOCATIONS_TABLE_NAME)
+    if not table_name:
+        return None
+    from stereo_spot_aws_adapters.generated.inference_invocations import InferenceInvocationsStore
+
+    return InferenceInvocationsStore(table_name)
 
 
 def chunking_queue_sender_from_env() -> SQSQueueSender:
@@ -503,6 +522,7 @@ def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
         jobs=job_store_from_env(),
         segment_completions=segment_completion_store_from_env(),
         reassembly_triggered=reassembly_triggered_lock_from_env(),
+        inference_invocations=inference_invocations_store_from_env(),
         objects=object_storage_from_env(),
         chunking_sender=chunking_queue_sender_from_env(),
         chunking_receiver=chunking_queue_receiver_from_env(

@@ -24,6 +24,14 @@ STORAGE_ONLY_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
         "lease_expires_at",
         "lease_token",
     ),
+    "inference_invocations": (
+        "job_id",
+        "segment_index",
+        "total_segments",
+        "output_s3_uri",
+        "created_at",
+        "ttl",
+    ),
 }
 """For each table: the attributes only the generated code reads, in declaration order."""
 

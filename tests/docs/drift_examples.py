@@ -33,7 +33,9 @@ def _replace(root: Path, relative: str, old: str, new: str) -> None:
 
 
 def _three_edits(root: Path) -> None:
-    _replace(root, "infra/dynamodb.tf", 'attribute_name = "ttl"', 'attribute_name = "expires_at"')
+    # The reassembly_triggered table's TTL (the inference_invocations table has one too).
+    ttl = '{\n    name = "job_id"\n    type = "S"\n  }\n\n  ttl {\n    attribute_name = '
+    _replace(root, "infra/dynamodb.tf", ttl + '"ttl"', ttl + '"expires_at"')
     _replace(root, "infra/outputs.tf", "aws_sqs_queue.chunking.url", "aws_sqs_queue.chunking.arn")
     _replace(root, "infra/outputs.tf", 'output "output_bucket_name"', 'output "output_bucket"')
 

@@ -119,3 +119,43 @@ def test_parse_output_segment_key_is_the_segment_output_layout_with_the_bucket_u
     )
     for key in ("jobs/job-abc/final.mp4", "jobs//segments/0.mp4", "jobs/j/segments/-1.mp4"):
         assert parse_output_segment_key("b", key) is None
+
+
+def test_inference_invocations_put_stamps_created_at_and_the_schema_ttl(aws: None) -> None:
+    from stereo_spot_aws_adapters._clients import get_client
+    from stereo_spot_aws_adapters.dynamodb_stores import (
+        INFERENCE_INVOCATIONS_TTL_SECONDS,
+        InferenceInvocationsStore,
+    )
+    from stereo_spot_shared.generated.memory_backend import build_adapters
+
+    assert INFERENCE_INVOCATIONS_TTL_SECONDS == 4 * 3600
+    outputs = provision(prefix="inv")
+    aws_store = InferenceInvocationsStore(outputs["INFERENCE_INVOCATIONS_TABLE_NAME"])
+    aws_store.clock = lambda: 1_000
+    aws_store.put("s3://o/r1", "job-1", 0, 2, "s3://o/jobs/job-1/segments/0.mp4")
+    item = get_client("dynamodb").get_item(
+        TableName=aws_store.table_name, Key={"output_location": {"S": "s3://o/r1"}}
+    )["Item"]
+    assert item["created_at"] == {"N": "1000"}
+    assert item["ttl"] == {"N": str(1_000 + INFERENCE_INVOCATIONS_TTL_SECONDS)}
+
+    memory_store = build_adapters(clock=lambda: 1_000).inference_invocations
+    assert memory_store is not None
+    memory_store.put("s3://o/r1", "job-1", 0, 2, "s3://o/jobs/job-1/segments/0.mp4")
+    record = memory_store.state.table("inference_invocations")[("s3://o/r1",)]
+    assert (record["created_at"], record["ttl"]) == (
+        1_000,
+        1_000 + INFERENCE_INVOCATIONS_TTL_SECONDS,
+    )
+
+
+def test_an_optional_table_s_factory_gives_none_when_unset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("INFERENCE_INVOCATIONS_TABLE_NAME", raising=False)
+    assert env_config.inference_invocations_store_from_env() is None
+    assert "INFERENCE_INVOCATIONS_TABLE_NAME" in {v.name for v in env_config.OPTIONAL_VARIABLES}
+    monkeypatch.setenv("INFERENCE_INVOCATIONS_TABLE_NAME", "p-inference-invocations")
+    store = env_config.inference_invocations_store_from_env()
+    assert store is not None and store.table_name == "p-inference-invocations"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from stereo_spot_shared._lazy import lazy_attributes
 
 if TYPE_CHECKING:
+    from stereo_spot_aws_adapters.generated.inference_invocations import InferenceInvocationsStore
     from stereo_spot_aws_adapters.generated.jobs import DynamoDBJobStore
     from stereo_spot_aws_adapters.generated.queues import (
         parse_chunking_event,
@@ -24,6 +25,7 @@ __all__ = [
     "BUCKETS",
     "DynamoDBJobStore",
     "DynamoSegmentCompletionStore",
+    "InferenceInvocationsStore",
     "QUEUES",
     "ReassemblyTriggeredLock",
     "TABLES",
@@ -34,6 +36,7 @@ __all__ = [
 ]
 
 _ORIGINS = {
+    "InferenceInvocationsStore": "stereo_spot_aws_adapters.generated.inference_invocations",
     "DynamoDBJobStore": "stereo_spot_aws_adapters.generated.jobs",
     "ReassemblyTriggeredLock": "stereo_spot_aws_adapters.generated.reassembly_triggered",
     "DynamoSegmentCompletionStore": "stereo_spot_aws_adapters.generated.segment_completions",

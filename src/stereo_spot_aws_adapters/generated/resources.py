@@ -48,6 +48,13 @@ TABLES: tuple[TableResource, ...] = (
         hash_key=KeyAttribute("job_id", "S"),
         ttl_attribute="ttl",
     ),
+    TableResource(
+        name="inference_invocations",
+        terraform_output="inference_invocations_table_name",
+        env_var="INFERENCE_INVOCATIONS_TABLE_NAME",
+        hash_key=KeyAttribute("output_location", "S"),
+        ttl_attribute="ttl",
+    ),
 )
 
 QUEUES: tuple[QueueResource, ...] = (

@@ -13,6 +13,7 @@ from stereo_spot_shared._lazy import lazy_attributes
 if TYPE_CHECKING:
     from stereo_spot_shared.generated.adapters import (
         Adapters,
+        InferenceInvocationsTable,
         JobsTable,
         ReassemblyTriggeredTable,
         SegmentCompletionsTable,
@@ -38,6 +39,7 @@ __all__ = [
     "Adapters",
     "FINAL_LAYOUT",
     "INPUT_LAYOUT",
+    "InferenceInvocationsTable",
     "JobsTable",
     "LAYOUTS",
     "ReassemblyTriggeredTable",
@@ -71,6 +73,7 @@ _ORIGINS = {
     "parse_segment_key": "stereo_spot_shared.generated.keys",
     "parse_segment_output_key": "stereo_spot_shared.generated.keys",
     "Adapters": "stereo_spot_shared.generated.adapters",
+    "InferenceInvocationsTable": "stereo_spot_shared.generated.adapters",
     "JobsTable": "stereo_spot_shared.generated.adapters",
     "ReassemblyTriggeredTable": "stereo_spot_shared.generated.adapters",
     "SegmentCompletionsTable": "stereo_spot_shared.generated.adapters",

@@ -29,7 +29,13 @@ if TYPE_CHECKING:
     # Annotations only: the bundle's Protocols do not import the models (or pydantic).
     from stereo_spot_shared.models import Job, JobListItem, JobStatus, SegmentCompletion
 
-__all__ = ["Adapters", "JobsTable", "ReassemblyTriggeredTable", "SegmentCompletionsTable"]
+__all__ = [
+    "Adapters",
+    "InferenceInvocationsTable",
+    "JobsTable",
+    "ReassemblyTriggeredTable",
+    "SegmentCompletionsTable",
+]
 
 
 class JobsTable(JobStore, Protocol):
@@ -118,6 +124,25 @@ class ReassemblyTriggeredTable(ReassemblyLock, Protocol):
     ) -> HeldLease[str]: ...
 
 
+class InferenceInvocationsTable(Protocol):
+    """The ``inference_invocations`` table: ``InferenceInvocationsStore`` on AWS, ``MemoryInferenceInvocationsTable`` in memory."""
+
+    def put(
+        self,
+        output_location: str,
+        job_id: str,
+        segment_index: int,
+        total_segments: int,
+        output_s3_uri: str,
+        *,
+        ttl_seconds: int = 14400,
+    ) -> None: ...
+
+    def get(self, output_location: str) -> dict[str, str | int] | None: ...
+
+    def delete(self, output_location: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class Adapters:
     """Every table, queue and bucket of the schema, from one backend (``backend`` names it)."""
@@ -126,6 +151,7 @@ class Adapters:
     jobs: JobsTable
     segment_completions: SegmentCompletionsTable
     reassembly_triggered: ReassemblyTriggeredTable
+    inference_invocations: InferenceInvocationsTable | None
     objects: ObjectStorage
     chunking_sender: QueueSenderWithAttributes
     chunking_receiver: QueueReceiverWithProcessing

@@ -11,6 +11,9 @@ import time
 from collections.abc import Callable
 
 from stereo_spot_shared.generated.adapters import Adapters
+from stereo_spot_shared.generated.memory_inference_invocations import (
+    MemoryInferenceInvocationsTable,
+)
 from stereo_spot_shared.generated.memory_jobs import MemoryJobsTable
 from stereo_spot_shared.generated.memory_reassembly_triggered import MemoryReassemblyTriggeredTable
 from stereo_spot_shared.generated.memory_segment_completions import MemorySegmentCompletionsTable
@@ -72,6 +75,7 @@ def build_adapters(
         jobs=MemoryJobsTable(state),
         segment_completions=MemorySegmentCompletionsTable(state),
         reassembly_triggered=MemoryReassemblyTriggeredTable(state),
+        inference_invocations=MemoryInferenceInvocationsTable(state),
         objects=MemoryObjectStorage(state),
         chunking_sender=MemoryQueueSender(state, "chunking", max_message_bytes=262144),
         chunking_receiver=MemoryQueueReceiver(
