@@ -28,6 +28,7 @@ _AWS_VARIABLES_TO_CLEAR = (
     "AWS_RETRY_MODE",
     "AWS_MAX_ATTEMPTS",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    "SQS_LONG_POLL_WAIT_SECONDS",  # would change every receiver factory's wait
 )
 
 

@@ -50,6 +50,7 @@ ENV_CONFIG_NAMES = (
     "EnvVariable",
     "check_variables",
     "load_terraform_outputs",
+    "long_poll_wait_seconds",
     "optional_env",
     "require_env",
     "select_variables",

@@ -75,6 +75,7 @@ AWS_RUNTIME = RuntimeContract(
             "EnvVariable",
             "check_variables",
             "load_terraform_outputs",
+            "long_poll_wait_seconds",
             "optional_env",
             "require_env",
             "select_variables",

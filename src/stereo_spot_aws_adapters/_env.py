@@ -46,6 +46,28 @@ def optional_env(variable: EnvVariable, environ: Mapping[str, str] | None = None
     return value or None
 
 
+LONG_POLL_VARIABLE = "SQS_LONG_POLL_WAIT_SECONDS"
+"""Overrides every receiver factory's default long-poll wait (the original's variable)."""
+
+
+def long_poll_wait_seconds(default: int, environ: Mapping[str, str] | None = None) -> int:
+    """``$SQS_LONG_POLL_WAIT_SECONDS`` when set, else ``default`` (the schema's wait).
+
+    Clamped to SQS's 0-20 seconds, as the original's factories do; a value that
+    is not an integer raises ``InvalidConfigurationError`` naming the variable.
+    """
+    raw = (os.environ if environ is None else environ).get(LONG_POLL_VARIABLE, "").strip()
+    if not raw:
+        return default
+    try:
+        seconds = int(raw)
+    except ValueError:
+        raise InvalidConfigurationError(
+            f"${LONG_POLL_VARIABLE} must be a whole number of seconds (0-20), not {raw!r}"
+        ) from None
+    return min(20, max(0, seconds))
+
+
 def check_variables(
     variables: Iterable[EnvVariable], environ: Mapping[str, str] | None = None
 ) -> None:

@@ -16,6 +16,7 @@ from stereo_spot_aws_adapters._env import (
     EnvVariable,
     check_variables,
     load_terraform_outputs,
+    long_poll_wait_seconds,
     optional_env,
     require_env,
     select_variables,
@@ -210,16 +211,20 @@ def chunking_queue_sender_from_env() -> SQSQueueSender:
     )
 
 
-def chunking_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+def chunking_queue_receiver_from_env(*, wait_time_seconds: int | None = None) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the chunking queue at ``$CHUNKING_QUEUE_URL``.
 
-    Its ``processing`` heartbeat uses the schema's visibility timeout (900 s).
+    It long-polls ``wait_time_seconds``, by default ``$SQS_LONG_POLL_WAIT_SECONDS``
+    or the schema's 20 s. Its ``processing`` heartbeat uses the schema's
+    visibility timeout (900 s).
     """
     from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
 
     return SQSQueueReceiver(
         require_env(CHUNKING_QUEUE_URL),
-        wait_time_seconds=wait_time_seconds,
+        wait_time_seconds=(
+            long_poll_wait_seconds(20) if wait_time_seconds is None else wait_time_seconds
+        ),
         env_variable=CHUNKING_QUEUE_URL,
         visibility_timeout_seconds=900,
         heartbeat_margin_seconds=30,
@@ -237,16 +242,22 @@ def video_worker_queue_sender_from_env() -> SQSQueueSender:
     )
 
 
-def video_worker_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+def video_worker_queue_receiver_from_env(
+    *, wait_time_seconds: int | None = None
+) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the video_worker queue at ``$VIDEO_WORKER_QUEUE_URL``.
 
-    Its ``processing`` heartbeat uses the schema's visibility timeout (3600 s).
+    It long-polls ``wait_time_seconds``, by default ``$SQS_LONG_POLL_WAIT_SECONDS``
+    or the schema's 20 s. Its ``processing`` heartbeat uses the schema's
+    visibility timeout (3600 s).
     """
     from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
 
     return SQSQueueReceiver(
         require_env(VIDEO_WORKER_QUEUE_URL),
-        wait_time_seconds=wait_time_seconds,
+        wait_time_seconds=(
+            long_poll_wait_seconds(20) if wait_time_seconds is None else wait_time_seconds
+        ),
         env_variable=VIDEO_WORKER_QUEUE_URL,
         visibility_timeout_seconds=3600,
         heartbeat_margin_seconds=60,
@@ -264,16 +275,20 @@ def reassembly_queue_sender_from_env() -> SQSQueueSender:
     )
 
 
-def reassembly_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+def reassembly_queue_receiver_from_env(*, wait_time_seconds: int | None = None) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the reassembly queue at ``$REASSEMBLY_QUEUE_URL``.
 
-    Its ``processing`` heartbeat uses the schema's visibility timeout (1800 s).
+    It long-polls ``wait_time_seconds``, by default ``$SQS_LONG_POLL_WAIT_SECONDS``
+    or the schema's 20 s. Its ``processing`` heartbeat uses the schema's
+    visibility timeout (1800 s).
     """
     from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
 
     return SQSQueueReceiver(
         require_env(REASSEMBLY_QUEUE_URL),
-        wait_time_seconds=wait_time_seconds,
+        wait_time_seconds=(
+            long_poll_wait_seconds(20) if wait_time_seconds is None else wait_time_seconds
+        ),
         env_variable=REASSEMBLY_QUEUE_URL,
         visibility_timeout_seconds=1800,
         heartbeat_margin_seconds=30,
@@ -289,16 +304,20 @@ def ingest_queue_sender_from_env() -> SQSQueueSender:
     )
 
 
-def ingest_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+def ingest_queue_receiver_from_env(*, wait_time_seconds: int | None = None) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the ingest queue at ``$INGEST_QUEUE_URL``.
 
-    Its ``processing`` heartbeat uses the schema's visibility timeout (1200 s).
+    It long-polls ``wait_time_seconds``, by default ``$SQS_LONG_POLL_WAIT_SECONDS``
+    or the schema's 20 s. Its ``processing`` heartbeat uses the schema's
+    visibility timeout (1200 s).
     """
     from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
 
     return SQSQueueReceiver(
         require_env(INGEST_QUEUE_URL),
-        wait_time_seconds=wait_time_seconds,
+        wait_time_seconds=(
+            long_poll_wait_seconds(20) if wait_time_seconds is None else wait_time_seconds
+        ),
         env_variable=INGEST_QUEUE_URL,
         visibility_timeout_seconds=1200,
     )
@@ -312,7 +331,7 @@ def ingest_queue_sender_from_env_or_none() -> SQSQueueSender | None:
 
 
 def ingest_queue_receiver_from_env_or_none(
-    *, wait_time_seconds: int = 20
+    *, wait_time_seconds: int | None = None
 ) -> SQSQueueReceiver | None:
     """The ingest queue's receiver, or ``None`` when ``$INGEST_QUEUE_URL`` is unset (an optional queue)."""
     if not optional_env(INGEST_QUEUE_URL):
@@ -329,16 +348,20 @@ def deletion_queue_sender_from_env() -> SQSQueueSender:
     )
 
 
-def deletion_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+def deletion_queue_receiver_from_env(*, wait_time_seconds: int | None = None) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the deletion queue at ``$DELETION_QUEUE_URL``.
 
-    Its ``processing`` heartbeat uses the schema's visibility timeout (600 s).
+    It long-polls ``wait_time_seconds``, by default ``$SQS_LONG_POLL_WAIT_SECONDS``
+    or the schema's 20 s. Its ``processing`` heartbeat uses the schema's
+    visibility timeout (600 s).
     """
     from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
 
     return SQSQueueReceiver(
         require_env(DELETION_QUEUE_URL),
-        wait_time_seconds=wait_time_seconds,
+        wait_time_seconds=(
+            long_poll_wait_seconds(20) if wait_time_seconds is None else wait_time_seconds
+        ),
         env_variable=DELETION_QUEUE_URL,
         visibility_timeout_seconds=600,
     )
@@ -352,7 +375,7 @@ def deletion_queue_sender_from_env_or_none() -> SQSQueueSender | None:
 
 
 def deletion_queue_receiver_from_env_or_none(
-    *, wait_time_seconds: int = 20
+    *, wait_time_seconds: int | None = None
 ) -> SQSQueueReceiver | None:
     """The deletion queue's receiver, or ``None`` when ``$DELETION_QUEUE_URL`` is unset (an optional queue)."""
     if not optional_env(DELETION_QUEUE_URL):
@@ -371,16 +394,22 @@ def output_events_queue_sender_from_env() -> SQSQueueSender:
     )
 
 
-def output_events_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+def output_events_queue_receiver_from_env(
+    *, wait_time_seconds: int | None = None
+) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the output_events queue at ``$OUTPUT_EVENTS_QUEUE_URL``.
 
-    Its ``processing`` heartbeat uses the schema's visibility timeout (120 s).
+    It long-polls ``wait_time_seconds``, by default ``$SQS_LONG_POLL_WAIT_SECONDS``
+    or the schema's 20 s. Its ``processing`` heartbeat uses the schema's
+    visibility timeout (120 s).
     """
     from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
 
     return SQSQueueReceiver(
         require_env(OUTPUT_EVENTS_QUEUE_URL),
-        wait_time_seconds=wait_time_seconds,
+        wait_time_seconds=(
+            long_poll_wait_seconds(20) if wait_time_seconds is None else wait_time_seconds
+        ),
         env_variable=OUTPUT_EVENTS_QUEUE_URL,
         visibility_timeout_seconds=120,
     )
@@ -394,7 +423,7 @@ def output_events_queue_sender_from_env_or_none() -> SQSQueueSender | None:
 
 
 def output_events_queue_receiver_from_env_or_none(
-    *, wait_time_seconds: int = 20
+    *, wait_time_seconds: int | None = None
 ) -> SQSQueueReceiver | None:
     """The output_events queue's receiver, or ``None`` when ``$OUTPUT_EVENTS_QUEUE_URL`` is unset (an optional queue)."""
     if not optional_env(OUTPUT_EVENTS_QUEUE_URL):
@@ -413,16 +442,22 @@ def segment_output_queue_sender_from_env() -> SQSQueueSender:
     )
 
 
-def segment_output_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+def segment_output_queue_receiver_from_env(
+    *, wait_time_seconds: int | None = None
+) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the segment_output queue at ``$SEGMENT_OUTPUT_QUEUE_URL``.
 
-    Its ``processing`` heartbeat uses the schema's visibility timeout (120 s).
+    It long-polls ``wait_time_seconds``, by default ``$SQS_LONG_POLL_WAIT_SECONDS``
+    or the schema's 20 s. Its ``processing`` heartbeat uses the schema's
+    visibility timeout (120 s).
     """
     from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
 
     return SQSQueueReceiver(
         require_env(SEGMENT_OUTPUT_QUEUE_URL),
-        wait_time_seconds=wait_time_seconds,
+        wait_time_seconds=(
+            long_poll_wait_seconds(20) if wait_time_seconds is None else wait_time_seconds
+        ),
         env_variable=SEGMENT_OUTPUT_QUEUE_URL,
         visibility_timeout_seconds=120,
     )
@@ -436,7 +471,7 @@ def segment_output_queue_sender_from_env_or_none() -> SQSQueueSender | None:
 
 
 def segment_output_queue_receiver_from_env_or_none(
-    *, wait_time_seconds: int = 20
+    *, wait_time_seconds: int | None = None
 ) -> SQSQueueReceiver | None:
     """The segment_output queue's receiver, or ``None`` when ``$SEGMENT_OUTPUT_QUEUE_URL`` is unset (an optional queue)."""
     if not optional_env(SEGMENT_OUTPUT_QUEUE_URL):
@@ -455,16 +490,22 @@ def job_status_events_queue_sender_from_env() -> SQSQueueSender:
     )
 
 
-def job_status_events_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+def job_status_events_queue_receiver_from_env(
+    *, wait_time_seconds: int | None = None
+) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the job_status_events queue at ``$JOB_STATUS_EVENTS_QUEUE_URL``.
 
-    Its ``processing`` heartbeat uses the schema's visibility timeout (120 s).
+    It long-polls ``wait_time_seconds``, by default ``$SQS_LONG_POLL_WAIT_SECONDS``
+    or the schema's 20 s. Its ``processing`` heartbeat uses the schema's
+    visibility timeout (120 s).
     """
     from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
 
     return SQSQueueReceiver(
         require_env(JOB_STATUS_EVENTS_QUEUE_URL),
-        wait_time_seconds=wait_time_seconds,
+        wait_time_seconds=(
+            long_poll_wait_seconds(20) if wait_time_seconds is None else wait_time_seconds
+        ),
         env_variable=JOB_STATUS_EVENTS_QUEUE_URL,
         visibility_timeout_seconds=120,
     )
@@ -478,7 +519,7 @@ def job_status_events_queue_sender_from_env_or_none() -> SQSQueueSender | None:
 
 
 def job_status_events_queue_receiver_from_env_or_none(
-    *, wait_time_seconds: int = 20
+    *, wait_time_seconds: int | None = None
 ) -> SQSQueueReceiver | None:
     """The job_status_events queue's receiver, or ``None`` when ``$JOB_STATUS_EVENTS_QUEUE_URL`` is unset (an optional queue)."""
     if not optional_env(JOB_STATUS_EVENTS_QUEUE_URL):
@@ -511,8 +552,9 @@ def output_bucket_name() -> str:
 def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
     """Every adapter on AWS, from the environment: the ``aws`` backend of ``adapters_from_env``.
 
-    Checks every variable first, so one ``MissingConfigurationError`` names all
-    that are missing. ``wait_time_seconds`` overrides every receiver's long-poll wait.
+        Checks every variable first, so one ``MissingConfigurationError`` names all
+        that are missing. ``wait_time_seconds`` overrides every receiver's long-poll wait
+    (default: ``$SQS_LONG_POLL_WAIT_SECONDS``, else each queue's in the schema).
     """
     from stereo_spot_shared.generated.adapters import Adapters
 
@@ -525,36 +567,30 @@ def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
         inference_invocations=inference_invocations_store_from_env(),
         objects=object_storage_from_env(),
         chunking_sender=chunking_queue_sender_from_env(),
-        chunking_receiver=chunking_queue_receiver_from_env(
-            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
-        ),
+        chunking_receiver=chunking_queue_receiver_from_env(wait_time_seconds=wait_time_seconds),
         video_worker_sender=video_worker_queue_sender_from_env(),
         video_worker_receiver=video_worker_queue_receiver_from_env(
-            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+            wait_time_seconds=wait_time_seconds
         ),
         reassembly_sender=reassembly_queue_sender_from_env(),
-        reassembly_receiver=reassembly_queue_receiver_from_env(
-            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
-        ),
+        reassembly_receiver=reassembly_queue_receiver_from_env(wait_time_seconds=wait_time_seconds),
         ingest_sender=ingest_queue_sender_from_env_or_none(),
-        ingest_receiver=ingest_queue_receiver_from_env_or_none(
-            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
-        ),
+        ingest_receiver=ingest_queue_receiver_from_env_or_none(wait_time_seconds=wait_time_seconds),
         deletion_sender=deletion_queue_sender_from_env_or_none(),
         deletion_receiver=deletion_queue_receiver_from_env_or_none(
-            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+            wait_time_seconds=wait_time_seconds
         ),
         output_events_sender=output_events_queue_sender_from_env_or_none(),
         output_events_receiver=output_events_queue_receiver_from_env_or_none(
-            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+            wait_time_seconds=wait_time_seconds
         ),
         segment_output_sender=segment_output_queue_sender_from_env_or_none(),
         segment_output_receiver=segment_output_queue_receiver_from_env_or_none(
-            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+            wait_time_seconds=wait_time_seconds
         ),
         job_status_events_sender=job_status_events_queue_sender_from_env_or_none(),
         job_status_events_receiver=job_status_events_queue_receiver_from_env_or_none(
-            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
+            wait_time_seconds=wait_time_seconds
         ),
         input_bucket=input_bucket_name(),
         output_bucket=output_bucket_name(),

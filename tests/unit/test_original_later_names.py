@@ -159,3 +159,21 @@ def test_an_optional_table_s_factory_gives_none_when_unset(
     monkeypatch.setenv("INFERENCE_INVOCATIONS_TABLE_NAME", "p-inference-invocations")
     store = env_config.inference_invocations_store_from_env()
     assert store is not None and store.table_name == "p-inference-invocations"
+
+
+def test_receiver_factories_read_sqs_long_poll_wait_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from stereo_spot_shared.errors import InvalidConfigurationError
+
+    monkeypatch.setenv("CHUNKING_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/1/p-chunking")
+    monkeypatch.delenv("SQS_LONG_POLL_WAIT_SECONDS", raising=False)
+    assert env_config.chunking_queue_receiver_from_env().wait_time_seconds == 20  # the schema's
+    monkeypatch.setenv("SQS_LONG_POLL_WAIT_SECONDS", "5")
+    assert env_config.chunking_queue_receiver_from_env().wait_time_seconds == 5
+    assert env_config.chunking_queue_receiver_from_env(wait_time_seconds=2).wait_time_seconds == 2
+    monkeypatch.setenv("SQS_LONG_POLL_WAIT_SECONDS", "90")  # clamped to SQS's limit, as the original
+    assert env_config.chunking_queue_receiver_from_env().wait_time_seconds == 20
+    monkeypatch.setenv("SQS_LONG_POLL_WAIT_SECONDS", "soon")
+    with pytest.raises(InvalidConfigurationError, match="SQS_LONG_POLL_WAIT_SECONDS"):
+        env_config.chunking_queue_receiver_from_env()

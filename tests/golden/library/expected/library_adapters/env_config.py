@@ -16,6 +16,7 @@ from stereo_spot_aws_adapters._env import (
     EnvVariable,
     check_variables,
     load_terraform_outputs,
+    long_poll_wait_seconds,
     require_env,
     select_variables,
 )
@@ -141,16 +142,22 @@ def holds_ready_queue_sender_from_env() -> SQSQueueSender:
     )
 
 
-def holds_ready_queue_receiver_from_env(*, wait_time_seconds: int = 5) -> SQSQueueReceiver:
+def holds_ready_queue_receiver_from_env(
+    *, wait_time_seconds: int | None = None
+) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the holds_ready queue at ``$HOLDS_READY_QUEUE_URL``.
 
-    Its ``processing`` heartbeat uses the schema's visibility timeout (30 s).
+    It long-polls ``wait_time_seconds``, by default ``$SQS_LONG_POLL_WAIT_SECONDS``
+    or the schema's 5 s. Its ``processing`` heartbeat uses the schema's
+    visibility timeout (30 s).
     """
     from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
 
     return SQSQueueReceiver(
         require_env(HOLDS_READY_QUEUE_URL),
-        wait_time_seconds=wait_time_seconds,
+        wait_time_seconds=(
+            long_poll_wait_seconds(5) if wait_time_seconds is None else wait_time_seconds
+        ),
         env_variable=HOLDS_READY_QUEUE_URL,
         visibility_timeout_seconds=30,
     )
@@ -165,16 +172,20 @@ def returns_queue_sender_from_env() -> SQSQueueSender:
     )
 
 
-def returns_queue_receiver_from_env(*, wait_time_seconds: int = 20) -> SQSQueueReceiver:
+def returns_queue_receiver_from_env(*, wait_time_seconds: int | None = None) -> SQSQueueReceiver:
     """``SQSQueueReceiver`` for the returns queue at ``$RETURNS_QUEUE_URL``.
 
-    Its ``processing`` heartbeat uses the schema's visibility timeout (30 s).
+    It long-polls ``wait_time_seconds``, by default ``$SQS_LONG_POLL_WAIT_SECONDS``
+    or the schema's 20 s. Its ``processing`` heartbeat uses the schema's
+    visibility timeout (30 s).
     """
     from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
 
     return SQSQueueReceiver(
         require_env(RETURNS_QUEUE_URL),
-        wait_time_seconds=wait_time_seconds,
+        wait_time_seconds=(
+            long_poll_wait_seconds(20) if wait_time_seconds is None else wait_time_seconds
+        ),
         env_variable=RETURNS_QUEUE_URL,
         visibility_timeout_seconds=30,
     )
@@ -195,8 +206,9 @@ def covers_bucket_name() -> str:
 def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
     """Every adapter on AWS, from the environment: the ``aws`` backend of ``adapters_from_env``.
 
-    Checks every variable first, so one ``MissingConfigurationError`` names all
-    that are missing. ``wait_time_seconds`` overrides every receiver's long-poll wait.
+        Checks every variable first, so one ``MissingConfigurationError`` names all
+        that are missing. ``wait_time_seconds`` overrides every receiver's long-poll wait
+    (default: ``$SQS_LONG_POLL_WAIT_SECONDS``, else each queue's in the schema).
     """
     from library_shared.generated.adapters import Adapters
 
@@ -210,11 +222,9 @@ def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
         objects=object_storage_from_env(),
         holds_ready_sender=holds_ready_queue_sender_from_env(),
         holds_ready_receiver=holds_ready_queue_receiver_from_env(
-            wait_time_seconds=5 if wait_time_seconds is None else wait_time_seconds
+            wait_time_seconds=wait_time_seconds
         ),
         returns_sender=returns_queue_sender_from_env(),
-        returns_receiver=returns_queue_receiver_from_env(
-            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds
-        ),
+        returns_receiver=returns_queue_receiver_from_env(wait_time_seconds=wait_time_seconds),
         covers_bucket=covers_bucket_name(),
     )
