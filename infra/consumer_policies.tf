@@ -25,6 +25,12 @@ data "aws_iam_policy_document" "consumer_web_ui" {
   }
 
   statement {
+    sid       = "JobsIndexStatusCreatedAt"
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.jobs.arn}/index/status-created_at"]
+  }
+
+  statement {
     sid       = "SendIngestQueue"
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.ingest.arn]

@@ -36,7 +36,15 @@ resource "aws_dynamodb_table" "jobs" {
     projection_type = "ALL"
   }
 
-  # Sparse: only jobs whose status is not final carry in_progress (list_in_progress).
+  # The original's list_in_progress: one query per listed status, newest first.
+  global_secondary_index {
+    name            = "status-created_at"
+    hash_key        = "status"
+    range_key       = "created_at"
+    projection_type = "ALL"
+  }
+
+  # Sparse: only jobs whose status is not final carry in_progress (list_in_progress_page).
   global_secondary_index {
     name            = "in_progress-created_at"
     hash_key        = "in_progress"

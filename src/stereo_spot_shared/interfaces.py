@@ -151,10 +151,15 @@ class JobStoreWithLifecycle(JobStore, Protocol):
         """
         ...
 
-    def list_in_progress(
+    def list_in_progress_page(
         self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[Job], PageToken | None]:
         """Every job whose status is not final, newest ``created_at`` first, one page at a time."""
+        ...
+
+    def list_in_progress(self, limit: int = 20) -> list[Job]:
+        """The original's listing: up to ``limit`` jobs that are not completed or deleted
+        (failed ones too), newest ``created_at`` first."""
         ...
 
 

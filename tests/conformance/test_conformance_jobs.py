@@ -208,12 +208,40 @@ def test_list_in_progress_pages_every_unfinished_job_newest_first(
     seen: list[str] = []
     token = None
     for _ in range(500):
-        page, token = adapters.jobs.list_in_progress(2, token)
+        page, token = adapters.jobs.list_in_progress_page(2, token)
         seen += [item.job_id for item in page if item.job_id in ours]
         if token is None:
             break
         token = json.loads(json.dumps(token))
     assert seen == [item.job_id for item in reversed(running)], "newest first, finished left out"
+
+
+def test_list_in_progress_merges_the_original_s_statuses_newest_first(
+    backend: Backend, adapters: Adapters
+) -> None:
+    # The table is shared: these are newer than any other test's jobs, so they come first.
+    base = 9_000_000_000
+    statuses = [
+        JobStatus.CREATED,
+        JobStatus.INGESTING,
+        JobStatus.CHUNKING_IN_PROGRESS,
+        JobStatus.CHUNKING_COMPLETE,
+        JobStatus.REASSEMBLING,
+        JobStatus.FAILED,
+        JobStatus.COMPLETED,
+        JobStatus.DELETED,
+    ]
+    listed = [job(backend, created_at=base + n, status=s) for n, s in enumerate(statuses)]
+    for item in listed:
+        adapters.jobs.put(item)
+    newest_first = [item.job_id for item in reversed(listed[:6])]  # not completed nor deleted
+    top = [item.job_id for item in adapters.jobs.list_in_progress(limit=3)]
+    assert top == newest_first[:3]
+    everything = [item.job_id for item in adapters.jobs.list_in_progress(500)]
+    assert [j for j in everything if j in {i.job_id for i in listed}] == newest_first
+    assert len(adapters.jobs.list_in_progress()) <= 20  # the original's default limit
+    with pytest.raises(ValueError, match="limit must be at least 1"):
+        adapters.jobs.list_in_progress(0)
 
 
 def test_delete_by_job_deletes_the_whole_partition_and_says_how_many(

@@ -265,7 +265,8 @@ class LockstepMachine(RuleBasedStateMachine):
 
     @rule(
         target=tokens,
-        listing=st.sampled_from(["list_completed", "list_in_progress"]),
+        # list_in_progress (the original's) is one merged list, no page token.
+        listing=st.sampled_from(["list_completed", "list_in_progress_page", "list_in_progress"]),
         limit=st.integers(min_value=0, max_value=4),
     )
     def list_first_page(self, listing: str, limit: int) -> Any:
@@ -287,7 +288,7 @@ class LockstepMachine(RuleBasedStateMachine):
         return multiple()
 
     @rule(
-        listing=st.sampled_from(["list_completed", "list_in_progress"]),
+        listing=st.sampled_from(["list_completed", "list_in_progress_page"]),
         token=st.one_of(
             st.none(),
             st.dictionaries(

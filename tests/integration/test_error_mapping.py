@@ -97,6 +97,7 @@ METHODS: list[tuple[str, str, str, Call]] = [
     ("jobs.update", "dynamodb", "UpdateItem", lambda a: a.jobs.update("job-1", status="completed")),
     ("jobs.list_completed", "dynamodb", "Query", lambda a: a.jobs.list_completed(5)),
     ("jobs.delete", "dynamodb", "DeleteItem", lambda a: a.jobs.delete("job-3")),
+    ("jobs.list_in_progress_page", "dynamodb", "Query", lambda a: a.jobs.list_in_progress_page(5)),
     ("jobs.list_in_progress", "dynamodb", "Query", lambda a: a.jobs.list_in_progress(5)),
     ("segments.put", "dynamodb", "PutItem", lambda a: a.segments.put(completion(7))),
     (
@@ -110,6 +111,12 @@ METHODS: list[tuple[str, str, str, Call]] = [
     ("segments.delete_by_job", "dynamodb", "Query", lambda a: a.segments.delete_by_job("job-1")),
     ("segments.count_by_job", "dynamodb", "Query", lambda a: a.segments.count_by_job("job-1")),
     ("lock.try_trigger", "dynamodb", "PutItem", lambda a: a.lock.try_trigger("job-1")),
+    (
+        "lock.try_create_triggered",
+        "dynamodb",
+        "PutItem",
+        lambda a: a.lock.try_create_triggered("job-1"),
+    ),
     ("lock.try_acquire", "dynamodb", "UpdateItem", lambda a: a.lock.try_acquire("job-1")),
     ("lock.renew", "dynamodb", "UpdateItem", lambda a: a.lock.renew("job-1")),
     (

@@ -118,9 +118,10 @@ STEP_CONSUMERS: dict[str, str] = {
 
 
 def list_jobs_in_progress(walk: Walk) -> str:
-    # The walk's job is completed by now; the call is what matters here.
-    items, _ = walk.adapters.jobs.list_in_progress(10)
-    return f"{len(items)} jobs in progress"
+    # The walk's job is completed by now; the calls are what matters here.
+    items, _ = walk.adapters.jobs.list_in_progress_page(10)
+    listed = walk.adapters.jobs.list_in_progress(10)  # the original's, on its own index
+    return f"{len(items)} jobs in progress, {len(listed)} listed the original's way"
 
 
 def count_completions(walk: Walk) -> str:
@@ -147,10 +148,17 @@ AFTER_THE_WALK: tuple[tuple[str, str, Callable[[Walk], str]], ...] = (
 _LISTING = "listing under a readable prefix (list_object_keys): no walk step lists"
 _ABORT = "the clean-up after a failed managed upload: the walk's uploads succeed"
 _RELEASE = "heartbeats and early release: the walk releases only others' messages, and has none"
+_LATER = (
+    "the original's later services (URL ingest, job removal, output-bucket events, "
+    "SageMaker correlation, the job worker): the walk has no step for them"
+)
+_RECEIVE = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility")
 NOT_IN_THE_WALK: dict[str, dict[tuple[str, str], str]] = {
     "web_ui": {
         ("s3:ListBucket", "ListInputPrefixes"): _LISTING,
         ("s3:ListBucket", "ListOutputPrefixes"): _LISTING,
+        ("sqs:SendMessage", "SendDeletionQueue"): _LATER,
+        ("sqs:SendMessage", "SendIngestQueue"): _LATER,
     },
     "media_worker": {
         ("dynamodb:ConditionCheckItem", "ReassemblyTriggeredItems"): (
@@ -174,9 +182,24 @@ NOT_IN_THE_WALK: dict[str, dict[tuple[str, str], str]] = {
         ("s3:AbortMultipartUpload", "WriteOutputObjects"): _ABORT,
         ("s3:ListBucketMultipartUploads", "CleanInputUploads"): _ABORT,
         ("s3:ListBucketMultipartUploads", "CleanOutputUploads"): _ABORT,
+        **{
+            (action, f"Receive{queue}Queue"): _LATER
+            for queue in ("Ingest", "Deletion")
+            for action in _RECEIVE
+        },
     },
     "video_worker": {
         ("sqs:ChangeMessageVisibility", "ReceiveVideoWorkerQueue"): _RELEASE,
+        ("dynamodb:GetItem", "JobsItems"): _LATER,
+        ("dynamodb:UpdateItem", "JobsItems"): _LATER,
+        ("dynamodb:PutItem", "InferenceInvocationsItems"): _LATER,
+        ("dynamodb:GetItem", "InferenceInvocationsItems"): _LATER,
+        ("dynamodb:DeleteItem", "InferenceInvocationsItems"): _LATER,
+        **{
+            (action, f"Receive{queue}Queue"): _LATER
+            for queue in ("OutputEvents", "SegmentOutput")
+            for action in _RECEIVE
+        },
         ("s3:ListBucket", "ListInputPrefixes"): _LISTING,
         ("s3:AbortMultipartUpload", "WriteOutputObjects"): _ABORT,
         ("s3:ListBucketMultipartUploads", "CleanOutputUploads"): _ABORT,
@@ -463,6 +486,7 @@ def test_each_consumer_walks_its_steps_with_its_own_policy_and_the_policies_are_
                     f"{resource}; its generated policy does not grant it"
                 )
     # ... and least: every grant the walk does not use is one of the documented few.
+    mismatched: dict[str, object] = {}
     for consumer, calls in recorder.calls.items():
         used = {
             (OPERATION_ACTIONS[service, operation], resource)
@@ -476,7 +500,12 @@ def test_each_consumer_walks_its_steps_with_its_own_policy_and_the_policies_are_
             for pattern in statement["Resource"]
             if not any(a == action and fnmatch.fnmatchcase(r, pattern) for a, r in used)
         }
-        assert unused == set(NOT_IN_THE_WALK[consumer]), consumer
+        if unused != set(NOT_IN_THE_WALK[consumer]):
+            mismatched[consumer] = {
+                "unused, not listed": sorted(unused - set(NOT_IN_THE_WALK[consumer])),
+                "listed, but used": sorted(set(NOT_IN_THE_WALK[consumer]) - unused),
+            }
+    assert not mismatched, mismatched
     web_ui = {operation for _, operation, _ in recorder.calls["web_ui"]}
     assert {"PutItem", "GetItem", "Query", "PutObject", "GetObject", "HeadObject"} <= web_ui
     media = {operation for _, operation, _ in recorder.calls["media_worker"]}
@@ -498,9 +527,8 @@ def test_out_of_scope_calls_are_refused_with_the_action_named(stack: Stack) -> N
     stack.use("video_worker")
     jobs = env_config.job_store_from_env()
     storage = env_config.object_storage_from_env()
-    assert refused(lambda: jobs.update("job-1", status=JobStatus.COMPLETED)).action == (
-        "dynamodb:UpdateItem"
-    )
+    # It may read a job and move its status (the original's later video worker); no more.
+    assert refused(lambda: jobs.list_in_progress(5)).action == "dynamodb:Query"
     # PutItem is granted on its own tables, not on jobs: resources are enforced too.
     job = Job(job_id="job-1", mode=StereoMode.SBS, status=JobStatus.CREATED, created_at=1)
     assert refused(lambda: jobs.put(job)).action == "dynamodb:PutItem"
@@ -511,6 +539,9 @@ def test_out_of_scope_calls_are_refused_with_the_action_named(stack: Stack) -> N
     assert "s3:PutObject" in str(denied)
 
     stack.use("web_ui")
+    assert refused(
+        lambda: env_config.job_store_from_env().update("job-1", status=JobStatus.COMPLETED)
+    ).action == ("dynamodb:UpdateItem")
     receiver = env_config.chunking_queue_receiver_from_env(wait_time_seconds=0)
     assert refused(lambda: receiver.receive()).action == "sqs:ReceiveMessage"
     sender = env_config.reassembly_queue_sender_from_env()

@@ -94,7 +94,7 @@ def test_a_job_goes_from_upload_to_playback_through_the_seed_services(stack: Sta
     assert web_ui.play(stack.jobs, stack.storage, stack.output_bucket, job_id) is not None
     items, token = web_ui.list_jobs(stack.jobs)
     assert job_id in [item.job_id for item in items] and token is None
-    in_progress = stack.jobs.list_in_progress(10)[0]
+    in_progress = stack.jobs.list_in_progress_page(10)[0]
     assert job_id not in [job.job_id for job in in_progress], "it left the in-progress index"
 
     # A redelivered reassembly message finds the job completed and is deleted.

@@ -136,6 +136,9 @@ def test_tables_without_a_model_store_only_keys_and_declared_attributes(
     for pattern in table.patterns:
         if pattern.kind in ("create_once", "lease"):
             assert getattr(store, pattern.name)("k1") in (True, False)
+        if pattern.kind == "put_fields":
+            fields = {f.name: (1 if f.dynamo_type == "N" else "v") for f in pattern.fields}
+            getattr(store, pattern.name)("k1", **fields)
     raws = _raw_items(name)
     assert raws, "the writing patterns stored something"
     for raw in raws:

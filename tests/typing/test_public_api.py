@@ -87,7 +87,7 @@ def test_job_store() -> None:
     found = store.get("job-1")
     assert_type(found, Job | None)
     assert found == job
-    page_in_progress, _ = store.list_in_progress(10)
+    page_in_progress, _ = store.list_in_progress_page(10)
     assert_type(page_in_progress, list[Job])
     assert page_in_progress == []  # no created_at: no place in the newest-first order
     for status in ("chunking_in_progress", "chunking_complete"):

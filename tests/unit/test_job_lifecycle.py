@@ -178,7 +178,7 @@ def test_list_in_progress_lists_every_non_final_job_newest_first(
     seen: list[str] = []
     token = None
     while True:
-        page, token = jobs.list_in_progress(3, token)
+        page, token = jobs.list_in_progress_page(3, token)
         assert len(page) <= 3
         seen += [j.job_id for j in page]
         if token is None:
@@ -194,10 +194,10 @@ def test_a_job_leaves_the_in_progress_listing_when_it_ends(jobs: DynamoDBJobStor
     jobs.update("a", status="completed", completed_at=3)
     jobs.update("b", status="failed", failure_reason="bad upload")
 
-    assert jobs.list_in_progress(10) == ([], None)
+    assert jobs.list_in_progress_page(10) == ([], None)
     jobs.put(job("c", "created", created_at=4))
     jobs.update("c", status="chunking_in_progress")
-    page, _ = jobs.list_in_progress(10)
+    page, _ = jobs.list_in_progress_page(10)
     assert [(j.job_id, j.status) for j in page] == [("c", JobStatus.CHUNKING_IN_PROGRESS)]
 
 

@@ -203,6 +203,43 @@ _LIST_COMPLETED_TOKEN: dict[str, _dynamo.TokenType] = {
 }
 
 
+def _list_in_progress_page_item(item: Item) -> Job:
+    """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
+    fields: dict[str, object] = {
+        "job_id": item["job_id"]["S"],
+        "mode": item["mode"]["S"],
+        "status": item["status"]["S"],
+    }
+    if "created_at" in item:
+        fields["created_at"] = int(item["created_at"]["N"])
+    if "total_segments" in item:
+        fields["total_segments"] = int(item["total_segments"]["N"])
+    if "completed_at" in item:
+        fields["completed_at"] = int(item["completed_at"]["N"])
+    if "failure_reason" in item:
+        fields["failure_reason"] = item["failure_reason"]["S"]
+    if "title" in item:
+        fields["title"] = item["title"]["S"]
+    if "uploaded_at" in item:
+        fields["uploaded_at"] = int(item["uploaded_at"]["N"])
+    if "source_file_size_bytes" in item:
+        fields["source_file_size_bytes"] = int(item["source_file_size_bytes"]["N"])
+    # The model's own validator (what model_validate runs) without its keyword
+    # handling: every read passes here, and it is most of a read's cost. An absent
+    # optional attribute is left to its default, None (the generator checks that).
+    # The dict holds only the model's fields (checked against the model too), so
+    # the model's extra="forbid" scan of its keys is skipped.
+    validated: Job = _models.Job.__pydantic_validator__.validate_python(fields, extra="ignore")
+    return validated
+
+
+_LIST_IN_PROGRESS_PAGE_TOKEN: dict[str, _dynamo.TokenType] = {
+    "created_at": "N",
+    "in_progress": "S",
+    "job_id": "S",
+}
+
+
 def _list_in_progress_item(item: Item) -> Job:
     """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
     fields: dict[str, object] = {
@@ -233,11 +270,15 @@ def _list_in_progress_item(item: Item) -> Job:
     return validated
 
 
-_LIST_IN_PROGRESS_TOKEN: dict[str, _dynamo.TokenType] = {
-    "created_at": "N",
-    "in_progress": "S",
-    "job_id": "S",
-}
+_LIST_IN_PROGRESS_PARTITIONS = (
+    "created",
+    "ingesting",
+    "chunking_in_progress",
+    "chunking_complete",
+    "reassembling",
+    "failed",
+)
+"""The partitions of index ``status-created_at`` that ``list_in_progress`` merges."""
 
 
 class DynamoDBJobStore:
@@ -448,7 +489,7 @@ class DynamoDBJobStore:
         ]
         return items, _dynamo.encode_page_token(response.get("LastEvaluatedKey"))
 
-    def list_in_progress(
+    def list_in_progress_page(
         self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[Job], PageToken | None]:
         """One page of index ``in_progress-created_at``, highest created_at first.
@@ -471,15 +512,40 @@ class DynamoDBJobStore:
         if exclusive_start_key is not None:
             request["ExclusiveStartKey"] = _dynamo.decode_page_token(
                 exclusive_start_key,
-                _LIST_IN_PROGRESS_TOKEN,
+                _LIST_IN_PROGRESS_PAGE_TOKEN,
                 {"in_progress": "1"},
-                "DynamoDBJobStore.list_in_progress",
+                "DynamoDBJobStore.list_in_progress_page",
             )
         response = _dynamo.query_page(
             self._client, request, self._aws, token_given=exclusive_start_key is not None
         )
         items = [
-            _dynamo.read_item(_list_in_progress_item, item, self._aws, KEY_ATTRIBUTES)
+            _dynamo.read_item(_list_in_progress_page_item, item, self._aws, KEY_ATTRIBUTES)
             for item in response["Items"]
         ]
         return items, _dynamo.encode_page_token(response.get("LastEvaluatedKey"))
+
+    def list_in_progress(self, limit: int = 20) -> list[Job]:
+        """Up to ``limit`` items of index ``status-created_at``, highest created_at first.
+
+        Merges the partitions status in ``_LIST_IN_PROGRESS_PARTITIONS``: one
+        query each, for its first ``limit`` items.
+        """
+        _dynamo.require_int("limit", limit, minimum=1)
+        items: list[Job] = []
+        for partition in _LIST_IN_PROGRESS_PARTITIONS:
+            request: QueryInputTypeDef = {
+                "TableName": self.table_name,
+                "IndexName": "status-created_at",
+                "KeyConditionExpression": "#key = :key",
+                "ExpressionAttributeNames": {"#key": "status"},
+                "ExpressionAttributeValues": {":key": {"S": partition}},
+                "ScanIndexForward": False,
+                "Limit": limit,
+            }
+            response = _dynamo.query_page(self._client, request, self._aws, token_given=False)
+            items += [
+                _dynamo.read_item(_list_in_progress_item, item, self._aws, KEY_ATTRIBUTES)
+                for item in response["Items"]
+            ]
+        return sorted(items, key=lambda item: item.created_at or 0, reverse=True)[:limit]

@@ -27,6 +27,12 @@ TABLES: tuple[TableResource, ...] = (
                 projection="ALL",
             ),
             IndexResource(
+                name="status-created_at",
+                hash_key=KeyAttribute("status", "S"),
+                range_key=KeyAttribute("created_at", "N"),
+                projection="ALL",
+            ),
+            IndexResource(
                 name="in_progress-created_at",
                 hash_key=KeyAttribute("in_progress", "S"),
                 range_key=KeyAttribute("created_at", "N"),

@@ -65,9 +65,11 @@ class JobsTable(JobStore, Protocol):
         self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[JobListItem], PageToken | None]: ...
 
-    def list_in_progress(
+    def list_in_progress_page(
         self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[Job], PageToken | None]: ...
+
+    def list_in_progress(self, limit: int = 20) -> list[Job]: ...
 
 
 class SegmentCompletionsTable(SegmentCompletionStore, Protocol):

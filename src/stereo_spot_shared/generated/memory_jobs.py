@@ -147,6 +147,29 @@ _LIST_COMPLETED_TOKEN: dict[str, _checks.TokenType] = {
 }
 
 
+def _list_in_progress_page_item(record: Record) -> Job:
+    """Read a Job from a stored record; the model validates it."""
+    return Job(
+        job_id=record["job_id"],
+        mode=record["mode"],
+        status=record["status"],
+        created_at=record.get("created_at"),
+        total_segments=record.get("total_segments"),
+        completed_at=record.get("completed_at"),
+        failure_reason=record.get("failure_reason"),
+        title=record.get("title"),
+        uploaded_at=record.get("uploaded_at"),
+        source_file_size_bytes=record.get("source_file_size_bytes"),
+    )
+
+
+_LIST_IN_PROGRESS_PAGE_TOKEN: dict[str, _checks.TokenType] = {
+    "created_at": "N",
+    "in_progress": "S",
+    "job_id": "S",
+}
+
+
 def _list_in_progress_item(record: Record) -> Job:
     """Read a Job from a stored record; the model validates it."""
     return Job(
@@ -163,11 +186,15 @@ def _list_in_progress_item(record: Record) -> Job:
     )
 
 
-_LIST_IN_PROGRESS_TOKEN: dict[str, _checks.TokenType] = {
-    "created_at": "N",
-    "in_progress": "S",
-    "job_id": "S",
-}
+_LIST_IN_PROGRESS_PARTITIONS = (
+    "created",
+    "ingesting",
+    "chunking_in_progress",
+    "chunking_complete",
+    "reassembling",
+    "failed",
+)
+"""The partitions of index ``status-created_at`` that ``list_in_progress`` merges."""
 
 
 class MemoryJobsTable:
@@ -297,7 +324,7 @@ class MemoryJobsTable:
         )
         return [_list_completed_item(record) for record in records], token
 
-    def list_in_progress(
+    def list_in_progress_page(
         self, limit: int, exclusive_start_key: Mapping[str, object] | None = None
     ) -> tuple[list[Job], PageToken | None]:
         """One page of index ``in_progress-created_at`` with a JSON-safe token for the next (``None`` at the end)."""
@@ -306,17 +333,38 @@ class MemoryJobsTable:
         if exclusive_start_key is not None:
             start = _checks.check_page_token(
                 exclusive_start_key,
-                _LIST_IN_PROGRESS_TOKEN,
+                _LIST_IN_PROGRESS_PAGE_TOKEN,
                 {"in_progress": "1"},
-                "DynamoDBJobStore.list_in_progress",
+                "DynamoDBJobStore.list_in_progress_page",
             )
         records, token = self._table.query_index_page(
             "in_progress",
             "1",
             "created_at",
-            tuple(_LIST_IN_PROGRESS_TOKEN),
+            tuple(_LIST_IN_PROGRESS_PAGE_TOKEN),
             limit=limit,
             start=start,
             descending=True,
         )
-        return [_list_in_progress_item(record) for record in records], token
+        return [_list_in_progress_page_item(record) for record in records], token
+
+    def list_in_progress(self, limit: int = 20) -> list[Job]:
+        """Up to ``limit`` items of index ``status-created_at`` across its partitions ``_LIST_IN_PROGRESS_PARTITIONS``, merged."""
+        _checks.require_int("limit", limit, minimum=1)
+        items: list[Job] = []
+        for partition in _LIST_IN_PROGRESS_PARTITIONS:
+            records, _ = self._table.query_index_page(
+                "status",
+                partition,
+                "created_at",
+                (
+                    "created_at",
+                    "job_id",
+                    "status",
+                ),
+                limit=limit,
+                start=None,
+                descending=True,
+            )
+            items += [_list_in_progress_item(record) for record in records]
+        return sorted(items, key=lambda item: item.created_at or 0, reverse=True)[:limit]
