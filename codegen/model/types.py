@@ -740,6 +740,27 @@ class AccessPattern:
         return []
 
 
+def named_fields(
+    data: Mapping[str, object], path: str, table: TableContext, problems: list[Problem]
+) -> tuple[AttributeSpec, ...]:
+    """The named attributes, each once and none of them a key."""
+    found: list[AttributeSpec] = []
+    refs = data["fields"]
+    assert isinstance(refs, list)  # a string_list, checked against the declaration
+    for i, ref in enumerate(refs):
+        where = f"{path}.fields[{i}]"
+        if ref in table.key_names:
+            problems.append(Problem(where, f"{ref!r} is a key attribute: the key comes first"))
+            continue
+        if ref in (f.name for f in found):
+            problems.append(Problem(where, f"{ref!r} is named twice"))
+            continue
+        attribute = table.attribute(str(ref), where, ("S", "N"))
+        if attribute is not None:
+            found.append(attribute)
+    return tuple(found)
+
+
 def hash_param(table: TableSpec) -> str:
     """The hash-key parameter of a partition method: ``job_id: str``."""
     return f"{table.hash_key.name}: {table.hash_key.key_annotation}"

@@ -310,7 +310,13 @@ def _optional_variable_names(schema: m.SchemaSpec) -> list[str]:
 
 
 def _env_exports(schema: m.SchemaSpec) -> list[str]:
-    names = ["OPTIONAL_VARIABLES", "VARIABLES", "check_environment", "load_terraform_outputs", "object_storage_from_env"]
+    names = [
+        "OPTIONAL_VARIABLES",
+        "VARIABLES",
+        "check_environment",
+        "load_terraform_outputs",
+        "object_storage_from_env",
+    ]
     if schema.generator.shared_package is not None:
         names.append("build_adapters")  # the aws backend: it returns the shared Adapters bundle
     names += _variable_names(schema)

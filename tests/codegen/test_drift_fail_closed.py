@@ -458,7 +458,8 @@ def test_a_variable_set_in_the_environment_is_unverifiable(
     monkeypatch.setenv("TF_VAR_dlq_max_receive_count", "1")
     code, out, _ = drift(capsys, "--terraform", str(infra))
     assert code == 1
-    assert kinds(out) == ["unverifiable: variable"] * REDRIVEN  # one per queue with a redrive policy
+    # One per queue with a redrive policy.
+    assert kinds(out) == ["unverifiable: variable"] * REDRIVEN
     assert "var.dlq_max_receive_count is set by TF_VAR_dlq_max_receive_count" in out
 
 

@@ -60,10 +60,11 @@ def test_an_index_query_is_granted_on_that_index_only() -> None:
     assert queries == {
         "JobsIndexStatusCompletedAt": [f"{table}/index/status-completed_at"],
         "JobsIndexInProgressCreatedAt": [f"{table}/index/in_progress-created_at"],
+        "JobsIndexStatusCreatedAt": [f"{table}/index/status-created_at"],
     }
 
 
-def test_the_video_worker_only_reads_and_updates_jobs_and_the_web_ui_only_sends_ingest_and_deletion() -> None:
+def test_the_video_worker_only_gets_and_updates_jobs_the_web_ui_sends_ingest_deletion() -> None:
     schema = stereo_spot()
     # The original's later video worker reads a job and moves its status; nothing more.
     video = statements(schema, "video_worker")

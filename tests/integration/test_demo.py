@@ -329,7 +329,8 @@ def test_smoke_reads_only_the_variables_the_schema_declares(
     optional = sorted(v.name for v in env_config.OPTIONAL_VARIABLES)
     assert (
         f"{len(env_config.VARIABLES)} variables and {len(optional)} optional "
-        f"({', '.join(optional)}) from" in result.stdout
+        f"({', '.join(optional)}) from"
+        in result.stdout
         and "ignored (not declared by the schema): AWS_ENDPOINT_URL_SQS, AWS_PROFILE"
         in result.stdout
     )

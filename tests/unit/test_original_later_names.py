@@ -172,7 +172,8 @@ def test_receiver_factories_read_sqs_long_poll_wait_seconds(
     monkeypatch.setenv("SQS_LONG_POLL_WAIT_SECONDS", "5")
     assert env_config.chunking_queue_receiver_from_env().wait_time_seconds == 5
     assert env_config.chunking_queue_receiver_from_env(wait_time_seconds=2).wait_time_seconds == 2
-    monkeypatch.setenv("SQS_LONG_POLL_WAIT_SECONDS", "90")  # clamped to SQS's limit, as the original
+    # Clamped to SQS's limit, as the original's factories do.
+    monkeypatch.setenv("SQS_LONG_POLL_WAIT_SECONDS", "90")
     assert env_config.chunking_queue_receiver_from_env().wait_time_seconds == 20
     monkeypatch.setenv("SQS_LONG_POLL_WAIT_SECONDS", "soon")
     with pytest.raises(InvalidConfigurationError, match="SQS_LONG_POLL_WAIT_SECONDS"):

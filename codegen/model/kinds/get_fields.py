@@ -14,8 +14,7 @@ from typing import ClassVar
 from ...schema import Field, Problem
 from .. import types as m
 from ..binding import Name
-from ..types import KEY_LOCALS, AccessPattern, TableContext, key_params
-from .put_fields import _fields
+from ..types import KEY_LOCALS, AccessPattern, TableContext, key_params, named_fields
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class GetFieldsPattern(AccessPattern):
         problems: list[Problem],
     ) -> AccessPattern | None:
         before = len(problems)
-        fields = _fields(data, path, table, problems)
+        fields = named_fields(data, path, table, problems)
         return None if len(problems) > before else cls(name, fields)
 
     @property

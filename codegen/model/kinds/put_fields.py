@@ -14,7 +14,7 @@ from typing import ClassVar
 from ...schema import ATTRIBUTE_NAME, Field, Problem
 from .. import types as m
 from ..binding import Name
-from ..types import KEY_LOCALS, AccessPattern, TableContext, key_params
+from ..types import KEY_LOCALS, AccessPattern, TableContext, key_params, named_fields
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class PutFieldsPattern(AccessPattern):
     abc_imports: ClassVar[tuple[str, ...]] = ("Callable",)
     uses_clock: ClassVar[bool] = True
     method_locals: ClassVar[tuple[str, ...]] = (*KEY_LOCALS, "ttl_seconds", "now", "item")
-    memory_method_locals: ClassVar[tuple[str, ...]] = (*KEY_LOCALS, "ttl_seconds", "now")
+    memory_method_locals: ClassVar[tuple[str, ...]] = (*KEY_LOCALS, "ttl_seconds", "now", "record")
 
     @classmethod
     def build(
@@ -67,7 +67,7 @@ class PutFieldsPattern(AccessPattern):
                     else "only allowed when the table has a ttl_attribute (nothing would expire)",
                 )
             )
-        fields = _fields(data, path, table, problems)
+        fields = named_fields(data, path, table, problems)
         stamp = table.attribute(
             str(data["timestamp_attribute"]), f"{path}.timestamp_attribute", ("N",)
         )
@@ -94,27 +94,6 @@ class PutFieldsPattern(AccessPattern):
         self, table: m.TableSpec, keys: tuple[Name, ...], model: tuple[Name, ...]
     ) -> tuple[Name, ...]:
         return keys + tuple(Name(f.name, "field parameter", f.schema_path) for f in self.fields)
-
-
-def _fields(
-    data: Mapping[str, object], path: str, table: TableContext, problems: list[Problem]
-) -> tuple[m.AttributeSpec, ...]:
-    """The named attributes, each once and none of them a key."""
-    found: list[m.AttributeSpec] = []
-    refs = data["fields"]
-    assert isinstance(refs, list)  # a string_list, checked against the declaration
-    for i, ref in enumerate(refs):
-        where = f"{path}.fields[{i}]"
-        if ref in table.key_names:
-            problems.append(Problem(where, f"{ref!r} is a key attribute: the key comes first"))
-            continue
-        if ref in (f.name for f in found):
-            problems.append(Problem(where, f"{ref!r} is named twice"))
-            continue
-        attribute = table.attribute(str(ref), where, ("S", "N"))
-        if attribute is not None:
-            found.append(attribute)
-    return tuple(found)
 
 
 KIND = PutFieldsPattern

@@ -14,12 +14,12 @@ from typing import ClassVar
 from ...schema import Field, Problem
 from .. import types as m
 from ..binding import Name
+from ..index_pages import IndexPagePattern, check_fixed_value
 from ..types import AccessPattern, TableContext
-from .query_index_page import QueryIndexPagePattern, _check_fixed_value
 
 
 @dataclass(frozen=True)
-class QueryIndexMergePattern(QueryIndexPagePattern):
+class QueryIndexMergePattern(IndexPagePattern):
     hash_values: tuple[str, ...] = ()
     default_limit: int = 20
 
@@ -29,7 +29,7 @@ class QueryIndexMergePattern(QueryIndexPagePattern):
         "merged by the index sort key."
     )
     schema_fields: ClassVar[Mapping[str, Field]] = {
-        **{k: v for k, v in QueryIndexPagePattern.schema_fields.items() if k != "hash_value"},
+        **{k: v for k, v in IndexPagePattern.schema_fields.items() if k != "hash_value"},
         "hash_values": Field("string_list", "The index partitions to list and merge.", True),
         "default_limit": Field("integer", "The default of ``limit`` (default 20).", minimum=1),
     }
@@ -37,11 +37,11 @@ class QueryIndexMergePattern(QueryIndexPagePattern):
     signature_abc_imports: ClassVar[tuple[str, ...]] = ()
     uses_page_token: ClassVar[bool] = False
     method_locals: ClassVar[tuple[str, ...]] = (
-        *QueryIndexPagePattern.method_locals,
+        *IndexPagePattern.method_locals,
         "sorted",
     )
     memory_method_locals: ClassVar[tuple[str, ...]] = (
-        *QueryIndexPagePattern.memory_method_locals,
+        *IndexPagePattern.memory_method_locals,
         "items",
         "item",
         "sorted",
@@ -59,8 +59,8 @@ class QueryIndexMergePattern(QueryIndexPagePattern):
     ) -> AccessPattern | None:
         before = len(problems)
         page_data = {k: v for k, v in data.items() if k not in ("hash_values", "default_limit")}
-        page = QueryIndexPagePattern.build(name, page_data, path, table, problems)
-        if not isinstance(page, QueryIndexPagePattern):
+        page = IndexPagePattern.build(name, page_data, path, table, problems)
+        if not isinstance(page, IndexPagePattern):
             return None
         values = data["hash_values"]
         assert isinstance(values, list)  # a string_list, checked against the declaration
@@ -70,7 +70,7 @@ class QueryIndexMergePattern(QueryIndexPagePattern):
             where = f"{path}.hash_values[{i}]"
             if values.index(value) != i:
                 problems.append(Problem(where, f"{value!r} is named twice"))
-            _check_fixed_value(page.index.hash_key, str(value), table.model_cls, where, problems)
+            check_fixed_value(page.index.hash_key, str(value), table.model_cls, where, problems)
         if page.index.range_key is None:
             problems.append(
                 Problem(f"{path}.index", f"index {page.index.name!r} has no sort key to merge by")
@@ -78,7 +78,7 @@ class QueryIndexMergePattern(QueryIndexPagePattern):
         if len(problems) > before:
             return None
         limit = data.get("default_limit", 20)
-        inherited = {f.name: getattr(page, f.name) for f in fields(QueryIndexPagePattern)}
+        inherited = {f.name: getattr(page, f.name) for f in fields(IndexPagePattern)}
         return cls(
             **inherited,
             hash_values=tuple(str(v) for v in values),

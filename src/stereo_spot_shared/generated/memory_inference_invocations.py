@@ -44,17 +44,16 @@ class MemoryInferenceInvocationsTable:
         """Create or overwrite the record with this key and these fields, stamped with the time (expiring ttl_seconds later)."""
         _checks.require_int("ttl_seconds", ttl_seconds, minimum=1)
         now = self.clock()
-        self._table.put(
-            {
-                "output_location": _checks.require_str_key("output_location", output_location),
-                "job_id": _checks.require_str_key("job_id", job_id),
-                "segment_index": _checks.require_int("segment_index", segment_index),
-                "total_segments": _checks.require_int("total_segments", total_segments),
-                "output_s3_uri": _checks.require_str_key("output_s3_uri", output_s3_uri),
-                "created_at": now,
-                "ttl": _checks.storable_int("ttl_seconds", now + ttl_seconds),
-            }
-        )
+        record: Record = {
+            "output_location": _checks.require_str_key("output_location", output_location),
+            "job_id": _checks.require_str_key("job_id", job_id),
+            "segment_index": _checks.require_int("segment_index", segment_index),
+            "total_segments": _checks.require_int("total_segments", total_segments),
+            "output_s3_uri": _checks.require_str_key("output_s3_uri", output_s3_uri),
+            "created_at": now,
+            "ttl": _checks.storable_int("ttl_seconds", now + ttl_seconds),
+        }
+        self._table.put(record)
 
     def get(self, output_location: str) -> dict[str, str | int] | None:
         """The fields of the record with this key, or ``None``; every read sees every earlier write."""
