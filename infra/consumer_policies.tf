@@ -31,6 +31,24 @@ data "aws_iam_policy_document" "consumer_web_ui" {
   }
 
   statement {
+    sid       = "SegmentCompletionsItems"
+    actions   = ["dynamodb:Query"]
+    resources = [aws_dynamodb_table.segment_completions.arn]
+  }
+
+  statement {
+    sid       = "PushSubscriptionsItems"
+    actions   = ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:Scan"]
+    resources = [aws_dynamodb_table.push_subscriptions.arn]
+  }
+
+  statement {
+    sid       = "ReceiveJobEventsQueue"
+    actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
+    resources = [aws_sqs_queue.job_events.arn]
+  }
+
+  statement {
     sid       = "SendIngestQueue"
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.ingest.arn]
@@ -94,6 +112,38 @@ resource "aws_iam_policy" "consumer_web_ui" {
 output "consumer_web_ui_policy_arn" {
   description = "IAM policy for web_ui: attach it to that service's role."
   value       = aws_iam_policy.consumer_web_ui.arn
+}
+
+# job_events_pipe: see [consumers.job_events_pipe] in schema/stereo_spot.toml.
+data "aws_iam_policy_document" "consumer_job_events_pipe" {
+  statement {
+    sid       = "ReadJobsStream"
+    actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
+    resources = ["${aws_dynamodb_table.jobs.arn}/stream/*"]
+  }
+
+  statement {
+    sid       = "ReadSegmentCompletionsStream"
+    actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
+    resources = ["${aws_dynamodb_table.segment_completions.arn}/stream/*"]
+  }
+
+  statement {
+    sid       = "SendJobEventsQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.job_events.arn]
+  }
+}
+
+resource "aws_iam_policy" "consumer_job_events_pipe" {
+  name        = "${var.name_prefix}-job-events-pipe"
+  description = "EventBridge Pipes: the jobs and segment-completions streams into the job-events queue."
+  policy      = data.aws_iam_policy_document.consumer_job_events_pipe.json
+}
+
+output "consumer_job_events_pipe_policy_arn" {
+  description = "IAM policy for job_events_pipe: attach it to that service's role."
+  value       = aws_iam_policy.consumer_job_events_pipe.arn
 }
 
 # media_worker: see [consumers.media_worker] in schema/stereo_spot.toml.

@@ -52,6 +52,10 @@ resource "aws_dynamodb_table" "jobs" {
     projection_type = "ALL"
   }
 
+  # The job-events pipeline (pipes.tf) reads every change.
+  stream_enabled   = true
+  stream_view_type = "NEW_AND_OLD_IMAGES"
+
   point_in_time_recovery {
     enabled = true
   }
@@ -69,7 +73,7 @@ resource "aws_dynamodb_table" "segment_completions" {
   hash_key         = "job_id"
   range_key        = "segment_index"
   stream_enabled   = true
-  stream_view_type = "NEW_IMAGE"
+  stream_view_type = "NEW_AND_OLD_IMAGES"
 
   attribute {
     name = "job_id"
@@ -105,6 +109,28 @@ resource "aws_dynamodb_table" "reassembly_triggered" {
   ttl {
     attribute_name = "ttl"
     enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  # The AWS-managed KMS key (aws/dynamodb): consumers need no KMS permissions.
+  server_side_encryption {
+    enabled = true
+  }
+}
+
+# Web Push subscriptions (optional in the schema; here it is always created).
+resource "aws_dynamodb_table" "push_subscriptions" {
+  #checkov:skip=CKV_AWS_119:Encrypted with the AWS-managed key (aws/dynamodb); a customer-managed key would add KMS grants to every consumer policy.
+  name         = "${var.name_prefix}-push-subscriptions"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "endpoint"
+
+  attribute {
+    name = "endpoint"
+    type = "S"
   }
 
   point_in_time_recovery {

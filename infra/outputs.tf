@@ -21,6 +21,26 @@ output "inference_invocations_table_name" {
   value       = aws_dynamodb_table.inference_invocations.name
 }
 
+output "push_subscriptions_table_name" {
+  description = "DynamoDB PushSubscriptions table (env PUSH_SUBSCRIPTIONS_TABLE_NAME)."
+  value       = aws_dynamodb_table.push_subscriptions.name
+}
+
+output "jobs_table_stream_arn" {
+  description = "Stream of the Jobs table (env JOBS_TABLE_STREAM_ARN)."
+  value       = aws_dynamodb_table.jobs.stream_arn
+}
+
+output "segment_completions_table_stream_arn" {
+  description = "Stream of the SegmentCompletions table (env SEGMENT_COMPLETIONS_TABLE_STREAM_ARN)."
+  value       = aws_dynamodb_table.segment_completions.stream_arn
+}
+
+output "job_events_queue_url" {
+  description = "SQS job-events queue URL (env JOB_EVENTS_QUEUE_URL)."
+  value       = aws_sqs_queue.job_events.url
+}
+
 output "chunking_queue_url" {
   description = "SQS chunking queue URL (env CHUNKING_QUEUE_URL)."
   value       = aws_sqs_queue.chunking.url

@@ -175,3 +175,25 @@ resource "aws_sqs_queue" "job_status_events" {
     maxReceiveCount     = var.dlq_max_receive_count
   })
 }
+
+# Job events: the pipes in pipes.tf forward the jobs and segment-completions
+# streams here; the web UI turns the records into progress events.
+resource "aws_sqs_queue" "job_events_dlq" {
+  name                      = "${var.name_prefix}-job-events-dlq"
+  max_message_size          = 262144
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_sqs_queue" "job_events" {
+  name                       = "${var.name_prefix}-job-events"
+  max_message_size           = 262144
+  visibility_timeout_seconds = var.job_events_visibility_timeout_seconds
+  receive_wait_time_seconds  = 20
+  sqs_managed_sse_enabled    = true
+
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.job_events_dlq.arn
+    maxReceiveCount     = var.dlq_max_receive_count
+  })
+}

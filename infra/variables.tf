@@ -28,6 +28,12 @@ variable "ingest_visibility_timeout_seconds" {
   default     = 1200
 }
 
+variable "job_events_visibility_timeout_seconds" {
+  description = "The web UI turning one stream record into a progress event."
+  type        = number
+  default     = 60
+}
+
 variable "deletion_visibility_timeout_seconds" {
   description = "Deleting a job's objects and records."
   type        = number

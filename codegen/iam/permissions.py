@@ -79,6 +79,9 @@ WRITE_OPERATIONS = (
 )
 WRITE_BUCKET_OPERATIONS = ("ListMultipartUploads",)
 PRESIGNED_UPLOAD_OPERATIONS = ("PutObject",)
+# A pipe reading a stream whose ARN it is given. ListStreams is left out: it has no
+# resource-level permissions (it would need "*"), and a pipe never lists streams.
+STREAM_OPERATIONS = ("DescribeStream", "GetRecords", "GetShardIterator")
 
 TERRAFORM_TYPES: dict[ArnKind, str] = {
     "table": "aws_dynamodb_table",
@@ -213,10 +216,24 @@ def policy(consumer: m.ConsumerSpec) -> PolicySpec:
     statements: list[Statement] = []
     for access in consumer.tables:
         statements += _table_statements(access, f"{path}.tables.{access.table.name}")
+    statements += _stream_statements(consumer)
     statements += _queue_statements(consumer)
     statements += _read_statements(consumer)
     statements += _write_statements(consumer)
     return PolicySpec(consumer, _unique_sids(statements))
+
+
+def _stream_statements(consumer: m.ConsumerSpec) -> list[Statement]:
+    """Read the records of the tables' streams (any stream of the table: its label changes)."""
+    return [
+        Statement(
+            f"Read{_pascal(stream.table)}Stream",
+            actions("dynamodbstreams", STREAM_OPERATIONS),
+            (Resource("table", stream.table, stream.table_terraform_output, "/stream/*"),),
+            schema_path=f"{consumer.schema_path}.reads_streams",
+        )
+        for stream in consumer.reads_streams
+    ]
 
 
 def _queue_statements(consumer: m.ConsumerSpec) -> list[Statement]:

@@ -37,6 +37,7 @@ from .types import (
     SchemaSpec,
     TableAccess,
     TableSpec,
+    TableStream,
     policy_output_name,
 )
 
@@ -64,6 +65,7 @@ __all__ = [
     "SchemaSpec",
     "TableAccess",
     "TableSpec",
+    "TableStream",
     "check_imports",
     "display_name",
     "escape_text",

@@ -29,7 +29,7 @@ from . import types as m
 from .build_attributes import AttributeLookup, StorageOnly, build_attributes
 from .build_checks import check_error_classes, check_whole_schema
 from .build_lifecycle import LifecycleFields, build_lifecycle
-from .build_resources import build_bucket, build_queue, route_events
+from .build_resources import build_bucket, build_queue, feed_streams, route_events
 from .consumers import build_consumers
 from .kinds import KINDS, AccessPattern, TableContext
 from .model_catalog import ModelCatalog
@@ -54,6 +54,7 @@ class TableFields(TypedDict, total=False):
     not_found_error: str
     storage_only: list[str]
     optional: bool
+    stream_view_type: str
 
 
 def build(parsed: ParsedSchema, source: Path, display_name: str) -> m.SchemaSpec:
@@ -73,19 +74,25 @@ def build(parsed: ParsedSchema, source: Path, display_name: str) -> m.SchemaSpec
         build_bucket(n, b, models, problems) for n, b in parsed.buckets.entries.items()
     )
     check_error_classes(generator, tables, problems)
-    schema = m.SchemaSpec(
-        source=source,
-        display_name=display_name,
-        generator=generator,
-        tables=tables,
-        queues=tuple(route_events(q, buckets) for q in queues),
-        buckets=buckets,
-    )
     names = {
         "tables": parsed.tables.names,
         "queues": parsed.queues.names,
         "buckets": parsed.buckets.names,
     }
+    queues = tuple(
+        feed_streams(
+            route_events(q, buckets), parsed.queues.entries[q.name], tables, names, problems
+        )
+        for q in queues
+    )
+    schema = m.SchemaSpec(
+        source=source,
+        display_name=display_name,
+        generator=generator,
+        tables=tables,
+        queues=queues,
+        buckets=buckets,
+    )
     schema = replace(schema, consumers=build_consumers(parsed.consumers, schema, names, problems))
     check_whole_schema(schema, problems)
     if problems:
@@ -197,7 +204,23 @@ def _table_spec(
         not_found_error=data.get("not_found_error", "ItemNotFoundError"),
         schema_path=path,
         lifecycle=lifecycle,
+        stream=_stream(name, path, data),
         optional=data.get("optional", False),
+    )
+
+
+def _stream(name: str, path: str, data: TableFields) -> m.TableStream | None:
+    """The table's stream; its output is the table's, ``_name`` replaced by ``_stream_arn``."""
+    if "stream_view_type" not in data:
+        return None
+    output = data["terraform_output"].removesuffix("_name") + "_stream_arn"
+    return m.TableStream(
+        name,
+        data["stream_view_type"],
+        output,
+        output.upper(),
+        f"{path}.stream_view_type",
+        data["terraform_output"],
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from ..schema import Problem, spec
 from ..schema import sections as s
 from . import types as m
+from .consumers import resolve_streams
 from .layouts import build_layouts
 from .model_catalog import ModelCatalog
 
@@ -80,6 +82,29 @@ def route_events(queue: m.QueueSpec, buckets: tuple[m.BucketSpec, ...]) -> m.Que
         b for b in buckets if any(layout.notify_queue == queue.name for layout in b.layouts)
     )
     return replace(queue, event_buckets=routed or buckets)
+
+
+def feed_streams(
+    queue: m.QueueSpec,
+    fields: s.Fields,
+    tables: tuple[m.TableSpec, ...],
+    declared: Mapping[str, frozenset[str]],
+    problems: list[Problem],
+) -> m.QueueSpec:
+    """The streams whose records the queue is fed (``stream_sources``), each a table's with one."""
+    names = fields.values.get("stream_sources", [])
+    if not names:
+        return queue
+    path = f"{fields.path}.stream_sources"
+    if queue.payload_model is not None or queue.event_source is not None:
+        problems.append(
+            Problem(
+                path,
+                "a queue fed by streams carries stream records: no payload_model or event_source",
+            )
+        )
+    streams = resolve_streams(tables, declared, names, path, problems)
+    return replace(queue, stream_sources=streams)
 
 
 def build_bucket(

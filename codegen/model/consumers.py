@@ -61,6 +61,7 @@ class _Resolver:
         reads = self._layouts(data.get("reads", []), "reads")
         writes = self._layouts(data.get("writes", []), "writes")
         presigned_uploads = self._layouts(data.get("presigned_uploads", []), "presigned_uploads")
+        reads_streams = self._streams(data.get("reads_streams", []), "reads_streams")
         if len(self.problems) > before or "description" not in data:
             return None
         policy_output = m.policy_output_name(name)
@@ -74,7 +75,15 @@ class _Resolver:
                 )
             )
             return None
-        if not (tables or sends_to or receives_from or reads or writes or presigned_uploads):
+        if not (
+            tables
+            or sends_to
+            or receives_from
+            or reads
+            or writes
+            or presigned_uploads
+            or reads_streams
+        ):
             self.problems.append(
                 Problem(self.path, "a consumer must use at least one table, queue or layout")
             )
@@ -89,6 +98,7 @@ class _Resolver:
             writes=writes,
             presigned_uploads=presigned_uploads,
             schema_path=self.path,
+            reads_streams=reads_streams,
         )
 
     def _known(self, section: str, valid: Mapping[str, _T], name: str, path: str) -> _T | None:
@@ -144,6 +154,11 @@ class _Resolver:
                 found.append(queue)
         return tuple(found)
 
+    def _streams(self, names: list[str], key: str) -> tuple[m.TableStream, ...]:
+        return resolve_streams(
+            self.schema.tables, self.declared, names, f"{self.path}.{key}", self.problems
+        )
+
     def _layouts(self, references: list[str], key: str) -> tuple[m.LayoutAccess, ...]:
         buckets = {b.name: b for b in self.schema.buckets}
         found = []
@@ -174,3 +189,32 @@ class _Resolver:
 
 def _names(names: Iterable[str]) -> str:
     return ", ".join(sorted(names)) or "none"
+
+
+def resolve_streams(
+    tables: Iterable[m.TableSpec],
+    declared: Mapping[str, frozenset[str]],
+    names: list[str],
+    path: str,
+    problems: list[Problem],
+) -> tuple[m.TableStream, ...]:
+    """The streams of the tables ``names`` lists at ``path``; a table without one is a problem."""
+    by_name = {t.name: t for t in tables}
+    found = []
+    for i, name in enumerate(names):
+        table = by_name.get(name)
+        if table is None:
+            if name not in declared.get("tables", frozenset()):
+                problems.append(
+                    Problem(
+                        f"{path}[{i}]",
+                        f"no table {name!r} (tables: {_names(declared.get('tables', ()))})",
+                    )
+                )
+        elif table.stream is None:
+            problems.append(
+                Problem(f"{path}[{i}]", f"table {name!r} has no stream (set its stream_view_type)")
+            )
+        else:
+            found.append(table.stream)
+    return tuple(found)

@@ -226,10 +226,12 @@ MEMORY_BACKEND_NAMES = (
     "MemoryQueueSender",
     "MemoryState",
     "NotificationRoute",
+    "StreamRoute",
     "Adapters",
     "QUEUES",
     "BUCKETS",
     "ROUTES",
+    "STREAMS",
     "build_adapters",
 )
 SHARED_MODULES = ("keys", "adapters", "memory_backend")
@@ -398,6 +400,7 @@ def bundle_fields(schema: m.SchemaSpec) -> list[Name]:
         names.append(Name(queue.sender_field, "sender field of the queue", queue.schema_path))
         names.append(Name(queue.receiver_field, "receiver field of the queue", queue.schema_path))
     names += [Name(b.bundle_field, "bucket name field", b.schema_path) for b in schema.buckets]
+    names += [Name(s.bundle_field, "stream ARN field", s.schema_path) for s in schema.streams]
     return names
 
 
@@ -501,6 +504,9 @@ def _env_config_globals(schema: m.SchemaSpec, classes: list[Name]) -> list[Name]
     for resource in resources:
         env_globals.append(Name(resource.env_var, "env var", f"{resource.schema_path}.env_var"))
     env_globals += [Name(t.factory, "factory", f"{t.schema_path}.factory") for t in schema.tables]
+    for stream in schema.streams:
+        env_globals.append(Name(stream.env_var, "stream ARN env var", stream.schema_path))
+        env_globals.append(Name(stream.function, "stream ARN function", stream.schema_path))
     for queue in schema.queues:
         for role in ("sender", "receiver"):
             env_globals.append(

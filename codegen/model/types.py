@@ -213,6 +213,8 @@ class TableSpec:
     # Attributes the generated code stores for its own use, in declaration order: never
     # model fields; the shared models ignore them when they validate a raw item.
     storage_only: tuple[str, ...] = ()
+    # The table's DynamoDB stream, when the schema declares stream_view_type.
+    stream: TableStream | None = None
     # A deployment may leave it out: not in VARIABLES, its factory returns None when
     # the variable is unset, and the bundle's field may be None.
     optional: bool = False
@@ -295,6 +297,33 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class TableStream:
+    """A table's DynamoDB stream: its view type, and where its ARN comes from."""
+
+    table: str
+    view_type: str  # NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES or KEYS_ONLY
+    terraform_output: str  # jobs_table_name -> jobs_table_stream_arn
+    env_var: str
+    schema_path: str  # of stream_view_type
+    table_terraform_output: str  # the table's own output (its name)
+
+    @property
+    def bundle_field(self) -> str:
+        """The bundle's field holding the stream's ARN: ``jobs_stream_arn``."""
+        return f"{self.table}_stream_arn"
+
+    @property
+    def function(self) -> str:
+        """The env_config function reading the ARN: ``jobs_table_stream_arn``."""
+        return self.terraform_output
+
+    @property
+    def memory_arn(self) -> str:
+        """The ARN the in-memory backend's records carry (``eventSourceARN``)."""
+        return f"arn:aws:dynamodb:memory:000000000000:table/{self.table}/stream/memory"
+
+
+@dataclass(frozen=True)
 class QueueSpec:
     name: str
     description: str
@@ -317,6 +346,8 @@ class QueueSpec:
     # A deployment may leave it out: not in VARIABLES, _or_none factories, a bundle field
     # that may be None.
     optional: bool = False
+    # Tables whose stream records feed the queue (EventBridge Pipes on AWS).
+    stream_sources: tuple[TableStream, ...] = ()
 
     @property
     def carries_s3_events(self) -> bool:
@@ -518,6 +549,7 @@ class ConsumerSpec:
     writes: tuple[LayoutAccess, ...]
     presigned_uploads: tuple[LayoutAccess, ...]
     schema_path: str
+    reads_streams: tuple[TableStream, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -563,6 +595,20 @@ class SchemaSpec:
     def resources(self) -> tuple[TableSpec | QueueSpec | BucketSpec, ...]:
         """Every table, queue and bucket: what has a Terraform output and an env var."""
         return (*self.tables, *self.queues, *self.buckets)
+
+    @property
+    def streams(self) -> tuple[TableStream, ...]:
+        """Every table's stream, in schema order."""
+        return tuple(t.stream for t in self.tables if t.stream is not None)
+
+    @property
+    def uses_optional_env(self) -> bool:
+        """env_config reads a variable a deployment may leave unset."""
+        return (
+            bool(self.streams)
+            or any(t.optional for t in self.tables)
+            or any(q.optional for q in self.queues)
+        )
 
     @property
     def layouts(self) -> tuple[LayoutSpec, ...]:

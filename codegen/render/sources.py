@@ -249,7 +249,18 @@ def _memory_modules(schema: m.SchemaSpec) -> list[SharedModule]:
         )
         for table in schema.tables
     ]
-    return [*tables, SharedModule("memory_backend", "memory_backend.py.jinja", (), {})]
+    backend_exports = ["BUCKETS", "QUEUES", "ROUTES", "build_adapters"]
+    if schema.streams:
+        backend_exports.append("STREAMS")
+    return [
+        *tables,
+        SharedModule(
+            "memory_backend",
+            "memory_backend.py.jinja",
+            (),
+            {"backend_exports": sorted(backend_exports)},
+        ),
+    ]
 
 
 def _render_shared(schema: m.SchemaSpec, out_dir: Path, emit: Callable[..., None]) -> None:
@@ -304,9 +315,11 @@ def _variable_names(schema: m.SchemaSpec) -> list[str]:
 
 
 def _optional_variable_names(schema: m.SchemaSpec) -> list[str]:
-    return [t.env_var for t in schema.tables if t.optional] + [
-        q.env_var for q in schema.queues if q.optional
-    ]
+    return (
+        [t.env_var for t in schema.tables if t.optional]
+        + [q.env_var for q in schema.queues if q.optional]
+        + [s.env_var for s in schema.streams]
+    )
 
 
 def _env_exports(schema: m.SchemaSpec) -> list[str]:
@@ -322,6 +335,7 @@ def _env_exports(schema: m.SchemaSpec) -> list[str]:
     names += _variable_names(schema)
     names += _optional_variable_names(schema)
     names += [t.factory for t in schema.tables]
+    names += [s.function for s in schema.streams]
     for queue in schema.queues:
         names += [f"{queue.name}_queue_sender_from_env", f"{queue.name}_queue_receiver_from_env"]
         if queue.optional:

@@ -70,6 +70,8 @@ GENERATOR_FIELDS: dict[str, Field] = {
     ),
 }
 
+STREAM_VIEW_TYPES = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
+
 TABLE_FIELDS: dict[str, Field] = {
     "description": Field(
         "string", "One line for the generated class docstring.", True, pattern=ONE_LINE
@@ -105,6 +107,13 @@ TABLE_FIELDS: dict[str, Field] = {
         "A deployment may leave the table out: its variable is not in VARIABLES, its factory "
         "returns None when the variable is unset (as the original's inference-invocations "
         "factory does) and the bundle's field may be None.",
+    ),
+    "stream_view_type": Field(
+        "string",
+        "The table has a DynamoDB stream with this view (Terraform stream_enabled and "
+        "stream_view_type; its ARN is the output <table output without _name>_stream_arn, "
+        "variable in upper case). Queues name it in stream_sources, consumers in reads_streams.",
+        enum=STREAM_VIEW_TYPES,
     ),
     "storage_only": Field(
         "string_list",
@@ -181,6 +190,11 @@ QUEUE_FIELDS: dict[str, Field] = {
     ),
     "event_source": Field("string", "The queue is fed by S3 event notifications.", enum=("s3",)),
     "payload_model": Field("string", "Model every message body is (JSON).", pattern=CLASS_NAME),
+    "stream_sources": Field(
+        "string_list",
+        "Tables (with stream_view_type) whose stream records the queue is fed, one record per "
+        "message body as EventBridge Pipes sends them; the in-memory backend delivers them itself.",
+    ),
     "optional": Field(
         "boolean",
         "A deployment may leave the queue out: its variable is not in VARIABLES, the factories "
@@ -275,6 +289,11 @@ CONSUMER_FIELDS: dict[str, Field] = {
     "writes": Field(
         "string_list",
         "Key layouts (<bucket>.<layout>) it uploads itself (managed transfers, multipart included).",
+    ),
+    "reads_streams": Field(
+        "string_list",
+        "Tables whose DynamoDB stream it reads (a pipe's role): DescribeStream, GetRecords, "
+        "GetShardIterator on the stream, ListStreams.",
     ),
     "presigned_uploads": Field(
         "string_list",

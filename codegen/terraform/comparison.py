@@ -44,7 +44,9 @@ class Comparison:
         self.terraform = terraform
         self.lines = lines
         self.findings: list[Finding] = []
-        self.known_outputs = {r.terraform_output for r in schema_resources(schema)}
+        self.known_outputs = {r.terraform_output for r in schema_resources(schema)} | {
+            t.stream.terraform_output for t in schema.tables if t.stream is not None
+        }
 
     def add(self, kind: FindingKind, message: str, terraform: Location, schema: Location) -> None:
         self.findings.append(Finding(kind, message, terraform, schema))

@@ -109,6 +109,8 @@ def compare(
         tf_table = _table_for(terraform, table)
         if tf_table is not None:
             _compare_table(run, table, tf_table)
+            if table.stream is not None:
+                _check_stream_output(run, table.stream, tf_table.resource)
     for queue in schema.queues:
         tf_queue = _queue_for(terraform, queue)
         if tf_queue is not None:
@@ -397,6 +399,7 @@ def _compare_table(run: Comparison, table: m.TableSpec, tf: TfTable) -> None:
 
     _compare_indexes(run, table, tf)
     _compare_ttl(run, table, tf)
+    _compare_stream(run, table, tf)
 
 
 def _compare_indexes(run: Comparison, table: m.TableSpec, tf: TfTable) -> None:
@@ -528,6 +531,73 @@ def _compare_ttl(run: Comparison, table: m.TableSpec, tf: TfTable) -> None:
         ),
         run.at_schema(f"{table.schema_path}.ttl_attribute", wanted, absent=wanted is None),
     )
+
+
+def _compare_stream(run: Comparison, table: m.TableSpec, tf: TfTable) -> None:
+    """stream_enabled and stream_view_type against the schema's stream_view_type."""
+    resource, enabled, view = tf.resource, tf.stream_enabled, tf.stream_view_type
+    if _unknown(enabled, view):
+        return  # reported as unverifiable
+    wanted = table.stream.view_type if table.stream else None
+    is_on = enabled is not None and enabled.value == "true"
+    found = (view.value if view else None) if is_on else None
+    if found == wanted:
+        return
+    if not is_on:
+        problem = "has no stream (stream_enabled is not true)"
+    else:
+        problem = f"has a stream of view {quoted(found)}"
+    written = view or enabled
+    line = written.line if written is not None else resource.line
+    run.add(
+        "stream-mismatch",
+        f"{resource.address} {problem}; the schema's stream_view_type is {quoted(wanted)}",
+        run.at_terraform(
+            resource,
+            f"stream_enabled = {quoted(enabled.value if enabled else None)}, "
+            f"stream_view_type = {quoted(view.value if view else None)}",
+            line,
+        ),
+        run.at_schema(
+            table.stream.schema_path if table.stream else f"{table.schema_path}.stream_view_type",
+            wanted,
+            absent=wanted is None,
+        ),
+    )
+
+
+def _check_stream_output(run: Comparison, stream: m.TableStream, table: TfResource) -> None:
+    """The stream's ARN output exists and is the table's ``stream_arn``."""
+    schema_at = run.at_schema(stream.schema_path, stream.view_type)
+    output = run.terraform.output(stream.terraform_output)
+    if output is None:
+        run.add(
+            "stream-output",
+            f'no output "{stream.terraform_output}" in {run.terraform.source} '
+            f"(the stream ARN, {stream.env_var}: {table.address}.stream_arn)",
+            Location(run.terraform.outputs_file, None, f'(no output "{stream.terraform_output}")'),
+            schema_at,
+        )
+        return
+    if run.terraform.names_only:
+        return
+    reference = output.reference
+    if (
+        reference is None
+        or (reference.resource_type, reference.resource_name) != (table.resource_type, table.name)
+        or reference.attribute != "stream_arn"
+    ):
+        run.add(
+            "stream-output",
+            f'output "{output.name}" is {reference or output.expression}; '
+            f"the stream ARN must be {table.address}.stream_arn",
+            Location(
+                output.file,
+                output.value_line or output.line,
+                f'output "{output.name}" value = {output.expression}',
+            ),
+            schema_at,
+        )
 
 
 # --------------------------------------------------------------------------- command line

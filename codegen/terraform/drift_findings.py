@@ -20,6 +20,8 @@ FindingKind = Literal[
     "index-extra",  # a global_secondary_index is not in the schema
     "index-mismatch",  # an index's keys or projection differ
     "ttl-mismatch",  # TTL attribute (or whether TTL is on) differs
+    "stream-mismatch",  # a table's stream (stream_enabled, stream_view_type) differs
+    "stream-output",  # a stream's ARN output is missing or not the table's stream_arn
     "policy-missing",  # a schema consumer has no IAM policy document
     "policy-extra",  # a consumer_* policy document names no schema consumer
     "grant-missing",  # the schema grants a consumer an action on a resource; Terraform does not

@@ -159,6 +159,8 @@ class TfTable:
     attributes: tuple[TfAttribute, ...]
     indexes: tuple[TfIndex, ...]
     ttl: TfTtl | None
+    stream_enabled: TfValue | None = None
+    stream_view_type: TfValue | None = None
 
     def attribute(self, name: str) -> TfAttribute | None:
         return next((a for a in self.attributes if a.name == name), None)
@@ -630,6 +632,8 @@ def _table(reader: Reader, resource: TfResource, top: Block) -> TfTable:
         attributes=attributes,
         indexes=tuple(indexes),
         ttl=ttl,
+        stream_enabled=reader.value(resource, top, "stream_enabled"),
+        stream_view_type=reader.value(resource, top, "stream_view_type"),
     )
 
 

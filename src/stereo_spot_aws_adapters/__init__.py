@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from stereo_spot_aws_adapters._version import __version__ as __version__
     from stereo_spot_aws_adapters.generated import (
         DynamoDBJobStore,
+        DynamoPushSubscriptionStore,
         DynamoSegmentCompletionStore,
         InferenceInvocationsStore,
         ReassemblyTriggeredLock,
@@ -34,6 +35,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 __all__ = [
     "BatchRetry",
     "DynamoDBJobStore",
+    "DynamoPushSubscriptionStore",
     "DynamoSegmentCompletionStore",
     "InferenceInvocationsStore",
     "MAX_MESSAGE_BYTES",
@@ -49,6 +51,7 @@ __all__ = [
 
 _ORIGINS = {
     "DynamoDBJobStore": "stereo_spot_aws_adapters.generated",
+    "DynamoPushSubscriptionStore": "stereo_spot_aws_adapters.generated",
     "DynamoSegmentCompletionStore": "stereo_spot_aws_adapters.generated",
     "InferenceInvocationsStore": "stereo_spot_aws_adapters.generated",
     "ReassemblyTriggeredLock": "stereo_spot_aws_adapters.generated",

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         ConditionCheckTypeDef,
         QueryInputTypeDef,
         QueryOutputTypeDef,
+        ScanInputTypeDef,
         UpdateItemInputTypeDef,
         UpdateTypeDef,
     )
@@ -263,6 +264,19 @@ def query_pages(
     """Yield every page of a query's items."""
     for response in _query_responses(client, request, aws):
         yield response["Items"]
+
+
+def scan_pages(client: DynamoDBClient, table_name: str, aws: AwsCall) -> Iterator[list[Item]]:
+    """Yield every page of a strongly consistent scan of the whole table."""
+    request: ScanInputTypeDef = {"TableName": table_name, "ConsistentRead": True}
+    while True:
+        with aws:
+            response = client.scan(**request)
+        yield response.get("Items", [])
+        last_key = response.get("LastEvaluatedKey")
+        if not last_key:
+            return
+        request["ExclusiveStartKey"] = last_key
 
 
 def query_count(client: DynamoDBClient, request: QueryInputTypeDef, aws: AwsCall) -> int:
@@ -510,6 +524,7 @@ __all__ = [
     "require_int",
     "require_model",
     "require_str_key",
+    "scan_pages",
     "storable_item",
     "table_resource",
     "to_number",

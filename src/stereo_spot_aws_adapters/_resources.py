@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.literals import StreamViewTypeType
     from mypy_boto3_dynamodb.type_defs import (
         CreateTableInputTypeDef,
         GlobalSecondaryIndexTypeDef,
@@ -55,6 +56,9 @@ class TableResource:
     range_key: KeyAttribute | None = None
     indexes: tuple[IndexResource, ...] = ()
     ttl_attribute: str | None = None
+    # The table's DynamoDB stream: its view type and the variable its ARN goes to.
+    stream_view_type: StreamViewTypeType | None = None
+    stream_env_var: str | None = None
 
     def create_table_request(self, table_name: str) -> CreateTableInputTypeDef:
         """The CreateTable call for this table (on-demand capacity)."""
@@ -72,6 +76,11 @@ class TableResource:
         }
         if self.indexes:
             request["GlobalSecondaryIndexes"] = [index.definition() for index in self.indexes]
+        if self.stream_view_type is not None:
+            request["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": self.stream_view_type,
+            }
         return request
 
     def _all_keys(self) -> list[KeyAttribute]:

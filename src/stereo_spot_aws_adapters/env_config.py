@@ -27,6 +27,7 @@ from stereo_spot_aws_adapters._env import (
 if TYPE_CHECKING:
     from stereo_spot_aws_adapters.generated.inference_invocations import InferenceInvocationsStore
     from stereo_spot_aws_adapters.generated.jobs import DynamoDBJobStore
+    from stereo_spot_aws_adapters.generated.push_subscriptions import DynamoPushSubscriptionStore
     from stereo_spot_aws_adapters.generated.reassembly_triggered import ReassemblyTriggeredLock
     from stereo_spot_aws_adapters.generated.segment_completions import DynamoSegmentCompletionStore
     from stereo_spot_aws_adapters.s3 import S3ObjectStorage
@@ -40,13 +41,17 @@ __all__ = [
     "INGEST_QUEUE_URL",
     "INPUT_BUCKET_NAME",
     "JOBS_TABLE_NAME",
+    "JOBS_TABLE_STREAM_ARN",
+    "JOB_EVENTS_QUEUE_URL",
     "JOB_STATUS_EVENTS_QUEUE_URL",
     "OPTIONAL_VARIABLES",
     "OUTPUT_BUCKET_NAME",
     "OUTPUT_EVENTS_QUEUE_URL",
+    "PUSH_SUBSCRIPTIONS_TABLE_NAME",
     "REASSEMBLY_QUEUE_URL",
     "REASSEMBLY_TRIGGERED_TABLE_NAME",
     "SEGMENT_COMPLETIONS_TABLE_NAME",
+    "SEGMENT_COMPLETIONS_TABLE_STREAM_ARN",
     "SEGMENT_OUTPUT_QUEUE_URL",
     "VARIABLES",
     "VIDEO_WORKER_QUEUE_URL",
@@ -64,11 +69,16 @@ __all__ = [
     "ingest_queue_sender_from_env",
     "ingest_queue_sender_from_env_or_none",
     "input_bucket_name",
+    "job_events_queue_receiver_from_env",
+    "job_events_queue_receiver_from_env_or_none",
+    "job_events_queue_sender_from_env",
+    "job_events_queue_sender_from_env_or_none",
     "job_status_events_queue_receiver_from_env",
     "job_status_events_queue_receiver_from_env_or_none",
     "job_status_events_queue_sender_from_env",
     "job_status_events_queue_sender_from_env_or_none",
     "job_store_from_env",
+    "jobs_table_stream_arn",
     "load_terraform_outputs",
     "object_storage_from_env",
     "output_bucket_name",
@@ -76,10 +86,12 @@ __all__ = [
     "output_events_queue_receiver_from_env_or_none",
     "output_events_queue_sender_from_env",
     "output_events_queue_sender_from_env_or_none",
+    "push_subscriptions_store_from_env",
     "reassembly_queue_receiver_from_env",
     "reassembly_queue_sender_from_env",
     "reassembly_triggered_lock_from_env",
     "segment_completion_store_from_env",
+    "segment_completions_table_stream_arn",
     "segment_output_queue_receiver_from_env",
     "segment_output_queue_receiver_from_env_or_none",
     "segment_output_queue_sender_from_env",
@@ -105,6 +117,19 @@ INFERENCE_INVOCATIONS_TABLE_NAME = EnvVariable(
     "INFERENCE_INVOCATIONS_TABLE_NAME",
     "inference_invocations_table_name",
     "name of the DynamoDB inference_invocations table",
+)
+PUSH_SUBSCRIPTIONS_TABLE_NAME = EnvVariable(
+    "PUSH_SUBSCRIPTIONS_TABLE_NAME",
+    "push_subscriptions_table_name",
+    "name of the DynamoDB push_subscriptions table",
+)
+JOBS_TABLE_STREAM_ARN = EnvVariable(
+    "JOBS_TABLE_STREAM_ARN", "jobs_table_stream_arn", "ARN of the DynamoDB jobs table's stream"
+)
+SEGMENT_COMPLETIONS_TABLE_STREAM_ARN = EnvVariable(
+    "SEGMENT_COMPLETIONS_TABLE_STREAM_ARN",
+    "segment_completions_table_stream_arn",
+    "ARN of the DynamoDB segment_completions table's stream",
 )
 CHUNKING_QUEUE_URL = EnvVariable(
     "CHUNKING_QUEUE_URL", "chunking_queue_url", "URL of the SQS chunking queue"
@@ -132,6 +157,9 @@ JOB_STATUS_EVENTS_QUEUE_URL = EnvVariable(
     "job_status_events_queue_url",
     "URL of the SQS job_status_events queue",
 )
+JOB_EVENTS_QUEUE_URL = EnvVariable(
+    "JOB_EVENTS_QUEUE_URL", "job_events_queue_url", "URL of the SQS job_events queue"
+)
 INPUT_BUCKET_NAME = EnvVariable(
     "INPUT_BUCKET_NAME", "input_bucket_name", "name of the S3 input bucket"
 )
@@ -153,11 +181,15 @@ VARIABLES: tuple[EnvVariable, ...] = (
 
 OPTIONAL_VARIABLES: tuple[EnvVariable, ...] = (
     INFERENCE_INVOCATIONS_TABLE_NAME,
+    PUSH_SUBSCRIPTIONS_TABLE_NAME,
     INGEST_QUEUE_URL,
     DELETION_QUEUE_URL,
     OUTPUT_EVENTS_QUEUE_URL,
     SEGMENT_OUTPUT_QUEUE_URL,
     JOB_STATUS_EVENTS_QUEUE_URL,
+    JOB_EVENTS_QUEUE_URL,
+    JOBS_TABLE_STREAM_ARN,
+    SEGMENT_COMPLETIONS_TABLE_STREAM_ARN,
 )
 """The variables of the optional resources, in schema order: a deployment may leave
 them unset, so ``check_environment()`` does not ask for them."""
@@ -178,11 +210,21 @@ def job_store_from_env() -> DynamoDBJobStore:
     return DynamoDBJobStore(require_env(JOBS_TABLE_NAME))
 
 
+def jobs_table_stream_arn() -> str | None:
+    """The jobs table's stream ARN from ``$JOBS_TABLE_STREAM_ARN``, or ``None`` when unset."""
+    return optional_env(JOBS_TABLE_STREAM_ARN)
+
+
 def segment_completion_store_from_env() -> DynamoSegmentCompletionStore:
     """``DynamoSegmentCompletionStore`` on the table named by ``$SEGMENT_COMPLETIONS_TABLE_NAME``."""
     from stereo_spot_aws_adapters.generated.segment_completions import DynamoSegmentCompletionStore
 
     return DynamoSegmentCompletionStore(require_env(SEGMENT_COMPLETIONS_TABLE_NAME))
+
+
+def segment_completions_table_stream_arn() -> str | None:
+    """The segment_completions table's stream ARN from ``$SEGMENT_COMPLETIONS_TABLE_STREAM_ARN``, or ``None`` when unset."""
+    return optional_env(SEGMENT_COMPLETIONS_TABLE_STREAM_ARN)
 
 
 def reassembly_triggered_lock_from_env() -> ReassemblyTriggeredLock:
@@ -200,6 +242,16 @@ def inference_invocations_store_from_env() -> InferenceInvocationsStore | None:
     from stereo_spot_aws_adapters.generated.inference_invocations import InferenceInvocationsStore
 
     return InferenceInvocationsStore(table_name)
+
+
+def push_subscriptions_store_from_env() -> DynamoPushSubscriptionStore | None:
+    """``DynamoPushSubscriptionStore`` on the table named by ``$PUSH_SUBSCRIPTIONS_TABLE_NAME``, or ``None`` when it is unset (an optional table)."""
+    table_name = optional_env(PUSH_SUBSCRIPTIONS_TABLE_NAME)
+    if not table_name:
+        return None
+    from stereo_spot_aws_adapters.generated.push_subscriptions import DynamoPushSubscriptionStore
+
+    return DynamoPushSubscriptionStore(table_name)
 
 
 def chunking_queue_sender_from_env() -> SQSQueueSender:
@@ -527,6 +579,52 @@ def job_status_events_queue_receiver_from_env_or_none(
     return job_status_events_queue_receiver_from_env(wait_time_seconds=wait_time_seconds)
 
 
+def job_events_queue_sender_from_env() -> SQSQueueSender:
+    """``SQSQueueSender`` for the job_events queue at ``$JOB_EVENTS_QUEUE_URL``."""
+    from stereo_spot_aws_adapters.sqs import SQSQueueSender
+
+    return SQSQueueSender(
+        require_env(JOB_EVENTS_QUEUE_URL),
+        max_message_bytes=262144,
+        env_variable=JOB_EVENTS_QUEUE_URL,
+    )
+
+
+def job_events_queue_receiver_from_env(*, wait_time_seconds: int | None = None) -> SQSQueueReceiver:
+    """``SQSQueueReceiver`` for the job_events queue at ``$JOB_EVENTS_QUEUE_URL``.
+
+    It long-polls ``wait_time_seconds``, by default ``$SQS_LONG_POLL_WAIT_SECONDS``
+    or the schema's 20 s. Its ``processing`` heartbeat uses the schema's
+    visibility timeout (60 s).
+    """
+    from stereo_spot_aws_adapters.sqs import SQSQueueReceiver
+
+    return SQSQueueReceiver(
+        require_env(JOB_EVENTS_QUEUE_URL),
+        wait_time_seconds=(
+            long_poll_wait_seconds(20) if wait_time_seconds is None else wait_time_seconds
+        ),
+        env_variable=JOB_EVENTS_QUEUE_URL,
+        visibility_timeout_seconds=60,
+    )
+
+
+def job_events_queue_sender_from_env_or_none() -> SQSQueueSender | None:
+    """The job_events queue's sender, or ``None`` when ``$JOB_EVENTS_QUEUE_URL`` is unset (an optional queue)."""
+    if not optional_env(JOB_EVENTS_QUEUE_URL):
+        return None
+    return job_events_queue_sender_from_env()
+
+
+def job_events_queue_receiver_from_env_or_none(
+    *, wait_time_seconds: int | None = None
+) -> SQSQueueReceiver | None:
+    """The job_events queue's receiver, or ``None`` when ``$JOB_EVENTS_QUEUE_URL`` is unset (an optional queue)."""
+    if not optional_env(JOB_EVENTS_QUEUE_URL):
+        return None
+    return job_events_queue_receiver_from_env(wait_time_seconds=wait_time_seconds)
+
+
 def object_storage_from_env() -> S3ObjectStorage:
     """``S3ObjectStorage`` for this region and endpoint (bucket names come separately)."""
     from stereo_spot_aws_adapters.s3 import S3ObjectStorage
@@ -565,6 +663,7 @@ def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
         segment_completions=segment_completion_store_from_env(),
         reassembly_triggered=reassembly_triggered_lock_from_env(),
         inference_invocations=inference_invocations_store_from_env(),
+        push_subscriptions=push_subscriptions_store_from_env(),
         objects=object_storage_from_env(),
         chunking_sender=chunking_queue_sender_from_env(),
         chunking_receiver=chunking_queue_receiver_from_env(wait_time_seconds=wait_time_seconds),
@@ -592,6 +691,12 @@ def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
         job_status_events_receiver=job_status_events_queue_receiver_from_env_or_none(
             wait_time_seconds=wait_time_seconds
         ),
+        job_events_sender=job_events_queue_sender_from_env_or_none(),
+        job_events_receiver=job_events_queue_receiver_from_env_or_none(
+            wait_time_seconds=wait_time_seconds
+        ),
         input_bucket=input_bucket_name(),
         output_bucket=output_bucket_name(),
+        jobs_stream_arn=jobs_table_stream_arn(),
+        segment_completions_stream_arn=segment_completions_table_stream_arn(),
     )

@@ -27,6 +27,11 @@ OPERATION_ACTIONS: Mapping[tuple[str, str], str] = MappingProxyType(
         ("dynamodb", "BatchWriteItem"): "dynamodb:BatchWriteItem",
         ("dynamodb", "BatchGetItem"): "dynamodb:BatchGetItem",
         ("dynamodb", "DescribeTable"): "dynamodb:DescribeTable",
+        # DynamoDB Streams (a pipe reading a table's stream): actions of the dynamodb prefix.
+        ("dynamodbstreams", "DescribeStream"): "dynamodb:DescribeStream",
+        ("dynamodbstreams", "GetRecords"): "dynamodb:GetRecords",
+        ("dynamodbstreams", "GetShardIterator"): "dynamodb:GetShardIterator",
+        ("dynamodbstreams", "ListStreams"): "dynamodb:ListStreams",
         # A TransactWriteItems is authorized item by item: a fenced write's lease check
         # (its ConditionCheck) needs this action on the lock table, its Update UpdateItem.
         ("dynamodb", "ConditionCheckItem"): "dynamodb:ConditionCheckItem",

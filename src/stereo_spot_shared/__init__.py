@@ -82,11 +82,15 @@ if TYPE_CHECKING:
         IngestPayload,
         IngestPayloadUnion,
         Job,
+        JobEvent,
         JobListItem,
         JobStatus,
+        JobTableChange,
         PresignedPlaybackResponse,
+        PushSubscription,
         ReassemblyPayload,
         SegmentCompletion,
+        SegmentCompletionInsert,
         SegmentKeyPayload,
         StereoMode,
         VideoWorkerPayload,
@@ -94,6 +98,7 @@ if TYPE_CHECKING:
         parse_ingest_payload,
     )
     from .s3_events import S3ObjectRef, parse_payload, parse_s3_event
+    from .stream_records import decode_image, normalize_stream_record
 
 # A library leaves logging to the application: until it configures logging,
 # records stop here instead of reaching Python's last-resort stderr handler.
@@ -126,10 +131,12 @@ __all__ = [
     "InvalidTransitionError",
     "ItemNotFoundError",
     "Job",
+    "JobEvent",
     "JobListItem",
     "JobNotFoundError",
     "JobStatus",
     "JobStore",
+    "JobTableChange",
     "LeaseLostError",
     "KeyLayout",
     "MalformedEventError",
@@ -143,6 +150,7 @@ __all__ = [
     "ObjectStorage",
     "PageToken",
     "PresignedPlaybackResponse",
+    "PushSubscription",
     "ProgressCallback",
     "QueueMessage",
     "QueueReceiver",
@@ -153,6 +161,7 @@ __all__ = [
     "RetryableServiceError",
     "S3ObjectRef",
     "SegmentCompletion",
+    "SegmentCompletionInsert",
     "SegmentCompletionStore",
     "SegmentKeyPayload",
     "SegmentOutputKey",
@@ -170,6 +179,7 @@ __all__ = [
     "build_input_key",
     "build_segment_key",
     "build_segment_output_key",
+    "decode_image",
     "parse_final_key",
     "parse_ingest_payload",
     "parse_input_key",
@@ -177,6 +187,7 @@ __all__ = [
     "parse_payload",
     "parse_s3_event",
     "parse_segment_key",
+    "normalize_stream_record",
     "parse_segment_output_key",
 ]
 
@@ -245,6 +256,10 @@ _ORIGINS = {
     "IngestPayload": ".models",
     "IngestPayloadUnion": ".models",
     "Job": ".models",
+    "JobEvent": ".models",
+    "JobTableChange": ".models",
+    "PushSubscription": ".models",
+    "SegmentCompletionInsert": ".models",
     "JobListItem": ".models",
     "JobStatus": ".models",
     "KEY_SEGMENT_PATTERN": ".models",
@@ -259,6 +274,8 @@ _ORIGINS = {
     "S3ObjectRef": ".s3_events",
     "parse_payload": ".s3_events",
     "parse_s3_event": ".s3_events",
+    "decode_image": ".stream_records",
+    "normalize_stream_record": ".stream_records",
     "__version__": "._version",
 }
 

@@ -6,6 +6,8 @@ Times are Unix seconds (``int``); nothing here knows about AWS.
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any, Literal
@@ -199,6 +201,58 @@ SegmentKeyPayload = VideoWorkerPayload
 """The name the original shared types gave the video-worker payload (a segment key, parsed)."""
 
 
+class JobTableChange(_Model):
+    """A job's row changed: its new image, decoded from a stream record (``normalize_stream_record``)."""
+
+    job_id: str = Field(min_length=1, strict=True)
+    new_image: dict[str, Any]
+
+
+class SegmentCompletionInsert(_Model):
+    """A segment completion was recorded (an INSERT on the segment-completions stream)."""
+
+    job_id: str = Field(min_length=1, strict=True)
+    segment_index: int = Field(ge=0, strict=True)
+
+
+class JobEvent(_Model):
+    """A job's progress as the web UI shows it: the body of a job-events sink's message."""
+
+    job_id: str = Field(min_length=1, strict=True)
+    status: str = Field(strict=True)
+    progress_percent: int = Field(ge=0, le=100, strict=True)
+    stage_label: str = Field(strict=True)
+    title: str | None = Field(default=None, strict=True)
+    completed_at: int | None = Field(default=None, ge=0, strict=True)
+
+
+class PushSubscription(_Model):
+    """A browser's Web Push subscription, stored under its endpoint (the original's layout).
+
+    ``subscription`` is the subscription object as JSON text; ``from_subscription``
+    and ``subscription_info`` convert to and from the dict a browser posts.
+    """
+
+    endpoint: str = Field(min_length=1, strict=True)
+    subscription: str = Field(strict=True)
+
+    @classmethod
+    def from_subscription(cls, subscription: Mapping[str, Any]) -> PushSubscription:
+        """The stored form of a browser's subscription object (``endpoint`` is its key)."""
+        return cls(
+            endpoint=str(subscription.get("endpoint") or ""),
+            subscription=json.dumps(dict(subscription)),
+        )
+
+    def subscription_info(self) -> dict[str, Any] | None:
+        """The subscription object, or ``None`` when the stored JSON is not an object."""
+        try:
+            info = json.loads(self.subscription)
+        except ValueError:
+            return None
+        return info if isinstance(info, dict) else None
+
+
 class CreateJobRequest(_Model):
     """What the web UI posts to create a job."""
 
@@ -227,11 +281,15 @@ __all__ = [
     "IngestPayload",
     "IngestPayloadUnion",
     "Job",
+    "JobEvent",
     "JobListItem",
     "JobStatus",
+    "JobTableChange",
     "PresignedPlaybackResponse",
+    "PushSubscription",
     "ReassemblyPayload",
     "SegmentCompletion",
+    "SegmentCompletionInsert",
     "SegmentKeyPayload",
     "StereoMode",
     "VideoWorkerPayload",

@@ -32,6 +32,7 @@ STORAGE_ONLY_ATTRIBUTES: Mapping[str, tuple[str, ...]] = {
         "created_at",
         "ttl",
     ),
+    "push_subscriptions": (),
 }
 """For each table: the attributes only the generated code reads, in declaration order."""
 

@@ -548,3 +548,67 @@ def test_a_dead_letter_queue_that_terraform_does_not_declare(
     assert code == 1
     assert "aws_sqs_queue.chunking sends dead letters to aws_sqs_queue.chunking_dlq, which" in out
     assert len(findings(out)) == 1
+
+
+# --------------------------------------------------------------------------- table streams
+
+
+def test_a_stream_of_another_view_or_none_is_drift(
+    infra: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dynamodb = infra / "dynamodb.tf"
+    # The jobs stream switched off, the segment-completions stream keeping new images only.
+    jobs_stream = '  stream_enabled   = true\n  stream_view_type = "NEW_AND_OLD_IMAGES"\n\n  point'
+    edit(dynamodb, jobs_stream, jobs_stream.replace("true", "false"))
+    segments_stream = 'range_key        = "segment_index"\n  stream_enabled   = true\n'
+    edit(
+        dynamodb,
+        segments_stream + '  stream_view_type = "NEW_AND_OLD_IMAGES"',
+        segments_stream + '  stream_view_type = "NEW_IMAGE"',
+    )
+    code, out, _ = drift(capsys, "--terraform", str(infra))
+    assert code == 1
+    found = [f for f in findings(out) if f.startswith("[stream-mismatch]")]
+    assert [f.splitlines()[0] for f in found] == [
+        "[stream-mismatch] aws_dynamodb_table.jobs has no stream (stream_enabled is not true); "
+        'the schema\'s stream_view_type is "NEW_AND_OLD_IMAGES"',
+        '[stream-mismatch] aws_dynamodb_table.segment_completions has a stream of view "NEW_IMAGE"; '
+        'the schema\'s stream_view_type is "NEW_AND_OLD_IMAGES"',
+    ]
+    assert (
+        f"schema:    {SCHEMA_NAME}:{schema_line('[tables.jobs]', 'stream_view_type')} " in found[0]
+    )
+    assert len(findings(out)) == 2
+
+
+def test_a_stream_arn_output_must_be_the_tables_stream_arn(
+    infra: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = infra / "outputs.tf"
+    edit(outputs, "aws_dynamodb_table.jobs.stream_arn", "aws_dynamodb_table.jobs.arn")
+    cut_block(outputs, 'output "segment_completions_table_stream_arn"')
+    code, out, _ = drift(capsys, "--terraform", str(infra))
+    assert code == 1
+    assert [f.splitlines()[0] for f in findings(out)] == [
+        '[stream-output] no output "segment_completions_table_stream_arn" in '
+        f"{infra}/ (the stream ARN, SEGMENT_COMPLETIONS_TABLE_STREAM_ARN: "
+        "aws_dynamodb_table.segment_completions.stream_arn)",
+        '[stream-output] output "jobs_table_stream_arn" is aws_dynamodb_table.jobs.arn; '
+        "the stream ARN must be aws_dynamodb_table.jobs.stream_arn",
+    ]
+
+
+def test_a_stream_setting_drift_cannot_evaluate_fails_closed(
+    infra: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (infra / "streams_variable.tf").write_text('variable "jobs_stream" {\n  type = bool\n}\n')
+    edit(
+        infra / "dynamodb.tf",
+        '  stream_enabled   = true\n  stream_view_type = "NEW_AND_OLD_IMAGES"\n\n  point',
+        '  stream_enabled   = var.jobs_stream\n  stream_view_type = "NEW_AND_OLD_IMAGES"\n\n  point',
+    )
+    code, out, _ = drift(capsys, "--terraform", str(infra))
+    assert code == 1
+    [finding] = findings(out)
+    assert finding.startswith("[unverifiable")
+    assert "stream_enabled" in finding

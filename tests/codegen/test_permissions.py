@@ -57,10 +57,13 @@ def test_an_index_query_is_granted_on_that_index_only() -> None:
         if s["Action"] == ["dynamodb:Query"]
     }
     table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/prod-jobs"
+    segments = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/prod-segment_completions"
     assert queries == {
         "JobsIndexStatusCompletedAt": [f"{table}/index/status-completed_at"],
         "JobsIndexInProgressCreatedAt": [f"{table}/index/in_progress-created_at"],
         "JobsIndexStatusCreatedAt": [f"{table}/index/status-created_at"],
+        # The job-events consumer's progress: a partition query on the table itself.
+        "SegmentCompletionsItems": [segments],
     }
 
 
@@ -77,7 +80,10 @@ def test_the_video_worker_only_gets_and_updates_jobs_the_web_ui_sends_ingest_del
     ]
     web = statements(schema, "web_ui")
     queues = [s for s in web if any(a.startswith("sqs:") for a in s["Action"])]
+    receive = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:ReceiveMessage"]
     assert [(s["Action"], s["Resource"]) for s in queues] == [
+        (receive, [f"arn:aws:sqs:{REGION}:{ACCOUNT}:prod-job_events"])
+    ] + [
         (["sqs:SendMessage"], [f"arn:aws:sqs:{REGION}:{ACCOUNT}:prod-{name}"])
         for name in ("ingest", "deletion")
     ]

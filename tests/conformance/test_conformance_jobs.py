@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 
+import boto3
 import pytest
 
 from stereo_spot_shared import Adapters
@@ -13,8 +16,16 @@ from stereo_spot_shared.errors import (
     InvalidTransitionError,
     JobNotFoundError,
 )
-from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
-from tests.conformance.conftest import Backend
+from stereo_spot_shared.models import (
+    Job,
+    JobStatus,
+    JobTableChange,
+    SegmentCompletion,
+    SegmentCompletionInsert,
+    StereoMode,
+)
+from stereo_spot_shared.stream_records import decode_image, normalize_stream_record
+from tests.conformance.conftest import REGION, Backend
 
 
 def job(backend: Backend, **fields: object) -> Job:
@@ -299,3 +310,120 @@ def test_a_failed_download_moves_chunking_back_to_created_for_a_retry(
     adapters.jobs.update(created.job_id, status=JobStatus.CHUNKING_COMPLETE, total_segments=2)
     with pytest.raises(InvalidTransitionError, match="may not move to 'created'"):
         adapters.jobs.update(created.job_id, status=JobStatus.CREATED)
+
+
+# --------------------------------------------------------------------------- table streams
+# On AWS the records come from DynamoDB Streams (EventBridge Pipes forward them to
+# the job-events queue, adding eventSourceARN); the in-memory backend puts the same
+# records on the job-events queue itself. The test reads each backend's records the
+# way its pipeline would and compares them with one expected list. In this module,
+# not its own, so it shares the module's provisioned tables.
+
+
+def _memory_records(adapters: Adapters) -> list[dict[str, Any]]:
+    receiver = adapters.job_events_receiver
+    assert receiver is not None
+    records = []
+    while messages := receiver.receive(10):
+        for message in messages:
+            body = message.body
+            records.append(json.loads(body if isinstance(body, str) else body.decode()))
+            receiver.delete(message.receipt_handle)
+    return records
+
+
+def _stream_records(backend: Backend, stream_arn: str) -> list[dict[str, Any]]:
+    """Every record of one stream, with the eventSourceARN a pipe adds."""
+    # In-process moto answers the default endpoint; a server answers streams on the
+    # endpoint the bundle's DynamoDB client uses (its own variables are cleared by now).
+    client = backend.adapters.jobs._client  # type: ignore[attr-defined]
+    endpoint = None if backend.name == "moto" else client.meta.endpoint_url
+    assert endpoint is None or "amazonaws.com" not in endpoint
+    streams = boto3.client("dynamodbstreams", region_name=REGION, endpoint_url=endpoint)
+    records = []
+    shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    for shard in shards:
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        ).get("ShardIterator")
+        while iterator:
+            response = streams.get_records(ShardIterator=iterator)
+            if not response["Records"]:
+                break
+            records += [{**r, "eventSourceARN": stream_arn} for r in response["Records"]]
+            iterator = response.get("NextShardIterator")
+    return records
+
+
+def _records(backend: Backend, adapters: Adapters) -> list[dict[str, Any]]:
+    if backend.name == "memory":
+        return _memory_records(adapters)
+    arns = (adapters.jobs_stream_arn, adapters.segment_completions_stream_arn)
+    assert all(arns), "provision() sets both stream ARNs"
+    return [r for arn in arns if arn for r in _stream_records(backend, arn)]
+
+
+def _image(change: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+    image = change.get(name)
+    return None if image is None else decode_image(image)
+
+
+def test_changes_reach_the_pipeline_as_the_same_stream_records(
+    backend: Backend, adapters: Adapters
+) -> None:
+    job_id = backend.unique("job")
+    created = Job(job_id=job_id, mode=StereoMode.SBS, status=JobStatus.CREATED, created_at=100)
+    adapters.jobs.put(created)
+    adapters.jobs.update(job_id, status=JobStatus.CHUNKING_IN_PROGRESS, total_segments=2)
+    first = SegmentCompletion(
+        job_id=job_id, segment_index=0, output_s3_uri="s3://out/0.mp4", completed_at=200
+    )
+    adapters.segment_completions.put(first)
+    adapters.segment_completions.put(first.model_copy(update={"completed_at": 201}))
+    adapters.jobs.delete(job_id)
+
+    records = [
+        r
+        for r in _records(backend, adapters)
+        if decode_image(r["dynamodb"]["Keys"]).get("job_id") == job_id
+    ]
+    seen = [
+        (
+            r["eventName"],
+            decode_image(r["dynamodb"]["Keys"]),
+            _image(r["dynamodb"], "OldImage"),
+            _image(r["dynamodb"], "NewImage"),
+        )
+        for r in records
+    ]
+    job_key, segment_key = {"job_id": job_id}, {"job_id": job_id, "segment_index": 0}
+    stored = {"job_id": job_id, "mode": "sbs", "status": "created", "created_at": 100}
+    started = {**stored, "status": "chunking_in_progress", "total_segments": 2}
+    segment = {"job_id": job_id, "segment_index": 0, "output_s3_uri": "s3://out/0.mp4"}
+    expected_jobs = [
+        ("INSERT", job_key, None, {**stored, "in_progress": "1"}),
+        ("MODIFY", job_key, {**stored, "in_progress": "1"}, {**started, "in_progress": "1"}),
+        ("REMOVE", job_key, {**started, "in_progress": "1"}, None),
+    ]
+    expected_segments = [
+        ("INSERT", segment_key, None, {**segment, "completed_at": 200}),
+        ("MODIFY", segment_key, {**segment, "completed_at": 200}, {**segment, "completed_at": 201}),
+    ]
+    assert [s for s in seen if "segment_index" not in s[1]] == expected_jobs
+    assert [s for s in seen if "segment_index" in s[1]] == expected_segments
+
+    events = [
+        normalize_stream_record(
+            r,
+            jobs_stream_arn=adapters.jobs_stream_arn,
+            segment_completions_stream_arn=adapters.segment_completions_stream_arn,
+        )
+        for r in records
+    ]
+    assert [e for e in events if isinstance(e, JobTableChange)] == [
+        JobTableChange(job_id=job_id, new_image={**stored, "in_progress": "1"}),
+        JobTableChange(job_id=job_id, new_image={**started, "in_progress": "1"}),
+    ]
+    assert [e for e in events if isinstance(e, SegmentCompletionInsert)] == [
+        SegmentCompletionInsert(job_id=job_id, segment_index=0)
+    ]

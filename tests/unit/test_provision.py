@@ -41,8 +41,13 @@ def test_resource_names_follow_terraform() -> None:
 def test_provision_creates_every_schema_resource() -> None:
     environment = provision(prefix=PREFIX)
 
-    expected_variables = [r.env_var for r in (*TABLES, *QUEUES, *BUCKETS)]
+    # Each table's variable, then its stream's ARN when the schema gives it a stream.
+    table_variables = [v for t in TABLES for v in (t.env_var, t.stream_env_var) if v is not None]
+    expected_variables = table_variables + [r.env_var for r in (*QUEUES, *BUCKETS)]
     assert list(environment) == expected_variables
+    for table in TABLES:
+        if table.stream_env_var is not None:
+            assert environment[table.stream_env_var].startswith("arn:aws:dynamodb:")
     dynamodb = get_client("dynamodb")
     for table in TABLES:
         name = environment[table.env_var]

@@ -80,6 +80,12 @@ def provision(
         with _table(name):
             _create_table(dynamodb, table, name)
         environment[table.env_var] = name
+        if table.stream_env_var is not None:
+            with _table(name):
+                # An emulator without DynamoDB Streams gives none: the variable stays unset.
+                description = dynamodb.describe_table(TableName=name)["Table"]
+            if description.get("LatestStreamArn"):
+                environment[table.stream_env_var] = description["LatestStreamArn"]
     for queue in QUEUES:
         with _queue(resource_name(prefix, queue.name)):
             environment[queue.env_var] = _create_queue(sqs, queue, prefix)

@@ -11,6 +11,7 @@ from stereo_spot_shared._lazy import lazy_attributes
 if TYPE_CHECKING:
     from stereo_spot_aws_adapters.generated.inference_invocations import InferenceInvocationsStore
     from stereo_spot_aws_adapters.generated.jobs import DynamoDBJobStore
+    from stereo_spot_aws_adapters.generated.push_subscriptions import DynamoPushSubscriptionStore
     from stereo_spot_aws_adapters.generated.queues import (
         parse_chunking_event,
         parse_deletion_payload,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUCKETS",
     "DynamoDBJobStore",
+    "DynamoPushSubscriptionStore",
     "DynamoSegmentCompletionStore",
     "InferenceInvocationsStore",
     "QUEUES",
@@ -38,6 +40,7 @@ __all__ = [
 _ORIGINS = {
     "InferenceInvocationsStore": "stereo_spot_aws_adapters.generated.inference_invocations",
     "DynamoDBJobStore": "stereo_spot_aws_adapters.generated.jobs",
+    "DynamoPushSubscriptionStore": "stereo_spot_aws_adapters.generated.push_subscriptions",
     "ReassemblyTriggeredLock": "stereo_spot_aws_adapters.generated.reassembly_triggered",
     "DynamoSegmentCompletionStore": "stereo_spot_aws_adapters.generated.segment_completions",
     "parse_chunking_event": "stereo_spot_aws_adapters.generated.queues",

@@ -19,6 +19,8 @@ TABLES: tuple[TableResource, ...] = (
         terraform_output="jobs_table_name",
         env_var="JOBS_TABLE_NAME",
         hash_key=KeyAttribute("job_id", "S"),
+        stream_view_type="NEW_AND_OLD_IMAGES",
+        stream_env_var="JOBS_TABLE_STREAM_ARN",
         indexes=(
             IndexResource(
                 name="status-completed_at",
@@ -45,6 +47,8 @@ TABLES: tuple[TableResource, ...] = (
         terraform_output="segment_completions_table_name",
         env_var="SEGMENT_COMPLETIONS_TABLE_NAME",
         hash_key=KeyAttribute("job_id", "S"),
+        stream_view_type="NEW_AND_OLD_IMAGES",
+        stream_env_var="SEGMENT_COMPLETIONS_TABLE_STREAM_ARN",
         range_key=KeyAttribute("segment_index", "N"),
     ),
     TableResource(
@@ -60,6 +64,12 @@ TABLES: tuple[TableResource, ...] = (
         env_var="INFERENCE_INVOCATIONS_TABLE_NAME",
         hash_key=KeyAttribute("output_location", "S"),
         ttl_attribute="ttl",
+    ),
+    TableResource(
+        name="push_subscriptions",
+        terraform_output="push_subscriptions_table_name",
+        env_var="PUSH_SUBSCRIPTIONS_TABLE_NAME",
+        hash_key=KeyAttribute("endpoint", "S"),
     ),
 )
 
@@ -134,6 +144,15 @@ QUEUES: tuple[QueueResource, ...] = (
         max_message_bytes=262144,
         visibility_timeout_seconds=120,
         dead_letter_queue="job_status_events_dlq",
+        max_receive_count=5,
+    ),
+    QueueResource(
+        "job_events",
+        "job_events_queue_url",
+        "JOB_EVENTS_QUEUE_URL",
+        max_message_bytes=262144,
+        visibility_timeout_seconds=60,
+        dead_letter_queue="job_events_dlq",
         max_receive_count=5,
     ),
 )

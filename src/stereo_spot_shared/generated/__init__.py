@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         Adapters,
         InferenceInvocationsTable,
         JobsTable,
+        PushSubscriptionsTable,
         ReassemblyTriggeredTable,
         SegmentCompletionsTable,
     )
@@ -42,6 +43,7 @@ __all__ = [
     "InferenceInvocationsTable",
     "JobsTable",
     "LAYOUTS",
+    "PushSubscriptionsTable",
     "ReassemblyTriggeredTable",
     "SEGMENT_LAYOUT",
     "SEGMENT_OUTPUT_LAYOUT",
@@ -75,6 +77,7 @@ _ORIGINS = {
     "Adapters": "stereo_spot_shared.generated.adapters",
     "InferenceInvocationsTable": "stereo_spot_shared.generated.adapters",
     "JobsTable": "stereo_spot_shared.generated.adapters",
+    "PushSubscriptionsTable": "stereo_spot_shared.generated.adapters",
     "ReassemblyTriggeredTable": "stereo_spot_shared.generated.adapters",
     "SegmentCompletionsTable": "stereo_spot_shared.generated.adapters",
 }

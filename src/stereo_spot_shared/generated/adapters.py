@@ -27,12 +27,19 @@ if TYPE_CHECKING:
     from stereo_spot_shared.leases import Fence, FenceSource, HeldLease
 
     # Annotations only: the bundle's Protocols do not import the models (or pydantic).
-    from stereo_spot_shared.models import Job, JobListItem, JobStatus, SegmentCompletion
+    from stereo_spot_shared.models import (
+        Job,
+        JobListItem,
+        JobStatus,
+        PushSubscription,
+        SegmentCompletion,
+    )
 
 __all__ = [
     "Adapters",
     "InferenceInvocationsTable",
     "JobsTable",
+    "PushSubscriptionsTable",
     "ReassemblyTriggeredTable",
     "SegmentCompletionsTable",
 ]
@@ -145,6 +152,16 @@ class InferenceInvocationsTable(Protocol):
     def delete(self, output_location: str) -> None: ...
 
 
+class PushSubscriptionsTable(Protocol):
+    """The ``push_subscriptions`` table: ``DynamoPushSubscriptionStore`` on AWS, ``MemoryPushSubscriptionsTable`` in memory."""
+
+    def put_subscription(self, push_subscription: PushSubscription) -> None: ...
+
+    def delete(self, endpoint: str) -> None: ...
+
+    def list_subscriptions(self) -> list[PushSubscription]: ...
+
+
 @dataclass(frozen=True)
 class Adapters:
     """Every table, queue and bucket of the schema, from one backend (``backend`` names it)."""
@@ -154,6 +171,7 @@ class Adapters:
     segment_completions: SegmentCompletionsTable
     reassembly_triggered: ReassemblyTriggeredTable
     inference_invocations: InferenceInvocationsTable | None
+    push_subscriptions: PushSubscriptionsTable | None
     objects: ObjectStorage
     chunking_sender: QueueSenderWithAttributes
     chunking_receiver: QueueReceiverWithProcessing
@@ -171,5 +189,11 @@ class Adapters:
     segment_output_receiver: QueueReceiverWithProcessing | None
     job_status_events_sender: QueueSenderWithAttributes | None
     job_status_events_receiver: QueueReceiverWithProcessing | None
+    job_events_sender: QueueSenderWithAttributes | None
+    job_events_receiver: QueueReceiverWithProcessing | None
     input_bucket: str
     output_bucket: str
+    jobs_stream_arn: str | None  # eventSourceARN of the jobs table's stream records
+    segment_completions_stream_arn: (
+        str | None
+    )  # eventSourceARN of the segment_completions table's stream records

@@ -15,6 +15,7 @@ from stereo_spot_shared.generated.memory_inference_invocations import (
     MemoryInferenceInvocationsTable,
 )
 from stereo_spot_shared.generated.memory_jobs import MemoryJobsTable
+from stereo_spot_shared.generated.memory_push_subscriptions import MemoryPushSubscriptionsTable
 from stereo_spot_shared.generated.memory_reassembly_triggered import MemoryReassemblyTriggeredTable
 from stereo_spot_shared.generated.memory_segment_completions import MemorySegmentCompletionsTable
 from stereo_spot_shared.memory import (
@@ -23,9 +24,10 @@ from stereo_spot_shared.memory import (
     MemoryQueueSender,
     MemoryState,
     NotificationRoute,
+    StreamRoute,
 )
 
-__all__ = ["BUCKETS", "QUEUES", "ROUTES", "build_adapters"]
+__all__ = ["BUCKETS", "QUEUES", "ROUTES", "STREAMS", "build_adapters"]
 
 QUEUES: tuple[str, ...] = (
     "chunking",
@@ -44,6 +46,8 @@ QUEUES: tuple[str, ...] = (
     "segment_output_dlq",
     "job_status_events",
     "job_status_events_dlq",
+    "job_events",
+    "job_events_dlq",
 )
 """Every queue, dead-letter queues included."""
 BUCKETS: tuple[str, ...] = (
@@ -55,6 +59,21 @@ ROUTES: tuple[NotificationRoute, ...] = (
     NotificationRoute("input", "video_worker", "segments/", ".mp4"),
 )
 """S3 notifications the schema declares: uploads that put an event on a queue."""
+STREAMS: tuple[StreamRoute, ...] = (
+    StreamRoute(
+        "jobs",
+        "job_events",
+        "NEW_AND_OLD_IMAGES",
+        "arn:aws:dynamodb:memory:000000000000:table/jobs/stream/memory",
+    ),
+    StreamRoute(
+        "segment_completions",
+        "job_events",
+        "NEW_AND_OLD_IMAGES",
+        "arn:aws:dynamodb:memory:000000000000:table/segment_completions/stream/memory",
+    ),
+)
+"""Table streams the schema routes to queues (``stream_sources``): every change puts a record there."""
 
 
 def build_adapters(
@@ -69,13 +88,16 @@ def build_adapters(
     schema's); ``clock`` (Unix seconds) drives TTLs, leases and visibility timeouts.
     """
     if state is None:
-        state = MemoryState(queues=QUEUES, buckets=BUCKETS, routes=ROUTES, clock=clock)
+        state = MemoryState(
+            queues=QUEUES, buckets=BUCKETS, routes=ROUTES, streams=STREAMS, clock=clock
+        )
     return Adapters(
         backend="memory",
         jobs=MemoryJobsTable(state),
         segment_completions=MemorySegmentCompletionsTable(state),
         reassembly_triggered=MemoryReassemblyTriggeredTable(state),
         inference_invocations=MemoryInferenceInvocationsTable(state),
+        push_subscriptions=MemoryPushSubscriptionsTable(state),
         objects=MemoryObjectStorage(state),
         chunking_sender=MemoryQueueSender(state, "chunking", max_message_bytes=262144),
         chunking_receiver=MemoryQueueReceiver(
@@ -154,6 +176,17 @@ def build_adapters(
             dead_letter_queue="job_status_events_dlq",
             max_receive_count=5,
         ),
+        job_events_sender=MemoryQueueSender(state, "job_events", max_message_bytes=262144),
+        job_events_receiver=MemoryQueueReceiver(
+            state,
+            "job_events",
+            wait_time_seconds=20 if wait_time_seconds is None else wait_time_seconds,
+            visibility_timeout_seconds=60,
+            dead_letter_queue="job_events_dlq",
+            max_receive_count=5,
+        ),
         input_bucket="input",
         output_bucket="output",
+        jobs_stream_arn="arn:aws:dynamodb:memory:000000000000:table/jobs/stream/memory",
+        segment_completions_stream_arn="arn:aws:dynamodb:memory:000000000000:table/segment_completions/stream/memory",
     )

@@ -11,6 +11,7 @@ from .leases import MemoryLeases
 from .objects import MemoryObjectStorage, MemoryURLHandler
 from .queues import MemoryQueueReceiver, MemoryQueueSender
 from .state import MemoryState, NotificationRoute, Record
+from .streams import StreamRoute
 from .tables import MemoryTable
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "MemoryURLHandler",
     "NotificationRoute",
     "Record",
+    "StreamRoute",
 ]

@@ -12,13 +12,14 @@ import threading
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import MissingResourceError
 from ..message_attributes import MessageAttributeValue
 from ..s3_events import test_event
+from .streams import StreamRoute, stream_record
 
 Record = dict[str, Any]
 """One stored item: attribute name to plain value (``str``, ``int`` or ``bytes``)."""
@@ -55,6 +56,7 @@ class MemoryState:
         queues: Iterable[str] = (),
         buckets: Iterable[str] = (),
         routes: Iterable[NotificationRoute] = (),
+        streams: Iterable[StreamRoute] = (),
         clock: Callable[[], float] = time.time,
         visibility_timeout: int = DEFAULT_VISIBILITY_TIMEOUT,
         region: str = "memory",
@@ -68,6 +70,8 @@ class MemoryState:
         self.queues: dict[str, dict[str, QueuedMessage]] = {name: {} for name in queues}
         self.buckets: dict[str, dict[str, StoredObject]] = {name: {} for name in buckets}
         self.routes: list[NotificationRoute] = list(routes)
+        self.streams: tuple[StreamRoute, ...] = tuple(streams)
+        self._sequence_number = 0
         self.id = uuid.uuid4().hex
         _STATES[self.id] = self
 
@@ -117,6 +121,33 @@ class MemoryState:
             self.queue(queue)[message.message_id] = message
             self.changed.notify_all()
         return message.message_id
+
+    def record_change(
+        self,
+        table: str,
+        key_attributes: Sequence[str],
+        old: Mapping[str, Any] | None,
+        new: Mapping[str, Any] | None,
+    ) -> None:
+        """Put the stream record of one item's change on every queue its table's stream feeds.
+
+        Called by ``MemoryTable`` with the lock held, so records reach the queue
+        in the order of the writes.
+        """
+        for route in self.streams:
+            if route.table != table:
+                continue
+            self._sequence_number += 1
+            body = stream_record(
+                route,
+                key_attributes,
+                old,
+                new,
+                sequence_number=self._sequence_number,
+                now=self.clock(),
+                region=self.region,
+            )
+            self.enqueue(route.queue, body, len(body.encode("utf-8")))
 
     def route_notifications(
         self, bucket: str, queue: str, *, prefix: str = "", suffix: str = ""

@@ -38,17 +38,17 @@ class MemoryTable:
 
     def put(self, record: Record) -> None:
         with self.state.lock:
-            self._records[self.key_of(record)] = dict(record)
+            self._write(self.key_of(record), dict(record))
 
     def put_many(self, records: Sequence[Record]) -> None:
         """Write every record at once (a later record with the same key wins)."""
         with self.state.lock:
             for record in records:
-                self._records[self.key_of(record)] = dict(record)
+                self._write(self.key_of(record), dict(record))
 
     def delete(self, key: Key) -> None:
         with self.state.lock:
-            self._records.pop(key, None)
+            self._write(key, None)
 
     def put_if(self, record: Record, condition: Callable[[Record | None], bool]) -> bool:
         """Write ``record`` only if ``condition`` holds for the current one; ``True`` if written."""
@@ -56,7 +56,7 @@ class MemoryTable:
             key = self.key_of(record)
             if not condition(self._records.get(key)):
                 return False
-            self._records[key] = dict(record)
+            self._write(key, dict(record))
             return True
 
     def update_if(
@@ -93,7 +93,7 @@ class MemoryTable:
             updated = {**current, **changes}
             for name in removals:
                 updated.pop(name, None)
-            self._records[key] = updated
+            self._write(key, updated)
             return True, dict(current)
 
     def delete_partition(self, hash_attribute: str, value: object) -> int:
@@ -101,7 +101,7 @@ class MemoryTable:
         with self.state.lock:
             doomed = [k for k, r in self._records.items() if r.get(hash_attribute) == value]
             for key in doomed:
-                del self._records[key]
+                self._write(key, None)
             return len(doomed)
 
     def query_partition(
@@ -111,6 +111,24 @@ class MemoryTable:
         with self.state.lock:
             rows = [dict(r) for r in self._records.values() if r.get(hash_attribute) == value]
         return sorted(rows, key=lambda r: _sortable(r[range_attribute]), reverse=descending)
+
+    def _write(self, key: Key, record: Record | None) -> None:
+        """Store (or, with ``None``, delete) one record; a table with a stream records the change.
+
+        Call with ``state.lock`` held: the change reaches the stream's queue in
+        the same atomic step, in write order, as DynamoDB Streams orders the
+        changes of one item.
+        """
+        old = self._records.pop(key, None) if record is None else self._records.get(key)
+        if record is not None:
+            self._records[key] = record
+        if old != record:  # a write that changes nothing writes no stream record
+            self.state.record_change(self.name, self.key_attributes, old, record)
+
+    def scan(self) -> list[Record]:
+        """Every record of the table."""
+        with self.state.lock:
+            return [dict(r) for r in self._records.values()]
 
     def query_index_page(
         self,
