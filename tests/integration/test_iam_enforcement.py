@@ -86,7 +86,13 @@ from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
 from stereo_spot_aws_adapters.iam_actions import OPERATION_ACTIONS, action_for
 from stereo_spot_shared import adapters_from_env
 from stereo_spot_shared.errors import AccessDeniedError, ObjectNotFoundError, ServiceError
-from stereo_spot_shared.models import Job, JobStatus, SegmentCompletion, StereoMode
+from stereo_spot_shared.models import (
+    Job,
+    JobStatus,
+    PushSubscription,
+    SegmentCompletion,
+    StereoMode,
+)
 from tests.integration.iam_evaluation import allowed
 
 pytestmark = pytest.mark.integration
@@ -136,11 +142,32 @@ def delete_completions(walk: Walk) -> str:
     return f"{deleted} segment completions deleted"
 
 
+def follow_job_events(walk: Walk) -> str:
+    """The web UI's job-events consumer: progress from completions, Web Push subscriptions."""
+    progress = walk.adapters.segment_completions.query_by_job(walk.job_id)
+    subscriptions = walk.adapters.push_subscriptions
+    expect(subscriptions is not None, "provision() sets PUSH_SUBSCRIPTIONS_TABLE_NAME")
+    assert subscriptions is not None
+    subscription = PushSubscription.from_subscription({"endpoint": "https://push.example/1"})
+    subscriptions.put_subscription(subscription)
+    listed = subscriptions.list_subscriptions()
+    subscriptions.delete(subscription.endpoint)
+    receiver = walk.adapters.job_events_receiver
+    expect(receiver is not None, "provision() sets JOB_EVENTS_QUEUE_URL")
+    assert receiver is not None
+    records = receiver.receive(1)  # no pipe runs here: the queue stays empty
+    return (
+        f"{len(progress)} completions for progress, {len(listed)} push subscription(s), "
+        f"{len(records)} job-events record(s)"
+    )
+
+
 # Calls the design gives a consumer that the walk has no step for, made after it.
 AFTER_THE_WALK: tuple[tuple[str, str, Callable[[Walk], str]], ...] = (
     ("web UI: the dashboard of jobs in progress", "web_ui", list_jobs_in_progress),
     ("media worker: count the job's segment completions", "media_worker", count_completions),
     ("media worker: delete the job's segment completions", "media_worker", delete_completions),
+    ("web UI: follow the job's events", "web_ui", follow_job_events),
 )
 
 # What each policy grants that the walk never calls, by (action, statement Sid), and why:
@@ -152,6 +179,10 @@ _LATER = (
     "the original's later services (URL ingest, job removal, output-bucket events, "
     "SageMaker correlation, the job worker): the walk has no step for them"
 )
+_NO_PIPE = (
+    "the job-events queue is fed by EventBridge Pipes (infra/pipes.tf), which moto does not "
+    "run: the walk's receive finds no record to delete or hold"
+)
 _RECEIVE = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility")
 NOT_IN_THE_WALK: dict[str, dict[tuple[str, str], str]] = {
     "web_ui": {
@@ -159,6 +190,8 @@ NOT_IN_THE_WALK: dict[str, dict[tuple[str, str], str]] = {
         ("s3:ListBucket", "ListOutputPrefixes"): _LISTING,
         ("sqs:SendMessage", "SendDeletionQueue"): _LATER,
         ("sqs:SendMessage", "SendIngestQueue"): _LATER,
+        ("sqs:DeleteMessage", "ReceiveJobEventsQueue"): _NO_PIPE,
+        ("sqs:ChangeMessageVisibility", "ReceiveJobEventsQueue"): _NO_PIPE,
     },
     "media_worker": {
         ("dynamodb:ConditionCheckItem", "ReassemblyTriggeredItems"): (

@@ -123,10 +123,8 @@ def stack() -> Iterator[Stack]:
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         clear_client_cache()
-        boto3.client("dynamodb").update_table(
-            TableName=env["SEGMENT_COMPLETIONS_TABLE_NAME"],
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
-        )
+        # provision() created the segment completions table's stream: the schema declares it.
+        assert env["SEGMENT_COMPLETIONS_TABLE_STREAM_ARN"]
         _notify_queues(env)
         yield Stack(env, media_step())
         clear_client_cache()
