@@ -14,6 +14,7 @@ from typing import TypeVar
 from ..schema import Problem
 from ..schema import sections as s
 from . import types as m
+from .services import SERVICE_KINDS
 
 
 def build_consumers(
@@ -61,6 +62,7 @@ class _Resolver:
         reads = self._layouts(data.get("reads", []), "reads")
         writes = self._layouts(data.get("writes", []), "writes")
         presigned_uploads = self._layouts(data.get("presigned_uploads", []), "presigned_uploads")
+        services = self._services(data)
         if len(self.problems) > before or "description" not in data:
             return None
         policy_output = m.policy_output_name(name)
@@ -74,9 +76,14 @@ class _Resolver:
                 )
             )
             return None
-        if not (tables or sends_to or receives_from or reads or writes or presigned_uploads):
+        if not (
+            tables or sends_to or receives_from or reads or writes or presigned_uploads or services
+        ):
             self.problems.append(
-                Problem(self.path, "a consumer must use at least one table, queue or layout")
+                Problem(
+                    self.path,
+                    "a consumer must use at least one table, queue, layout or other resource",
+                )
             )
             return None
         return m.ConsumerSpec(
@@ -89,6 +96,7 @@ class _Resolver:
             writes=writes,
             presigned_uploads=presigned_uploads,
             schema_path=self.path,
+            services=services,
         )
 
     def _known(self, section: str, valid: Mapping[str, _T], name: str, path: str) -> _T | None:
@@ -142,6 +150,19 @@ class _Resolver:
             queue = self._known("queues", queues, queue_name, f"{self.path}.{key}[{i}]")
             if queue is not None:
                 found.append(queue)
+        return tuple(found)
+
+    def _services(self, data: Mapping[str, object]) -> tuple[m.ServiceResource, ...]:
+        """The resources of each service kind its kind's consumer key names."""
+        found: list[m.ServiceResource] = []
+        for kind in SERVICE_KINDS.values():
+            known = {r.name: r for r in self.schema.services_of(kind.kind)}
+            names = data.get(kind.consumer_key, [])
+            for i, service_name in enumerate(names if isinstance(names, list) else []):
+                path = f"{self.path}.{kind.consumer_key}[{i}]"
+                resource = self._known(kind.kind, known, str(service_name), path)
+                if resource is not None:
+                    found.append(resource)
         return tuple(found)
 
     def _layouts(self, references: list[str], key: str) -> tuple[m.LayoutAccess, ...]:

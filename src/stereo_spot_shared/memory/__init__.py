@@ -8,12 +8,16 @@ imports a cloud SDK.
 """
 
 from .leases import MemoryLeases
+from .metrics import MemoryConversionMetricsEmitter
 from .objects import MemoryObjectStorage, MemoryURLHandler
 from .queues import MemoryQueueReceiver, MemoryQueueSender
+from .secrets import MemoryHfTokenProvider
 from .state import MemoryState, NotificationRoute, Record
 from .tables import MemoryTable
 
 __all__ = [
+    "MemoryConversionMetricsEmitter",
+    "MemoryHfTokenProvider",
     "MemoryLeases",
     "MemoryObjectStorage",
     "MemoryQueueReceiver",
