@@ -141,3 +141,18 @@ def test_the_no_op_and_memory_emitters_satisfy_the_interface() -> None:
     ]
     with pytest.raises(InvalidArgumentError):
         memory.put_conversion_metrics(-1.0, 1)
+
+
+def test_memory_records_exactly_what_cloudwatch_is_sent() -> None:
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    cloudwatch = CloudWatchConversionMetricsEmitter("Ns/Test", "aws", client=client)
+    memory = MemoryConversionMetricsEmitter("Ns/Test", cloud_name="aws")
+    memory.put_conversion_metrics(42.5, 12_345_678)
+    expected = {
+        "Namespace": "Ns/Test",
+        "MetricData": [point.as_cloudwatch() for _, point in memory.points],
+    }
+    with Stubber(client) as stub:
+        stub.add_response("put_metric_data", {}, expected)  # the stubber compares the request
+        cloudwatch.put_conversion_metrics(42.5, 12_345_678)
+        stub.assert_no_pending_responses()
