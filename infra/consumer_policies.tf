@@ -406,3 +406,35 @@ output "consumer_job_worker_policy_arn" {
   description = "IAM policy for job_worker: attach it to that service's role."
   value       = aws_iam_policy.consumer_job_worker.arn
 }
+
+# inference: see [consumers.inference] in schema/stereo_spot.toml.
+data "aws_iam_policy_document" "consumer_inference" {
+  statement {
+    sid       = "PublishConversionMetrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["StereoSpot/Conversion"]
+    }
+  }
+
+  statement {
+    sid       = "ReadHfTokenSecret"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.hf_token.arn]
+  }
+}
+
+resource "aws_iam_policy" "consumer_inference" {
+  name        = "${var.name_prefix}-inference"
+  description = "Inference container: publishes each segment's conversion time and reads the Hugging Face token."
+  policy      = data.aws_iam_policy_document.consumer_inference.json
+}
+
+output "consumer_inference_policy_arn" {
+  description = "IAM policy for inference: attach it to that service's role."
+  value       = aws_iam_policy.consumer_inference.arn
+}

@@ -90,3 +90,8 @@ output "output_bucket_name" {
   description = "S3 output bucket (env OUTPUT_BUCKET_NAME)."
   value       = aws_s3_bucket.output.id
 }
+
+output "hf_token_secret_arn" {
+  description = "Secrets Manager secret holding the Hugging Face token (env HF_TOKEN_ARN)."
+  value       = aws_secretsmanager_secret.hf_token.arn
+}

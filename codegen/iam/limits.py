@@ -43,6 +43,8 @@ def estimated_size(spec: PolicySpec) -> int:
             name = "p" * NAME_PREFIX_ALLOWANCE + "-" + resource.name.replace("_", "-")
             if resource.kind == "queue":
                 name = f"https://sqs.{LONGEST_REGION}.amazonaws.com/{ACCOUNT}/{name}"
+            elif resource.kind == "secret":  # the output is the ARN, with its random suffix
+                name = f"arn:aws:secretsmanager:{LONGEST_REGION}:{ACCOUNT}:secret:{name}-AbCdEf"
             outputs[resource.terraform_output] = name
     document = resolve(spec, outputs, account=ACCOUNT, region=LONGEST_REGION)
     text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)

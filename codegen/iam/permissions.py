@@ -35,7 +35,7 @@ from typing import Any, Literal, cast
 
 from .. import model as m
 
-ArnKind = Literal["table", "queue", "bucket"]
+ArnKind = Literal["table", "queue", "bucket", "secret", "any"]
 
 
 def _load_operation_actions() -> Mapping[tuple[str, str], str]:
@@ -87,6 +87,7 @@ TERRAFORM_TYPES: dict[ArnKind, str] = {
     "table": "aws_dynamodb_table",
     "queue": "aws_sqs_queue",
     "bucket": "aws_s3_bucket",
+    "secret": "aws_secretsmanager_secret",
 }
 _PLACEHOLDER = re.compile(r"\{\{([a-z][a-z0-9_]*)\.arn\}\}")
 
@@ -123,6 +124,8 @@ class Resource:
     @property
     def hcl(self) -> str:
         """The ARN as a Terraform expression: a reference, never a pasted name."""
+        if self.kind == "any":
+            return '"*"'
         if not self.suffix:
             return self.terraform_address
         return '"${' + self.terraform_address + "}" + hcl_literal(self.suffix) + '"'
@@ -130,6 +133,8 @@ class Resource:
     @property
     def terraform_text(self) -> str:
         """How the Terraform reader spells this resource (what drift compares)."""
+        if self.kind == "any":
+            return "*"
         if not self.suffix:
             return self.terraform_address
         return "${" + self.terraform_address + "}" + self.suffix
@@ -137,6 +142,8 @@ class Resource:
     @property
     def placeholder(self) -> str:
         """The ARN in the JSON policy: ``{{<terraform_output>.arn}}`` + suffix."""
+        if self.kind == "any":
+            return "*"
         return "{{" + self.terraform_output + ".arn}}" + self.suffix
 
 
@@ -183,6 +190,8 @@ class PolicySpec:
         found: dict[str, str] = {}
         for statement in self.statements:
             for resource in statement.resources:
+                if resource.kind == "any":
+                    continue
                 found["{{" + resource.terraform_output + ".arn}}"] = (
                     f"ARN of {resource.terraform_address.removesuffix('.arn')} "
                     f"(Terraform output {resource.terraform_output})"
@@ -220,6 +229,7 @@ def policy(consumer: m.ConsumerSpec) -> PolicySpec:
     statements += _queue_statements(consumer)
     statements += _read_statements(consumer)
     statements += _write_statements(consumer)
+    statements += _service_statements(consumer)
     return PolicySpec(consumer, _unique_sids(statements))
 
 
@@ -234,6 +244,31 @@ def _stream_statements(consumer: m.ConsumerSpec) -> list[Statement]:
         )
         for stream in consumer.reads_streams
     ]
+
+
+ANY_RESOURCE = Resource("any", "*", "*")
+"""``"*"``: for an action that takes no resource ARN, limited by its statement's conditions."""
+
+
+def _service_statements(consumer: m.ConsumerSpec) -> list[Statement]:
+    """Each other resource it uses: its kind's operations, on its ARN or limited by a condition."""
+    statements = []
+    for service in consumer.services:
+        if service.arn_kind == "any":
+            resource = ANY_RESOURCE
+        else:
+            assert service.terraform_output is not None  # a kind with an ARN has an output
+            resource = Resource(service.arn_kind, service.name, service.terraform_output)
+        statements.append(
+            Statement(
+                f"{service.statement_verb}{_pascal(service.name)}{service.statement_noun}",
+                actions(service.aws_service, service.operations),
+                (resource,),
+                tuple(Condition(*condition) for condition in service.iam_conditions),
+                schema_path=f"{consumer.schema_path}.{service.consumer_key}",
+            )
+        )
+    return statements
 
 
 def _queue_statements(consumer: m.ConsumerSpec) -> list[Statement]:
@@ -417,6 +452,8 @@ def arn(kind: ArnKind, value: str, *, account: str, region: str, partition: str 
     """The ARN of a table name, queue URL or bucket name (as the Terraform outputs give them)."""
     if kind == "table":
         return f"arn:{partition}:dynamodb:{region}:{account}:table/{value}"
+    if kind == "secret":
+        return value  # the output is the secret's ARN itself
     if kind == "queue":
         return f"arn:{partition}:sqs:{region}:{account}:{value.rstrip('/').rsplit('/', 1)[-1]}"
     return f"arn:{partition}:s3:::{value}"

@@ -16,8 +16,9 @@ from .binding import Name, snake
 from .kinds import KINDS
 from .literals import escape_text, python_literal
 from .names import queue_parsers, table_models
-from .runtime import PACKAGE_REEXPORTS, RUNTIME_EXPORTS, check_imports
+from .runtime import ENV_CONFIG_FACTORIES, PACKAGE_REEXPORTS, RUNTIME_EXPORTS, check_imports
 from .schema_file import DEFAULT_SCHEMA, display_name, load_schema
+from .services import SERVICE_KINDS, service_sections
 from .types import (
     IN_PROGRESS_MARKER,
     POLICY_PREFIX,
@@ -35,6 +36,7 @@ from .types import (
     NotificationRoute,
     QueueSpec,
     SchemaSpec,
+    ServiceResource,
     TableAccess,
     TableSpec,
     TableStream,
@@ -43,11 +45,13 @@ from .types import (
 
 __all__ = [
     "DEFAULT_SCHEMA",
+    "ENV_CONFIG_FACTORIES",
     "IN_PROGRESS_MARKER",
     "KINDS",
     "PACKAGE_REEXPORTS",
     "POLICY_PREFIX",
     "RUNTIME_EXPORTS",
+    "SERVICE_KINDS",
     "AccessPattern",
     "AttributeSpec",
     "BucketSpec",
@@ -63,6 +67,7 @@ __all__ = [
     "NotificationRoute",
     "QueueSpec",
     "SchemaSpec",
+    "ServiceResource",
     "TableAccess",
     "TableSpec",
     "TableStream",
@@ -73,6 +78,7 @@ __all__ = [
     "policy_output_name",
     "python_literal",
     "queue_parsers",
+    "service_sections",
     "snake",
     "table_models",
 ]

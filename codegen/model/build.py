@@ -34,6 +34,7 @@ from .consumers import build_consumers
 from .kinds import KINDS, AccessPattern, TableContext
 from .model_catalog import ModelCatalog
 from .runtime import DEFAULT_RUNTIME, DEFAULT_SHARED_RUNTIME
+from .services import SERVICE_KINDS
 
 _Built = TypeVar("_Built")
 
@@ -73,11 +74,19 @@ def build(parsed: ParsedSchema, source: Path, display_name: str) -> m.SchemaSpec
     buckets = _present(
         build_bucket(n, b, models, problems) for n, b in parsed.buckets.entries.items()
     )
+    services: list[m.ServiceResource] = []
+    for kind_name, kind in SERVICE_KINDS.items():
+        section = parsed.services.get(kind_name)
+        if section is None:
+            continue
+        problems += section.problems
+        services += _present(kind.build(n, f, problems) for n, f in section.entries.items())
     check_error_classes(generator, tables, problems)
     names = {
         "tables": parsed.tables.names,
         "queues": parsed.queues.names,
         "buckets": parsed.buckets.names,
+        **{kind: section.names for kind, section in parsed.services.items()},
     }
     queues = tuple(
         feed_streams(
@@ -92,6 +101,7 @@ def build(parsed: ParsedSchema, source: Path, display_name: str) -> m.SchemaSpec
         tables=tables,
         queues=queues,
         buckets=buckets,
+        services=tuple(services),
     )
     schema = replace(schema, consumers=build_consumers(parsed.consumers, schema, names, problems))
     check_whole_schema(schema, problems)

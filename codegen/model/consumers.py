@@ -14,6 +14,7 @@ from typing import TypeVar
 from ..schema import Problem
 from ..schema import sections as s
 from . import types as m
+from .services import SERVICE_KINDS
 
 
 def build_consumers(
@@ -62,6 +63,7 @@ class _Resolver:
         writes = self._layouts(data.get("writes", []), "writes")
         presigned_uploads = self._layouts(data.get("presigned_uploads", []), "presigned_uploads")
         reads_streams = self._streams(data.get("reads_streams", []), "reads_streams")
+        services = self._services(data)
         if len(self.problems) > before or "description" not in data:
             return None
         policy_output = m.policy_output_name(name)
@@ -83,9 +85,13 @@ class _Resolver:
             or writes
             or presigned_uploads
             or reads_streams
+            or services
         ):
             self.problems.append(
-                Problem(self.path, "a consumer must use at least one table, queue or layout")
+                Problem(
+                    self.path,
+                    "a consumer must use at least one table, queue, layout or other resource",
+                )
             )
             return None
         return m.ConsumerSpec(
@@ -99,6 +105,7 @@ class _Resolver:
             presigned_uploads=presigned_uploads,
             schema_path=self.path,
             reads_streams=reads_streams,
+            services=services,
         )
 
     def _known(self, section: str, valid: Mapping[str, _T], name: str, path: str) -> _T | None:
@@ -158,6 +165,19 @@ class _Resolver:
         return resolve_streams(
             self.schema.tables, self.declared, names, f"{self.path}.{key}", self.problems
         )
+
+    def _services(self, data: Mapping[str, object]) -> tuple[m.ServiceResource, ...]:
+        """The resources of each service kind its kind's consumer key names."""
+        found: list[m.ServiceResource] = []
+        for kind in SERVICE_KINDS.values():
+            known = {r.name: r for r in self.schema.services_of(kind.kind)}
+            names = data.get(kind.consumer_key, [])
+            for i, service_name in enumerate(names if isinstance(names, list) else []):
+                path = f"{self.path}.{kind.consumer_key}[{i}]"
+                resource = self._known(kind.kind, known, str(service_name), path)
+                if resource is not None:
+                    found.append(resource)
+        return tuple(found)
 
     def _layouts(self, references: list[str], key: str) -> tuple[m.LayoutAccess, ...]:
         buckets = {b.name: b for b in self.schema.buckets}

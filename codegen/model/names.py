@@ -20,7 +20,7 @@ from ..schema import Problem
 from . import types as m
 from .binding import Name, snake
 from .kinds import KINDS
-from .runtime import RUNTIME_EXPORTS
+from .runtime import ENV_CONFIG_FACTORIES, RUNTIME_EXPORTS
 
 # What a package ``__init__`` binds to import its names on first use (``_lazy``).
 LAZY_PACKAGE_NAMES = ("TYPE_CHECKING", "lazy_attributes", "_ORIGINS", "__getattr__", "__dir__")
@@ -49,11 +49,14 @@ ENV_CONFIG_NAMES = (
     "Iterable",
     "EnvVariable",
     "check_variables",
+    "env_text",
     "load_terraform_outputs",
     "long_poll_wait_seconds",
     "optional_env",
     "require_env",
     "select_variables",
+    *(factory.name for factory in ENV_CONFIG_FACTORIES),
+    *(factory.result for factory in ENV_CONFIG_FACTORIES),
     "S3ObjectStorage",
     "SQSQueueReceiver",
     "SQSQueueSender",
@@ -481,7 +484,12 @@ def namespaces(schema: m.SchemaSpec) -> list[Namespace]:
         ),
         Namespace(
             package,
-            tuple(_always(PACKAGE_NAMES, f"a name {package} always defines") + classes + parsers),
+            tuple(
+                _always(PACKAGE_NAMES, f"a name {package} always defines")
+                + classes
+                + parsers
+                + _service_adapters(schema)
+            ),
         ),
         Namespace(f"{package}.env_config", tuple(_env_config_globals(schema, classes))),
         Namespace(f"{package}.generated.queues", tuple(_queue_module_globals(schema, parsers))),
@@ -489,6 +497,17 @@ def namespaces(schema: m.SchemaSpec) -> list[Namespace]:
     for table in schema.tables:
         found += _table_namespaces(schema, table)
     return found + _layout_namespaces(schema)
+
+
+def _service_adapters(schema: m.SchemaSpec) -> list[Name]:
+    """The runtime class each service's factory builds, once each (the package re-exports it)."""
+    adapters: dict[str, Name] = {}
+    for service in schema.services:
+        adapters.setdefault(
+            service.adapter,
+            Name(service.adapter, "adapter class", f"{service.schema_path}.adapter"),
+        )
+    return list(adapters.values())
 
 
 def _env_config_globals(schema: m.SchemaSpec, classes: list[Name]) -> list[Name]:
@@ -528,7 +547,20 @@ def _env_config_globals(schema: m.SchemaSpec, classes: list[Name]) -> list[Name]
         Name(f"{b.name}_bucket_name", "function of the bucket", b.schema_path)
         for b in schema.buckets
     ]
-    return env_globals
+    adapters: dict[str, Name] = {}  # one import each, however many resources build it
+    for service in schema.services:
+        env_globals.append(
+            Name(
+                service.factory, f"factory of the {service.noun}", f"{service.schema_path}.factory"
+            )
+        )
+        adapters.setdefault(
+            service.adapter,
+            Name(service.adapter, "adapter class", f"{service.schema_path}.adapter"),
+        )
+        if service.terraform_output is not None:
+            env_globals.append(Name(service.env_var, "env var", f"{service.schema_path}.env_var"))
+    return env_globals + _service_adapters(schema)
 
 
 def _queue_module_globals(schema: m.SchemaSpec, parsers: list[Name]) -> list[Name]:

@@ -75,6 +75,7 @@ AWS_RUNTIME = RuntimeContract(
         "_env": (
             "EnvVariable",
             "check_variables",
+            "env_text",
             "load_terraform_outputs",
             "long_poll_wait_seconds",
             "optional_env",
@@ -92,6 +93,9 @@ AWS_RUNTIME = RuntimeContract(
         ),
         "_retry": ("BatchRetry",),
         "_version": ("__version__",),
+        "conversion_metrics": ("CloudWatchConversionMetricsEmitter",),
+        "hf_token": ("AwsSecretsManagerHfTokenProvider",),
+        "operator_links": ("AWSOperatorLinksProvider", "operator_links_from_env"),
         "s3": ("S3ObjectStorage",),
         "sqs": ("MAX_MESSAGE_BYTES", "SQSQueueReceiver", "SQSQueueSender"),
     }
@@ -155,10 +159,37 @@ SHARED_RUNTIME = RuntimeContract(
 # What the generated package ``__init__`` re-exports from the AWS runtime, by module.
 PACKAGE_REEXPORTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("_retry", ("BatchRetry",)),
+    ("operator_links", ("AWSOperatorLinksProvider", "operator_links_from_env")),
     ("s3", ("S3ObjectStorage",)),
     ("sqs", ("MAX_MESSAGE_BYTES", "SQSQueueReceiver", "SQSQueueSender")),
 )
 RUNTIME_EXPORTS = tuple(sorted(name for _, names in PACKAGE_REEXPORTS for name in names))
+
+
+@dataclass(frozen=True)
+class RuntimeFactory:
+    """A factory of the AWS runtime that ``env_config`` offers too, imported when first called.
+
+    For settings of the deployment rather than schema resources (the original's
+    ``env_config`` has them); ``returns`` is its return annotation, built from ``result``.
+    """
+
+    module: str
+    name: str
+    result: str
+    returns: str
+    summary: str
+
+
+ENV_CONFIG_FACTORIES: tuple[RuntimeFactory, ...] = (
+    RuntimeFactory(
+        "operator_links",
+        "operator_links_from_env",
+        "AWSOperatorLinksProvider",
+        "AWSOperatorLinksProvider | None",
+        "Console links of the deployment ``$NAME_PREFIX`` names; None when it is unset.",
+    ),
+)
 
 
 def contracts(generator: m.GeneratorSpec) -> dict[str, RuntimeContract]:

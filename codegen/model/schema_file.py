@@ -11,6 +11,7 @@ from ..schema import SchemaError, SchemaLines, load, parse
 from . import types as m
 from .build import build
 from .kinds import KINDS
+from .services import service_sections
 
 DEFAULT_SCHEMA = Path("schema/stereo_spot.toml")
 
@@ -32,7 +33,11 @@ def load_schema(schema_path: Path) -> m.SchemaSpec:
     problem, each with its line."""
     name = display_name(schema_path)
     document = load(schema_path, error_name(schema_path))
-    parsed = parse(document.data, {kind: KINDS[kind].schema_fields for kind in KINDS})
+    parsed = parse(
+        document.data,
+        {kind: KINDS[kind].schema_fields for kind in KINDS},
+        service_sections(),
+    )
     try:
         return build(parsed, schema_path, name)
     except SchemaError as error:

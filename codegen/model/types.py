@@ -14,7 +14,7 @@ from typing import ClassVar, Literal, Protocol
 
 from pydantic import BaseModel
 
-from ..schema import Field, Problem
+from ..schema import Field, Problem, sections
 from .binding import Name
 from .literals import python_literal
 
@@ -537,6 +537,67 @@ def policy_output_name(consumer: str) -> str:
 
 
 @dataclass(frozen=True)
+class ServiceResource:
+    """A resource of an AWS service beyond DynamoDB, SQS and S3: one kind per module of ``services/``.
+
+    The class is the kind (its schema section, fields, the consumer key that grants
+    it, the runtime adapters its factory may build, the API operations those call
+    and how IAM names what they touch); an instance is one declared resource.
+    """
+
+    name: str
+    description: str
+    schema_path: str
+    factory: str  # the env_config function that builds the adapter
+    adapter: str  # the runtime class it builds (one of ``adapters``)
+    env_var: str
+
+    kind: ClassVar[str]  # the schema section: [<kind>.<name>]
+    noun: ClassVar[str]  # "CloudWatch namespace", for messages
+    description_of_kind: ClassVar[str]
+    schema_fields: ClassVar[Mapping[str, Field]]
+    consumer_key: ClassVar[str]  # the consumer's list granting it: publishes_metrics
+    consumer_description: ClassVar[str]
+    adapters: ClassVar[Mapping[str, str]]  # runtime class -> the runtime module defining it
+    aws_service: ClassVar[str]  # botocore's service name: "cloudwatch"
+    operations: ClassVar[tuple[str, ...]]  # the API operations its adapters call
+    statement_verb: ClassVar[str]  # the IAM statement's Sid: <verb><Name><Noun>
+    statement_noun: ClassVar[str]
+    arn_kind: ClassVar[Literal["any", "secret"]]  # "any": the action takes no resource ARN
+
+    @property
+    def adapter_module(self) -> str:
+        return self.adapters[self.adapter]
+
+    @property
+    def terraform_output(self) -> str | None:
+        """The Terraform output the resource's ARN comes from (None: Terraform creates nothing)."""
+        return None
+
+    @property
+    def required_variable(self) -> bool:
+        """Its variable carries a Terraform output every deployment sets (it is in VARIABLES)."""
+        return False
+
+    @property
+    def optional_variable(self) -> bool:
+        """Its variable carries a Terraform output a deployment may leave out."""
+        return False
+
+    @property
+    def iam_conditions(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+        """(test, variable, values) limiting the grant when the action takes no resource ARN."""
+        return ()
+
+    @classmethod
+    def build(
+        cls, name: str, fields: sections.Fields, problems: list[Problem]
+    ) -> ServiceResource | None:
+        """One declared resource of this kind; None (its problems added) when it is invalid."""
+        raise NotImplementedError(f"{cls.__name__}.build")
+
+
+@dataclass(frozen=True)
 class ConsumerSpec:
     """A service and everything it may touch; its IAM policy is derived from this alone."""
 
@@ -550,6 +611,7 @@ class ConsumerSpec:
     presigned_uploads: tuple[LayoutAccess, ...]
     schema_path: str
     reads_streams: tuple[TableStream, ...] = ()
+    services: tuple[ServiceResource, ...] = ()  # metrics it publishes, secrets it reads
 
 
 @dataclass(frozen=True)
@@ -590,6 +652,10 @@ class SchemaSpec:
     queues: tuple[QueueSpec, ...]
     buckets: tuple[BucketSpec, ...]
     consumers: tuple[ConsumerSpec, ...] = ()
+    services: tuple[ServiceResource, ...] = ()  # every [metrics.*], [secrets.*], ... by kind
+
+    def services_of(self, kind: str) -> tuple[ServiceResource, ...]:
+        return tuple(service for service in self.services if service.kind == kind)
 
     @property
     def resources(self) -> tuple[TableSpec | QueueSpec | BucketSpec, ...]:
@@ -608,6 +674,7 @@ class SchemaSpec:
             bool(self.streams)
             or any(t.optional for t in self.tables)
             or any(q.optional for q in self.queues)
+            or any(s.optional_variable for s in self.services)
         )
 
     @property

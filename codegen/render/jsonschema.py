@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..model import KINDS
-from ..schema import spec
+from ..model import KINDS, SERVICE_KINDS, service_sections
+from ..schema import consumer_fields, spec
 from .version import generator_version
 
 
@@ -65,13 +65,19 @@ def json_schema() -> dict[str, Any]:
                 _object(spec.BUCKET_FIELDS, {"layouts": _named(_object(spec.LAYOUT_FIELDS))})
             ),
             "consumers": _named(_consumer()),
+            **{
+                name: _named(_object(dict(kind.schema_fields)), kind.description_of_kind)
+                for name, kind in SERVICE_KINDS.items()
+            },
         },
     }
 
 
-def _named(item: dict[str, Any]) -> dict[str, Any]:
+def _named(item: dict[str, Any], description: str | None = None) -> dict[str, Any]:
     """A TOML section of ``[kind.<identifier>]`` entries, each an ``item``."""
+    described = {"description": description} if description else {}
     return {
+        **described,
         "type": "object",
         "propertyNames": {"pattern": spec.IDENTIFIER},
         "additionalProperties": item,
@@ -135,7 +141,7 @@ def _consumer() -> dict[str, Any]:
         "propertyNames": {"pattern": spec.IDENTIFIER},
         "additionalProperties": _string_list(),
     }
-    return _object(spec.CONSUMER_FIELDS, {"tables": tables})
+    return _object(consumer_fields(service_sections()), {"tables": tables})
 
 
 def render_json_schema() -> str:

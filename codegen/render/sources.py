@@ -19,8 +19,8 @@ import jinja2
 
 from .. import model as m
 from ..model import (
+    ENV_CONFIG_FACTORIES,
     PACKAGE_REEXPORTS,
-    RUNTIME_EXPORTS,
     check_imports,
     escape_text,
     python_literal,
@@ -105,23 +105,31 @@ def render_unformatted(schema: m.SchemaSpec, out_dir: Path) -> dict[Path, str]:
         "env_config.py.jinja",
         variable_names=_variable_names(schema),
         optional_variable_names=_optional_variable_names(schema),
+        runtime_factories=ENV_CONFIG_FACTORIES,
         exports=sorted(_env_exports(schema)),
     )
-    emit(
-        package_dir / "__init__.py",
-        "package_init.py.jinja",
-        generated_exports=[
-            n for n in generated_exports if n not in ("BUCKETS", "QUEUES", "TABLES")
-        ],
-        runtime_reexports=PACKAGE_REEXPORTS,
-        exports=sorted(
-            [n for n in generated_exports if n not in ("BUCKETS", "QUEUES", "TABLES")]
-            + list(RUNTIME_EXPORTS)
-        ),
-    )
+    _emit_package_init(schema, package_dir, generated_exports, emit)
     if schema.generator.shared_package is not None:
         _render_shared(schema, out_dir, emit)
     return files
+
+
+def _emit_package_init(
+    schema: m.SchemaSpec,
+    package_dir: Path,
+    generated_exports: list[str],
+    emit: Callable[..., None],
+) -> None:
+    """The package ``__init__``: the generated classes and parsers, and the runtime's names."""
+    runtime_reexports = _package_reexports(schema)
+    exported = [n for n in generated_exports if n not in ("BUCKETS", "QUEUES", "TABLES")]
+    emit(
+        package_dir / "__init__.py",
+        "package_init.py.jinja",
+        generated_exports=exported,
+        runtime_reexports=runtime_reexports,
+        exports=sorted(exported + [name for _, names in runtime_reexports for name in names]),
+    )
 
 
 def first_party(schema: m.SchemaSpec) -> list[str]:
@@ -306,11 +314,22 @@ def _queue_exports(schema: m.SchemaSpec) -> list[str]:
     return sorted(function for function, _, _ in queue_parsers(schema))
 
 
+def _package_reexports(schema: m.SchemaSpec) -> list[tuple[str, tuple[str, ...]]]:
+    """The runtime names the package re-exports: the fixed ones, and each service's adapter."""
+    by_module = {module: list(names) for module, names in PACKAGE_REEXPORTS}
+    for service in schema.services:
+        names = by_module.setdefault(service.adapter_module, [])
+        if service.adapter not in names:
+            names.append(service.adapter)
+    return [(module, tuple(sorted(names))) for module, names in sorted(by_module.items())]
+
+
 def _variable_names(schema: m.SchemaSpec) -> list[str]:
     return (
         [t.env_var for t in schema.tables if not t.optional]
         + [q.env_var for q in schema.queues if not q.optional]
         + [b.env_var for b in schema.buckets]
+        + [s.env_var for s in schema.services if s.required_variable]
     )
 
 
@@ -344,6 +363,9 @@ def _env_exports(schema: m.SchemaSpec) -> list[str]:
                 f"{queue.name}_queue_receiver_from_env_or_none",
             ]
     names += [f"{b.name}_bucket_name" for b in schema.buckets]
+    names += [s.env_var for s in schema.services if s.optional_variable]
+    names += [s.factory for s in schema.services]
+    names += [factory.name for factory in ENV_CONFIG_FACTORIES]
     return names
 
 

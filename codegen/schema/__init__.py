@@ -19,7 +19,7 @@ from . import sections, spec
 from .document import SchemaDocument, load
 from .errors import Problem, SchemaError
 from .locate import SchemaLines
-from .parsing import KindFields, parse
+from .parsing import KindFields, ServiceSection, ServiceSections, consumer_fields, parse
 from .sections import ParsedSchema
 from .spec import ATTRIBUTE_NAME, CLASS_NAME, IDENTIFIER, INDEX_NAME, Field
 
@@ -35,6 +35,9 @@ __all__ = [
     "SchemaDocument",
     "SchemaError",
     "SchemaLines",
+    "ServiceSection",
+    "ServiceSections",
+    "consumer_fields",
     "load",
     "parse",
     "sections",

@@ -10,6 +10,7 @@ pydantic models, name clashes) is stage 2's.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from . import sections as s
@@ -20,16 +21,34 @@ from .validate import check_fields, check_list_of_tables, check_named_tables, ch
 KindFields = Mapping[str, Mapping[str, spec.Field]]
 """Each kind's schema fields besides ``name`` and ``kind``, by the kind's name."""
 
+
+@dataclass(frozen=True)
+class ServiceSection:
+    """A top-level section of a resource kind beyond tables, queues and buckets
+    (``[metrics.<name>]``): its fields, and the consumer key that grants its resources."""
+
+    fields: Mapping[str, spec.Field]
+    consumer_key: str
+    consumer_description: str
+
+
+ServiceSections = Mapping[str, ServiceSection]
+"""Each service kind's section, by its name (the model's ``SERVICE_KINDS`` hands them in)."""
+
 _STRING_LIST = spec.Field("string_list", "")
 _T = TypeVar("_T")
 
 
-def parse(data: Mapping[str, Any], kind_fields: KindFields) -> s.ParsedSchema:
+def parse(
+    data: Mapping[str, Any], kind_fields: KindFields, services: ServiceSections | None = None
+) -> s.ParsedSchema:
     """The typed sections of a loaded schema; each carries the problems of its own shape."""
+    services = services or {}
     root: list[Problem] = []
+    sections = (*spec.TOP_LEVEL_SECTIONS, *services)
     for key in data:
-        if key not in spec.TOP_LEVEL_SECTIONS:
-            allowed = ", ".join(spec.TOP_LEVEL_SECTIONS)
+        if key not in sections:
+            allowed = ", ".join(sections)
             root.append(Problem(key, f"unknown section (allowed: {allowed})"))
     generator = None
     if data.get("generator") is None:
@@ -46,8 +65,23 @@ def parse(data: Mapping[str, Any], kind_fields: KindFields) -> s.ParsedSchema:
             data.get("queues", {}), "queues", lambda n, v, p: _fields(v, spec.QUEUE_FIELDS, p)
         ),
         buckets=_named(data.get("buckets", {}), "buckets", lambda n, v, p: _bucket(v, p)),
-        consumers=_named(data.get("consumers", {}), "consumers", lambda n, v, p: _consumer(v, p)),
+        consumers=_named(
+            data.get("consumers", {}), "consumers", lambda n, v, p: _consumer(v, p, services)
+        ),
+        services={
+            kind: _named(data.get(kind, {}), kind, _section_fields(section.fields))
+            for kind, section in services.items()
+        },
     )
+
+
+def _section_fields(fields: Mapping[str, spec.Field]) -> Callable[[str, object, str], s.Fields]:
+    """The parser of one named entry checked against ``fields`` alone."""
+
+    def entry(name: str, raw: object, path: str) -> s.Fields:
+        return _fields(raw, fields, path)
+
+    return entry
 
 
 def _fields(
@@ -185,8 +219,19 @@ def _bucket(raw: object, path: str) -> s.Bucket:
     )
 
 
-def _consumer(raw: object, path: str) -> s.Consumer:
-    fields = _fields(raw, spec.CONSUMER_FIELDS, path, spec.CONSUMER_SECTIONS)
+def consumer_fields(services: ServiceSections) -> dict[str, spec.Field]:
+    """A consumer's fields: the declared ones, and one list per service kind."""
+    return {
+        **spec.CONSUMER_FIELDS,
+        **{
+            section.consumer_key: spec.Field("string_list", section.consumer_description)
+            for section in services.values()
+        },
+    }
+
+
+def _consumer(raw: object, path: str, services: ServiceSections) -> s.Consumer:
+    fields = _fields(raw, consumer_fields(services), path, spec.CONSUMER_SECTIONS)
     tables = raw.get("tables", {}) if isinstance(raw, dict) else {}
     return s.Consumer(fields, _named(tables, f"{path}.tables", lambda n, v, p: _grant(v, p)))
 

@@ -156,6 +156,7 @@ class ParsedSchema:
     queues: Named[Fields]
     buckets: Named[Bucket]
     consumers: Named[Consumer]
+    services: Mapping[str, Named[Fields]] = field(default_factory=dict)  # by service kind
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -173,6 +174,7 @@ def _walk(node: object) -> list[Problem]:
             node.queues,
             node.buckets,
             node.consumers,
+            *node.services.values(),
         )
         for section in sections:
             found += _walk(section)

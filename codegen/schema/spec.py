@@ -20,8 +20,16 @@ ATTRIBUTE_NAME = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
 INDEX_NAME = r"^[A-Za-z0-9_.-]{3,255}$"
 # Prose that reaches generated docstrings: one line, no control or line-break characters.
 ONE_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+# CloudWatch's rule: printable ASCII without a colon, at most 255; "AWS/" is AWS's own.
+CLOUDWATCH_NAMESPACE = r"^(?!AWS/)[A-Za-z0-9./#_ -]{1,255}$"
 # What a pattern means, for error messages that say what to fix rather than quote a regex.
-PATTERN_MEANINGS = {ONE_LINE: "must be one line without control characters"}
+PATTERN_MEANINGS = {
+    ONE_LINE: "must be one line without control characters",
+    CLOUDWATCH_NAMESPACE: (
+        "must be a CloudWatch namespace: 1-255 letters, digits, spaces and . / # _ -, "
+        "not starting with AWS/"
+    ),
+}
 
 
 @dataclass(frozen=True)

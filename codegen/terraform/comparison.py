@@ -33,6 +33,11 @@ def schema_resources(schema: m.SchemaSpec) -> list[SchemaResource]:
             SchemaResource("bucket", b.name, b.terraform_output, b.schema_path)
             for b in schema.buckets
         ]
+        + [
+            SchemaResource("secret", s.name, s.terraform_output, s.schema_path)
+            for s in schema.services
+            if s.arn_kind == "secret" and s.terraform_output is not None
+        ]
     )
 
 

@@ -65,6 +65,8 @@ EXPECTED: dict[ResourceKind, _Expected] = {
     "table": _Expected("aws_dynamodb_table", ("name",), "tables", "a table name"),
     "queue": _Expected("aws_sqs_queue", ("url", "id"), "queues", "a queue URL"),
     "bucket": _Expected("aws_s3_bucket", ("id", "bucket"), "buckets", "a bucket name"),
+    # A secret's id is its ARN too.
+    "secret": _Expected("aws_secretsmanager_secret", ("arn", "id"), "secrets", "a secret ARN"),
 }
 
 
@@ -606,7 +608,12 @@ def _check_stream_output(run: Comparison, stream: m.TableStream, table: TfResour
 def _counts(schema: m.SchemaSpec) -> str:
     return (
         f"{len(schema.tables)} tables, {len(schema.queues)} queues, {len(schema.buckets)} buckets, "
-        f"{len(schema.consumers)} consumer policies"
+        + "".join(
+            f"{count} {kind}, "
+            for kind in m.SERVICE_KINDS
+            if (count := len(schema.services_of(kind)))
+        )
+        + f"{len(schema.consumers)} consumer policies"
     )
 
 

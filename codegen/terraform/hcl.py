@@ -35,12 +35,13 @@ from .hcl_eval import (
     source_text,
 )
 
-ResourceKind = Literal["table", "queue", "bucket"]
+ResourceKind = Literal["table", "queue", "bucket", "secret"]
 
 RESOURCE_KINDS: dict[str, ResourceKind] = {
     "aws_dynamodb_table": "table",
     "aws_sqs_queue": "queue",
     "aws_s3_bucket": "bucket",
+    "aws_secretsmanager_secret": "secret",
 }
 """The Terraform resource types the adapters' resources are, by kind."""
 
@@ -221,6 +222,7 @@ class TerraformModel:
     queues: tuple[TfQueue, ...]
     buckets: tuple[TfResource, ...]
     notifications: tuple[TfBucketNotification, ...] = ()
+    secrets: tuple[TfResource, ...] = ()
     names_only: bool = False  # from `terraform output -json`: no resources to compare
     files: tuple[TfFile, ...] = ()  # every file, parsed once, in name order
     unverifiable: tuple[Unread, ...] = ()  # what reading the compared values could not evaluate
@@ -248,6 +250,7 @@ class TerraformModel:
             [t.resource for t in self.tables]
             + [q.resource for q in self.queues]
             + list(self.buckets)
+            + list(self.secrets)
         )
         return next(
             (r for r in everything if r.resource_type == resource_type and r.name == name), None
@@ -818,6 +821,7 @@ class _Collected:
         tables: list[TfTable] = []
         queues: list[TfQueue] = []
         buckets: list[TfResource] = []
+        secrets: list[TfResource] = []
         notifications: list[TfBucketNotification] = []
         for resource, body, lines in self.resources:
             top = Block(body, lines, {})
@@ -832,6 +836,8 @@ class _Collected:
                 queues.append(_queue(reader, resource, top))
             elif kind == "bucket":
                 buckets.append(resource)
+            elif kind == "secret":
+                secrets.append(resource)
         outputs = self.outputs
         files_with_outputs = sorted(
             {o.file for o in outputs}, key=lambda f: (-_count(outputs, f), f)
@@ -844,6 +850,7 @@ class _Collected:
             queues=tuple(queues),
             buckets=tuple(buckets),
             notifications=tuple(notifications),
+            secrets=tuple(secrets),
             files=tuple(self.files),
             unverifiable=tuple(self.notes + reader.unread),
             evaluator=evaluator,

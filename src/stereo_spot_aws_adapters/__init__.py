@@ -14,6 +14,7 @@ from stereo_spot_shared._lazy import lazy_attributes
 if TYPE_CHECKING:
     from stereo_spot_aws_adapters._retry import BatchRetry
     from stereo_spot_aws_adapters._version import __version__ as __version__
+    from stereo_spot_aws_adapters.conversion_metrics import CloudWatchConversionMetricsEmitter
     from stereo_spot_aws_adapters.generated import (
         DynamoDBJobStore,
         DynamoPushSubscriptionStore,
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
         parse_reassembly_payload,
         parse_video_worker_event,
     )
+    from stereo_spot_aws_adapters.hf_token import AwsSecretsManagerHfTokenProvider
+    from stereo_spot_aws_adapters.operator_links import (
+        AWSOperatorLinksProvider,
+        operator_links_from_env,
+    )
     from stereo_spot_aws_adapters.s3 import S3ObjectStorage
     from stereo_spot_aws_adapters.sqs import MAX_MESSAGE_BYTES, SQSQueueReceiver, SQSQueueSender
 
@@ -33,7 +39,10 @@ if TYPE_CHECKING:
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "AWSOperatorLinksProvider",
+    "AwsSecretsManagerHfTokenProvider",
     "BatchRetry",
+    "CloudWatchConversionMetricsEmitter",
     "DynamoDBJobStore",
     "DynamoPushSubscriptionStore",
     "DynamoSegmentCompletionStore",
@@ -43,6 +52,7 @@ __all__ = [
     "S3ObjectStorage",
     "SQSQueueReceiver",
     "SQSQueueSender",
+    "operator_links_from_env",
     "parse_chunking_event",
     "parse_deletion_payload",
     "parse_reassembly_payload",
@@ -61,6 +71,10 @@ _ORIGINS = {
     "parse_video_worker_event": "stereo_spot_aws_adapters.generated",
     "__version__": "stereo_spot_aws_adapters._version",
     "BatchRetry": "stereo_spot_aws_adapters._retry",
+    "CloudWatchConversionMetricsEmitter": "stereo_spot_aws_adapters.conversion_metrics",
+    "AwsSecretsManagerHfTokenProvider": "stereo_spot_aws_adapters.hf_token",
+    "AWSOperatorLinksProvider": "stereo_spot_aws_adapters.operator_links",
+    "operator_links_from_env": "stereo_spot_aws_adapters.operator_links",
     "S3ObjectStorage": "stereo_spot_aws_adapters.s3",
     "MAX_MESSAGE_BYTES": "stereo_spot_aws_adapters.sqs",
     "SQSQueueReceiver": "stereo_spot_aws_adapters.sqs",

@@ -82,7 +82,7 @@ def resolve_region(region_name: str | None) -> str | None:
     return region_name or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
 
 
-def client_config(service: ServiceName, profile: Mapping[str, Any] | None = None) -> Config:
+def client_config(service: str, profile: Mapping[str, Any] | None = None) -> Config:
     """The library's client settings, leaving to botocore what the environment or
     ``profile`` (the profile's config-file entries) already set."""
     profile = profile or {}
@@ -169,6 +169,43 @@ def get_client(
             _clients[key] = cached
             _built.add(cached)
         return cached
+
+
+def new_client(service: str, *, region_name: str | None = None) -> Any:
+    """A client of its own for a service an adapter calls rarely (CloudWatch, Secrets Manager).
+
+    Built with ``boto3.client`` (the default session), the library's retry
+    settings and call logging, and kept by the adapter that asked for it; the
+    endpoint is botocore's to decide (``AWS_ENDPOINT_URL_<SERVICE>``, ``AWS_ENDPOINT_URL``).
+    Keys in the environment are read now: the default session keeps the
+    credentials it first resolved, and the environment's come first in botocore's
+    chain anyway.
+    """
+    try:
+        client = boto3.client(
+            service,  # type: ignore[call-overload]
+            region_name=resolve_region(region_name),
+            config=client_config(service),
+            **_environment_keys(),
+        )
+    except NoRegionError as error:
+        raise InvalidConfigurationError(
+            f"no AWS region for {service}: set AWS_REGION (or AWS_DEFAULT_REGION, or "
+            "region in the AWS profile), or pass region="
+        ) from error
+    return with_call_logging(client)
+
+
+def _environment_keys() -> dict[str, str]:
+    """The credentials botocore's environment provider would find, as client arguments."""
+    key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if not (key and secret):
+        return {}
+    keys = {"aws_access_key_id": key, "aws_secret_access_key": secret}
+    token = os.environ.get("AWS_SESSION_TOKEN")
+    if token:
+        keys["aws_session_token"] = token
+    return keys
 
 
 def profile_config(session: boto3.session.Session) -> Mapping[str, Any]:

@@ -68,6 +68,13 @@ def long_poll_wait_seconds(default: int, environ: Mapping[str, str] | None = Non
     return min(20, max(0, seconds))
 
 
+def env_text(name: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """A variable that carries no Terraform output (a setting with a default): its value, or
+    ``None`` when it is missing or blank."""
+    value = (os.environ if environ is None else environ).get(name, "").strip()
+    return value or None
+
+
 def check_variables(
     variables: Iterable[EnvVariable], environ: Mapping[str, str] | None = None
 ) -> None:

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 AWS_ERRORS = (BotoCoreError, ClientError)
 """What a botocore call can raise; ``AwsCall`` maps exactly these."""
 
-Service = Literal["dynamodb", "sqs", "s3"]
+Service = Literal["dynamodb", "sqs", "s3", "cloudwatch", "secretsmanager"]
 
 _MISSING = frozenset(
     {

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from stereo_spot_aws_adapters._env import (
     EnvVariable,
     check_variables,
+    env_text,
     load_terraform_outputs,
     long_poll_wait_seconds,
     optional_env,
@@ -25,11 +26,14 @@ from stereo_spot_aws_adapters._env import (
 # Each factory imports its adapter's module when first called, so a service
 # pays at import only for the adapters it builds.
 if TYPE_CHECKING:
+    from stereo_spot_aws_adapters.conversion_metrics import CloudWatchConversionMetricsEmitter
     from stereo_spot_aws_adapters.generated.inference_invocations import InferenceInvocationsStore
     from stereo_spot_aws_adapters.generated.jobs import DynamoDBJobStore
     from stereo_spot_aws_adapters.generated.push_subscriptions import DynamoPushSubscriptionStore
     from stereo_spot_aws_adapters.generated.reassembly_triggered import ReassemblyTriggeredLock
     from stereo_spot_aws_adapters.generated.segment_completions import DynamoSegmentCompletionStore
+    from stereo_spot_aws_adapters.hf_token import AwsSecretsManagerHfTokenProvider
+    from stereo_spot_aws_adapters.operator_links import AWSOperatorLinksProvider
     from stereo_spot_aws_adapters.s3 import S3ObjectStorage
     from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
     from stereo_spot_shared.generated.adapters import Adapters
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHUNKING_QUEUE_URL",
     "DELETION_QUEUE_URL",
+    "HF_TOKEN_ARN",
     "INFERENCE_INVOCATIONS_TABLE_NAME",
     "INGEST_QUEUE_URL",
     "INPUT_BUCKET_NAME",
@@ -59,10 +64,12 @@ __all__ = [
     "check_environment",
     "chunking_queue_receiver_from_env",
     "chunking_queue_sender_from_env",
+    "conversion_metrics_emitter_from_env",
     "deletion_queue_receiver_from_env",
     "deletion_queue_receiver_from_env_or_none",
     "deletion_queue_sender_from_env",
     "deletion_queue_sender_from_env_or_none",
+    "hf_token_provider_from_env",
     "inference_invocations_store_from_env",
     "ingest_queue_receiver_from_env",
     "ingest_queue_receiver_from_env_or_none",
@@ -81,6 +88,7 @@ __all__ = [
     "jobs_table_stream_arn",
     "load_terraform_outputs",
     "object_storage_from_env",
+    "operator_links_from_env",
     "output_bucket_name",
     "output_events_queue_receiver_from_env",
     "output_events_queue_receiver_from_env_or_none",
@@ -165,6 +173,9 @@ INPUT_BUCKET_NAME = EnvVariable(
 )
 OUTPUT_BUCKET_NAME = EnvVariable(
     "OUTPUT_BUCKET_NAME", "output_bucket_name", "name of the S3 output bucket"
+)
+HF_TOKEN_ARN = EnvVariable(
+    "HF_TOKEN_ARN", "hf_token_secret_arn", "ARN of the Secrets Manager secret hf_token"
 )
 
 VARIABLES: tuple[EnvVariable, ...] = (
@@ -645,6 +656,38 @@ def input_bucket_name() -> str:
 def output_bucket_name() -> str:
     """The output bucket, from ``$OUTPUT_BUCKET_NAME``."""
     return require_env(OUTPUT_BUCKET_NAME)
+
+
+def conversion_metrics_emitter_from_env() -> CloudWatchConversionMetricsEmitter:
+    """``CloudWatchConversionMetricsEmitter`` publishing to the CloudWatch namespace ``$METRICS_NAMESPACE``.
+
+    Without the variable: the schema's namespace, the one the generated IAM policies allow.
+    """
+    from stereo_spot_aws_adapters.conversion_metrics import CloudWatchConversionMetricsEmitter
+
+    return CloudWatchConversionMetricsEmitter(
+        namespace=env_text("METRICS_NAMESPACE") or "StereoSpot/Conversion"
+    )
+
+
+def hf_token_provider_from_env() -> AwsSecretsManagerHfTokenProvider:
+    """``AwsSecretsManagerHfTokenProvider`` on the secret whose ARN is ``$HF_TOKEN_ARN``.
+
+    The secret is optional: without the variable the adapter has no secret.
+    """
+    from stereo_spot_aws_adapters.hf_token import AwsSecretsManagerHfTokenProvider
+
+    return AwsSecretsManagerHfTokenProvider(arn=optional_env(HF_TOKEN_ARN))
+
+
+def operator_links_from_env() -> AWSOperatorLinksProvider | None:
+    """Console links of the deployment ``$NAME_PREFIX`` names; None when it is unset.
+
+    Built by ``stereo_spot_aws_adapters.operator_links``.
+    """
+    from stereo_spot_aws_adapters.operator_links import operator_links_from_env as build
+
+    return build()
 
 
 def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:

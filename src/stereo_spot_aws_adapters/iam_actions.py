@@ -60,6 +60,9 @@ OPERATION_ACTIONS: Mapping[tuple[str, str], str] = MappingProxyType(
         ("s3", "ListObjects"): "s3:ListBucket",
         ("s3", "HeadBucket"): "s3:ListBucket",
         ("s3", "DeleteObject"): "s3:DeleteObject",
+        # CloudWatch: PutMetricData has no resource; a policy limits it by cloudwatch:namespace.
+        ("cloudwatch", "PutMetricData"): "cloudwatch:PutMetricData",
+        ("secretsmanager", "GetSecretValue"): "secretsmanager:GetSecretValue",
     }
 )
 

@@ -59,10 +59,15 @@ if TYPE_CHECKING:
     )
     from .generated.adapters import Adapters
     from .interfaces import (
+        ConversionMetricsEmitter,
+        HfTokenProvider,
         JobStore,
         MessageAttributeValue,
         MessageBody,
+        NoOpConversionMetricsEmitter,
+        NoOpHfTokenProvider,
         ObjectStorage,
+        OperatorLinksProvider,
         PageToken,
         ProgressCallback,
         QueueMessage,
@@ -105,6 +110,11 @@ if TYPE_CHECKING:
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "ConversionMetricsEmitter",
+    "HfTokenProvider",
+    "NoOpConversionMetricsEmitter",
+    "NoOpHfTokenProvider",
+    "OperatorLinksProvider",
     "Adapters",
     "FINAL_LAYOUT",
     "INPUT_LAYOUT",
@@ -238,6 +248,11 @@ _ORIGINS = {
     "parse_segment_key": ".generated",
     "parse_segment_output_key": ".generated",
     "Adapters": ".generated.adapters",
+    "ConversionMetricsEmitter": ".interfaces",
+    "HfTokenProvider": ".interfaces",
+    "NoOpConversionMetricsEmitter": ".interfaces",
+    "NoOpHfTokenProvider": ".interfaces",
+    "OperatorLinksProvider": ".interfaces",
     "JobStore": ".interfaces",
     "MessageAttributeValue": ".interfaces",
     "MessageBody": ".interfaces",

@@ -209,12 +209,67 @@ class QueueReceiverWithProcessing(QueueReceiver, Protocol):
         ...
 
 
+# --- Operator and platform services ------------------------------------------------------
+# What the original's later services use beyond tables, queues and objects (issue 26):
+# console links, conversion metrics, the Hugging Face token. Each has a no-op (or
+# in-memory) form, so a service runs off AWS unchanged.
+
+
+@runtime_checkable
+class OperatorLinksProvider(Protocol):
+    """Operator-facing console links (a job's logs, the cost dashboard); None hides a link."""
+
+    def get_job_logs_url(self, job_id: str) -> str | None:
+        """A deep link to the logs of ``job_id``, or None when there is none."""
+        ...
+
+    def get_cost_dashboard_url(self) -> str | None:
+        """A deep link to the deployment's cost dashboard, or None."""
+        ...
+
+
+@runtime_checkable
+class ConversionMetricsEmitter(Protocol):
+    """Records how long one segment's conversion took, for the ETA estimate.
+
+    Best effort: an emitter never fails the conversion it measures.
+    """
+
+    def emit_conversion_metrics(self, duration_seconds: float, size_bytes: int) -> None: ...
+
+
+class NoOpConversionMetricsEmitter:
+    """A ``ConversionMetricsEmitter`` that records nothing (metrics disabled or unsupported)."""
+
+    def emit_conversion_metrics(self, duration_seconds: float, size_bytes: int) -> None:
+        return None
+
+
+@runtime_checkable
+class HfTokenProvider(Protocol):
+    """The Hugging Face token from a secret store; None when none is configured."""
+
+    def get_hf_token(self) -> str | None: ...
+
+
+class NoOpHfTokenProvider:
+    """An ``HfTokenProvider`` without a secret store: there is never a token."""
+
+    def get_hf_token(self) -> str | None:
+        return None
+
+
 __all__ = [
+    "ConversionMetricsEmitter",
+    "HfTokenProvider",
     "JobStore",
     "JobStoreWithLifecycle",
     "MessageAttributeValue",
     "MessageBody",
+    "NoOpConversionMetricsEmitter",
+    "NoOpHfTokenProvider",
     "ObjectStorage",
+    "OperatorLinksProvider",
     "PageToken",
     "ProgressCallback",
     "QueueMessage",

@@ -14,19 +14,24 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomllib
 
+from codegen.model import SERVICE_KINDS
 from codegen.terraform.drift import main
 from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA = REPO / "schema" / "stereo_spot.toml"
 SCHEMA_NAME = "schema/stereo_spot.toml"
-# What the drift check counts, from the schema (the generated resource lists, and
-# one generated policy per consumer), so a resource added to the schema needs no edit here.
+# What the drift check counts, from the schema (the generated resource lists, the
+# other resource kinds' sections, and one generated policy per consumer), so a
+# resource added to the schema needs no edit here.
 CONSUMER_COUNT = len(list((REPO / "infra" / "policies").glob("*.json")))
+SERVICES = {kind: tomllib.loads(SCHEMA.read_text("utf-8")).get(kind, {}) for kind in SERVICE_KINDS}
 SUMMARY = (
     f"{len(TABLES)} tables, {len(QUEUES)} queues, {len(BUCKETS)} buckets, "
-    f"{CONSUMER_COUNT} consumer policies"
+    + "".join(f"{len(entries)} {kind}, " for kind, entries in SERVICES.items() if entries)
+    + f"{CONSUMER_COUNT} consumer policies"
 )
 
 
@@ -403,7 +408,12 @@ def write_outputs_json(path: Path, names: list[str]) -> Path:
     return path
 
 
-ALL_OUTPUTS = [resource.terraform_output for resource in (*TABLES, *QUEUES, *BUCKETS)]
+ALL_OUTPUTS = [resource.terraform_output for resource in (*TABLES, *QUEUES, *BUCKETS)] + [
+    entry["terraform_output"]
+    for entries in SERVICES.values()
+    for entry in entries.values()
+    if "terraform_output" in entry
+]
 
 
 def test_outputs_json_in_sync(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -34,6 +34,11 @@ def sample_outputs(schema: m.SchemaSpec) -> dict[str, str]:
         q.terraform_output: f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/prod-{q.name}"
         for q in schema.queues
     }
+    outputs |= {
+        s.terraform_output: f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/{s.name}-AbCdEf"
+        for s in schema.services
+        if s.terraform_output is not None
+    }
     return outputs
 
 

@@ -19,6 +19,10 @@ def _kind_fields() -> dict[str, object]:
     return {name: kind.schema_fields for name, kind in model.KINDS.items()}
 
 
+def _parse(data: dict[str, object]) -> schema.ParsedSchema:
+    return schema.parse(data, _kind_fields(), model.service_sections())
+
+
 def test_stage_one_gives_sections_not_validators() -> None:
     assert not VALIDATORS & set(schema.__all__)
     assert "parse" in schema.__all__
@@ -53,4 +57,4 @@ def test_parse_finds_every_shape_problem_in_one_pass_without_the_model() -> None
 
 def test_a_valid_schema_parses_without_problems() -> None:
     data = tomllib.loads((CODEGEN.parent / "schema" / "stereo_spot.toml").read_text("utf-8"))
-    assert schema.parse(data, _kind_fields()).problems == ()
+    assert _parse(data).problems == ()

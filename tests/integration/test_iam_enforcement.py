@@ -21,10 +21,16 @@ How far enforcement goes, per service (moto 5.2.5 and 5.2.6):
   teaches moto's DynamoDB handler the table (or index) ARN of each request —
   a ``_determine_resource`` like the one moto has for SQS — so resource scoping
   is enforced too.
+* Secrets Manager: moto passes the resource ``*``; the test teaches it the
+  secret's ARN (the request's ``SecretId``), as for DynamoDB.
+* CloudWatch: ``PutMetricData`` takes no resource (``*``, as on AWS); the
+  generated grant is limited by the ``cloudwatch:namespace`` condition key.
+  moto asks for ``monitoring:PutMetricData`` (the signing name); the test asks
+  for IAM's ``cloudwatch:PutMetricData``.
 * Conditions are not evaluated by moto at all. The test replaces moto's
   decision with ``tests/integration/iam_evaluation.allowed`` (AWS's documented
   evaluation, conditions included), given each request's context: a listing's
-  ``s3:prefix``. So a listing outside the read prefixes, or a HeadBucket (no
+  ``s3:prefix``, a PutMetricData's ``cloudwatch:namespace``. So a listing outside the read prefixes, or a HeadBucket (no
   ``s3:prefix`` at all), is refused as AWS refuses it. A read of a missing key
   is refused too (403, as S3 answers it) unless the caller may list the whole
   bucket; moto alone would answer 404.
@@ -56,9 +62,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import settings
+from moto.core import cbor
 from moto.dynamodb.responses import DynamoHandler
 from moto.iam import access_control
 from moto.s3.models import s3_backends
+from moto.secretsmanager.responses import SecretsManagerResponse
 
 from codegen.iam.permissions import arn, policies, resolve
 from codegen.model.schema_file import load_schema
@@ -71,6 +79,7 @@ from stereo_spot_aws_adapters import (
     env_config,
 )
 from stereo_spot_aws_adapters._clients import get_client
+from stereo_spot_aws_adapters.conversion_metrics import CloudWatchConversionMetricsEmitter
 from stereo_spot_aws_adapters.devtools.provision import provision
 from stereo_spot_aws_adapters.devtools.walk import (
     QUEUE_POLL_SECONDS,
@@ -83,6 +92,7 @@ from stereo_spot_aws_adapters.devtools.walk import (
     run_steps,
 )
 from stereo_spot_aws_adapters.generated.resources import BUCKETS, QUEUES, TABLES
+from stereo_spot_aws_adapters.hf_token import AwsSecretsManagerHfTokenProvider
 from stereo_spot_aws_adapters.iam_actions import OPERATION_ACTIONS, action_for
 from stereo_spot_shared import adapters_from_env
 from stereo_spot_shared.errors import AccessDeniedError, ObjectNotFoundError, ServiceError
@@ -102,6 +112,7 @@ ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
 S3_NOTIFICATIONS = "s3_notifications"
 OPERATOR = "operator"
+OTHER_SECRET = "OTHER_SECRET_ARN"
 
 # Which consumer performs each step of the walk (docs/reference/schema.md, "Consumers and permissions").
 STEP_CONSUMERS: dict[str, str] = {
@@ -250,15 +261,36 @@ def dynamodb_resource(handler: Any) -> str:
     return f"{table}/index/{body['IndexName']}" if "IndexName" in body else table
 
 
-def request_context(action: str, path: str) -> dict[str, str]:
-    """The condition keys of a request the generated policies test: ``s3:prefix`` of a listing.
+# moto names an action by the service's signing name; IAM's prefix for CloudWatch differs.
+SIGNING_NAMES = {"monitoring": "cloudwatch"}
+
+
+def secret_resource(handler: Any) -> str:
+    """The ARN a Secrets Manager request addresses (the adapters always pass the full ARN)."""
+    secret_id = json.loads(handler.body or b"{}").get("SecretId", "")
+    return secret_id if secret_id.startswith("arn:") else "*"
+
+
+def _request_body(body: bytes) -> dict[str, Any]:
+    """A JSON or CBOR request body (moto's server hands PutMetricData on as either)."""
+    try:
+        return dict(json.loads(body))
+    except ValueError:
+        return dict(cbor.loads(body))
+
+
+def request_context(action: str, path: str, body: bytes = b"") -> dict[str, str]:
+    """The condition keys of a request the generated policies test.
 
     S3 sets ``s3:prefix`` from a ListObjects request's ``prefix`` parameter; other
-    requests (a HEAD, a HeadBucket) have no such key.
+    requests (a HEAD, a HeadBucket) have no such key. CloudWatch sets
+    ``cloudwatch:namespace`` from a PutMetricData's ``Namespace``.
     """
     query = parse_qs(urlsplit(path).query, keep_blank_values=True)
     if action == "s3:ListBucket" and "prefix" in query:
         return {"s3:prefix": query["prefix"][0]}
+    if action == "cloudwatch:PutMetricData":
+        return {"cloudwatch:namespace": str(_request_body(body).get("Namespace", ""))}
     return {}
 
 
@@ -272,10 +304,10 @@ class EvaluatingRequest(access_control.IAMRequestBase):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         service, _, operation = self._action.partition(":")
-        self._action = action_for(service, operation)
+        self._action = action_for(SIGNING_NAMES.get(service, service), operation)
 
     def check_action_permitted(self, resource: str) -> None:
-        context = request_context(self._action, self._path)
+        context = request_context(self._action, self._path, self._body)
         # moto hands out each user policy as {"policy_document": "<json>", ...}.
         documents = [json.loads(p["policy_document"]) for p in self._access_key.collect_policies()]
         if not any(allowed(d, self._action, resource, context) for d in documents):
@@ -365,6 +397,16 @@ def stack(endpoint_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]
     outputs = {t.terraform_output: environment[t.env_var] for t in TABLES}
     outputs |= {q.terraform_output: environment[q.env_var] for q in QUEUES}
     outputs |= {b.terraform_output: environment[b.env_var] for b in BUCKETS}
+    # The secrets infra/secrets.tf creates (provision() makes the data plane only), and
+    # one no consumer is granted.
+    secrets = boto3.client("secretsmanager", endpoint_url=endpoint_env, region_name=REGION)
+    for variable, name, value in (
+        ("HF_TOKEN_ARN", "iam/hf-token", '{"hf_token": "hf_test"}'),
+        (OTHER_SECRET, "iam/other", "other"),
+    ):
+        environment[variable] = secrets.create_secret(Name=name, SecretString=value)["ARN"]
+        monkeypatch.setenv(variable, environment[variable])
+    outputs["hf_token_secret_arn"] = environment["HF_TOKEN_ARN"]
     schema = load_schema(REPO / "schema" / "stereo_spot.toml")
     documents = {
         spec.consumer.name: resolve(spec, outputs, account=ACCOUNT, region=REGION)
@@ -409,6 +451,9 @@ def stack(endpoint_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]
         key = iam.create_access_key(UserName=name)["AccessKey"]
         identities[name] = Identity(name, key["AccessKeyId"], key["SecretAccessKey"], document)
     monkeypatch.setattr(DynamoHandler, "_determine_resource", dynamodb_resource, raising=False)
+    monkeypatch.setattr(
+        SecretsManagerResponse, "_determine_resource", secret_resource, raising=False
+    )
     monkeypatch.setattr(access_control, "IAMRequest", IAMActionRequest)
     monkeypatch.setattr(access_control, "S3IAMRequest", S3IAMActionRequest)
     monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
@@ -593,6 +638,28 @@ def test_out_of_scope_calls_are_refused_with_the_action_named(stack: Stack) -> N
         job_id="job-1", segment_index=0, output_s3_uri="s3://x/y", completed_at=1, total_segments=1
     )
     assert refused(lambda: segments.put(completion)).action == "dynamodb:PutItem"
+
+
+def test_metrics_in_the_schemas_namespace_and_the_one_secret_only(stack: Stack) -> None:
+    """The inference consumer: PutMetricData in its namespace, GetSecretValue on its secret."""
+    stack.use("inference")
+    env_config.conversion_metrics_emitter_from_env().put_conversion_metrics(12.0, 8_000_000)
+    elsewhere = CloudWatchConversionMetricsEmitter("Elsewhere/Conversion")
+    assert refused(lambda: elsewhere.put_conversion_metrics(1.0, 1)).action == (
+        "cloudwatch:PutMetricData"
+    )
+    assert env_config.hf_token_provider_from_env().get_hf_token() == "hf_test"
+    other = AwsSecretsManagerHfTokenProvider(arn=stack.environment[OTHER_SECRET])
+    assert refused(other.get_hf_token).action == "secretsmanager:GetSecretValue"
+    # A consumer the schema grants neither gets neither.
+    stack.use("web_ui")
+    emitter = env_config.conversion_metrics_emitter_from_env()
+    assert refused(lambda: emitter.put_conversion_metrics(1.0, 1)).action == (
+        "cloudwatch:PutMetricData"
+    )
+    assert refused(env_config.hf_token_provider_from_env().get_hf_token).action == (
+        "secretsmanager:GetSecretValue"
+    )
 
 
 def test_listing_is_limited_to_the_read_prefixes_in_the_document(stack: Stack) -> None:

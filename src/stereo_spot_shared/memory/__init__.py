@@ -8,13 +8,17 @@ imports a cloud SDK.
 """
 
 from .leases import MemoryLeases
+from .metrics import MemoryConversionMetricsEmitter
 from .objects import MemoryObjectStorage, MemoryURLHandler
 from .queues import MemoryQueueReceiver, MemoryQueueSender
+from .secrets import MemoryHfTokenProvider
 from .state import MemoryState, NotificationRoute, Record
 from .streams import StreamRoute
 from .tables import MemoryTable
 
 __all__ = [
+    "MemoryConversionMetricsEmitter",
+    "MemoryHfTokenProvider",
     "MemoryLeases",
     "MemoryObjectStorage",
     "MemoryQueueReceiver",

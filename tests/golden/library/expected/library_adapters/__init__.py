@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     )
     from stereo_spot_aws_adapters._retry import BatchRetry
     from stereo_spot_aws_adapters._version import __version__ as __version__
+    from stereo_spot_aws_adapters.operator_links import (
+        AWSOperatorLinksProvider,
+        operator_links_from_env,
+    )
     from stereo_spot_aws_adapters.s3 import S3ObjectStorage
     from stereo_spot_aws_adapters.sqs import MAX_MESSAGE_BYTES, SQSQueueReceiver, SQSQueueSender
 
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "AWSOperatorLinksProvider",
     "BatchRetry",
     "BookCatalog",
     "HoldRegister",
@@ -39,6 +44,7 @@ __all__ = [
     "SQSQueueReceiver",
     "SQSQueueSender",
     "ShelfAuditLock",
+    "operator_links_from_env",
     "parse_holds_ready_payload",
     "parse_returns_event",
 ]
@@ -52,6 +58,8 @@ _ORIGINS = {
     "parse_returns_event": "library_adapters.generated",
     "__version__": "stereo_spot_aws_adapters._version",
     "BatchRetry": "stereo_spot_aws_adapters._retry",
+    "AWSOperatorLinksProvider": "stereo_spot_aws_adapters.operator_links",
+    "operator_links_from_env": "stereo_spot_aws_adapters.operator_links",
     "S3ObjectStorage": "stereo_spot_aws_adapters.s3",
     "MAX_MESSAGE_BYTES": "stereo_spot_aws_adapters.sqs",
     "SQSQueueReceiver": "stereo_spot_aws_adapters.sqs",

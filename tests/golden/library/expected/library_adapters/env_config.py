@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from library_adapters.generated.loans import LoanLedger
     from library_adapters.generated.shelf_audits import ShelfAuditLock
     from library_shared.generated.adapters import Adapters
+    from stereo_spot_aws_adapters.operator_links import AWSOperatorLinksProvider
     from stereo_spot_aws_adapters.s3 import S3ObjectStorage
     from stereo_spot_aws_adapters.sqs import SQSQueueReceiver, SQSQueueSender
 
@@ -52,6 +53,7 @@ __all__ = [
     "load_terraform_outputs",
     "loan_ledger_from_env",
     "object_storage_from_env",
+    "operator_links_from_env",
     "returns_queue_receiver_from_env",
     "returns_queue_sender_from_env",
     "shelf_audit_lock_from_env",
@@ -201,6 +203,16 @@ def object_storage_from_env() -> S3ObjectStorage:
 def covers_bucket_name() -> str:
     """The covers bucket, from ``$LIBRARY_COVERS_BUCKET``."""
     return require_env(LIBRARY_COVERS_BUCKET)
+
+
+def operator_links_from_env() -> AWSOperatorLinksProvider | None:
+    """Console links of the deployment ``$NAME_PREFIX`` names; None when it is unset.
+
+    Built by ``stereo_spot_aws_adapters.operator_links``.
+    """
+    from stereo_spot_aws_adapters.operator_links import operator_links_from_env as build
+
+    return build()
 
 
 def build_adapters(*, wait_time_seconds: int | None = None) -> Adapters:
