@@ -6,8 +6,9 @@ evaluates the compared values with ``hcl_eval``: variables, ``*.tfvars``,
 locals, expressions; what it cannot evaluate is an ``unverifiable`` finding).
 Gives: ``main(argv)``, the ``python -m codegen drift`` command; ``compare``,
 every ``Finding`` (tables, indexes, TTL, queues, outputs in ``drift``, S3
-notifications in ``drift_notifications``, consumer IAM policies against stage
-4 in ``policy_drift``), each naming a place on both sides.
+notifications in ``drift_notifications``, stream pipes in ``drift_pipes``,
+consumer IAM policies against stage 4 in ``policy_drift``), each naming a
+place on both sides.
 
 Imports only stages 1-4.
 """

@@ -27,6 +27,7 @@ from ..schema import SchemaError, SchemaLines
 from .comparison import Comparison, SchemaResource, schema_resources
 from .drift_findings import Finding, Location, quoted
 from .drift_notifications import compare_notifications
+from .drift_pipes import compare_pipes
 from .hcl import (
     RESOURCE_KINDS,
     SQS_DEFAULT_MAX_MESSAGE_SIZE,
@@ -121,6 +122,7 @@ def compare(
     if not terraform.names_only:
         _check_extra_outputs(run)
         compare_notifications(run)
+        compare_pipes(run, consumer_policies.roles if consumer_policies else None)
     return sorted(run.findings, key=Finding.sort_key)
 
 

@@ -33,6 +33,9 @@ FindingKind = Literal[
     "notification-extra",  # a bucket notification to a schema queue matches no layout
     "notification-filter-mismatch",  # a notification's filter_prefix / filter_suffix differs
     "notification-events",  # a notification's events miss a way objects are written, or add others
+    "pipe-missing",  # a queue's stream_sources table has no aws_pipes_pipe into the queue
+    "pipe-extra",  # a pipe into a schema queue carries a stream its stream_sources do not list
+    "pipe-role",  # a pipe's role does not carry the policy of the consumer that reads its stream
     "policy-detached",  # a consumer's aws_iam_policy does not use its checked policy document
     "role-extra-policy",  # a consumer's role has another policy: its grant is not the schema's
     "unverifiable",  # an expression drift cannot evaluate: nothing was compared there

@@ -52,6 +52,7 @@ SQS_DEFAULT_MAX_MESSAGE_SIZE = 262_144
 """What the AWS provider sets when ``max_message_size`` is left out (256 KiB)."""
 
 NOTIFICATION_TYPE = "aws_s3_bucket_notification"
+PIPE_TYPE = "aws_pipes_pipe"
 
 
 class TerraformError(Exception):
@@ -205,6 +206,24 @@ class TfBucketNotification:
 
 
 @dataclass(frozen=True)
+class TfPipe:
+    """An ``aws_pipes_pipe``: ``source``, ``target`` and ``role_arn`` as written, with their lines.
+
+    A value that is not evaluable is ``known=False`` (already reported as unverifiable).
+    """
+
+    resource: TfResource
+    source: TfValue | None
+    target: TfValue | None
+    role_arn: TfValue | None
+
+    @staticmethod
+    def reference(value: TfValue | None) -> TfReference | None:
+        """The resource attribute ``value`` is, when it is exactly one."""
+        return _reference(value.value) if value is not None and value.known else None
+
+
+@dataclass(frozen=True)
 class TfFile:
     """One parsed ``*.tf`` file, for readers of blocks the model does not keep (policy documents)."""
 
@@ -223,6 +242,7 @@ class TerraformModel:
     buckets: tuple[TfResource, ...]
     notifications: tuple[TfBucketNotification, ...] = ()
     secrets: tuple[TfResource, ...] = ()
+    pipes: tuple[TfPipe, ...] = ()
     names_only: bool = False  # from `terraform output -json`: no resources to compare
     files: tuple[TfFile, ...] = ()  # every file, parsed once, in name order
     unverifiable: tuple[Unread, ...] = ()  # what reading the compared values could not evaluate
@@ -661,6 +681,15 @@ def _notification(reader: Reader, resource: TfResource, top: Block) -> TfBucketN
     )
 
 
+def _pipe(reader: Reader, resource: TfResource, top: Block) -> TfPipe:
+    return TfPipe(
+        resource,
+        source=reader.value(resource, top, "source", reference=True),
+        target=reader.value(resource, top, "target", reference=True),
+        role_arn=reader.value(resource, top, "role_arn", reference=True),
+    )
+
+
 TFVARS_FILES = ("terraform.tfvars", "terraform.tfvars.json")
 AUTO_TFVARS = ("*.auto.tfvars", "*.auto.tfvars.json")
 
@@ -823,13 +852,16 @@ class _Collected:
         buckets: list[TfResource] = []
         secrets: list[TfResource] = []
         notifications: list[TfBucketNotification] = []
+        pipes: list[TfPipe] = []
         for resource, body, lines in self.resources:
             top = Block(body, lines, {})
             kind = RESOURCE_KINDS.get(resource.resource_type)
-            if kind is not None or resource.resource_type == NOTIFICATION_TYPE:
+            if kind is not None or resource.resource_type in (NOTIFICATION_TYPE, PIPE_TYPE):
                 _check_single(reader, resource, top)
             if resource.resource_type == NOTIFICATION_TYPE:
                 notifications.append(_notification(reader, resource, top))
+            elif resource.resource_type == PIPE_TYPE:
+                pipes.append(_pipe(reader, resource, top))
             elif kind == "table":
                 tables.append(_table(reader, resource, top))
             elif kind == "queue":
@@ -851,6 +883,7 @@ class _Collected:
             buckets=tuple(buckets),
             notifications=tuple(notifications),
             secrets=tuple(secrets),
+            pipes=tuple(pipes),
             files=tuple(self.files),
             unverifiable=tuple(self.notes + reader.unread),
             evaluator=evaluator,

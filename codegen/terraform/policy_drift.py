@@ -81,6 +81,7 @@ class PolicyReading:
     policies: tuple[TfPolicy, ...] = ()
     problems: list[RoleProblem] = field(default_factory=list)
     reader: Reader | None = None
+    roles: dict[str, set[str]] = field(default_factory=dict)  # consumer -> aws_iam_role.<name>
 
 
 @dataclass(frozen=True)
@@ -383,6 +384,7 @@ def _check_roles(
     }
     own = {u.resource.address for u in users}
     roles = _roles_of(values, resources, policy_arns, users)
+    reading.roles[consumer] = roles
     for role in sorted(roles):
         for item, what in _policies_on(values, resources, role):
             if item.resource.address in own or what in policy_arns:

@@ -76,12 +76,22 @@ def _widened_policies(root: Path) -> None:
     policies.write_text(text, encoding="utf-8")
 
 
+def _pipe_from_another_table(root: Path) -> None:
+    _replace(
+        root,
+        "infra/pipes.tf",
+        "source   = aws_dynamodb_table.jobs.stream_arn",
+        "source   = aws_dynamodb_table.reassembly_triggered.stream_arn",
+    )
+
+
 EXAMPLES: dict[str, Callable[[Path], None]] = {
     "three-edits": _three_edits,
     "notification-prefix": _notification_prefix,
     "in-sync": _in_sync,
     "parse-error": _bare_name,
     "consumer-policies": _widened_policies,
+    "pipe-wrong-table": _pipe_from_another_table,
 }
 
 _BLOCK = re.compile(r"<!-- drift-example: (?P<name>[\w-]+) -->\n+```text\n(?P<body>.*?)```", re.S)
