@@ -46,8 +46,11 @@ def compare_pipes(run: Comparison, consumer_roles: Mapping[str, Set[str]] | None
         queue_ref = _resolved(run, pipe, "target", QUEUE_TYPE, "arn", "a schema queue")
         if queue_ref is None:
             source = TfPipe.reference(pipe.source)
-            table = tables.get(source.resource_name) if _is_stream(source) else None
-            unresolved.append((table, None))
+            if source is None:
+                unresolved.append((None, None))
+            elif _is_stream(source) and source.resource_name in tables:
+                unresolved.append((tables[source.resource_name], None))
+            # else another resource's stream: it carries no schema table's records
             continue
         if queue_ref.resource_type != QUEUE_TYPE or queue_ref.resource_name not in queues:
             continue  # another target: not the adapters' business

@@ -290,3 +290,40 @@ def test_a_pipe_running_as_another_role_is_reported(
     assert findings(out) == [
         _role_finding(pipes, "job_events_jobs", "aws_iam_role.other", JOBS_PIPE)
     ]
+
+
+def test_a_pipe_source_from_a_variable_is_unverifiable_and_its_streams_not_missing(
+    infra: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pipes = infra / "pipes.tf"
+    edit(pipes, JOBS_SOURCE, "source   = var.jobs_stream_arn")
+    with pipes.open("a") as handle:
+        handle.write('\nvariable "jobs_stream_arn" {\n  type = string\n}\n')
+    code, out, _ = drift(capsys, "--terraform", str(infra))
+    assert code == 1
+    assert [f.split("\n")[0] for f in findings(out)] == [
+        "[unverifiable: variable] aws_pipes_pipe.job_events_jobs: source = var.jobs_stream_arn: "
+        "var.jobs_stream_arn has no default and no *.tfvars or --var-file sets it; "
+        "drift cannot tell whether it matches the schema"
+    ]
+    assert f"{pipes}:{line_of(pipes, 'var.jobs_stream_arn')} " in out
+
+
+def test_a_role_written_as_an_arn_is_unverifiable(
+    infra: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pipes = infra / "pipes.tf"
+    arn = "arn:aws:iam::123456789012:role/pipe"
+    text = pipes.read_text()
+    pipes.write_text(
+        text.replace("role_arn = aws_iam_role.job_events_pipe.arn", f'role_arn = "{arn}"', 1)
+    )
+    code, out, _ = drift(capsys, "--terraform", str(infra))
+    assert code == 1
+    assert findings(out) == [
+        f'[unverifiable: computed] aws_pipes_pipe.job_events_jobs: role_arn = "{arn}": not an '
+        "aws_iam_role's arn, so drift cannot tell whether it is a role with the consumer's "
+        "policy; drift cannot tell whether it matches the schema\n"
+        f'  terraform: {pipes}:{line_of(pipes, arn)} aws_pipes_pipe.job_events_jobs: role_arn = "{arn}"\n'
+        f"  schema:    {SCHEMA_NAME} (not compared)"
+    ]
