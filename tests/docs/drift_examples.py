@@ -85,6 +85,29 @@ def _pipe_from_another_table(root: Path) -> None:
     )
 
 
+def _unset_variable(root: Path) -> None:
+    # The chunking queue's visibility timeout loses its default: nothing says what it is.
+    path = root / "infra/variables.tf"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('variable "chunking_visibility_timeout_seconds"')
+    end = text.index("}", start)
+    block = text[start:end]
+    path.write_text(
+        text.replace(block, block.replace("  default     = 900\n", "")), encoding="utf-8"
+    )
+    if text == path.read_text(encoding="utf-8"):
+        raise AssertionError(
+            "infra/variables.tf: chunking_visibility_timeout_seconds has no default"
+        )
+
+
+def _unset_variable_with_var_file(root: Path) -> None:
+    _unset_variable(root)
+    (root / "prod.tfvars").write_text(
+        "chunking_visibility_timeout_seconds = 900\n", encoding="utf-8"
+    )
+
+
 EXAMPLES: dict[str, Callable[[Path], None]] = {
     "three-edits": _three_edits,
     "notification-prefix": _notification_prefix,
@@ -92,7 +115,16 @@ EXAMPLES: dict[str, Callable[[Path], None]] = {
     "parse-error": _bare_name,
     "consumer-policies": _widened_policies,
     "pipe-wrong-table": _pipe_from_another_table,
+    "unset-variable": _unset_variable,
+    "unset-variable-allowed": _unset_variable,
+    "unset-variable-var-file": _unset_variable_with_var_file,
 }
+
+ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "unset-variable-allowed": ("--allow-unverifiable", "variable"),
+    "unset-variable-var-file": ("--var-file", "prod.tfvars"),
+}
+"""Arguments an example passes to the command (none for the others)."""
 
 _BLOCK = re.compile(r"<!-- drift-example: (?P<name>[\w-]+) -->\n+```text\n(?P<body>.*?)```", re.S)
 
@@ -106,14 +138,15 @@ def run(name: str) -> str:
         (root / "src").symlink_to(ROOT / "src")  # the schema's models, as python_path finds them
         EXAMPLES[name](root)
         done = subprocess.run(
-            [sys.executable, "-m", "codegen", "drift"],
+            [sys.executable, "-m", "codegen", "drift", *ARGUMENTS.get(name, ())],
             cwd=root,
             capture_output=True,
             text=True,
             check=False,
             env={"PATH": "", "PYTHONPATH": str(ROOT)},
         )
-    return f"{COMMAND}\n{done.stdout}{done.stderr}"
+    command = " ".join((COMMAND, *ARGUMENTS.get(name, ())))
+    return f"{command}\n{done.stdout}{done.stderr}"
 
 
 def page_blocks(text: str) -> dict[str, str]:
@@ -124,7 +157,10 @@ def write() -> None:
     outputs = {name: run(name) for name in EXAMPLES}
 
     def current(match: re.Match[str]) -> str:
-        return match.group(0).replace(match["body"], outputs[match["name"]])
+        # Splice by position: an empty body would otherwise match everywhere.
+        start, end = match.start("body") - match.start(), match.end("body") - match.start()
+        whole = match.group(0)
+        return whole[:start] + outputs[match["name"]] + whole[end:]
 
     PAGE.write_text(_BLOCK.sub(current, PAGE.read_text(encoding="utf-8")), encoding="utf-8")
 
