@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from stereo_spot_shared.errors import ServiceError
 from stereo_spot_shared.leases import LeaseAttributes
 
 from . import _dynamo
@@ -121,6 +122,16 @@ class DynamoLeases:
         )
         if answer is None:
             return None
+        if self._token not in answer:
+            # Real DynamoDB always returns an updated attribute; an emulator may not.
+            raise ServiceError(
+                f"dynamodb:UpdateItem on {self._aws.resource} answered without the new "
+                f"{self._token} (ReturnValues=UPDATED_NEW was not honoured); the lease was "
+                "written but cannot be fenced: it lapses at its expiry",
+                action="dynamodb:UpdateItem",
+                resource=str(self._aws.resource),
+                code="MissingReturnValues",
+            )
         return int(answer[self._token]["N"])
 
     def _update(
