@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import enum
+from decimal import Decimal
 from typing import Annotated
 
 import pytest
 from pydantic import BaseModel, Field
 
 from stereo_spot_shared._checks import (
+    MAX_ITEM_BYTES,
     MAX_KEY_BYTES,
     MAX_NUMBER_DIGITS,
     check_int,
     check_page_token,
     field_validator,
+    item_size,
     require_bytes_key,
     require_int,
     require_model,
     require_str_key,
     storable_int,
+    storable_record,
     to_number,
 )
 from stereo_spot_shared.errors import ArgumentTypeError, InvalidArgumentError, InvalidPageTokenError
@@ -27,7 +31,7 @@ LARGEST = (10**38 - 1) * 10**88  # 38 nines, then zeros: the largest DynamoDB nu
 
 
 def test_the_limits_are_dynamodbs() -> None:
-    assert (MAX_KEY_BYTES, MAX_NUMBER_DIGITS) == (2048, 38)
+    assert (MAX_KEY_BYTES, MAX_NUMBER_DIGITS, MAX_ITEM_BYTES) == (2048, 38, 409_600)
 
 
 # --- require_str_key -------------------------------------------------------------------
@@ -181,6 +185,124 @@ def test_check_int_refuses_what_is_not_an_int(value: object, kind: str) -> None:
     assert str(raised.value) == f"n must be an int, got {kind}"
 
 
+# --- whole records: key sizes and the item size ---------------------------------------
+
+KEYS = ("pk", "sk")
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"pk": "a" * 2048, "sk": "b" * 1024},
+        {"pk": b"a" * 2048, "sk": b"b" * 1024},
+        {"pk": "a", "sk": 10**30},  # a number key has no byte limit of its own
+    ],
+    ids=["str keys at the limits", "bytes keys at the limits", "number sort key"],
+)
+def test_a_record_with_keys_at_their_limits_is_stored(record: dict[str, object]) -> None:
+    assert storable_record(record, KEYS) is record
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        (
+            {"pk": "a" * 2049, "sk": "b"},
+            "pk is 2049 bytes of UTF-8; DynamoDB keys hold at most 2048",
+        ),
+        (
+            {"pk": "a", "sk": "b" * 1025},
+            "sk is 1025 bytes of UTF-8; DynamoDB keys hold at most 1024",
+        ),
+        ({"pk": b"a" * 2049, "sk": "b"}, "pk is 2049 bytes; DynamoDB keys hold at most 2048"),
+        ({"pk": "a", "sk": b"b" * 1025}, "sk is 1025 bytes; DynamoDB keys hold at most 1024"),
+        ({"pk": "a", "sk": b""}, "sk must not be empty"),
+        ({"pk": "", "sk": "b"}, "pk must not be empty"),
+    ],
+)
+def test_a_key_over_its_limit_is_refused(record: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidArgumentError) as raised:
+        storable_record(record, KEYS)
+    assert str(raised.value) == message
+
+
+def test_an_item_of_exactly_400_kb_is_stored_and_one_byte_more_is_refused() -> None:
+    fits = {"pk": "k", "blob": b"x" * (MAX_ITEM_BYTES - len("pk") - 1 - len("blob"))}
+    assert item_size(fits) == MAX_ITEM_BYTES
+    assert storable_record(fits, ["pk"]) is fits
+    over = {**fits, "blob": fits["blob"] + b"x"}  # type: ignore[operator]
+    with pytest.raises(InvalidArgumentError) as raised:
+        storable_record(over, ["pk"])
+    assert str(raised.value) == (
+        "item is 409601 bytes as DynamoDB counts them (attribute names plus values); "
+        "a DynamoDB item holds at most 409600 (400 KB)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "size"),
+    [
+        ("xyz", 3),
+        ("é€", 5),  # UTF-8 bytes, not characters
+        ("", 0),
+        (b"12345", 5),
+        (None, 1),
+        (True, 1),
+        (False, 1),
+        (0, 2),  # "0": one digit
+        (7, 2),
+        (12, 2),  # one byte per two significant digits, plus one
+        (123, 3),
+        (1234, 3),
+        (12345, 4),
+        (-12, 2),  # the sign is not a digit
+        (1000, 2),  # trailing zeros are dropped
+        (10**38 - 1, 20),
+        (Decimal("0.00120"), 2),  # leading and trailing zeros are dropped
+        (Decimal("100.5"), 3),
+        (Decimal(0), 2),
+    ],
+)
+def test_each_value_counts_as_dynamodb_counts_it(value: object, size: int) -> None:
+    assert item_size({"n": value}) == len("n") + size
+    assert item_size({"név": value}) == len("név".encode()) + size  # the name's UTF-8 bytes
+
+
+def test_item_size_sums_every_attribute() -> None:
+    assert item_size({}) == 0
+    assert item_size({"a": "xy", "bb": 12, "c": None}) == (1 + 2) + (2 + 2) + (1 + 1)
+
+
+@pytest.mark.parametrize(("value", "kind"), [(1.5, "float"), ([1], "list"), ({"a": 1}, "dict")])
+def test_a_value_dynamodb_cannot_store_is_a_type_error(value: object, kind: str) -> None:
+    with pytest.raises(ArgumentTypeError) as raised:
+        storable_record({"pk": "k", "extra": value}, ["pk"])
+    assert str(raised.value) == f"extra holds a {kind}, which DynamoDB cannot store"
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        (
+            {"pk": "k", "note": "a\ud800"},
+            "note is not valid Unicode (surrogates not allowed at index 1)",
+        ),
+        (
+            {"pk": "k", "a\ud800b": "x"},
+            "a\ud800b is not valid Unicode (surrogates not allowed at index 1)",
+        ),
+    ],
+    ids=["value", "attribute name"],
+)
+def test_an_invalid_unicode_value_or_name_is_refused(
+    record: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidArgumentError) as raised:
+        storable_record(record, ["pk"])
+    assert str(raised.value) == message
+    assert isinstance(raised.value.__cause__, UnicodeEncodeError)
+
+
 # --- models and fields -----------------------------------------------------------------
 
 
@@ -278,6 +400,15 @@ def test_a_page_token_a_listing_returned_is_accepted() -> None:
         ),
         ({"pk": "jobs", "sk": "1"}, "page token for Jobs.by_time: 'sk' must be an integer"),
         ({"pk": "jobs", "sk": True}, "page token for Jobs.by_time: 'sk' must be an integer"),
+        (
+            {"pk": "jobs" * 513, "sk": 1},
+            "page token for Jobs.by_time: pk is 2052 bytes of UTF-8; DynamoDB keys hold at most 2048",
+        ),
+        (
+            {"pk": "jo\ud800", "sk": 1},
+            "page token for Jobs.by_time: pk is not valid Unicode "
+            "(surrogates not allowed at index 2)",
+        ),
         (
             {"pk": "jobs", "sk": 10**126},
             "page token for Jobs.by_time: sk has 419 bits, beyond the largest DynamoDB number (1E126)",

@@ -14,7 +14,7 @@ import pytest
 from pydantic import BaseModel
 
 from stereo_spot_shared._messages import MAX_MESSAGE_BYTES
-from stereo_spot_shared.errors import InvalidArgumentError, RejectedRequestError
+from stereo_spot_shared.errors import BatchWriteError, InvalidArgumentError, RejectedRequestError
 from stereo_spot_shared.memory.queues import MemoryQueueReceiver, MemoryQueueSender
 from stereo_spot_shared.memory.state import MemoryState
 from stereo_spot_shared.processing import BatchWork, MessageWork
@@ -418,3 +418,56 @@ def test_processing_keeps_the_message_hidden_and_notices_when_it_is_deleted_else
     with receiver.processing(kept):
         pass
     assert state.queue("work") == {}  # kept was deleted on success
+
+
+def test_delete_batch_fails_only_the_foreign_handles_and_deletes_the_rest(
+    state: MemoryState, sender: MemoryQueueSender
+) -> None:
+    sender.send_batch(["a", "b"])
+    receiver = receiver_of(state)
+    a, b = receiver.receive(max_messages=2)
+    foreign = f"{state.id}:dead:x"
+    with pytest.raises(BatchWriteError) as raised:
+        receiver.delete_batch([foreign, a.receipt_handle, a.receipt_handle, b.receipt_handle])
+    assert raised.value.failed == (foreign,)
+    assert str(raised.value) == (
+        f"1 of 4 messages were not deleted from {receiver.queue_url} (ReceiptHandleIsInvalid); "
+        "they will be delivered again unless the receipt handles in .failed are deleted"
+    )
+    assert state.queue("work") == {}, "the good handles after the foreign one were deleted"
+
+
+def test_each_message_carries_its_producers_stable_id_on_every_delivery(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock
+) -> None:
+    sender.send("one")
+    sender.send_batch(["two", "three"])
+    receiver = receiver_of(state)
+    first = receiver.receive(max_messages=3)
+    clock.now += 30
+    again = receiver.receive(max_messages=3)
+    ids = [m.stable_id for m in first]
+    assert [m.stable_id for m in again] == ids
+    for received in first:
+        # As on SQS: the id the producer gave (a uuid4 hex), not the queue's message id.
+        assert len(received.stable_id) == 32 and received.stable_id != received.message_id
+    assert len(set(ids)) == 3
+
+
+def test_held_messages_are_lost_on_the_states_clock_from_the_receive_less_the_margin(
+    state: MemoryState, sender: MemoryQueueSender, clock: Clock
+) -> None:
+    sender.send_batch(["a", "b"])
+    receiver = receiver_of(state, heartbeat_margin_seconds=5)  # not the default 3 s (30 / 10)
+    assert receiver.heartbeat_margin_seconds == 5
+    one, two = receiver.receive(max_messages=2)
+    assert one.received_at == two.received_at == START
+    for work in (receiver.processing(one), receiver.processing_batch([two])):
+        clock.now = START + 10  # the work starts 10 s after the receive
+        work._heartbeat.start = lambda: None  # type: ignore[method-assign]  # beats by hand
+        with work:
+            clock.now = START + 24.999
+            assert not work.lost
+            clock.now = START + 25  # received at START, 30 s timeout, 5 s margin
+            assert work.lost
+    assert len(state.queue("work")) == 2, "a lost message is never deleted"

@@ -17,6 +17,11 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 from stereo_spot_shared import processing
+from stereo_spot_shared.errors import (
+    BatchWriteError,
+    InvalidConfigurationError,
+    RejectedRequestError,
+)
 from stereo_spot_shared.processing import BatchWork, MessageWork
 from stereo_spot_shared.queue_message import QueueMessage
 
@@ -325,3 +330,75 @@ def test_by_default_a_failure_shows_the_message_at_once_in_a_process_span(
         raise RuntimeError("boom")
     assert receiver.changes[-1] == ("handle-a", 0)
     assert traces[0] == ("enter", ["id-a"], "process")
+
+
+def test_one_message_not_deleted_is_a_batch_write_error_naming_its_handle(
+    intervals: list[float], traces: list[tuple[object, ...]]
+) -> None:
+    refused = RejectedRequestError(
+        "sqs:DeleteMessage was rejected (ReceiptHandleIsInvalid)",
+        action="sqs:DeleteMessage",
+        resource="SQS queue 'work'",
+        code="ReceiptHandleIsInvalid",
+    )
+    receiver = FakeReceiver()
+
+    def delete(receipt_handle: str) -> None:
+        receiver.deleted.append([receipt_handle])
+        raise refused
+
+    receiver.delete = delete  # type: ignore[method-assign]
+    with pytest.raises(BatchWriteError) as failed, one(receiver):
+        pass
+    assert receiver.deleted == [["handle-a"]], "one DeleteMessage, not a batch of one"
+    assert failed.value.failed == ("handle-a",) and failed.value.__cause__ is refused
+    assert str(failed.value) == (
+        "1 of 1 messages were not deleted (sqs:DeleteMessage was rejected "
+        "(ReceiptHandleIsInvalid)); it will be delivered again unless the receipt handle "
+        "in .failed is deleted"
+    )
+
+
+@pytest.mark.parametrize("kind", [MessageWork, BatchWork])
+def test_the_deadline_runs_on_the_given_clock_less_the_given_margin(
+    kind: type[MessageWork | BatchWork],
+) -> None:
+    receiver, now = FakeReceiver(), [100.0]
+    held = [
+        QueueMessage(f"handle-{name}", name, message_id=f"id-{name}", received_at=100.0)
+        for name in "ab"
+    ]
+    work = kind(
+        receiver,
+        held[0] if kind is MessageWork else held,  # type: ignore[arg-type]
+        visibility_timeout_seconds=30,
+        handle_gone=handle_gone,
+        margin_seconds=5,  # not the default a tenth of the timeout (3 s)
+        clock=lambda: now[0],
+    )
+    work._heartbeat.start = lambda: None  # type: ignore[method-assign]  # beats by hand
+    with work:
+        if isinstance(work, BatchWork):
+            work.give_back(held[1])
+        now[0] = 124.999
+        assert not work.lost
+        now[0] = 125.0  # received at 100, 30 s timeout, 5 s margin
+        assert work.lost == (True if kind is MessageWork else [held[0]])
+    assert receiver.deleted == []
+    assert receiver.changes == ([] if kind is MessageWork else [("handle-b", 0)])
+
+
+def test_a_timeout_of_one_second_can_be_held_and_each_refusal_says_why() -> None:
+    processing.check_holdable(1, 1 / 3)  # the shortest timeout, the widest margin it allows
+    with pytest.raises(InvalidConfigurationError) as zero:
+        processing.check_holdable(0, 1)
+    assert str(zero.value) == (
+        "the queue's visibility timeout is 0 s: a message cannot be held (each extension would "
+        "make it visible at once); set it to 1 s or more"
+    )
+    with pytest.raises(InvalidConfigurationError) as wide:
+        processing.check_holdable(30, 10.5)
+    assert str(wide.value) == (
+        "heartbeat margin 10.5 s must be above 0 and at most a third of the visibility timeout "
+        "(30 s)"
+    )
