@@ -51,7 +51,13 @@ class Module:
     name: str  # the report's row
     path: str  # under src/
     tests: tuple[str, ...]
-    functions: tuple[str, ...] = ()  # only these functions' mutants (default: all)
+    functions: tuple[str, ...] = ()  # only these functions' (or "Class.method"s') mutants
+
+
+def mutant_stem(function: str) -> str:
+    """How mutmut names a function's mutants: ``x_f`` or, for a method, ``xǁClassǁmethod``."""
+    owner, _, name = function.rpartition(".")
+    return f"xǁ{owner}ǁ{name}" if owner else f"x_{function}"
 
 
 @dataclass
@@ -127,7 +133,7 @@ def run_module(
 ) -> Outcome:
     directory = scratch_project(module, pyproject)
     prefix = mutant_prefix(module)
-    names = [f"{prefix}.x_{function}__mutmut_*" for function in module.functions]
+    names = [f"{prefix}.{mutant_stem(function)}__mutmut_*" for function in module.functions]
     command = [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(workers)]
     started = time.monotonic()
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -159,7 +165,7 @@ def collect(module: Module, directory: Path, prefix: str) -> Outcome:
     outcome.seconds, outcome.complete = recorded["seconds"], recorded["complete"]
     outcome.started = recorded["started"]
     codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
-    wanted = tuple(f"{prefix}.x_{function}__mutmut_" for function in module.functions)
+    wanted = tuple(f"{prefix}.{mutant_stem(function)}__mutmut_" for function in module.functions)
     for mutant, code in sorted(codes.items()):
         if wanted and not mutant.startswith(wanted):
             continue
@@ -235,9 +241,9 @@ def render(outcomes: list[Outcome], reasons: dict[str, str], when: str) -> str:
         "`.venv/bin/python -m tests.mutation --no-write 'stereo_spot_shared/leases.py'`. The scratch",
         "copies stay in `build/mutation/<module>/`: `mutmut show NAME` there prints a mutant.",
         "",
-        "Excluded from mutation, with `# pragma: no mutate`: the one `typing.cast` line in",
-        "`_checks.field_validator` (its type string is read by mypy only, so every mutant",
-        "of it is equivalent).",
+        "Excluded from mutation, with `# pragma: no mutate`: two `typing.cast` lines, in",
+        "`_checks.field_validator` and `_dynamo.fenced_update` (their type strings are read",
+        "by mypy only, so every mutant of them is equivalent).",
     ]
     lines += ["", "## Tests paired with each module", ""]
     for outcome in outcomes:

@@ -202,7 +202,8 @@ def fenced_update(
                 ":o": {"S": held.owner},
             },
         }
-        update = cast("UpdateTypeDef", {k: v for k, v in request.items() if k != "ReturnValues"})
+        fields = {k: v for k, v in request.items() if k != "ReturnValues"}
+        update = cast("UpdateTypeDef", fields)  # pragma: no mutate (the type is for mypy only)
         with aws:
             try:
                 client.transact_write_items(
@@ -211,17 +212,14 @@ def fenced_update(
             except ClientError as error:
                 if error_code(error) != "TransactionCanceledException":
                     raise
-                reasons = cast(
-                    "list[Mapping[str, Any]]", error.response.get("CancellationReasons", [])
-                )
+                response: Mapping[str, Any] = error.response
+                reasons: list[Mapping[str, Any]] = response.get("CancellationReasons", [])
                 codes = [reason.get("Code") for reason in reasons]
                 if codes[:1] == ["ConditionalCheckFailed"]:
                     raise LeaseLostError(held.table_name, held.key_value, held.token) from error
                 if codes[1:2] == ["ConditionalCheckFailed"]:
                     item = reasons[1].get("Item")
-                    stored = (
-                        cast("Item", dict(item)) if isinstance(item, Mapping) and item else None
-                    )
+                    stored: Item | None = dict(item) if isinstance(item, Mapping) and item else None
                     return Refused(error, stored)
                 raise
     return None
