@@ -418,6 +418,7 @@ def test_an_update_answered_without_the_token_is_a_service_error_not_a_key_error
                 leases.renew(J, expires=61, owner="me")
         assert raised.value.code == "MissingReturnValues"
         assert raised.value.action == "dynamodb:UpdateItem"
+        assert raised.value.resource == "DynamoDB table 'locks'"
         assert str(raised.value) == (
             "dynamodb:UpdateItem on DynamoDB table 'locks' answered without the new lease_token "
             "(ReturnValues=UPDATED_NEW was not honoured); the lease was written but cannot be "
@@ -527,3 +528,41 @@ def test_dynamodb_leases_without_a_ttl_send_no_ttl_placeholders(aws: None) -> No
     assert seen[0]["ExpressionAttributeNames"] == {"#key": "job_id"}
     assert "ExpressionAttributeValues" not in seen[0]
     assert "#ttl" not in seen[2]["ConditionExpression"]
+
+
+def test_each_dynamodb_lease_step_is_one_conditional_request_as_documented(
+    dynamo_leases: tuple[Any, Any],
+) -> None:
+    """The conditions on the wire, as ``_leases``' docstring states the protocol."""
+    client, leases = dynamo_leases
+    sent: list[tuple[str, str, str]] = []
+    client.meta.events.register(
+        "provide-client-params.dynamodb.*",
+        lambda params, model, **_: sent.append(
+            (model.name, params.get("UpdateExpression", ""), params["ConditionExpression"])
+        ),
+    )
+    leases.trigger({"job_id": {"S": "j"}, "expires_at": {"N": "500"}}, now=100, cutoff=99)
+    leases.acquire(J, now=100, expires=130, owner="me", cutoff=99)
+    leases.renew(J, expires=160, owner="me")
+    leases.settle(J, owner="me", token=2, remove="#expires")
+    leases.settle(J, owner="me", token=None, remove="#owner")
+    owned = "#owner = :owner AND attribute_exists(#expires)"
+    bump = ", #token = if_not_exists(#token, :zero) + :one"
+    assert sent == [
+        (
+            "PutItem",
+            "",
+            "attribute_not_exists(#key) OR (#ttl < :now AND "
+            "(attribute_not_exists(#expires) OR #expires < :cutoff))",
+        ),
+        (
+            "UpdateItem",
+            "SET #started = :now, #owner = :owner, #expires = :expires" + bump,
+            "attribute_exists(#key) AND (attribute_not_exists(#started) OR #expires < :cutoff)"
+            " AND (attribute_not_exists(#ttl) OR #ttl >= :now)",
+        ),
+        ("UpdateItem", "SET #expires = :expires" + bump, owned),
+        ("UpdateItem", "REMOVE #expires", owned + " AND #token = :token"),
+        ("UpdateItem", "REMOVE #owner", owned),
+    ]
