@@ -6,6 +6,7 @@ replaced by a fresh one), so what it schedules and cancels can be read back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -119,31 +120,50 @@ def test_a_failing_function_is_logged_and_the_timer_goes_on(
     assert records[0].exc_info is not None and isinstance(records[0].exc_info[1], RuntimeError)
 
 
+@contextlib.contextmanager
+def busy(timer: _Timer) -> Iterator[None]:
+    """Keep the timer's thread inside a call, so it cannot drop cancelled entries meanwhile."""
+    inside, release = threading.Event(), threading.Event()
+
+    def blocker() -> None:
+        inside.set()
+        release.wait(WAIT)
+
+    timer.schedule(0, blocker)
+    assert inside.wait(WAIT)
+    try:
+        yield
+    finally:
+        release.set()
+
+
 @pytest.mark.parametrize(("scheduled", "compacted_after"), [(100, 83), (101, 83)])
 def test_cancelled_entries_are_dropped_in_bulk_past_64_plus_twice_the_pending(
     scheduled: int, compacted_after: int
 ) -> None:
     # Cancelled entries wait in the heap until the heap holds more than 64 + 2 x pending.
     timer = _Timer()
-    tickets = [timer.schedule(3600, lambda: None) for _ in range(scheduled)]
-    for ticket in tickets[: compacted_after - 1]:
-        timer.cancel(ticket)
-    assert len(timer._due) == scheduled, "not yet: at most 64 + 2 x pending"
-    timer.cancel(tickets[compacted_after - 1])
-    assert sorted(ticket for _, ticket in timer._due) == tickets[compacted_after:]
-    for ticket in tickets[compacted_after:]:
-        timer.cancel(ticket)
+    with busy(timer):
+        tickets = [timer.schedule(3600, lambda: None) for _ in range(scheduled)]
+        for ticket in tickets[: compacted_after - 1]:
+            timer.cancel(ticket)
+        assert len(timer._due) == scheduled, "not yet: at most 64 + 2 x pending"
+        timer.cancel(tickets[compacted_after - 1])
+        assert sorted(ticket for _, ticket in timer._due) == tickets[compacted_after:]
+        for ticket in tickets[compacted_after:]:
+            timer.cancel(ticket)
 
 
 def test_cancelling_an_unknown_ticket_drops_nothing() -> None:
     timer = _Timer()
-    tickets = [timer.schedule(3600, lambda: None) for _ in range(100)]
-    for ticket in tickets[:82]:
-        timer.cancel(ticket)
-    timer.cancel(10**9)
-    assert len(timer._due) == 100
-    for ticket in tickets[82:]:
-        timer.cancel(ticket)
+    with busy(timer):
+        tickets = [timer.schedule(3600, lambda: None) for _ in range(100)]
+        for ticket in tickets[:82]:
+            timer.cancel(ticket)
+        timer.cancel(10**9)
+        assert len(timer._due) == 100
+        for ticket in tickets[82:]:
+            timer.cancel(ticket)
 
 
 # --- heartbeats on the shared timer ----------------------------------------------------

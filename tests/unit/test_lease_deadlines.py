@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import pytest
 
-from stereo_spot_shared import InvalidArgumentError, InvalidConfigurationError, LeaseLostError
+from stereo_spot_shared import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    InvalidConfigurationError,
+    LeaseLostError,
+)
 from stereo_spot_shared.heartbeat import Heartbeat, beat_interval
 from stereo_spot_shared.interfaces import QueueMessage
-from stereo_spot_shared.leases import Fence, HeldLease, LeaseTiming, check_lease_seconds
+from stereo_spot_shared.leases import Fence, HeldLease, LeaseTiming, check_lease_seconds, fencing
 from stereo_spot_shared.processing import MessageWork, check_holdable, default_margin
 
 
@@ -92,12 +100,15 @@ class FakeLock:
         self.token = 0
         self.holder: str | None = None
         self.calls: list[tuple[str, object]] = []
+        self.requests: list[tuple[str, object, dict[str, object]]] = []  # name, key, keywords
         self.renewals_answer: bool | None = True
+        self.release_error: Exception | None = None
 
     def acquire_token(
         self, key: str, /, *, lease_seconds: int = 60, owner: str | None = None
     ) -> int | None:
         self.calls.append(("acquire", lease_seconds))
+        self.requests.append(("acquire", key, {"lease_seconds": lease_seconds, "owner": owner}))
         if self.holder is not None:
             return None
         self.holder, self.token = owner, self.token + 1
@@ -107,6 +118,7 @@ class FakeLock:
         self, key: str, /, *, lease_seconds: int = 60, owner: str | None = None
     ) -> int | None:
         self.calls.append(("renew", owner))
+        self.requests.append(("renew", key, {"lease_seconds": lease_seconds, "owner": owner}))
         if self.renewals_answer is None:
             raise ConnectionError("silent")
         if not self.renewals_answer or owner != self.holder:
@@ -116,10 +128,14 @@ class FakeLock:
 
     def complete(self, key: str, /, *, owner: str | None = None, token: int | None = None) -> bool:
         self.calls.append(("complete", token))
+        self.requests.append(("complete", key, {"owner": owner, "token": token}))
         return owner == self.holder and token == self.token
 
     def release(self, key: str, /, *, owner: str | None = None, token: int | None = None) -> bool:
         self.calls.append(("release", token))
+        self.requests.append(("release", key, {"owner": owner, "token": token}))
+        if self.release_error is not None:
+            raise self.release_error
         return owner == self.holder and token == self.token
 
     def fence(self, key: str, /, *, owner: str, token: int) -> Fence:
@@ -258,3 +274,100 @@ def test_visibility_timeouts_that_cannot_hold_a_message_are_refused() -> None:
     for timeout, margin in ((0, 1), (3, 1.5), (30, 0)):
         with pytest.raises(InvalidConfigurationError):
             check_holdable(timeout, margin)
+
+
+def test_every_lease_request_names_the_key_the_length_and_this_holders_owner_and_token() -> None:
+    lock, clock = FakeLock(), Clock()
+    with held(lock, clock, seconds=30) as lease:
+        assert lease.beat() is True
+    mine = {"owner": lease.owner}
+    assert lock.requests == [
+        ("acquire", "job", {"lease_seconds": 30, **mine}),
+        ("renew", "job", {"lease_seconds": 30, **mine}),
+        ("complete", "job", {**mine, "token": 2}),
+    ]
+    lock = FakeLock()
+    with pytest.raises(RuntimeError), held(lock, clock, seconds=45) as failed:
+        raise RuntimeError("work failed")
+    assert lock.requests[-1] == ("release", "job", {"owner": failed.owner, "token": 1})
+
+
+def test_a_release_that_fails_never_hides_the_blocks_own_error() -> None:
+    lock, clock = FakeLock(), Clock()
+    lock.release_error = ConnectionError("silent")
+    with pytest.raises(RuntimeError, match="work failed"), held(lock, clock):
+        raise RuntimeError("work failed")
+    assert lock.calls[-1] == ("release", 1)
+
+
+def test_a_refused_renewal_loses_the_lease_and_names_it_in_one_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    lock, clock = FakeLock(), Clock()
+    with caplog.at_level(logging.WARNING, logger="stereo_spot_shared.heartbeat"):
+        with held(lock, clock) as lease:
+            lock.renewals_answer = False  # another owner has it
+            assert lease.beat() is False and lease.lost
+            assert lease.beat() is False
+        assert not lease.completed and lease.completed is False
+    assert [name for name, _ in lock.calls] == ["acquire", "renew"], "a lost lease is not settled"
+    (record,) = [r for r in caplog.records if r.name == "stereo_spot_shared.heartbeat"]
+    assert record.getMessage() == (
+        f"lease-renewal:'job' (table_name='locks', lease_key='job', owner={lease.owner!r}): "
+        "the claim is lost (another worker may have it); stop the work"
+    )
+    assert (record.table_name, record.lease_key, record.owner) == ("locks", "job", lease.owner)  # type: ignore[attr-defined]
+
+
+def test_by_default_a_held_lease_renews_in_the_background() -> None:
+    lock = FakeLock(timing=LeaseTiming(0.1, 0))
+    renewed = threading.Event()
+    renew = lock.renew_token
+
+    def counted(key: str, /, *, lease_seconds: int = 60, owner: str | None = None) -> int | None:
+        token = renew(key, lease_seconds=lease_seconds, owner=owner)
+        renewed.set()
+        return token
+
+    lock.renew_token = counted  # type: ignore[method-assign]
+    with HeldLease(lock, "job", lease_seconds=1, owner="me") as lease:  # renews every 1/3 s
+        assert renewed.wait(timeout=10)
+        assert lease.token == 2
+    assert lease.completed
+
+
+def test_lease_lengths_and_timings_that_are_not_numbers_say_so() -> None:
+    with pytest.raises(ArgumentTypeError) as wrong:
+        check_lease_seconds(1.5)
+    assert str(wrong.value) == "lease_seconds must be an int, got float"
+    for value, kind in (("1", "str"), (True, "bool")):
+        with pytest.raises(ArgumentTypeError) as raised:
+            LeaseTiming(value, 0)  # type: ignore[arg-type]
+        assert str(raised.value) == f"margin_seconds must be a number, got {kind}"
+    with pytest.raises(InvalidArgumentError) as infinite:
+        LeaseTiming(1, float("inf"))
+    assert str(infinite.value) == "tolerated_skew_seconds must be a finite number >= 0, got inf"
+    with pytest.raises(InvalidArgumentError) as zero:
+        LeaseTiming(0, 0)
+    assert str(zero.value) == "margin_seconds must be above 0, got 0"
+
+
+def test_a_fence_source_gives_the_fence_a_write_checks() -> None:
+    fence = FakeLock().fence("job", owner="me", token=3)
+    with fencing(fence) as given:
+        assert given is fence
+    with fencing(None) as nothing:
+        assert nothing is None, "an unfenced write"
+    lock, clock = FakeLock(), Clock()
+    with held(lock, clock) as lease, fencing(lease) as from_lease:
+        assert (from_lease.token, from_lease.owner) == (1, lease.owner)
+
+
+def test_a_held_lease_says_what_state_it_is_in() -> None:
+    lock, clock = FakeLock(), Clock()
+    lease = held(lock, clock)
+    assert repr(lease) == "HeldLease('job', not acquired, token=None)"
+    with lease:
+        assert repr(lease) == "HeldLease('job', held, token=1)"
+        clock.now = 129.0  # the deadline less the margin
+        assert repr(lease) == "HeldLease('job', lost, token=1)"
