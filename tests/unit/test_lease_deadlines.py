@@ -360,7 +360,7 @@ def test_a_fence_source_gives_the_fence_a_write_checks() -> None:
         assert nothing is None, "an unfenced write"
     lock, clock = FakeLock(), Clock()
     with held(lock, clock) as lease, fencing(lease) as from_lease:
-        assert (from_lease.token, from_lease.owner) == (1, lease.owner)
+        assert from_lease is not None and (from_lease.token, from_lease.owner) == (1, lease.owner)
 
 
 def test_a_held_lease_says_what_state_it_is_in() -> None:
