@@ -22,6 +22,9 @@ FAST_NUMBER_BOUND = "1e38"
 """Below this magnitude an int has at most 38 digits, all a DynamoDB number holds
 (``stereo_spot_shared._checks.MAX_NUMBER_DIGITS``)."""
 
+MAX_NUMBER_BYTES = (38 + 1) // 2 + 1
+"""The most a DynamoDB number counts towards its item's size: 38 significant digits."""
+
 DynamoType = Literal["S", "N", "B"]
 PythonKind = Literal["str", "int", "bytes", "enum"]
 
@@ -83,6 +86,18 @@ class AttributeSpec:
                 f"else _dynamo.to_number({python_literal(self.name)}, {value})}}"
             )
         return self.to_attribute_value(value)
+
+    def measured_value(self, model_var: str) -> str:
+        """The text or bytes this attribute adds to an item, for ``fits_uncounted`` (``None`` if absent).
+
+        Read from the item ``to_item`` built (an enum: its value's string there).
+        """
+        if self.python_kind == "enum":
+            read = f'item[{python_literal(self.name)}]["S"]'
+            if self.optional:
+                return f"{read} if {python_literal(self.name)} in item else None"
+            return read
+        return f"{model_var}.{self.name}"
 
     def from_attribute_value(self, value: str) -> str:
         """The model field's value from the AttributeValue ``value`` (an enum: the model parses it)."""
@@ -227,6 +242,35 @@ class TableSpec:
     def model_attributes(self) -> tuple[AttributeSpec, ...]:
         """Attributes that are fields of the model (a lock table has none)."""
         return tuple(a for a in self.attributes if not a.derived) if self.model else ()
+
+    @property
+    def measured_key_attributes(self) -> tuple[AttributeSpec, ...]:
+        """Key attributes whose size a write measures (text and binary; a number is bounded)."""
+        return tuple(a for a in self.key_attributes if a.dynamo_type != "N")
+
+    @property
+    def measured_attributes(self) -> tuple[AttributeSpec, ...]:
+        """Other model attributes whose size a write measures (text, enum values, binary)."""
+        keys = {a.name for a in self.key_attributes}
+        return tuple(
+            a for a in self.model_attributes if a.dynamo_type != "N" and a.name not in keys
+        )
+
+    @property
+    def item_size_bound(self) -> int:
+        """Bytes of a model item that the schema bounds, as DynamoDB counts them.
+
+        Every attribute name ``to_item`` may write, each number at its largest
+        (38 significant digits: ``(38 + 1) // 2 + 1`` bytes) and the lifecycle
+        marker's value; the text and binary values are measured by the write
+        (``fits_uncounted``).
+        """
+        size = sum(len(a.name.encode()) for a in self.model_attributes)
+        size += sum(MAX_NUMBER_BYTES for a in self.model_attributes if a.dynamo_type == "N")
+        marker = self.lifecycle.in_progress_attribute if self.lifecycle else None
+        if marker is not None:
+            size += len(marker.name.encode()) + len(IN_PROGRESS_MARKER.encode())
+        return size
 
     @property
     def writes_in_batches(self) -> bool:

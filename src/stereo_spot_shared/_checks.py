@@ -23,6 +23,18 @@ TokenType = Literal["S", "N"]
 """How a page-token attribute is typed: ``S`` a non-empty string, ``N`` an integer."""
 
 
+class ModelFields(dict[str, object]):
+    """A model's own fields with plain values, as the generated readers build them.
+
+    The models convert a raw stored item before validating it (``Decimal``
+    numbers to ``int``, storage-only attributes dropped); a ``ModelFields`` has
+    nothing to convert, so the models validate it as it is, and that step
+    (most of a read's cost outside pydantic) is skipped on every read.
+    """
+
+    __slots__ = ()
+
+
 MAX_KEY_BYTES = 2048
 """DynamoDB's limit on the UTF-8 size of a partition key value (sort keys: 1024)."""
 
@@ -123,6 +135,37 @@ def storable_record(record: Mapping[str, object], key_names: Sequence[str]) -> M
             f"a DynamoDB item holds at most {MAX_ITEM_BYTES} (400 KB)"
         )
     return record
+
+
+def fits_uncounted(
+    bounded_bytes: int, keys: tuple[object, ...], values: tuple[object, ...]
+) -> bool:
+    """Whether an item surely passes ``storable_record``, without counting it.
+
+    Every write checks its item; counting each character costs more than the
+    rest of the write, and almost every item is far below every limit. So a
+    write first adds this bound and counts exactly (``storable_record``) only
+    when it returns ``False``. ``bounded_bytes`` is what the schema bounds: the
+    attribute names, each number at its largest (38 digits: 20 bytes), fixed
+    markers. ``keys`` are the item's string and binary key values, ``values``
+    its other string and binary values (``None`` when absent). ASCII text is
+    valid Unicode and as many UTF-8 bytes as characters, so its length is its
+    exact size. ``False`` for any other text or type, an empty key or one over
+    the smaller key limit (1,024 bytes), or a total over the item limit.
+    """
+    size = bounded_bytes
+    for key in keys:
+        if not ((type(key) is str and key.isascii()) or type(key) is bytes) or not (
+            0 < len(key) <= MAX_RANGE_KEY_BYTES
+        ):
+            return False
+        size += len(key)
+    for value in values:
+        if value is not None:
+            if not ((type(value) is str and value.isascii()) or type(value) is bytes):
+                return False
+            size += len(value)
+    return size <= MAX_ITEM_BYTES
 
 
 def item_size(record: Mapping[str, object]) -> int:

@@ -59,7 +59,7 @@ class _Model(BaseModel):
         number as a ``Decimal``: an integral one is an int here, anything else
         stays as strict as before.
         """
-        if type(data) is not dict:
+        if type(data) is not dict:  # a model, or ModelFields (plain already), or invalid
             return data
         ignored = _storage_only(cls.__name__)
         if (ignored and not ignored.isdisjoint(data)) or any(

@@ -81,6 +81,9 @@ IN_PROGRESS_MARKER = "1"
 
 KEY_ATTRIBUTES = ("job_id",)
 
+_BOUNDED_ITEM_BYTES = 216
+"""What the schema bounds of an item's size: names, numbers at their largest, the marker."""
+
 
 def job_to_item(job: Job) -> Item:
     """Write a Job as a DynamoDB item; absent optional fields are omitted.
@@ -128,16 +131,28 @@ def job_to_item(job: Job) -> Item:
         }
     if item["status"]["S"] not in _LIFECYCLE_FINAL:
         item["in_progress"] = {"S": IN_PROGRESS_MARKER}
+    # Counted exactly only when the bound says it may be near a limit (_BOUNDED_ITEM_BYTES).
+    if _dynamo.fits_uncounted(
+        _BOUNDED_ITEM_BYTES,
+        (job.job_id,),
+        (
+            item["mode"]["S"],
+            item["status"]["S"],
+            job.failure_reason,
+            job.title,
+        ),
+    ):
+        return item
     return _dynamo.storable_item(item, KEY_ATTRIBUTES)
 
 
 def job_from_item(item: Item) -> Job:
     """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
-    fields: dict[str, object] = {
-        "job_id": item["job_id"]["S"],
-        "mode": item["mode"]["S"],
-        "status": item["status"]["S"],
-    }
+    # ModelFields: plain values of the model's own fields, validated as they are.
+    fields = _dynamo.ModelFields()
+    fields["job_id"] = item["job_id"]["S"]
+    fields["mode"] = item["mode"]["S"]
+    fields["status"] = item["status"]["S"]
     if "created_at" in item:
         fields["created_at"] = int(item["created_at"]["N"])
     if "total_segments" in item:
@@ -174,11 +189,11 @@ _CHECK_SOURCE_FILE_SIZE_BYTES = _dynamo.field_validator(
 
 def _list_completed_item(item: Item) -> JobListItem:
     """Read a JobListItem from a DynamoDB item; the model validates it (enums from their values)."""
-    fields: dict[str, object] = {
-        "job_id": item["job_id"]["S"],
-        "mode": item["mode"]["S"],
-        "completed_at": int(item["completed_at"]["N"]),
-    }
+    # ModelFields: plain values of the model's own fields, validated as they are.
+    fields = _dynamo.ModelFields()
+    fields["job_id"] = item["job_id"]["S"]
+    fields["mode"] = item["mode"]["S"]
+    fields["completed_at"] = int(item["completed_at"]["N"])
     if "title" in item:
         fields["title"] = item["title"]["S"]
     if "uploaded_at" in item:
@@ -205,11 +220,11 @@ _LIST_COMPLETED_TOKEN: dict[str, _dynamo.TokenType] = {
 
 def _list_in_progress_page_item(item: Item) -> Job:
     """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
-    fields: dict[str, object] = {
-        "job_id": item["job_id"]["S"],
-        "mode": item["mode"]["S"],
-        "status": item["status"]["S"],
-    }
+    # ModelFields: plain values of the model's own fields, validated as they are.
+    fields = _dynamo.ModelFields()
+    fields["job_id"] = item["job_id"]["S"]
+    fields["mode"] = item["mode"]["S"]
+    fields["status"] = item["status"]["S"]
     if "created_at" in item:
         fields["created_at"] = int(item["created_at"]["N"])
     if "total_segments" in item:
@@ -242,11 +257,11 @@ _LIST_IN_PROGRESS_PAGE_TOKEN: dict[str, _dynamo.TokenType] = {
 
 def _list_in_progress_item(item: Item) -> Job:
     """Read a Job from a DynamoDB item; the model validates it (enums from their values)."""
-    fields: dict[str, object] = {
-        "job_id": item["job_id"]["S"],
-        "mode": item["mode"]["S"],
-        "status": item["status"]["S"],
-    }
+    # ModelFields: plain values of the model's own fields, validated as they are.
+    fields = _dynamo.ModelFields()
+    fields["job_id"] = item["job_id"]["S"]
+    fields["mode"] = item["mode"]["S"]
+    fields["status"] = item["status"]["S"]
     if "created_at" in item:
         fields["created_at"] = int(item["created_at"]["N"])
     if "total_segments" in item:

@@ -30,6 +30,9 @@ __all__ = [
 
 KEY_ATTRIBUTES = ("endpoint",)
 
+_BOUNDED_ITEM_BYTES = 20
+"""What the schema bounds of an item's size: names, numbers at their largest, the marker."""
+
 
 def push_subscription_to_item(push_subscription: PushSubscription) -> Item:
     """Write a PushSubscription as a DynamoDB item; absent optional fields are omitted.
@@ -40,15 +43,22 @@ def push_subscription_to_item(push_subscription: PushSubscription) -> Item:
         "endpoint": {"S": push_subscription.endpoint},
         "subscription": {"S": push_subscription.subscription},
     }
+    # Counted exactly only when the bound says it may be near a limit (_BOUNDED_ITEM_BYTES).
+    if _dynamo.fits_uncounted(
+        _BOUNDED_ITEM_BYTES,
+        (push_subscription.endpoint,),
+        (push_subscription.subscription,),
+    ):
+        return item
     return _dynamo.storable_item(item, KEY_ATTRIBUTES)
 
 
 def push_subscription_from_item(item: Item) -> PushSubscription:
     """Read a PushSubscription from a DynamoDB item; the model validates it (enums from their values)."""
-    fields: dict[str, object] = {
-        "endpoint": item["endpoint"]["S"],
-        "subscription": item["subscription"]["S"],
-    }
+    # ModelFields: plain values of the model's own fields, validated as they are.
+    fields = _dynamo.ModelFields()
+    fields["endpoint"] = item["endpoint"]["S"]
+    fields["subscription"] = item["subscription"]["S"]
     # The model's own validator (what model_validate runs) without its keyword
     # handling: every read passes here, and it is most of a read's cost. An absent
     # optional attribute is left to its default, None (the generator checks that).

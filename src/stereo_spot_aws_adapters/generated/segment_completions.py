@@ -37,6 +37,9 @@ KEY_ATTRIBUTES = (
     "segment_index",
 )
 
+_BOUNDED_ITEM_BYTES = 118
+"""What the schema bounds of an item's size: names, numbers at their largest, the marker."""
+
 
 def segment_completion_to_item(segment_completion: SegmentCompletion) -> Item:
     """Write a SegmentCompletion as a DynamoDB item; absent optional fields are omitted.
@@ -63,17 +66,24 @@ def segment_completion_to_item(segment_completion: SegmentCompletion) -> Item:
             if -1e38 < segment_completion.total_segments < 1e38
             else _dynamo.to_number("total_segments", segment_completion.total_segments)
         }
+    # Counted exactly only when the bound says it may be near a limit (_BOUNDED_ITEM_BYTES).
+    if _dynamo.fits_uncounted(
+        _BOUNDED_ITEM_BYTES,
+        (segment_completion.job_id,),
+        (segment_completion.output_s3_uri,),
+    ):
+        return item
     return _dynamo.storable_item(item, KEY_ATTRIBUTES)
 
 
 def segment_completion_from_item(item: Item) -> SegmentCompletion:
     """Read a SegmentCompletion from a DynamoDB item; the model validates it (enums from their values)."""
-    fields: dict[str, object] = {
-        "job_id": item["job_id"]["S"],
-        "segment_index": int(item["segment_index"]["N"]),
-        "output_s3_uri": item["output_s3_uri"]["S"],
-        "completed_at": int(item["completed_at"]["N"]),
-    }
+    # ModelFields: plain values of the model's own fields, validated as they are.
+    fields = _dynamo.ModelFields()
+    fields["job_id"] = item["job_id"]["S"]
+    fields["segment_index"] = int(item["segment_index"]["N"])
+    fields["output_s3_uri"] = item["output_s3_uri"]["S"]
+    fields["completed_at"] = int(item["completed_at"]["N"])
     if "total_segments" in item:
         fields["total_segments"] = int(item["total_segments"]["N"])
     # The model's own validator (what model_validate runs) without its keyword

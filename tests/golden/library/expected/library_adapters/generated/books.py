@@ -30,6 +30,9 @@ __all__ = ["BookCatalog", "KEY_ATTRIBUTES", "book_from_item", "book_to_item"]
 
 KEY_ATTRIBUTES = ("isbn",)
 
+_BOUNDED_ITEM_BYTES = 95
+"""What the schema bounds of an item's size: names, numbers at their largest, the marker."""
+
 
 def book_to_item(book: Book) -> Item:
     """Write a Book as a DynamoDB item; absent optional fields are omitted.
@@ -55,18 +58,30 @@ def book_to_item(book: Book) -> Item:
         }
     if book.cover_thumbnail is not None:
         item["cover_thumbnail"] = {"B": book.cover_thumbnail}
+    # Counted exactly only when the bound says it may be near a limit (_BOUNDED_ITEM_BYTES).
+    if _dynamo.fits_uncounted(
+        _BOUNDED_ITEM_BYTES,
+        (book.isbn,),
+        (
+            book.title,
+            book.author,
+            item["genre"]["S"],
+            book.cover_thumbnail,
+        ),
+    ):
+        return item
     return _dynamo.storable_item(item, KEY_ATTRIBUTES)
 
 
 def book_from_item(item: Item) -> Book:
     """Read a Book from a DynamoDB item; the model validates it (enums from their values)."""
-    fields: dict[str, object] = {
-        "isbn": item["isbn"]["S"],
-        "title": item["title"]["S"],
-        "author": item["author"]["S"],
-        "published_year": int(item["published_year"]["N"]),
-        "genre": item["genre"]["S"],
-    }
+    # ModelFields: plain values of the model's own fields, validated as they are.
+    fields = _dynamo.ModelFields()
+    fields["isbn"] = item["isbn"]["S"]
+    fields["title"] = item["title"]["S"]
+    fields["author"] = item["author"]["S"]
+    fields["published_year"] = int(item["published_year"]["N"])
+    fields["genre"] = item["genre"]["S"]
     if "copies" in item:
         fields["copies"] = int(item["copies"]["N"])
     if "cover_thumbnail" in item:
@@ -86,12 +101,12 @@ _CHECK_GENRE = _dynamo.field_validator(lambda: _models.Book, "genre")
 
 def _by_author_item(item: Item) -> BookSummary:
     """Read a BookSummary from a DynamoDB item; the model validates it (enums from their values)."""
-    fields: dict[str, object] = {
-        "isbn": item["isbn"]["S"],
-        "author": item["author"]["S"],
-        "published_year": int(item["published_year"]["N"]),
-        "title": item["title"]["S"],
-    }
+    # ModelFields: plain values of the model's own fields, validated as they are.
+    fields = _dynamo.ModelFields()
+    fields["isbn"] = item["isbn"]["S"]
+    fields["author"] = item["author"]["S"]
+    fields["published_year"] = int(item["published_year"]["N"])
+    fields["title"] = item["title"]["S"]
     # The model's own validator (what model_validate runs) without its keyword
     # handling: every read passes here, and it is most of a read's cost. An absent
     # optional attribute is left to its default, None (the generator checks that).

@@ -54,6 +54,9 @@ KEY_ATTRIBUTES = (
     "loan_number",
 )
 
+_BOUNDED_ITEM_BYTES = 106
+"""What the schema bounds of an item's size: names, numbers at their largest, the marker."""
+
 
 def loan_to_item(loan: Loan) -> Item:
     """Write a Loan as a DynamoDB item; absent optional fields are omitted.
@@ -81,18 +84,28 @@ def loan_to_item(loan: Loan) -> Item:
             if -1e38 < loan.returned_at < 1e38
             else _dynamo.to_number("returned_at", loan.returned_at)
         }
+    # Counted exactly only when the bound says it may be near a limit (_BOUNDED_ITEM_BYTES).
+    if _dynamo.fits_uncounted(
+        _BOUNDED_ITEM_BYTES,
+        (loan.member_id,),
+        (
+            loan.isbn,
+            item["state"]["S"],
+        ),
+    ):
+        return item
     return _dynamo.storable_item(item, KEY_ATTRIBUTES)
 
 
 def loan_from_item(item: Item) -> Loan:
     """Read a Loan from a DynamoDB item; the model validates it (enums from their values)."""
-    fields: dict[str, object] = {
-        "member_id": item["member_id"]["S"],
-        "loan_number": int(item["loan_number"]["N"]),
-        "isbn": item["isbn"]["S"],
-        "state": item["state"]["S"],
-        "due_at": int(item["due_at"]["N"]),
-    }
+    # ModelFields: plain values of the model's own fields, validated as they are.
+    fields = _dynamo.ModelFields()
+    fields["member_id"] = item["member_id"]["S"]
+    fields["loan_number"] = int(item["loan_number"]["N"])
+    fields["isbn"] = item["isbn"]["S"]
+    fields["state"] = item["state"]["S"]
+    fields["due_at"] = int(item["due_at"]["N"])
     if "returned_at" in item:
         fields["returned_at"] = int(item["returned_at"]["N"])
     # The model's own validator (what model_validate runs) without its keyword
