@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import time
 import uuid
@@ -35,7 +36,7 @@ def holder_id(owner: str) -> str:
     Two blocks sharing one lock object (two threads, or nested blocks) are two
     owners, so neither can renew, complete or release the other's lease.
     """
-    return f"{owner}/{uuid.uuid4().hex[:8]}"
+    return f"{owner}/{secrets.token_hex(4)}"  # 32 random bits, as uuid4().hex[:8] gave
 
 
 class ProcessOwner:

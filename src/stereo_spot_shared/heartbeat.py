@@ -26,6 +26,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import math
 import os
 import threading
 import time
@@ -83,20 +84,27 @@ class Heartbeat:
         self._margin = margin
         self._clock = clock
         self._name = name
-        self._context = dict(context or {})
+        self._context = dict(context) if context else {}
         self._report_loss = report_loss
-        described = ", ".join(f"{key}={value!r}" for key, value in self._context.items())
-        self._described = f" ({described})" if described else ""
         self._deadline: float | None = None  # until the first confirm: no deadline yet
-        self._state = threading.Lock()
-        self._stopped = threading.Event()
-        self._lost = threading.Event()
+        # Plain flags and no Event until a thread starts: most heartbeats never beat,
+        # and every block builds one (two Events cost more than the rest of it).
+        self._state = threading.Lock()  # guards _deadline, _lost, _reported
+        self._stopped = False
+        self._wake: threading.Event | None = None  # the thread's stop signal, made with it
+        self._lost = False
         self._reported = False
         self._why = ""
         self._frozen: bool | None = None
         self._thread: threading.Thread | None = None  # made when the first beat is due
         self._starting = threading.Lock()  # the timer starting the thread vs. stop()
         self._first_beat: int | None = None
+
+    @property
+    def _described(self) -> str:
+        """`` (key='value', ...)`` of ``context`` for a WARNING (built only when one is logged)."""
+        described = ", ".join(f"{key}={value!r}" for key, value in self._context.items())
+        return f" ({described})" if described else ""
 
     @property
     def deadline(self) -> float | None:
@@ -152,9 +160,9 @@ class Heartbeat:
             return True
         if not alive:
             with self._state:
-                if not self._lost.is_set():
+                if not self._lost:
                     self._why = "another worker may have it"
-                self._lost.set()
+                self._lost = True
             self._report()
             return False
         self.confirm(sent_at)
@@ -166,29 +174,34 @@ class Heartbeat:
 
     def stop(self) -> None:
         """Stop beating, wait for an in-flight beat to finish, and fix ``lost`` from now on."""
-        self._stopped.set()
+        with self._starting:  # the timer may be starting the thread right now
+            self._stopped = True
+            thread, wake = self._thread, self._wake
+        if wake is not None:
+            wake.set()
         if self._first_beat is not None:
             _timer().cancel(self._first_beat)
-        with self._starting:  # the timer may be starting the thread right now
-            thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
         self._frozen = self.lost
 
     def _first_beat_due(self) -> None:
         with self._starting:
-            if not self._stopped.is_set():
-                self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+            if not self._stopped:
+                self._wake = threading.Event()
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._wake,), name=self._name, daemon=True
+                )
                 self._thread.start()
 
     def _expired(self) -> bool:
         """Lost by answer or by deadline; called with ``_state`` held. Once lost, always lost."""
         deadline = self._deadline
         lapsed = deadline is not None and self._clock() >= deadline - self._margin
-        if lapsed and not self._lost.is_set():
+        if lapsed and not self._lost:
             self._why = "no renewal was confirmed before its deadline"
-            self._lost.set()
-        return self._lost.is_set()
+            self._lost = True
+        return self._lost
 
     def _report(self) -> None:
         with self._state:
@@ -216,10 +229,10 @@ class Heartbeat:
         remaining = self._deadline - self._margin - self._clock()
         return max(min(self._interval, remaining / 2), 0.001)
 
-    def _run(self) -> None:
-        # Started when the first beat is due: beat, then wait for the next one.
-        while not self._stopped.is_set() and self.beat_once():
-            if self._stopped.wait(self.next_wait()):
+    def _run(self, wake: threading.Event) -> None:
+        # Started when the first beat is due: beat, then wait for the next one (or stop).
+        while not self._stopped and self.beat_once():
+            if wake.wait(self.next_wait()):
                 return
 
 
@@ -237,20 +250,25 @@ class _Timer:
         self._pending: dict[int, Callable[[], None]] = {}
         self._tickets = itertools.count()
         self._thread: threading.Thread | None = None
+        # When the thread's wait ends (inf: until notified); None while it is not waiting.
+        self._wakes_at: float | None = None
 
     def schedule(self, delay: float, function: Callable[[], None]) -> int:
         """Call ``function`` on the timer's thread in ``delay`` seconds; returns a ticket."""
         with self._condition:
             ticket = next(self._tickets)
-            heapq.heappush(self._due, (time.monotonic() + delay, ticket))
+            due = time.monotonic() + delay
+            heapq.heappush(self._due, (due, ticket))
             self._pending[ticket] = function
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="heartbeat-timer", daemon=True
                 )
                 self._thread.start()
-            elif self._due[0][1] == ticket:
-                self._condition.notify()  # sooner than what the thread waits for
+            elif self._wakes_at is not None and due < self._wakes_at:
+                # Sooner than what the thread waits for. Otherwise it is not woken: a
+                # thread switch costs more than a whole block that ends before its beat.
+                self._condition.notify()
             return ticket
 
     def cancel(self, ticket: int) -> None:
@@ -264,20 +282,21 @@ class _Timer:
                 heapq.heapify(self._due)
 
     def _run(self) -> None:
+        # A cancelled entry is dropped when it comes due, not before: waiting for it
+        # keeps the thread asleep while later beats are scheduled and cancelled.
         with self._condition:
             while True:
-                while self._due and self._due[0][1] not in self._pending:
-                    heapq.heappop(self._due)
                 if not self._due:
-                    self._condition.wait()
+                    self._wait(math.inf)
                     continue
                 when, ticket = self._due[0]
-                delay = when - time.monotonic()
-                if delay > 0:
-                    self._condition.wait(delay)
+                if when > time.monotonic():
+                    self._wait(when)
                     continue
                 heapq.heappop(self._due)
-                function = self._pending.pop(ticket)
+                function = self._pending.pop(ticket, None)
+                if function is None:
+                    continue  # cancelled
                 self._condition.release()
                 try:
                     function()
@@ -285,6 +304,14 @@ class _Timer:
                     logger.exception("heartbeat timer: a scheduled call failed")
                 finally:
                     self._condition.acquire()
+
+    def _wait(self, until: float) -> None:
+        """Wait (``_condition`` held) until ``until`` on the monotonic clock, or a notify."""
+        self._wakes_at = until
+        try:
+            self._condition.wait(None if until == math.inf else until - time.monotonic())
+        finally:
+            self._wakes_at = None
 
 
 _shared_timer: _Timer | None = None

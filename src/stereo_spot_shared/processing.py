@@ -126,10 +126,11 @@ class _Holding:
         )
         # The block runs in a span continuing the producers' traces (with OpenTelemetry).
         self._span_name = span_name
-        self._trace = contextlib.ExitStack()
+        self._trace: contextlib.ExitStack | None = None  # made only when tracing is active
 
     def _begin(self) -> None:
         if tracing_active():  # without a configured tracer provider a span is a no-op
+            self._trace = contextlib.ExitStack()
             self._trace.enter_context(continue_traces(self._messages, self._span_name))
         received = [m.received_at for m in self._messages if m.received_at is not None]
         # Hidden since the receive that returned them was sent (a hand-built message: from now).
@@ -220,7 +221,8 @@ class _Holding:
         try:
             self._settle(succeeded=exc_type is None)
         finally:
-            self._trace.__exit__(exc_type, exc, traceback)
+            if self._trace is not None:
+                self._trace.__exit__(exc_type, exc, traceback)
 
 
 class MessageWork(_Holding):
