@@ -48,3 +48,10 @@ def test_quick_run_prints_every_row_and_never_writes_the_committed_table(tmp_pat
         assert NUMBER.search(ours) and NUMBER.search(baseline), line
         assert re.fullmatch(r"\d+\.\d{3}x", ratio), line
         assert target and result in {"met", "**MISSED**", "context"}, line
+    memory_missed = any(
+        "memory backend" in line and line.endswith("| **MISSED** |")
+        for line in rows
+        if line.startswith("| 7 |")
+    )
+    # A missed memory worker-loop row says why, not only that it missed.
+    assert ("Row 7 on the memory backend:" in document) == memory_missed
