@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 import time
 import uuid
@@ -36,7 +35,7 @@ def holder_id(owner: str) -> str:
     Two blocks sharing one lock object (two threads, or nested blocks) are two
     owners, so neither can renew, complete or release the other's lease.
     """
-    return f"{owner}/{secrets.token_hex(4)}"  # 32 random bits, as uuid4().hex[:8] gave
+    return f"{owner}/{os.urandom(4).hex()}"  # 32 random bits, as uuid4().hex[:8] gave
 
 
 class ProcessOwner:
