@@ -92,6 +92,7 @@ TABLE_MODULE_NAMES = (
     "Item",
     "_models",
     "KEY_ATTRIBUTES",
+    "_BOUNDED_ITEM_BYTES",
     "HeldLease",
     "DynamoLeases",
     "ProcessOwner",
