@@ -63,6 +63,7 @@ AWS_RUNTIME = RuntimeContract(
             "query_page",
             "query_pages",
             "read_item",
+            "read_items",
             "refused_item",
             "require_bytes_key",
             "require_int",

@@ -109,6 +109,21 @@ def read_item(
         ) from error
 
 
+def read_items(
+    convert: Callable[[Item], _M], items: Sequence[Item], aws: AwsCall, key_names: Sequence[str]
+) -> list[_M]:
+    """``read_item`` of every item of a page, in order, with one ``try`` for the whole page.
+
+    Only when some item fails are they read again one by one, so the first
+    corrupt item is the one ``CorruptItemError`` names, as ``read_item`` does.
+    """
+    try:
+        return [convert(item) for item in items]
+    except (KeyError, TypeError, ValueError):
+        pass
+    return [read_item(convert, item, aws, key_names) for item in items]
+
+
 def _plain(value: object) -> object:
     if isinstance(value, dict) and len(value) == 1:
         return next(iter(value.values()))
@@ -520,6 +535,7 @@ __all__ = [
     "query_page",
     "query_pages",
     "read_item",
+    "read_items",
     "refused_item",
     "require_bytes_key",
     "require_int",

@@ -39,3 +39,32 @@ def test_a_generated_reader_still_refuses_what_the_model_refuses() -> None:
         job_from_item({**item, "mode": {"S": "3d"}})
     with pytest.raises(ValidationError, match="created_at"):
         job_from_item({**item, "created_at": {"N": "-1"}})
+
+
+def test_a_query_reads_every_item_and_names_the_first_corrupt_one(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stereo_spot_aws_adapters.devtools.provision import provision
+    from stereo_spot_shared import adapters_from_env
+    from stereo_spot_shared.errors import CorruptItemError
+    from stereo_spot_shared.models import SegmentCompletion
+
+    for name, value in provision(prefix="read").items():
+        monkeypatch.setenv(name, value)
+    store = adapters_from_env(backend="aws").segment_completions
+    segments = [
+        SegmentCompletion(job_id="j", segment_index=i, output_s3_uri=f"s3://b/{i}", completed_at=1)
+        for i in range(4)
+    ]
+    store.put_many(segments)
+    assert store.query_by_job("j") == segments
+    client = store._client  # type: ignore[attr-defined]
+    for index in (2, 3):  # two corrupt items: the first in key order is named
+        client.put_item(
+            TableName=store.table_name,  # type: ignore[attr-defined]
+            Item={"job_id": {"S": "j"}, "segment_index": {"N": str(index)}},
+        )
+    with pytest.raises(CorruptItemError) as raised:
+        store.query_by_job("j")
+    assert raised.value.key == {"job_id": "j", "segment_index": "2"}
+    assert isinstance(raised.value.__cause__, KeyError)

@@ -26,7 +26,7 @@ class QueryPartitionPattern(AccessPattern):
     table_keys: ClassVar[TableKeys] = "with_range"
     operations: ClassVar[tuple[str, ...]] = ("Query",)
     uses_query_input: ClassVar[bool] = True
-    method_locals: ClassVar[tuple[str, ...]] = (*KEY_LOCALS, "request", "page", "item", "list")
+    method_locals: ClassVar[tuple[str, ...]] = (*KEY_LOCALS, "request", "page", "model", "list")
     memory_method_locals: ClassVar[tuple[str, ...]] = (*KEY_LOCALS, "records", "record", "list")
 
     @classmethod

@@ -498,10 +498,9 @@ class DynamoDBJobStore:
         response = _dynamo.query_page(
             self._client, request, self._aws, token_given=exclusive_start_key is not None
         )
-        items = [
-            _dynamo.read_item(_list_completed_item, item, self._aws, KEY_ATTRIBUTES)
-            for item in response["Items"]
-        ]
+        items = _dynamo.read_items(
+            _list_completed_item, response["Items"], self._aws, KEY_ATTRIBUTES
+        )
         return items, _dynamo.encode_page_token(response.get("LastEvaluatedKey"))
 
     def list_in_progress_page(
@@ -534,10 +533,9 @@ class DynamoDBJobStore:
         response = _dynamo.query_page(
             self._client, request, self._aws, token_given=exclusive_start_key is not None
         )
-        items = [
-            _dynamo.read_item(_list_in_progress_page_item, item, self._aws, KEY_ATTRIBUTES)
-            for item in response["Items"]
-        ]
+        items = _dynamo.read_items(
+            _list_in_progress_page_item, response["Items"], self._aws, KEY_ATTRIBUTES
+        )
         return items, _dynamo.encode_page_token(response.get("LastEvaluatedKey"))
 
     def list_in_progress(self, limit: int = 20) -> list[Job]:

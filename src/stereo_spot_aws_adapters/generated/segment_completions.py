@@ -171,9 +171,11 @@ class DynamoSegmentCompletionStore:
             "ConsistentRead": True,
         }
         return [
-            _dynamo.read_item(segment_completion_from_item, item, self._aws, KEY_ATTRIBUTES)
+            model
             for page in _dynamo.query_pages(self._client, request, self._aws)
-            for item in page
+            for model in _dynamo.read_items(
+                segment_completion_from_item, page, self._aws, KEY_ATTRIBUTES
+            )
         ]
 
     def delete_by_job(self, job_id: str) -> int:

@@ -259,8 +259,5 @@ class BookCatalog:
         response = _dynamo.query_page(
             self._client, request, self._aws, token_given=exclusive_start_key is not None
         )
-        items = [
-            _dynamo.read_item(_by_author_item, item, self._aws, KEY_ATTRIBUTES)
-            for item in response["Items"]
-        ]
+        items = _dynamo.read_items(_by_author_item, response["Items"], self._aws, KEY_ATTRIBUTES)
         return items, _dynamo.encode_page_token(response.get("LastEvaluatedKey"))

@@ -277,9 +277,9 @@ class LoanLedger:
             "ConsistentRead": True,
         }
         return [
-            _dynamo.read_item(loan_from_item, item, self._aws, KEY_ATTRIBUTES)
+            model
             for page in _dynamo.query_pages(self._client, request, self._aws)
-            for item in page
+            for model in _dynamo.read_items(loan_from_item, page, self._aws, KEY_ATTRIBUTES)
         ]
 
     def forget_member(self, member_id: str) -> int:
