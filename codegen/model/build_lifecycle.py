@@ -1,4 +1,10 @@
-"""A table's ``[lifecycle]``: the status enum, its allowed moves, the in-progress marker."""
+"""A table's ``[lifecycle]``: the status enum, its allowed moves, the in-progress marker.
+
+Three kinds of move: ``transitions`` (forward; a status with none is final, and each
+source may also move to the failure status), ``retries`` (back to an earlier status)
+and ``removals`` (out of a final status into a tombstone: a final status that only
+removals reach, e.g. ``completed = ["deleted"]``).
+"""
 
 from __future__ import annotations
 
@@ -49,6 +55,7 @@ def build_lifecycle(
     statuses.known(failure, f"{path}.failure_status")
     moves = _moves(section, failure, statuses, problems)
     retries = _retries(section.moves["retries"], failure, moves, statuses, problems)
+    removals = _removals(section.moves["removals"], failure, moves, statuses, problems)
     marker = None
     if "in_progress_attribute" in data:
         marker = attribute(data["in_progress_attribute"], f"{path}.in_progress_attribute", ("S",))
@@ -63,6 +70,7 @@ def build_lifecycle(
         in_progress_attribute=marker,
         schema_path=path,
         retries=tuple(sorted(retries, key=lambda move: (order[move[0]], order[move[1]]))),
+        removals=tuple(sorted(removals, key=lambda move: (order[move[0]], order[move[1]]))),
     )
 
 
@@ -157,6 +165,65 @@ def _retries(
             else:
                 retries.append((source, str(target)))
     return retries
+
+
+def _removals(
+    section: s.Moves,
+    failure: str,
+    moves: list[tuple[str, str]],
+    statuses: _Statuses,
+    problems: list[Problem],
+) -> list[tuple[str, str]]:
+    """Every (from, to) the removals declare: from a final status into a tombstone.
+
+    The tombstone is final, is not the failure status, and no transition reaches
+    it, so a move into it never starts or resumes work: it stays out of progress.
+    """
+    removals: list[tuple[str, str]] = []
+    problems += section.problems
+    sources = {src for src, _ in moves}
+    reached = {target for _, target in moves}
+    for removal in section.entries:
+        source, where, targets = removal.source, removal.path, removal.targets
+        known_source = statuses.known(source, where)
+        if known_source and source in sources:
+            problems.append(
+                Problem(where, f"{source!r} is not final: a removal moves out of a final status")
+            )
+        problems += removal.problems
+        if targets is None:
+            continue
+        for i, target in enumerate(targets):
+            if not statuses.known(target, f"{where}[{i}]") or not known_source:
+                continue
+            if target == source:
+                problems.append(Problem(f"{where}[{i}]", "a removal moves to another status"))
+            elif target == failure:
+                problems.append(
+                    Problem(
+                        f"{where}[{i}]",
+                        "the failure status is not a tombstone: every status that is "
+                        "not final already moves to it",
+                    )
+                )
+            elif target in sources:
+                problems.append(
+                    Problem(
+                        f"{where}[{i}]",
+                        f"{target!r} is not final: a removal ends in a final status",
+                    )
+                )
+            elif target in reached:
+                problems.append(
+                    Problem(
+                        f"{where}[{i}]",
+                        f"{target!r} is reached through the transitions: a removal's target "
+                        "is a tombstone only removals reach",
+                    )
+                )
+            else:
+                removals.append((source, str(target)))
+    return removals
 
 
 def _reached_from(start: str, moves: list[tuple[str, str]]) -> set[str]:

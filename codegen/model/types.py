@@ -165,11 +165,17 @@ class LifecycleSpec:
     # (from, to): moves back to an earlier status so a step runs again. Allowed like
     # transitions, but they neither start nor end the lifecycle.
     retries: tuple[tuple[str, str], ...] = ()
+    # (from, to): moves out of a final status into a tombstone (a final status only
+    # removals reach, e.g. deleted). Allowed like transitions; both ends stay final.
+    removals: tuple[tuple[str, str], ...] = ()
 
     @property
     def moves(self) -> tuple[tuple[str, str], ...]:
-        """Every (from, to) ``update`` allows besides re-setting a status: transitions, then retries."""
-        return self.transitions + self.retries
+        """Every (from, to) ``update`` allows besides re-setting a status.
+
+        Transitions, then retries, then removals.
+        """
+        return self.transitions + self.retries + self.removals
 
     @property
     def final(self) -> tuple[str, ...]:
@@ -193,8 +199,8 @@ class LifecycleSpec:
 
     @property
     def initial(self) -> tuple[str, ...]:
-        """Statuses nothing moves to: where an item starts."""
-        targets = {target for _, target in self.transitions}
+        """Statuses neither a transition nor a removal moves to: where an item starts."""
+        targets = {target for _, target in self.transitions + self.removals}
         return tuple(s for s in self.statuses if s not in targets)
 
     @property

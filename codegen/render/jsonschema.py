@@ -110,6 +110,12 @@ def _table() -> dict[str, Any]:
         "description": "status = [earlier statuses it may move back to, so a step runs again].",
         "additionalProperties": _string_list(),
     }
+    removals = {
+        "type": "object",
+        "description": "final status = [tombstone statuses it may move to, e.g. deleted]; "
+        "the tombstone is final too and is never in progress.",
+        "additionalProperties": _string_list(),
+    }
     table = _object(
         spec.TABLE_FIELDS,
         {
@@ -126,7 +132,8 @@ def _table() -> dict[str, Any]:
                 "items": {"oneOf": _access_patterns()},
             },
             "lifecycle": _object(
-                spec.LIFECYCLE_FIELDS, {"transitions": transitions, "retries": retries}
+                spec.LIFECYCLE_FIELDS,
+                {"transitions": transitions, "retries": retries, "removals": removals},
             ),
         },
     )

@@ -193,6 +193,7 @@ def _lifecycle(raw: object, path: str) -> s.Lifecycle:
 _MOVES_SHAPE = {
     "transitions": "status = [statuses]",
     "retries": "status = [earlier statuses]",
+    "removals": "final status = [tombstone statuses]",
 }
 """What each lifecycle section holds, for the problem when it is not a table."""
 

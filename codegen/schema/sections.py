@@ -93,7 +93,7 @@ class Transition:
 
 @dataclass(frozen=True)
 class Moves:
-    """A lifecycle section of ``status = [statuses]`` (``transitions``)."""
+    """A lifecycle section of ``status = [statuses]`` (``transitions``, ``retries``, ``removals``)."""
 
     path: str
     entries: tuple[Transition, ...]

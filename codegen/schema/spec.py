@@ -151,11 +151,16 @@ LIFECYCLE_FIELDS: dict[str, Field] = {
         pattern=ATTRIBUTE_NAME,
     ),
 }
-LIFECYCLE_SECTIONS = ("transitions", "retries")
+LIFECYCLE_SECTIONS = ("transitions", "retries", "removals")
 """``transitions``: status = [statuses it may move to]; a status with none is final.
 
 ``retries``: status = [earlier statuses it may move back to, so a step runs again].
 A retry neither starts nor ends the lifecycle: it is allowed, and drawn, beside it.
+
+``removals``: final status = [tombstone statuses it may move to] (``completed =
+["deleted"]``): a move out of a final status into another final status that no
+transition reaches and that is not the failure status. The tombstone stays final:
+no moves from it (not even to the failure status), never in progress.
 """
 
 ATTRIBUTE_TYPES = ("S", "N", "B")

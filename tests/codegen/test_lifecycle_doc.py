@@ -32,12 +32,13 @@ def test_the_diagram_has_every_transition_of_the_schema_and_no_other() -> None:
     arrows = {line.strip() for line in block.splitlines() if "-->" in line}
     expected = {f"{a} --> {b}" for a, b in jobs.lifecycle.transitions}
     expected |= {f"{a} --> {b}: retry" for a, b in jobs.lifecycle.retries}
-    expected |= {"[*] --> created", "completed --> [*]", "failed --> [*]"}
-    # deleted has no move into it yet (a job is put as deleted): an entry and a final status.
-    expected |= {"[*] --> deleted", "deleted --> [*]"}
+    expected |= {f"{a} --> {b}: removal" for a, b in jobs.lifecycle.removals}
+    expected |= {"[*] --> created", "completed --> [*]", "failed --> [*]", "deleted --> [*]"}
     assert arrows == expected
     assert "chunking_in_progress --> created: retry" in arrows, "a retry is drawn, as a retry"
     assert "chunking_complete --> failed" in arrows and "completed --> failed" not in arrows
+    assert {"completed --> deleted: removal", "failed --> deleted: removal"} <= arrows
+    assert "deleted --> failed" not in arrows, "a tombstone has no failure move"
 
 
 def test_the_lifecycle_page_holds_the_current_diagram() -> None:

@@ -312,6 +312,61 @@ def test_a_failed_download_moves_chunking_back_to_created_for_a_retry(
         adapters.jobs.update(created.job_id, status=JobStatus.CREATED)
 
 
+def test_a_completed_or_failed_job_is_removed_and_stays_removed(
+    backend: Backend, adapters: Adapters
+) -> None:
+    # The original's web UI soft-deletes finished jobs (web-ui routers/jobs.py:512-535 at
+    # b622b25): a removal, schema [tables.jobs.lifecycle.removals].
+    done = job(backend, status=JobStatus.CHUNKING_COMPLETE, total_segments=2)
+    adapters.jobs.put(done)
+    adapters.jobs.update(done.job_id, status=JobStatus.COMPLETED, completed_at=50)
+    adapters.jobs.update(done.job_id, status=JobStatus.DELETED)
+    adapters.jobs.update(done.job_id, status=JobStatus.DELETED)  # re-setting is a safe retry
+    removed = done.model_copy(update={"status": JobStatus.DELETED, "completed_at": 50})
+    assert adapters.jobs.get(done.job_id) == removed, "only the status changed"
+    for status in JobStatus:
+        if status is JobStatus.DELETED:
+            continue
+        with pytest.raises(InvalidTransitionError, match="is 'deleted' and may not move"):
+            adapters.jobs.update(done.job_id, status=status)
+    assert adapters.jobs.get(done.job_id) == removed, "a refused move writes nothing"
+
+    failed = job(backend)
+    adapters.jobs.put(failed)
+    adapters.jobs.update(failed.job_id, status=JobStatus.FAILED, failure_reason="no audio")
+    adapters.jobs.update(failed.job_id, status=JobStatus.DELETED)
+    stored = adapters.jobs.get(failed.job_id)
+    assert stored is not None
+    assert (stored.status, stored.failure_reason) == (JobStatus.DELETED, "no audio")
+
+    for status in (JobStatus.CREATED, JobStatus.CHUNKING_IN_PROGRESS, JobStatus.REASSEMBLING):
+        running = job(backend, status=status)
+        adapters.jobs.put(running)
+        with pytest.raises(
+            InvalidTransitionError, match=f"is '{status.value}' and may not move to 'deleted'"
+        ):
+            adapters.jobs.update(running.job_id, status=JobStatus.DELETED)
+        assert adapters.jobs.get(running.job_id) == running
+
+
+def test_a_removed_job_is_not_in_progress(backend: Backend, adapters: Adapters) -> None:
+    # Newer than any other test's jobs, so they come first in list_in_progress.
+    failed = job(backend, created_at=9_100_000_000)
+    adapters.jobs.put(failed)
+    adapters.jobs.update(failed.job_id, status=JobStatus.FAILED)
+    assert failed.job_id in [item.job_id for item in adapters.jobs.list_in_progress(500)]
+    adapters.jobs.update(failed.job_id, status=JobStatus.DELETED)
+    assert failed.job_id not in [item.job_id for item in adapters.jobs.list_in_progress(500)]
+    seen: list[str] = []
+    token = None
+    for _ in range(500):
+        page, token = adapters.jobs.list_in_progress_page(100, token)
+        seen += [item.job_id for item in page]
+        if token is None:
+            break
+    assert seen and failed.job_id not in seen, "no marker on a removed job"
+
+
 # --------------------------------------------------------------------------- table streams
 # On AWS the records come from DynamoDB Streams (EventBridge Pipes forward them to
 # the job-events queue, adding eventSourceARN); the in-memory backend puts the same

@@ -38,9 +38,11 @@ ALLOWED = {
     ("chunking_complete", "failed"),
     ("reassembling", "failed"),
     ("chunking_in_progress", "created"),  # a retry: the media worker could not read the upload
+    ("completed", "deleted"),  # removals: the web UI soft-deletes a finished job
+    ("failed", "deleted"),
 }
 STATUSES = [status.value for status in JobStatus]
-# deleted: no move into it yet (a job is put as deleted), none out of it.
+# deleted: reached only by a removal, no move out of it (not even to failed).
 FINAL = {"completed", "failed", "deleted"}
 
 

@@ -63,7 +63,11 @@ _LIFECYCLE_SOURCES: dict[str, tuple[str, ...]] = {
         "reassembling",
         "failed",
     ),
-    "deleted": ("deleted",),
+    "deleted": (
+        "completed",
+        "failed",
+        "deleted",
+    ),
 }
 """For each status: the values an update may find when setting it (itself included)."""
 
