@@ -368,3 +368,21 @@ def test_one_shared_timer_is_made_on_first_use(monkeypatch: pytest.MonkeyPatch) 
     heartbeat_module._forget_timer_after_fork()  # a forked child starts with none
     assert heartbeat_module._shared_timer is None
     assert isinstance(heartbeat_module._timer(), _Timer) and heartbeat_module._timer() is not timer
+
+
+def test_work_scheduled_while_the_timer_runs_a_call_is_taken_and_run() -> None:
+    # The thread is between waits while a due call runs (its lock released): what is
+    # scheduled then must be accepted and run, not compared with a stale wake-up time.
+    timer, calls = _Timer(), Calls()
+    running, release = threading.Event(), threading.Event()
+
+    def blocking() -> None:
+        running.set()
+        assert release.wait(WAIT)
+
+    timer.schedule(0.01, blocking)  # not due at once: the thread waits for it first
+    assert running.wait(WAIT)
+    timer.schedule(0, calls.function("scheduled meanwhile"))
+    release.set()
+    calls.wait()
+    assert [label for label, *_ in calls.ran] == ["scheduled meanwhile"]
