@@ -6,6 +6,7 @@ Its own module so that each comparison (``drift``, ``drift_notifications``,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import model as m
@@ -82,3 +83,17 @@ class Comparison:
         return Location(
             resource.file, resource.line, f'resource "{resource.resource_type}" "{resource.name}"'
         )
+
+    def by_terraform_name(
+        self,
+        resources: Sequence[m.TableSpec | m.QueueSpec | m.BucketSpec],
+        resource_type: str,
+    ) -> dict[str, str]:
+        """Terraform resource name -> schema name, through each resource's output (else its name)."""
+        names: dict[str, str] = {}
+        for resource in resources:
+            target = self.terraform.target_name(
+                resource.terraform_output, resource_type, resource.name
+            )
+            names.setdefault(target, resource.name)
+        return names

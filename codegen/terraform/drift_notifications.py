@@ -16,8 +16,6 @@ other queues are left alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from .. import model as m
 from .comparison import Comparison
 from .drift_findings import Location, quoted
@@ -28,8 +26,8 @@ _Group = tuple[str, str]  # (schema bucket, schema queue)
 
 def compare_notifications(run: Comparison) -> None:
     schema, terraform = run.schema, run.terraform
-    buckets = _by_terraform_name(run, schema.buckets, "aws_s3_bucket")
-    queues = _by_terraform_name(run, schema.queues, "aws_sqs_queue")
+    buckets = run.by_terraform_name(schema.buckets, "aws_s3_bucket")
+    queues = run.by_terraform_name(schema.queues, "aws_sqs_queue")
     bucket_resources = {
         schema_name: resource
         for terraform_name, schema_name in buckets.items()
@@ -80,17 +78,6 @@ def compare_notifications(run: Comparison) -> None:
             # else the bucket resource itself is missing: reported with its output
         for notification, block in blocks[len(layouts) :]:
             _extra(run, group, notification, block)
-
-
-def _by_terraform_name(
-    run: Comparison, resources: Sequence[m.BucketSpec | m.QueueSpec], resource_type: str
-) -> dict[str, str]:
-    """Terraform resource name -> schema name, through each resource's output (else its name)."""
-    names: dict[str, str] = {}
-    for resource in resources:
-        target = run.terraform.target_name(resource.terraform_output, resource_type, resource.name)
-        names.setdefault(target, resource.name)
-    return names
 
 
 def _filters(block: TfQueueNotification) -> tuple[str, str]:

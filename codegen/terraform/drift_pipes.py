@@ -38,8 +38,8 @@ _Pair = tuple[str, str]  # (schema table, schema queue)
 def compare_pipes(run: Comparison, consumer_roles: Mapping[str, Set[str]] | None) -> None:
     """``consumer_roles``: each consumer's roles (``aws_iam_role.x``); None skips ``pipe-role``."""
     schema, terraform = run.schema, run.terraform
-    tables = _by_terraform_name(run, schema.tables, TABLE_TYPE)
-    queues = _by_terraform_name(run, schema.queues, QUEUE_TYPE)
+    tables = run.by_terraform_name(schema.tables, TABLE_TYPE)
+    queues = run.by_terraform_name(schema.queues, QUEUE_TYPE)
     found: dict[_Pair, list[TfPipe]] = {}
     unresolved: list[tuple[str | None, str | None]] = []  # what an unread pipe may connect
     for pipe in terraform.pipes:
@@ -89,19 +89,6 @@ def compare_pipes(run: Comparison, consumer_roles: Mapping[str, Set[str]] | None
         if consumer_roles is not None:
             for pipe in pipes:
                 _check_role(run, pair, pipe, consumer_roles)
-
-
-def _by_terraform_name(
-    run: Comparison,
-    resources: tuple[m.TableSpec, ...] | tuple[m.QueueSpec, ...],
-    resource_type: str,
-) -> dict[str, str]:
-    """Terraform resource name -> schema name, through each resource's output (else its name)."""
-    names: dict[str, str] = {}
-    for resource in resources:
-        target = run.terraform.target_name(resource.terraform_output, resource_type, resource.name)
-        names.setdefault(target, resource.name)
-    return names
 
 
 def _is_stream(reference: TfReference | None) -> TypeGuard[TfReference]:
