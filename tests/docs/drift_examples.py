@@ -87,18 +87,15 @@ def _pipe_from_another_table(root: Path) -> None:
 
 def _unset_variable(root: Path) -> None:
     # The chunking queue's visibility timeout loses its default: nothing says what it is.
-    path = root / "infra/variables.tf"
-    text = path.read_text(encoding="utf-8")
-    start = text.index('variable "chunking_visibility_timeout_seconds"')
-    end = text.index("}", start)
-    block = text[start:end]
-    path.write_text(
-        text.replace(block, block.replace("  default     = 900\n", "")), encoding="utf-8"
+    block = 'variable "chunking_visibility_timeout_seconds" {\n  description = "Splitting'
+    _replace(
+        root,
+        "infra/variables.tf",
+        block + ' a source video into segments takes minutes, not hours."\n'
+        "  type        = number\n  default     = 900\n",
+        block + ' a source video into segments takes minutes, not hours."\n'
+        "  type        = number\n",
     )
-    if text == path.read_text(encoding="utf-8"):
-        raise AssertionError(
-            "infra/variables.tf: chunking_visibility_timeout_seconds has no default"
-        )
 
 
 def _unset_variable_with_var_file(root: Path) -> None:
